@@ -1,0 +1,203 @@
+//! The syntax tree: directives, words and blocks, each with byte spans into its file.
+
+use std::borrow::Cow;
+
+/// A byte range `[start, end)` in one file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from two offsets.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start: start as u32, end: end as u32 }
+    }
+    /// The bytes it covers in `src` (empty if out of range).
+    pub fn slice<'a>(&self, src: &'a [u8]) -> &'a [u8] {
+        src.get(self.start as usize..self.end as usize).unwrap_or(&[])
+    }
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+    /// True for an empty span.
+    pub fn is_empty(&self) -> bool {
+        self.end == self.start
+    }
+}
+
+/// How a word was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quote {
+    /// Bare word.
+    None,
+    /// `'...'`
+    Single,
+    /// `"..."`
+    Double,
+    /// The raw body of an OpenResty `*_by_lua_block { ... }`.
+    Lua,
+}
+
+/// One word of a statement: the directive name or an argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// The bytes as written, including quotes (for Lua: the body between the braces).
+    pub span: Span,
+    /// The contents without quotes.
+    pub inner: Span,
+    /// How it was quoted.
+    pub quote: Quote,
+    /// Whether the contents hold a backslash, so the value differs from the raw bytes.
+    pub escaped: bool,
+}
+
+impl Word {
+    /// The raw contents (without quotes, escapes not processed).
+    pub fn raw<'a>(&self, src: &'a [u8]) -> &'a [u8] {
+        self.inner.slice(src)
+    }
+
+    /// The value nginx hands to the directive's handler: nginx's six escapes processed
+    /// (`\"` `\'` `\\` `\t` `\r` `\n`); any other backslash is kept with its byte.
+    pub fn value<'a>(&self, src: &'a [u8]) -> Cow<'a, [u8]> {
+        let raw = self.raw(src);
+        if !self.escaped || self.quote == Quote::Lua {
+            return Cow::Borrowed(raw);
+        }
+        Cow::Owned(unescape(raw))
+    }
+
+    /// The value as text (non-UTF-8 bytes replaced), for messages and comparisons.
+    pub fn text<'a>(&self, src: &'a [u8]) -> Cow<'a, str> {
+        match self.value(src) {
+            Cow::Borrowed(b) => String::from_utf8_lossy(b),
+            Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
+        }
+    }
+
+    /// Whether the value is exactly `s` (compares the processed value).
+    pub fn is(&self, src: &[u8], s: &str) -> bool {
+        if !self.escaped {
+            self.raw(src) == s.as_bytes()
+        } else {
+            &*self.value(src) == s.as_bytes()
+        }
+    }
+}
+
+/// nginx's unescape, as in `ngx_conf_read_token()`.
+pub fn unescape(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b == b'\\' && i + 1 < raw.len() {
+            match raw[i + 1] {
+                c @ (b'"' | b'\'' | b'\\') => {
+                    out.push(c);
+                    i += 2;
+                    continue;
+                }
+                b't' => {
+                    out.push(b'\t');
+                    i += 2;
+                    continue;
+                }
+                b'r' => {
+                    out.push(b'\r');
+                    i += 2;
+                    continue;
+                }
+                b'n' => {
+                    out.push(b'\n');
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
+/// How a statement ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Terminator {
+    /// `;` at this offset.
+    Semicolon(u32),
+    /// `{` at this offset; the block follows.
+    Block(u32),
+    /// Not terminated (a syntax error was reported); the offset is where reading stopped.
+    Missing(u32),
+}
+
+impl Terminator {
+    /// The offset where nginx's scanner stood when it dispatched the statement.
+    pub fn offset(&self) -> u32 {
+        match *self {
+            Terminator::Semicolon(o) | Terminator::Block(o) | Terminator::Missing(o) => o,
+        }
+    }
+}
+
+/// A block's body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// The statements inside.
+    pub children: Vec<Directive>,
+    /// Offset of the closing `}` (None when the file ended first).
+    pub close: Option<u32>,
+}
+
+/// One statement: a simple directive, a block directive, or a Lua block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Directive {
+    /// Word 0.
+    pub name: Word,
+    /// Words 1.. (for `*_by_lua_block`, the Lua body is the last argument, quote `Lua`).
+    pub args: Vec<Word>,
+    /// How the statement ended.
+    pub terminator: Terminator,
+    /// The body, for block directives.
+    pub block: Option<Block>,
+}
+
+impl Directive {
+    /// From the name's first byte to the terminator (or the block's closing brace), inclusive.
+    pub fn span(&self) -> Span {
+        let end = match (&self.block, self.terminator) {
+            (Some(Block { close: Some(c), .. }), _) => c + 1,
+            (Some(b), t) => b
+                .children
+                .last()
+                .map(|d| d.span().end)
+                .unwrap_or(t.offset() + 1),
+            (None, Terminator::Missing(o)) => self.args.last().map(|a| a.span.end).unwrap_or(o).max(self.name.span.end),
+            (None, t) => t.offset() + 1,
+        };
+        Span { start: self.name.span.start, end }
+    }
+
+    /// The span of the statement head: name through last argument.
+    pub fn head_span(&self) -> Span {
+        let end = self.args.last().map(|a| a.span.end).unwrap_or(self.name.span.end);
+        Span { start: self.name.span.start, end }
+    }
+
+    /// Whether the name is exactly `s`.
+    pub fn is(&self, src: &[u8], s: &str) -> bool {
+        self.name.is(src, s)
+    }
+
+    /// The children, or an empty slice for a simple directive.
+    pub fn children(&self) -> &[Directive] {
+        self.block.as_ref().map(|b| b.children.as_slice()).unwrap_or(&[])
+    }
+}
