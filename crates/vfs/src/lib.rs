@@ -57,3 +57,385 @@ pub trait Vfs {
 pub fn has_glob_chars(s: &[u8]) -> bool {
     s.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
 }
+
+/// Bytewise fnmatch for one path component, as glob(3) with flags 0 applies it: `*` and `?`
+/// never match a leading `.`, `[...]` classes with `!`/`^` negation and ranges, `\` escapes.
+pub fn fnmatch(pattern: &[u8], name: &[u8]) -> bool {
+    if name.first() == Some(&b'.') && !matches!(pattern.first(), Some(b'.')) {
+        return false;
+    }
+    match_from(pattern, name)
+}
+
+fn match_from(p: &[u8], n: &[u8]) -> bool {
+    let (mut pi, mut ni) = (0usize, 0usize);
+    // Backtracking point for the last `*`.
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() {
+            match p[pi] {
+                b'*' => {
+                    star = Some((pi, ni));
+                    pi += 1;
+                    continue;
+                }
+                b'?' => {
+                    pi += 1;
+                    ni += 1;
+                    continue;
+                }
+                b'[' => {
+                    if let Some((matched, next)) = class(&p[pi..], n[ni]) {
+                        if matched {
+                            pi += next;
+                            ni += 1;
+                            continue;
+                        }
+                    } else if n[ni] == b'[' {
+                        // An unclosed `[` is an ordinary byte.
+                        pi += 1;
+                        ni += 1;
+                        continue;
+                    }
+                }
+                b'\\' if pi + 1 < p.len() => {
+                    if p[pi + 1] == n[ni] {
+                        pi += 2;
+                        ni += 1;
+                        continue;
+                    }
+                }
+                c => {
+                    if c == n[ni] {
+                        pi += 1;
+                        ni += 1;
+                        continue;
+                    }
+                }
+            }
+        }
+        match star {
+            Some((sp, sn)) => {
+                pi = sp + 1;
+                ni = sn + 1;
+                star = Some((sp, sn + 1));
+            }
+            None => return false,
+        }
+    }
+    p[pi..].iter().all(|&b| b == b'*')
+}
+
+/// Matches `c` against the class at the start of `p` (`[...]`); returns (matched, class length).
+fn class(p: &[u8], c: u8) -> Option<(bool, usize)> {
+    let mut i = 1;
+    let negate = matches!(p.get(i), Some(b'!') | Some(b'^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    loop {
+        let b = *p.get(i)?;
+        if b == b']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        let lo = if b == b'\\' {
+            i += 1;
+            *p.get(i)?
+        } else {
+            b
+        };
+        if p.get(i + 1) == Some(&b'-') && p.get(i + 2).is_some_and(|&h| h != b']') {
+            let hi = p[i + 2];
+            if lo <= c && c <= hi {
+                matched = true;
+            }
+            i += 3;
+        } else {
+            if lo == c {
+                matched = true;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// Real file access confined to a root folder, with `/etc/...` → tree mappings.
+#[derive(Debug)]
+pub struct FsVfs {
+    root: PathBuf,
+    maps: Vec<(PathBuf, PathBuf)>,
+    allow_outside: bool,
+    max_size: u64,
+    auto_dirs: std::sync::OnceLock<Vec<PathBuf>>,
+    auto_map: bool,
+}
+
+/// Largest file read by default (a config file beyond this is surely not a config file).
+pub const DEFAULT_MAX_SIZE: u64 = 64 * 1024 * 1024;
+
+impl FsVfs {
+    /// Access confined to `root` (made absolute and canonical).
+    pub fn new(root: &Path) -> Result<Self, VfsError> {
+        let root = std::fs::canonicalize(root).map_err(|e| io_error(&e))?;
+        Ok(FsVfs {
+            root,
+            maps: Vec::new(),
+            allow_outside: false,
+            max_size: DEFAULT_MAX_SIZE,
+            auto_dirs: std::sync::OnceLock::new(),
+            auto_map: true,
+        })
+    }
+    /// Maps the server path prefix `from` (e.g. `/etc/nginx`) to the folder `to`.
+    pub fn add_map(&mut self, from: &Path, to: &Path) {
+        let to = std::fs::canonicalize(to).unwrap_or_else(|_| to.to_path_buf());
+        self.maps.push((from.to_path_buf(), to));
+        // Longest prefix first.
+        self.maps.sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
+    }
+    /// Allows reading outside the root.
+    pub fn allow_outside(&mut self, allow: bool) {
+        self.allow_outside = allow;
+    }
+    /// Turns the automatic suffix mapping of absolute paths on or off.
+    pub fn auto_map(&mut self, on: bool) {
+        self.auto_map = on;
+    }
+    /// Sets the largest file size read.
+    pub fn max_size(&mut self, bytes: u64) {
+        self.max_size = bytes;
+    }
+    /// The canonical root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where a server path lives locally: an explicit map, the path itself when inside the root,
+    /// else the tree folder whose path ends with the longest suffix of the path's folder.
+    pub fn locate(&self, path: &Path) -> PathBuf {
+        for (from, to) in &self.maps {
+            if let Ok(rest) = path.strip_prefix(from) {
+                return to.join(rest);
+            }
+        }
+        if !path.is_absolute() || path.starts_with(&self.root) || self.allow_outside && path.exists() {
+            return path.to_path_buf();
+        }
+        if self.auto_map {
+            if let Some(p) = self.auto_locate(path) {
+                return p;
+            }
+        }
+        path.to_path_buf()
+    }
+
+    fn auto_locate(&self, path: &Path) -> Option<PathBuf> {
+        let dirs = self.auto_dirs.get_or_init(|| index_dirs(&self.root));
+        let parent = path.parent()?;
+        let comps: Vec<_> = parent.components().filter(|c| matches!(c, std::path::Component::Normal(_))).collect();
+        // Longest suffix of the folder that some tree folder ends with.
+        for skip in 0..comps.len() {
+            let suffix: PathBuf = comps[skip..].iter().collect();
+            let mut found = dirs.iter().filter(|d| d.ends_with(&suffix));
+            if let Some(first) = found.next() {
+                // Ambiguous suffixes take the shortest (shallowest) folder: deterministic.
+                let best = found.fold(first, |a, b| if b.as_os_str().len() < a.as_os_str().len() { b } else { a });
+                return Some(best.join(path.file_name()?));
+            }
+        }
+        None
+    }
+
+    fn check_inside(&self, local: &Path) -> Result<PathBuf, VfsError> {
+        let canon = std::fs::canonicalize(local).map_err(|e| io_error(&e))?;
+        if !self.allow_outside && !canon.starts_with(&self.root) {
+            return Err(VfsError::OutsideRoot);
+        }
+        Ok(canon)
+    }
+}
+
+fn index_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
+    while let Some((dir, depth)) = stack.pop() {
+        if depth > 32 || out.len() > 100_000 {
+            continue;
+        }
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                let p = e.path();
+                if p.file_name().is_some_and(|n| n == ".git" || n == "target") {
+                    continue;
+                }
+                out.push(p.clone());
+                stack.push((p, depth + 1));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn io_error(e: &std::io::Error) -> VfsError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => VfsError::NotFound,
+        std::io::ErrorKind::PermissionDenied => VfsError::PermissionDenied,
+        std::io::ErrorKind::IsADirectory => VfsError::IsDir,
+        _ => VfsError::Io(strip_os_code(e.to_string())),
+    }
+}
+
+/// "Too many levels of symbolic links (os error 40)" → without the os error suffix.
+fn strip_os_code(s: String) -> String {
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+impl Vfs for FsVfs {
+    fn read(&self, path: &Path) -> Result<Vec<u8>, VfsError> {
+        let local = self.locate(path);
+        let canon = self.check_inside(&local)?;
+        let meta = std::fs::metadata(&canon).map_err(|e| io_error(&e))?;
+        if meta.is_dir() {
+            return Err(VfsError::IsDir);
+        }
+        if meta.len() > self.max_size {
+            return Err(VfsError::TooLarge { limit: self.max_size });
+        }
+        if !meta.is_file() {
+            // FIFOs and devices would block or never end.
+            return Err(VfsError::Io("not a regular file".into()));
+        }
+        use std::io::Read;
+        let f = std::fs::File::open(&canon).map_err(|e| io_error(&e))?;
+        let mut buf = Vec::with_capacity(meta.len() as usize);
+        f.take(self.max_size + 1).read_to_end(&mut buf).map_err(|e| io_error(&e))?;
+        if buf.len() as u64 > self.max_size {
+            return Err(VfsError::TooLarge { limit: self.max_size });
+        }
+        Ok(buf)
+    }
+
+    fn glob(&self, pattern: &Path) -> Result<Vec<GlobMatch>, VfsError> {
+        use std::os::unix::ffi::OsStrExt;
+        // The literal folder before the first wildcard component is mapped; the rest is matched.
+        let comps: Vec<&std::ffi::OsStr> = pattern.iter().collect();
+        let first_glob = comps.iter().position(|c| has_glob_chars(c.as_bytes())).unwrap_or(comps.len());
+        let base_server: PathBuf = comps[..first_glob].iter().collect();
+        let base_local = if first_glob == comps.len() {
+            self.locate(&base_server)
+        } else {
+            // Locate the folder by a pseudo file inside it.
+            let probe = self.locate(&base_server.join("x"));
+            probe.parent().map(Path::to_path_buf).unwrap_or(probe)
+        };
+        let canon = self.check_inside(&base_local)?;
+        let mut current: Vec<(PathBuf, PathBuf)> = vec![(base_server, canon)];
+        for (k, comp) in comps[first_glob..].iter().enumerate() {
+            let last = first_glob + k + 1 == comps.len();
+            let mut next = Vec::new();
+            for (server, local) in &current {
+                if !has_glob_chars(comp.as_bytes()) {
+                    let l = local.join(comp);
+                    if l.symlink_metadata().is_ok() {
+                        next.push((server.join(comp), l));
+                    }
+                    continue;
+                }
+                let Ok(rd) = std::fs::read_dir(local) else {
+                    if k == 0 {
+                        return Err(VfsError::NotFound);
+                    }
+                    continue;
+                };
+                let mut names: Vec<std::ffi::OsString> = rd.flatten().map(|e| e.file_name()).collect();
+                names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+                for name in names {
+                    if fnmatch(comp.as_bytes(), name.as_bytes()) {
+                        let l = local.join(&name);
+                        if !last && !l.is_dir() {
+                            continue;
+                        }
+                        next.push((server.join(&name), l));
+                    }
+                }
+            }
+            current = next;
+        }
+        let mut out: Vec<GlobMatch> = Vec::new();
+        for (server, local) in current {
+            // A match that leads outside the root (a symlink) is refused at read time.
+            out.push(GlobMatch { is_dir: local.is_dir(), path: server });
+        }
+        out.sort_by(|a, b| a.path.as_os_str().as_bytes().cmp(b.path.as_os_str().as_bytes()));
+        Ok(out)
+    }
+
+    fn display_path(&self, path: &Path) -> PathBuf {
+        let local = self.locate(path);
+        let canon = std::fs::canonicalize(&local).unwrap_or(local);
+        match std::env::current_dir().ok().and_then(|cwd| canon.strip_prefix(&cwd).ok().map(Path::to_path_buf)) {
+            Some(rel) => rel,
+            None => canon,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnmatch_follows_glob3() {
+        assert!(fnmatch(b"*.conf", b"a.conf"));
+        assert!(!fnmatch(b"*.conf", b".hidden.conf"));
+        assert!(fnmatch(b".*.conf", b".hidden.conf"));
+        assert!(!fnmatch(b"?a", b".a"));
+        assert!(fnmatch(b"site[0-9].conf", b"site7.conf"));
+        assert!(!fnmatch(b"site[!0-9].conf", b"site7.conf"));
+        assert!(fnmatch(b"site[!0-9].conf", b"sitex.conf"));
+        assert!(fnmatch(b"*", b"sites-enabled"));
+        assert!(fnmatch(b"a*b*c", b"axxbyyc"));
+        assert!(!fnmatch(b"a*b*c", b"axxbyy"));
+        assert!(fnmatch(b"[]a]", b"]"));
+        assert!(fnmatch(b"a[b", b"a[b"));
+        assert!(fnmatch(br"\*", b"*"));
+        assert!(!fnmatch(b"{a,b}", b"a"));
+    }
+
+    #[test]
+    fn glob_sorts_bytewise_skips_dotfiles_and_maps() {
+        let dir = std::env::temp_dir().join(format!("ngxlint-vfs-{}", std::process::id()));
+        let conf = dir.join("repo/nginx/conf.d");
+        std::fs::create_dir_all(&conf).unwrap();
+        for n in ["b.conf", "B.conf", "a.conf", ".hidden.conf", "x.txt"] {
+            std::fs::write(conf.join(n), "").unwrap();
+        }
+        std::fs::create_dir_all(conf.join("d.conf")).unwrap();
+        let vfs = FsVfs::new(&dir.join("repo")).unwrap();
+        let m = vfs.glob(Path::new("/etc/nginx/conf.d/*.conf")).unwrap();
+        let names: Vec<_> = m.iter().map(|g| g.path.to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["/etc/nginx/conf.d/B.conf", "/etc/nginx/conf.d/a.conf", "/etc/nginx/conf.d/b.conf", "/etc/nginx/conf.d/d.conf"]);
+        assert!(m[3].is_dir);
+        assert_eq!(vfs.read(Path::new("/etc/nginx/conf.d/a.conf")).unwrap(), b"");
+        assert_eq!(vfs.glob(Path::new("/etc/nginx/conf.d/*.none")).unwrap(), vec![]);
+        assert_eq!(vfs.glob(Path::new("/etc/nginx/nothere/*.conf")), Err(VfsError::NotFound));
+        // Nothing outside the root: a host file is refused, not read.
+        assert_eq!(vfs.read(Path::new("/etc/passwd")), Err(VfsError::OutsideRoot));
+        // A symlink inside the tree pointing outside is refused too.
+        std::os::unix::fs::symlink("/etc/hostname", conf.join("leak.conf")).unwrap();
+        assert_eq!(vfs.read(&conf.join("leak.conf")), Err(VfsError::OutsideRoot));
+        // Symlink loops are an error, not a hang.
+        std::os::unix::fs::symlink(conf.join("loop2"), conf.join("loop1")).unwrap();
+        std::os::unix::fs::symlink(conf.join("loop1"), conf.join("loop2")).unwrap();
+        assert!(matches!(vfs.read(&conf.join("loop1")), Err(VfsError::Io(_))));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
