@@ -1,1 +1,6 @@
-//! placeholder
+//! placeholder during development
+pub mod codes;
+pub mod diag;
+pub mod keys;
+pub mod span;
+pub mod syntax;
