@@ -1,7 +1,304 @@
-//! ngxlint's command line.
+//! ngxlint's command line: argument parsing, the commands, and exit codes.
+//!
+//! Exit codes: 0 clean, 1 findings at or above the failing level, 2 usage, configuration or I/O error.
+
+pub mod crossplane;
+pub mod render;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ngxlint_engine::{Options, Project, Severity};
+
+/// A fast linter for nginx and PHP-FPM configuration that reads both sides together.
+#[derive(Debug, Parser)]
+#[command(name = "ngxlint", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lint nginx and PHP-FPM configuration under the given paths (default: the current folder).
+    Check(CheckArgs),
+    /// Print the nginx trees as crossplane's JSON payload.
+    Parse(ParseArgs),
+}
+
+/// How to read the tree: shared by every command that reads configuration.
+#[derive(Debug, clap::Args)]
+struct ReadArgs {
+    /// Nothing outside this folder is read (default: the current folder, or the folder of the given paths).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// nginx's conf prefix: the folder relative `include`s resolve against (default: each main config's folder).
+    #[arg(long, value_name = "DIR")]
+    prefix: Option<PathBuf>,
+    /// Map a server path prefix to a folder in the tree, e.g. `--map /etc/nginx=nginx` (repeatable).
+    #[arg(long = "map", value_name = "FROM=TO", value_parser = parse_map)]
+    maps: Vec<(PathBuf, PathBuf)>,
+    /// Do not look up absolute paths in the tree by their longest existing suffix.
+    #[arg(long)]
+    no_auto_map: bool,
+    /// Allow includes to read files outside the root.
+    #[arg(long)]
+    allow_outside_root: bool,
+    /// Enable a known third-party module set: lua, njs, headers-more, plus (repeatable).
+    #[arg(long = "module", value_name = "SET")]
+    modules: Vec<String>,
+    /// Declare a third-party directive: `NAME[:CONTEXTS[:ARGS[:BODY]]]`, e.g. `more_set_headers:http,server,location:1more` (repeatable).
+    #[arg(long = "directive", value_name = "SPEC")]
+    directives: Vec<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// Files or folders to lint.
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Pretty)]
+    format: Format,
+    /// When to use colors (NO_COLOR is honoured by `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// The lowest severity that makes the run fail (exit 1).
+    #[arg(long, value_enum, default_value_t = FailLevel::Warning)]
+    fail_level: FailLevel,
+}
+
+#[derive(Debug, clap::Args)]
+struct ParseArgs {
+    /// The main nginx config (or a folder).
+    path: PathBuf,
+    #[command(flatten)]
+    read: ReadArgs,
+    /// Output format (only crossplane's JSON).
+    #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
+    format: ParseFormat,
+    /// Indent the JSON.
+    #[arg(long)]
+    pretty: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    /// miette's graphical report.
+    Pretty,
+    /// `path:line:col: severity: message [CODE]`.
+    Concise,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ParseFormat {
+    /// crossplane's payload.
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FailLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
+    let (from, to) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FROM=TO, got `{s}`"))?;
+    if from.is_empty() || to.is_empty() {
+        return Err(format!("expected FROM=TO, got `{s}`"));
+    }
+    Ok((PathBuf::from(from), PathBuf::from(to)))
+}
 
 /// Entry point of the `ngxlint` binary.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Parse(args) => parse(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            let _ = writeln!(std::io::stderr(), "ngxlint: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The folder nothing is read outside of: the working folder when every path is inside it,
+/// else the deepest folder containing all paths.
+fn default_root(paths: &[PathBuf]) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let abs: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| {
+            let a = if p.is_absolute() {
+                p.clone()
+            } else {
+                cwd.join(p)
+            };
+            std::fs::canonicalize(&a).unwrap_or(a)
+        })
+        .collect();
+    let cwd_canon = std::fs::canonicalize(&cwd).unwrap_or(cwd.clone());
+    if abs.iter().all(|p| p.starts_with(&cwd_canon)) {
+        return cwd;
+    }
+    let mut common: PathBuf = match abs.first() {
+        Some(p) if p.is_dir() => p.clone(),
+        Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => return cwd,
+    };
+    for p in &abs[1..] {
+        while !p.starts_with(&common) {
+            if !common.pop() {
+                break;
+            }
+        }
+    }
+    common
+}
+
+fn options(read: &ReadArgs, paths: &[PathBuf]) -> Result<Options, String> {
+    let root = read.root.clone().unwrap_or_else(|| default_root(paths));
+    let mut opts = Options::new(root);
+    opts.maps = read.maps.clone();
+    opts.allow_outside = read.allow_outside_root;
+    opts.auto_map = !read.no_auto_map;
+    opts.prefix = read
+        .prefix
+        .as_ref()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
+    for m in &read.modules {
+        opts.directives.enable_set(m).map_err(|e| e.to_string())?;
+    }
+    for d in &read.directives {
+        opts.directives.declare(d).map_err(|e| e.to_string())?;
+    }
+    Ok(opts)
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, String> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let opts = options(&args.read, &paths)?;
+    let project = Project::load(&paths, &opts).map_err(|e| e.to_string())?;
+    let mut diags = project.diagnostics.clone();
+    render::sort_for_display(&project.files, &mut diags);
+
+    let stdout = std::io::stdout();
+    let tty = stdout.is_terminal();
+    let mut out = stdout.lock();
+    let io = match args.format {
+        Format::Concise => render::concise(&project.files, &diags, &mut out),
+        Format::Pretty => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            let width = terminal_width().unwrap_or(100);
+            let r = render::pretty(
+                &project.files,
+                &diags,
+                render::PrettyOptions {
+                    color,
+                    links: tty,
+                    width,
+                },
+                &mut out,
+            );
+            r.and_then(|_| summary(&diags, project.files.len(), &mut out))
+        }
+    };
+    if let Err(e) = io {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(format!("cannot write the report: {e}"));
+        }
+    }
+    let fail = match args.fail_level {
+        FailLevel::Info => Severity::Info,
+        FailLevel::Warning => Severity::Warning,
+        FailLevel::Error => Severity::Error,
+    };
+    if diags.iter().any(|d| d.code == "NGX009") {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if diags.iter().any(|d| d.severity >= fail) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn summary(
+    diags: &[ngxlint_engine::Diagnostic],
+    files: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+    let (e, w, i) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    if diags.is_empty() {
+        writeln!(out, "{files} files checked, no findings")
+    } else {
+        writeln!(
+            out,
+            "{files} files checked: {e} errors, {w} warnings, {i} notes"
+        )
+    }
+}
+
+fn terminal_width() -> Option<usize> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| w >= 40)
+}
+
+fn parse(args: ParseArgs) -> Result<ExitCode, String> {
+    let paths = vec![args.path.clone()];
+    let opts = options(&args.read, &paths)?;
+    let project = Project::load(&paths, &opts).map_err(|e| e.to_string())?;
+    let payload = crossplane::payload(&project);
+    let text = if args.pretty {
+        serde_json::to_string_pretty(&payload)
+    } else {
+        serde_json::to_string(&payload)
+    };
+    let text = text.map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = writeln!(out, "{text}") {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(format!("cannot write: {e}"));
+        }
+    }
+    let failed = payload.get("status").and_then(|s| s.as_str()) != Some("ok");
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

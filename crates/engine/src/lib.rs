@@ -1,1 +1,15 @@
-//! placeholder
+//! ngxlint's project model: files, include resolution, diagnostics.
+//!
+//! Data flows one way: paths are discovered, files read (through the root-confined vfs),
+//! nginx trees resolved with their includes, and the result — a [`Project`] — handed to rules.
+
+pub mod codes;
+pub mod diagnostic;
+pub mod discover;
+pub mod files;
+pub mod nginx;
+pub mod project;
+
+pub use diagnostic::{Diagnostic, Label, Related, Severity};
+pub use files::{FileId, FileKind, Files, SourceFile};
+pub use project::{LoadError, Options, Project};

@@ -14,11 +14,15 @@ pub struct Span {
 impl Span {
     /// A span from two offsets.
     pub fn new(start: usize, end: usize) -> Self {
-        Span { start: start as u32, end: end as u32 }
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
     }
     /// The bytes it covers in `src` (empty if out of range).
     pub fn slice<'a>(&self, src: &'a [u8]) -> &'a [u8] {
-        src.get(self.start as usize..self.end as usize).unwrap_or(&[])
+        src.get(self.start as usize..self.end as usize)
+            .unwrap_or(&[])
     }
     /// Length in bytes.
     pub fn len(&self) -> usize {
@@ -179,16 +183,31 @@ impl Directive {
                 .last()
                 .map(|d| d.span().end)
                 .unwrap_or(t.offset() + 1),
-            (None, Terminator::Missing(o)) => self.args.last().map(|a| a.span.end).unwrap_or(o).max(self.name.span.end),
+            (None, Terminator::Missing(o)) => self
+                .args
+                .last()
+                .map(|a| a.span.end)
+                .unwrap_or(o)
+                .max(self.name.span.end),
             (None, t) => t.offset() + 1,
         };
-        Span { start: self.name.span.start, end }
+        Span {
+            start: self.name.span.start,
+            end,
+        }
     }
 
     /// The span of the statement head: name through last argument.
     pub fn head_span(&self) -> Span {
-        let end = self.args.last().map(|a| a.span.end).unwrap_or(self.name.span.end);
-        Span { start: self.name.span.start, end }
+        let end = self
+            .args
+            .last()
+            .map(|a| a.span.end)
+            .unwrap_or(self.name.span.end);
+        Span {
+            start: self.name.span.start,
+            end,
+        }
     }
 
     /// Whether the name is exactly `s`.
@@ -198,6 +217,9 @@ impl Directive {
 
     /// The children, or an empty slice for a simple directive.
     pub fn children(&self) -> &[Directive] {
-        self.block.as_ref().map(|b| b.children.as_slice()).unwrap_or(&[])
+        self.block
+            .as_ref()
+            .map(|b| b.children.as_slice())
+            .unwrap_or(&[])
     }
 }

@@ -58,11 +58,20 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(src: &'a [u8]) -> Self {
-        Reader { src, pos: 0, errors: Vec::new(), comments: Vec::new() }
+        Reader {
+            src,
+            pos: 0,
+            errors: Vec::new(),
+            comments: Vec::new(),
+        }
     }
 
     fn error(&mut self, kind: SyntaxErrorKind, span: Span, nginx_offset: usize) {
-        self.errors.push(SyntaxError { kind, span, nginx_offset: nginx_offset as u32 });
+        self.errors.push(SyntaxError {
+            kind,
+            span,
+            nginx_offset: nginx_offset as u32,
+        });
     }
 
     /// Reports nginx's buffer-full error for the run that began at `start`.
@@ -116,7 +125,10 @@ impl<'a> Reader<'a> {
                 }
                 if ch == b';' {
                     self.pos = i;
-                    return Event::Statement(words, crate::ast::Terminator::Semicolon((i - 1) as u32));
+                    return Event::Statement(
+                        words,
+                        crate::ast::Terminator::Semicolon((i - 1) as u32),
+                    );
                 }
                 if ch == b'{' {
                     self.pos = i;
@@ -138,7 +150,9 @@ impl<'a> Reader<'a> {
                 if is_space(ch) {
                     // Skip the rest of the whitespace run; `start` follows each byte, so the
                     // buffer limit cannot trigger inside it.
-                    let (rest, _) = take_while::<_, _, NomErr>(is_space).parse(&src[i..]).unwrap_or((&src[i..], &[][..]));
+                    let (rest, _) = take_while::<_, _, NomErr>(is_space)
+                        .parse(&src[i..])
+                        .unwrap_or((&src[i..], &[][..]));
                     let j = len - rest.len();
                     if j > i {
                         start = j - 1;
@@ -160,23 +174,35 @@ impl<'a> Reader<'a> {
                         if ch == b'{' {
                             return Event::BlockStart(words, (i - 1) as u32);
                         }
-                        return Event::Statement(words, crate::ast::Terminator::Semicolon((i - 1) as u32));
+                        return Event::Statement(
+                            words,
+                            crate::ast::Terminator::Semicolon((i - 1) as u32),
+                        );
                     }
                     b'}' => {
                         if !words.is_empty() {
                             if !recovering {
-                                self.error(SyntaxErrorKind::Unexpected(b'}'), Span::new(i - 1, i), i - 1);
+                                self.error(
+                                    SyntaxErrorKind::Unexpected(b'}'),
+                                    Span::new(i - 1, i),
+                                    i - 1,
+                                );
                             }
                             // Leave the `}` to close the block on the next call.
                             self.pos = i - 1;
-                            return Event::Statement(words, crate::ast::Terminator::Missing((i - 1) as u32));
+                            return Event::Statement(
+                                words,
+                                crate::ast::Terminator::Missing((i - 1) as u32),
+                            );
                         }
                         self.pos = i;
                         return Event::BlockEnd((i - 1) as u32);
                     }
                     b'#' => {
                         // A comment runs to the end of the line; `start` stays on the `#`.
-                        let (rest, _) = take_till::<_, _, NomErr>(|b| b == b'\n').parse(&src[i..]).unwrap_or((&src[i..], &[][..]));
+                        let (rest, _) = take_till::<_, _, NomErr>(|b| b == b'\n')
+                            .parse(&src[i..])
+                            .unwrap_or((&src[i..], &[][..]));
                         let lf = len - rest.len();
                         if start + CONF_BUFFER <= lf && start + CONF_BUFFER < len {
                             self.too_long(start, None, start);
@@ -211,7 +237,10 @@ impl<'a> Reader<'a> {
                             }
                             WordEnd::Semicolon => {
                                 self.pos = i;
-                                return Event::Statement(words, crate::ast::Terminator::Semicolon((i - 1) as u32));
+                                return Event::Statement(
+                                    words,
+                                    crate::ast::Terminator::Semicolon((i - 1) as u32),
+                                );
                             }
                             WordEnd::Brace => {
                                 self.pos = i;
@@ -241,12 +270,19 @@ impl<'a> Reader<'a> {
         let mut first = true;
         loop {
             if i >= len {
-                let word = Word { span: Span::new(ws, len), inner: Span::new(ws, len), quote: Quote::None, escaped };
+                let word = Word {
+                    span: Span::new(ws, len),
+                    inner: Span::new(ws, len),
+                    quote: Quote::None,
+                    escaped,
+                };
                 return (word, len, WordEnd::Eof);
             }
             if !first {
                 // Skip ordinary bytes in one go.
-                let (rest, _) = take_till::<_, _, NomErr>(|b| WORD_STOP[b as usize]).parse(&src[i..]).unwrap_or((&src[i..], &[][..]));
+                let (rest, _) = take_till::<_, _, NomErr>(|b| WORD_STOP[b as usize])
+                    .parse(&src[i..])
+                    .unwrap_or((&src[i..], &[][..]));
                 let j = len - rest.len();
                 if j > i {
                     variable = false;
@@ -287,7 +323,12 @@ impl<'a> Reader<'a> {
                 }
                 b'$' => variable = true,
                 b';' | b'{' | b' ' | b'\t' | b'\r' | b'\n' => {
-                    let word = Word { span: Span::new(ws, i - 1), inner: Span::new(ws, i - 1), quote: Quote::None, escaped };
+                    let word = Word {
+                        span: Span::new(ws, i - 1),
+                        inner: Span::new(ws, i - 1),
+                        quote: Quote::None,
+                        escaped,
+                    };
                     let end = match ch {
                         b';' => WordEnd::Semicolon,
                         b'{' => WordEnd::Brace,
@@ -320,7 +361,11 @@ impl<'a> Reader<'a> {
         let mut start = open;
         let mut i = open;
         let mut escaped = false;
-        let quote = if q == b'"' { Quote::Double } else { Quote::Single };
+        let quote = if q == b'"' {
+            Quote::Double
+        } else {
+            Quote::Single
+        };
         loop {
             let (rest, _) = take_till::<_, _, NomErr>(|b| b == q || b == b'\\')
                 .parse(&src[i..])
@@ -334,7 +379,12 @@ impl<'a> Reader<'a> {
             }
             i = j;
             if i >= len {
-                let word = Word { span: Span::new(open - 1, len), inner: Span::new(open, len), quote, escaped };
+                let word = Word {
+                    span: Span::new(open - 1, len),
+                    inner: Span::new(open, len),
+                    quote,
+                    escaped,
+                };
                 return (word, len, false);
             }
             if i - start == CONF_BUFFER {
@@ -356,7 +406,12 @@ impl<'a> Reader<'a> {
             }
             // The closing quote. nginx keeps counting the run from the word's start until the
             // next word begins; the caller carries on with `start = inner.start`.
-            let word = Word { span: Span::new(open - 1, i), inner: Span::new(open, i - 1), quote, escaped };
+            let word = Word {
+                span: Span::new(open - 1, i),
+                inner: Span::new(open, i - 1),
+                quote,
+                escaped,
+            };
             return (word, i, true);
         }
     }

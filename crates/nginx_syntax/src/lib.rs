@@ -5,6 +5,7 @@
 //! resolution and directive validation in context live with the caller (see `directives`).
 
 pub mod ast;
+pub mod directives;
 pub mod error;
 mod lexer;
 pub mod parser;

@@ -84,7 +84,10 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                 if skipped_depth > 0 || stack.len() >= MAX_DEPTH {
                     if !too_deep_reported {
                         too_deep_reported = true;
-                        let span = words.first().map(|w| w.span).unwrap_or(Span::new(at as usize, at as usize + 1));
+                        let span = words
+                            .first()
+                            .map(|w| w.span)
+                            .unwrap_or(Span::new(at as usize, at as usize + 1));
                         reader.errors.push(SyntaxError {
                             kind: SyntaxErrorKind::TooDeep(MAX_DEPTH),
                             span,
@@ -95,7 +98,10 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                     continue;
                 }
                 let head = split(words).map(|(n, a)| (n, a, at));
-                stack.push(Frame { head, children: Vec::new() });
+                stack.push(Frame {
+                    head,
+                    children: Vec::new(),
+                });
             }
             Event::BlockEnd(at) => {
                 if skipped_depth > 0 {
@@ -109,7 +115,10 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                                 name,
                                 args,
                                 terminator: Terminator::Block(open),
-                                block: Some(Block { children: frame.children, close: Some(at) }),
+                                block: Some(Block {
+                                    children: frame.children,
+                                    close: Some(at),
+                                }),
                             };
                             current(&mut stack, &mut top).push(d);
                         }
@@ -129,7 +138,11 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                         .rev()
                         .find_map(|f| f.head.as_ref().map(|(n, _, _)| n.span))
                         .unwrap_or(Span::new(len, len));
-                    reader.errors.push(SyntaxError { kind: SyntaxErrorKind::EofInBlock, span, nginx_offset: len as u32 });
+                    reader.errors.push(SyntaxError {
+                        kind: SyntaxErrorKind::EofInBlock,
+                        span,
+                        nginx_offset: len as u32,
+                    });
                 }
                 while let Some(frame) = stack.pop() {
                     if let Some((name, args, open)) = frame.head {
@@ -137,7 +150,10 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                             name,
                             args,
                             terminator: Terminator::Block(open),
-                            block: Some(Block { children: frame.children, close: None }),
+                            block: Some(Block {
+                                children: frame.children,
+                                close: None,
+                            }),
                         };
                         current(&mut stack, &mut top).push(d);
                     }
@@ -146,7 +162,11 @@ pub fn parse(src: &[u8]) -> ParsedFile {
             }
         }
     }
-    ParsedFile { directives: top, comments: reader.comments, errors: reader.errors }
+    ParsedFile {
+        directives: top,
+        comments: reader.comments,
+        errors: reader.errors,
+    }
 }
 
 fn current<'s>(stack: &'s mut [Frame], top: &'s mut Vec<Directive>) -> &'s mut Vec<Directive> {
@@ -164,9 +184,18 @@ fn split(mut words: Vec<Word>) -> Option<(Word, Vec<Word>)> {
     Some((name, words))
 }
 
-fn make_directive(words: Vec<Word>, terminator: Terminator, block: Option<Block>) -> Option<Directive> {
+fn make_directive(
+    words: Vec<Word>,
+    terminator: Terminator,
+    block: Option<Block>,
+) -> Option<Directive> {
     let (name, args) = split(words)?;
-    Some(Directive { name, args, terminator, block })
+    Some(Directive {
+        name,
+        args,
+        terminator,
+        block,
+    })
 }
 
 /// Reads a Lua block body after its `{` at `open`, as lua-nginx-module's lexer does: braces are
@@ -180,7 +209,11 @@ fn lua_block(reader: &mut Reader<'_>, words: Vec<Word>, open: u32) -> Directive 
     // The Lua module reports an unclosed block at the line of the last `{` it saw.
     let mut last_open = open as usize;
     let fail = |reader: &mut Reader<'_>, kind: SyntaxErrorKind, at: usize| {
-        reader.errors.push(SyntaxError { kind, span: Span::new(open as usize, open as usize + 1), nginx_offset: at as u32 });
+        reader.errors.push(SyntaxError {
+            kind,
+            span: Span::new(open as usize, open as usize + 1),
+            nginx_offset: at as u32,
+        });
     };
     let close = loop {
         if i >= len {
@@ -216,7 +249,11 @@ fn lua_block(reader: &mut Reader<'_>, words: Vec<Word>, open: u32) -> Directive 
                     match close_long_bracket(src, i + 2 + level + 2, level) {
                         Some(end) => i = end,
                         None => {
-                            fail(reader, SyntaxErrorKind::LuaLongBracket(format!("]{}]", "=".repeat(level))), i);
+                            fail(
+                                reader,
+                                SyntaxErrorKind::LuaLongBracket(format!("]{}]", "=".repeat(level))),
+                                i,
+                            );
                             break None;
                         }
                     }
@@ -231,7 +268,11 @@ fn lua_block(reader: &mut Reader<'_>, words: Vec<Word>, open: u32) -> Directive 
                     match close_long_bracket(src, i + level + 2, level) {
                         Some(end) => i = end,
                         None => {
-                            fail(reader, SyntaxErrorKind::LuaLongBracket(format!("]{}]", "=".repeat(level))), i);
+                            fail(
+                                reader,
+                                SyntaxErrorKind::LuaLongBracket(format!("]{}]", "=".repeat(level))),
+                                i,
+                            );
                             break None;
                         }
                     }
@@ -252,7 +293,12 @@ fn lua_block(reader: &mut Reader<'_>, words: Vec<Word>, open: u32) -> Directive 
     };
     let (name, mut args) = split(words).unwrap_or((body, Vec::new()));
     args.push(body);
-    Directive { name, args, terminator: Terminator::Block(open), block: None }
+    Directive {
+        name,
+        args,
+        terminator: Terminator::Block(open),
+        block: None,
+    }
 }
 
 /// `[`, any number of `=`, `[`: returns the number of `=`.
@@ -269,7 +315,11 @@ fn close_long_bracket(src: &[u8], from: usize, level: usize) -> Option<usize> {
     let mut i = from;
     while i < src.len() {
         let p = memchr::memchr(b']', &src[i..])? + i;
-        let eq = src[p + 1..].iter().take(level).take_while(|&&b| b == b'=').count();
+        let eq = src[p + 1..]
+            .iter()
+            .take(level)
+            .take_while(|&&b| b == b'=')
+            .count();
         if eq == level && src.get(p + 1 + level) == Some(&b']') {
             return Some(p + level + 2);
         }

@@ -37,19 +37,29 @@ fn errors(src: &[u8]) -> Vec<String> {
         .errors
         .iter()
         .map(|e| {
-            let line = 1 + src[..e.nginx_offset as usize].iter().filter(|&&b| b == b'\n').count();
+            let line = 1 + src[..e.nginx_offset as usize]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
             format!("{line}: {}", e.message())
         })
         .collect()
 }
 
 fn ok(src: &str, expect: &str) {
-    assert_eq!(errors(src.as_bytes()), Vec::<String>::new(), "errors in {src:?}");
+    assert_eq!(
+        errors(src.as_bytes()),
+        Vec::<String>::new(),
+        "errors in {src:?}"
+    );
     assert_eq!(dump(src.as_bytes()), expect, "tree of {src:?}");
 }
 
 fn first_error(src: &[u8]) -> String {
-    errors(src).into_iter().next().unwrap_or_else(|| "no error".into())
+    errors(src)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| "no error".into())
 }
 
 #[test]
@@ -86,7 +96,10 @@ fn quotes_and_escapes() {
     // Spans: the word's span includes the quotes, inner excludes them.
     let src = br#"a "bc";"#;
     let w = parse(src).directives[0].args[0];
-    assert_eq!((w.span.start, w.span.end, w.inner.start, w.inner.end), (2, 6, 3, 5));
+    assert_eq!(
+        (w.span.start, w.span.end, w.inner.start, w.inner.end),
+        (2, 6, 3, 5)
+    );
 }
 
 #[test]
@@ -95,7 +108,10 @@ fn sharp_is_special_only_at_word_start() {
     ok("a {#x\n}", "a(){}");
     ok("a b#c;", "a(b#c);");
     // `10#comment` is one word [verified: invalid number "10#comment"].
-    ok("worker_connections 10#comment;", "worker_connections(10#comment);");
+    ok(
+        "worker_connections 10#comment;",
+        "worker_connections(10#comment);",
+    );
     let f = parse(b"# one\na 1; # two\n#three");
     assert_eq!(f.comments.len(), 3);
     assert_eq!(f.comments[2].slice(b"# one\na 1; # two\n#three"), b"#three");
@@ -110,11 +126,17 @@ fn braces_quotes_and_sharp_are_ordinary_inside_words() {
     // [verified] three words: invalid number of arguments in "return".
     ok(r#"return 200 a"b c";"#, r#"return(200,a"b,c");"#);
     // `${var}` survives; `$` then `{` does not start a block.
-    ok("try_files /abc/${uri} /abc/${uri}.html =404;", "try_files(/abc/${uri},/abc/${uri}.html,=404);");
+    ok(
+        "try_files /abc/${uri} /abc/${uri}.html =404;",
+        "try_files(/abc/${uri},/abc/${uri}.html,=404);",
+    );
     // A `{` not after `$` ends the word and starts a block [spec: set $b a{b; is not terminated].
     assert_eq!(dump(b"set $b a{b;}"), "set($b,a){b();}");
     // `if ($a = "b")`: a `)` may follow a closing quote and starts a new word.
-    ok(r#"if ($a = "b") { return 403; }"#, r#"if(($a,=,b,)){return(403);}"#);
+    ok(
+        r#"if ($a = "b") { return 403; }"#,
+        r#"if(($a,=,b,)){return(403);}"#,
+    );
 }
 
 #[test]
@@ -140,18 +162,36 @@ fn unexpected_terminators() {
     assert_eq!(first_error(b"http {\n  a 1\n}\n"), r#"3: unexpected "}""#);
     assert_eq!(dump(b"http {\n  a 1\n}\n"), "http(){a(1)!}");
     // [verified] `10}` is one word; the next `}` is unexpected.
-    assert_eq!(first_error(b"events {\n worker_connections 10}\n}\n"), r#"3: unexpected "}""#);
+    assert_eq!(
+        first_error(b"events {\n worker_connections 10}\n}\n"),
+        r#"3: unexpected "}""#
+    );
     // A `}` at the top level of a file.
     assert_eq!(first_error(b"a 1;\n}\n"), r#"2: unexpected "}""#);
 }
 
 #[test]
 fn end_of_file() {
-    assert_eq!(first_error(b"a 1"), r#"1: unexpected end of file, expecting ";" or "}""#);
-    assert_eq!(first_error(b"a \"1\n\n"), r#"3: unexpected end of file, expecting ";" or "}""#);
-    assert_eq!(first_error(b"a 1\\"), r#"1: unexpected end of file, expecting ";" or "}""#);
-    assert_eq!(first_error(b"http {\n a 1;\n"), r#"3: unexpected end of file, expecting "}""#);
-    assert_eq!(first_error(b"a {\n b {\n"), r#"3: unexpected end of file, expecting "}""#);
+    assert_eq!(
+        first_error(b"a 1"),
+        r#"1: unexpected end of file, expecting ";" or "}""#
+    );
+    assert_eq!(
+        first_error(b"a \"1\n\n"),
+        r#"3: unexpected end of file, expecting ";" or "}""#
+    );
+    assert_eq!(
+        first_error(b"a 1\\"),
+        r#"1: unexpected end of file, expecting ";" or "}""#
+    );
+    assert_eq!(
+        first_error(b"http {\n a 1;\n"),
+        r#"3: unexpected end of file, expecting "}""#
+    );
+    assert_eq!(
+        first_error(b"a {\n b {\n"),
+        r#"3: unexpected end of file, expecting "}""#
+    );
     // Only one EOF error however many blocks are open.
     assert_eq!(errors(b"a {\n b {\n").len(), 1);
 }
@@ -173,12 +213,21 @@ fn word_length_limit() {
     let w = "a".repeat(4095);
     assert_eq!(errors(format!("x {w};").as_bytes()), Vec::<String>::new());
     let w = "a".repeat(4096);
-    assert_eq!(first_error(format!("x\n{w};").as_bytes()), r#"2: too long parameter "aaaaaaaaaa..." started"#);
+    assert_eq!(
+        first_error(format!("x\n{w};").as_bytes()),
+        r#"2: too long parameter "aaaaaaaaaa..." started"#
+    );
     // Quoted content: 4094 fine; 4095 counts the closing quote; 4096+ is a missing quote [verified].
     let w = "b".repeat(4094);
-    assert_eq!(errors(format!("x \"{w}\";").as_bytes()), Vec::<String>::new());
+    assert_eq!(
+        errors(format!("x \"{w}\";").as_bytes()),
+        Vec::<String>::new()
+    );
     let w = "b".repeat(4095);
-    assert_eq!(first_error(format!("x \"{w}\";").as_bytes()), r#"1: too long parameter "bbbbbbbbbb..." started"#);
+    assert_eq!(
+        first_error(format!("x \"{w}\";").as_bytes()),
+        r#"1: too long parameter "bbbbbbbbbb..." started"#
+    );
     let w = "b".repeat(5000);
     assert_eq!(
         first_error(format!("x '{w}';").as_bytes()),
@@ -186,12 +235,21 @@ fn word_length_limit() {
     );
     // A comment line of 4096 bytes including `#` [verified].
     let c = "#".to_string() + &"c".repeat(4095);
-    assert_eq!(first_error(format!("a 1;\n{c}\nb 2;").as_bytes()), "2: too long parameter \"#ccccccccc...\" started");
+    assert_eq!(
+        first_error(format!("a 1;\n{c}\nb 2;").as_bytes()),
+        "2: too long parameter \"#ccccccccc...\" started"
+    );
     let c = "#".to_string() + &"c".repeat(4094);
-    assert_eq!(errors(format!("a 1;\n{c}\nb 2;").as_bytes()), Vec::<String>::new());
+    assert_eq!(
+        errors(format!("a 1;\n{c}\nb 2;").as_bytes()),
+        Vec::<String>::new()
+    );
     // At the very end of the file the end-of-file check wins over the length check.
     let w = "a".repeat(4096);
-    assert_eq!(first_error(format!("x {w}").as_bytes()), r#"1: unexpected end of file, expecting ";" or "}""#);
+    assert_eq!(
+        first_error(format!("x {w}").as_bytes()),
+        r#"1: unexpected end of file, expecting ";" or "}""#
+    );
 }
 
 #[test]
@@ -208,7 +266,10 @@ fn blocks_and_spans() {
     let src = b"http {\n  server { listen 80; }\n}\n";
     let f = parse(src);
     let http = &f.directives[0];
-    assert_eq!(http.span().slice(src), b"http {\n  server { listen 80; }\n}");
+    assert_eq!(
+        http.span().slice(src),
+        b"http {\n  server { listen 80; }\n}"
+    );
     let server = &http.children()[0];
     assert_eq!(server.span().slice(src), b"server { listen 80; }");
     assert_eq!(server.children()[0].span().slice(src), b"listen 80;");
@@ -223,10 +284,19 @@ fn messy_crossplane_case() {
     assert!(f.errors.is_empty(), "{:?}", f.errors);
     let d = dump(src.as_bytes());
     assert!(d.contains(r"location(/\{\;\}\ #\ ab){}"), "{d}");
-    assert!(d.contains(r"if(($request_method,=,P\{O\)\###\;ST,)){}"), "{d}");
-    assert!(d.contains("try_files(/abc/${uri},/abc/${uri}.html,=404);"), "{d}");
+    assert!(
+        d.contains(r"if(($request_method,=,P\{O\)\###\;ST,)){}"),
+        "{d}"
+    );
+    assert!(
+        d.contains("try_files(/abc/${uri},/abc/${uri}.html,=404);"),
+        "{d}"
+    );
     assert!(d.contains("location(/foo){}location(/bar){}"), "{d}");
-    assert!(d.contains("location(/sta;\n                    tus){return(302,/status.html);}"), "{d}");
+    assert!(
+        d.contains("location(/sta;\n                    tus){return(302,/status.html);}"),
+        "{d}"
+    );
 }
 
 #[test]
@@ -240,9 +310,15 @@ fn lua_blocks() {
     assert_eq!(lua.args[0].quote, Quote::Lua);
     assert!(lua.args[0].raw(src.as_bytes()).ends_with(b"end\n"));
     // set_by_lua_block takes an argument before the block; a quoted name still counts.
-    assert_eq!(dump(b"set_by_lua_block $res { return 1 } \"rewrite_by_lua_block\" { x() }"), "set_by_lua_block($res, return 1 ){lua}rewrite_by_lua_block( x() ){lua}");
+    assert_eq!(
+        dump(b"set_by_lua_block $res { return 1 } \"rewrite_by_lua_block\" { x() }"),
+        "set_by_lua_block($res, return 1 ){lua}rewrite_by_lua_block( x() ){lua}"
+    );
     // A Lua block name as an argument is an ordinary word.
-    ok("server_name content_by_lua_block;", "server_name(content_by_lua_block);");
+    ok(
+        "server_name content_by_lua_block;",
+        "server_name(content_by_lua_block);",
+    );
     assert_eq!(
         first_error(b"content_by_lua_block {\n x = 1\n"),
         "1: unexpected end of file, expecting terminating characters for lua code block"
@@ -258,7 +334,10 @@ fn deep_nesting_is_bounded_and_does_not_overflow() {
     let n = 100_000;
     let src = "a {".repeat(n) + &"}".repeat(n);
     let f = parse(src.as_bytes());
-    assert!(f.errors.iter().any(|e| matches!(e.kind, SyntaxErrorKind::TooDeep(_))));
+    assert!(f
+        .errors
+        .iter()
+        .any(|e| matches!(e.kind, SyntaxErrorKind::TooDeep(_))));
     assert_eq!(f.errors.len(), 1);
 }
 
@@ -266,9 +345,12 @@ fn deep_nesting_is_bounded_and_does_not_overflow() {
 fn recovery_reports_later_errors_too() {
     let src = b"http {\n a 1\n}\nb ;\n;\nc {\n";
     let errs = errors(src);
-    assert_eq!(errs, vec![
-        r#"3: unexpected "}""#.to_string(),
-        r#"5: unexpected ";""#.to_string(),
-        r#"7: unexpected end of file, expecting "}""#.to_string(),
-    ]);
+    assert_eq!(
+        errs,
+        vec![
+            r#"3: unexpected "}""#.to_string(),
+            r#"5: unexpected ";""#.to_string(),
+            r#"7: unexpected end of file, expecting "}""#.to_string(),
+        ]
+    );
 }

@@ -51,6 +51,11 @@ pub trait Vfs {
     fn glob(&self, pattern: &Path) -> Result<Vec<GlobMatch>, VfsError>;
     /// Where `path` really lives on disk, for display (the mapped path), if it is readable.
     fn display_path(&self, path: &Path) -> PathBuf;
+    /// The canonical local file behind a server path: the identity of a file, so one file
+    /// reached by two spellings (an absolute `/etc/nginx/...` include and a relative one) is read once.
+    fn canonical(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        Ok(path.to_path_buf())
+    }
 }
 
 /// True when nginx (and php-fpm) would treat `s` as a glob pattern.
@@ -194,7 +199,8 @@ impl FsVfs {
         let to = std::fs::canonicalize(to).unwrap_or_else(|_| to.to_path_buf());
         self.maps.push((from.to_path_buf(), to));
         // Longest prefix first.
-        self.maps.sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
+        self.maps
+            .sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
     }
     /// Allows reading outside the root.
     pub fn allow_outside(&mut self, allow: bool) {
@@ -221,7 +227,10 @@ impl FsVfs {
                 return to.join(rest);
             }
         }
-        if !path.is_absolute() || path.starts_with(&self.root) || self.allow_outside && path.exists() {
+        if !path.is_absolute()
+            || path.starts_with(&self.root)
+            || self.allow_outside && path.exists()
+        {
             return path.to_path_buf();
         }
         if self.auto_map {
@@ -234,22 +243,45 @@ impl FsVfs {
 
     fn auto_locate(&self, path: &Path) -> Option<PathBuf> {
         let dirs = self.auto_dirs.get_or_init(|| index_dirs(&self.root));
-        let parent = path.parent()?;
-        let comps: Vec<_> = parent.components().filter(|c| matches!(c, std::path::Component::Normal(_))).collect();
-        // Longest suffix of the folder that some tree folder ends with.
-        for skip in 0..comps.len() {
-            let suffix: PathBuf = comps[skip..].iter().collect();
-            let mut found = dirs.iter().filter(|d| d.ends_with(&suffix));
-            if let Some(first) = found.next() {
-                // Ambiguous suffixes take the shortest (shallowest) folder: deterministic.
-                let best = found.fold(first, |a, b| if b.as_os_str().len() < a.as_os_str().len() { b } else { a });
-                return Some(best.join(path.file_name()?));
+        let comps: Vec<_> = path
+            .components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .collect();
+        // The deepest ancestor folder of which some suffix names a tree folder: `/etc/nginx` maps to
+        // `<root>/nginx` even for `/etc/nginx/snippets/x.conf` when `snippets/` is missing, so the
+        // include is reported as not found in the tree rather than looked for on the host.
+        for depth in (1..comps.len()).rev() {
+            let ancestor = &comps[..depth];
+            let rest: PathBuf = comps[depth..].iter().collect();
+            for skip in 0..ancestor.len() {
+                let suffix: PathBuf = ancestor[skip..].iter().collect();
+                let mut found = dirs.iter().filter(|d| d.ends_with(&suffix));
+                if let Some(first) = found.next() {
+                    // Ambiguous suffixes take the shallowest folder: deterministic.
+                    let best = found.fold(first, |a, b| {
+                        if b.components().count() < a.components().count() {
+                            b
+                        } else {
+                            a
+                        }
+                    });
+                    return Some(best.join(rest));
+                }
             }
         }
         None
     }
 
     fn check_inside(&self, local: &Path) -> Result<PathBuf, VfsError> {
+        // A path that is not even lexically inside the root is refused before the host's file
+        // system is asked anything about it.
+        if !self.allow_outside
+            && local.is_absolute()
+            && !local.starts_with(&self.root)
+            && !self.maps.iter().any(|(_, to)| local.starts_with(to))
+        {
+            return Err(VfsError::OutsideRoot);
+        }
         let canon = std::fs::canonicalize(local).map_err(|e| io_error(&e))?;
         if !self.allow_outside && !canon.starts_with(&self.root) {
             return Err(VfsError::OutsideRoot);
@@ -265,7 +297,9 @@ fn index_dirs(root: &Path) -> Vec<PathBuf> {
         if depth > 32 || out.len() > 100_000 {
             continue;
         }
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in rd.flatten() {
             if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
                 let p = e.path();
@@ -307,7 +341,9 @@ impl Vfs for FsVfs {
             return Err(VfsError::IsDir);
         }
         if meta.len() > self.max_size {
-            return Err(VfsError::TooLarge { limit: self.max_size });
+            return Err(VfsError::TooLarge {
+                limit: self.max_size,
+            });
         }
         if !meta.is_file() {
             // FIFOs and devices would block or never end.
@@ -316,9 +352,13 @@ impl Vfs for FsVfs {
         use std::io::Read;
         let f = std::fs::File::open(&canon).map_err(|e| io_error(&e))?;
         let mut buf = Vec::with_capacity(meta.len() as usize);
-        f.take(self.max_size + 1).read_to_end(&mut buf).map_err(|e| io_error(&e))?;
+        f.take(self.max_size + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| io_error(&e))?;
         if buf.len() as u64 > self.max_size {
-            return Err(VfsError::TooLarge { limit: self.max_size });
+            return Err(VfsError::TooLarge {
+                limit: self.max_size,
+            });
         }
         Ok(buf)
     }
@@ -327,7 +367,10 @@ impl Vfs for FsVfs {
         use std::os::unix::ffi::OsStrExt;
         // The literal folder before the first wildcard component is mapped; the rest is matched.
         let comps: Vec<&std::ffi::OsStr> = pattern.iter().collect();
-        let first_glob = comps.iter().position(|c| has_glob_chars(c.as_bytes())).unwrap_or(comps.len());
+        let first_glob = comps
+            .iter()
+            .position(|c| has_glob_chars(c.as_bytes()))
+            .unwrap_or(comps.len());
         let base_server: PathBuf = comps[..first_glob].iter().collect();
         let base_local = if first_glob == comps.len() {
             self.locate(&base_server)
@@ -355,7 +398,8 @@ impl Vfs for FsVfs {
                     }
                     continue;
                 };
-                let mut names: Vec<std::ffi::OsString> = rd.flatten().map(|e| e.file_name()).collect();
+                let mut names: Vec<std::ffi::OsString> =
+                    rd.flatten().map(|e| e.file_name()).collect();
                 names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
                 for name in names {
                     if fnmatch(comp.as_bytes(), name.as_bytes()) {
@@ -372,16 +416,31 @@ impl Vfs for FsVfs {
         let mut out: Vec<GlobMatch> = Vec::new();
         for (server, local) in current {
             // A match that leads outside the root (a symlink) is refused at read time.
-            out.push(GlobMatch { is_dir: local.is_dir(), path: server });
+            out.push(GlobMatch {
+                is_dir: local.is_dir(),
+                path: server,
+            });
         }
-        out.sort_by(|a, b| a.path.as_os_str().as_bytes().cmp(b.path.as_os_str().as_bytes()));
+        out.sort_by(|a, b| {
+            a.path
+                .as_os_str()
+                .as_bytes()
+                .cmp(b.path.as_os_str().as_bytes())
+        });
         Ok(out)
+    }
+
+    fn canonical(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        self.check_inside(&self.locate(path))
     }
 
     fn display_path(&self, path: &Path) -> PathBuf {
         let local = self.locate(path);
         let canon = std::fs::canonicalize(&local).unwrap_or(local);
-        match std::env::current_dir().ok().and_then(|cwd| canon.strip_prefix(&cwd).ok().map(Path::to_path_buf)) {
+        match std::env::current_dir()
+            .ok()
+            .and_then(|cwd| canon.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        {
             Some(rel) => rel,
             None => canon,
         }
@@ -421,21 +480,50 @@ mod tests {
         std::fs::create_dir_all(conf.join("d.conf")).unwrap();
         let vfs = FsVfs::new(&dir.join("repo")).unwrap();
         let m = vfs.glob(Path::new("/etc/nginx/conf.d/*.conf")).unwrap();
-        let names: Vec<_> = m.iter().map(|g| g.path.to_string_lossy().into_owned()).collect();
-        assert_eq!(names, ["/etc/nginx/conf.d/B.conf", "/etc/nginx/conf.d/a.conf", "/etc/nginx/conf.d/b.conf", "/etc/nginx/conf.d/d.conf"]);
+        let names: Vec<_> = m
+            .iter()
+            .map(|g| g.path.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "/etc/nginx/conf.d/B.conf",
+                "/etc/nginx/conf.d/a.conf",
+                "/etc/nginx/conf.d/b.conf",
+                "/etc/nginx/conf.d/d.conf"
+            ]
+        );
         assert!(m[3].is_dir);
-        assert_eq!(vfs.read(Path::new("/etc/nginx/conf.d/a.conf")).unwrap(), b"");
-        assert_eq!(vfs.glob(Path::new("/etc/nginx/conf.d/*.none")).unwrap(), vec![]);
-        assert_eq!(vfs.glob(Path::new("/etc/nginx/nothere/*.conf")), Err(VfsError::NotFound));
+        assert_eq!(
+            vfs.read(Path::new("/etc/nginx/conf.d/a.conf")).unwrap(),
+            b""
+        );
+        assert_eq!(
+            vfs.glob(Path::new("/etc/nginx/conf.d/*.none")).unwrap(),
+            vec![]
+        );
+        assert_eq!(
+            vfs.glob(Path::new("/etc/nginx/nothere/*.conf")),
+            Err(VfsError::NotFound)
+        );
         // Nothing outside the root: a host file is refused, not read.
-        assert_eq!(vfs.read(Path::new("/etc/passwd")), Err(VfsError::OutsideRoot));
+        assert_eq!(
+            vfs.read(Path::new("/etc/passwd")),
+            Err(VfsError::OutsideRoot)
+        );
         // A symlink inside the tree pointing outside is refused too.
         std::os::unix::fs::symlink("/etc/hostname", conf.join("leak.conf")).unwrap();
-        assert_eq!(vfs.read(&conf.join("leak.conf")), Err(VfsError::OutsideRoot));
+        assert_eq!(
+            vfs.read(&conf.join("leak.conf")),
+            Err(VfsError::OutsideRoot)
+        );
         // Symlink loops are an error, not a hang.
         std::os::unix::fs::symlink(conf.join("loop2"), conf.join("loop1")).unwrap();
         std::os::unix::fs::symlink(conf.join("loop1"), conf.join("loop2")).unwrap();
-        assert!(matches!(vfs.read(&conf.join("loop1")), Err(VfsError::Io(_))));
+        assert!(matches!(
+            vfs.read(&conf.join("loop1")),
+            Err(VfsError::Io(_))
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

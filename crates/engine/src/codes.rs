@@ -1,0 +1,51 @@
+//! Codes of the checks the readers themselves make (syntax, directives, includes, files).
+//! Rule codes live with the rules; every code here has its document in `rules/`.
+
+/// `(code, name, one-line summary)`.
+pub const READER_CODES: &[(&str, &str, &str)] = &[
+    (
+        "NGX001",
+        "syntax-error",
+        "nginx's tokenizer rejects the file",
+    ),
+    (
+        "NGX002",
+        "unknown-directive",
+        "a directive nginx does not know",
+    ),
+    (
+        "NGX003",
+        "directive-not-allowed-here",
+        "a directive used in a context that does not accept it",
+    ),
+    (
+        "NGX004",
+        "invalid-argument-count",
+        "a directive with a number of arguments it does not take",
+    ),
+    (
+        "NGX005",
+        "directive-terminator",
+        "a block directive ended by `;` or a simple one opening a block",
+    ),
+    (
+        "NGX006",
+        "include-failed",
+        "an `include` that nginx cannot read",
+    ),
+    ("NGX007", "include-cycle", "files that include each other"),
+    (
+        "NGX008",
+        "include-outside-root",
+        "an `include` pointing outside the linted tree",
+    ),
+    ("NGX009", "unreadable-file", "a file that cannot be read"),
+];
+
+/// Looks a reader code up by code or name.
+pub fn reader_code(code_or_name: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    READER_CODES
+        .iter()
+        .copied()
+        .find(|(c, n, _)| *c == code_or_name || *n == code_or_name)
+}

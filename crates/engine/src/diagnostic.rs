@@ -1,0 +1,124 @@
+//! What a check reports: code, severity, message, spans in one or more files, and one help.
+
+use nginx_syntax::Span;
+
+use crate::files::FileId;
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Worth knowing; never fails a run by default.
+    Info,
+    /// Probably wrong.
+    Warning,
+    /// The server refuses the config or answers 502/504.
+    Error,
+}
+
+impl Severity {
+    /// Lowercase name as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A secondary place in the primary file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What it is ("set here", "inherited from here").
+    pub message: String,
+}
+
+/// Evidence in another place, possibly another file (the FPM side of an nginx finding).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// Which file.
+    pub file: FileId,
+    /// Where.
+    pub span: Span,
+    /// What it shows.
+    pub message: String,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code, `NGX001`.
+    pub code: &'static str,
+    /// Stable kebab-case name, `syntax-error`.
+    pub name: &'static str,
+    /// How serious.
+    pub severity: Severity,
+    /// What is wrong: one line, lowercase, no final period.
+    pub message: String,
+    /// The file of the primary span.
+    pub file: FileId,
+    /// The exact token.
+    pub span: Span,
+    /// Secondary labels in the same file.
+    pub labels: Vec<Label>,
+    /// Places in other files.
+    pub related: Vec<Related>,
+    /// One concrete fix.
+    pub help: Option<String>,
+    /// Where nginx's scanner stood when nginx would report this (its cited line), if nginx would.
+    pub nginx_offset: Option<u32>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with no labels, related places or help.
+    pub fn new(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            code,
+            name,
+            severity,
+            message: message.into(),
+            file,
+            span,
+            labels: Vec::new(),
+            related: Vec::new(),
+            help: None,
+            nginx_offset: None,
+        }
+    }
+    /// Adds the help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    /// Adds a secondary label.
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+    /// Adds a related place.
+    pub fn with_related(mut self, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            file,
+            span,
+            message: message.into(),
+        });
+        self
+    }
+    /// Records where nginx would report it.
+    pub fn at_nginx(mut self, offset: u32) -> Self {
+        self.nginx_offset = Some(offset);
+        self
+    }
+}

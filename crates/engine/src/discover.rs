@@ -1,0 +1,172 @@
+//! Finds the nginx and PHP-FPM files under the paths a run is given.
+
+use std::path::{Path, PathBuf};
+
+/// What a file found by the walk looks like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guess {
+    /// nginx configuration.
+    Nginx,
+    /// PHP-FPM configuration (ini, or the pre-5.3 XML format).
+    Fpm,
+    /// Neither.
+    Other,
+}
+
+/// The files found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// nginx files, sorted.
+    pub nginx: Vec<PathBuf>,
+    /// FPM files, sorted.
+    pub fpm: Vec<PathBuf>,
+    /// Paths that could not be walked, with the reason.
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+/// Folders never walked into.
+const SKIP_DIRS: [&str; 5] = [".git", ".hg", ".svn", "node_modules", "target"];
+
+/// Folders whose every file is nginx configuration (Debian and Docker layouts).
+const NGINX_DIRS: [&str; 8] = [
+    "sites-available",
+    "sites-enabled",
+    "conf.d",
+    "snippets",
+    "http.d",
+    "stream.d",
+    "modules-enabled",
+    "vhosts.d",
+];
+
+/// Walks `paths`. A file named on the command line is always taken (its kind guessed from its
+/// contents when its name says nothing); a folder is walked for files that look like configuration.
+pub fn discover(paths: &[PathBuf]) -> Found {
+    let mut found = Found::default();
+    for p in paths {
+        if p.is_file() {
+            match guess(p, true) {
+                Guess::Fpm => found.fpm.push(p.clone()),
+                _ => found.nginx.push(p.clone()),
+            }
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(p)
+            .follow_links(false)
+            .max_depth(64)
+            .sort_by_file_name()
+            .into_iter();
+        let walker = walker.filter_entry(|e| {
+            !(e.file_type().is_dir()
+                && e.depth() > 0
+                && SKIP_DIRS.iter().any(|s| e.file_name() == *s))
+        });
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());
+                    found.errors.push((path, e.to_string()));
+                    continue;
+                }
+            };
+            // Symlinks are followed only to files; loops and links to folders are not walked.
+            let is_file =
+                entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
+            if !is_file {
+                continue;
+            }
+            match guess(entry.path(), false) {
+                Guess::Nginx => found.nginx.push(entry.into_path()),
+                Guess::Fpm => found.fpm.push(entry.into_path()),
+                Guess::Other => {}
+            }
+        }
+    }
+    found.nginx.sort();
+    found.nginx.dedup();
+    found.fpm.sort();
+    found.fpm.dedup();
+    found
+}
+
+/// Guesses a file's kind from its name, its folder and its first significant line.
+pub fn guess(path: &Path, named: bool) -> Guess {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name == "php-fpm.conf" || parent == "pool.d" || parent == "php-fpm.d" {
+        return Guess::Fpm;
+    }
+    let nginx_by_name = name == "nginx.conf"
+        || name == "mime.types"
+        || name.ends_with("_params")
+        || matches!(name.as_str(), "koi-utf" | "koi-win" | "win-utf")
+        || matches!(ext.as_str(), "nginx" | "vhost")
+        || NGINX_DIRS.contains(&parent.as_str());
+    let candidate =
+        named || nginx_by_name || matches!(ext.as_str(), "conf" | "inc" | "acl" | "types");
+    if !candidate {
+        return Guess::Other;
+    }
+    match sniff(path) {
+        Some(Guess::Fpm) => Guess::Fpm,
+        Some(Guess::Other) if !named && !nginx_by_name => Guess::Other,
+        _ => Guess::Nginx,
+    }
+}
+
+/// Looks at the first significant line: `[section]` or `key = value` is FPM; `<?xml` with
+/// `<configuration>` is the old FPM format.
+fn sniff(path: &Path) -> Option<Guess> {
+    use std::io::Read;
+    let mut buf = vec![0u8; 4096];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut buf))
+        .ok()?;
+    let head = &buf[..n];
+    if head.contains(&0) {
+        return Some(Guess::Other);
+    }
+    let text = String::from_utf8_lossy(head);
+    if text.trim_start().starts_with("<?xml") {
+        return Some(
+            if text.contains("<configuration") || text.contains("php_fpm") {
+                Guess::Fpm
+            } else {
+                Guess::Other
+            },
+        );
+    }
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with(';') || l.starts_with('#') {
+            continue;
+        }
+        if l.starts_with('[') && l.ends_with(']') {
+            return Some(Guess::Fpm);
+        }
+        if let Some(eq) = l.find('=') {
+            let key = l[..eq].trim();
+            let keyish = !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._[]-".contains(&b));
+            if keyish && !l.ends_with(';') && !l.ends_with('{') {
+                return Some(Guess::Fpm);
+            }
+        }
+        return Some(Guess::Nginx);
+    }
+    None
+}

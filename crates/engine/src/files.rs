@@ -1,0 +1,139 @@
+//! The file table: every file read in a run, by id, with a line index built on demand.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use nginx_syntax::Span;
+
+/// Index of a file in [`Files`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// What a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// nginx configuration.
+    Nginx,
+    /// PHP-FPM configuration.
+    Fpm,
+}
+
+/// One file read in this run.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path shown to the user (relative to the working directory when inside it).
+    pub path: PathBuf,
+    /// The path the server would open (for mapped trees, `/etc/nginx/...`).
+    pub server_path: PathBuf,
+    /// The bytes, exactly as read.
+    pub bytes: Vec<u8>,
+    /// What it holds.
+    pub kind: FileKind,
+    lines: OnceLock<Vec<u32>>,
+}
+
+impl SourceFile {
+    /// Offsets of each line's first byte.
+    pub fn line_starts(&self) -> &[u32] {
+        self.lines.get_or_init(|| {
+            let mut v = vec![0u32];
+            v.extend(memchr_iter(b'\n', &self.bytes).map(|i| i as u32 + 1));
+            v
+        })
+    }
+
+    /// 1-based line and column (in bytes, 1-based) of an offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let starts = self.line_starts();
+        let line = match starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        (line + 1, (offset - starts[line]) as usize + 1)
+    }
+
+    /// 1-based line and column in characters (UTF-8 aware, as editors count), of an offset.
+    pub fn line_col_chars(&self, offset: u32) -> (usize, usize) {
+        let (line, _) = self.line_col(offset);
+        let start = self.line_starts()[line - 1] as usize;
+        let end = (offset as usize).min(self.bytes.len());
+        let col = String::from_utf8_lossy(&self.bytes[start..end.max(start)])
+            .chars()
+            .count()
+            + 1;
+        (line, col)
+    }
+
+    /// The line nginx would cite for a report made with its scanner at `offset`.
+    pub fn nginx_line(&self, offset: u32) -> usize {
+        self.line_col(offset.min(self.bytes.len() as u32)).0
+    }
+
+    /// The text of a span, lossily decoded.
+    pub fn text(&self, span: Span) -> String {
+        String::from_utf8_lossy(span.slice(&self.bytes)).into_owned()
+    }
+}
+
+fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    hay.iter()
+        .enumerate()
+        .filter(move |(_, &b)| b == needle)
+        .map(|(i, _)| i)
+}
+
+/// Every file of a run.
+#[derive(Debug, Default)]
+pub struct Files {
+    files: Vec<SourceFile>,
+    by_server_path: HashMap<PathBuf, FileId>,
+}
+
+impl Files {
+    /// Adds a file (or returns the id it already has).
+    pub fn add(
+        &mut self,
+        path: PathBuf,
+        server_path: PathBuf,
+        bytes: Vec<u8>,
+        kind: FileKind,
+    ) -> FileId {
+        if let Some(&id) = self.by_server_path.get(&server_path) {
+            return id;
+        }
+        let id = FileId(self.files.len() as u32);
+        self.by_server_path.insert(server_path.clone(), id);
+        self.files.push(SourceFile {
+            path,
+            server_path,
+            bytes,
+            kind,
+            lines: OnceLock::new(),
+        });
+        id
+    }
+    /// The file with this id.
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+    /// The id of a file by the path the server would open.
+    pub fn by_server_path(&self, p: &Path) -> Option<FileId> {
+        self.by_server_path.get(p).copied()
+    }
+    /// All files with their ids.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    /// True when no file was read.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}

@@ -1,0 +1,423 @@
+//! Reads nginx trees as nginx does: from an entry point, each statement dispatched in its
+//! context, each `include` resolved against the conf prefix and read in the including context.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use nginx_syntax::directives::{Context, Directives, DispatchError};
+use nginx_syntax::{Directive, ParsedFile, Span, Terminator};
+use ngxlint_vfs::{has_glob_chars, Vfs, VfsError};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::files::{FileId, FileKind, Files};
+
+/// Deepest chain of includes followed (nginx has none: a self-include loops until it runs out of
+/// file descriptors).
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+
+/// One nginx configuration read from an entry point (or a file no entry point includes).
+#[derive(Clone, Debug)]
+pub struct NginxTree {
+    /// The file it starts from.
+    pub main: FileId,
+    /// The context its top level is read in: `Main` for an entry point, the evident context of
+    /// a file no entry point includes.
+    pub context: Context,
+    /// The folder relative includes resolve against (nginx's conf_prefix).
+    pub conf_prefix: PathBuf,
+    /// Indexes into the project's diagnostics emitted while reading this tree, in nginx's order.
+    pub diagnostics: Vec<usize>,
+}
+
+/// Everything read on the nginx side.
+#[derive(Debug, Default)]
+pub struct NginxData {
+    /// Each file read once, by id.
+    pub parsed: HashMap<FileId, Arc<ParsedFile>>,
+    /// The files each `include` read, keyed by (including file, offset of the `include` name).
+    pub includes: HashMap<(FileId, u32), Vec<FileId>>,
+    /// The trees, entry points first.
+    pub trees: Vec<NginxTree>,
+}
+
+impl NginxData {
+    /// The files an `include` directive read.
+    pub fn included(&self, file: FileId, include: &Directive) -> &[FileId] {
+        self.includes
+            .get(&(file, include.name.span.start))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+}
+
+/// Collects diagnostics in emission order, once each.
+#[derive(Debug, Default)]
+pub struct Sink {
+    /// In the order they were found.
+    pub list: Vec<Diagnostic>,
+    seen: HashSet<(FileId, u32, u32, &'static str, String)>,
+}
+
+impl Sink {
+    /// Adds a diagnostic unless the same one is already there; returns its index.
+    pub fn push(&mut self, d: Diagnostic) -> Option<usize> {
+        let key = (d.file, d.span.start, d.span.end, d.code, d.message.clone());
+        if !self.seen.insert(key) {
+            return None;
+        }
+        self.list.push(d);
+        Some(self.list.len() - 1)
+    }
+}
+
+/// Reads nginx files through a [`Vfs`] into the shared tables.
+pub struct Loader<'a> {
+    /// Where files come from.
+    pub vfs: &'a dyn Vfs,
+    /// The directive table.
+    pub directives: &'a Directives,
+    /// The run's file table.
+    pub files: &'a mut Files,
+    /// The nginx side.
+    pub data: &'a mut NginxData,
+    /// The run's diagnostics.
+    pub sink: &'a mut Sink,
+    /// Files visited while walking trees.
+    pub visited: HashSet<FileId>,
+    stack: Vec<FileId>,
+    conf_prefix: PathBuf,
+    emitted: Vec<usize>,
+    /// While guessing a context, nothing is recorded; only errors are counted.
+    dry: Option<usize>,
+}
+
+impl<'a> Loader<'a> {
+    /// A loader writing into the given tables.
+    pub fn new(
+        vfs: &'a dyn Vfs,
+        directives: &'a Directives,
+        files: &'a mut Files,
+        data: &'a mut NginxData,
+        sink: &'a mut Sink,
+    ) -> Self {
+        Loader {
+            vfs,
+            directives,
+            files,
+            data,
+            sink,
+            visited: HashSet::new(),
+            stack: Vec::new(),
+            conf_prefix: PathBuf::new(),
+            emitted: Vec::new(),
+            dry: None,
+        }
+    }
+
+    /// Reads (once) and parses a file; the error is the OS's reason.
+    pub fn open(&mut self, server_path: &Path) -> Result<FileId, VfsError> {
+        let canonical = self.vfs.canonical(server_path)?;
+        if let Some(id) = self.files.by_server_path(&canonical) {
+            return Ok(id);
+        }
+        let bytes = self.vfs.read(server_path)?;
+        let display = self.vfs.display_path(server_path);
+        let id = self.files.add(display, canonical, bytes, FileKind::Nginx);
+        let parsed = nginx_syntax::parse(&self.files.get(id).bytes);
+        self.data.parsed.insert(id, Arc::new(parsed));
+        Ok(id)
+    }
+
+    /// Reads the tree starting at `main` in `context`; relative includes resolve against `conf_prefix`.
+    pub fn load_tree(&mut self, main: FileId, context: Context, conf_prefix: &Path) {
+        self.conf_prefix = conf_prefix.to_path_buf();
+        self.emitted.clear();
+        self.walk_file(main, context);
+        let diagnostics = std::mem::take(&mut self.emitted);
+        self.data.trees.push(NginxTree {
+            main,
+            context,
+            conf_prefix: conf_prefix.to_path_buf(),
+            diagnostics,
+        });
+    }
+
+    /// The context a file no entry point includes is evidently written for: the first candidate
+    /// in which its directives fit best.
+    pub fn evident_context(&mut self, file: FileId, conf_prefix: &Path) -> Context {
+        const CANDIDATES: [Context; 7] = [
+            Context::Main,
+            Context::Http,
+            Context::HttpServer,
+            Context::HttpLocation,
+            Context::HttpUpstream,
+            Context::Stream,
+            Context::StreamServer,
+        ];
+        self.conf_prefix = conf_prefix.to_path_buf();
+        let mut best = (usize::MAX, Context::Main);
+        for ctx in CANDIDATES {
+            self.dry = Some(0);
+            self.walk_file(file, ctx);
+            let errors = self.dry.take().unwrap_or(0);
+            if errors < best.0 {
+                best = (errors, ctx);
+            }
+            if errors == 0 {
+                break;
+            }
+        }
+        best.1
+    }
+
+    fn emit(&mut self, d: Diagnostic) {
+        if let Some(n) = self.dry.as_mut() {
+            if d.severity == Severity::Error && d.code != "NGX001" {
+                *n += 1;
+            }
+            return;
+        }
+        if let Some(i) = self.sink.push(d) {
+            self.emitted.push(i);
+        }
+    }
+
+    fn walk_file(&mut self, file: FileId, ctx: Context) {
+        let Some(parsed) = self.data.parsed.get(&file).cloned() else {
+            return;
+        };
+        if self.dry.is_none() {
+            self.visited.insert(file);
+        }
+        self.stack.push(file);
+        let mut next_err = 0;
+        self.walk_list(file, &parsed, &parsed.directives, ctx, &mut next_err);
+        self.flush_syntax(file, &parsed, &mut next_err, u32::MAX);
+        self.stack.pop();
+    }
+
+    /// Emits the file's syntax errors that nginx would meet before offset `upto`.
+    fn flush_syntax(&mut self, file: FileId, parsed: &ParsedFile, next: &mut usize, upto: u32) {
+        while let Some(e) = parsed.errors.get(*next) {
+            if e.nginx_offset > upto {
+                break;
+            }
+            *next += 1;
+            let d = Diagnostic::new(
+                "NGX001",
+                "syntax-error",
+                Severity::Error,
+                file,
+                e.span,
+                e.message(),
+            )
+            .at_nginx(e.nginx_offset);
+            self.emit(d);
+        }
+    }
+
+    fn walk_list(
+        &mut self,
+        file: FileId,
+        parsed: &ParsedFile,
+        list: &[Directive],
+        ctx: Context,
+        next_err: &mut usize,
+    ) {
+        for d in list {
+            let at = d.terminator.offset();
+            self.flush_syntax(file, parsed, next_err, at);
+            let src_name = self.name_bytes(file, d);
+            if ctx.is_entries() {
+                // Custom-handler bodies (map, types, geo, ...): statements are entries.
+                if let (Some(_), Terminator::Block(open)) = (&d.block, d.terminator) {
+                    let span = Span::new(open as usize, open as usize + 1);
+                    self.emit(
+                        Diagnostic::new(
+                            "NGX001",
+                            "syntax-error",
+                            Severity::Error,
+                            file,
+                            span,
+                            "unexpected \"{\"",
+                        )
+                        .at_nginx(open),
+                    );
+                    continue;
+                }
+                if src_name == b"include" && d.args.len() == 1 {
+                    self.include(file, d, ctx);
+                }
+                continue;
+            }
+            if matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none() {
+                // A statement cut short by a syntax error: nginx never dispatched it.
+                continue;
+            }
+            let term = match d.terminator {
+                Terminator::Block(_) => nginx_syntax::directives::Terminator::BlockStart,
+                _ => nginx_syntax::directives::Terminator::Semicolon,
+            };
+            // A Lua block's body is not counted as an argument.
+            let lua = d
+                .args
+                .last()
+                .is_some_and(|a| a.quote == nginx_syntax::Quote::Lua);
+            let nargs = d.args.len() - usize::from(lua);
+            match self.directives.dispatch(ctx, &src_name, nargs, term) {
+                Ok(child) => {
+                    if src_name == b"include" {
+                        self.include(file, d, ctx);
+                    } else if let (Some(b), Some(child)) = (&d.block, child) {
+                        self.walk_list(file, parsed, &b.children, child, next_err);
+                    }
+                }
+                Err(e) => self.dispatch_error(file, d, &src_name, e),
+            }
+        }
+    }
+
+    fn name_bytes(&self, file: FileId, d: &Directive) -> Vec<u8> {
+        d.name.value(&self.files.get(file).bytes).into_owned()
+    }
+
+    fn dispatch_error(&mut self, file: FileId, d: &Directive, name: &[u8], e: DispatchError) {
+        let message = e.message(name);
+        let (code, cname) = match e {
+            DispatchError::Unknown { .. } => ("NGX002", "unknown-directive"),
+            DispatchError::NotAllowedHere => ("NGX003", "directive-not-allowed-here"),
+            DispatchError::UnexpectedBrace => ("NGX001", "syntax-error"),
+            DispatchError::InvalidArgCount => ("NGX004", "invalid-argument-count"),
+            DispatchError::NotTerminated | DispatchError::NoOpeningBrace => {
+                ("NGX005", "directive-terminator")
+            }
+        };
+        let span = match e {
+            DispatchError::InvalidArgCount => d.head_span(),
+            DispatchError::NotTerminated | DispatchError::NoOpeningBrace => {
+                let t = d.terminator.offset() as usize;
+                Span::new(t, t + 1)
+            }
+            _ => d.name.span,
+        };
+        let mut diag = Diagnostic::new(code, cname, Severity::Error, file, span, message)
+            .at_nginx(d.terminator.offset());
+        if let DispatchError::Unknown { suggestion, set } = &e {
+            diag = diag.with_help(match (set, suggestion) {
+                (Some(set), _) => format!("it belongs to the `{set}` module set: enable it with `--module {set}`"),
+                (None, Some(s)) => format!("did you mean `{s}`?"),
+                (None, None) => "if it comes from a third-party module, declare it with `--directive NAME` or enable its module set with `--module`".to_string(),
+            });
+        }
+        self.emit(diag);
+    }
+
+    fn include(&mut self, file: FileId, d: &Directive, ctx: Context) {
+        let Some(arg) = d.args.first() else { return };
+        let value = arg.value(&self.files.get(file).bytes).into_owned();
+        let rel = Path::new(OsStr::from_bytes(&value));
+        let path = if rel.is_absolute() {
+            rel.to_path_buf()
+        } else {
+            self.conf_prefix.join(rel)
+        };
+        let at = d.terminator.offset();
+        let mut targets = Vec::new();
+        if has_glob_chars(&value) {
+            match self.vfs.glob(&path) {
+                Ok(matches) => {
+                    for m in matches {
+                        if m.is_dir {
+                            let msg = format!(
+                                "pread() \"{}\" failed (21: Is a directory)",
+                                m.path.display()
+                            );
+                            self.emit(
+                                Diagnostic::new(
+                                    "NGX006",
+                                    "include-failed",
+                                    Severity::Error,
+                                    file,
+                                    arg.span,
+                                    msg,
+                                )
+                                .at_nginx(at),
+                            );
+                            continue;
+                        }
+                        match self.open(&m.path) {
+                            Ok(id) => targets.push(id),
+                            Err(e) => self.open_error(file, d, &m.path, e),
+                        }
+                    }
+                }
+                // glob(3) without GLOB_ERR: a folder that does not exist is simply no match.
+                Err(VfsError::NotFound) => {}
+                Err(e) => self.open_error(file, d, &path, e),
+            }
+        } else {
+            match self.open(&path) {
+                Ok(id) => targets.push(id),
+                Err(e) => self.open_error(file, d, &path, e),
+            }
+        }
+        for &t in &targets {
+            if let Some(pos) = self.stack.iter().position(|&f| f == t) {
+                let chain: Vec<String> = self.stack[pos..]
+                    .iter()
+                    .chain(std::iter::once(&t))
+                    .map(|f| self.files.get(*f).path.display().to_string())
+                    .collect();
+                let msg = format!("include cycle: {}", chain.join(" → "));
+                let diag = Diagnostic::new("NGX007", "include-cycle", Severity::Error, file, d.head_span(), msg)
+                    .with_help("nginx follows includes without a guard and fails with \"(24: Too many open files)\"; remove the include that closes the cycle");
+                self.emit(diag);
+                continue;
+            }
+            if self.stack.len() >= MAX_INCLUDE_DEPTH {
+                let msg = format!("includes nested deeper than {MAX_INCLUDE_DEPTH} files");
+                self.emit(Diagnostic::new(
+                    "NGX007",
+                    "include-cycle",
+                    Severity::Error,
+                    file,
+                    d.head_span(),
+                    msg,
+                ));
+                continue;
+            }
+            self.walk_file(t, ctx);
+        }
+        if self.dry.is_none() {
+            self.data
+                .includes
+                .insert((file, d.name.span.start), targets);
+        }
+    }
+
+    fn open_error(&mut self, file: FileId, d: &Directive, path: &Path, e: VfsError) {
+        let at = d.terminator.offset();
+        let span = d.args.first().map(|a| a.span).unwrap_or(d.name.span);
+        let shown = path.display();
+        let diag = match e {
+            VfsError::NotFound => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (2: No such file or directory)")),
+            VfsError::PermissionDenied => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (13: Permission denied)")),
+            VfsError::IsDir => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("pread() \"{shown}\" failed (21: Is a directory)")),
+            VfsError::OutsideRoot => Diagnostic::new(
+                "NGX008",
+                "include-outside-root",
+                Severity::Warning,
+                file,
+                span,
+                format!("include `{shown}` points outside the linted root; it was not read"),
+            )
+            .with_help("map the folder into the tree with `--map /etc/nginx=DIR`, or allow reading it with `--allow-outside-root`"),
+            VfsError::TooLarge { limit } => Diagnostic::new("NGX009", "unreadable-file", Severity::Error, file, span, format!("`{shown}` is larger than {limit} bytes; it was not read")),
+            VfsError::Io(m) => Diagnostic::new("NGX009", "unreadable-file", Severity::Error, file, span, format!("cannot read `{shown}`: {m}")),
+        };
+        self.emit(diag.at_nginx(at));
+    }
+}

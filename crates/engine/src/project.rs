@@ -1,0 +1,219 @@
+//! One run's project: every nginx tree and FPM config found, and the readers' diagnostics.
+
+use std::path::{Path, PathBuf};
+
+use nginx_syntax::directives::{Context, Directives};
+use ngxlint_vfs::{FsVfs, VfsError};
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::discover::{discover, Found};
+use crate::files::{FileId, Files};
+use crate::nginx::{Loader, NginxData, Sink};
+
+/// How to read a project.
+#[derive(Debug)]
+pub struct Options {
+    /// Nothing outside this folder is read unless `allow_outside`.
+    pub root: PathBuf,
+    /// Server path prefix → folder in the tree (`/etc/nginx` → `nginx`).
+    pub maps: Vec<(PathBuf, PathBuf)>,
+    /// Read files outside the root when an include points there.
+    pub allow_outside: bool,
+    /// Find absolute paths in the tree by their longest existing suffix.
+    pub auto_map: bool,
+    /// nginx's conf prefix for relative includes, instead of each main file's folder.
+    pub prefix: Option<PathBuf>,
+    /// The directives nginx knows.
+    pub directives: Directives,
+}
+
+impl Options {
+    /// Defaults for a root folder.
+    pub fn new(root: PathBuf) -> Self {
+        Options {
+            root,
+            maps: Vec::new(),
+            allow_outside: false,
+            auto_map: true,
+            prefix: None,
+            directives: Directives::builtin(),
+        }
+    }
+}
+
+/// Why a project could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A path given on the command line does not exist.
+    #[error("{0}: No such file or directory")]
+    Missing(PathBuf),
+    /// The root folder cannot be used.
+    #[error("cannot use {0} as the root: {1}")]
+    Root(PathBuf, VfsError),
+}
+
+/// Everything one run read.
+#[derive(Debug)]
+pub struct Project {
+    /// Every file read.
+    pub files: Files,
+    /// The nginx side.
+    pub nginx: NginxData,
+    /// The readers' diagnostics, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The root folder (canonical).
+    pub root: PathBuf,
+    /// FPM files found (read by the FPM reader).
+    pub fpm_files: Vec<PathBuf>,
+}
+
+impl Project {
+    /// Reads everything under `paths`.
+    pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Project, LoadError> {
+        for p in paths {
+            if std::fs::symlink_metadata(p).is_err() {
+                return Err(LoadError::Missing(p.clone()));
+            }
+        }
+        let mut vfs = FsVfs::new(&opts.root).map_err(|e| LoadError::Root(opts.root.clone(), e))?;
+        for (from, to) in &opts.maps {
+            vfs.add_map(from, to);
+        }
+        vfs.allow_outside(opts.allow_outside);
+        vfs.auto_map(opts.auto_map);
+        let found = discover(paths);
+        Ok(Self::load_found(&vfs, found, opts))
+    }
+
+    fn load_found(vfs: &FsVfs, found: Found, opts: &Options) -> Project {
+        let mut files = Files::default();
+        let mut data = NginxData::default();
+        let mut sink = Sink::default();
+        let root = vfs.root().to_path_buf();
+        let mut loader = Loader::new(vfs, &opts.directives, &mut files, &mut data, &mut sink);
+        // Read every nginx file once; entry points are those with main-context blocks.
+        let mut ids: Vec<FileId> = Vec::new();
+        let mut unreadable = Vec::new();
+        for path in &found.nginx {
+            let abs = absolute(path);
+            match loader.open(&abs) {
+                Ok(id) => ids.push(id),
+                Err(e) => unreadable.push((path.clone(), e)),
+            }
+        }
+        let entries: Vec<FileId> = ids
+            .iter()
+            .copied()
+            .filter(|&id| is_entry_point(&loader, id))
+            .collect();
+        let mut entry_dirs: Vec<PathBuf> = Vec::new();
+        for &id in &entries {
+            let prefix = opts
+                .prefix
+                .clone()
+                .unwrap_or_else(|| parent_of(&loader.files.get(id).server_path));
+            entry_dirs.push(prefix.clone());
+            loader.load_tree(id, Context::Main, &prefix);
+        }
+        // Files no entry point includes are read in their evident context.
+        for &id in &ids {
+            if loader.visited.contains(&id) {
+                continue;
+            }
+            let own = loader.files.get(id).server_path.clone();
+            let prefix = entry_dirs
+                .iter()
+                .filter(|d| own.starts_with(d))
+                .max_by_key(|d| d.as_os_str().len())
+                .cloned()
+                .unwrap_or_else(|| parent_of(&own));
+            let ctx = loader.evident_context(id, &prefix);
+            loader.load_tree(id, ctx, &prefix);
+        }
+        drop(loader);
+        let mut diagnostics = sink.list;
+        for (path, e) in unreadable {
+            diagnostics.push(unreadable_diag(&mut files, &path, &e));
+        }
+        for (path, e) in found.errors {
+            let id = files.add(
+                path.clone(),
+                path.clone(),
+                Vec::new(),
+                crate::files::FileKind::Nginx,
+            );
+            diagnostics.push(Diagnostic::new(
+                "NGX009",
+                "unreadable-file",
+                Severity::Error,
+                id,
+                nginx_syntax::Span::default(),
+                format!("cannot read `{}`: {e}", path.display()),
+            ));
+        }
+        Project {
+            files,
+            nginx: data,
+            diagnostics,
+            root,
+            fpm_files: found.fpm,
+        }
+    }
+}
+
+fn unreadable_diag(files: &mut Files, path: &Path, e: &VfsError) -> Diagnostic {
+    let id = files.add(
+        path.to_path_buf(),
+        absolute(path),
+        Vec::new(),
+        crate::files::FileKind::Nginx,
+    );
+    let (msg, help) = match e {
+        VfsError::OutsideRoot => (
+            format!(
+                "`{}` is outside the linted root; it was not read",
+                path.display()
+            ),
+            Some("pass `--allow-outside-root` or lint from a folder that contains it"),
+        ),
+        other => (format!("cannot read `{}`: {other}", path.display()), None),
+    };
+    let d = Diagnostic::new(
+        "NGX009",
+        "unreadable-file",
+        Severity::Error,
+        id,
+        nginx_syntax::Span::default(),
+        msg,
+    );
+    match help {
+        Some(h) => d.with_help(h),
+        None => d,
+    }
+}
+
+fn is_entry_point(loader: &Loader<'_>, id: FileId) -> bool {
+    let Some(parsed) = loader.data.parsed.get(&id) else {
+        return false;
+    };
+    let src = &loader.files.get(id).bytes;
+    parsed.directives.iter().any(|d| {
+        d.block.is_some()
+            && ["events", "http", "stream", "mail"]
+                .iter()
+                .any(|n| d.is(src, n))
+    })
+}
+
+fn parent_of(p: &Path) -> PathBuf {
+    p.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    std::env::current_dir()
+        .map(|c| c.join(p))
+        .unwrap_or_else(|_| p.to_path_buf())
+}
