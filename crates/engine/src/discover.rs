@@ -119,6 +119,10 @@ pub fn guess(path: &Path, named: bool) -> Guess {
     if !candidate {
         return Guess::Other;
     }
+    if nginx_by_name && !named {
+        // The name says nginx: no need to open the file twice.
+        return Guess::Nginx;
+    }
     match sniff(path) {
         Some(Guess::Fpm) => Guess::Fpm,
         Some(Guess::Other) if !named && !nginx_by_name => Guess::Other,

@@ -88,6 +88,7 @@ pub struct Loader<'a> {
     /// Files visited while walking trees.
     pub visited: HashSet<FileId>,
     stack: Vec<FileId>,
+    resolved: HashMap<PathBuf, FileId>,
     conf_prefix: PathBuf,
     emitted: Vec<usize>,
     /// While guessing a context, nothing is recorded; only errors are counted.
@@ -111,19 +112,79 @@ impl<'a> Loader<'a> {
             sink,
             visited: HashSet::new(),
             stack: Vec::new(),
+            resolved: HashMap::new(),
             conf_prefix: PathBuf::new(),
             emitted: Vec::new(),
             dry: None,
         }
     }
 
+    /// Reads and parses many files on all cores, then registers them in order.
+    /// Returns, for each path, its id or the reason it could not be read.
+    pub fn preload(&mut self, paths: &[PathBuf]) -> Vec<Result<FileId, VfsError>> {
+        type Loaded = Result<(PathBuf, PathBuf, Vec<u8>, ParsedFile), VfsError>;
+        let vfs = self.vfs;
+        let load = |p: &PathBuf| -> Loaded {
+            let canonical = vfs.canonical(p)?;
+            let bytes = vfs.read_canonical(&canonical)?;
+            let parsed = nginx_syntax::parse(&bytes);
+            Ok((vfs.display_path(p), canonical, bytes, parsed))
+        };
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(8);
+        let chunk = paths.len().div_ceil(threads).max(1);
+        let loaded: Vec<Loaded> = if threads > 1 && paths.len() > 64 {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = paths
+                    .chunks(chunk)
+                    .map(|c| s.spawn(move || c.iter().map(load).collect::<Vec<_>>()))
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        } else {
+            paths.iter().map(load).collect()
+        };
+        loaded
+            .into_iter()
+            .zip(paths)
+            .map(|(r, path)| {
+                let (display, canonical, bytes, parsed) = r?;
+                let id = match self.files.by_server_path(&canonical) {
+                    Some(id) => id,
+                    None => {
+                        let id = self.files.add(display, canonical, bytes, FileKind::Nginx);
+                        self.data.parsed.insert(id, Arc::new(parsed));
+                        id
+                    }
+                };
+                self.resolved.insert(path.clone(), id);
+                Ok(id)
+            })
+            .collect()
+    }
+
     /// Reads (once) and parses a file; the error is the OS's reason.
     pub fn open(&mut self, server_path: &Path) -> Result<FileId, VfsError> {
+        // `fastcgi_params` is included once per PHP location: resolve its path once.
+        if let Some(&id) = self.resolved.get(server_path) {
+            return Ok(id);
+        }
+        let id = self.open_uncached(server_path)?;
+        self.resolved.insert(server_path.to_path_buf(), id);
+        Ok(id)
+    }
+
+    fn open_uncached(&mut self, server_path: &Path) -> Result<FileId, VfsError> {
         let canonical = self.vfs.canonical(server_path)?;
         if let Some(id) = self.files.by_server_path(&canonical) {
             return Ok(id);
         }
-        let bytes = self.vfs.read(server_path)?;
+        let bytes = self.vfs.read_canonical(&canonical)?;
         let display = self.vfs.display_path(server_path);
         let id = self.files.add(display, canonical, bytes, FileKind::Nginx);
         let parsed = nginx_syntax::parse(&self.files.get(id).bytes);
@@ -281,7 +342,14 @@ impl<'a> Loader<'a> {
     }
 
     fn name_bytes(&self, file: FileId, d: &Directive) -> Vec<u8> {
-        d.name.value(&self.files.get(file).bytes).into_owned()
+        let src = &self.files.get(file).bytes;
+        if d.name.escaped {
+            d.name.value(src).into_owned()
+        } else {
+            // The common case: borrow-free copy of a short name into a reused buffer is not
+            // possible across the &mut self calls below, so copy; names are a few bytes.
+            d.name.raw(src).to_vec()
+        }
     }
 
     fn dispatch_error(&mut self, file: FileId, d: &Directive, name: &[u8], e: DispatchError) {

@@ -94,9 +94,9 @@ impl Project {
         // Read every nginx file once; entry points are those with main-context blocks.
         let mut ids: Vec<FileId> = Vec::new();
         let mut unreadable = Vec::new();
-        for path in &found.nginx {
-            let abs = absolute(path);
-            match loader.open(&abs) {
+        let abs: Vec<PathBuf> = found.nginx.iter().map(|p| absolute(p)).collect();
+        for (path, r) in found.nginx.iter().zip(loader.preload(&abs)) {
+            match r {
                 Ok(id) => ids.push(id),
                 Err(e) => unreadable.push((path.clone(), e)),
             }

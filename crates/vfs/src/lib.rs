@@ -42,7 +42,7 @@ pub struct GlobMatch {
 ///
 /// Paths given to these methods are the paths the *server* would open (for example
 /// `/etc/nginx/conf.d/a.conf`); the implementation maps them into the linted tree.
-pub trait Vfs {
+pub trait Vfs: Sync {
     /// Reads a whole file.
     fn read(&self, path: &Path) -> Result<Vec<u8>, VfsError>;
     /// Expands a pattern with glob(3) semantics (flags 0): sorted bytewise, wildcards do not match
@@ -55,6 +55,10 @@ pub trait Vfs {
     /// reached by two spellings (an absolute `/etc/nginx/...` include and a relative one) is read once.
     fn canonical(&self, path: &Path) -> Result<PathBuf, VfsError> {
         Ok(path.to_path_buf())
+    }
+    /// Reads a file by the path [`Vfs::canonical`] returned (skips resolving it again).
+    fn read_canonical(&self, canonical: &Path) -> Result<Vec<u8>, VfsError> {
+        self.read(canonical)
     }
 }
 
@@ -171,11 +175,16 @@ fn class(p: &[u8], c: u8) -> Option<(bool, usize)> {
 #[derive(Debug)]
 pub struct FsVfs {
     root: PathBuf,
+    /// The root as given (absolute, symlinks not resolved): paths under it are checked for real.
+    root_given: PathBuf,
     maps: Vec<(PathBuf, PathBuf)>,
     allow_outside: bool,
     max_size: u64,
     auto_dirs: std::sync::OnceLock<Vec<PathBuf>>,
     auto_map: bool,
+    /// Canonical form of each folder met, so a tree of 2,000 files costs one realpath per folder.
+    dir_cache: std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>,
+    cwd: Option<PathBuf>,
 }
 
 /// Largest file read by default (a config file beyond this is surely not a config file).
@@ -184,14 +193,26 @@ pub const DEFAULT_MAX_SIZE: u64 = 64 * 1024 * 1024;
 impl FsVfs {
     /// Access confined to `root` (made absolute and canonical).
     pub fn new(root: &Path) -> Result<Self, VfsError> {
+        let root_given = if root.is_absolute() {
+            root.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map(|c| c.join(root))
+                .unwrap_or_else(|_| root.to_path_buf())
+        };
         let root = std::fs::canonicalize(root).map_err(|e| io_error(&e))?;
         Ok(FsVfs {
             root,
+            root_given,
             maps: Vec::new(),
             allow_outside: false,
             max_size: DEFAULT_MAX_SIZE,
             auto_dirs: std::sync::OnceLock::new(),
             auto_map: true,
+            dir_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+            cwd: std::env::current_dir()
+                .ok()
+                .and_then(|c| std::fs::canonicalize(c).ok()),
         })
     }
     /// Maps the server path prefix `from` (e.g. `/etc/nginx`) to the folder `to`.
@@ -278,15 +299,49 @@ impl FsVfs {
         if !self.allow_outside
             && local.is_absolute()
             && !local.starts_with(&self.root)
+            && !local.starts_with(&self.root_given)
             && !self.maps.iter().any(|(_, to)| local.starts_with(to))
         {
             return Err(VfsError::OutsideRoot);
         }
-        let canon = std::fs::canonicalize(local).map_err(|e| io_error(&e))?;
+        let canon = self.realpath(local)?;
         if !self.allow_outside && !canon.starts_with(&self.root) {
             return Err(VfsError::OutsideRoot);
         }
         Ok(canon)
+    }
+}
+
+impl FsVfs {
+    /// realpath(3) with the folder part cached; the last component is resolved with one lstat.
+    fn realpath(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return std::fs::canonicalize(path).map_err(|e| io_error(&e));
+        };
+        if name == ".." || name == "." || parent.as_os_str().is_empty() {
+            return std::fs::canonicalize(path).map_err(|e| io_error(&e));
+        }
+        let cached = self
+            .dir_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(parent).cloned());
+        let canon_parent = match cached {
+            Some(p) => p,
+            None => {
+                let p = std::fs::canonicalize(parent).map_err(|e| io_error(&e))?;
+                if let Ok(mut c) = self.dir_cache.lock() {
+                    c.insert(parent.to_path_buf(), p.clone());
+                }
+                p
+            }
+        };
+        let full = canon_parent.join(name);
+        let meta = std::fs::symlink_metadata(&full).map_err(|e| io_error(&e))?;
+        if meta.file_type().is_symlink() {
+            return std::fs::canonicalize(&full).map_err(|e| io_error(&e));
+        }
+        Ok(full)
     }
 }
 
@@ -336,7 +391,16 @@ impl Vfs for FsVfs {
     fn read(&self, path: &Path) -> Result<Vec<u8>, VfsError> {
         let local = self.locate(path);
         let canon = self.check_inside(&local)?;
-        let meta = std::fs::metadata(&canon).map_err(|e| io_error(&e))?;
+        self.read_canonical(&canon)
+    }
+
+    fn read_canonical(&self, canon: &Path) -> Result<Vec<u8>, VfsError> {
+        if !self.allow_outside && !canon.starts_with(&self.root) {
+            return Err(VfsError::OutsideRoot);
+        }
+        use std::io::Read;
+        let f = std::fs::File::open(canon).map_err(|e| io_error(&e))?;
+        let meta = f.metadata().map_err(|e| io_error(&e))?;
         if meta.is_dir() {
             return Err(VfsError::IsDir);
         }
@@ -349,8 +413,6 @@ impl Vfs for FsVfs {
             // FIFOs and devices would block or never end.
             return Err(VfsError::Io("not a regular file".into()));
         }
-        use std::io::Read;
-        let f = std::fs::File::open(&canon).map_err(|e| io_error(&e))?;
         let mut buf = Vec::with_capacity(meta.len() as usize);
         f.take(self.max_size + 1)
             .read_to_end(&mut buf)
@@ -380,15 +442,16 @@ impl Vfs for FsVfs {
             probe.parent().map(Path::to_path_buf).unwrap_or(probe)
         };
         let canon = self.check_inside(&base_local)?;
-        let mut current: Vec<(PathBuf, PathBuf)> = vec![(base_server, canon)];
+        let mut current: Vec<(PathBuf, PathBuf, bool)> = vec![(base_server, canon, true)];
         for (k, comp) in comps[first_glob..].iter().enumerate() {
             let last = first_glob + k + 1 == comps.len();
             let mut next = Vec::new();
-            for (server, local) in &current {
+            for (server, local, _) in &current {
                 if !has_glob_chars(comp.as_bytes()) {
                     let l = local.join(comp);
                     if l.symlink_metadata().is_ok() {
-                        next.push((server.join(comp), l));
+                        let is_dir = l.is_dir();
+                        next.push((server.join(comp), l, is_dir));
                     }
                     continue;
                 }
@@ -398,26 +461,36 @@ impl Vfs for FsVfs {
                     }
                     continue;
                 };
-                let mut names: Vec<std::ffi::OsString> =
-                    rd.flatten().map(|e| e.file_name()).collect();
-                names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-                for name in names {
-                    if fnmatch(comp.as_bytes(), name.as_bytes()) {
-                        let l = local.join(&name);
-                        if !last && !l.is_dir() {
-                            continue;
-                        }
-                        next.push((server.join(&name), l));
+                let mut names: Vec<(std::ffi::OsString, Option<bool>)> = rd
+                    .flatten()
+                    .filter(|e| fnmatch(comp.as_bytes(), e.file_name().as_bytes()))
+                    .map(|e| {
+                        // d_type answers without a stat, except for symlinks.
+                        let is_dir = e
+                            .file_type()
+                            .ok()
+                            .filter(|t| !t.is_symlink())
+                            .map(|t| t.is_dir());
+                        (e.file_name(), is_dir)
+                    })
+                    .collect();
+                names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+                for (name, is_dir) in names {
+                    let l = local.join(&name);
+                    let is_dir = is_dir.unwrap_or_else(|| l.is_dir());
+                    if !last && !is_dir {
+                        continue;
                     }
+                    next.push((server.join(&name), l, is_dir));
                 }
             }
             current = next;
         }
         let mut out: Vec<GlobMatch> = Vec::new();
-        for (server, local) in current {
+        for (server, _, is_dir) in current {
             // A match that leads outside the root (a symlink) is refused at read time.
             out.push(GlobMatch {
-                is_dir: local.is_dir(),
+                is_dir,
                 path: server,
             });
         }
@@ -436,10 +509,11 @@ impl Vfs for FsVfs {
 
     fn display_path(&self, path: &Path) -> PathBuf {
         let local = self.locate(path);
-        let canon = std::fs::canonicalize(&local).unwrap_or(local);
-        match std::env::current_dir()
-            .ok()
-            .and_then(|cwd| canon.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        let canon = self.realpath(&local).unwrap_or(local);
+        match self
+            .cwd
+            .as_ref()
+            .and_then(|cwd| canon.strip_prefix(cwd).ok().map(Path::to_path_buf))
         {
             Some(rel) => rel,
             None => canon,
