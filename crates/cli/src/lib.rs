@@ -258,19 +258,16 @@ fn summary(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
-    let (e, w, i) = (
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Info),
-    );
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let files = plural(files, "file", "files");
     if diags.is_empty() {
-        writeln!(out, "{files} files checked, no findings")
-    } else {
-        writeln!(
-            out,
-            "{files} files checked: {e} errors, {w} warnings, {i} notes"
-        )
+        return writeln!(out, "{files} checked, no findings");
     }
+    let e = plural(count(Severity::Error), "error", "errors");
+    let w = plural(count(Severity::Warning), "warning", "warnings");
+    let i = plural(count(Severity::Info), "note", "notes");
+    writeln!(out, "{files} checked: {e}, {w}, {i}")
 }
 
 fn terminal_width() -> Option<usize> {

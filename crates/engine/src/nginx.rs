@@ -195,6 +195,7 @@ impl<'a> Loader<'a> {
     /// Reads the tree starting at `main` in `context`; relative includes resolve against `conf_prefix`.
     pub fn load_tree(&mut self, main: FileId, context: Context, conf_prefix: &Path) {
         self.conf_prefix = conf_prefix.to_path_buf();
+        self.vfs.set_hint(conf_prefix);
         self.emitted.clear();
         self.walk_file(main, context);
         let diagnostics = std::mem::take(&mut self.emitted);

@@ -56,6 +56,9 @@ pub trait Vfs: Sync {
     fn canonical(&self, path: &Path) -> Result<PathBuf, VfsError> {
         Ok(path.to_path_buf())
     }
+    /// Tells the implementation which config is being read, so an absolute path that could map to
+    /// several folders of the tree maps to the one nearest it.
+    fn set_hint(&self, _dir: &Path) {}
     /// Reads a file by the path [`Vfs::canonical`] returned (skips resolving it again).
     fn read_canonical(&self, canonical: &Path) -> Result<Vec<u8>, VfsError> {
         self.read(canonical)
@@ -184,8 +187,13 @@ pub struct FsVfs {
     auto_map: bool,
     /// Canonical form of each folder met, so a tree of 2,000 files costs one realpath per folder.
     dir_cache: std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>,
+    /// The folder of the config being read: ambiguous absolute paths map nearest to it.
+    hint: std::sync::Mutex<Option<PathBuf>>,
+    locate_cache: std::sync::Mutex<LocateCache>,
     cwd: Option<PathBuf>,
 }
+
+type LocateCache = std::collections::HashMap<(PathBuf, Option<PathBuf>), Option<PathBuf>>;
 
 /// Largest file read by default (a config file beyond this is surely not a config file).
 pub const DEFAULT_MAX_SIZE: u64 = 64 * 1024 * 1024;
@@ -210,6 +218,8 @@ impl FsVfs {
             auto_dirs: std::sync::OnceLock::new(),
             auto_map: true,
             dir_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+            hint: std::sync::Mutex::new(None),
+            locate_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
             cwd: std::env::current_dir()
                 .ok()
                 .and_then(|c| std::fs::canonicalize(c).ok()),
@@ -263,31 +273,59 @@ impl FsVfs {
     }
 
     fn auto_locate(&self, path: &Path) -> Option<PathBuf> {
+        let (parent, name) = (path.parent()?, path.file_name()?);
+        let hint = self.hint.lock().ok().and_then(|h| h.clone());
+        let key = (parent.to_path_buf(), hint.clone());
+        if let Some(hit) = self
+            .locate_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&key).cloned())
+        {
+            return hit.map(|d| d.join(name));
+        }
+        let found = self.auto_locate_dir(parent, hint.as_deref());
+        if let Ok(mut c) = self.locate_cache.lock() {
+            c.insert(key, found.clone());
+        }
+        found.map(|d| d.join(name))
+    }
+
+    /// The tree folder standing for a server folder such as `/etc/nginx/conf.d`: the deepest
+    /// ancestor of it that some tree folder's path ends with (so `/etc/nginx/snippets` maps to
+    /// `<root>/nginx/snippets` even when `snippets/` is missing, and the include is reported as not
+    /// found in the tree rather than looked for on the host). Among candidates, the one nearest the
+    /// hint (the config being read) wins, then the longest matching suffix, then the shallowest.
+    fn auto_locate_dir(&self, parent: &Path, hint: Option<&Path>) -> Option<PathBuf> {
         let dirs = self.auto_dirs.get_or_init(|| index_dirs(&self.root));
-        let comps: Vec<_> = path
+        let comps: Vec<_> = parent
             .components()
             .filter(|c| matches!(c, std::path::Component::Normal(_)))
             .collect();
-        // The deepest ancestor folder of which some suffix names a tree folder: `/etc/nginx` maps to
-        // `<root>/nginx` even for `/etc/nginx/snippets/x.conf` when `snippets/` is missing, so the
-        // include is reported as not found in the tree rather than looked for on the host.
-        for depth in (1..comps.len()).rev() {
+        for depth in (1..=comps.len()).rev() {
             let ancestor = &comps[..depth];
             let rest: PathBuf = comps[depth..].iter().collect();
+            let mut best: Option<(usize, usize, std::cmp::Reverse<usize>, &PathBuf)> = None;
             for skip in 0..ancestor.len() {
                 let suffix: PathBuf = ancestor[skip..].iter().collect();
-                let mut found = dirs.iter().filter(|d| d.ends_with(&suffix));
-                if let Some(first) = found.next() {
-                    // Ambiguous suffixes take the shallowest folder: deterministic.
-                    let best = found.fold(first, |a, b| {
-                        if b.components().count() < a.components().count() {
-                            b
-                        } else {
-                            a
-                        }
-                    });
-                    return Some(best.join(rest));
+                for d in dirs.iter().filter(|d| d.ends_with(&suffix)) {
+                    let near = hint.map(|h| common_prefix(d, h)).unwrap_or(0);
+                    let cand = (
+                        near,
+                        ancestor.len() - skip,
+                        std::cmp::Reverse(d.components().count()),
+                        d,
+                    );
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| (cand.0, cand.1, cand.2) > (b.0, b.1, b.2))
+                    {
+                        best = Some(cand);
+                    }
                 }
+            }
+            if let Some((_, _, _, d)) = best {
+                return Some(d.join(rest));
             }
         }
         None
@@ -343,6 +381,13 @@ impl FsVfs {
         }
         Ok(full)
     }
+}
+
+fn common_prefix(a: &Path, b: &Path) -> usize {
+    a.components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 fn index_dirs(root: &Path) -> Vec<PathBuf> {
@@ -501,6 +546,12 @@ impl Vfs for FsVfs {
                 .cmp(b.path.as_os_str().as_bytes())
         });
         Ok(out)
+    }
+
+    fn set_hint(&self, dir: &Path) {
+        if let Ok(mut h) = self.hint.lock() {
+            *h = Some(dir.to_path_buf());
+        }
     }
 
     fn canonical(&self, path: &Path) -> Result<PathBuf, VfsError> {

@@ -1,0 +1,255 @@
+//! `cargo bench --bench check`: ngxlint against `nginx -t` on the shared workload, side by side.
+//!
+//! 1. Single-thread reading speed of `nginx_syntax::parse` on one large file (the whole generated
+//!    tree concatenated, repeated to about 25 MB).
+//! 2. The whole tree (`testdata/bench/gen_tree.py OUT N`, N=2000 and 20000): the `ngxlint check`
+//!    binary and `nginx -t` run alternately as child processes; medians of wall time and the
+//!    peak resident memory (from wait4's rusage) are printed as a table.
+//!
+//! Environment: `NGXLINT_BENCH_SIZES` (default `2000,20000`), `NGXLINT_BENCH_RUNS` (default 7).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn main() {
+    // Launcher mode: a fresh, small process spawns the measured command, so the child's peak
+    // memory is not inflated by this benchmark's own pages (a vfork child shares them until exec).
+    if std::env::var_os("NGXLINT_BENCH_LAUNCH").is_some() {
+        let args: Vec<String> = std::env::args().skip_while(|a| a != "--").skip(1).collect();
+        let t = Instant::now();
+        let child = Command::new(&args[0])
+            .args(&args[1..])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let Ok(child) = child else {
+            std::process::exit(2)
+        };
+        let (ok, rss) = wait_rusage(child.id() as i32);
+        println!("{} {} {}", t.elapsed().as_nanos(), rss, ok);
+        return;
+    }
+    // `cargo bench` passes `--bench`; any other argument is a filter we do not use.
+    let sizes: Vec<usize> = std::env::var("NGXLINT_BENCH_SIZES")
+        .unwrap_or_else(|_| "2000,20000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let runs: usize = std::env::var("NGXLINT_BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(7);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = std::env::temp_dir().join(format!("ngxlint-bench-{}", std::process::id()));
+    let ngxlint = PathBuf::from(env!("CARGO_BIN_EXE_ngxlint"));
+    let nginx = which("nginx");
+
+    println!(
+        "machine: {} cores; ngxlint {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        env!("CARGO_PKG_VERSION")
+    );
+    for &n in &sizes {
+        let out = work.join(format!("tree{n}"));
+        let status = Command::new("python3")
+            .arg(root.join("testdata/bench/gen_tree.py"))
+            .arg(&out)
+            .arg(n.to_string())
+            .stdout(Stdio::null())
+            .status();
+        if !matches!(status, Ok(s) if s.success()) {
+            eprintln!("cannot generate the workload with python3 testdata/bench/gen_tree.py");
+            std::process::exit(2);
+        }
+        let bytes = tree_bytes(&out.join("nginx"));
+        println!(
+            "\nworkload: gen_tree.py {n}: {} nginx files, {:.1} MB of nginx config",
+            count_files(&out.join("nginx")),
+            bytes as f64 / 1e6
+        );
+        let check = measure(runs, || {
+            let mut c = Command::new(&ngxlint);
+            c.arg("check")
+                .arg("--format")
+                .arg("concise")
+                .arg(&out)
+                .current_dir(&out);
+            c
+        });
+        println!("| tool | median wall | min | max | peak RSS |");
+        println!("| --- | --- | --- | --- | --- |");
+        row("ngxlint check", &check);
+        if let Some(nginx) = &nginx {
+            let t = measure(runs, || {
+                let mut c = Command::new(nginx);
+                c.arg("-t")
+                    .arg("-q")
+                    .arg("-p")
+                    .arg(format!("{}/", out.display()))
+                    .arg("-c")
+                    .arg("nginx/nginx.conf");
+                c
+            });
+            row("nginx -t", &t);
+            println!(
+                "ratio: ngxlint check takes {:.1}% of nginx -t's time ({:.1}x faster)",
+                100.0 * check.median().as_secs_f64() / t.median().as_secs_f64(),
+                t.median().as_secs_f64() / check.median().as_secs_f64()
+            );
+        } else {
+            println!("(nginx not installed: no side-by-side figure)");
+        }
+    }
+    if let Some(&n) = sizes.first() {
+        // Last, so its memory does not sit in this process while children are measured.
+        single_file_speed(&work.join(format!("tree{n}")));
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// Reads one big file with one thread.
+fn single_file_speed(tree: &Path) {
+    let mut one = Vec::new();
+    for f in walk(&tree.join("nginx")) {
+        if let Ok(b) = std::fs::read(&f) {
+            one.extend_from_slice(&b);
+            one.push(b'\n');
+        }
+    }
+    let unit = one.clone();
+    while one.len() < 25_000_000 {
+        one.extend_from_slice(&unit);
+    }
+    let mut times = Vec::new();
+    let mut directives = 0;
+    for _ in 0..7 {
+        let t = Instant::now();
+        let parsed = nginx_syntax::parse(&one);
+        times.push(t.elapsed());
+        directives = count(&parsed.directives);
+        std::hint::black_box(&parsed);
+    }
+    times.sort();
+    let med = times[times.len() / 2];
+    println!(
+        "\nsingle file, one thread: {:.1} MB, {} directives: median {:.1} ms = {:.0} MB/s",
+        one.len() as f64 / 1e6,
+        directives,
+        med.as_secs_f64() * 1e3,
+        one.len() as f64 / 1e6 / med.as_secs_f64()
+    );
+}
+
+fn count(ds: &[nginx_syntax::Directive]) -> usize {
+    ds.iter().map(|d| 1 + count(d.children())).sum()
+}
+
+struct Sample {
+    walls: Vec<Duration>,
+    rss_kb: Vec<i64>,
+}
+
+impl Sample {
+    fn median(&self) -> Duration {
+        self.walls[self.walls.len() / 2]
+    }
+}
+
+fn row(name: &str, s: &Sample) {
+    let rss = s.rss_kb.iter().max().copied().unwrap_or(0);
+    println!(
+        "| {name} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MB |",
+        s.median().as_secs_f64() * 1e3,
+        s.walls[0].as_secs_f64() * 1e3,
+        s.walls[s.walls.len() - 1].as_secs_f64() * 1e3,
+        rss as f64 / 1024.0
+    );
+}
+
+fn measure(runs: usize, mut cmd: impl FnMut() -> Command) -> Sample {
+    let mut walls = Vec::new();
+    let mut rss_kb = Vec::new();
+    let me = std::env::current_exe().unwrap_or_default();
+    for _ in 0..runs {
+        let c = cmd();
+        let mut l = Command::new(&me);
+        l.env("NGXLINT_BENCH_LAUNCH", "1")
+            .arg("--")
+            .arg(c.get_program())
+            .args(c.get_args());
+        if let Some(d) = c.get_current_dir() {
+            l.current_dir(d);
+        }
+        let Ok(out) = l.stderr(Stdio::null()).output() else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut it = text.split_whitespace();
+        let (Some(ns), Some(rss)) = (
+            it.next().and_then(|v| v.parse::<u64>().ok()),
+            it.next().and_then(|v| v.parse::<i64>().ok()),
+        ) else {
+            continue;
+        };
+        walls.push(Duration::from_nanos(ns));
+        rss_kb.push(rss);
+    }
+    walls.sort();
+    if walls.is_empty() {
+        walls.push(Duration::ZERO);
+    }
+    Sample { walls, rss_kb }
+}
+
+/// Waits for the child and returns its peak RSS in KiB.
+fn wait_rusage(pid: i32) -> (bool, i64) {
+    let mut status = 0;
+    // SAFETY: rusage is plain old data; wait4 fills it for our own child.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+    (r == pid, ru.ru_maxrss)
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .chain(["/usr/sbin", "/sbin"].iter().map(PathBuf::from))
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn tree_bytes(dir: &Path) -> u64 {
+    walk(dir)
+        .iter()
+        .filter_map(|p| p.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn count_files(dir: &Path) -> usize {
+    walk(dir).len()
+}
