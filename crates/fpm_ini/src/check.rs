@@ -7,8 +7,8 @@ use crate::codes;
 use crate::diag::{Diagnostic, Severity};
 use crate::load::{Loader, SectionState};
 use crate::model::{
-    full_path, FpmConfig, GlobalConfig, Listen, Origin, Pool, PmStyle, RawSetting, Setting, SocketGroup,
-    SocketOwner,
+    full_path, FpmConfig, GlobalConfig, Listen, Origin, PmStyle, Pool, RawSetting, Setting,
+    SocketGroup, SocketOwner,
 };
 use crate::span::Span;
 use crate::syntax::PhpVersion;
@@ -153,7 +153,10 @@ fn pool_model(s: &SectionState, fpm_prefix: &str) -> Pool {
         },
         None => Setting::default_value(None),
     };
-    let unix_prefix = prefix.value.clone().unwrap_or_else(|| fpm_prefix.to_string());
+    let unix_prefix = prefix
+        .value
+        .clone()
+        .unwrap_or_else(|| fpm_prefix.to_string());
     let listen = string(s, "listen");
     let listen_address = listen
         .value
@@ -233,7 +236,8 @@ fn pool_model(s: &SectionState, fpm_prefix: &str) -> Pool {
         ping_response.value = None;
     }
     let mut access_format = string(s, "access.format");
-    if string(s, "access.log").value.is_some_and(|l| !l.is_empty()) && access_format.value.is_none() {
+    if string(s, "access.log").value.is_some_and(|l| !l.is_empty()) && access_format.value.is_none()
+    {
         access_format.value = Some("%R - %u %t \"%m %r\" %s".to_string());
     }
     let trace_depth = int(s, "request_slowlog_trace_depth", 0);
@@ -316,7 +320,13 @@ impl PoolCheck<'_> {
         }
     }
 
-    fn push(&mut self, code: &'static str, sev: Severity, msg: String, loc: (usize, Span)) -> &mut Diagnostic {
+    fn push(
+        &mut self,
+        code: &'static str,
+        sev: Severity,
+        msg: String,
+        loc: (usize, Span),
+    ) -> &mut Diagnostic {
         self.out.push(Diagnostic::new(code, sev, msg, loc.0, loc.1));
         let n = self.out.len() - 1;
         &mut self.out[n]
@@ -327,7 +337,12 @@ impl PoolCheck<'_> {
     }
 }
 
-fn check_pool(p: &mut Pool, opts: &crate::load::LoadOptions, global: &GlobalConfig, out: &mut Vec<Diagnostic>) {
+fn check_pool(
+    p: &mut Pool,
+    opts: &crate::load::LoadOptions,
+    global: &GlobalConfig,
+    out: &mut Vec<Diagnostic>,
+) {
     let snapshot = p.clone();
     let mut c = PoolCheck {
         pool: &snapshot,
@@ -378,8 +393,20 @@ fn check_pool(p: &mut Pool, opts: &crate::load::LoadOptions, global: &GlobalConf
 
     check_pm(&mut c, p, global);
 
-    check_path(&mut c, &snapshot.pm_status_path, "status path", snapshot.pm_status_listen.value.is_some(), codes::STATUS_PATH);
-    if check_path(&mut c, &snapshot.ping_path, "ping path", false, codes::PING_PATH) {
+    check_path(
+        &mut c,
+        &snapshot.pm_status_path,
+        "status path",
+        snapshot.pm_status_listen.value.is_some(),
+        codes::STATUS_PATH,
+    );
+    if check_path(
+        &mut c,
+        &snapshot.ping_path,
+        "ping path",
+        false,
+        codes::PING_PATH,
+    ) {
         if let Some(resp) = &snapshot.ping_response.value {
             if resp.is_empty() {
                 let loc = c.at(&snapshot.ping_response);
@@ -393,7 +420,11 @@ fn check_pool(p: &mut Pool, opts: &crate::load::LoadOptions, global: &GlobalConf
         }
     }
 
-    let slowlog_set = snapshot.slowlog.value.as_deref().is_some_and(|s| !s.is_empty());
+    let slowlog_set = snapshot
+        .slowlog
+        .value
+        .as_deref()
+        .is_some_and(|s| !s.is_empty());
     let slow = snapshot.request_slowlog_timeout.value;
     if slow != 0 {
         if !slowlog_set {
@@ -418,13 +449,16 @@ fn check_pool(p: &mut Pool, opts: &crate::load::LoadOptions, global: &GlobalConf
                     loc,
                 );
                 if let Some(o) = snapshot.request_terminate_timeout.origin {
-                    d.related.push((o.file, o.value, "request_terminate_timeout set here".into()));
+                    d.related
+                        .push((o.file, o.value, "request_terminate_timeout set here".into()));
                 }
             }
         }
     }
     if snapshot.request_slowlog_trace_depth.is_explicit()
-        && snapshot.get("request_slowlog_trace_depth").is_some_and(|r| values::parse_int(&r.value) != Ok(0))
+        && snapshot
+            .get("request_slowlog_trace_depth")
+            .is_some_and(|r| values::parse_int(&r.value) != Ok(0))
     {
         let depth = snapshot.request_slowlog_trace_depth.value;
         let loc = c.at(&snapshot.request_slowlog_trace_depth);
@@ -445,8 +479,15 @@ fn check_pool(p: &mut Pool, opts: &crate::load::LoadOptions, global: &GlobalConf
         }
     }
 
-    let prefix = snapshot.prefix.value.clone().unwrap_or_else(|| opts.prefix_str());
-    for (what, setting, expand) in [("chroot", &snapshot.chroot, true), ("chdir", &snapshot.chdir, false)] {
+    let prefix = snapshot
+        .prefix
+        .value
+        .clone()
+        .unwrap_or_else(|| opts.prefix_str());
+    for (what, setting, expand) in [
+        ("chroot", &snapshot.chroot, true),
+        ("chdir", &snapshot.chdir, false),
+    ] {
         let Some(v) = setting.value.as_deref().filter(|v| !v.is_empty()) else {
             continue;
         };
@@ -483,17 +524,33 @@ fn check_pool(p: &mut Pool, opts: &crate::load::LoadOptions, global: &GlobalConf
 }
 
 /// Status and ping paths; returns whether the path is set (and so checked).
-fn check_path(c: &mut PoolCheck<'_>, s: &Setting<Option<String>>, what: &str, short_ok: bool, code: &'static str) -> bool {
+fn check_path(
+    c: &mut PoolCheck<'_>,
+    s: &Setting<Option<String>>,
+    what: &str,
+    short_ok: bool,
+    code: &'static str,
+) -> bool {
     let Some(path) = s.value.as_deref().filter(|p| !p.is_empty()) else {
         return false;
     };
     let name = c.name().to_string();
     let loc = c.at(s);
     if !path.starts_with('/') {
-        c.push(code, Severity::Error, format!("[pool {name}] the {what} '{path}' must start with a '/'"), loc)
-            .help = Some(format!("write `/{path}`"));
+        c.push(
+            code,
+            Severity::Error,
+            format!("[pool {name}] the {what} '{path}' must start with a '/'"),
+            loc,
+        )
+        .help = Some(format!("write `/{path}`"));
     } else if !short_ok && path.len() < 2 {
-        c.push(code, Severity::Error, format!("[pool {name}] the {what} '{path}' is not long enough"), loc);
+        c.push(
+            code,
+            Severity::Error,
+            format!("[pool {name}] the {what} '{path}' is not long enough"),
+            loc,
+        );
     } else if !path
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~'))
@@ -531,7 +588,8 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
             format!("[pool {name}] pm.max_children must be a positive value"),
             loc,
         )
-        .help = Some("set `pm.max_children` to the number of PHP workers the machine can hold".into());
+        .help =
+            Some("set `pm.max_children` to the number of PHP workers the machine can hold".into());
         return;
     }
     match pm {
@@ -574,7 +632,8 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                     loc,
                 );
                 if let Some(o) = p.pm_max_children.origin {
-                    d.related.push((o.file, o.value, "pm.max_children set here".into()));
+                    d.related
+                        .push((o.file, o.value, "pm.max_children set here".into()));
                 }
                 return;
             }
@@ -598,7 +657,9 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 c.push(
                     codes::PM_START_DEFAULT,
                     Severity::Info,
-                    format!("[pool {name}] pm.start_servers is not set. It's been set to {computed}."),
+                    format!(
+                        "[pool {name}] pm.start_servers is not set. It's been set to {computed}."
+                    ),
                     loc,
                 );
                 p.pm_start_servers.value = computed;
@@ -637,7 +698,8 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                     loc,
                 );
                 if let Some(o) = global.events_mechanism.origin {
-                    d.related.push((o.file, o.value, "events.mechanism set here".into()));
+                    d.related
+                        .push((o.file, o.value, "events.mechanism set here".into()));
                 }
                 return;
             }
@@ -647,7 +709,9 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 c.push(
                     codes::PM_IDLE_TIMEOUT,
                     Severity::Error,
-                    format!("[pool {name}] pm.process_idle_timeout({idle}s) must be greater than 0s"),
+                    format!(
+                        "[pool {name}] pm.process_idle_timeout({idle}s) must be greater than 0s"
+                    ),
                     loc,
                 );
                 return;
@@ -684,7 +748,8 @@ fn check_listen(c: &mut PoolCheck<'_>, opts: &crate::load::LoadOptions) {
     let loc = c.at(&pool.listen);
     match addr {
         Listen::Unix { path } => {
-            let looks_like_host = raw.eq_ignore_ascii_case("localhost") || raw.parse::<std::net::IpAddr>().is_ok();
+            let looks_like_host =
+                raw.eq_ignore_ascii_case("localhost") || raw.parse::<std::net::IpAddr>().is_ok();
             if looks_like_host {
                 c.push(
                     codes::LISTEN_LOCALHOST_UNIX,
@@ -724,7 +789,10 @@ fn check_listen(c: &mut PoolCheck<'_>, opts: &crate::load::LoadOptions) {
         tcp => {
             if let Some(port) = tcp.port() {
                 if !(1..=65535).contains(&port) {
-                    let port_str = raw.rsplit_once(':').map_or(raw.as_str(), |(_, p)| p).to_string();
+                    let port_str = raw
+                        .rsplit_once(':')
+                        .map_or(raw.as_str(), |(_, p)| p)
+                        .to_string();
                     c.push(
                         codes::INVALID_PORT,
                         Severity::Error,
@@ -763,14 +831,19 @@ fn check_listen(c: &mut PoolCheck<'_>, opts: &crate::load::LoadOptions) {
             c.push(
                 codes::LISTEN_MODE,
                 Severity::Warning,
-                format!("php-fpm reads `listen.mode = {v}` as {mode:04o}: the mode is an octal number"),
+                format!(
+                    "php-fpm reads `listen.mode = {v}` as {mode:04o}: the mode is an octal number"
+                ),
                 (o.file, o.value),
             )
             .help = Some("write the mode in octal, such as `0660`".into());
         }
     }
 
-    if let (Some(list), Some(o)) = (&pool.listen_allowed_clients.value, pool.listen_allowed_clients.origin) {
+    if let (Some(list), Some(o)) = (
+        &pool.listen_allowed_clients.value,
+        pool.listen_allowed_clients.origin,
+    ) {
         let mut valid = 0;
         for item in list {
             if item.parse::<std::net::IpAddr>().is_ok() {
@@ -811,7 +884,11 @@ fn check_root(c: &mut PoolCheck<'_>, root_rules: bool) {
     let user_root = pool.user.is_explicit() && is_root(&pool.user.value);
     let group_root = pool.group.is_explicit() && is_root(&pool.group.value);
     if user_root || group_root {
-        let loc = if user_root { c.at(&pool.user) } else { c.at(&pool.group) };
+        let loc = if user_root {
+            c.at(&pool.user)
+        } else {
+            c.at(&pool.group)
+        };
         c.push(
             codes::RUN_AS_ROOT,
             Severity::Error,
@@ -860,7 +937,10 @@ fn check_global(g: &GlobalConfig, header: (usize, Span), out: &mut Vec<Diagnosti
         }
     }
     if let Some(m) = g.events_mechanism.value.as_deref() {
-        if !["epoll", "poll", "select"].iter().any(|x| x.eq_ignore_ascii_case(m)) {
+        if !["epoll", "poll", "select"]
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(m))
+        {
             let (f, s) = at(g.events_mechanism.origin);
             out.push(
                 Diagnostic::new(
@@ -876,7 +956,12 @@ fn check_global(g: &GlobalConfig, header: (usize, Span), out: &mut Vec<Diagnosti
     }
 }
 
-fn duplicate_keys(name: &str, raw: &BTreeMap<&'static str, RawSetting>, in_global: bool, out: &mut Vec<Diagnostic>) {
+fn duplicate_keys(
+    name: &str,
+    raw: &BTreeMap<&'static str, RawSetting>,
+    in_global: bool,
+    out: &mut Vec<Diagnostic>,
+) {
     for (key, r) in raw {
         for o in &r.earlier {
             let where_ = if in_global {
@@ -913,13 +998,21 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
     }
 
     if main_ok {
-        let header = l.global.headers.first().copied().unwrap_or((0, Span::default()));
+        let header = l
+            .global
+            .headers
+            .first()
+            .copied()
+            .unwrap_or((0, Span::default()));
         check_global(&global, header, &mut diags);
         // Pools may live in files that could not be read; php-fpm stopped there anyway.
         let incomplete = diags.iter().any(|d| {
             matches!(
                 d.code,
-                codes::INCLUDE_GLOB_FAILED | codes::FILE_UNREADABLE | codes::INCLUDE_TOO_DEEP | codes::LEGACY_XML
+                codes::INCLUDE_GLOB_FAILED
+                    | codes::FILE_UNREADABLE
+                    | codes::INCLUDE_TOO_DEEP
+                    | codes::LEGACY_XML
             )
         });
         if pools.is_empty() && !pool_file && !incomplete {
@@ -931,7 +1024,9 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
                     0,
                     Span::default(),
                 )
-                .with_help("add a pool section such as `[www]`, or an `include=` of the pool files"),
+                .with_help(
+                    "add a pool section such as `[www]`, or an `include=` of the pool files",
+                ),
             );
         }
         for p in &mut pools {
@@ -940,7 +1035,10 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
         // `ensure 2 pools do not use the same listening address`: exact strings after path resolution.
         for (i, b) in pools.iter().enumerate() {
             let Some(bl) = listen_key(b) else { continue };
-            if let Some(a) = pools[..i].iter().find(|a| listen_key(a).as_deref() == Some(bl.as_str())) {
+            if let Some(a) = pools[..i]
+                .iter()
+                .find(|a| listen_key(a).as_deref() == Some(bl.as_str()))
+            {
                 let (bf, bs) = b.listen.origin.map_or(b.header(), |o| (o.file, o.value));
                 let mut d = Diagnostic::new(
                     codes::DUPLICATE_LISTEN,

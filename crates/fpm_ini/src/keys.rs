@@ -162,7 +162,10 @@ mod tests {
 
     #[test]
     fn lookup_is_case_insensitive_and_canonical() {
-        assert_eq!(lookup(POOL_KEYS, "PM.Max_Children"), Some(("pm.max_children", Kind::Int)));
+        assert_eq!(
+            lookup(POOL_KEYS, "PM.Max_Children"),
+            Some(("pm.max_children", Kind::Int))
+        );
         assert_eq!(lookup(GLOBAL_KEYS, "listen"), None);
     }
 

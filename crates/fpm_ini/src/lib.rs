@@ -82,8 +82,8 @@ mod values;
 pub use diag::{Diagnostic, Severity};
 pub use load::{load, load_pool_file, load_source, LoadOptions};
 pub use model::{
-    ArrayValue, FpmConfig, GlobalConfig, Include, Listen, Origin, PmStyle, Pool, RawSetting, Setting,
-    SocketGroup, SocketOwner, SourceFile,
+    ArrayValue, FpmConfig, GlobalConfig, Include, Listen, Origin, PmStyle, Pool, RawSetting,
+    Setting, SocketGroup, SocketOwner, SourceFile,
 };
 pub use span::{line_of, Span};
 pub use syntax::{

@@ -122,7 +122,10 @@ impl<'a> Loader<'a> {
                     self.diags.push(Diagnostic::new(
                         codes::FILE_UNREADABLE,
                         Severity::Error,
-                        format!("failed to open configuration file '{}': {e}", path.display()),
+                        format!(
+                            "failed to open configuration file '{}': {e}",
+                            path.display()
+                        ),
                         idx,
                         Span::default(),
                     ));
@@ -263,7 +266,8 @@ impl<'a> Loader<'a> {
                 .iter()
                 .any(|a| key.to_ascii_lowercase().starts_with(a))
             {
-                d.help = Some("array settings take a key in brackets: `php_value[name] = value`".into());
+                d.help =
+                    Some("array settings take a key in brackets: `php_value[name] = value`".into());
             }
             return;
         };
@@ -484,12 +488,17 @@ impl<'a> Loader<'a> {
             match self.vfs.glob(Path::new(&resolved)) {
                 Ok(ms) => {
                     matched_any = !ms.is_empty();
-                    ms.into_iter().filter(|m| !m.is_dir).map(|m| m.path).collect()
+                    ms.into_iter()
+                        .filter(|m| !m.is_dir)
+                        .map(|m| m.path)
+                        .collect()
                 }
                 Err(err) => {
                     let d = self.err(
                         codes::INCLUDE_GLOB_FAILED,
-                        format!("Unable to globalize '{resolved}' (ret=2) from {from} at line {line}."),
+                        format!(
+                            "Unable to globalize '{resolved}' (ret=2) from {from} at line {line}."
+                        ),
                         file,
                         value.span,
                     );
@@ -519,7 +528,9 @@ impl<'a> Loader<'a> {
             let mut d = Diagnostic::new(
                 codes::INCLUDE_NO_MATCH,
                 Severity::Warning,
-                format!("Nothing matches the include pattern '{resolved}' from {from} at line {line}."),
+                format!(
+                    "Nothing matches the include pattern '{resolved}' from {from} at line {line}."
+                ),
                 file,
                 value.span,
             );
@@ -542,7 +553,14 @@ impl<'a> Loader<'a> {
     }
 
     /// `fpm_conf_load_ini_file()` for an included file; `None` stops the include (php-fpm gives up).
-    fn load_included(&mut self, path: &Path, file: usize, span: Span, from: &str, line: u32) -> Option<usize> {
+    fn load_included(
+        &mut self,
+        path: &Path,
+        file: usize,
+        span: Span,
+        from: &str,
+        line: u32,
+    ) -> Option<usize> {
         let bytes = match self.vfs.read(path) {
             Ok(b) => b,
             Err(e) => {

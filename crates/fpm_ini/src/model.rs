@@ -34,7 +34,10 @@ pub struct Setting<T> {
 impl<T> Setting<T> {
     /// php-fpm's default.
     pub fn default_value(value: T) -> Setting<T> {
-        Setting { value, origin: None }
+        Setting {
+            value,
+            origin: None,
+        }
     }
 
     /// Whether the file sets it.
@@ -129,9 +132,9 @@ impl Listen {
     /// The TCP port, for TCP addresses.
     pub fn port(&self) -> Option<i32> {
         match self {
-            Listen::AllInterfaces { port } | Listen::Ip { port, .. } | Listen::Host { port, .. } => {
-                Some(*port)
-            }
+            Listen::AllInterfaces { port }
+            | Listen::Ip { port, .. }
+            | Listen::Host { port, .. } => Some(*port),
             Listen::Unix { .. } => None,
         }
     }
@@ -440,11 +443,16 @@ pub struct FpmConfig {
 impl FpmConfig {
     /// The pool with this name (compared as php-fpm does, case-insensitively).
     pub fn pool(&self, name: &str) -> Option<&Pool> {
-        self.pools.iter().find(|p| p.name.eq_ignore_ascii_case(name))
+        self.pools
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     /// Pools whose `listen` resolves to `addr`.
-    pub fn pools_listening_on<'a>(&'a self, addr: &'a Listen) -> impl Iterator<Item = &'a Pool> + 'a {
+    pub fn pools_listening_on<'a>(
+        &'a self,
+        addr: &'a Listen,
+    ) -> impl Iterator<Item = &'a Pool> + 'a {
         self.pools
             .iter()
             .filter(move |p| p.listen_address.as_ref() == Some(addr))

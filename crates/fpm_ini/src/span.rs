@@ -44,7 +44,8 @@ impl Span {
 
     /// The bytes this span covers in `src` (empty when out of range).
     pub fn slice<'a>(&self, src: &'a [u8]) -> &'a [u8] {
-        src.get(self.start as usize..self.end as usize).unwrap_or(&[])
+        src.get(self.start as usize..self.end as usize)
+            .unwrap_or(&[])
     }
 }
 

@@ -396,7 +396,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn label_len(&self, i: usize) -> usize {
-        self.buf[i..].iter().take_while(|&&b| is_label_char(b)).count()
+        self.buf[i..]
+            .iter()
+            .take_while(|&&b| is_label_char(b))
+            .count()
     }
 
     /// `("true"|"on"|"yes"){TABS_AND_SPACES}*` and friends, case-insensitive.
@@ -439,7 +442,12 @@ impl<'a> Lexer<'a> {
 
     /// `[-]?{LNUM}|{DNUM}`.
     fn number_len(&self, i: usize) -> usize {
-        let digits = |j: usize| self.buf[j.min(self.buf.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = |j: usize| {
+            self.buf[j.min(self.buf.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count()
+        };
         let mut best = 0;
         let neg = usize::from(self.at(i) == Some(b'-'));
         let d = digits(i + neg);
@@ -725,10 +733,22 @@ impl<'a> Lexer<'a> {
         } else {
             0
         };
-        let quote_len = if self.at(i + s) == Some(b'"') { s + 1 } else { 0 };
+        let quote_len = if self.at(i + s) == Some(b'"') {
+            s + 1
+        } else {
+            0
+        };
         let cands = [
             (self.raw_len(i), 2, RAW),
-            (if self.buf[i..].starts_with(b"${") { 2 } else { 0 }, 6, DOLLAR),
+            (
+                if self.buf[i..].starts_with(b"${") {
+                    2
+                } else {
+                    0
+                },
+                6,
+                DOLLAR,
+            ),
             (self.bool_word(i).map_or(0, |(l, _)| l), 9, BOOL),
             (if nl > 0 { s + nl } else { 0 }, 16, EOL),
             (self.constant_len(i), 17, CONSTANT),
@@ -818,11 +838,27 @@ impl<'a> Lexer<'a> {
         } else {
             0
         };
-        let quote_len = if self.at(i + s) == Some(b'"') { s + 1 } else { 0 };
+        let quote_len = if self.at(i + s) == Some(b'"') {
+            s + 1
+        } else {
+            0
+        };
         let cands = [
             (self.raw_len(i), 2, RAW),
-            (end_len, if self.state == St::SectionValue { 3 } else { 5 }, END),
-            (if self.buf[i..].starts_with(b"${") { 2 } else { 0 }, 6, DOLLAR),
+            (
+                end_len,
+                if self.state == St::SectionValue { 3 } else { 5 },
+                END,
+            ),
+            (
+                if self.buf[i..].starts_with(b"${") {
+                    2
+                } else {
+                    0
+                },
+                6,
+                DOLLAR,
+            ),
             (self.constant_len(i), 17, CONSTANT),
             (self.number_len(i), 18, NUMBER),
             (self.section_chars_len(i), 23, STR),
@@ -838,7 +874,11 @@ impl<'a> Lexer<'a> {
                 self.tok(K::Raw, i, len, len, text)
             }
             END => {
-                let at = if self.state == St::SectionValue { i } else { i + s };
+                let at = if self.state == St::SectionValue {
+                    i
+                } else {
+                    i + s
+                };
                 self.state = St::Initial;
                 let t = self.tok(K::RBracket, at, 1, 1, Vec::new());
                 self.pos = i + len;
@@ -889,7 +929,8 @@ impl<'a> Lexer<'a> {
                 b'$' if self.at(j + 1) == Some(b'{') => break,
                 b'\\' if j + 1 < self.buf.len() => {
                     let escaped = self.buf[j + 1];
-                    if escaped == b'"' && matches!(self.at(j + 2), None | Some(b'\n') | Some(b'\r')) {
+                    if escaped == b'"' && matches!(self.at(j + 2), None | Some(b'\n') | Some(b'\r'))
+                    {
                         j += 1;
                         break;
                     }
@@ -1114,11 +1155,15 @@ impl LineParser<'_, '_> {
         } else {
             // end of line / end of file: point at the last byte of the line
             let at = self.lx.line_len.max(1) - 1;
-            self.span(at.min(t.start), (at + 1).min(self.lx.line_len).max(at.min(t.start)))
+            self.span(
+                at.min(t.start),
+                (at + 1).min(self.lx.line_len).max(at.min(t.start)),
+            )
         };
         let mut d = Diagnostic::new(codes::SYNTAX, Severity::Error, msg, 0, span);
         if t.kind == K::Eof && self.lx.buf.contains(&b'"') {
-            d = d.with_help("close the quote on the same line: php-fpm reads every line on its own");
+            d = d
+                .with_help("close the quote on the same line: php-fpm reads every line on its own");
         } else if matches!(t.kind, K::Char(b'=') | K::Eq | K::Op(_) | K::Char(_)) {
             d = d.with_help("quote the value (`key = \"…\"`) when it contains `= | & ^ ~ ! ( )`");
         } else if matches!(t.kind, K::BoolTrue | K::BoolFalse | K::Null) {
@@ -1200,7 +1245,9 @@ impl LineParser<'_, '_> {
         d = if key.starts_with('#') {
             d.with_help("php-fpm has no `#` comments: start the line with `;`")
         } else {
-            d.with_help(format!("write `{key} = value`, or comment the line out with `;`"))
+            d.with_help(format!(
+                "write `{key} = value`, or comment the line out with `;`"
+            ))
         };
         self.out.diagnostics.push(d);
         self.out.items.push(Item::Entry(Entry {
@@ -1323,7 +1370,13 @@ impl LineParser<'_, '_> {
                     0,
                     var.span,
                 ));
-            } else if self.opts.env.as_ref().is_some_and(|e| !e.contains_key(&var.name)) && var.default.is_none() {
+            } else if self
+                .opts
+                .env
+                .as_ref()
+                .is_some_and(|e| !e.contains_key(&var.name))
+                && var.default.is_none()
+            {
                 self.out.diagnostics.push(
                     Diagnostic::new(
                         codes::ENV_DEPENDENT,
@@ -1541,7 +1594,11 @@ mod tests {
 
     fn value_of(line: &str) -> String {
         let p = parse(format!("k = {line}\n").as_bytes());
-        assert!(p.diagnostics.iter().all(|d| !d.is_error()), "{line}: {:?}", p.diagnostics);
+        assert!(
+            p.diagnostics.iter().all(|d| !d.is_error()),
+            "{line}: {:?}",
+            p.diagnostics
+        );
         match p.items.first() {
             Some(Item::Entry(e)) => e.value.as_ref().map(|v| v.text.clone()).unwrap_or_default(),
             other => panic!("{line}: {other:?}"),
@@ -1562,11 +1619,15 @@ mod tests {
         let src = "[www]\n  listen = /run/php.sock ; comment\n";
         let p = parse(src.as_bytes());
         assert!(p.diagnostics.is_empty());
-        let Item::Section(s) = &p.items[0] else { panic!() };
+        let Item::Section(s) = &p.items[0] else {
+            panic!()
+        };
         assert_eq!(s.name, "www");
         assert_eq!(s.name_span.slice(src.as_bytes()), b"www");
         assert_eq!(s.span.slice(src.as_bytes()), b"[www]");
-        let Item::Entry(e) = &p.items[1] else { panic!() };
+        let Item::Entry(e) = &p.items[1] else {
+            panic!()
+        };
         assert_eq!(e.key, "listen");
         assert_eq!(e.key_span.slice(src.as_bytes()), b"listen");
         let v = e.value.as_ref().unwrap();
@@ -1585,8 +1646,14 @@ mod tests {
 
     #[test]
     fn hash_is_not_a_comment() {
-        assert_eq!(first_error("# text\n"), "value is NULL for a ZEND_INI_PARSER_ENTRY");
-        assert_eq!(first_error("#\n"), "value is NULL for a ZEND_INI_PARSER_ENTRY");
+        assert_eq!(
+            first_error("# text\n"),
+            "value is NULL for a ZEND_INI_PARSER_ENTRY"
+        );
+        assert_eq!(
+            first_error("#\n"),
+            "value is NULL for a ZEND_INI_PARSER_ENTRY"
+        );
         // `# a = b` is the key `# a`
         let e = entries("# a = b\n");
         assert_eq!(e[0].key, "# a");
@@ -1596,7 +1663,10 @@ mod tests {
         let msgs: Vec<_> = p.diagnostics.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(
             msgs,
-            ["value is NULL for a ZEND_INI_PARSER_ENTRY", "syntax error, unexpected '('"]
+            [
+                "value is NULL for a ZEND_INI_PARSER_ENTRY",
+                "syntax error, unexpected '('"
+            ]
         );
     }
 
@@ -1610,9 +1680,18 @@ mod tests {
         }
         assert_eq!(value_of("online"), "online");
         assert_eq!(value_of("\"yes\""), "yes");
-        assert_eq!(first_error("k = yes please\n"), "syntax error, unexpected TC_CONSTANT");
-        assert_eq!(first_error("k = it is on\n"), "syntax error, unexpected BOOL_TRUE");
-        assert_eq!(first_error("yes = 1\n"), "syntax error, unexpected BOOL_TRUE");
+        assert_eq!(
+            first_error("k = yes please\n"),
+            "syntax error, unexpected TC_CONSTANT"
+        );
+        assert_eq!(
+            first_error("k = it is on\n"),
+            "syntax error, unexpected BOOL_TRUE"
+        );
+        assert_eq!(
+            first_error("yes = 1\n"),
+            "syntax error, unexpected BOOL_TRUE"
+        );
     }
 
     #[test]
@@ -1627,7 +1706,10 @@ mod tests {
             first_error("k = \"/a\n"),
             "syntax error, unexpected end of file, expecting TC_DOLLAR_CURLY or TC_QUOTED_STRING or '\"'"
         );
-        assert_eq!(first_error("k = '/a\n"), "syntax error, unexpected end of file");
+        assert_eq!(
+            first_error("k = '/a\n"),
+            "syntax error, unexpected end of file"
+        );
     }
 
     #[test]
@@ -1656,7 +1738,10 @@ mod tests {
         assert_eq!(value_of("/{a}"), "/{a}");
         // `$` swallows the newline php-fpm appended
         assert_eq!(value_of("/a$"), "/a$\n");
-        assert_eq!(first_error("k = ${HOME\n"), "syntax error, unexpected end of file, expecting '}'");
+        assert_eq!(
+            first_error("k = ${HOME\n"),
+            "syntax error, unexpected end of file, expecting '}'"
+        );
     }
 
     #[test]
@@ -1668,7 +1753,9 @@ mod tests {
             env: Some(env.clone()),
         };
         let p = parse_with(b"k = /${ HOME }x\n", &opts);
-        let Item::Entry(e) = &p.items[0] else { panic!() };
+        let Item::Entry(e) = &p.items[0] else {
+            panic!()
+        };
         let v = e.value.as_ref().unwrap();
         assert_eq!(v.text, "//rootx");
         assert_eq!(v.vars[0].name, "HOME");
@@ -1678,7 +1765,9 @@ mod tests {
         assert_eq!(p.diagnostics[0].severity, Severity::Info);
         // fallback on 8.2: empty, flagged
         let p = parse_with(b"listen = ${NOPE:-/x.sock}\n", &opts);
-        let Item::Entry(e) = &p.items[0] else { panic!() };
+        let Item::Entry(e) = &p.items[0] else {
+            panic!()
+        };
         assert_eq!(e.value.as_ref().unwrap().text, "");
         assert_eq!(p.diagnostics[0].code, codes::FALLBACK_NEEDS_83);
         // fallback on 8.3
@@ -1687,7 +1776,9 @@ mod tests {
             env: Some(env),
         };
         let p = parse_with(b"listen = ${NOPE:-/x.sock}\n", &opts83);
-        let Item::Entry(e) = &p.items[0] else { panic!() };
+        let Item::Entry(e) = &p.items[0] else {
+            panic!()
+        };
         assert_eq!(e.value.as_ref().unwrap().text, "/x.sock");
         assert!(p.diagnostics.is_empty());
     }
@@ -1695,12 +1786,26 @@ mod tests {
     #[test]
     fn sections_and_offsets() {
         let p = parse(b"[ www ]\n");
-        let Item::Section(s) = &p.items[0] else { panic!() };
+        let Item::Section(s) = &p.items[0] else {
+            panic!()
+        };
         assert_eq!(s.name, " www ");
-        assert_eq!(first_error("[www\n"), "syntax error, unexpected end of file, expecting ']'");
-        assert_eq!(first_error("[a;b]\n"), "syntax error, unexpected end of file, expecting ']'");
-        assert_eq!(first_error("[www] extra\n"), "value is NULL for a ZEND_INI_PARSER_ENTRY");
-        assert_eq!(first_error("  [www]\n"), "syntax error, unexpected END_OF_LINE, expecting '='");
+        assert_eq!(
+            first_error("[www\n"),
+            "syntax error, unexpected end of file, expecting ']'"
+        );
+        assert_eq!(
+            first_error("[a;b]\n"),
+            "syntax error, unexpected end of file, expecting ']'"
+        );
+        assert_eq!(
+            first_error("[www] extra\n"),
+            "value is NULL for a ZEND_INI_PARSER_ENTRY"
+        );
+        assert_eq!(
+            first_error("  [www]\n"),
+            "syntax error, unexpected END_OF_LINE, expecting '='"
+        );
         let e = entries("php_value[ memory_limit ] = 1\n");
         assert_eq!(e[0].key, "php_value");
         assert_eq!(e[0].index.as_ref().unwrap().key, "memory_limit ");

@@ -49,7 +49,10 @@ pub fn parse_time(s: &str) -> Result<Time, &'static str> {
 /// What `atoi` reads completely: blanks, an optional sign, at least one digit, blanks.
 fn is_plain_integer(s: &[u8]) -> bool {
     let t = s.trim_ascii();
-    let t = t.strip_prefix(b"-").or_else(|| t.strip_prefix(b"+")).unwrap_or(t);
+    let t = t
+        .strip_prefix(b"-")
+        .or_else(|| t.strip_prefix(b"+"))
+        .unwrap_or(t);
     !t.is_empty() && t.iter().all(u8::is_ascii_digit)
 }
 
@@ -129,8 +132,9 @@ pub fn parse_rlimit_core(s: &str) -> Result<i32, &'static str> {
 /// `fpm_conf_set_syslog_facility` (Linux facilities).
 pub fn parse_syslog_facility(s: &str) -> Result<(), &'static str> {
     const NAMES: &[&str] = &[
-        "AUTH", "AUTHPRIV", "CRON", "DAEMON", "FTP", "KERN", "LPR", "MAIL", "NEWS", "SYSLOG", "USER",
-        "UUCP", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6", "LOCAL7",
+        "AUTH", "AUTHPRIV", "CRON", "DAEMON", "FTP", "KERN", "LPR", "MAIL", "NEWS", "SYSLOG",
+        "USER", "UUCP", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5", "LOCAL6",
+        "LOCAL7",
     ];
     if NAMES.iter().any(|n| n.eq_ignore_ascii_case(s)) {
         Ok(())
@@ -145,9 +149,9 @@ pub fn parse_octal_prefix(s: &str) -> (u32, bool) {
     let t = t.strip_prefix('+').unwrap_or(t);
     let digits: String = t.chars().take_while(|c| ('0'..='7').contains(c)).collect();
     let complete = !digits.is_empty() && digits.len() == t.len();
-    let v = digits
-        .bytes()
-        .fold(0u32, |acc, d| acc.wrapping_mul(8).wrapping_add(u32::from(d - b'0')));
+    let v = digits.bytes().fold(0u32, |acc, d| {
+        acc.wrapping_mul(8).wrapping_add(u32::from(d - b'0'))
+    });
     (v, complete)
 }
 
@@ -176,11 +180,41 @@ mod tests {
         assert_eq!(parse_time("2m").map(|t| t.seconds), Ok(120));
         assert_eq!(parse_time("1h").map(|t| t.seconds), Ok(3600));
         assert_eq!(parse_time("1d").map(|t| t.seconds), Ok(86400));
-        assert_eq!(parse_time("10 s"), Ok(Time { seconds: 10, misread: false }));
-        assert_eq!(parse_time("100ms"), Ok(Time { seconds: 100, misread: true }));
-        assert_eq!(parse_time("1.5m"), Ok(Time { seconds: 60, misread: true }));
-        assert_eq!(parse_time("s"), Ok(Time { seconds: 0, misread: true }));
-        assert_eq!(parse_time("-5"), Ok(Time { seconds: -5, misread: false }));
+        assert_eq!(
+            parse_time("10 s"),
+            Ok(Time {
+                seconds: 10,
+                misread: false
+            })
+        );
+        assert_eq!(
+            parse_time("100ms"),
+            Ok(Time {
+                seconds: 100,
+                misread: true
+            })
+        );
+        assert_eq!(
+            parse_time("1.5m"),
+            Ok(Time {
+                seconds: 60,
+                misread: true
+            })
+        );
+        assert_eq!(
+            parse_time("s"),
+            Ok(Time {
+                seconds: 0,
+                misread: true
+            })
+        );
+        assert_eq!(
+            parse_time("-5"),
+            Ok(Time {
+                seconds: -5,
+                misread: false
+            })
+        );
         assert_eq!(parse_time("5M"), Err("unknown suffix used in time value"));
         assert_eq!(parse_time(""), Err("invalid time value"));
     }

@@ -8,7 +8,12 @@ use common::{find, span_text, FsVfs};
 use fpm_ini::{codes, FpmConfig, LoadOptions, PhpVersion, Severity};
 
 fn lint_with(src: &str, opts: &LoadOptions) -> FpmConfig {
-    fpm_ini::load_source(Path::new("/etc/php/8.2/fpm/php-fpm.conf"), src.as_bytes().to_vec(), opts, &FsVfs)
+    fpm_ini::load_source(
+        Path::new("/etc/php/8.2/fpm/php-fpm.conf"),
+        src.as_bytes().to_vec(),
+        opts,
+        &FsVfs,
+    )
 }
 
 fn lint(src: &str) -> FpmConfig {
@@ -45,22 +50,60 @@ fn valid_pool_is_clean() {
 #[test]
 fn unknown_entry_with_suggestion() {
     let c = lint(&pool("pm.max_chidlren = 5"));
-    expect(&c, codes::UNKNOWN_ENTRY, Severity::Error, "unknown entry 'pm.max_chidlren'", "pm.max_chidlren");
-    assert_eq!(find(&c, codes::UNKNOWN_ENTRY).unwrap().help.as_deref(), Some("did you mean `pm.max_children`?"));
+    expect(
+        &c,
+        codes::UNKNOWN_ENTRY,
+        Severity::Error,
+        "unknown entry 'pm.max_chidlren'",
+        "pm.max_chidlren",
+    );
+    assert_eq!(
+        find(&c, codes::UNKNOWN_ENTRY).unwrap().help.as_deref(),
+        Some("did you mean `pm.max_children`?")
+    );
     let c = lint(&pool("log_level = debug"));
-    expect(&c, codes::UNKNOWN_ENTRY, Severity::Error, "unknown entry 'log_level'", "log_level");
-    assert!(find(&c, codes::UNKNOWN_ENTRY).unwrap().help.as_deref().unwrap().contains("[global]"));
+    expect(
+        &c,
+        codes::UNKNOWN_ENTRY,
+        Severity::Error,
+        "unknown entry 'log_level'",
+        "log_level",
+    );
+    assert!(find(&c, codes::UNKNOWN_ENTRY)
+        .unwrap()
+        .help
+        .as_deref()
+        .unwrap()
+        .contains("[global]"));
     // `include` is case-sensitive
     let c = lint(&pool("INCLUDE = /x"));
-    expect(&c, codes::UNKNOWN_ENTRY, Severity::Error, "unknown entry 'INCLUDE'", "INCLUDE");
+    expect(
+        &c,
+        codes::UNKNOWN_ENTRY,
+        Severity::Error,
+        "unknown entry 'INCLUDE'",
+        "INCLUDE",
+    );
 }
 
 #[test]
 fn hash_line() {
     let c = lint(&pool("# pm.max_children = 10"));
-    expect(&c, codes::UNKNOWN_ENTRY, Severity::Error, "unknown entry '# pm.max_children'", "# pm.max_children");
+    expect(
+        &c,
+        codes::UNKNOWN_ENTRY,
+        Severity::Error,
+        "unknown entry '# pm.max_children'",
+        "# pm.max_children",
+    );
     let c = lint(&pool("# a comment"));
-    expect(&c, codes::VALUE_NULL, Severity::Error, "value is NULL for a ZEND_INI_PARSER_ENTRY", "# a comment");
+    expect(
+        &c,
+        codes::VALUE_NULL,
+        Severity::Error,
+        "value is NULL for a ZEND_INI_PARSER_ENTRY",
+        "# a comment",
+    );
 }
 
 #[test]
@@ -106,7 +149,13 @@ fn invalid_values() {
         "-1",
     );
     let c = lint("[global]\nlog_level = loud\n[www]\nuser = a\nlisten = 9000\npm = static\npm.max_children = 1\n");
-    expect(&c, codes::INVALID_VALUE, Severity::Error, "unable to parse value for entry 'log_level': invalid value for 'log_level'", "loud");
+    expect(
+        &c,
+        codes::INVALID_VALUE,
+        Severity::Error,
+        "unable to parse value for entry 'log_level': invalid value for 'log_level'",
+        "loud",
+    );
 }
 
 #[test]
@@ -118,7 +167,10 @@ fn time_values_misread() {
     assert_eq!(span_text(&c, d), "100ms");
     assert_eq!(c.pools[0].request_terminate_timeout.value, 100);
     let c = lint(&pool("request_terminate_timeout = 1.5m"));
-    assert!(find(&c, codes::TIME_MISREAD).unwrap().message.contains("as 60 seconds"));
+    assert!(find(&c, codes::TIME_MISREAD)
+        .unwrap()
+        .message
+        .contains("as 60 seconds"));
     assert_eq!(c.pools[0].request_terminate_timeout.value, 60);
     clean(&lint(&pool("request_terminate_timeout = 10 s")));
     clean(&lint(&pool("request_terminate_timeout = 2m")));
@@ -127,9 +179,21 @@ fn time_values_misread() {
 #[test]
 fn arrays() {
     let c = lint(&pool("php_value[] = 1"));
-    expect(&c, codes::ARRAY_KEY_MISSING, Severity::Error, "You must provide a key for field 'php_value'", "");
+    expect(
+        &c,
+        codes::ARRAY_KEY_MISSING,
+        Severity::Error,
+        "You must provide a key for field 'php_value'",
+        "",
+    );
     let c = lint("[global]\nphp_value[memory_limit] = 1\n[www]\nuser = a\nlisten = 9000\npm = static\npm.max_children = 1\n");
-    expect(&c, codes::ARRAY_IN_GLOBAL, Severity::Error, "Array are not allowed in the global section", "php_value");
+    expect(
+        &c,
+        codes::ARRAY_IN_GLOBAL,
+        Severity::Error,
+        "Array are not allowed in the global section",
+        "php_value",
+    );
     let c = lint(&pool("env[X] ="));
     expect(&c, codes::EMPTY_ENV, Severity::Error, "empty value", "");
     let c = lint(&pool("env[X] = no"));
@@ -143,9 +207,21 @@ fn arrays() {
         "maybe",
     );
     let c = lint(&pool("access.suppress_path[] = ping"));
-    expect(&c, codes::ARRAY_VALUE, Severity::Error, "Values provided to field 'access.suppress_path' must begin with '/'", "ping");
+    expect(
+        &c,
+        codes::ARRAY_VALUE,
+        Severity::Error,
+        "Values provided to field 'access.suppress_path' must begin with '/'",
+        "ping",
+    );
     let c = lint(&pool("listen.foo[x] = 1"));
-    expect(&c, codes::UNKNOWN_ARRAY, Severity::Error, "unknown directive 'listen.foo'", "listen.foo");
+    expect(
+        &c,
+        codes::UNKNOWN_ARRAY,
+        Severity::Error,
+        "unknown directive 'listen.foo'",
+        "listen.foo",
+    );
     let c = lint(&pool("php_flag[display_errors] = on\nphp_admin_value[memory_limit] = 256M\nenv[PATH] = /usr/bin\nphp_value[session.save_path] = /tmp/$pool"));
     clean(&c);
     let p = &c.pools[0];
@@ -166,7 +242,10 @@ fn pool_variable() {
         "/run/$pool.pid",
     );
     let c = lint(&pool("slowlog = /var/log/$pool.slow"));
-    assert_eq!(c.pools[0].slowlog.value.as_deref(), Some("/var/log/www.slow"));
+    assert_eq!(
+        c.pools[0].slowlog.value.as_deref(),
+        Some("/var/log/www.slow")
+    );
 }
 
 #[test]
@@ -175,12 +254,22 @@ fn env_dependent_values() {
     let c = lint(src);
     let d = find(&c, codes::ENV_DEPENDENT).unwrap();
     assert_eq!(d.severity, Severity::Info);
-    assert!(d.message.starts_with("the value depends on the environment"));
+    assert!(d
+        .message
+        .starts_with("the value depends on the environment"));
     assert_eq!(span_text(&c, d), "${SOCK}");
     // unknown → expands to empty, as when unset
-    expect(&c, codes::NO_LISTEN, Severity::Error, "[pool www] no listen address have been defined!", "${SOCK}");
-    let mut opts = LoadOptions::default();
-    opts.env = Some([("SOCK".to_string(), "/run/x.sock".to_string())].into());
+    expect(
+        &c,
+        codes::NO_LISTEN,
+        Severity::Error,
+        "[pool www] no listen address have been defined!",
+        "${SOCK}",
+    );
+    let opts = LoadOptions {
+        env: Some([("SOCK".to_string(), "/run/x.sock".to_string())].into()),
+        ..LoadOptions::default()
+    };
     let c = lint_with(src, &opts);
     clean(&c);
     assert_eq!(c.pools[0].listen.value.as_deref(), Some("/run/x.sock"));
@@ -216,7 +305,8 @@ fn duplicate_key_points_at_both() {
 
 #[test]
 fn reopened_and_case_insensitive_sections() {
-    let c = lint("[WWW]\nuser = a\nlisten = 9000\n[global]\n[www]\npm = static\npm.max_children = 2\n");
+    let c =
+        lint("[WWW]\nuser = a\nlisten = 9000\n[global]\n[www]\npm = static\npm.max_children = 2\n");
     clean(&c);
     assert_eq!(c.pools.len(), 1);
     assert_eq!(c.pools[0].name, "WWW");
@@ -238,25 +328,51 @@ fn no_pool() {
 #[test]
 fn user_missing_is_a_warning_and_says_why() {
     let c = lint("[www]\nlisten = 9000\npm = static\npm.max_children = 1\n");
-    expect(&c, codes::USER_NOT_DEFINED, Severity::Warning, "[pool www] user has not been defined", "www");
-    assert!(find(&c, codes::USER_NOT_DEFINED).unwrap().help.as_deref().unwrap().contains("as root"));
+    expect(
+        &c,
+        codes::USER_NOT_DEFINED,
+        Severity::Warning,
+        "[pool www] user has not been defined",
+        "www",
+    );
+    assert!(find(&c, codes::USER_NOT_DEFINED)
+        .unwrap()
+        .help
+        .as_deref()
+        .unwrap()
+        .contains("as root"));
     let opts = LoadOptions {
         allow_root: true,
         ..LoadOptions::default()
     };
-    clean(&lint_with("[www]\nlisten = 9000\npm = static\npm.max_children = 1\n", &opts));
+    clean(&lint_with(
+        "[www]\nlisten = 9000\npm = static\npm.max_children = 1\n",
+        &opts,
+    ));
 }
 
 #[test]
 fn listen_missing() {
     let c = lint("[www]\nuser = a\npm = static\npm.max_children = 1\n");
-    expect(&c, codes::NO_LISTEN, Severity::Error, "[pool www] no listen address have been defined!", "www");
+    expect(
+        &c,
+        codes::NO_LISTEN,
+        Severity::Error,
+        "[pool www] no listen address have been defined!",
+        "www",
+    );
 }
 
 #[test]
 fn process_priority() {
     let c = lint(&pool("process.priority = 30"));
-    expect(&c, codes::PROCESS_PRIORITY, Severity::Error, "[pool www] process.priority must be included into [-19,20]", "30");
+    expect(
+        &c,
+        codes::PROCESS_PRIORITY,
+        Severity::Error,
+        "[pool www] process.priority must be included into [-19,20]",
+        "30",
+    );
 }
 
 #[test]
@@ -272,29 +388,67 @@ fn pm_missing() {
 }
 
 fn pm_pool(pm: &str, lines: &str) -> FpmConfig {
-    lint(&format!("[www]\nuser = a\nlisten = 9000\npm = {pm}\n{lines}\n"))
+    lint(&format!(
+        "[www]\nuser = a\nlisten = 9000\npm = {pm}\n{lines}\n"
+    ))
 }
 
 #[test]
 fn pm_max_children_bounds() {
     for pm in ["static", "dynamic", "ondemand"] {
-        let c = pm_pool(pm, "pm.max_children = 0\npm.min_spare_servers = 1\npm.max_spare_servers = 1");
-        expect(&c, codes::PM_MAX_CHILDREN, Severity::Error, "[pool www] pm.max_children must be a positive value", "0");
-        let c = pm_pool(pm, "pm.max_children = 1\npm.min_spare_servers = 1\npm.max_spare_servers = 1");
+        let c = pm_pool(
+            pm,
+            "pm.max_children = 0\npm.min_spare_servers = 1\npm.max_spare_servers = 1",
+        );
+        expect(
+            &c,
+            codes::PM_MAX_CHILDREN,
+            Severity::Error,
+            "[pool www] pm.max_children must be a positive value",
+            "0",
+        );
+        let c = pm_pool(
+            pm,
+            "pm.max_children = 1\npm.min_spare_servers = 1\npm.max_spare_servers = 1",
+        );
         assert!(!c.has_errors(), "{pm}: {:?}", c.diagnostics);
     }
     let c = pm_pool("static", "");
     // not set: located at the pool's header
-    expect(&c, codes::PM_MAX_CHILDREN, Severity::Error, "[pool www] pm.max_children must be a positive value", "www");
+    expect(
+        &c,
+        codes::PM_MAX_CHILDREN,
+        Severity::Error,
+        "[pool www] pm.max_children must be a positive value",
+        "www",
+    );
 }
 
 #[test]
 fn dynamic_spares() {
-    let c = pm_pool("dynamic", "pm.max_children = 5\npm.min_spare_servers = 0\npm.max_spare_servers = 3");
-    expect(&c, codes::PM_SPARE_POSITIVE, Severity::Error, "[pool www] pm.min_spare_servers(0) must be a positive value", "0");
+    let c = pm_pool(
+        "dynamic",
+        "pm.max_children = 5\npm.min_spare_servers = 0\npm.max_spare_servers = 3",
+    );
+    expect(
+        &c,
+        codes::PM_SPARE_POSITIVE,
+        Severity::Error,
+        "[pool www] pm.min_spare_servers(0) must be a positive value",
+        "0",
+    );
     let c = pm_pool("dynamic", "pm.max_children = 5\npm.min_spare_servers = 1");
-    expect(&c, codes::PM_SPARE_POSITIVE, Severity::Error, "[pool www] pm.max_spare_servers(0) must be a positive value", "www");
-    let c = pm_pool("dynamic", "pm.max_children = 5\npm.min_spare_servers = 1\npm.max_spare_servers = 8");
+    expect(
+        &c,
+        codes::PM_SPARE_POSITIVE,
+        Severity::Error,
+        "[pool www] pm.max_spare_servers(0) must be a positive value",
+        "www",
+    );
+    let c = pm_pool(
+        "dynamic",
+        "pm.max_children = 5\npm.min_spare_servers = 1\npm.max_spare_servers = 8",
+    );
     expect(
         &c,
         codes::PM_SPARE_GT_CHILDREN,
@@ -305,7 +459,10 @@ fn dynamic_spares() {
     // the bound itself is accepted
     let c = pm_pool("dynamic", "pm.max_children = 5\npm.start_servers = 1\npm.min_spare_servers = 1\npm.max_spare_servers = 5");
     assert!(!c.has_errors(), "{:?}", c.diagnostics);
-    let c = pm_pool("dynamic", "pm.max_children = 5\npm.min_spare_servers = 3\npm.max_spare_servers = 2");
+    let c = pm_pool(
+        "dynamic",
+        "pm.max_children = 5\npm.min_spare_servers = 3\npm.max_spare_servers = 2",
+    );
     expect(
         &c,
         codes::PM_MAX_SPARE_LT_MIN,
@@ -317,8 +474,17 @@ fn dynamic_spares() {
 
 #[test]
 fn dynamic_start_servers() {
-    let c = pm_pool("dynamic", "pm.max_children = 10\npm.min_spare_servers = 2\npm.max_spare_servers = 7");
-    expect(&c, codes::PM_START_DEFAULT, Severity::Info, "[pool www] pm.start_servers is not set. It's been set to 4.", "dynamic");
+    let c = pm_pool(
+        "dynamic",
+        "pm.max_children = 10\npm.min_spare_servers = 2\npm.max_spare_servers = 7",
+    );
+    expect(
+        &c,
+        codes::PM_START_DEFAULT,
+        Severity::Info,
+        "[pool www] pm.start_servers is not set. It's been set to 4.",
+        "dynamic",
+    );
     assert_eq!(c.pools[0].pm_start_servers.value, 4);
     assert!(!c.has_errors());
     let c = pm_pool("dynamic", "pm.max_children = 5\npm.start_servers = 10\npm.min_spare_servers = 1\npm.max_spare_servers = 3");
@@ -335,19 +501,37 @@ fn dynamic_start_servers() {
         "dynamic",
         "pm.max_children = 5\npm.start_servers = 2\npm.min_spare_servers = 1\npm.max_spare_servers = 3\npm.max_spawn_rate = 0",
     );
-    expect(&c, codes::PM_SPAWN_RATE, Severity::Error, "[pool www] pm.max_spawn_rate must be a positive value", "0");
+    expect(
+        &c,
+        codes::PM_SPAWN_RATE,
+        Severity::Error,
+        "[pool www] pm.max_spawn_rate must be a positive value",
+        "0",
+    );
 }
 
 #[test]
 fn static_ignores_spares() {
-    let c = pm_pool("static", "pm.max_children = 5\npm.start_servers = 99\npm.min_spare_servers = -3");
+    let c = pm_pool(
+        "static",
+        "pm.max_children = 5\npm.start_servers = 99\npm.min_spare_servers = -3",
+    );
     assert!(!c.has_errors(), "{:?}", c.diagnostics);
 }
 
 #[test]
 fn ondemand_checks() {
-    let c = pm_pool("ondemand", "pm.max_children = 5\npm.process_idle_timeout = 0");
-    expect(&c, codes::PM_IDLE_TIMEOUT, Severity::Error, "[pool www] pm.process_idle_timeout(0s) must be greater than 0s", "0");
+    let c = pm_pool(
+        "ondemand",
+        "pm.max_children = 5\npm.process_idle_timeout = 0",
+    );
+    expect(
+        &c,
+        codes::PM_IDLE_TIMEOUT,
+        Severity::Error,
+        "[pool www] pm.process_idle_timeout(0s) must be greater than 0s",
+        "0",
+    );
     let c = lint("[global]\nevents.mechanism = poll\n[www]\nuser = a\nlisten = 9000\npm = ondemand\npm.max_children = 5\n");
     expect(
         &c,
@@ -372,9 +556,21 @@ fn ondemand_checks() {
 #[test]
 fn status_and_ping_paths() {
     let c = lint(&pool("pm.status_path = status"));
-    expect(&c, codes::STATUS_PATH, Severity::Error, "[pool www] the status path 'status' must start with a '/'", "status");
+    expect(
+        &c,
+        codes::STATUS_PATH,
+        Severity::Error,
+        "[pool www] the status path 'status' must start with a '/'",
+        "status",
+    );
     let c = lint(&pool("ping.path = /"));
-    expect(&c, codes::PING_PATH, Severity::Error, "[pool www] the ping path '/' is not long enough", "/");
+    expect(
+        &c,
+        codes::PING_PATH,
+        Severity::Error,
+        "[pool www] the ping path '/' is not long enough",
+        "/",
+    );
     let c = lint(&pool("ping.path = \"/a b\""));
     expect(
         &c,
@@ -384,7 +580,13 @@ fn status_and_ping_paths() {
         "\"/a b\"",
     );
     let c = lint(&pool("ping.path = /ping\nping.response = \"\""));
-    expect(&c, codes::PING_PATH, Severity::Error, "[pool www] the ping response page '' is not long enough", "\"\"");
+    expect(
+        &c,
+        codes::PING_PATH,
+        Severity::Error,
+        "[pool www] the ping response page '' is not long enough",
+        "\"\"",
+    );
     let c = lint(&pool("ping.path = /ping"));
     assert_eq!(c.pools[0].ping_response.value.as_deref(), Some("pong"));
 }
@@ -399,7 +601,9 @@ fn slowlog_checks() {
         "[pool www] 'slowlog' must be specified for use with 'request_slowlog_timeout'",
         "5s",
     );
-    let c = lint(&pool("slowlog = /tmp/s.log\nrequest_slowlog_timeout = 30s\nrequest_terminate_timeout = 10s"));
+    let c = lint(&pool(
+        "slowlog = /tmp/s.log\nrequest_slowlog_timeout = 30s\nrequest_terminate_timeout = 10s",
+    ));
     expect(
         &c,
         codes::SLOWLOG_GT_TERMINATE,
@@ -407,7 +611,9 @@ fn slowlog_checks() {
         "[pool www] 'request_slowlog_timeout' (30) can't be greater than 'request_terminate_timeout' (10)",
         "30s",
     );
-    clean(&lint(&pool("slowlog = /tmp/s.log\nrequest_slowlog_timeout = 30s\nrequest_terminate_timeout = 0")));
+    clean(&lint(&pool(
+        "slowlog = /tmp/s.log\nrequest_slowlog_timeout = 30s\nrequest_terminate_timeout = 0",
+    )));
     let c = lint(&pool("request_slowlog_trace_depth = 5"));
     expect(
         &c,
@@ -416,8 +622,16 @@ fn slowlog_checks() {
         "[pool www] 'slowlog' must be specified for use with 'request_slowlog_trace_depth'",
         "5",
     );
-    let c = lint(&pool("slowlog = /tmp/s.log\nrequest_slowlog_trace_depth = -2"));
-    expect(&c, codes::TRACE_DEPTH, Severity::Error, "[pool www] 'request_slowlog_trace_depth' (-2) must be a positive value", "-2");
+    let c = lint(&pool(
+        "slowlog = /tmp/s.log\nrequest_slowlog_trace_depth = -2",
+    ));
+    expect(
+        &c,
+        codes::TRACE_DEPTH,
+        Severity::Error,
+        "[pool www] 'request_slowlog_trace_depth' (-2) must be a positive value",
+        "-2",
+    );
 }
 
 #[test]
@@ -444,7 +658,13 @@ fn duplicate_listen_across_pools() {
 #[test]
 fn root_user() {
     let c = lint(&pool("user = root"));
-    expect(&c, codes::RUN_AS_ROOT, Severity::Error, "[pool www] please specify user and group other than root", "root");
+    expect(
+        &c,
+        codes::RUN_AS_ROOT,
+        Severity::Error,
+        "[pool www] please specify user and group other than root",
+        "root",
+    );
     assert!(codes::START_ONLY.contains(&codes::RUN_AS_ROOT));
     let opts = LoadOptions {
         allow_root: true,
@@ -465,10 +685,17 @@ fn socket_path_length() {
         ..LoadOptions::default()
     };
     let c = lint_with(&pool(&format!("listen = {long}")), &opts);
-    assert_eq!(find(&c, codes::SOCKET_PATH_TOO_LONG).unwrap().severity, Severity::Error);
+    assert_eq!(
+        find(&c, codes::SOCKET_PATH_TOO_LONG).unwrap().severity,
+        Severity::Error
+    );
     let ok = format!("/run/{}.sock", "x".repeat(97)); // 107 bytes
     assert_eq!(ok.len(), 107);
-    assert!(find(&lint(&pool(&format!("listen = {ok}"))), codes::SOCKET_PATH_TOO_LONG).is_none());
+    assert!(find(
+        &lint(&pool(&format!("listen = {ok}"))),
+        codes::SOCKET_PATH_TOO_LONG
+    )
+    .is_none());
 }
 
 #[test]
@@ -486,23 +713,47 @@ fn listen_localhost_is_a_socket_file() {
 #[test]
 fn acl_overrides_owner() {
     let c = lint(&pool("listen.owner = www-data\nlisten.acl_users = nginx"));
-    expect(&c, codes::ACL_OVERRIDES_OWNER, Severity::Warning, "[pool www] ACL set, listen.owner = 'www-data' is ignored", "listen.owner");
-    assert_eq!(c.pools[0].listen_owner.value, fpm_ini::SocketOwner::MasterUser);
+    expect(
+        &c,
+        codes::ACL_OVERRIDES_OWNER,
+        Severity::Warning,
+        "[pool www] ACL set, listen.owner = 'www-data' is ignored",
+        "listen.owner",
+    );
+    assert_eq!(
+        c.pools[0].listen_owner.value,
+        fpm_ini::SocketOwner::MasterUser
+    );
 }
 
 #[test]
 fn allowed_clients() {
     let c = lint(&pool("listen.allowed_clients = 127.0.0.1, ::1"));
-    expect(&c, codes::ALLOWED_CLIENTS, Severity::Warning, "Wrong IP address ' ::1' in listen.allowed_clients", "127.0.0.1, ::1");
+    expect(
+        &c,
+        codes::ALLOWED_CLIENTS,
+        Severity::Warning,
+        "Wrong IP address ' ::1' in listen.allowed_clients",
+        "127.0.0.1, ::1",
+    );
     let c = lint(&pool("listen.allowed_clients = web1"));
-    assert!(c.diagnostics.iter().any(|d| d.message == "There are no allowed addresses"));
+    assert!(c
+        .diagnostics
+        .iter()
+        .any(|d| d.message == "There are no allowed addresses"));
     clean(&lint(&pool("listen.allowed_clients = 127.0.0.1,::1")));
 }
 
 #[test]
 fn invalid_port_is_start_only() {
     let c = lint(&pool("listen = 127.0.0.1:99999"));
-    expect(&c, codes::INVALID_PORT, Severity::Error, "invalid port value '99999'", "127.0.0.1:99999");
+    expect(
+        &c,
+        codes::INVALID_PORT,
+        Severity::Error,
+        "invalid port value '99999'",
+        "127.0.0.1:99999",
+    );
     assert!(codes::START_ONLY.contains(&codes::INVALID_PORT));
 }
 
@@ -517,19 +768,49 @@ fn listen_mode_not_octal() {
 fn global_checks() {
     let base = "[www]\nuser = a\nlisten = 9000\npm = static\npm.max_children = 1\n";
     let c = lint(&format!("[global]\nlog_limit = 100\n{base}"));
-    expect(&c, codes::LOG_LIMIT, Severity::Error, "log_limit must be greater than 512", "100");
+    expect(
+        &c,
+        codes::LOG_LIMIT,
+        Severity::Error,
+        "log_limit must be greater than 512",
+        "100",
+    );
     let c = lint(&format!("[global]\nprocess.max = -1\n{base}"));
-    expect(&c, codes::PROCESS_MAX, Severity::Error, "process_max can't be negative", "-1");
+    expect(
+        &c,
+        codes::PROCESS_MAX,
+        Severity::Error,
+        "process_max can't be negative",
+        "-1",
+    );
     let c = lint(&format!("[global]\nevents.mechanism = foo\n{base}"));
-    expect(&c, codes::EVENTS_MECHANISM, Severity::Error, "event mechanism 'foo' is not available on this system", "foo");
+    expect(
+        &c,
+        codes::EVENTS_MECHANISM,
+        Severity::Error,
+        "event mechanism 'foo' is not available on this system",
+        "foo",
+    );
     let c = lint(&format!("[global]\nprocess.priority = -20\n{base}"));
-    expect(&c, codes::PROCESS_PRIORITY, Severity::Error, "process.priority must be included into [-19,20]", "-20");
+    expect(
+        &c,
+        codes::PROCESS_PRIORITY,
+        Severity::Error,
+        "process.priority must be included into [-19,20]",
+        "-20",
+    );
 }
 
 #[test]
 fn syntax_errors_are_located() {
     let c = lint(&pool("ping.path = /a=b"));
-    expect(&c, codes::SYNTAX, Severity::Error, "syntax error, unexpected '='", "=");
+    expect(
+        &c,
+        codes::SYNTAX,
+        Severity::Error,
+        "syntax error, unexpected '='",
+        "=",
+    );
     let c = lint(&pool("ping.response = \"pong"));
     let d = find(&c, codes::SYNTAX).unwrap();
     assert_eq!(c.files[d.file].line_col(d.span.start).0, 11);
@@ -554,6 +835,9 @@ fn every_code_is_unique_and_documented() {
     let docs = include_str!("../src/lib.rs");
     for code in codes::ALL {
         assert!(seen.insert(*code), "{code} twice");
-        assert!(docs.contains(&format!("| `{code}` |")), "{code} missing from the crate docs");
+        assert!(
+            docs.contains(&format!("| `{code}` |")),
+            "{code} missing from the crate docs"
+        );
     }
 }

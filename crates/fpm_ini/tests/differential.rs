@@ -34,7 +34,9 @@ fn find_php_fpm() -> Option<PathBuf> {
         }
     }
     for d in &dirs {
-        let Ok(entries) = std::fs::read_dir(d) else { continue };
+        let Ok(entries) = std::fs::read_dir(d) else {
+            continue;
+        };
         let mut found: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
             .map(|e| e.path())
@@ -102,7 +104,10 @@ fn php_fpm_t(bin: &Path, main: &Path, prefix: &Path) -> (bool, String) {
     match status.code() {
         Some(0) => (true, text),
         Some(78) => (false, text),
-        other => panic!("php-fpm -t on {} exited with {other:?}: {text}", main.display()),
+        other => panic!(
+            "php-fpm -t on {} exited with {other:?}: {text}",
+            main.display()
+        ),
     }
 }
 
@@ -262,17 +267,53 @@ fn generated() -> Vec<Case> {
         ("dyn-start-at-min", dynamic(5, 2, 2, 3)),
         ("dyn-start-above-max", dynamic(5, 4, 2, 3)),
         ("dyn-start-at-max", dynamic(5, 3, 2, 3)),
-        ("dyn-start-unset", pm("dynamic", "pm.max_children = 5\npm.min_spare_servers = 1\npm.max_spare_servers = 3")),
+        (
+            "dyn-start-unset",
+            pm(
+                "dynamic",
+                "pm.max_children = 5\npm.min_spare_servers = 1\npm.max_spare_servers = 3",
+            ),
+        ),
         ("dyn-start-zero", dynamic(5, 0, 1, 3)),
-        ("dyn-spawn-rate-0", format!("{}\npm.max_spawn_rate = 0", dynamic(5, 2, 1, 3))),
-        ("dyn-spawn-rate-1", format!("{}\npm.max_spawn_rate = 1", dynamic(5, 2, 1, 3))),
+        (
+            "dyn-spawn-rate-0",
+            format!("{}\npm.max_spawn_rate = 0", dynamic(5, 2, 1, 3)),
+        ),
+        (
+            "dyn-spawn-rate-1",
+            format!("{}\npm.max_spawn_rate = 1", dynamic(5, 2, 1, 3)),
+        ),
         ("static-max-children-0", pm("static", "pm.max_children = 0")),
         ("static-max-children-1", pm("static", "pm.max_children = 1")),
-        ("static-spares-ignored", pm("static", "pm.max_children = 2\npm.start_servers = 99\npm.min_spare_servers = -1")),
-        ("ondemand-max-children-0", pm("ondemand", "pm.max_children = 0")),
-        ("ondemand-idle-0", pm("ondemand", "pm.max_children = 1\npm.process_idle_timeout = 0")),
-        ("ondemand-idle-1", pm("ondemand", "pm.max_children = 1\npm.process_idle_timeout = 1s")),
-        ("ondemand-backlog-low", pm("ondemand", "pm.max_children = 1\nlisten.backlog = -5")),
+        (
+            "static-spares-ignored",
+            pm(
+                "static",
+                "pm.max_children = 2\npm.start_servers = 99\npm.min_spare_servers = -1",
+            ),
+        ),
+        (
+            "ondemand-max-children-0",
+            pm("ondemand", "pm.max_children = 0"),
+        ),
+        (
+            "ondemand-idle-0",
+            pm(
+                "ondemand",
+                "pm.max_children = 1\npm.process_idle_timeout = 0",
+            ),
+        ),
+        (
+            "ondemand-idle-1",
+            pm(
+                "ondemand",
+                "pm.max_children = 1\npm.process_idle_timeout = 1s",
+            ),
+        ),
+        (
+            "ondemand-backlog-low",
+            pm("ondemand", "pm.max_children = 1\nlisten.backlog = -5"),
+        ),
     ] {
         v.push(case(name, &src));
     }
@@ -286,15 +327,51 @@ fn generated() -> Vec<Case> {
         v.push(c);
     };
     let pool_a = "[a]\nuser = www-data\nlisten = {P}/a.sock\npm = static\npm.max_children = 1\n";
-    inc("include-abs", "[global]\ninclude = {P}/inc/*.conf\n", &[("inc/a.conf", pool_a)]);
-    inc("include-relative-to-prefix", "[global]\ninclude = inc/*.conf\n", &[("inc/a.conf", pool_a)]);
-    inc("include-relative-to-file-dir", "[global]\ninclude = pools/*.conf\n", &[("etc/pools/a.conf", pool_a)]);
-    inc("include-missing-dir", &format!("[global]\ninclude = {{P}}/nope/*.conf\n{pool_a}"), &[]);
-    inc("include-nothing-matches", &format!("[global]\ninclude = {{P}}/inc/*.conf\n{pool_a}"), &[("inc/readme.txt", "")]);
-    inc("include-literal-missing", &format!("[global]\ninclude = {{P}}/none.conf\n{pool_a}"), &[]);
-    inc("include-dir-skipped", &format!("[global]\ninclude = {{P}}/inc/*\n{pool_a}"), &[("inc/sub/x.conf", "garbage = 1\n")]);
-    inc("include-section-carry", "[a]\nuser = www-data\nlisten = {P}/a.sock\npm = static\ninclude = {P}/inc/x.conf\n", &[("inc/x.conf", "pm.max_children = 2\n")]);
-    inc("include-bad-file", "[global]\ninclude = {P}/inc/*.conf\n", &[("inc/a.conf", "[a]\nbogus = 1\n")]);
+    inc(
+        "include-abs",
+        "[global]\ninclude = {P}/inc/*.conf\n",
+        &[("inc/a.conf", pool_a)],
+    );
+    inc(
+        "include-relative-to-prefix",
+        "[global]\ninclude = inc/*.conf\n",
+        &[("inc/a.conf", pool_a)],
+    );
+    inc(
+        "include-relative-to-file-dir",
+        "[global]\ninclude = pools/*.conf\n",
+        &[("etc/pools/a.conf", pool_a)],
+    );
+    inc(
+        "include-missing-dir",
+        &format!("[global]\ninclude = {{P}}/nope/*.conf\n{pool_a}"),
+        &[],
+    );
+    inc(
+        "include-nothing-matches",
+        &format!("[global]\ninclude = {{P}}/inc/*.conf\n{pool_a}"),
+        &[("inc/readme.txt", "")],
+    );
+    inc(
+        "include-literal-missing",
+        &format!("[global]\ninclude = {{P}}/none.conf\n{pool_a}"),
+        &[],
+    );
+    inc(
+        "include-dir-skipped",
+        &format!("[global]\ninclude = {{P}}/inc/*\n{pool_a}"),
+        &[("inc/sub/x.conf", "garbage = 1\n")],
+    );
+    inc(
+        "include-section-carry",
+        "[a]\nuser = www-data\nlisten = {P}/a.sock\npm = static\ninclude = {P}/inc/x.conf\n",
+        &[("inc/x.conf", "pm.max_children = 2\n")],
+    );
+    inc(
+        "include-bad-file",
+        "[global]\ninclude = {P}/inc/*.conf\n",
+        &[("inc/a.conf", "[a]\nbogus = 1\n")],
+    );
     let chain = |n: usize| -> Vec<(String, String)> {
         (1..=n)
             .map(|i| {
@@ -305,7 +382,10 @@ fn generated() -> Vec<Case> {
     };
     for (name, n) in [("include-depth-4", 4), ("include-depth-5", 5)] {
         let files = chain(n);
-        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
         inc(name, "include = {P}/c1.conf\n", &refs);
     }
     v
@@ -367,9 +447,16 @@ fn corpus_cases() -> Vec<Case> {
     one(
         "webdevops php-fpm.conf + pool.d",
         "webdevops__Dockerfile/provisioning/php/alpine/etc/php/fpm/php-fpm.conf",
-        &[("inc/application.conf", "webdevops__Dockerfile/provisioning/php/alpine/etc/php/fpm/pool.d/application.conf")],
+        &[(
+            "inc/application.conf",
+            "webdevops__Dockerfile/provisioning/php/alpine/etc/php/fpm/pool.d/application.conf",
+        )],
     );
-    for b in ["sig-sclo6-php54-rh", "sig-sclo6-rh-php56-rh", "sig-sclo7-rh-php72-rh"] {
+    for b in [
+        "sig-sclo6-php54-rh",
+        "sig-sclo6-rh-php56-rh",
+        "sig-sclo7-rh-php72-rh",
+    ] {
         let main = format!("sclorg-distgit__php/branches/{b}/php-fpm.conf");
         let www = format!("sclorg-distgit__php/branches/{b}/php-fpm-www.conf");
         one(&main, &main, &[("inc/www.conf", &www)]);
@@ -394,16 +481,32 @@ fn rewrite(bytes: &[u8], prefix: &Path) -> Vec<u8> {
         }
         let (key, value) = text.split_once('=').unwrap_or((&text, ""));
         let k = key.trim().to_ascii_lowercase();
-        let eol = if value.ends_with("\r\n") { "\r\n" } else if value.ends_with('\n') { "\n" } else { "" };
+        let eol = if value.ends_with("\r\n") {
+            "\r\n"
+        } else if value.ends_with('\n') {
+            "\n"
+        } else {
+            ""
+        };
         let v = value.trim();
-        let new_value = if matches!(k.as_str(), "user" | "group" | "listen.owner" | "listen.group") && !v.is_empty() && v != "root" && !v.contains('{') {
+        let new_value = if matches!(
+            k.as_str(),
+            "user" | "group" | "listen.owner" | "listen.group"
+        ) && !v.is_empty()
+            && v != "root"
+            && !v.contains('{')
+        {
             "www-data".to_string()
         } else if k == "include" && v.starts_with('/') {
             let file = v.rsplit('/').next().unwrap_or("*.conf");
             format!("{p}/inc/{file}")
         } else if v.starts_with("@php_fpm_sysconfdir@") && k == "include" {
             format!("{p}/inc/*.conf")
-        } else if v.starts_with('/') && !v.starts_with("/proc/") && !v.starts_with("/dev/") && !v.starts_with("{P}") {
+        } else if v.starts_with('/')
+            && !v.starts_with("/proc/")
+            && !v.starts_with("/dev/")
+            && !v.starts_with("{P}")
+        {
             let moved = format!("{p}{v}");
             let target = PathBuf::from(&moved);
             if k == "chdir" || k == "chroot" || k == "prefix" {
@@ -453,7 +556,11 @@ fn materialize(c: &Case, prefix: &Path) -> PathBuf {
                 }
             }
         };
-        let content = if c.rewrite { rewrite(&replaced, prefix) } else { replaced };
+        let content = if c.rewrite {
+            rewrite(&replaced, prefix)
+        } else {
+            replaced
+        };
         std::fs::write(&path, content).expect("write case file");
     }
     prefix.join(&c.main)
@@ -472,7 +579,13 @@ fn ngxlint_fails(main: &Path, prefix: &Path) -> (bool, Vec<String>) {
         .iter()
         .map(|d| {
             let (l, col) = cfg.files[d.file].line_col(d.span.start);
-            format!("{}:{l}:{col}: {:?}: {} [{}]", cfg.files[d.file].path.display(), d.severity, d.message, d.code)
+            format!(
+                "{}:{l}:{col}: {:?}: {} [{}]",
+                cfg.files[d.file].path.display(),
+                d.severity,
+                d.message,
+                d.code
+            )
         })
         .collect();
     let fails = cfg
@@ -507,9 +620,15 @@ fn verdicts_match_php_fpm() {
                 .lines()
                 .find(|l| l.contains("ERROR") || l.contains("ALERT") || l.contains("PHP:"))
                 .unwrap_or("");
-            eprintln!("{:<60} php-fpm {} | ngxlint {} | {}", c.name, if php_ok { "ok  " } else { "FAIL" }, if we_fail { "FAIL" } else { "ok  " }, first.trim());
+            eprintln!(
+                "{:<60} php-fpm {} | ngxlint {} | {}",
+                c.name,
+                if php_ok { "ok  " } else { "FAIL" },
+                if we_fail { "FAIL" } else { "ok  " },
+                first.trim()
+            );
         }
-        if php_ok == !we_fail {
+        if php_ok != we_fail {
             if php_ok {
                 both_pass += 1;
             } else {
@@ -536,6 +655,9 @@ fn verdicts_match_php_fpm() {
         both_fail,
         mismatches.len()
     );
-    assert!(both_pass > 10 && both_fail > 10, "the cases must cover both verdicts");
+    assert!(
+        both_pass > 10 && both_fail > 10,
+        "the cases must cover both verdicts"
+    );
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }

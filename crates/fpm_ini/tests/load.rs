@@ -13,7 +13,10 @@ const POOL: &str = "user = www-data\npm = static\npm.max_children = 1\n";
 #[test]
 fn include_is_relative_to_the_fpm_prefix_not_the_file() {
     let t = TempDir::new("prefix");
-    t.write("etc/pools/a.conf", &format!("[a]\nlisten = /run/a.sock\n{POOL}"));
+    t.write(
+        "etc/pools/a.conf",
+        &format!("[a]\nlisten = /run/a.sock\n{POOL}"),
+    );
     // a relative pattern: the prefix, not etc/
     let main = t.write("etc/php-fpm.conf", "[global]\ninclude = pools/*.conf\n");
     let c = load_at(&main, t.path());
@@ -41,8 +44,14 @@ fn include_is_relative_to_the_fpm_prefix_not_the_file() {
 #[test]
 fn include_glob_order_dirs_and_no_match() {
     let t = TempDir::new("glob");
-    t.write("pool.d/b.conf", &format!("[b]\nlisten = /run/b.sock\n{POOL}"));
-    t.write("pool.d/a.conf", &format!("[a]\nlisten = /run/a.sock\n{POOL}"));
+    t.write(
+        "pool.d/b.conf",
+        &format!("[b]\nlisten = /run/b.sock\n{POOL}"),
+    );
+    t.write(
+        "pool.d/a.conf",
+        &format!("[a]\nlisten = /run/a.sock\n{POOL}"),
+    );
     t.write("pool.d/sub.conf/x", "");
     std::fs::create_dir_all(t.path().join("empty")).unwrap();
     let main = t.write(
@@ -55,7 +64,11 @@ fn include_glob_order_dirs_and_no_match() {
     let c = load_at(&main, t.path());
     let names: Vec<&str> = c.pools.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, ["a", "b"], "sorted, directory skipped");
-    let warnings: Vec<_> = c.diagnostics.iter().filter(|d| d.code == codes::INCLUDE_NO_MATCH).collect();
+    let warnings: Vec<_> = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == codes::INCLUDE_NO_MATCH)
+        .collect();
     assert_eq!(warnings.len(), 2, "{:?}", c.diagnostics);
     assert_eq!(warnings[0].severity, Severity::Warning);
     assert_eq!(
@@ -79,19 +92,35 @@ fn include_depth_limit() {
         } else {
             String::new()
         };
-        t.write(&format!("f{i}.conf"), &format!("[p{i}]\nlisten = /run/p{i}.sock\n{POOL}{next}"));
+        t.write(
+            &format!("f{i}.conf"),
+            &format!("[p{i}]\nlisten = /run/p{i}.sock\n{POOL}{next}"),
+        );
     }
-    let main = t.write("main.conf", &format!("include = {}/f1.conf\n", t.path().display()));
+    let main = t.write(
+        "main.conf",
+        &format!("include = {}/f1.conf\n", t.path().display()),
+    );
     let c = load_at(&main, t.path());
     let d = find(&c, codes::INCLUDE_TOO_DEEP).expect("too deep");
     assert_eq!(d.message, "failed to include more than 5 files recursively");
     assert_eq!(c.pools.len(), 4);
     // one level less is accepted
-    let main = t.write("main.conf", &format!("include = {}/f2.conf\n", t.path().display()));
+    let main = t.write(
+        "main.conf",
+        &format!("include = {}/f2.conf\n", t.path().display()),
+    );
     let c = load_at(&main, t.path());
-    assert!(find(&c, codes::INCLUDE_TOO_DEEP).is_none(), "{:?}", all_codes(&c));
+    assert!(
+        find(&c, codes::INCLUDE_TOO_DEEP).is_none(),
+        "{:?}",
+        all_codes(&c)
+    );
     // an include of itself ends at the limit, not in a loop
-    let main = t.write("self.conf", &format!("[s]\ninclude = {}/self.conf\n", t.path().display()));
+    let main = t.write(
+        "self.conf",
+        &format!("[s]\ninclude = {}/self.conf\n", t.path().display()),
+    );
     let c = load_at(&main, t.path());
     assert!(find(&c, codes::INCLUDE_TOO_DEEP).is_some());
 }
@@ -113,14 +142,19 @@ fn section_carries_over_into_and_out_of_included_files() {
     let www = c.pool("www").unwrap();
     assert_eq!(www.pm_max_children.value, 3);
     assert_eq!(www.pm_max_children.origin.unwrap().file, 1);
-    assert_eq!(c.pool("tail").unwrap().listen.value.as_deref(), Some("/run/t.sock"));
+    assert_eq!(
+        c.pool("tail").unwrap().listen.value.as_deref(),
+        Some("/run/t.sock")
+    );
 }
 
 #[test]
 fn unreadable_main_file() {
     let c = load_at(Path::new("/nonexistent/php-fpm.conf"), Path::new("/usr"));
     let d = find(&c, codes::FILE_UNREADABLE).unwrap();
-    assert!(d.message.starts_with("failed to open configuration file '/nonexistent/php-fpm.conf'"));
+    assert!(d
+        .message
+        .starts_with("failed to open configuration file '/nonexistent/php-fpm.conf'"));
     assert_eq!(c.diagnostics.len(), 1);
 }
 
@@ -129,31 +163,83 @@ fn pool_file_alone() {
     let t = TempDir::new("poolfile");
     let f = t.write("zz-docker.conf", "[global]\ndaemonize = no\n");
     let c = fpm_ini::load_pool_file(&f, &LoadOptions::default(), &FsVfs);
-    assert!(c.diagnostics.is_empty(), "no `No pool defined` for a pool.d file: {:?}", c.diagnostics);
+    assert!(
+        c.diagnostics.is_empty(),
+        "no `No pool defined` for a pool.d file: {:?}",
+        c.diagnostics
+    );
     assert!(!c.global.daemonize.value);
 }
 
 fn one_pool(lines: &str) -> fpm_ini::Pool {
     let src = format!("[www]\nuser = www-data\npm = static\npm.max_children = 1\n{lines}\n");
-    let c = fpm_ini::load_source(Path::new("/etc/php-fpm.conf"), src.into_bytes(), &LoadOptions::default(), &FsVfs);
+    let c = fpm_ini::load_source(
+        Path::new("/etc/php-fpm.conf"),
+        src.into_bytes(),
+        &LoadOptions::default(),
+        &FsVfs,
+    );
     c.pools.into_iter().next().unwrap()
 }
 
 #[test]
 fn listen_forms() {
     let l = |v: &str| one_pool(&format!("listen = {v}")).listen_address.unwrap();
-    assert_eq!(l("127.0.0.1:9000"), Listen::Ip { addr: "127.0.0.1".parse::<IpAddr>().unwrap(), port: 9000 });
-    assert_eq!(l("[::1]:9000"), Listen::Ip { addr: "::1".parse::<IpAddr>().unwrap(), port: 9000 });
+    assert_eq!(
+        l("127.0.0.1:9000"),
+        Listen::Ip {
+            addr: "127.0.0.1".parse::<IpAddr>().unwrap(),
+            port: 9000
+        }
+    );
+    assert_eq!(
+        l("[::1]:9000"),
+        Listen::Ip {
+            addr: "::1".parse::<IpAddr>().unwrap(),
+            port: 9000
+        }
+    );
     assert_eq!(l("9000"), Listen::AllInterfaces { port: 9000 });
-    assert_eq!(l("localhost:9000"), Listen::Host { host: "localhost".into(), port: 9000 });
-    assert_eq!(l("/run/php/php8.2-fpm.sock"), Listen::Unix { path: "/run/php/php8.2-fpm.sock".into() });
-    assert_eq!(l("rel.sock"), Listen::Unix { path: "/usr/rel.sock".into() });
-    assert_eq!(l("localhost"), Listen::Unix { path: "/usr/localhost".into() });
+    assert_eq!(
+        l("localhost:9000"),
+        Listen::Host {
+            host: "localhost".into(),
+            port: 9000
+        }
+    );
+    assert_eq!(
+        l("/run/php/php8.2-fpm.sock"),
+        Listen::Unix {
+            path: "/run/php/php8.2-fpm.sock".into()
+        }
+    );
+    assert_eq!(
+        l("rel.sock"),
+        Listen::Unix {
+            path: "/usr/rel.sock".into()
+        }
+    );
+    assert_eq!(
+        l("localhost"),
+        Listen::Unix {
+            path: "/usr/localhost".into()
+        }
+    );
     // pool prefix first, itself relative to the FPM prefix
     let p = one_pool("prefix = /srv/$pool\nlisten = run/php.sock");
-    assert_eq!(p.listen_address, Some(Listen::Unix { path: "/srv/www/run/php.sock".into() }));
+    assert_eq!(
+        p.listen_address,
+        Some(Listen::Unix {
+            path: "/srv/www/run/php.sock".into()
+        })
+    );
     let p = one_pool("prefix = srv\nlisten = php.sock");
-    assert_eq!(p.listen_address, Some(Listen::Unix { path: "/usr/srv/php.sock".into() }));
+    assert_eq!(
+        p.listen_address,
+        Some(Listen::Unix {
+            path: "/usr/srv/php.sock".into()
+        })
+    );
     assert_eq!(l("[::1]:9000").to_string(), "[::1]:9000");
 }
 
@@ -166,9 +252,17 @@ fn socket_permissions_defaults() {
     assert!(!p.listen_mode.is_explicit());
     let p = one_pool("listen = /run/a.sock\nlisten.owner = www-data");
     assert_eq!(p.listen_owner.value, SocketOwner::Named("www-data".into()));
-    assert_eq!(p.listen_group.value, SocketGroup::PrimaryGroupOf("www-data".into()));
-    assert_eq!(p.listen_group.value.to_string(), "primary group of www-data");
-    let p = one_pool("listen = /run/a.sock\nlisten.owner = 33\nlisten.group = nginx\nlisten.mode = 0666");
+    assert_eq!(
+        p.listen_group.value,
+        SocketGroup::PrimaryGroupOf("www-data".into())
+    );
+    assert_eq!(
+        p.listen_group.value.to_string(),
+        "primary group of www-data"
+    );
+    let p = one_pool(
+        "listen = /run/a.sock\nlisten.owner = 33\nlisten.group = nginx\nlisten.mode = 0666",
+    );
     assert_eq!(p.listen_owner.value, SocketOwner::Uid(33));
     assert_eq!(p.listen_group.value, SocketGroup::Named("nginx".into()));
     assert_eq!(p.listen_mode.value, 0o666);
@@ -180,7 +274,12 @@ fn socket_permissions_defaults() {
 #[test]
 fn pool_defaults_and_origins() {
     let src = "[www]\nuser = www-data\nlisten = 9000\npm = ondemand\npm.max_children = 4\nrequest_terminate_timeout = 30s\n";
-    let c = fpm_ini::load_source(Path::new("/x.conf"), src.as_bytes().to_vec(), &LoadOptions::default(), &FsVfs);
+    let c = fpm_ini::load_source(
+        Path::new("/x.conf"),
+        src.as_bytes().to_vec(),
+        &LoadOptions::default(),
+        &FsVfs,
+    );
     let p = &c.pools[0];
     assert_eq!(p.pm.value, Some(PmStyle::Ondemand));
     assert_eq!(p.pm_process_idle_timeout.value, 10);

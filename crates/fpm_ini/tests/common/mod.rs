@@ -29,7 +29,11 @@ impl Vfs for FsVfs {
         let s = pattern.to_string_lossy().to_string();
         let absolute = s.starts_with('/');
         let parts: Vec<&str> = s.split('/').filter(|p| !p.is_empty()).collect();
-        let mut current: Vec<PathBuf> = vec![if absolute { PathBuf::from("/") } else { PathBuf::from(".") }];
+        let mut current: Vec<PathBuf> = vec![if absolute {
+            PathBuf::from("/")
+        } else {
+            PathBuf::from(".")
+        }];
         for (i, part) in parts.iter().enumerate() {
             let last = i + 1 == parts.len();
             let mut next = Vec::new();
