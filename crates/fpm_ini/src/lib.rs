@@ -69,6 +69,8 @@
 //! | `FPM060` | `invalid port value '%s'` (start fails; `-t` passes). |
 //! | `FPM061` | `listen.mode` that is not an octal number. |
 
+#![warn(missing_docs)]
+
 mod check;
 pub mod codes;
 mod diag;

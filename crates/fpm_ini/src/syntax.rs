@@ -1131,13 +1131,8 @@ impl LineParser<'_, '_> {
     }
 
     fn peek(&mut self) -> &Tok {
-        if self.peeked.is_none() {
-            self.peeked = Some(self.lx.next());
-        }
-        match &self.peeked {
-            Some(t) => t,
-            None => unreachable!("peeked was just filled"),
-        }
+        let lx = &mut self.lx;
+        self.peeked.get_or_insert_with(|| lx.next())
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
