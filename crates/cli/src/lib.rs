@@ -49,6 +49,9 @@ struct ReadArgs {
     /// Enable a known third-party module set: lua, njs, headers-more, plus (repeatable).
     #[arg(long = "module", value_name = "SET")]
     modules: Vec<String>,
+    /// Largest file read, in bytes; a larger one is reported, not read.
+    #[arg(long, value_name = "BYTES", default_value_t = ngxlint_vfs::DEFAULT_MAX_SIZE)]
+    max_file_size: u64,
     /// Declare a third-party directive: `NAME[:CONTEXTS[:ARGS[:BODY]]]`, e.g. `more_set_headers:http,server,location:1more` (repeatable).
     #[arg(long = "directive", value_name = "SPEC")]
     directives: Vec<String>,
@@ -179,6 +182,7 @@ fn options(read: &ReadArgs, paths: &[PathBuf]) -> Result<Options, String> {
     opts.maps = read.maps.clone();
     opts.allow_outside = read.allow_outside_root;
     opts.auto_map = !read.no_auto_map;
+    opts.max_file_size = read.max_file_size;
     opts.prefix = read
         .prefix
         .as_ref()
@@ -242,7 +246,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
     // Freeing a large project costs more than the check itself; the process ends anyway.
     std::mem::forget(project);
-    if diags.iter().any(|d| d.code == "NGX009") {
+    if diags
+        .iter()
+        .any(|d| d.code == "NGX009" && d.severity == Severity::Error)
+    {
         return Ok(ExitCode::from(2));
     }
     Ok(if diags.iter().any(|d| d.severity >= fail) {

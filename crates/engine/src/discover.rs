@@ -22,6 +22,8 @@ pub struct Found {
     pub fpm: Vec<PathBuf>,
     /// Paths that could not be walked, with the reason.
     pub errors: Vec<(PathBuf, String)>,
+    /// Symbolic links that lead nowhere (dangling or looping), with the reason.
+    pub broken_links: Vec<(PathBuf, String)>,
 }
 
 /// Folders never walked into.
@@ -69,8 +71,17 @@ pub fn discover(paths: &[PathBuf]) -> Found {
                     found.errors.push((path, e.to_string()));
                     continue;
                 }
-            };
-            // Symlinks are followed only to files; loops and links to folders are not walked.
+            }; // Symlinks are followed only to files; loops and links to folders are not walked.
+            if entry.path_is_symlink() {
+                if let Err(e) = std::fs::metadata(entry.path()) {
+                    if guess_by_name(entry.path()) {
+                        found
+                            .broken_links
+                            .push((entry.path().to_path_buf(), e.to_string()));
+                    }
+                    continue;
+                }
+            }
             let is_file =
                 entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
             if !is_file {
@@ -88,6 +99,23 @@ pub fn discover(paths: &[PathBuf]) -> Found {
     found.fpm.sort();
     found.fpm.dedup();
     found
+}
+
+/// Whether the name alone makes a file a configuration candidate.
+fn guess_by_name(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    matches!(ext.as_str(), "conf" | "nginx" | "vhost" | "types")
+        || NGINX_DIRS.contains(&parent.as_str())
+        || parent == "pool.d"
+        || parent == "php-fpm.d"
 }
 
 /// Guesses a file's kind from its name, its folder and its first significant line.

@@ -25,6 +25,8 @@ pub struct Options {
     pub prefix: Option<PathBuf>,
     /// The directives nginx knows.
     pub directives: Directives,
+    /// Largest file read, in bytes.
+    pub max_file_size: u64,
 }
 
 impl Options {
@@ -37,6 +39,7 @@ impl Options {
             auto_map: true,
             prefix: None,
             directives: Directives::builtin(),
+            max_file_size: ngxlint_vfs::DEFAULT_MAX_SIZE,
         }
     }
 }
@@ -81,6 +84,7 @@ impl Project {
         }
         vfs.allow_outside(opts.allow_outside);
         vfs.auto_map(opts.auto_map);
+        vfs.max_size(opts.max_file_size);
         let found = discover(paths);
         Ok(Self::load_found(&vfs, found, opts))
     }
@@ -134,6 +138,22 @@ impl Project {
         let mut diagnostics = sink.list;
         for (path, e) in unreadable {
             diagnostics.push(unreadable_diag(&mut files, &path, &e));
+        }
+        for (path, e) in found.broken_links {
+            let id = files.add(
+                path.clone(),
+                path.clone(),
+                Vec::new(),
+                crate::files::FileKind::Nginx,
+            );
+            let msg = format!(
+                "`{}` is a broken symbolic link: {}",
+                path.display(),
+                strip_os_error(&e)
+            );
+            let d = Diagnostic::new("NGX009", "unreadable-file", Severity::Warning, id, nginx_syntax::Span::default(), msg)
+                .with_help("point the link at an existing file or remove it; nginx fails on it wherever it is included");
+            diagnostics.push(d);
         }
         for (path, e) in found.errors {
             let id = files.add(
@@ -203,6 +223,10 @@ fn is_entry_point(loader: &Loader<'_>, id: FileId) -> bool {
                 .iter()
                 .any(|n| d.is(src, n))
     })
+}
+
+fn strip_os_error(s: &str) -> &str {
+    s.find(" (os error").map(|i| &s[..i]).unwrap_or(s)
 }
 
 fn parent_of(p: &Path) -> PathBuf {

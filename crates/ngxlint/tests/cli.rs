@@ -1,0 +1,333 @@
+//! The `ngxlint` binary end to end: exit codes, output formats, and bad input of every kind.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ngxlint"))
+}
+
+/// A fresh folder under the system temp dir, removed on drop.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let p = std::env::temp_dir().join(format!("ngxlint-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Dir(p)
+    }
+    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    bin().args(args).current_dir(dir).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+const MAIN: &str = "events {}\nhttp {\n    include conf.d/*.conf;\n}\n";
+
+#[test]
+fn clean_tree_exits_0_and_findings_exit_1() {
+    let d = Dir::new("clean");
+    d.write("nginx/nginx.conf", MAIN);
+    d.write(
+        "nginx/conf.d/a.conf",
+        "server { listen 80; location / { return 204; } }\n",
+    );
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(stdout(&o), "");
+
+    d.write(
+        "nginx/conf.d/b.conf",
+        "server {\n    listen 81;\n    proxy_passs http://x;\n}\n",
+    );
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "nginx/conf.d/b.conf:3:5: error: unknown directive \"proxy_passs\" [NGX002]\n"
+    );
+}
+
+#[test]
+fn missing_path_is_a_usage_error() {
+    let d = Dir::new("missing");
+    let o = run(&d.0, &["check", "no/such/dir"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no/such/dir: No such file or directory"));
+    let o = run(&d.0, &["check", "--bogus-flag"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn pretty_output_has_no_escapes_off_a_terminal() {
+    let d = Dir::new("pretty");
+    d.write("nginx.conf", "events {}\nhttp { server { listen 80 } }\n");
+    let o = run(&d.0, &["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("unexpected \"}\""), "{out}");
+    assert!(out.contains("nginx.conf:2:27"), "{out}");
+    assert!(
+        !out.contains('\u{1b}'),
+        "escape sequences when not on a terminal: {out:?}"
+    );
+    assert!(
+        out.contains("1 file checked: 1 error, 0 warnings, 0 notes"),
+        "{out}"
+    );
+    // --color always forces them.
+    let o = run(&d.0, &["check", "--color", "always"]);
+    assert!(stdout(&o).contains('\u{1b}'));
+}
+
+#[test]
+fn outside_root_is_never_read() {
+    let d = Dir::new("outside");
+    d.write("nginx.conf", "events {}\nhttp {\n    include /etc/passwd;\n    include ../../../../../../etc/hostname;\n}\n");
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(
+            "include `/etc/passwd` points outside the linted root; it was not read [NGX008]"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("root:"), "host file content leaked: {out}");
+    assert_eq!(out.matches("[NGX008]").count(), 2, "{out}");
+    // A symlink inside the tree that leads out is refused too.
+    std::os::unix::fs::symlink("/etc/passwd", d.0.join("leak.conf")).unwrap();
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("leak.conf") && out.contains("outside the linted root"),
+        "{out}"
+    );
+    assert!(!out.contains("root:x"), "{out}");
+}
+
+#[test]
+fn includes_cycles_and_missing_files() {
+    let d = Dir::new("cycle");
+    d.write("nginx.conf", "events {}\nhttp {\n    include a.conf;\n    include missing.conf;\n    include none/*.conf;\n}\n");
+    d.write("a.conf", "include b.conf;\n");
+    d.write("b.conf", "include a.conf;\n");
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out.contains("b.conf:1:1: error: include cycle: a.conf → b.conf → a.conf [NGX007]"),
+        "{out}"
+    );
+    let missing = format!(
+        "nginx.conf:4:13: error: open() \"{}\" failed (2: No such file or directory) [NGX006]",
+        std::fs::canonicalize(&d.0)
+            .unwrap()
+            .join("missing.conf")
+            .display()
+    );
+    assert!(out.contains(&missing), "{out}");
+    // An empty glob is silent, as in nginx.
+    assert_eq!(out.lines().count(), 2, "{out}");
+}
+
+#[test]
+fn binary_junk_huge_files_and_broken_links() {
+    let d = Dir::new("junk");
+    // Deterministic junk bytes, including NUL and invalid UTF-8.
+    let junk: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    d.write("conf.d/junk.conf", &junk);
+    d.write("conf.d/ok.conf", "location / { return 204; }\n");
+    d.write("conf.d/huge.conf", "# big\n".repeat(2000));
+    std::os::unix::fs::symlink("loop2.conf", d.0.join("conf.d/loop1.conf")).unwrap();
+    std::os::unix::fs::symlink("loop1.conf", d.0.join("conf.d/loop2.conf")).unwrap();
+    let before: Vec<(PathBuf, Vec<u8>)> =
+        ["conf.d/junk.conf", "conf.d/ok.conf", "conf.d/huge.conf"]
+            .iter()
+            .map(|p| (d.0.join(p), std::fs::read(d.0.join(p)).unwrap()))
+            .collect();
+    let o = run(
+        &d.0,
+        &["check", "--format", "concise", "--max-file-size", "10000"],
+    );
+    let out = stdout(&o);
+    // The huge file is an I/O error: exit 2, but every other file is still linted.
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("conf.d/huge.conf") && out.contains("larger than 10000 bytes"),
+        "{out}"
+    );
+    assert!(
+        out.contains("conf.d/junk.conf:"),
+        "junk is read and reported: {out}"
+    );
+    assert!(
+        out.contains("conf.d/loop1.conf") && out.contains("broken symbolic link"),
+        "{out}"
+    );
+    assert!(!out.contains("ok.conf"), "{out}");
+    // Input files are never modified.
+    for (p, bytes) in before {
+        assert_eq!(std::fs::read(&p).unwrap(), bytes, "{} changed", p.display());
+    }
+}
+
+#[test]
+fn deep_nesting_and_long_lines_do_not_hang_or_crash() {
+    let d = Dir::new("deep");
+    let n = 50_000;
+    d.write("nginx.conf", "location / {".repeat(n) + &"}".repeat(n));
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("blocks nested deeper than"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn non_utf8_bytes_are_kept_and_shown() {
+    let d = Dir::new("latin1");
+    d.write(
+        "nginx.conf",
+        b"events {}\nhttp { server { server_name caf\xe9; unknown_\xe9; } }\n",
+    );
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "nginx.conf:2:35: error: unknown directive \"unknown_\u{fffd}\" [NGX002]\n"
+    );
+}
+
+#[test]
+fn parse_prints_crossplane_payload() {
+    let d = Dir::new("parse");
+    d.write(
+        "nginx.conf",
+        "events {}\nhttp {\n    include x.conf;\n    server { if ($a = b) { return 403; } }\n}\n",
+    );
+    d.write("x.conf", "server { listen 80; }\n");
+    let o = run(&d.0, &["parse", "nginx.conf"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["config"].as_array().unwrap().len(), 2);
+    let http = &v["config"][0]["parsed"][1];
+    assert_eq!(http["directive"], "http");
+    assert_eq!(http["block"][0]["includes"], serde_json::json!([1]));
+    assert_eq!(
+        http["block"][1]["block"][0]["args"],
+        serde_json::json!(["$a", "=", "b"])
+    );
+    assert_eq!(
+        v["config"][1]["parsed"][0]["block"][0]["args"],
+        serde_json::json!(["80"])
+    );
+}
+
+#[test]
+fn third_party_directives_by_set_and_declaration() {
+    let d = Dir::new("thirdparty");
+    d.write("nginx.conf", "events {}\nhttp { server { location / { more_set_headers 'X: y'; content_by_lua_block { ngx.say('}') } } } }\n");
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out.contains("unknown directive \"more_set_headers\""),
+        "{out}"
+    );
+    let o = run(
+        &d.0,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--module",
+            "lua",
+            "--module",
+            "headers-more",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = run(
+        &d.0,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--module",
+            "lua",
+            "--directive",
+            "more_set_headers:location:1more",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = run(&d.0, &["check", "--module", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn absolute_includes_map_into_the_tree() {
+    let d = Dir::new("map");
+    d.write(
+        "etc-nginx/nginx.conf",
+        "events {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n",
+    );
+    d.write(
+        "etc-nginx/conf.d/site.conf",
+        "server { listen 80; bogus_directive; }\n",
+    );
+    // Found automatically: `/etc/nginx/conf.d` ends with the tree's `conf.d`.
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "etc-nginx/conf.d/site.conf:1:21: error: unknown directive \"bogus_directive\""
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("NGX008"), "{out}");
+    // Without automatic mapping the absolute include points outside the root.
+    let o = run(&d.0, &["check", "--format", "concise", "--no-auto-map"]);
+    assert!(stdout(&o).contains("[NGX008]"), "{}", stdout(&o));
+    // With --map the include is read and its finding reported.
+    let o = run(
+        &d.0,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--map",
+            "/etc/nginx=etc-nginx",
+        ],
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "etc-nginx/conf.d/site.conf:1:21: error: unknown directive \"bogus_directive\""
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("NGX008"), "{out}");
+}
