@@ -7,6 +7,7 @@ pub mod codes;
 pub mod diagnostic;
 pub mod discover;
 pub mod files;
+pub mod fpm;
 pub mod nginx;
 pub mod project;
 

@@ -27,6 +27,8 @@ pub struct Options {
     pub directives: Directives,
     /// Largest file read, in bytes.
     pub max_file_size: u64,
+    /// How php-fpm reads its configuration (prefix, PHP version, root).
+    pub fpm: fpm_ini::LoadOptions,
 }
 
 impl Options {
@@ -40,6 +42,7 @@ impl Options {
             prefix: None,
             directives: Directives::builtin(),
             max_file_size: ngxlint_vfs::DEFAULT_MAX_SIZE,
+            fpm: fpm_ini::LoadOptions::default(),
         }
     }
 }
@@ -66,8 +69,8 @@ pub struct Project {
     pub diagnostics: Vec<Diagnostic>,
     /// The root folder (canonical).
     pub root: PathBuf,
-    /// FPM files found (read by the FPM reader).
-    pub fpm_files: Vec<PathBuf>,
+    /// The FPM side: each main config with its includes, and pool files read alone.
+    pub fpm: Vec<crate::fpm::FpmTree>,
 }
 
 impl Project {
@@ -171,12 +174,17 @@ impl Project {
                 format!("cannot read `{}`: {e}", path.display()),
             ));
         }
+        let (fpm, fpm_diags) = crate::fpm::load_fpm(&found.fpm, vfs, &opts.fpm, &mut files);
+        diagnostics.extend(fpm_diags);
+        // A file shared by several configs (a pool.d file included by two mains) reports once.
+        let mut seen = std::collections::HashSet::new();
+        diagnostics.retain(|d| seen.insert((d.file, d.span, d.code, d.message.clone())));
         Project {
             files,
             nginx: data,
             diagnostics,
             root,
-            fpm_files: found.fpm,
+            fpm,
         }
     }
 }

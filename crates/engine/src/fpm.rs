@@ -1,0 +1,170 @@
+//! The PHP-FPM side of a project: main configs with their includes, and pool files found alone.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use fpm_ini::{FpmConfig, LoadOptions};
+use ngxlint_vfs::Vfs;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::files::{FileId, FileKind, Files};
+
+/// One FPM configuration and where its files sit in the project's file table.
+#[derive(Debug)]
+pub struct FpmTree {
+    /// The reader's result.
+    pub config: FpmConfig,
+    /// `config.files[i]` is the project's `file_ids[i]`.
+    pub file_ids: Vec<FileId>,
+    /// Read as a lone pool file (no `[global]`, no main config found that includes it).
+    pub pool_file_only: bool,
+}
+
+impl FpmTree {
+    /// The project file of one of this config's files.
+    pub fn file(&self, index: usize) -> FileId {
+        self.file_ids[index]
+    }
+}
+
+/// Whether a file is an FPM main config: it has `[global]` or an `include=`.
+fn is_main(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    text.lines().any(|l| {
+        let t = l.trim();
+        t.eq_ignore_ascii_case("[global]")
+            || t.starts_with("include") && t[7..].trim_start().starts_with('=')
+    }) || text.trim_start().starts_with("<?xml")
+}
+
+/// Reads the FPM files found: main configs first (with their includes), then each file no main
+/// config included, as a pool.d file.
+pub fn load_fpm(
+    found: &[PathBuf],
+    vfs: &dyn Vfs,
+    opts: &LoadOptions,
+    files: &mut Files,
+) -> (Vec<FpmTree>, Vec<Diagnostic>) {
+    let mut trees = Vec::new();
+    let mut diags = Vec::new();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut mains = Vec::new();
+    let mut pools = Vec::new();
+    for p in found {
+        let abs = absolute(p);
+        match vfs
+            .canonical(&abs)
+            .and_then(|c| vfs.read_canonical(&c).map(|b| (c, b)))
+        {
+            Ok((canonical, bytes)) => {
+                if is_main(&bytes) {
+                    mains.push((abs, canonical));
+                } else {
+                    pools.push((abs, canonical));
+                }
+            }
+            Err(e) => {
+                let id = files.add(p.clone(), abs.clone(), Vec::new(), FileKind::Fpm);
+                let msg = format!("cannot read `{}`: {e}", p.display());
+                diags.push(Diagnostic::new(
+                    "NGX009",
+                    "unreadable-file",
+                    Severity::Error,
+                    id,
+                    nginx_syntax::Span::default(),
+                    msg,
+                ));
+            }
+        }
+    }
+    for (abs, _) in &mains {
+        vfs.set_hint(abs.parent().unwrap_or(Path::new("/")));
+        let config = fpm_ini::load(abs, opts, vfs);
+        trees.push(register(config, vfs, files, &mut seen, false));
+    }
+    for (abs, canonical) in &pools {
+        if seen.contains(canonical) {
+            continue;
+        }
+        vfs.set_hint(abs.parent().unwrap_or(Path::new("/")));
+        let config = fpm_ini::load_pool_file(abs, opts, vfs);
+        trees.push(register(config, vfs, files, &mut seen, true));
+    }
+    for t in &trees {
+        for d in &t.config.diagnostics {
+            diags.push(convert(t, d));
+        }
+    }
+    (trees, diags)
+}
+
+fn register(
+    config: FpmConfig,
+    vfs: &dyn Vfs,
+    files: &mut Files,
+    seen: &mut HashSet<PathBuf>,
+    pool_file_only: bool,
+) -> FpmTree {
+    let file_ids = config
+        .files
+        .iter()
+        .map(|f| {
+            let canonical = vfs.canonical(&f.path).unwrap_or_else(|_| f.path.clone());
+            seen.insert(canonical.clone());
+            files.add(
+                vfs.display_path(&f.path),
+                canonical,
+                f.bytes.clone(),
+                FileKind::Fpm,
+            )
+        })
+        .collect();
+    FpmTree {
+        config,
+        file_ids,
+        pool_file_only,
+    }
+}
+
+fn convert(t: &FpmTree, d: &fpm_ini::Diagnostic) -> Diagnostic {
+    let severity = match d.severity {
+        fpm_ini::Severity::Error => Severity::Error,
+        fpm_ini::Severity::Warning => Severity::Warning,
+        fpm_ini::Severity::Info => Severity::Info,
+    };
+    let span = nginx_syntax::Span {
+        start: d.span.start,
+        end: d.span.end,
+    };
+    let name = fpm_ini::codes::name(d.code).unwrap_or("fpm");
+    let mut out = Diagnostic::new(
+        d.code,
+        name,
+        severity,
+        t.file(d.file),
+        span,
+        d.message.clone(),
+    );
+    out.help = d.help.clone();
+    for (file, span, label) in &d.related {
+        let s = nginx_syntax::Span {
+            start: span.start,
+            end: span.end,
+        };
+        if t.file(*file) == out.file {
+            out = out.with_label(s, label.clone());
+        } else {
+            out = out.with_related(t.file(*file), s, label.clone());
+        }
+    }
+    out
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    std::env::current_dir()
+        .map(|c| c.join(p))
+        .unwrap_or_else(|_| p.to_path_buf())
+}
