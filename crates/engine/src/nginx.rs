@@ -93,6 +93,8 @@ pub struct Loader<'a> {
     emitted: Vec<usize>,
     /// While guessing a context, nothing is recorded; only errors are counted.
     dry: Option<usize>,
+    /// Block nesting below the top of the file being walked.
+    depth: usize,
 }
 
 impl<'a> Loader<'a> {
@@ -116,6 +118,7 @@ impl<'a> Loader<'a> {
             conf_prefix: PathBuf::new(),
             emitted: Vec::new(),
             dry: None,
+            depth: 0,
         }
     }
 
@@ -237,8 +240,11 @@ impl<'a> Loader<'a> {
 
     fn emit(&mut self, d: Diagnostic) {
         if let Some(n) = self.dry.as_mut() {
-            if d.severity == Severity::Error && d.code != "NGX001" {
-                *n += 1;
+            // Only what depends on the context counts: an unknown directive is unknown everywhere.
+            // A misfit at the file's top level weighs more than any number nested deeper: the
+            // top level is what the context is guessed from.
+            if matches!(d.code, "NGX003" | "NGX005") {
+                *n += if self.depth == 0 { 1000 } else { 1 };
             }
             return;
         }
@@ -334,7 +340,9 @@ impl<'a> Loader<'a> {
                     if src_name == b"include" {
                         self.include(file, d, ctx);
                     } else if let (Some(b), Some(child)) = (&d.block, child) {
+                        self.depth += 1;
                         self.walk_list(file, parsed, &b.children, child, next_err);
+                        self.depth -= 1;
                     }
                 }
                 Err(e) => self.dispatch_error(file, d, &src_name, e),
