@@ -49,6 +49,15 @@ struct ReadArgs {
     /// Enable a known third-party module set: lua, njs, headers-more, plus (repeatable).
     #[arg(long = "module", value_name = "SET")]
     modules: Vec<String>,
+    /// php-fpm's prefix (`-p`): relative `include=` patterns and socket paths resolve against it.
+    #[arg(long, value_name = "DIR", default_value = "/usr")]
+    fpm_prefix: PathBuf,
+    /// The PHP version php-fpm runs (`8.2` or later): `${VAR:-default}` works from 8.3 on.
+    #[arg(long, value_name = "X.Y", default_value = "8.2", value_parser = parse_php_version)]
+    php_version: fpm_ini::PhpVersion,
+    /// php-fpm is started with `-R` (pools may run as root).
+    #[arg(long)]
+    fpm_allow_root: bool,
     /// Largest file read, in bytes; a larger one is reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = ngxlint_vfs::DEFAULT_MAX_SIZE)]
     max_file_size: u64,
@@ -114,6 +123,24 @@ enum FailLevel {
     Info,
     Warning,
     Error,
+}
+
+fn parse_php_version(s: &str) -> Result<fpm_ini::PhpVersion, String> {
+    let (major, minor) = s
+        .split_once('.')
+        .ok_or_else(|| format!("expected X.Y, got `{s}`"))?;
+    let major: u8 = major
+        .parse()
+        .map_err(|_| format!("expected X.Y, got `{s}`"))?;
+    let minor: u8 = minor
+        .parse()
+        .map_err(|_| format!("expected X.Y, got `{s}`"))?;
+    if (major, minor) < (5, 3) {
+        return Err(format!(
+            "php-fpm {s} is older than the INI format ngxlint reads (5.3)"
+        ));
+    }
+    Ok(fpm_ini::PhpVersion { major, minor })
 }
 
 fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
@@ -183,6 +210,9 @@ fn options(read: &ReadArgs, paths: &[PathBuf]) -> Result<Options, String> {
     opts.allow_outside = read.allow_outside_root;
     opts.auto_map = !read.no_auto_map;
     opts.max_file_size = read.max_file_size;
+    opts.fpm.fpm_prefix = read.fpm_prefix.clone();
+    opts.fpm.php_version = read.php_version;
+    opts.fpm.allow_root = read.fpm_allow_root;
     opts.prefix = read
         .prefix
         .as_ref()

@@ -79,9 +79,25 @@ fn main() {
                 .current_dir(&out);
             c
         });
+        let fpm_only = measure(runs, || {
+            let mut c = Command::new(&ngxlint);
+            c.arg("check")
+                .arg("--format")
+                .arg("concise")
+                .arg(out.join("php"))
+                .current_dir(&out);
+            c
+        });
+        let bare = measure(runs, || {
+            let mut c = Command::new(&ngxlint);
+            c.arg("--version");
+            c
+        });
         println!("| tool | median wall | min | max | peak RSS |");
         println!("| --- | --- | --- | --- | --- |");
         row("ngxlint check", &check);
+        row("ngxlint check php/ (FPM side alone)", &fpm_only);
+        row("ngxlint --version (process start)", &bare);
         if let Some(nginx) = &nginx {
             let t = measure(runs, || {
                 let mut c = Command::new(nginx);
