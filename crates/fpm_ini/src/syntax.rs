@@ -419,7 +419,7 @@ impl<'a> Lexer<'a> {
         for (w, k) in words {
             if rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w) {
                 let len = w.len() + self.blanks(i + w.len());
-                if best.map_or(true, |(l, _)| len > l) {
+                if best.is_none_or(|(l, _)| len > l) {
                     best = Some((len, k));
                 }
             }

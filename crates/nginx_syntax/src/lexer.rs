@@ -288,7 +288,7 @@ impl<'a> Reader<'a> {
                     variable = false;
                     if start + CONF_BUFFER < j {
                         self.too_long(start, None, ws);
-                        start = start + CONF_BUFFER;
+                        start += CONF_BUFFER;
                     }
                     i = j;
                     continue;
