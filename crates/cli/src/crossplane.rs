@@ -11,7 +11,7 @@ use nginx_syntax::Directive;
 use ngxlint_engine::nginx::NginxData;
 use ngxlint_engine::{Diagnostic, FileId, Project};
 
-/// The payload for every tree of the project, files in first-reached order.
+/// The payload for every tree of the project, files in crossplane's (breadth-first) include order.
 pub fn payload(project: &Project) -> Value {
     let mut order: Vec<FileId> = Vec::new();
     for tree in &project.nginx.trees {
@@ -57,13 +57,18 @@ pub fn payload(project: &Project) -> Value {
     })
 }
 
+/// crossplane's order: breadth first, as its `includes` queue grows while each file is parsed.
 fn collect(data: &NginxData, project: &Project, id: FileId, order: &mut Vec<FileId>) {
     if order.contains(&id) {
         return;
     }
+    let mut next = order.len();
     order.push(id);
-    if let Some(p) = data.parsed.get(&id) {
-        walk_includes(data, project, id, &p.directives, order);
+    while let Some(&file) = order.get(next) {
+        next += 1;
+        if let Some(p) = data.parsed.get(&file) {
+            walk_includes(data, project, file, &p.directives, order);
+        }
     }
 }
 
@@ -78,7 +83,9 @@ fn walk_includes(
     for d in list {
         if d.is(src, "include") {
             for &t in data.included(id, d) {
-                collect(data, project, t, order);
+                if !order.contains(&t) {
+                    order.push(t);
+                }
             }
         }
         walk_includes(data, project, id, d.children(), order);
