@@ -55,7 +55,8 @@ impl Drop for TempDir {
 pub fn write(dir: &Path, rel: &str, bytes: &[u8]) {
     let p = dir.join(rel);
     if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
+        std::fs::create_dir_all(parent)
+            .unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
     }
     std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
 }
@@ -141,7 +142,9 @@ fn on_path(name: &str) -> Option<PathBuf> {
 /// The nginx binary: `NGINX` if set, `/usr/sbin/nginx`, or `nginx` on PATH.
 pub fn nginx() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("NGINX") {
-        return Some(PathBuf::from(p));
+        // An explicit choice: missing means missing (no fallback to another nginx).
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
     }
     let sbin = PathBuf::from("/usr/sbin/nginx");
     if sbin.is_file() {
@@ -173,10 +176,7 @@ pub fn crossplane_python() -> Option<PathBuf> {
     }
     candidates.push(PathBuf::from("python3"));
     candidates.into_iter().find(|py| {
-        let r = run_bounded(
-            Command::new(py).args(["-c", "import crossplane"]),
-            b"",
-        );
+        let r = run_bounded(Command::new(py).args(["-c", "import crossplane"]), b"");
         r.status == Some(0)
     })
 }
@@ -272,7 +272,15 @@ pub fn nginx_verdict(nginx: &Path, prefix: &Path, main: &Path) -> Result<(), Rep
 pub fn is_reader_code(code: &str) -> bool {
     matches!(
         code,
-        "NGX001" | "NGX002" | "NGX003" | "NGX004" | "NGX005" | "NGX006" | "NGX007" | "NGX008" | "NGX009"
+        "NGX001"
+            | "NGX002"
+            | "NGX003"
+            | "NGX004"
+            | "NGX005"
+            | "NGX006"
+            | "NGX007"
+            | "NGX008"
+            | "NGX009"
     )
 }
 
@@ -359,7 +367,9 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -380,6 +390,12 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
 pub fn render(tree: &Tree, prefix: &Path, mutate: &mut dyn FnMut(&str, &mut Vec<u8>)) -> PathBuf {
     for (src, dest) in tree.layers {
         let src = realworld().join(src);
+        if src.is_file() {
+            let bytes =
+                std::fs::read(&src).unwrap_or_else(|e| panic!("read {}: {e}", src.display()));
+            write(prefix, dest, &bytes);
+            continue;
+        }
         for f in walk(&src) {
             let rel = f.strip_prefix(&src).unwrap_or(&f);
             let bytes = std::fs::read(&f).unwrap_or_else(|e| panic!("read {}: {e}", f.display()));
@@ -387,14 +403,16 @@ pub fn render(tree: &Tree, prefix: &Path, mutate: &mut dyn FnMut(&str, &mut Vec<
         }
     }
     for (from, to) in tree.copies {
-        let bytes = std::fs::read(prefix.join(from)).unwrap_or_else(|e| panic!("{}: copy {from}: {e}", tree.name));
+        let bytes = std::fs::read(prefix.join(from))
+            .unwrap_or_else(|e| panic!("{}: copy {from}: {e}", tree.name));
         write(prefix, to, &bytes);
     }
     for (path, text) in tree.synthesized {
         write(prefix, path, text.as_bytes());
     }
     for r in tree.removed {
-        std::fs::remove_file(prefix.join(r)).unwrap_or_else(|e| panic!("{}: remove {r}: {e}", tree.name));
+        std::fs::remove_file(prefix.join(r))
+            .unwrap_or_else(|e| panic!("{}: remove {r}: {e}", tree.name));
     }
     let pre = prefix.to_string_lossy().into_owned();
     let files = walk(prefix);
@@ -412,7 +430,11 @@ pub fn render(tree: &Tree, prefix: &Path, mutate: &mut dyn FnMut(&str, &mut Vec<
         provision(&bytes, prefix);
     }
     for f in &files {
-        let rel = f.strip_prefix(prefix).unwrap_or(f).to_string_lossy().into_owned();
+        let rel = f
+            .strip_prefix(prefix)
+            .unwrap_or(f)
+            .to_string_lossy()
+            .into_owned();
         let mut bytes = std::fs::read(f).unwrap_or_default();
         let before = bytes.clone();
         mutate(&rel, &mut bytes);
@@ -449,7 +471,10 @@ fn move_paths(src: &[u8], prefix: &str) -> Vec<u8> {
         let at_word_start =
             i == 0 || matches!(src[i - 1], b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'\'');
         if at_word_start && src[i] == b'/' {
-            if let Some((from, to)) = MOVED.iter().find(|(from, _)| src[i..].starts_with(from.as_bytes())) {
+            if let Some((from, to)) = MOVED
+                .iter()
+                .find(|(from, _)| src[i..].starts_with(from.as_bytes()))
+            {
                 out.extend_from_slice(prefix.as_bytes());
                 out.push(b'/');
                 out.extend_from_slice(to.as_bytes());
@@ -467,7 +492,10 @@ fn move_paths(src: &[u8], prefix: &str) -> Vec<u8> {
 fn neutral_user(src: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(src.len());
     for line in src.split_inclusive(|&b| b == b'\n') {
-        let indent = line.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+        let indent = line
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
         let body = &line[indent..];
         if body.starts_with(b"user") && body.get(4).is_some_and(|&b| b == b' ' || b == b'\t') {
             if let Some(semi) = body.iter().position(|&b| b == b';') {
@@ -505,8 +533,14 @@ fn provision(src: &[u8], prefix: &Path) {
             _ => continue,
         };
         let Some(arg) = words.next() else { continue };
-        let arg = arg.trim_end_matches(';').trim_matches(|c| c == '"' || c == '\'');
-        if arg.is_empty() || arg.contains('$') || arg.starts_with("data:") || arg.starts_with("engine:") {
+        let arg = arg
+            .trim_end_matches(';')
+            .trim_matches(|c| c == '"' || c == '\'');
+        if arg.is_empty()
+            || arg.contains('$')
+            || arg.starts_with("data:")
+            || arg.starts_with("engine:")
+        {
             continue;
         }
         let path = if arg.starts_with('/') {
@@ -521,7 +555,8 @@ fn provision(src: &[u8], prefix: &Path) {
             let _ = std::fs::create_dir_all(parent);
         }
         let from = testdata().join("nginx_fidelity").join(kind);
-        std::fs::copy(&from, &path).unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), path.display()));
+        std::fs::copy(&from, &path)
+            .unwrap_or_else(|e| panic!("copy {} to {}: {e}", from.display(), path.display()));
     }
 }
 
