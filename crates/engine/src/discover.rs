@@ -22,6 +22,8 @@ pub struct Found {
     pub fpm: Vec<PathBuf>,
     /// Paths that could not be walked, with the reason.
     pub errors: Vec<(PathBuf, String)>,
+    /// Files the walk saw as regular files (not symbolic links).
+    pub regular: std::collections::HashSet<PathBuf>,
     /// Symbolic links that lead nowhere (dangling or looping), with the reason.
     pub broken_links: Vec<(PathBuf, String)>,
 }
@@ -86,6 +88,9 @@ pub fn discover(paths: &[PathBuf]) -> Found {
                 entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
             if !is_file {
                 continue;
+            }
+            if entry.file_type().is_file() {
+                found.regular.insert(entry.path().to_path_buf());
             }
             match guess(entry.path(), false) {
                 Guess::Nginx => found.nginx.push(entry.into_path()),

@@ -124,14 +124,22 @@ impl<'a> Loader<'a> {
 
     /// Reads and parses many files on all cores, then registers them in order.
     /// Returns, for each path, its id or the reason it could not be read.
-    pub fn preload(&mut self, paths: &[PathBuf]) -> Vec<Result<FileId, VfsError>> {
+    pub fn preload(
+        &mut self,
+        paths: &[PathBuf],
+        regular: &HashSet<PathBuf>,
+    ) -> Vec<Result<FileId, VfsError>> {
         type Loaded = Result<(PathBuf, PathBuf, Vec<u8>, ParsedFile), VfsError>;
         let vfs = self.vfs;
         let load = |p: &PathBuf| -> Loaded {
-            let canonical = vfs.canonical(p)?;
+            let canonical = if regular.contains(p) {
+                vfs.canonical_regular(p)?
+            } else {
+                vfs.canonical(p)?
+            };
             let bytes = vfs.read_canonical(&canonical)?;
             let parsed = nginx_syntax::parse(&bytes);
-            Ok((vfs.display_path(p), canonical, bytes, parsed))
+            Ok((vfs.display_canonical(&canonical), canonical, bytes, parsed))
         };
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
@@ -188,7 +196,7 @@ impl<'a> Loader<'a> {
             return Ok(id);
         }
         let bytes = self.vfs.read_canonical(&canonical)?;
-        let display = self.vfs.display_path(server_path);
+        let display = self.vfs.display_canonical(&canonical);
         let id = self.files.add(display, canonical, bytes, FileKind::Nginx);
         let parsed = nginx_syntax::parse(&self.files.get(id).bytes);
         self.data.parsed.insert(id, Arc::new(parsed));

@@ -1,5 +1,6 @@
 //! One run's project: every nginx tree and FPM config found, and the readers' diagnostics.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use nginx_syntax::directives::{Context, Directives};
@@ -102,7 +103,8 @@ impl Project {
         let mut ids: Vec<FileId> = Vec::new();
         let mut unreadable = Vec::new();
         let abs: Vec<PathBuf> = found.nginx.iter().map(|p| absolute(p)).collect();
-        for (path, r) in found.nginx.iter().zip(loader.preload(&abs)) {
+        let regular: HashSet<PathBuf> = found.regular.iter().map(|p| absolute(p)).collect();
+        for (path, r) in found.nginx.iter().zip(loader.preload(&abs, &regular)) {
             match r {
                 Ok(id) => ids.push(id),
                 Err(e) => unreadable.push((path.clone(), e)),
@@ -245,7 +247,10 @@ fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         return p.to_path_buf();
     }
-    std::env::current_dir()
+    // One getcwd per run, not one per file.
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().ok())
+        .as_ref()
         .map(|c| c.join(p))
-        .unwrap_or_else(|_| p.to_path_buf())
+        .unwrap_or_else(|| p.to_path_buf())
 }

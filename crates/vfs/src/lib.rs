@@ -56,9 +56,18 @@ pub trait Vfs: Sync {
     fn canonical(&self, path: &Path) -> Result<PathBuf, VfsError> {
         Ok(path.to_path_buf())
     }
+    /// The path to show for a file given by its canonical path.
+    fn display_canonical(&self, canonical: &Path) -> PathBuf {
+        canonical.to_path_buf()
+    }
     /// Tells the implementation which config is being read, so an absolute path that could map to
     /// several folders of the tree maps to the one nearest it.
     fn set_hint(&self, _dir: &Path) {}
+    /// [`Vfs::canonical`] for a path the caller knows to be a regular file, not a symbolic link
+    /// (from a directory walk): the folder part is resolved, the file itself needs no lstat.
+    fn canonical_regular(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        self.canonical(path)
+    }
     /// Reads a file by the path [`Vfs::canonical`] returned (skips resolving it again).
     fn read_canonical(&self, canonical: &Path) -> Result<Vec<u8>, VfsError> {
         self.read(canonical)
@@ -194,6 +203,9 @@ pub struct FsVfs {
 }
 
 type LocateCache = std::collections::HashMap<(PathBuf, Option<PathBuf>), Option<PathBuf>>;
+
+/// `O_NONBLOCK` on Linux (the vfs crate needs no libc for one constant).
+const O_NONBLOCK: i32 = 0o4000;
 
 /// Largest file read by default (a config file beyond this is surely not a config file).
 pub const DEFAULT_MAX_SIZE: u64 = 64 * 1024 * 1024;
@@ -351,6 +363,18 @@ impl FsVfs {
 }
 
 impl FsVfs {
+    /// realpath(3) of a folder, cached.
+    fn realpath_dir(&self, dir: &Path) -> Result<PathBuf, VfsError> {
+        if let Some(p) = self.dir_cache.lock().ok().and_then(|c| c.get(dir).cloned()) {
+            return Ok(p);
+        }
+        let p = std::fs::canonicalize(dir).map_err(|e| io_error(&e))?;
+        if let Ok(mut c) = self.dir_cache.lock() {
+            c.insert(dir.to_path_buf(), p.clone());
+        }
+        Ok(p)
+    }
+
     /// realpath(3) with the folder part cached; the last component is resolved with one lstat.
     fn realpath(&self, path: &Path) -> Result<PathBuf, VfsError> {
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
@@ -359,21 +383,7 @@ impl FsVfs {
         if name == ".." || name == "." || parent.as_os_str().is_empty() {
             return std::fs::canonicalize(path).map_err(|e| io_error(&e));
         }
-        let cached = self
-            .dir_cache
-            .lock()
-            .ok()
-            .and_then(|c| c.get(parent).cloned());
-        let canon_parent = match cached {
-            Some(p) => p,
-            None => {
-                let p = std::fs::canonicalize(parent).map_err(|e| io_error(&e))?;
-                if let Ok(mut c) = self.dir_cache.lock() {
-                    c.insert(parent.to_path_buf(), p.clone());
-                }
-                p
-            }
-        };
+        let canon_parent = self.realpath_dir(parent)?;
         let full = canon_parent.join(name);
         let meta = std::fs::symlink_metadata(&full).map_err(|e| io_error(&e))?;
         if meta.file_type().is_symlink() {
@@ -444,30 +454,47 @@ impl Vfs for FsVfs {
             return Err(VfsError::OutsideRoot);
         }
         use std::io::Read;
-        let f = std::fs::File::open(canon).map_err(|e| io_error(&e))?;
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NONBLOCK)
+            .open(canon)
+            .map_err(|e| io_error(&e))?;
         let meta = f.metadata().map_err(|e| io_error(&e))?;
         if meta.is_dir() {
             return Err(VfsError::IsDir);
+        }
+        if !meta.is_file() {
+            // FIFOs, sockets and devices would block or never end.
+            return Err(VfsError::Io("not a regular file".into()));
         }
         if meta.len() > self.max_size {
             return Err(VfsError::TooLarge {
                 limit: self.max_size,
             });
         }
-        if !meta.is_file() {
-            // FIFOs and devices would block or never end.
-            return Err(VfsError::Io("not a regular file".into()));
-        }
-        let mut buf = Vec::with_capacity(meta.len() as usize);
-        f.take(self.max_size + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| io_error(&e))?;
-        if buf.len() as u64 > self.max_size {
-            return Err(VfsError::TooLarge {
-                limit: self.max_size,
-            });
-        }
+        // Exactly the size fstat gave: one read, no trailing read of zero bytes.
+        let mut buf = vec![0u8; meta.len() as usize];
+        let mut f = f;
+        f.read_exact(&mut buf).map_err(|e| io_error(&e))?;
         Ok(buf)
+    }
+
+    fn canonical_regular(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        if self.maps.is_empty() && path.is_absolute() && path.starts_with(&self.root_given) {
+            if let (Some(parent), Some(name)) = (path.parent(), path.file_name()) {
+                if name != ".." && name != "." {
+                    let canon_parent = self.realpath_dir(parent)?;
+                    let canon = canon_parent.join(name);
+                    if self.allow_outside || canon.starts_with(&self.root) {
+                        return Ok(canon);
+                    }
+                    return Err(VfsError::OutsideRoot);
+                }
+            }
+        }
+        self.canonical(path)
     }
 
     fn glob(&self, pattern: &Path) -> Result<Vec<GlobMatch>, VfsError> {
@@ -556,6 +583,17 @@ impl Vfs for FsVfs {
 
     fn canonical(&self, path: &Path) -> Result<PathBuf, VfsError> {
         self.check_inside(&self.locate(path))
+    }
+
+    fn display_canonical(&self, canonical: &Path) -> PathBuf {
+        match self
+            .cwd
+            .as_ref()
+            .and_then(|cwd| canonical.strip_prefix(cwd).ok())
+        {
+            Some(rel) => rel.to_path_buf(),
+            None => canonical.to_path_buf(),
+        }
     }
 
     fn display_path(&self, path: &Path) -> PathBuf {
