@@ -169,26 +169,33 @@ pub struct Directive {
     pub args: Vec<Word>,
     /// How the statement ended.
     pub terminator: Terminator,
-    /// The body, for block directives.
-    pub block: Option<Block>,
+    /// The body, for block directives (boxed: most directives have none).
+    pub block: Option<Box<Block>>,
 }
 
 impl Directive {
     /// From the name's first byte to the terminator (or the block's closing brace), inclusive.
     pub fn span(&self) -> Span {
         let end = match (&self.block, self.terminator) {
-            (Some(Block { close: Some(c), .. }), _) => c + 1,
-            (Some(b), t) => b
-                .children
-                .last()
-                .map(|d| d.span().end)
-                .unwrap_or(t.offset() + 1),
+            (Some(b), t) => match b.close {
+                Some(c) => c + 1,
+                // The file ended inside the block: up to its last statement.
+                None => b
+                    .children
+                    .last()
+                    .map(|d| d.span().end)
+                    .unwrap_or(t.offset() + 1),
+            },
             (None, Terminator::Missing(o)) => self
                 .args
                 .last()
                 .map(|a| a.span.end)
                 .unwrap_or(o)
                 .max(self.name.span.end),
+            // A Lua block ends with its body's closing brace.
+            (None, _) if self.args.last().is_some_and(|a| a.quote == Quote::Lua) => {
+                self.args.last().map(|a| a.span.end).unwrap_or(0)
+            }
             (None, t) => t.offset() + 1,
         };
         Span {

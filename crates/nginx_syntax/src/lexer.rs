@@ -54,6 +54,7 @@ pub(crate) struct Reader<'a> {
     pub(crate) pos: usize,
     pub(crate) errors: Vec<SyntaxError>,
     pub(crate) comments: Vec<Span>,
+    scratch: Vec<Word>,
 }
 
 impl<'a> Reader<'a> {
@@ -63,7 +64,16 @@ impl<'a> Reader<'a> {
             pos: 0,
             errors: Vec::new(),
             comments: Vec::new(),
+            scratch: Vec::new(),
         }
+    }
+
+    /// An exact-size copy of the statement's words; the buffer goes back for the next statement.
+    fn keep(&mut self, words: &mut Vec<Word>) -> Vec<Word> {
+        let out = words.to_vec();
+        words.clear();
+        self.scratch = std::mem::take(words);
+        out
     }
 
     fn error(&mut self, kind: SyntaxErrorKind, span: Span, nginx_offset: usize) {
@@ -91,7 +101,9 @@ impl<'a> Reader<'a> {
     pub(crate) fn next(&mut self) -> Event {
         let src = self.src;
         let len = src.len();
-        let mut words: Vec<Word> = Vec::new();
+        // Words collect in a reused buffer; each statement leaves with an exact-size copy.
+        let mut words: Vec<Word> = std::mem::take(&mut self.scratch);
+        words.clear();
         let mut i = self.pos;
         // nginx's `start`: where the current run began; a run reaching CONF_BUFFER bytes is an error.
         let mut start = i;
@@ -106,7 +118,10 @@ impl<'a> Reader<'a> {
                 if !words.is_empty() {
                     let at = words[0].span;
                     self.error(SyntaxErrorKind::EofInStatement, at, len);
-                    return Event::Statement(words, crate::ast::Terminator::Missing(len as u32));
+                    return Event::Statement(
+                        self.keep(&mut words),
+                        crate::ast::Terminator::Missing(len as u32),
+                    );
                 }
                 return Event::Eof;
             }
@@ -126,13 +141,13 @@ impl<'a> Reader<'a> {
                 if ch == b';' {
                     self.pos = i;
                     return Event::Statement(
-                        words,
+                        self.keep(&mut words),
                         crate::ast::Terminator::Semicolon((i - 1) as u32),
                     );
                 }
                 if ch == b'{' {
                     self.pos = i;
-                    return Event::BlockStart(words, (i - 1) as u32);
+                    return Event::BlockStart(self.keep(&mut words), (i - 1) as u32);
                 }
                 need_space = false;
                 last_space = true;
@@ -166,16 +181,16 @@ impl<'a> Reader<'a> {
                             self.error(SyntaxErrorKind::Unexpected(ch), Span::new(i - 1, i), i - 1);
                             if ch == b'{' {
                                 self.pos = i;
-                                return Event::BlockStart(words, (i - 1) as u32);
+                                return Event::BlockStart(self.keep(&mut words), (i - 1) as u32);
                             }
                             continue;
                         }
                         self.pos = i;
                         if ch == b'{' {
-                            return Event::BlockStart(words, (i - 1) as u32);
+                            return Event::BlockStart(self.keep(&mut words), (i - 1) as u32);
                         }
                         return Event::Statement(
-                            words,
+                            self.keep(&mut words),
                             crate::ast::Terminator::Semicolon((i - 1) as u32),
                         );
                     }
@@ -191,7 +206,7 @@ impl<'a> Reader<'a> {
                             // Leave the `}` to close the block on the next call.
                             self.pos = i - 1;
                             return Event::Statement(
-                                words,
+                                self.keep(&mut words),
                                 crate::ast::Terminator::Missing((i - 1) as u32),
                             );
                         }
@@ -238,13 +253,13 @@ impl<'a> Reader<'a> {
                             WordEnd::Semicolon => {
                                 self.pos = i;
                                 return Event::Statement(
-                                    words,
+                                    self.keep(&mut words),
                                     crate::ast::Terminator::Semicolon((i - 1) as u32),
                                 );
                             }
                             WordEnd::Brace => {
                                 self.pos = i;
-                                return Event::BlockStart(words, (i - 1) as u32);
+                                return Event::BlockStart(self.keep(&mut words), (i - 1) as u32);
                             }
                             WordEnd::Eof => {
                                 start = i;

@@ -115,10 +115,10 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                                 name,
                                 args,
                                 terminator: Terminator::Block(open),
-                                block: Some(Block {
-                                    children: frame.children,
+                                block: Some(Box::new(Block {
+                                    children: shrink(frame.children),
                                     close: Some(at),
-                                }),
+                                })),
                             };
                             current(&mut stack, &mut top).push(d);
                         }
@@ -150,10 +150,10 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                             name,
                             args,
                             terminator: Terminator::Block(open),
-                            block: Some(Block {
-                                children: frame.children,
+                            block: Some(Box::new(Block {
+                                children: shrink(frame.children),
                                 close: None,
-                            }),
+                            })),
                         };
                         current(&mut stack, &mut top).push(d);
                     }
@@ -167,6 +167,12 @@ pub fn parse(src: &[u8]) -> ParsedFile {
         comments: reader.comments,
         errors: reader.errors,
     }
+}
+
+/// Block bodies are built by pushing; drop the growth slack (a large tree keeps them all).
+fn shrink(mut v: Vec<Directive>) -> Vec<Directive> {
+    v.shrink_to_fit();
+    v
 }
 
 fn current<'s>(stack: &'s mut [Frame], top: &'s mut Vec<Directive>) -> &'s mut Vec<Directive> {
@@ -187,7 +193,7 @@ fn split(mut words: Vec<Word>) -> Option<(Word, Vec<Word>)> {
 fn make_directive(
     words: Vec<Word>,
     terminator: Terminator,
-    block: Option<Block>,
+    block: Option<Box<Block>>,
 ) -> Option<Directive> {
     let (name, args) = split(words)?;
     Some(Directive {

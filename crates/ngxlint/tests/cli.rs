@@ -331,3 +331,41 @@ fn absolute_includes_map_into_the_tree() {
     );
     assert!(!out.contains("NGX008"), "{out}");
 }
+
+#[test]
+fn an_included_fifo_does_not_hang_the_run() {
+    let d = Dir::new("fifo");
+    d.write(
+        "nginx.conf",
+        "events {}\nhttp {\n    include conf.d/*.conf;\n}\n",
+    );
+    d.write("conf.d/a.conf", "server { listen 80; }\n");
+    let fifo = d.0.join("conf.d/b.conf");
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    let mut child = bin()
+        .args(["check", "--format", "concise"])
+        .current_dir(&d.0)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("ngxlint hung on a FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // An unreadable file is an I/O error: exit 2, after the rest was linted.
+    assert_eq!(status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("conf.d/b.conf") && text.contains("not a regular file"),
+        "{text}"
+    );
+}
