@@ -22,6 +22,8 @@ pub struct Found {
     pub fpm: Vec<PathBuf>,
     /// Paths that could not be walked, with the reason.
     pub errors: Vec<(PathBuf, String)>,
+    /// Every folder the walk entered.
+    pub dirs: Vec<PathBuf>,
     /// Files the walk saw as regular files (not symbolic links).
     pub regular: std::collections::HashSet<PathBuf>,
     /// Symbolic links that lead nowhere (dangling or looping), with the reason.
@@ -73,7 +75,12 @@ pub fn discover(paths: &[PathBuf]) -> Found {
                     found.errors.push((path, e.to_string()));
                     continue;
                 }
-            }; // Symlinks are followed only to files; loops and links to folders are not walked.
+            };
+            if entry.file_type().is_dir() {
+                found.dirs.push(entry.path().to_path_buf());
+                continue;
+            }
+            // Symlinks are followed only to files; loops and links to folders are not walked.
             if entry.path_is_symlink() {
                 if let Err(e) = std::fs::metadata(entry.path()) {
                     if guess_by_name(entry.path()) {

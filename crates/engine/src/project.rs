@@ -90,6 +90,13 @@ impl Project {
         vfs.auto_map(opts.auto_map);
         vfs.max_size(opts.max_file_size);
         let found = discover(paths);
+        // The walk saw every folder when it covered the root: the path mapping reuses them.
+        let root_walked = paths
+            .iter()
+            .any(|p| std::fs::canonicalize(p).is_ok_and(|c| c == vfs.root()));
+        if root_walked {
+            vfs.set_dirs(found.dirs.iter().map(|d| absolute(d)).collect());
+        }
         Ok(Self::load_found(&vfs, found, opts))
     }
 

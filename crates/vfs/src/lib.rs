@@ -257,6 +257,11 @@ impl FsVfs {
     pub fn max_size(&mut self, bytes: u64) {
         self.max_size = bytes;
     }
+    /// Hands over the tree's folders when the caller has walked the whole root already, so the
+    /// automatic mapping does not walk it a second time.
+    pub fn set_dirs(&self, dirs: Vec<PathBuf>) {
+        let _ = self.auto_dirs.set(dirs);
+    }
     /// The canonical root.
     pub fn root(&self) -> &Path {
         &self.root
