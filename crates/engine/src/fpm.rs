@@ -27,6 +27,68 @@ impl FpmTree {
     }
 }
 
+/// Reads through another [`Vfs`] once per path: the FPM side reads each file first to tell main
+/// configs from pools, then again through `include=`; the second read is served from here.
+struct Cached<'a> {
+    inner: &'a dyn Vfs,
+    canonical: std::sync::Mutex<
+        std::collections::HashMap<PathBuf, Result<PathBuf, ngxlint_vfs::VfsError>>,
+    >,
+    bytes: std::sync::Mutex<std::collections::HashMap<PathBuf, Vec<u8>>>,
+}
+
+impl Vfs for Cached<'_> {
+    fn read(&self, path: &Path) -> Result<Vec<u8>, ngxlint_vfs::VfsError> {
+        let c = self.canonical(path)?;
+        self.read_canonical(&c)
+    }
+    fn read_canonical(&self, canonical: &Path) -> Result<Vec<u8>, ngxlint_vfs::VfsError> {
+        if let Some(b) = self
+            .bytes
+            .lock()
+            .ok()
+            .and_then(|m| m.get(canonical).cloned())
+        {
+            return Ok(b);
+        }
+        let b = self.inner.read_canonical(canonical)?;
+        if let Ok(mut m) = self.bytes.lock() {
+            m.insert(canonical.to_path_buf(), b.clone());
+        }
+        Ok(b)
+    }
+    fn canonical(&self, path: &Path) -> Result<PathBuf, ngxlint_vfs::VfsError> {
+        if let Some(r) = self
+            .canonical
+            .lock()
+            .ok()
+            .and_then(|m| m.get(path).cloned())
+        {
+            return r;
+        }
+        let r = self.inner.canonical(path);
+        if let Ok(mut m) = self.canonical.lock() {
+            m.insert(path.to_path_buf(), r.clone());
+        }
+        r
+    }
+    fn glob(&self, pattern: &Path) -> Result<Vec<ngxlint_vfs::GlobMatch>, ngxlint_vfs::VfsError> {
+        self.inner.glob(pattern)
+    }
+    fn display_path(&self, path: &Path) -> PathBuf {
+        match self.canonical(path) {
+            Ok(c) => self.inner.display_canonical(&c),
+            Err(_) => self.inner.display_path(path),
+        }
+    }
+    fn display_canonical(&self, canonical: &Path) -> PathBuf {
+        self.inner.display_canonical(canonical)
+    }
+    fn set_hint(&self, dir: &Path) {
+        self.inner.set_hint(dir)
+    }
+}
+
 /// Whether a file is an FPM main config: it has `[global]` or an `include=`.
 fn is_main(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
@@ -45,6 +107,12 @@ pub fn load_fpm(
     opts: &LoadOptions,
     files: &mut Files,
 ) -> (Vec<FpmTree>, Vec<Diagnostic>) {
+    let cached = Cached {
+        inner: vfs,
+        canonical: Default::default(),
+        bytes: Default::default(),
+    };
+    let vfs: &dyn Vfs = &cached;
     let mut trees = Vec::new();
     let mut diags = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
