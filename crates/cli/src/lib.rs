@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use ngxlint_engine::model::Model;
+use ngxlint_engine::rule::{self, Settings};
 use ngxlint_engine::{Options, Project, Severity};
 
 /// A fast linter for nginx and PHP-FPM configuration that reads both sides together.
@@ -26,6 +28,13 @@ enum Command {
     Check(CheckArgs),
     /// Print the nginx trees as crossplane's JSON payload.
     Parse(ParseArgs),
+    /// List every rule and reader check.
+    Rules,
+    /// Print a rule's document, by code or name.
+    Rule {
+        /// `NGX301` or `fastcgi-listen-mismatch`.
+        code: String,
+    },
 }
 
 /// How to read the tree: shared by every command that reads configuration.
@@ -58,6 +67,9 @@ struct ReadArgs {
     /// php-fpm is started with `-R` (pools may run as root).
     #[arg(long)]
     fpm_allow_root: bool,
+    /// Supplementary groups of the nginx worker user, comma-separated (the workers get them too).
+    #[arg(long, value_name = "GROUPS", value_delimiter = ',')]
+    worker_groups: Vec<String>,
     /// Largest file read, in bytes; a larger one is reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = ngxlint_vfs::DEFAULT_MAX_SIZE)]
     max_file_size: u64,
@@ -159,6 +171,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Parse(args) => parse(args),
+        Command::Rules => list_rules(),
+        Command::Rule { code } => show_rule(&code),
     };
     match result {
         Ok(code) => code,
@@ -235,6 +249,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let opts = options(&args.read, &paths)?;
     let project = Project::load(&paths, &opts).map_err(|e| e.to_string())?;
     let mut diags = project.diagnostics.clone();
+    let model = Model::build(&project, &opts.directives);
+    let rules = ngxlint_rules::all();
+    diags.extend(rule::run(&project, &model, &settings(&args.read), &rules));
     render::sort_for_display(&project.files, &mut diags);
 
     let stdout = std::io::stdout();
@@ -287,6 +304,60 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn settings(read: &ReadArgs) -> Settings {
+    Settings {
+        worker_groups: read.worker_groups.clone(),
+        ..Settings::default()
+    }
+}
+
+fn list_rules() -> Result<ExitCode, String> {
+    let mut out = std::io::stdout().lock();
+    let w =
+        |out: &mut std::io::StdoutLock<'_>, code: &str, name: &str, sev: &str, summary: &str| {
+            writeln!(out, "{code}  {name:<32} {sev:<8} {summary}")
+        };
+    let io = (|| -> std::io::Result<()> {
+        for (code, name, summary) in ngxlint_engine::codes::READER_CODES {
+            let sev = if *code == "NGX008" {
+                "warning"
+            } else {
+                "error"
+            };
+            w(&mut out, code, name, sev, summary)?;
+        }
+        for r in ngxlint_rules::all() {
+            let m = r.meta();
+            w(&mut out, m.code, m.name, m.severity.as_str(), m.summary)?;
+        }
+        for (code, name) in fpm_ini::codes::NAMES {
+            w(&mut out, code, name, "", "php-fpm's own start-up check")?;
+        }
+        Ok(())
+    })();
+    quiet_pipe(io)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A closed pipe (`ngxlint rules | head`) is not an error.
+fn quiet_pipe(r: std::io::Result<()>) -> Result<(), String> {
+    match r {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
+    }
+}
+
+fn show_rule(code: &str) -> Result<ExitCode, String> {
+    let rules = ngxlint_rules::all();
+    let doc = ngxlint_rules::find(&rules, code)
+        .map(|r| r.meta().doc)
+        .or_else(|| ngxlint_engine::codes::reader_doc(code))
+        .ok_or_else(|| format!("no rule `{code}`; `ngxlint rules` lists them"))?;
+    let mut out = std::io::stdout().lock();
+    quiet_pipe(out.write_all(doc.as_bytes()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn summary(

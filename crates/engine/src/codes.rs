@@ -49,3 +49,24 @@ pub fn reader_code(code_or_name: &str) -> Option<(&'static str, &'static str, &'
         .copied()
         .find(|(c, n, _)| *c == code_or_name || *n == code_or_name)
 }
+
+/// The document of a reader code (by code or name), from `rules/`.
+pub fn reader_doc(code_or_name: &str) -> Option<&'static str> {
+    let (code, _, _) = READER_CODES
+        .iter()
+        .copied()
+        .find(|(c, n, _)| c.eq_ignore_ascii_case(code_or_name) || *n == code_or_name)?;
+    DOCS.iter().find(|(c, _)| *c == code).map(|(_, d)| *d)
+}
+
+const DOCS: &[(&str, &str)] = &[
+    ("NGX001", include_str!("../../../rules/NGX001.md")),
+    ("NGX002", include_str!("../../../rules/NGX002.md")),
+    ("NGX003", include_str!("../../../rules/NGX003.md")),
+    ("NGX004", include_str!("../../../rules/NGX004.md")),
+    ("NGX005", include_str!("../../../rules/NGX005.md")),
+    ("NGX006", include_str!("../../../rules/NGX006.md")),
+    ("NGX007", include_str!("../../../rules/NGX007.md")),
+    ("NGX008", include_str!("../../../rules/NGX008.md")),
+    ("NGX009", include_str!("../../../rules/NGX009.md")),
+];

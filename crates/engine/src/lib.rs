@@ -8,8 +8,11 @@ pub mod diagnostic;
 pub mod discover;
 pub mod files;
 pub mod fpm;
+pub mod model;
 pub mod nginx;
 pub mod project;
+pub mod rule;
+pub mod units;
 
 pub use diagnostic::{Diagnostic, Label, Related, Severity};
 pub use files::{FileId, FileKind, Files, SourceFile};

@@ -1,1 +1,17 @@
-//! placeholder
+//! ngxlint's rules and THE registry: adding a rule is one file here, one `rules/CODE.md`, and one
+//! line in [`all`].
+
+use ngxlint_engine::rule::Rule;
+
+/// Every rule, in code order.
+pub fn all() -> Vec<Box<dyn Rule>> {
+    vec![]
+}
+
+/// A rule's document by code or name, with its code.
+pub fn find<'a>(rules: &'a [Box<dyn Rule>], code_or_name: &str) -> Option<&'a dyn Rule> {
+    rules
+        .iter()
+        .map(|r| r.as_ref())
+        .find(|r| r.meta().code.eq_ignore_ascii_case(code_or_name) || r.meta().name == code_or_name)
+}

@@ -1,0 +1,646 @@
+//! The nginx side as rules query it: every block of every tree as a scope with its parent, so the
+//! effective value of a directive at any location — and where it was set — follows nginx's
+//! inheritance (FACTS N3): http → server → location → nested location / `if` / `limit_except`.
+//!
+//! Built once per run from a [`Project`]; includes are expanded in place, and a file included in
+//! several places yields one scope per inclusion, as nginx reads it once per inclusion.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use nginx_syntax::directives::{Context, Directives, Terminator as DTerm};
+use nginx_syntax::{Directive, Span, Terminator};
+
+use crate::files::FileId;
+use crate::project::Project;
+
+/// Index of a scope in [`Model::scopes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScopeId(pub u32);
+
+/// A directive and the file it stands in.
+#[derive(Clone, Copy, Debug)]
+pub struct At<'p> {
+    /// The file.
+    pub file: FileId,
+    /// The file's bytes.
+    pub src: &'p [u8],
+    /// The directive.
+    pub dir: &'p Directive,
+}
+
+impl<'p> At<'p> {
+    /// The directive's name.
+    pub fn name(&self) -> Cow<'p, str> {
+        self.dir.name.text(self.src)
+    }
+    /// Whether the name is `s`.
+    pub fn is(&self, s: &str) -> bool {
+        self.dir.name.is(self.src, s)
+    }
+    /// Argument `i` (0-based), unescaped.
+    pub fn arg(&self, i: usize) -> Option<Cow<'p, str>> {
+        self.dir.args.get(i).map(|w| w.text(self.src))
+    }
+    /// All arguments, unescaped.
+    pub fn args(&self) -> Vec<Cow<'p, str>> {
+        self.dir.args.iter().map(|w| w.text(self.src)).collect()
+    }
+    /// Number of arguments.
+    pub fn nargs(&self) -> usize {
+        self.dir.args.len()
+    }
+    /// The span of argument `i`, or of the name when there is none.
+    pub fn arg_span(&self, i: usize) -> Span {
+        self.dir
+            .args
+            .get(i)
+            .map(|w| w.span)
+            .unwrap_or(self.dir.name.span)
+    }
+    /// From the name through the last argument.
+    pub fn head_span(&self) -> Span {
+        self.dir.head_span()
+    }
+    /// The name's span.
+    pub fn name_span(&self) -> Span {
+        self.dir.name.span
+    }
+}
+
+/// One block of a tree (or a tree's top level).
+#[derive(Debug)]
+pub struct Scope<'p> {
+    /// nginx's context inside the block.
+    pub kind: Context,
+    /// Index of the tree in `project.nginx.trees`.
+    pub tree: usize,
+    /// The block directive that opened it (`None` at a tree's top).
+    pub block: Option<At<'p>>,
+    /// The enclosing scope.
+    pub parent: Option<ScopeId>,
+    /// The statements directly inside, includes expanded in place (the `include` lines themselves
+    /// are not listed), in nginx's reading order.
+    pub directives: Vec<At<'p>>,
+    /// Blocks directly inside, in order.
+    pub children: Vec<ScopeId>,
+}
+
+/// Which module passes a request upstream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PassModule {
+    /// `proxy_pass`
+    Proxy,
+    /// `fastcgi_pass`
+    FastCgi,
+    /// `uwsgi_pass`
+    Uwsgi,
+    /// `scgi_pass`
+    Scgi,
+    /// `grpc_pass`
+    Grpc,
+}
+
+impl PassModule {
+    /// The directive name.
+    pub fn directive(self) -> &'static str {
+        match self {
+            PassModule::Proxy => "proxy_pass",
+            PassModule::FastCgi => "fastcgi_pass",
+            PassModule::Uwsgi => "uwsgi_pass",
+            PassModule::Scgi => "scgi_pass",
+            PassModule::Grpc => "grpc_pass",
+        }
+    }
+    /// The prefix of the module's other directives (`proxy_`, `fastcgi_`, ...).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            PassModule::Proxy => "proxy_",
+            PassModule::FastCgi => "fastcgi_",
+            PassModule::Uwsgi => "uwsgi_",
+            PassModule::Scgi => "scgi_",
+            PassModule::Grpc => "grpc_",
+        }
+    }
+    /// All five.
+    pub const ALL: [PassModule; 5] = [
+        PassModule::Proxy,
+        PassModule::FastCgi,
+        PassModule::Uwsgi,
+        PassModule::Scgi,
+        PassModule::Grpc,
+    ];
+}
+
+/// Where a pass directive sends requests (`ngx_parse_url` forms, FACTS N6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `unix:/path`.
+    Unix(String),
+    /// A literal host (IP or name) and port.
+    Inet {
+        /// Host as written (IPv6 without brackets).
+        host: String,
+        /// Port (the scheme's default when omitted).
+        port: u16,
+    },
+    /// An `upstream {}` group of the tree, by index into [`Model::upstreams`].
+    Group(usize),
+    /// A name without port that is not an upstream group (nginx: `no port in upstream` for
+    /// fastcgi_pass, or port 80/443 for proxy_pass).
+    Name(String),
+    /// Contains variables: resolved at request time.
+    Variable,
+}
+
+/// A pass directive in effect at a location.
+#[derive(Clone, Debug)]
+pub struct Pass<'p> {
+    /// Which module.
+    pub module: PassModule,
+    /// The directive.
+    pub at: At<'p>,
+    /// Where it sends requests.
+    pub target: Target,
+    /// Whether the connection to the upstream is TLS (`https://`, `grpcs://`, `suwsgi://`).
+    pub tls: bool,
+    /// Whether the address holds variables (nginx then always prepares the TLS context).
+    pub has_variables: bool,
+}
+
+/// One `server` line of an upstream group.
+#[derive(Clone, Debug)]
+pub struct UpstreamServer<'p> {
+    /// The `server` directive.
+    pub at: At<'p>,
+    /// The address as written.
+    pub address: String,
+    /// `backup` parameter.
+    pub backup: bool,
+    /// `down` parameter.
+    pub down: bool,
+}
+
+/// An `upstream {}` group.
+#[derive(Clone, Debug)]
+pub struct Upstream<'p> {
+    /// The group name.
+    pub name: String,
+    /// The `upstream` directive.
+    pub at: At<'p>,
+    /// Its scope.
+    pub scope: ScopeId,
+    /// The tree it belongs to.
+    pub tree: usize,
+    /// Its `server` lines.
+    pub servers: Vec<UpstreamServer<'p>>,
+    /// Balancing method directives (`hash`, `ip_hash`, `random`, `least_conn`, ...), in order.
+    pub methods: Vec<At<'p>>,
+    /// Whether it is in a `stream` block (else http).
+    pub stream: bool,
+}
+
+/// The nginx worker processes' identity.
+#[derive(Clone, Debug)]
+pub struct Worker<'p> {
+    /// User name.
+    pub user: String,
+    /// Group name.
+    pub group: String,
+    /// The `user` directive, when set.
+    pub at: Option<At<'p>>,
+}
+
+/// Directives whose values form a list replaced wholesale by a lower level (FACTS N3).
+pub const LIST_DIRECTIVES: &[&str] = &[
+    "proxy_set_header",
+    "grpc_set_header",
+    "fastcgi_param",
+    "uwsgi_param",
+    "scgi_param",
+    "add_header",
+    "add_trailer",
+    "error_page",
+    "limit_req",
+    "limit_conn",
+    "allow",
+    "deny",
+    "sub_filter",
+    "xslt_param",
+    "ssl_conf_command",
+    "access_log",
+    "index",
+    "proxy_hide_header",
+    "proxy_pass_header",
+    "proxy_redirect",
+    "proxy_cache_valid",
+];
+
+/// The queryable nginx side of a project.
+#[derive(Debug, Default)]
+pub struct Model<'p> {
+    /// Every scope; a tree's top scope comes first among its scopes.
+    pub scopes: Vec<Scope<'p>>,
+    /// The top scope of each tree.
+    pub roots: Vec<ScopeId>,
+    /// Every upstream group.
+    pub upstreams: Vec<Upstream<'p>>,
+    by_upstream_name: HashMap<(usize, String), usize>,
+}
+
+impl<'p> Model<'p> {
+    /// Builds the model of every tree of the project.
+    pub fn build(project: &'p Project, directives: &Directives) -> Model<'p> {
+        let mut m = Model::default();
+        for (t, tree) in project.nginx.trees.iter().enumerate() {
+            let id = m.push(Scope {
+                kind: tree.context,
+                tree: t,
+                block: None,
+                parent: None,
+                directives: Vec::new(),
+                children: Vec::new(),
+            });
+            m.roots.push(id);
+            let mut stack = vec![tree.main];
+            if let Some(parsed) = project.nginx.parsed.get(&tree.main) {
+                m.fill(
+                    project,
+                    directives,
+                    id,
+                    tree.main,
+                    &parsed.directives,
+                    &mut stack,
+                );
+            }
+        }
+        m.collect_upstreams();
+        m
+    }
+
+    fn push(&mut self, s: Scope<'p>) -> ScopeId {
+        self.scopes.push(s);
+        ScopeId(self.scopes.len() as u32 - 1)
+    }
+
+    fn fill(
+        &mut self,
+        project: &'p Project,
+        table: &Directives,
+        scope: ScopeId,
+        file: FileId,
+        list: &'p [Directive],
+        stack: &mut Vec<FileId>,
+    ) {
+        let src: &'p [u8] = &project.files.get(file).bytes;
+        let kind = self.scopes[scope.0 as usize].kind;
+        for d in list {
+            let at = At { file, src, dir: d };
+            if d.name.is(src, "include") && d.block.is_none() {
+                for &target in project.nginx.included(file, d) {
+                    if stack.contains(&target) || stack.len() > crate::nginx::MAX_INCLUDE_DEPTH {
+                        continue;
+                    }
+                    if let Some(parsed) = project.nginx.parsed.get(&target) {
+                        stack.push(target);
+                        self.fill(project, table, scope, target, &parsed.directives, stack);
+                        stack.pop();
+                    }
+                }
+                continue;
+            }
+            if matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none() {
+                continue;
+            }
+            self.scopes[scope.0 as usize].directives.push(at);
+            let Some(block) = &d.block else { continue };
+            if kind.is_entries() {
+                continue;
+            }
+            let name = d.name.value(src);
+            let Ok(Some(child_kind)) = table.dispatch(kind, &name, d.args.len(), DTerm::BlockStart)
+            else {
+                continue;
+            };
+            let tree = self.scopes[scope.0 as usize].tree;
+            let child = self.push(Scope {
+                kind: child_kind,
+                tree,
+                block: Some(at),
+                parent: Some(scope),
+                directives: Vec::new(),
+                children: Vec::new(),
+            });
+            self.scopes[scope.0 as usize].children.push(child);
+            self.fill(project, table, child, file, &block.children, stack);
+        }
+    }
+
+    fn collect_upstreams(&mut self) {
+        for (i, s) in self.scopes.iter().enumerate() {
+            if !matches!(s.kind, Context::HttpUpstream | Context::StreamUpstream) {
+                continue;
+            }
+            let Some(at) = s.block else { continue };
+            let name = at.arg(0).map(|n| n.into_owned()).unwrap_or_default();
+            let mut servers = Vec::new();
+            let mut methods = Vec::new();
+            for d in &s.directives {
+                if d.is("server") {
+                    let params: Vec<String> =
+                        d.args().iter().skip(1).map(|a| a.to_string()).collect();
+                    servers.push(UpstreamServer {
+                        at: *d,
+                        address: d.arg(0).map(|a| a.into_owned()).unwrap_or_default(),
+                        backup: params.iter().any(|p| p == "backup"),
+                        down: params.iter().any(|p| p == "down"),
+                    });
+                } else if [
+                    "hash",
+                    "ip_hash",
+                    "random",
+                    "least_conn",
+                    "least_time",
+                    "sticky",
+                ]
+                .iter()
+                .any(|m| d.is(m))
+                {
+                    methods.push(*d);
+                }
+            }
+            let idx = self.upstreams.len();
+            self.by_upstream_name
+                .entry((s.tree, name.to_ascii_lowercase()))
+                .or_insert(idx);
+            self.upstreams.push(Upstream {
+                name,
+                at,
+                scope: ScopeId(i as u32),
+                tree: s.tree,
+                servers,
+                methods,
+                stream: s.kind == Context::StreamUpstream,
+            });
+        }
+    }
+
+    /// The scope with this id.
+    pub fn scope(&self, id: ScopeId) -> &Scope<'p> {
+        &self.scopes[id.0 as usize]
+    }
+
+    /// All scope ids.
+    pub fn ids(&self) -> impl Iterator<Item = ScopeId> + '_ {
+        (0..self.scopes.len() as u32).map(ScopeId)
+    }
+
+    /// This scope and its ancestors up to the `http` (or `stream`) block: the levels nginx merges.
+    pub fn chain(&self, id: ScopeId) -> impl Iterator<Item = ScopeId> + '_ {
+        let mut cur = Some(id);
+        std::iter::from_fn(move || {
+            let here = cur?;
+            let s = self.scope(here);
+            cur = match s.kind {
+                Context::Http
+                | Context::Stream
+                | Context::Mail
+                | Context::Main
+                | Context::Events => None,
+                _ => s.parent,
+            };
+            Some(here)
+        })
+    }
+
+    /// The directive `name` in effect at `scope` (the innermost level that sets it; within one
+    /// level the last one), with the scope that set it; `None` when nginx's default applies.
+    pub fn effective(&self, scope: ScopeId, name: &str) -> Option<(ScopeId, At<'p>)> {
+        self.chain(scope).find_map(|id| {
+            self.scope(id)
+                .directives
+                .iter()
+                .rev()
+                .find(|d| d.is(name))
+                .map(|d| (id, *d))
+        })
+    }
+
+    /// A list directive in effect at `scope` (`fastcgi_param`, `proxy_set_header`, ...): all of
+    /// them from the innermost level that has any — a lower level replaces the whole list.
+    pub fn effective_list(&self, scope: ScopeId, name: &str) -> Option<(ScopeId, Vec<At<'p>>)> {
+        self.chain(scope).find_map(|id| {
+            let v: Vec<At<'p>> = self
+                .scope(id)
+                .directives
+                .iter()
+                .filter(|d| d.is(name))
+                .copied()
+                .collect();
+            (!v.is_empty()).then_some((id, v))
+        })
+    }
+
+    /// The directives named `name` set directly in this scope.
+    pub fn here(&self, scope: ScopeId, name: &str) -> impl Iterator<Item = &At<'p>> + '_ {
+        let name = name.to_string();
+        self.scope(scope)
+            .directives
+            .iter()
+            .filter(move |d| d.is(&name))
+    }
+
+    /// The location a scope belongs to (itself, or the location around an `if`/`limit_except`).
+    pub fn location_of(&self, scope: ScopeId) -> Option<ScopeId> {
+        let mut cur = Some(scope);
+        while let Some(id) = cur {
+            match self.scope(id).kind {
+                Context::HttpLocation => return Some(id),
+                Context::HttpLocationIf | Context::HttpLimitExcept => cur = self.scope(id).parent,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// The pass directive in effect at a location-level scope. Pass directives are inherited only
+    /// into unnamed children (`if`, `limit_except`), never into nested locations (FACTS N3).
+    pub fn pass(&self, scope: ScopeId) -> Option<Pass<'p>> {
+        let mut cur = Some(scope);
+        while let Some(id) = cur {
+            let s = self.scope(id);
+            if let Some(p) = s
+                .directives
+                .iter()
+                .rev()
+                .find_map(|d| self.pass_of(s.tree, d))
+            {
+                return Some(p);
+            }
+            cur = match s.kind {
+                Context::HttpLocationIf | Context::HttpLimitExcept => s.parent,
+                _ => None,
+            };
+        }
+        None
+    }
+
+    /// Reads a pass directive (`None` for other directives).
+    pub fn pass_of(&self, tree: usize, at: &At<'p>) -> Option<Pass<'p>> {
+        let module = PassModule::ALL.into_iter().find(|m| at.is(m.directive()))?;
+        let raw = at.arg(0)?.into_owned();
+        let has_variables = raw.contains('$');
+        let (tls, rest, default_port) = strip_scheme(module, &raw);
+        let target = if has_variables {
+            Target::Variable
+        } else {
+            self.target(tree, module, rest, default_port)
+        };
+        Some(Pass {
+            module,
+            at: *at,
+            target,
+            tls,
+            has_variables,
+        })
+    }
+
+    fn target(
+        &self,
+        tree: usize,
+        module: PassModule,
+        rest: &str,
+        default_port: Option<u16>,
+    ) -> Target {
+        if let Some(path) = rest.strip_prefix("unix:") {
+            // proxy_pass http://unix:/path:/uri — the colon ends the path.
+            let path = if module == PassModule::Proxy {
+                path.split(':').next().unwrap_or(path)
+            } else {
+                path
+            };
+            return Target::Unix(path.to_string());
+        }
+        // The authority ends at the URI part (proxy_pass http://host:port/uri).
+        let authority = match rest.find('/') {
+            Some(i) if module == PassModule::Proxy || default_port.is_some() => &rest[..i],
+            _ => rest,
+        };
+        let (host, port) = split_host_port(authority);
+        match port {
+            Some(p) => Target::Inet {
+                host: host.to_string(),
+                port: p,
+            },
+            None => {
+                if let Some(&g) = self
+                    .by_upstream_name
+                    .get(&(tree, host.to_ascii_lowercase()))
+                {
+                    return Target::Group(g);
+                }
+                match default_port {
+                    Some(p) => Target::Inet {
+                        host: host.to_string(),
+                        port: p,
+                    },
+                    None => Target::Name(host.to_string()),
+                }
+            }
+        }
+    }
+
+    /// The upstream group named `name` in a tree.
+    pub fn upstream(&self, tree: usize, name: &str) -> Option<&Upstream<'p>> {
+        self.by_upstream_name
+            .get(&(tree, name.to_ascii_lowercase()))
+            .map(|&i| &self.upstreams[i])
+    }
+
+    /// The worker processes' user and group (`user` directive, else the build default
+    /// `nobody`/`nogroup`); `user www-data;` alone means group `www-data` (FACTS N6).
+    pub fn worker(&self, tree: usize) -> Worker<'p> {
+        let root = self.roots.get(tree).map(|&r| self.scope(r));
+        let at = root
+            .filter(|r| r.kind == Context::Main)
+            .and_then(|r| r.directives.iter().rev().find(|d| d.is("user")).copied());
+        match at {
+            Some(at) => {
+                let user = at.arg(0).map(|u| u.into_owned()).unwrap_or_default();
+                let group = at
+                    .arg(1)
+                    .map(|g| g.into_owned())
+                    .unwrap_or_else(|| user.clone());
+                Worker {
+                    user,
+                    group,
+                    at: Some(at),
+                }
+            }
+            None => Worker {
+                user: "nobody".into(),
+                group: "nogroup".into(),
+                at: None,
+            },
+        }
+    }
+
+    /// Scopes that are locations (including `if` and `limit_except` inside them) with the pass in effect.
+    pub fn passes(&self) -> impl Iterator<Item = (ScopeId, Pass<'p>)> + '_ {
+        self.ids()
+            .filter(|&id| self.scope(id).kind == Context::HttpLocation)
+            .filter_map(|id| self.pass(id).map(|p| (id, p)))
+    }
+}
+
+/// Strips a pass address's scheme; returns (tls, rest, default port for a URL form).
+fn strip_scheme(module: PassModule, raw: &str) -> (bool, &str, Option<u16>) {
+    let schemes: &[(&str, bool, u16)] = match module {
+        PassModule::Proxy => &[("http://", false, 80), ("https://", true, 443)],
+        PassModule::Grpc => &[("grpc://", false, 80), ("grpcs://", true, 443)],
+        PassModule::Uwsgi => &[("uwsgi://", false, 80), ("suwsgi://", true, 443)],
+        _ => &[],
+    };
+    for (scheme, tls, port) in schemes {
+        if raw.len() >= scheme.len() && raw[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            return (*tls, &raw[scheme.len()..], Some(*port));
+        }
+    }
+    (false, raw, None)
+}
+
+/// `host:port`, `[v6]:port`, `host`, `[v6]` (brackets removed).
+pub fn split_host_port(s: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = s.strip_prefix('[') {
+        if let Some(end) = rest.find(']') {
+            let host = &rest[..end];
+            let port = rest[end + 1..]
+                .strip_prefix(':')
+                .and_then(|p| p.parse().ok());
+            return (host, port);
+        }
+    }
+    match s.rsplit_once(':') {
+        // More than one colon without brackets: an IPv6 literal with no port.
+        Some((h, _)) if h.contains(':') => (s, None),
+        Some((h, p)) => match p.parse() {
+            Ok(port) => (h, Some(port)),
+            Err(_) => (s, None),
+        },
+        None => (s, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_port_forms() {
+        assert_eq!(split_host_port("127.0.0.1:9000"), ("127.0.0.1", Some(9000)));
+        assert_eq!(split_host_port("[::1]:9000"), ("::1", Some(9000)));
+        assert_eq!(split_host_port("localhost"), ("localhost", None));
+        assert_eq!(split_host_port("::1"), ("::1", None));
+        assert_eq!(split_host_port("php"), ("php", None));
+    }
+}

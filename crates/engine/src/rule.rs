@@ -1,0 +1,190 @@
+//! The rule interface and the one traversal that drives every rule.
+//!
+//! A rule declares the directive names it looks at; the engine walks every scope of every tree once
+//! and hands each rule the directives it asked for, then calls each rule once with the whole
+//! project for cross-file checks. Rules never read files: they query the [`Model`] and the FPM trees.
+
+use std::collections::HashMap;
+
+use nginx_syntax::Span;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::files::FileId;
+use crate::fpm::FpmTree;
+use crate::model::{At, Model, ScopeId};
+use crate::project::Project;
+
+/// What a rule is.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleMeta {
+    /// Stable code, `NGX301`.
+    pub code: &'static str,
+    /// Stable kebab-case name.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// One line: what it finds.
+    pub summary: &'static str,
+    /// The rule's document (`rules/CODE.md`).
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// A diagnostic of this rule at the default severity.
+    pub fn diag(&self, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.code, self.name, self.severity, file, span, message)
+    }
+    /// A diagnostic of this rule at another severity.
+    pub fn diag_at(
+        &self,
+        severity: Severity,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(self.code, self.name, severity, file, span, message)
+    }
+}
+
+/// Facts about the environment that the configuration does not say.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Supplementary groups of the nginx worker user (initgroups gives them to the workers).
+    pub worker_groups: Vec<String>,
+    /// The nginx version the config is for, where behaviour differs (default: newest stable).
+    pub nginx_version: (u32, u32, u32),
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            worker_groups: Vec::new(),
+            nginx_version: (1, 30, 4),
+        }
+    }
+}
+
+/// What a rule sees.
+pub struct Cx<'p> {
+    /// The project.
+    pub project: &'p Project,
+    /// The nginx side.
+    pub model: &'p Model<'p>,
+    /// Environment facts.
+    pub settings: &'p Settings,
+}
+
+impl<'p> Cx<'p> {
+    /// Every FPM pool with the tree it belongs to.
+    pub fn pools(&self) -> impl Iterator<Item = (&'p FpmTree, &'p fpm_ini::Pool)> + 'p {
+        self.project
+            .fpm
+            .iter()
+            .flat_map(|t| t.config.pools.iter().map(move |p| (t, p)))
+    }
+    /// Whether the project holds any FPM configuration.
+    pub fn has_fpm(&self) -> bool {
+        self.project.fpm.iter().any(|t| !t.config.pools.is_empty())
+    }
+    /// The project file and span of an FPM origin.
+    pub fn fpm_span(&self, tree: &FpmTree, origin: &fpm_ini::Origin) -> (FileId, Span) {
+        (
+            tree.file(origin.file),
+            Span {
+                start: origin.value.start,
+                end: origin.value.end,
+            },
+        )
+    }
+    /// The project file and span of an FPM key (the key token).
+    pub fn fpm_key_span(&self, tree: &FpmTree, origin: &fpm_ini::Origin) -> (FileId, Span) {
+        (
+            tree.file(origin.file),
+            Span {
+                start: origin.key.start,
+                end: origin.key.end,
+            },
+        )
+    }
+}
+
+/// A check.
+pub trait Rule: Send + Sync {
+    /// Code, name, severity, document.
+    fn meta(&self) -> &'static RuleMeta;
+    /// Directive names [`Rule::on_directive`] is called for.
+    fn directives(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Called for each directive named in [`Rule::directives`], in every scope it stands in.
+    fn on_directive(
+        &self,
+        _cx: &Cx<'_>,
+        _scope: ScopeId,
+        _at: &At<'_>,
+        _out: &mut Vec<Diagnostic>,
+    ) {
+    }
+    /// Called once for every scope (wants_scopes must be true).
+    fn on_scope(&self, _cx: &Cx<'_>, _scope: ScopeId, _out: &mut Vec<Diagnostic>) {}
+    /// Whether [`Rule::on_scope`] should be called.
+    fn wants_scopes(&self) -> bool {
+        false
+    }
+    /// Called once per project, after the traversal: cross-file checks.
+    fn on_project(&self, _cx: &Cx<'_>, _out: &mut Vec<Diagnostic>) {}
+    /// Sets a typed option from configuration (`key = value`); the error says what is accepted.
+    fn configure(&mut self, key: &str, _value: &str) -> Result<(), String> {
+        Err(format!("`{}` has no option `{key}`", self.meta().name))
+    }
+}
+
+/// Runs the rules: one traversal of all scopes, then one project pass each. Duplicates (a file
+/// included in several places) are reported once.
+pub fn run(
+    project: &Project,
+    model: &Model<'_>,
+    settings: &Settings,
+    rules: &[Box<dyn Rule>],
+) -> Vec<Diagnostic> {
+    let cx = Cx {
+        project,
+        model,
+        settings,
+    };
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in rules.iter().enumerate() {
+        for &n in r.directives() {
+            by_name.entry(n).or_default().push(i);
+        }
+    }
+    let scope_rules: Vec<usize> = (0..rules.len())
+        .filter(|&i| rules[i].wants_scopes())
+        .collect();
+    let mut out = Vec::new();
+    for id in model.ids() {
+        for &i in &scope_rules {
+            rules[i].on_scope(&cx, id, &mut out);
+        }
+        if by_name.is_empty() {
+            continue;
+        }
+        for at in &model.scope(id).directives {
+            let name = at.dir.name.value(at.src);
+            let Ok(name) = std::str::from_utf8(&name) else {
+                continue;
+            };
+            if let Some(rs) = by_name.get(name) {
+                for &i in rs {
+                    rules[i].on_directive(&cx, id, at, &mut out);
+                }
+            }
+        }
+    }
+    for r in rules {
+        r.on_project(&cx, &mut out);
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|d| seen.insert((d.file, d.span, d.code, d.message.clone())));
+    out
+}
