@@ -101,9 +101,31 @@ fn project(fences: &[&Fence], tag: &str) -> (Tmp, Vec<(String, String)>) {
     (Tmp(dir), files)
 }
 
-fn load(dir: &Path) -> Project {
+/// The project's reader diagnostics plus those of the rule `code` alone (only that rule on).
+fn diagnostics(dir: &Path, code: &str) -> (Project, Vec<ngxlint_engine::Diagnostic>) {
     let opts = Options::new(dir.to_path_buf());
-    Project::load(&[dir.to_path_buf()], &opts).unwrap()
+    let project = Project::load(&[dir.to_path_buf()], &opts).unwrap();
+    let mut diags: Vec<ngxlint_engine::Diagnostic> = project
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == code)
+        .cloned()
+        .collect();
+    let rules: Vec<Box<dyn ngxlint_engine::rule::Rule>> = ngxlint_rules::all()
+        .into_iter()
+        .filter(|r| r.meta().code == code)
+        .collect();
+    if !rules.is_empty() {
+        let model = ngxlint_engine::model::Model::build(&project, &opts.directives);
+        diags.extend(ngxlint_engine::rule::run(
+            &project,
+            &model,
+            &ngxlint_engine::rule::Settings::default(),
+            &rules,
+        ));
+    }
+    drop(opts);
+    (project, diags)
 }
 
 fn known_codes() -> BTreeSet<String> {
@@ -112,6 +134,11 @@ fn known_codes() -> BTreeSet<String> {
         .map(|(c, _, _)| c.to_string())
         .collect();
     set.extend(fpm_ini::codes::ALL.iter().map(|c| c.to_string()));
+    set.extend(
+        ngxlint_rules::all()
+            .iter()
+            .map(|r| r.meta().code.to_string()),
+    );
     set
 }
 
@@ -184,11 +211,9 @@ fn rule_documents_run_as_tests() {
                 continue;
             }
             let (tmp, files) = project(&configs, &format!("{code}-{}", heading.replace(' ', "_")));
-            let p = load(&tmp.0);
-            let mut got: Vec<(String, usize, usize, usize, String)> = p
-                .diagnostics
+            let (p, diags) = diagnostics(&tmp.0, code);
+            let mut got: Vec<(String, usize, usize, usize, String)> = diags
                 .iter()
-                .filter(|d| d.code == code)
                 .map(|d| {
                     let f = p.files.get(d.file);
                     let (line, col) = f.line_col_chars(d.span.start);
