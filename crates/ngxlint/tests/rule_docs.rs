@@ -183,6 +183,21 @@ fn rule_documents_run_as_tests() {
                 path.display()
             );
         }
+        let registry = ngxlint_rules::all();
+        if let Some(rule) = ngxlint_rules::find(&registry, code) {
+            assert_eq!(
+                rule.meta().name,
+                name,
+                "{}: name differs from the rule's name",
+                path.display()
+            );
+            assert_eq!(
+                rule.meta().doc,
+                doc,
+                "{}: the rule embeds another document",
+                path.display()
+            );
+        }
         assert!(
             documented.insert(code.to_string()),
             "{code} documented twice"
@@ -299,6 +314,21 @@ fn rule_documents_run_as_tests() {
         assert!(
             documented.contains(*code),
             "{code} has no document in rules/"
+        );
+    }
+    let mut codes = BTreeSet::new();
+    for r in ngxlint_rules::all() {
+        let m = r.meta();
+        assert!(
+            documented.contains(m.code),
+            "{} has no document in rules/",
+            m.code
+        );
+        assert!(codes.insert(m.code), "code {} used twice", m.code);
+        assert!(
+            ngxlint_engine::codes::reader_code(m.code).is_none(),
+            "code {} reused",
+            m.code
         );
     }
     assert!(
