@@ -52,6 +52,9 @@ struct ReadArgs {
     /// Do not look up absolute paths in the tree by their longest existing suffix.
     #[arg(long)]
     no_auto_map: bool,
+    /// Report a missing `fastcgi_params`, `mime.types`, ... instead of reading nginx's stock copy.
+    #[arg(long)]
+    no_stock_files: bool,
     /// Allow includes to read files outside the root.
     #[arg(long)]
     allow_outside_root: bool,
@@ -224,6 +227,7 @@ fn options(read: &ReadArgs, paths: &[PathBuf]) -> Result<Options, String> {
     opts.allow_outside = read.allow_outside_root;
     opts.auto_map = !read.no_auto_map;
     opts.max_file_size = read.max_file_size;
+    opts.stock_files = !read.no_stock_files;
     opts.fpm.fpm_prefix = read.fpm_prefix.clone();
     opts.fpm.php_version = read.php_version;
     opts.fpm.allow_root = read.fpm_allow_root;

@@ -12,6 +12,7 @@ pub mod model;
 pub mod nginx;
 pub mod project;
 pub mod rule;
+pub mod stock;
 pub mod units;
 
 pub use diagnostic::{Diagnostic, Label, Related, Severity};

@@ -87,6 +87,8 @@ pub struct Loader<'a> {
     pub sink: &'a mut Sink,
     /// Files visited while walking trees.
     pub visited: HashSet<FileId>,
+    /// Read nginx's stock copy of a missing `fastcgi_params`, `mime.types`, ...
+    pub stock_files: bool,
     stack: Vec<FileId>,
     resolved: HashMap<PathBuf, FileId>,
     conf_prefix: PathBuf,
@@ -113,6 +115,7 @@ impl<'a> Loader<'a> {
             data,
             sink,
             visited: HashSet::new(),
+            stock_files: true,
             stack: Vec::new(),
             resolved: HashMap::new(),
             conf_prefix: PathBuf::new(),
@@ -446,6 +449,10 @@ impl<'a> Loader<'a> {
         } else {
             match self.open(&path) {
                 Ok(id) => targets.push(id),
+                Err(e @ (VfsError::NotFound | VfsError::OutsideRoot)) => match self.stock(&path) {
+                    Some(id) => targets.push(id),
+                    None => self.open_error(file, d, &path, e),
+                },
                 Err(e) => self.open_error(file, d, &path, e),
             }
         }
@@ -481,6 +488,25 @@ impl<'a> Loader<'a> {
                 .includes
                 .insert((file, d.name.span.start), targets);
         }
+    }
+
+    /// nginx's stock copy of a file the tree includes but does not hold (`fastcgi_params`,
+    /// `mime.types`, ...), read once; `None` when it is not a stock file or stock files are off.
+    fn stock(&mut self, path: &Path) -> Option<FileId> {
+        if !self.stock_files {
+            return None;
+        }
+        let (name, bytes) = crate::stock::lookup(path)?;
+        let key = PathBuf::from(format!("<nginx stock>/{name}"));
+        if let Some(id) = self.files.by_server_path(&key) {
+            return Some(id);
+        }
+        let id = self
+            .files
+            .add(key.clone(), key, bytes.to_vec(), FileKind::Nginx);
+        let parsed = nginx_syntax::parse(bytes);
+        self.data.parsed.insert(id, Arc::new(parsed));
+        Some(id)
     }
 
     fn open_error(&mut self, file: FileId, d: &Directive, path: &Path, e: VfsError) {

@@ -28,6 +28,8 @@ pub struct Options {
     pub directives: Directives,
     /// Largest file read, in bytes.
     pub max_file_size: u64,
+    /// Read nginx's stock `fastcgi_params`, `mime.types`, ... when the tree includes one it lacks.
+    pub stock_files: bool,
     /// How php-fpm reads its configuration (prefix, PHP version, root).
     pub fpm: fpm_ini::LoadOptions,
 }
@@ -43,6 +45,7 @@ impl Options {
             prefix: None,
             directives: Directives::builtin(),
             max_file_size: ngxlint_vfs::DEFAULT_MAX_SIZE,
+            stock_files: true,
             fpm: fpm_ini::LoadOptions::default(),
         }
     }
@@ -90,11 +93,10 @@ impl Project {
         vfs.auto_map(opts.auto_map);
         vfs.max_size(opts.max_file_size);
         let found = discover(paths);
-        // The walk saw every folder when it covered the root: the path mapping reuses them.
-        let root_walked = paths
-            .iter()
-            .any(|p| std::fs::canonicalize(p).is_ok_and(|c| c == vfs.root()));
-        if root_walked {
+        // Absolute paths map into the folders that were walked (and only those): a sibling
+        // project elsewhere under the root must not stand in for this one's `/etc/nginx`. When
+        // only files were named (pre-commit), the whole root is indexed lazily instead.
+        if paths.iter().any(|p| p.is_dir()) {
             vfs.set_dirs(found.dirs.iter().map(|d| absolute(d)).collect());
         }
         Ok(Self::load_found(&vfs, found, opts))
@@ -106,6 +108,7 @@ impl Project {
         let mut sink = Sink::default();
         let root = vfs.root().to_path_buf();
         let mut loader = Loader::new(vfs, &opts.directives, &mut files, &mut data, &mut sink);
+        loader.stock_files = opts.stock_files;
         // Read every nginx file once; entry points are those with main-context blocks.
         let mut ids: Vec<FileId> = Vec::new();
         let mut unreadable = Vec::new();

@@ -369,3 +369,30 @@ fn an_included_fifo_does_not_hang_the_run() {
         "{text}"
     );
 }
+
+#[test]
+fn stock_files_stand_in_for_missing_distro_includes() {
+    let d = Dir::new("stock");
+    d.write("nginx.conf", "events {}\nhttp {\n    include /etc/nginx/mime.types;\n    server {\n        location ~ \\.php$ {\n            include fastcgi_params;\n            fastcgi_pass 127.0.0.1:9000;\n        }\n    }\n}\n");
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // Without them, the includes are what nginx would report on a machine that lacks the files.
+    let o = run(&d.0, &["check", "--format", "concise", "--no-stock-files"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("fastcgi_params\" failed (2: No such file or directory) [NGX006]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("include `/etc/nginx/mime.types` points outside the linted root"),
+        "{out}"
+    );
+    // A file the tree does hold wins over the stock copy.
+    d.write("fastcgi_params", "fastcgi_param_typo X y;\n");
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert!(
+        stdout(&o).contains("unknown directive \"fastcgi_param_typo\""),
+        "{}",
+        stdout(&o)
+    );
+}
