@@ -118,6 +118,14 @@ enum Format {
     Pretty,
     /// `path:line:col: severity: message [CODE]`.
     Concise,
+    /// ngxlint's own JSON (schema version 1, see the README).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow-command annotations.
+    Github,
+    /// GitLab Code Quality report.
+    Gitlab,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -263,6 +271,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let mut out = stdout.lock();
     let io = match args.format {
         Format::Concise => render::concise(&project.files, &diags, &mut out),
+        Format::Json => render::json(&project.files, &diags, &mut out),
+        Format::Github => render::github(&project.files, &diags, &mut out),
+        Format::Gitlab => render::gitlab(&project.files, &diags, &mut out),
+        Format::Sarif => render::sarif(&project.files, &diags, &rule_infos(&rules), &mut out),
         Format::Pretty => {
             let color = match args.color {
                 ColorChoice::Always => true,
@@ -308,6 +320,46 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Every code SARIF may cite: the readers' checks, the rules, php-fpm's checks.
+fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
+    let mut v: Vec<render::RuleInfo> = ngxlint_engine::codes::READER_CODES
+        .iter()
+        .map(|(code, name, summary)| render::RuleInfo {
+            code,
+            name,
+            summary,
+            severity: if *code == "NGX008" {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
+            doc: ngxlint_engine::codes::reader_doc(code),
+        })
+        .collect();
+    v.extend(rules.iter().map(|r| {
+        let m = r.meta();
+        render::RuleInfo {
+            code: m.code,
+            name: m.name,
+            summary: m.summary,
+            severity: m.severity,
+            doc: Some(m.doc),
+        }
+    }));
+    v.extend(
+        fpm_ini::codes::NAMES
+            .iter()
+            .map(|(code, name)| render::RuleInfo {
+                code,
+                name,
+                summary: "php-fpm's own start-up check",
+                severity: Severity::Error,
+                doc: None,
+            }),
+    );
+    v
 }
 
 fn settings(read: &ReadArgs) -> Settings {

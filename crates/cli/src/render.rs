@@ -212,3 +212,276 @@ pub fn pretty(
     }
     Ok(())
 }
+
+/// Line and column (1-based, in characters) of the start and end of a span.
+fn region(
+    files: &Files,
+    file: ngxlint_engine::FileId,
+    span: nginx_syntax::Span,
+) -> ((usize, usize), (usize, usize)) {
+    let f = files.get(file);
+    (f.line_col_chars(span.start), f.line_col_chars(span.end))
+}
+
+/// The version of the `--format json` schema (documented in the README).
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// `--format json`: a versioned, documented schema.
+pub fn json(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std::io::Result<()> {
+    let place = |file: ngxlint_engine::FileId, span: nginx_syntax::Span| {
+        let ((sl, sc), (el, ec)) = region(files, file, span);
+        serde_json::json!({
+            "file": files.get(file).path.display().to_string(),
+            "start": {"line": sl, "column": sc, "offset": span.start},
+            "end": {"line": el, "column": ec, "offset": span.end},
+        })
+    };
+    let list: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let mut o = match place(d.file, d.span) {
+                serde_json::Value::Object(m) => m,
+                _ => serde_json::Map::new(),
+            };
+            o.insert("code".into(), d.code.into());
+            o.insert("name".into(), d.name.into());
+            o.insert("severity".into(), d.severity.as_str().into());
+            o.insert("message".into(), d.message.clone().into());
+            o.insert("help".into(), d.help.clone().into());
+            o.insert("url".into(), rule_url(d.code).into());
+            let labels: Vec<serde_json::Value> = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let mut p = place(d.file, l.span);
+                    p["message"] = l.message.clone().into();
+                    p
+                })
+                .collect();
+            o.insert("labels".into(), labels.into());
+            let related: Vec<serde_json::Value> = d
+                .related
+                .iter()
+                .map(|r| {
+                    let mut p = place(r.file, r.span);
+                    p["message"] = r.message.clone().into();
+                    p
+                })
+                .collect();
+            o.insert("related".into(), related.into());
+            serde_json::Value::Object(o)
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "version": JSON_SCHEMA_VERSION,
+        "tool": {"name": "ngxlint", "version": env!("CARGO_PKG_VERSION")},
+        "diagnostics": list,
+    });
+    write_json(out, &doc)
+}
+
+/// Escapes a GitHub workflow-command value (`%`, CR, LF; properties also `:` and `,`).
+fn gh_escape(s: &str, property: bool) -> String {
+    let mut o = s
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    if property {
+        o = o.replace(':', "%3A").replace(',', "%2C");
+    }
+    o
+}
+
+/// `--format github`: workflow-command annotations, one per line.
+pub fn github(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std::io::Result<()> {
+    for d in diags {
+        let kind = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let ((sl, sc), (el, ec)) = region(files, d.file, d.span);
+        let path = files.get(d.file).path.display().to_string();
+        // GitHub drops col/endColumn that span lines; give them only for one-line spans.
+        let cols = if sl == el {
+            format!(",col={sc},endColumn={ec}")
+        } else {
+            String::new()
+        };
+        let mut msg = d.message.clone();
+        if let Some(h) = &d.help {
+            msg.push_str("\nhelp: ");
+            msg.push_str(h);
+        }
+        writeln!(
+            out,
+            "::{kind} title={},file={},line={sl},endLine={el}{cols}::{}",
+            gh_escape(&format!("ngxlint {} ({})", d.code, d.name), true),
+            gh_escape(&path, true),
+            gh_escape(&msg, false)
+        )?;
+    }
+    Ok(())
+}
+
+/// A stable fingerprint: code, file, the text of the flagged token and the message — no line
+/// numbers, so unrelated edits that shift lines keep it.
+pub fn fingerprint(files: &Files, d: &Diagnostic) -> String {
+    use std::hash::{Hash, Hasher};
+    let f = files.get(d.file);
+    let mut h = Fnv64::default();
+    d.code.hash(&mut h);
+    f.path.hash(&mut h);
+    f.text(d.span).trim().hash(&mut h);
+    d.message.hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
+/// FNV-1a: stable across runs and Rust versions (std's hasher is not).
+#[derive(Default)]
+struct Fnv64(u64);
+
+impl std::hash::Hasher for Fnv64 {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        if self.0 == 0 {
+            self.0 = 0xcbf2_9ce4_8422_2325;
+        }
+        for b in bytes {
+            self.0 ^= *b as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// `--format gitlab`: a Code Quality report.
+pub fn gitlab(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std::io::Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    let list: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let ((sl, _), (el, _)) = region(files, d.file, d.span);
+            let mut fp = fingerprint(files, d);
+            // Identical findings (same token and message) would collapse: make them distinct.
+            let mut n = 1;
+            while !seen.insert(fp.clone()) {
+                fp = format!("{}-{n}", fingerprint(files, d));
+                n += 1;
+            }
+            serde_json::json!({
+                "description": format!("{} [{}]", d.message, d.code),
+                "check_name": d.code,
+                "fingerprint": fp,
+                "severity": match d.severity { Severity::Error => "critical", Severity::Warning => "major", Severity::Info => "info" },
+                "location": {"path": files.get(d.file).path.display().to_string(), "lines": {"begin": sl, "end": el}},
+            })
+        })
+        .collect();
+    write_json(out, &serde_json::Value::Array(list))
+}
+
+/// What SARIF needs to know of each rule.
+pub struct RuleInfo {
+    /// Code.
+    pub code: &'static str,
+    /// Name.
+    pub name: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// The document (markdown).
+    pub doc: Option<&'static str>,
+}
+
+/// `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it.
+pub fn sarif(
+    files: &Files,
+    diags: &[Diagnostic],
+    rules: &[RuleInfo],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    };
+    let uri = |file: ngxlint_engine::FileId| files.get(file).path.display().to_string();
+    let region_json = |file, span| {
+        let ((sl, sc), (el, ec)) = region(files, file, span);
+        serde_json::json!({"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec.max(1)})
+    };
+    let rule_list: Vec<serde_json::Value> = rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.summary},
+                "helpUri": rule_url(r.code),
+                "help": {"text": format!("See {}", rule_url(r.code)), "markdown": r.doc.unwrap_or(r.summary)},
+                "defaultConfiguration": {"level": level(r.severity)},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            for (i, r) in d.related.iter().enumerate() {
+                text.push_str(&format!(" ([{}]({}))", r.message.replace(['[', ']'], ""), i + 1));
+            }
+            let related: Vec<serde_json::Value> = d
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    serde_json::json!({
+                        "id": i + 1,
+                        "message": {"text": r.message},
+                        "physicalLocation": {"artifactLocation": {"uri": uri(r.file)}, "region": region_json(r.file, r.span)},
+                    })
+                })
+                .collect();
+            let mut v = serde_json::json!({
+                "ruleId": d.code,
+                "level": level(d.severity),
+                "message": {"text": text},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(d.file)}, "region": region_json(d.file, d.span)}}],
+                "partialFingerprints": {"primaryLocationLineHash": fingerprint(files, d)},
+            });
+            if let Some(idx) = rules.iter().position(|r| r.code == d.code) {
+                v["ruleIndex"] = idx.into();
+            }
+            if !related.is_empty() {
+                v["relatedLocations"] = related.into();
+            }
+            v
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "ngxlint",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/ngxlint/ngxlint",
+                "rules": rule_list,
+            }},
+            "results": results,
+        }],
+    });
+    write_json(out, &doc)
+}
+
+/// Pretty JSON and a newline; write errors keep their kind (a closed pipe stays a closed pipe).
+fn write_json(out: &mut dyn Write, v: &serde_json::Value) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(v).map_err(std::io::Error::other)?;
+    out.write_all(text.as_bytes())?;
+    writeln!(out)
+}
