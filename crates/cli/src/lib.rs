@@ -264,6 +264,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let model = Model::build(&project, &opts.directives);
     let rules = ngxlint_rules::all();
     diags.extend(rule::run(&project, &model, &settings(&args.read), &rules));
+    let mut diags =
+        ngxlint_engine::suppress::apply(&project, diags, &|c| known_code(&rules, c), &|_| true);
     render::sort_for_display(&project.files, &mut diags);
 
     let stdout = std::io::stdout();
@@ -360,6 +362,20 @@ fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
             }),
     );
     v
+}
+
+/// A code or name of any check, as (code, name).
+pub fn known_code(rules: &[Box<dyn rule::Rule>], c: &str) -> Option<(&'static str, &'static str)> {
+    if let Some((code, name, _)) = ngxlint_engine::codes::reader_code(c) {
+        return Some((code, name));
+    }
+    if let Some(r) = ngxlint_rules::find(rules, c) {
+        return Some((r.meta().code, r.meta().name));
+    }
+    fpm_ini::codes::NAMES
+        .iter()
+        .find(|(code, name)| code.eq_ignore_ascii_case(c) || *name == c)
+        .map(|(code, name)| (*code, *name))
 }
 
 fn settings(read: &ReadArgs) -> Settings {

@@ -40,6 +40,16 @@ pub const READER_CODES: &[(&str, &str, &str)] = &[
         "an `include` pointing outside the linted tree",
     ),
     ("NGX009", "unreadable-file", "a file that cannot be read"),
+    (
+        "NGX010",
+        "invalid-suppression",
+        "an `ngxlint: ignore[...]` comment without a reason or with an unknown code",
+    ),
+    (
+        "NGX011",
+        "unused-suppression",
+        "a suppression that suppresses nothing",
+    ),
 ];
 
 /// Looks a reader code up by code or name.
@@ -69,4 +79,6 @@ const DOCS: &[(&str, &str)] = &[
     ("NGX007", include_str!("../../../rules/NGX007.md")),
     ("NGX008", include_str!("../../../rules/NGX008.md")),
     ("NGX009", include_str!("../../../rules/NGX009.md")),
+    ("NGX010", include_str!("../../../rules/NGX010.md")),
+    ("NGX011", include_str!("../../../rules/NGX011.md")),
 ];

@@ -6,6 +6,7 @@
 pub mod codes;
 pub mod diagnostic;
 pub mod discover;
+pub mod fastcgi;
 pub mod files;
 pub mod fpm;
 pub mod model;
@@ -13,6 +14,7 @@ pub mod nginx;
 pub mod project;
 pub mod rule;
 pub mod stock;
+pub mod suppress;
 pub mod units;
 
 pub use diagnostic::{Diagnostic, Label, Related, Severity};

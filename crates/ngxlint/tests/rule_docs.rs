@@ -105,12 +105,7 @@ fn project(fences: &[&Fence], tag: &str) -> (Tmp, Vec<(String, String)>) {
 fn diagnostics(dir: &Path, code: &str) -> (Project, Vec<ngxlint_engine::Diagnostic>) {
     let opts = Options::new(dir.to_path_buf());
     let project = Project::load(&[dir.to_path_buf()], &opts).unwrap();
-    let mut diags: Vec<ngxlint_engine::Diagnostic> = project
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == code)
-        .cloned()
-        .collect();
+    let mut diags = project.diagnostics.clone();
     let rules: Vec<Box<dyn ngxlint_engine::rule::Rule>> = ngxlint_rules::all()
         .into_iter()
         .filter(|r| r.meta().code == code)
@@ -124,6 +119,14 @@ fn diagnostics(dir: &Path, code: &str) -> (Project, Vec<ngxlint_engine::Diagnost
             &rules,
         ));
     }
+    let all = ngxlint_rules::all();
+    let diags = ngxlint_engine::suppress::apply(
+        &project,
+        diags,
+        &|c| ngxlint_cli::known_code(&all, c),
+        &|_| true,
+    );
+    let diags = diags.into_iter().filter(|d| d.code == code).collect();
     drop(opts);
     (project, diags)
 }
