@@ -1,0 +1,1034 @@
+//! The gateway rules proved against the real servers.
+//!
+//! For each rule a bad and a good configuration (testdata/real/) are rendered into a fresh prefix;
+//! real nginx, and real php-fpm or a tiny Python upstream where the scenario needs one, are started
+//! on 127.0.0.1 high ports; a few requests are sent and the statuses and nginx's error-log line are
+//! asserted as research/real-servers.md records them. Then `ngxlint check` runs on the same prefix
+//! and must flag the bad variant with the rule's code and leave the good one alone.
+//!
+//! Needs root (nginx workers and the FPM pool switch to www-data), nginx, php-fpm 8.2, python3 and
+//! openssl. When one is missing the test fails if `CI` is set and otherwise prints a skip line.
+//! Every server runs in its own process group and is stopped through it (SIGTERM, SIGKILL after
+//! 3 s) by a guard, also when an assertion fails. Every wait is bounded. Set `NGXLINT_KEEP_LAB=1`
+//! to keep the rendered prefixes (configs, logs, ngxlint's output) under /tmp for a look.
+
+use std::fs;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// Rule codes whose ngxlint half is asserted. For a code not listed the real-server half still
+/// runs and asserts, and the ngxlint half prints `pending`. Add a code here when its rule lands;
+/// the test fails with a reminder when an unlisted rule already flags its bad variant.
+const RULES_LANDED: &[&str] = &[];
+
+/// Start-up of a server, one request, `nginx -t`: each is given this long.
+const READY: Duration = Duration::from_secs(5);
+/// SIGTERM, then SIGKILL after this long.
+const GRACE: Duration = Duration::from_secs(3);
+/// `ngxlint check` on a small tree.
+const LINT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Where the templates live.
+fn real() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/real")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+/// What runs behind nginx besides php-fpm.
+#[derive(Clone, Copy, PartialEq)]
+enum Upstream {
+    None,
+    /// upstream.py on `{{UP_PORT}}`.
+    Plain,
+    /// upstream.py with TLS on `{{TLS_PORT}}`, certificate made at test time (`{{PREFIX}}/tls/`).
+    Tls,
+}
+
+/// What the real servers do with a variant.
+enum Outcome {
+    /// `nginx -t` refuses the configuration with this message (so it can never serve a 502).
+    NoStart(&'static str),
+    /// Requests in order: path, expected status, and a text nginx's error log gains while the
+    /// request is served (`""`: not checked). Placeholders are rendered in the text too.
+    Serves(&'static [(&'static str, u16, &'static str)]),
+}
+
+struct Variant {
+    name: &'static str,
+    /// The http-level part (`conf.d/site.conf`), under testdata/real/.
+    site: &'static str,
+    /// The FPM pool (`pool.d/www.conf`), under testdata/real/; `None`: no php-fpm.
+    pool: Option<&'static str>,
+    nginx_user: &'static str,
+    upstream: Upstream,
+    outcome: Outcome,
+    /// The scenario's rule must flag this variant (else it must not).
+    bad: bool,
+}
+
+struct Scenario {
+    code: &'static str,
+    name: &'static str,
+    variants: &'static [Variant],
+}
+
+const WWW_POOL: Option<&str> = Some("www.pool.in");
+
+const NGX301: Scenario = Scenario {
+    code: "NGX301",
+    name: "fastcgi-listen-mismatch",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "NGX301/bad.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[(
+                "/index.php",
+                502,
+                "[crit] connect() to unix:{{PREFIX}}/run/php/php7.4-fpm.sock failed (2: No such file or directory) while connecting to upstream",
+            )]),
+            bad: true,
+        },
+        Variant {
+            name: "bad-tcp-vs-unix",
+            site: "NGX301/bad-tcp-vs-unix.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[(
+                "/index.php",
+                502,
+                "connect() failed (111: Connection refused) while connecting to upstream",
+            )]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "NGX301/good.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/index.php", 200, "")]),
+            bad: false,
+        },
+        Variant {
+            name: "good-tcp",
+            site: "NGX301/good-tcp.conf.in",
+            pool: Some("NGX301/tcp.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/index.php", 200, "")]),
+            bad: false,
+        },
+    ],
+};
+
+const PERMISSION_DENIED: &str = "[crit] connect() to unix:{{PREFIX}}/run/php/php8.2-fpm.sock failed (13: Permission denied) while connecting to upstream";
+
+const FPM101: Scenario = Scenario {
+    code: "FPM101",
+    name: "fpm-socket-permissions",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "FPM101/site.conf.in",
+            pool: Some("FPM101/bad.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/index.php", 502, PERMISSION_DENIED)]),
+            bad: true,
+        },
+        Variant {
+            name: "bad-nginx-user",
+            site: "FPM101/site.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "nobody nogroup",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/index.php", 502, PERMISSION_DENIED)]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "FPM101/site.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/index.php", 200, "")]),
+            bad: false,
+        },
+    ],
+};
+
+const TOO_BIG_HEADER: &str =
+    "[error] upstream sent too big header while reading response header from upstream";
+
+const NGX302: Scenario = Scenario {
+    code: "NGX302",
+    name: "undersized-buffers",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "NGX302/bad.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/big-header.php", 502, TOO_BIG_HEADER)]),
+            bad: true,
+        },
+        Variant {
+            name: "bad-start",
+            site: "NGX302/bad-start.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::NoStart(
+                "[emerg] \"fastcgi_busy_buffers_size\" must be less than the size of all \"fastcgi_buffers\" minus one buffer",
+            ),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "NGX302/good.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/big-header.php", 200, "")]),
+            bad: false,
+        },
+        Variant {
+            name: "bad-proxy",
+            site: "NGX302/bad-proxy.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::Plain,
+            outcome: Outcome::Serves(&[("/big", 502, TOO_BIG_HEADER)]),
+            bad: true,
+        },
+        Variant {
+            name: "good-proxy",
+            site: "NGX302/good-proxy.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::Plain,
+            outcome: Outcome::Serves(&[("/big", 200, "")]),
+            bad: false,
+        },
+    ],
+};
+
+// A policy rule: raising a timeout for the whole http block causes no 502 of its own. The real
+// servers prove only that the bad variant is a working configuration (nginx starts, serves 200),
+// so the finding is about latent behaviour (hung upstreams hold connections for 5 minutes before
+// the 504); ngxlint must still flag it, and must accept the timeout raised in the one location.
+const NGX303: Scenario = Scenario {
+    code: "NGX303",
+    name: "global-timeout-inflation",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "NGX303/bad.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::Plain,
+            outcome: Outcome::Serves(&[("/", 200, ""), ("/reports/", 200, "")]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "NGX303/good.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::Plain,
+            outcome: Outcome::Serves(&[("/", 200, ""), ("/reports/", 200, "")]),
+            bad: false,
+        },
+    ],
+};
+
+const CONNECT_REFUSED: &str =
+    "[error] connect() failed (111: Connection refused) while connecting to upstream";
+
+const NGX304: Scenario = Scenario {
+    code: "NGX304",
+    name: "upstream-without-backup",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "NGX304/bad.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[
+                ("/", 502, CONNECT_REFUSED),
+                (
+                    "/",
+                    502,
+                    "[error] no live upstreams while connecting to upstream",
+                ),
+            ]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "NGX304/good.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::Plain,
+            // The dead primaries are still tried and logged; the backup answers.
+            outcome: Outcome::Serves(&[("/", 200, CONNECT_REFUSED), ("/", 200, "")]),
+            bad: false,
+        },
+    ],
+};
+
+const NGX305: Scenario = Scenario {
+    code: "NGX305",
+    name: "proxy-ssl-verify-without-ca",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "NGX305/bad.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::NoStart(
+                "[emerg] no proxy_ssl_trusted_certificate for proxy_ssl_verify",
+            ),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "NGX305/good.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::Tls,
+            outcome: Outcome::Serves(&[("/", 200, "")]),
+            bad: false,
+        },
+    ],
+};
+
+#[test]
+fn ngx301_fastcgi_listen_mismatch() {
+    run_scenario(&NGX301);
+}
+
+#[test]
+fn fpm101_fpm_socket_permissions() {
+    run_scenario(&FPM101);
+}
+
+#[test]
+fn ngx302_undersized_buffers() {
+    run_scenario(&NGX302);
+}
+
+#[test]
+fn ngx303_global_timeout_inflation() {
+    run_scenario(&NGX303);
+}
+
+#[test]
+fn ngx304_upstream_without_backup() {
+    run_scenario(&NGX304);
+}
+
+#[test]
+fn ngx305_proxy_ssl_verify_without_ca() {
+    run_scenario(&NGX305);
+}
+
+#[test]
+fn landed_rules_have_scenarios() {
+    let all = [&NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305];
+    for code in RULES_LANDED {
+        assert!(
+            all.iter().any(|s| s.code == *code),
+            "RULES_LANDED lists {code}, which has no scenario here"
+        );
+    }
+    for s in all {
+        assert!(s.variants.iter().any(|v| v.bad) && s.variants.iter().any(|v| !v.bad));
+    }
+}
+
+#[test]
+fn judge_reads_concise_output() {
+    let bad = "conf.d/site.conf:9:22: warning: fastcgi_pass matches no pool [NGX301]\n";
+    let good = "";
+    // Not landed: pending while silent, a failure with the reminder once the rule fires.
+    assert!(judge(&NGX301, true, true, &[], good)
+        .unwrap()
+        .starts_with("pending"));
+    let e = judge(&NGX301, true, true, &[], bad).unwrap_err();
+    assert!(e.contains("add \"NGX301\" to RULES_LANDED"), "{e}");
+    assert!(judge(&NGX301, false, true, &[], bad).is_err());
+    // Landed: the bad variant must carry the code, the good one must not.
+    assert!(judge(&NGX301, true, true, &["NGX301"], bad).is_ok());
+    assert!(judge(&NGX301, true, true, &["NGX301"], good).is_err());
+    assert!(judge(&NGX301, false, true, &["NGX301"], good).is_ok());
+    assert!(judge(&NGX301, false, true, &["NGX301"], bad).is_err());
+    // Another rule's code does not count.
+    let other = "a.conf:1:1: warning: x [NGX3010]\nb.conf:1:1: warning: y [FPM101]\n";
+    assert!(judge(&NGX301, true, true, &["NGX301"], other).is_err());
+    // A reader error on a configuration the servers accepted fails; on a refused one it may stand.
+    let reader = "conf.d/site.conf:6:5: error: unknown directive \"x\" [NGX002]\n";
+    assert!(judge(&NGX301, false, true, &[], reader).is_err());
+    assert!(judge(&NGX302, true, false, &[], reader).is_ok());
+}
+
+// ---------------------------------------------------------------------------------------------
+// One scenario
+
+fn run_scenario(sc: &Scenario) {
+    let test = format!("{} {}", sc.code, sc.name);
+    let Some(tools) = Tools::find(sc, &test) else {
+        return;
+    };
+    let started = Instant::now();
+    for v in sc.variants {
+        let lab = Lab::new(sc, v, &tools);
+        let t = Instant::now();
+        let real = lab.real_half(v);
+        let lint = lab.lint_half(sc, v);
+        // One line per variant: the tests run in parallel and their lines interleave.
+        eprintln!(
+            "{} {:<16} {real} ({:.2} s) -- {lint}",
+            sc.code,
+            v.name,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    eprintln!(
+        "{test}: {} variants in {:.2} s",
+        sc.variants.len(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// The external programs a scenario needs.
+struct Tools {
+    nginx: PathBuf,
+    fpm: Option<PathBuf>,
+    python: Option<PathBuf>,
+    openssl: Option<PathBuf>,
+}
+
+impl Tools {
+    /// `None` (after a skip line) when something is missing; a panic instead when `CI` is set.
+    fn find(sc: &Scenario, test: &str) -> Option<Tools> {
+        let needs_fpm = sc.variants.iter().any(|v| v.pool.is_some());
+        let needs_python = sc.variants.iter().any(|v| v.upstream != Upstream::None);
+        let needs_openssl = sc.variants.iter().any(|v| v.upstream == Upstream::Tls);
+        let nginx = tool("NGINX", &["/usr/sbin/nginx"], "nginx");
+        let fpm = tool("PHP_FPM", &["/usr/sbin/php-fpm8.2"], "php-fpm8.2");
+        let python = tool("PYTHON3", &[], "python3");
+        let openssl = tool("OPENSSL", &["/usr/bin/openssl"], "openssl");
+        let mut missing = Vec::new();
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            missing.push("root (nginx and php-fpm switch their workers to www-data)");
+        }
+        if nginx.is_none() {
+            missing.push("nginx");
+        }
+        if needs_fpm && fpm.is_none() {
+            missing.push("php-fpm8.2");
+        }
+        if needs_python && python.is_none() {
+            missing.push("python3");
+        }
+        if needs_openssl && openssl.is_none() {
+            missing.push("openssl");
+        }
+        if !missing.is_empty() {
+            let missing = missing.join(", ");
+            if std::env::var_os("CI").is_some() {
+                panic!("{test}: needs {missing} when CI is set, but it was not found");
+            }
+            eprintln!("skipped {test}: needs {missing} (set CI=1 to make this a failure)");
+            return None;
+        }
+        Some(Tools {
+            nginx: nginx?,
+            fpm,
+            python,
+            openssl,
+        })
+    }
+}
+
+/// `$ENV` if set (then only that), else the first existing fixed path, else `name` on PATH.
+fn tool(env: &str, fixed: &[&str], name: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
+        let p = PathBuf::from(p);
+        return p.is_file().then_some(p);
+    }
+    if let Some(p) = fixed.iter().map(PathBuf::from).find(|p| p.is_file()) {
+        return Some(p);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// A 127.0.0.1 port nothing listens on now, between 20000 and 32000: below Linux's ephemeral
+/// range, so no outgoing connection can take a "dead" port (or connect to itself through it).
+fn free_port() -> u16 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = (std::process::id() % 600) * 20;
+    for _ in 0..12_000 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 20_000 + ((start + n) % 12_000) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port on 127.0.0.1 between 20000 and 32000");
+}
+
+/// One variant's prefix: rendered configs, ports, and the way to run both halves.
+struct Lab<'t> {
+    dir: PathBuf,
+    vars: Vec<(&'static str, String)>,
+    port: u16,
+    up_port: u16,
+    tls_port: u16,
+    fpm_listen: Option<Listen>,
+    tools: &'t Tools,
+    label: String,
+}
+
+/// Where the pool listens, as rendered.
+enum Listen {
+    Unix(PathBuf),
+    Tcp(u16),
+}
+
+impl Drop for Lab<'_> {
+    fn drop(&mut self) {
+        if std::env::var_os("NGXLINT_KEEP_LAB").is_some() {
+            eprintln!("kept {}", self.dir.display());
+        } else {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl<'t> Lab<'t> {
+    fn new(sc: &Scenario, v: &Variant, tools: &'t Tools) -> Lab<'t> {
+        static N: AtomicU32 = AtomicU32::new(0);
+        // Short: a unix socket path over 107 bytes is silently truncated by php-fpm 8.2.
+        let dir = PathBuf::from(format!(
+            "/tmp/ngxrs-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        let (port, fpm_port, up_port, tls_port) =
+            (free_port(), free_port(), free_port(), free_port());
+        let vars = vec![
+            ("PREFIX", dir.display().to_string()),
+            ("PORT", port.to_string()),
+            ("FPM_PORT", fpm_port.to_string()),
+            ("UP_PORT", up_port.to_string()),
+            ("TLS_PORT", tls_port.to_string()),
+            ("DEAD1", free_port().to_string()),
+            ("DEAD2", free_port().to_string()),
+            ("NGINX_USER", v.nginx_user.to_string()),
+        ];
+        let mut lab = Lab {
+            dir,
+            vars,
+            port,
+            up_port,
+            tls_port,
+            fpm_listen: None,
+            tools,
+            label: format!("{} {}", sc.code, v.name),
+        };
+        lab.render(v);
+        lab
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    /// Replaces every `{{NAME}}`; a placeholder left over is a broken template.
+    fn fill(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (k, v) in &self.vars {
+            out = out.replace(&format!("{{{{{k}}}}}"), v);
+        }
+        if let Some(at) = out.find("{{") {
+            panic!("{}: unknown placeholder at {:?}", self.label, &out[at..]);
+        }
+        out
+    }
+
+    fn render(&mut self, v: &Variant) {
+        for d in ["", "conf.d", "logs", "run", "run/php", "tmp", "www", "tls"] {
+            let p = self.path(d);
+            fs::create_dir_all(&p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
+            // www-data must reach the socket and the scripts whatever the runner's umask.
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let template = |rel: &str| {
+            let p = real().join(rel);
+            fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+        };
+        self.write("nginx.conf", &self.fill(&template("nginx.conf.in")));
+        self.write("conf.d/site.conf", &self.fill(&template(v.site)));
+        self.write("fastcgi_params", &template("fastcgi_params"));
+        for script in ["index.php", "big-header.php", "sleep.php"] {
+            self.write(
+                &format!("www/{script}"),
+                &template(&format!("www/{script}")),
+            );
+        }
+        if let Some(pool) = v.pool {
+            fs::create_dir_all(self.path("pool.d")).unwrap();
+            let pool = self.fill(&template(pool));
+            self.write("php-fpm.conf", &self.fill(&template("php-fpm.conf.in")));
+            self.write("pool.d/www.conf", &pool);
+            let listen = pool
+                .lines()
+                .filter_map(|l| l.trim().strip_prefix("listen"))
+                .filter_map(|l| l.trim_start().strip_prefix('='))
+                .map(str::trim)
+                .next_back()
+                .unwrap_or_else(|| panic!("{}: the pool has no listen", self.label));
+            self.fpm_listen = Some(match listen.rsplit_once(':') {
+                Some((_, port)) => Listen::Tcp(port.parse().unwrap()),
+                None => Listen::Unix(PathBuf::from(listen)),
+            });
+        }
+        if v.upstream == Upstream::Tls {
+            self.make_certificate();
+        }
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        fs::write(&p, text).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+
+    /// A self-signed certificate for `backend.lab.test`, made now (EC: fast).
+    fn make_certificate(&self) {
+        let openssl = self.tools.openssl.as_ref().expect("openssl checked");
+        let (key, crt) = (self.path("tls/backend.key"), self.path("tls/backend.crt"));
+        let mut cmd = Command::new(openssl);
+        cmd.args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+            .arg("ec_paramgen_curve:prime256v1")
+            .args(["-nodes", "-days", "2", "-subj", "/CN=backend.lab.test"])
+            .args(["-addext", "subjectAltName=DNS:backend.lab.test"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&crt);
+        let (code, out) = run_bounded(&mut cmd, &self.path("logs/openssl.out"), READY);
+        assert!(
+            code == Some(0) && crt.is_file(),
+            "{}: openssl req failed ({code:?}):\n{out}",
+            self.label
+        );
+    }
+
+    /// Runs the servers and asserts what they do; returns a one-line summary.
+    fn real_half(&self, v: &Variant) -> String {
+        let nginx = &self.tools.nginx;
+        let conf = self.path("nginx.conf");
+        let error_log = self.path("logs/error.log");
+        let prefix = format!("{}/", self.dir.display());
+        let nginx_args = |cmd: &mut Command| {
+            cmd.arg("-p")
+                .arg(&prefix)
+                .arg("-c")
+                .arg(&conf)
+                .arg("-e")
+                .arg(&error_log);
+        };
+        let mut test = Command::new(nginx);
+        test.arg("-t");
+        nginx_args(&mut test);
+        let (code, out) = run_bounded(&mut test, &self.path("logs/nginx-t.out"), READY);
+        let requests = match v.outcome {
+            Outcome::NoStart(message) => {
+                assert!(
+                    code != Some(0) && out.contains(message),
+                    "{}: expected `nginx -t` to fail with {message:?}; it exited {code:?}:\n{out}",
+                    self.label
+                );
+                let line = out.lines().find(|l| l.contains(message)).unwrap_or(message);
+                return format!("nginx -t fails: {}", strip_time(line));
+            }
+            Outcome::Serves(requests) => requests,
+        };
+        assert_eq!(
+            code,
+            Some(0),
+            "{}: `nginx -t` must accept this variant:\n{out}",
+            self.label
+        );
+
+        let mut procs = Procs::default();
+        match v.upstream {
+            Upstream::None => {}
+            Upstream::Plain | Upstream::Tls => {
+                let tls = v.upstream == Upstream::Tls;
+                let port = if tls { self.tls_port } else { self.up_port };
+                let ready = self.path(&format!("run/upstream-{port}.ready"));
+                let mut cmd = Command::new(self.tools.python.as_ref().expect("python checked"));
+                cmd.arg(real().join("upstream.py"))
+                    .arg(port.to_string())
+                    .arg(&ready);
+                if tls {
+                    cmd.arg(self.path("tls/backend.crt"))
+                        .arg(self.path("tls/backend.key"));
+                }
+                let i = procs.spawn("upstream", &mut cmd, &self.path("logs/upstream.out"));
+                procs.wait_ready(i, &self.label, || ready.exists());
+            }
+        }
+        if let Some(listen) = &self.fpm_listen {
+            let mut cmd = Command::new(self.tools.fpm.as_ref().expect("php-fpm checked"));
+            cmd.args(["-F", "-y"])
+                .arg(self.path("php-fpm.conf"))
+                .arg("-p")
+                .arg(&self.dir);
+            let i = procs.spawn("php-fpm", &mut cmd, &self.path("logs/php-fpm.out"));
+            procs.wait_ready(i, &self.label, || match listen {
+                Listen::Unix(p) => p.exists(),
+                Listen::Tcp(port) => probe(*port),
+            });
+        }
+        let mut cmd = Command::new(nginx);
+        nginx_args(&mut cmd);
+        let i = procs.spawn("nginx", &mut cmd, &self.path("logs/nginx.out"));
+        procs.wait_ready(i, &self.label, || probe(self.port));
+
+        let mut seen = Vec::new();
+        for (path, _, _) in requests {
+            let before = fs::metadata(&error_log).map(|m| m.len()).unwrap_or(0);
+            let status = get(self.port, path);
+            let logged = read_from(&error_log, before);
+            seen.push((status, logged));
+        }
+        procs.stop();
+
+        let statuses: Vec<String> = seen
+            .iter()
+            .map(|(s, _)| match s {
+                Ok(code) => code.to_string(),
+                Err(e) => format!("error ({e})"),
+            })
+            .collect();
+        let mut key_line = String::new();
+        for (n, ((path, want, text), (got, logged))) in requests.iter().zip(&seen).enumerate() {
+            let context = || {
+                format!(
+                    "{}: request {} (GET {path}); statuses {statuses:?}\n--- error.log\n{}\n--- php-fpm.log\n{}",
+                    self.label,
+                    n + 1,
+                    read_from(&error_log, 0),
+                    read_from(&self.path("logs/php-fpm.log"), 0),
+                )
+            };
+            assert_eq!(got.as_ref().ok(), Some(want), "{}", context());
+            if !text.is_empty() {
+                let text = self.fill(text);
+                let line = logged.lines().find(|l| log_line_has(l, &text));
+                let Some(line) = line else {
+                    panic!(
+                        "{}\nexpected the error log to gain a line containing {text:?}",
+                        context()
+                    );
+                };
+                if key_line.is_empty() || *want != 200 {
+                    key_line = strip_time(line);
+                }
+            }
+        }
+        let mut summary = statuses.join(", ");
+        if !key_line.is_empty() {
+            summary.push_str(&format!(" | {key_line}"));
+        }
+        summary
+    }
+
+    /// Runs ngxlint on the prefix and judges its output (see [`judge`]); returns a summary.
+    fn lint_half(&self, sc: &Scenario, v: &Variant) -> String {
+        let root = self.dir.display().to_string();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ngxlint"));
+        cmd.args(["check", "--format", "concise", "--color", "never", "--root"])
+            .arg(&root)
+            .arg(&root)
+            .current_dir(&self.dir);
+        let (code, out) = run_bounded(&mut cmd, &self.path("logs/ngxlint.out"), LINT_TIMEOUT);
+        assert!(
+            matches!(code, Some(0) | Some(1)),
+            "{}: ngxlint check exited {code:?}:\n{out}",
+            self.label
+        );
+        let accepted = matches!(v.outcome, Outcome::Serves(_));
+        judge(sc, v.bad, accepted, RULES_LANDED, &out)
+            .unwrap_or_else(|e| panic!("{}: {e}\n--- ngxlint check\n{out}", self.label))
+    }
+}
+
+/// The verdict on ngxlint's concise output for one variant. For a code in `landed`, the bad
+/// variant must carry the code and the good one must not. For any other code the half is pending,
+/// unless the rule already fires (then `landed` must list it). Whenever the real servers accepted
+/// the configuration, no reader check (NGX0xx, FPM0xx) may call it an error.
+fn judge(
+    sc: &Scenario,
+    bad: bool,
+    servers_accepted: bool,
+    landed: &[&str],
+    out: &str,
+) -> Result<String, String> {
+    let findings: Vec<(&str, &str)> = out
+        .lines()
+        .filter_map(|l| Some((l.strip_suffix(']')?.rsplit_once('[')?.1, l)))
+        .collect();
+    if servers_accepted {
+        let wrong: Vec<&str> = findings
+            .iter()
+            .filter(|(c, l)| {
+                (c.starts_with("NGX0") || c.starts_with("FPM0")) && l.contains(": error: ")
+            })
+            .map(|(_, l)| *l)
+            .collect();
+        if !wrong.is_empty() {
+            return Err(format!(
+                "nginx and php-fpm accept this configuration, but ngxlint calls it an error:\n{}",
+                wrong.join("\n")
+            ));
+        }
+    }
+    let flagged = findings.iter().any(|(c, _)| *c == sc.code);
+    if !landed.contains(&sc.code) {
+        if flagged {
+            return Err(format!(
+                "{} {} already reports findings{}: add \"{}\" to RULES_LANDED in {}",
+                sc.code,
+                sc.name,
+                if bad { "" } else { " (on a GOOD variant)" },
+                sc.code,
+                file!()
+            ));
+        }
+        return Ok(format!("pending: {} not implemented yet", sc.code));
+    }
+    match (bad, flagged) {
+        (true, true) => Ok(format!("ngxlint: {} reported", sc.code)),
+        (false, false) => Ok(format!("ngxlint: no {}", sc.code)),
+        (true, false) => Err(format!(
+            "the real servers fail on this variant, but ngxlint does not report {}",
+            sc.code
+        )),
+        (false, true) => Err(format!(
+            "the real servers serve this variant, but ngxlint reports {}",
+            sc.code
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes, HTTP, files
+
+/// Servers started for one variant, each the leader of its own process group; stopped in reverse
+/// order on [`Procs::stop`] or on drop (so also when an assertion fails).
+#[derive(Default)]
+struct Procs(Vec<(&'static str, Child, PathBuf)>);
+
+impl Procs {
+    fn spawn(&mut self, name: &'static str, cmd: &mut Command, out: &Path) -> usize {
+        let file = fs::File::create(out).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+        let err = file.try_clone().unwrap();
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(file)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name} ({cmd:?}): {e}"));
+        self.0.push((name, child, out.to_path_buf()));
+        self.0.len() - 1
+    }
+
+    /// Polls `ready` for up to [`READY`]; fails early when the process exits.
+    fn wait_ready(&mut self, i: usize, label: &str, mut ready: impl FnMut() -> bool) {
+        let deadline = Instant::now() + READY;
+        loop {
+            if ready() {
+                return;
+            }
+            let (name, child, out) = &mut self.0[i];
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "{label}: {name} exited ({status}) before it was ready{}",
+                    dump_logs(out)
+                );
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{label}: {name} not ready after {READY:?}{}",
+                    dump_logs(out)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn stop(&mut self) {
+        while let Some((_, mut child, _)) = self.0.pop() {
+            let group = -(child.id() as i32);
+            // SAFETY: kill() has no memory preconditions; the group is the one spawn() created.
+            unsafe { libc::kill(group, libc::SIGTERM) };
+            let deadline = Instant::now() + GRACE;
+            loop {
+                match child.try_wait() {
+                    Ok(None) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(5))
+                    }
+                    Ok(None) => {
+                        unsafe { libc::kill(group, libc::SIGKILL) };
+                        let _ = child.wait();
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            // Workers or children the leader left behind (nginx's workers, FPM's children).
+            unsafe { libc::kill(group, libc::SIGKILL) };
+        }
+    }
+}
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Runs a short command with its output in `out`, killed after `limit`; returns the exit code
+/// and the output.
+fn run_bounded(cmd: &mut Command, out: &Path, limit: Duration) -> (Option<i32>, String) {
+    let mut procs = Procs::default();
+    let i = procs.spawn("command", cmd, out);
+    let deadline = Instant::now() + limit;
+    let code = loop {
+        match procs.0[i].1.try_wait() {
+            Ok(Some(status)) => break status.code(),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) => panic!("{cmd:?} did not finish within {limit:?}"),
+            Err(e) => panic!("waiting for {cmd:?}: {e}"),
+        }
+    };
+    drop(procs);
+    (code, read_from(out, 0))
+}
+
+fn probe(port: u16) -> bool {
+    TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)).is_ok()
+}
+
+/// One HTTP/1.1 GET with `Connection: close`; the status code.
+fn get(port: u16, path: &str) -> Result<u16, String> {
+    let deadline = Instant::now() + READY;
+    let mut s = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), READY)
+        .map_err(|e| format!("connect: {e}"))?;
+    s.set_read_timeout(Some(READY)).map_err(|e| e.to_string())?;
+    s.set_write_timeout(Some(READY))
+        .map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| format!("send: {e}"))?;
+    let mut response = Vec::new();
+    let mut buf = [0u8; 16384];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => response.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return Err(format!("no response within {READY:?}"))
+            }
+            Err(e) => return Err(format!("read: {e}")),
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no end of response after {READY:?}"));
+        }
+    }
+    let head = String::from_utf8_lossy(&response[..response.len().min(64)]).into_owned();
+    head.strip_prefix("HTTP/1.1 ")
+        .and_then(|r| r.get(..3))
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("not an HTTP response: {head:?}"))
+}
+
+/// Every log in the folder of `out` (the servers' output, nginx's and php-fpm's error logs).
+fn dump_logs(out: &Path) -> String {
+    let mut text = String::new();
+    let dir = out.parent().unwrap_or(out);
+    let mut logs: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| Some(e.ok()?.path())).collect())
+        .unwrap_or_default();
+    logs.sort();
+    for log in logs.iter().filter(|p| !p.ends_with("access.log")) {
+        text.push_str(&format!("\n--- {}\n{}", log.display(), read_from(log, 0)));
+    }
+    text
+}
+
+/// A file's text from byte `offset` (empty when missing).
+fn read_from(path: &Path, offset: u64) -> String {
+    let bytes = fs::read(path).unwrap_or_default();
+    let start = (offset as usize).min(bytes.len());
+    String::from_utf8_lossy(&bytes[start..]).into_owned()
+}
+
+/// Whether an error-log line has `text`: `[level] message`, where nginx puts the PIDs and the
+/// connection number between the two.
+fn log_line_has(line: &str, text: &str) -> bool {
+    match text.strip_prefix('[').and_then(|t| t.split_once("] ")) {
+        Some((level, message)) => line.contains(&format!("[{level}] ")) && line.contains(message),
+        None => line.contains(text),
+    }
+}
+
+/// An error-log line shortened for the summary: level and message, without the timestamp, the
+/// PIDs, the connection number and the request details.
+fn strip_time(line: &str) -> String {
+    let Some(at) = line.find('[') else {
+        return line.to_string();
+    };
+    let line = &line[at..];
+    let Some((level, rest)) = line.split_once("] ") else {
+        return line.to_string();
+    };
+    // "1234#1234: *5 message, client: ..." or "nginx: ..." from nginx -t.
+    let rest = rest
+        .split_once(": ")
+        .map_or(rest, |(pid, m)| if pid.contains('#') { m } else { rest });
+    let rest = rest
+        .strip_prefix('*')
+        .and_then(|r| r.split_once(' '))
+        .map_or(rest, |(_, m)| m);
+    let rest = rest.split(", client: ").next().unwrap_or(rest);
+    format!("{level}] {rest}")
+}
