@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 clean, 1 findings at or above the failing level, 2 usage, configuration or I/O error.
 
+pub mod config;
 pub mod crossplane;
 pub mod render;
 
@@ -30,6 +31,12 @@ enum Command {
     Parse(ParseArgs),
     /// List every rule and reader check.
     Rules,
+    /// Write a commented starter `ngxlint.toml` in the current folder.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a rule's document, by code or name.
     Rule {
         /// `NGX301` or `fastcgi-listen-mismatch`.
@@ -61,12 +68,21 @@ struct ReadArgs {
     /// Enable a known third-party module set: lua, njs, headers-more, plus (repeatable).
     #[arg(long = "module", value_name = "SET")]
     modules: Vec<String>,
-    /// php-fpm's prefix (`-p`): relative `include=` patterns and socket paths resolve against it.
-    #[arg(long, value_name = "DIR", default_value = "/usr")]
-    fpm_prefix: PathBuf,
-    /// The PHP version php-fpm runs (`8.2` or later): `${VAR:-default}` works from 8.3 on.
-    #[arg(long, value_name = "X.Y", default_value = "8.2", value_parser = parse_php_version)]
-    php_version: fpm_ini::PhpVersion,
+    /// php-fpm's prefix (`-p`): relative `include=` patterns and socket paths resolve against it (default `/usr`).
+    #[arg(long, value_name = "DIR")]
+    fpm_prefix: Option<PathBuf>,
+    /// The PHP version php-fpm runs (default `8.2`): `${VAR:-default}` works from 8.3 on.
+    #[arg(long, value_name = "X.Y", value_parser = parse_php_version)]
+    php_version: Option<fpm_ini::PhpVersion>,
+    /// The configuration file (default: `ngxlint.toml` found from the working folder up to the repository root).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Read no configuration file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// The nginx version the configuration is for, `X.Y.Z` (default: the newest stable, 1.30.4).
+    #[arg(long, value_name = "X.Y.Z")]
+    nginx_version: Option<String>,
     /// php-fpm is started with `-R` (pools may run as root).
     #[arg(long)]
     fpm_allow_root: bool,
@@ -93,9 +109,9 @@ struct CheckArgs {
     /// When to use colors (NO_COLOR is honoured by `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// The lowest severity that makes the run fail (exit 1).
-    #[arg(long, value_enum, default_value_t = FailLevel::Warning)]
-    fail_level: FailLevel,
+    /// The lowest severity that makes the run fail (exit 1; default `warning`).
+    #[arg(long, value_enum)]
+    fail_level: Option<FailLevel>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -184,6 +200,7 @@ pub fn main() -> ExitCode {
         Command::Parse(args) => parse(args),
         Command::Rules => list_rules(),
         Command::Rule { code } => show_rule(&code),
+        Command::Init { force } => init(force),
     };
     match result {
         Ok(code) => code,
@@ -228,28 +245,179 @@ fn default_root(paths: &[PathBuf]) -> PathBuf {
     common
 }
 
-fn options(read: &ReadArgs, paths: &[PathBuf]) -> Result<Options, String> {
-    let root = read.root.clone().unwrap_or_else(|| default_root(paths));
+/// The configuration file in force: `--config`, else the one found upwards, unless `--no-config`.
+fn load_config(read: &ReadArgs) -> Result<config::Config, String> {
+    if read.no_config {
+        return Ok(config::Config::default());
+    }
+    let path = match &read.config {
+        Some(p) => Some(p.clone()),
+        None => config::discover(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))),
+    };
+    match path {
+        Some(p) => config::load(&p),
+        None => Ok(config::Config::default()),
+    }
+}
+
+/// Command-line flags win over the configuration file, which wins over the defaults.
+fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<Options, String> {
+    // A configuration file describes its repository: its folder is the root when the paths lie in it.
+    let cfg_dir = cfg
+        .path
+        .as_ref()
+        .and_then(|p| p.parent())
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    let in_cfg_dir = |d: &PathBuf| {
+        paths
+            .iter()
+            .all(|p| std::fs::canonicalize(p).is_ok_and(|c| c.starts_with(d)))
+    };
+    let root = read
+        .root
+        .clone()
+        .or_else(|| cfg_dir.filter(in_cfg_dir))
+        .unwrap_or_else(|| default_root(paths));
     let mut opts = Options::new(root);
-    opts.maps = read.maps.clone();
+    opts.maps = cfg.maps.clone();
+    opts.maps.extend(read.maps.iter().cloned());
     opts.allow_outside = read.allow_outside_root;
     opts.auto_map = !read.no_auto_map;
     opts.max_file_size = read.max_file_size;
     opts.stock_files = !read.no_stock_files;
-    opts.fpm.fpm_prefix = read.fpm_prefix.clone();
-    opts.fpm.php_version = read.php_version;
-    opts.fpm.allow_root = read.fpm_allow_root;
+    if let Some(p) = read.fpm_prefix.clone().or_else(|| cfg.fpm_prefix.clone()) {
+        opts.fpm.fpm_prefix = p;
+    }
+    if let Some(v) = read.php_version {
+        opts.fpm.php_version = v;
+    } else if let Some(v) = &cfg.php_version {
+        opts.fpm.php_version =
+            parse_php_version(v).map_err(|e| format!("[fpm] php-version: {e}"))?;
+    }
+    opts.fpm.allow_root = read.fpm_allow_root || cfg.fpm_allow_root.unwrap_or(false);
     opts.prefix = read
         .prefix
-        .as_ref()
-        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
-    for m in &read.modules {
+        .clone()
+        .or_else(|| cfg.prefix.clone())
+        .map(|p| std::fs::canonicalize(&p).unwrap_or(p));
+    for m in cfg.modules.iter().chain(&read.modules) {
         opts.directives.enable_set(m).map_err(|e| e.to_string())?;
     }
-    for d in &read.directives {
+    for d in cfg.directives.iter().chain(&read.directives) {
         opts.directives.declare(d).map_err(|e| e.to_string())?;
     }
     Ok(opts)
+}
+
+/// The registry with the configuration applied: rules turned off are left out, options set.
+fn configured_rules(cfg: &config::Config) -> Result<Vec<Box<dyn rule::Rule>>, String> {
+    let mut rules = ngxlint_rules::all();
+    let all_codes: Vec<(&str, &str)> = rules
+        .iter()
+        .map(|r| (r.meta().code, r.meta().name))
+        .collect();
+    for (key, rc) in &cfg.rules {
+        let known = all_codes
+            .iter()
+            .any(|(c, n)| c.eq_ignore_ascii_case(key) || n == key)
+            || ngxlint_engine::codes::reader_code(key).is_some()
+            || fpm_ini::codes::NAMES
+                .iter()
+                .any(|(c, n)| c.eq_ignore_ascii_case(key) || n == key);
+        if !known {
+            return Err(format!(
+                "[rules] `{key}` is not a rule; `ngxlint rules` lists them"
+            ));
+        }
+        if let Some(r) = rules
+            .iter_mut()
+            .find(|r| r.meta().code.eq_ignore_ascii_case(key) || r.meta().name == key)
+        {
+            for (k, v) in &rc.options {
+                r.configure(k, v)
+                    .map_err(|e| format!("[rules.{key}] {e}"))?;
+            }
+        } else if !rc.options.is_empty() {
+            return Err(format!("[rules.{key}] has no options"));
+        }
+    }
+    rules.retain(|r| {
+        !cfg.rules
+            .iter()
+            .any(|(k, rc)| rc.off && (r.meta().code.eq_ignore_ascii_case(k) || r.meta().name == k))
+    });
+    Ok(rules)
+}
+
+/// Severity overrides, `select`/`ignore`, rules turned off, and per-path overrides.
+fn apply_config(
+    cfg: &config::Config,
+    files: &ngxlint_engine::Files,
+    diags: Vec<ngxlint_engine::Diagnostic>,
+) -> Vec<ngxlint_engine::Diagnostic> {
+    let base = cfg
+        .path
+        .as_ref()
+        .and_then(|p| p.parent())
+        .and_then(|p| std::fs::canonicalize(p).ok());
+    diags
+        .into_iter()
+        .filter_map(|mut d| {
+            let sel = |s: &String| config::selects(s, d.code, d.name);
+            if !cfg.select.is_empty() && !cfg.select.iter().any(sel) {
+                return None;
+            }
+            if cfg.ignore.iter().any(sel) {
+                return None;
+            }
+            for (k, rc) in &cfg.rules {
+                if config::selects(k, d.code, d.name)
+                    && (k == d.name || k.eq_ignore_ascii_case(d.code))
+                {
+                    if rc.off {
+                        return None;
+                    }
+                    if let Some(s) = rc.severity {
+                        d.severity = s;
+                    }
+                }
+            }
+            if let Some(base) = &base {
+                let f = files.get(d.file);
+                let abs = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
+                if let Ok(rel) = abs.strip_prefix(base) {
+                    let rel = rel.to_string_lossy();
+                    for o in &cfg.overrides {
+                        if !o.paths.iter().any(|p| config::path_matches(p, &rel)) {
+                            continue;
+                        }
+                        if o.ignore.iter().any(|s| config::selects(s, d.code, d.name)) {
+                            return None;
+                        }
+                        for (k, s) in &o.severity {
+                            if k == d.name || k.eq_ignore_ascii_case(d.code) {
+                                d.severity = *s;
+                            }
+                        }
+                    }
+                }
+            }
+            Some(d)
+        })
+        .collect()
+}
+
+fn init(force: bool) -> Result<ExitCode, String> {
+    let path = PathBuf::from(config::FILE_NAME);
+    if path.exists() && !force {
+        return Err(format!(
+            "{} exists; pass --force to overwrite it",
+            path.display()
+        ));
+    }
+    std::fs::write(&path, config::STARTER).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
@@ -258,14 +426,22 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
-    let opts = options(&args.read, &paths)?;
+    let cfg = load_config(&args.read)?;
+    let opts = options(&args.read, &paths, &cfg)?;
+    let rules = configured_rules(&cfg)?;
+    let settings = settings(&args.read, &cfg)?;
     let project = Project::load(&paths, &opts).map_err(|e| e.to_string())?;
     let mut diags = project.diagnostics.clone();
     let model = Model::build(&project, &opts.directives);
-    let rules = ngxlint_rules::all();
-    diags.extend(rule::run(&project, &model, &settings(&args.read), &rules));
-    let mut diags =
-        ngxlint_engine::suppress::apply(&project, diags, &|c| known_code(&rules, c), &|_| true);
+    diags.extend(rule::run(&project, &model, &settings, &rules));
+    let all_rules = ngxlint_rules::all();
+    let enabled = |code: &str| {
+        rules.iter().any(|r| r.meta().code == code)
+            || !all_rules.iter().any(|r| r.meta().code == code)
+    };
+    let diags =
+        ngxlint_engine::suppress::apply(&project, diags, &|c| known_code(&all_rules, c), &enabled);
+    let mut diags = apply_config(&cfg, &project.files, diags);
     render::sort_for_display(&project.files, &mut diags);
 
     let stdout = std::io::stdout();
@@ -276,7 +452,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         Format::Json => render::json(&project.files, &diags, &mut out),
         Format::Github => render::github(&project.files, &diags, &mut out),
         Format::Gitlab => render::gitlab(&project.files, &diags, &mut out),
-        Format::Sarif => render::sarif(&project.files, &diags, &rule_infos(&rules), &mut out),
+        Format::Sarif => render::sarif(&project.files, &diags, &rule_infos(&all_rules), &mut out),
         Format::Pretty => {
             let color = match args.color {
                 ColorChoice::Always => true,
@@ -305,9 +481,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }
     }
     let fail = match args.fail_level {
-        FailLevel::Info => Severity::Info,
-        FailLevel::Warning => Severity::Warning,
-        FailLevel::Error => Severity::Error,
+        Some(FailLevel::Info) => Severity::Info,
+        Some(FailLevel::Warning) => Severity::Warning,
+        Some(FailLevel::Error) => Severity::Error,
+        None => cfg.fail_level.unwrap_or(Severity::Warning),
     };
     // Freeing a large project costs more than the check itself; the process ends anyway.
     std::mem::forget(project);
@@ -378,11 +555,20 @@ pub fn known_code(rules: &[Box<dyn rule::Rule>], c: &str) -> Option<(&'static st
         .map(|(code, name)| (*code, *name))
 }
 
-fn settings(read: &ReadArgs) -> Settings {
-    Settings {
-        worker_groups: read.worker_groups.clone(),
-        ..Settings::default()
-    }
+fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
+    let mut worker_groups = cfg.worker_groups.clone();
+    worker_groups.extend(read.worker_groups.iter().cloned());
+    let nginx_version = match &read.nginx_version {
+        Some(v) => config::parse_version(v)
+            .ok_or_else(|| format!("--nginx-version `{v}`: expected X.Y.Z"))?,
+        None => cfg
+            .nginx_version
+            .unwrap_or(Settings::default().nginx_version),
+    };
+    Ok(Settings {
+        worker_groups,
+        nginx_version,
+    })
 }
 
 fn list_rules() -> Result<ExitCode, String> {
@@ -459,7 +645,10 @@ fn terminal_width() -> Option<usize> {
 
 fn parse(args: ParseArgs) -> Result<ExitCode, String> {
     let paths = vec![args.path.clone()];
-    let opts = options(&args.read, &paths)?;
+    let cfg = load_config(&args.read)?;
+    let mut opts = options(&args.read, &paths, &cfg)?;
+    // crossplane reads what is on disk: a missing stock file is a missing file there.
+    opts.stock_files = false;
     let project = Project::load(&paths, &opts).map_err(|e| e.to_string())?;
     let payload = crossplane::payload(&project);
     let text = if args.pretty {

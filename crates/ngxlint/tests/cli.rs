@@ -375,7 +375,7 @@ fn stock_files_stand_in_for_missing_distro_includes() {
     let d = Dir::new("stock");
     d.write("nginx.conf", "events {}\nhttp {\n    include /etc/nginx/mime.types;\n    server {\n        location ~ \\.php$ {\n            include fastcgi_params;\n            fastcgi_pass 127.0.0.1:9000;\n        }\n    }\n}\n");
     let o = run(&d.0, &["check", "--format", "concise"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("NGX00"), "{}", stdout(&o));
     // Without them, the includes are what nginx would report on a machine that lacks the files.
     let o = run(&d.0, &["check", "--format", "concise", "--no-stock-files"]);
     let out = stdout(&o);
@@ -451,5 +451,89 @@ fn fpm_suppressions_use_semicolons() {
     assert!(
         out.contains("api.conf:7:1: error: unknown entry 'baz'"),
         "{out}"
+    );
+}
+
+#[test]
+fn configuration_file_selects_ignores_and_overrides() {
+    let d = Dir::new("config");
+    std::fs::create_dir_all(d.0.join(".git")).unwrap();
+    d.write(
+        "nginx/nginx.conf",
+        "events {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n",
+    );
+    d.write("site/conf.d/a.conf", "server { listen 80; bogus_a; }\n");
+    d.write(
+        "site/conf.d/legacy.conf",
+        "server { listen 81; bogus_b; }\n",
+    );
+    // Without configuration `/etc/nginx` maps to `nginx/` (its suffix), where `conf.d/` is empty:
+    // an empty glob, silent as in nginx — the sites are not read.
+    let o = run(&d.0, &["check", "--format", "concise", "nginx"]);
+    assert_eq!(stdout(&o), "");
+    d.write(
+        "ngxlint.toml",
+        "[paths]\nmap = { \"/etc/nginx\" = \"site\" }\n\n[rules]\ninclude-outside-root = \"off\"\n\n[[overrides]]\npaths = [\"site/conf.d/legacy.conf\"]\nignore = [\"unknown-directive\"]\n",
+    );
+    // Found from a subfolder too (walking up to the repository root).
+    let o = run(&d.0.join("nginx"), &["check", "--format", "concise", "."]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("a.conf:1:21: error: unknown directive \"bogus_a\""),
+        "{out}"
+    );
+    assert!(!out.contains("bogus_b"), "{out}");
+    assert!(!out.contains("NGX008"), "{out}");
+    // Select by prefix, severity per rule, fail level.
+    d.write("ngxlint.toml", "[lint]\nselect = [\"NGX0\"]\nfail-level = \"error\"\n\n[paths]\nmap = { \"/etc/nginx\" = \"site\" }\n\n[rules]\nunknown-directive = \"warning\"\n");
+    let o = run(&d.0, &["check", "--format", "concise", "nginx"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("warning: unknown directive \"bogus_a\""),
+        "{out}"
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "warnings below the fail level: {out}"
+    );
+    // Unknown keys are an error that names the closest key.
+    d.write("ngxlint.toml", "[lint]\nselct = [\"NGX\"]\n");
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("unknown key `selct` in [lint] (did you mean `select`?)"));
+    // The repository's file may not point the linter at the host.
+    d.write(
+        "ngxlint.toml",
+        "[paths]\nmap = { \"/etc/nginx\" = \"../../../etc/nginx\" }\n",
+    );
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("points outside the repository"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    d.write("ngxlint.toml", "[paths]\nallow-outside-root = true\n");
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(2));
+    // --no-config ignores it; `init` writes a valid starter.
+    let o = run(
+        &d.0,
+        &["check", "--format", "concise", "--no-config", "nginx"],
+    );
+    assert_ne!(o.status.code(), Some(2));
+    std::fs::remove_file(d.0.join("ngxlint.toml")).unwrap();
+    let o = run(&d.0, &["init"]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = run(&d.0, &["init"]);
+    assert_eq!(o.status.code(), Some(2), "init does not overwrite");
+    let o = run(&d.0, &["check", "--format", "concise", "nginx"]);
+    assert_ne!(
+        o.status.code(),
+        Some(2),
+        "the starter file is valid: {}",
+        String::from_utf8_lossy(&o.stderr)
     );
 }

@@ -286,7 +286,9 @@ pub fn is_reader_code(code: &str) -> bool {
 
 /// Loads the tree from `main` (nothing else) the way `ngxlint check MAIN --root ROOT` does.
 pub fn load(root: &Path, main: &Path) -> Project {
-    let opts = Options::new(root.to_path_buf());
+    let mut opts = Options::new(root.to_path_buf());
+    // nginx -t and crossplane read what is on disk: no stock stand-ins for missing includes.
+    opts.stock_files = false;
     Project::load(&[main.to_path_buf()], &opts)
         .unwrap_or_else(|e| panic!("ngxlint cannot load {}: {e}", main.display()))
 }

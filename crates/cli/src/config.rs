@@ -1,0 +1,491 @@
+//! `ngxlint.toml`: found by walking up from the working folder to the repository root (or given
+//! with `--config`). Every key is checked: an unknown one is an error that names the closest known.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ngxlint_engine::Severity;
+
+/// The file name looked for.
+pub const FILE_NAME: &str = "ngxlint.toml";
+
+/// Per-rule settings.
+#[derive(Debug, Default, Clone)]
+pub struct RuleConfig {
+    /// Severity override.
+    pub severity: Option<Severity>,
+    /// `off` in configuration.
+    pub off: bool,
+    /// Typed options, handed to the rule as text.
+    pub options: Vec<(String, String)>,
+}
+
+/// Settings for files matching some paths.
+#[derive(Debug, Default, Clone)]
+pub struct Override {
+    /// Glob patterns relative to the configuration file's folder (`**` matches any folders).
+    pub paths: Vec<String>,
+    /// Codes, prefixes or names to ignore there.
+    pub ignore: Vec<String>,
+    /// Per-rule severities there.
+    pub severity: BTreeMap<String, Severity>,
+}
+
+/// The whole configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    /// Where it was read from.
+    pub path: Option<PathBuf>,
+    /// Only these codes, prefixes or names (empty: all).
+    pub select: Vec<String>,
+    /// Never these.
+    pub ignore: Vec<String>,
+    /// Lowest severity that fails the run.
+    pub fail_level: Option<Severity>,
+    /// By code or name.
+    pub rules: BTreeMap<String, RuleConfig>,
+    /// Per-path settings, in order (later wins).
+    pub overrides: Vec<Override>,
+    /// `/etc/nginx` → folder (relative to the configuration file).
+    pub maps: Vec<(PathBuf, PathBuf)>,
+    /// nginx's version, `1.30.4`.
+    pub nginx_version: Option<(u32, u32, u32)>,
+    /// Supplementary groups of the worker user.
+    pub worker_groups: Vec<String>,
+    /// Module sets.
+    pub modules: Vec<String>,
+    /// Declared directives.
+    pub directives: Vec<String>,
+    /// nginx conf prefix.
+    pub prefix: Option<PathBuf>,
+    /// FPM prefix.
+    pub fpm_prefix: Option<PathBuf>,
+    /// PHP version.
+    pub php_version: Option<String>,
+    /// php-fpm -R.
+    pub fpm_allow_root: Option<bool>,
+}
+
+/// Finds `ngxlint.toml` from `start` upwards, stopping at the folder holding `.git`.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let mut dir = std::fs::canonicalize(start).ok()?;
+    loop {
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if dir.join(".git").exists() || !dir.pop() {
+            return None;
+        }
+    }
+}
+
+const TOP: &[&str] = &["lint", "rules", "overrides", "paths", "nginx", "fpm"];
+const LINT: &[&str] = &["select", "ignore", "fail-level"];
+const PATHS: &[&str] = &["map"];
+const NGINX: &[&str] = &[
+    "version",
+    "worker-groups",
+    "modules",
+    "directives",
+    "prefix",
+];
+const FPM: &[&str] = &["prefix", "php-version", "allow-root"];
+const OVERRIDE: &[&str] = &["paths", "ignore", "severity"];
+
+fn closest(key: &str, known: &[&str]) -> String {
+    let best = known.iter().map(|k| (distance(key, k), *k)).min();
+    match best {
+        Some((d, k)) if d <= 3 => format!(" (did you mean `{k}`?)"),
+        _ => format!(" (known: {})", known.join(", ")),
+    }
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn check_keys(
+    table: &toml::Table,
+    known: &[&str],
+    section: &str,
+    file: &Path,
+) -> Result<(), String> {
+    for k in table.keys() {
+        if !known.contains(&k.as_str()) {
+            let place = if section.is_empty() {
+                String::new()
+            } else {
+                format!(" in [{section}]")
+            };
+            return Err(format!(
+                "{}: unknown key `{k}`{place}{}",
+                file.display(),
+                closest(k, known)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn strings(v: &toml::Value, what: &str, file: &Path) -> Result<Vec<String>, String> {
+    match v {
+        toml::Value::String(s) => Ok(vec![s.clone()]),
+        toml::Value::Array(a) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("{}: `{what}` takes strings", file.display()))
+            })
+            .collect(),
+        _ => Err(format!(
+            "{}: `{what}` takes a string or a list of strings",
+            file.display()
+        )),
+    }
+}
+
+fn string(v: &toml::Value, what: &str, file: &Path) -> Result<String, String> {
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{}: `{what}` takes a string", file.display()))
+}
+
+fn boolean(v: &toml::Value, what: &str, file: &Path) -> Result<bool, String> {
+    v.as_bool()
+        .ok_or_else(|| format!("{}: `{what}` takes true or false", file.display()))
+}
+
+/// `error`, `warning`, `info`.
+pub fn severity(s: &str) -> Option<Severity> {
+    match s {
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        "info" | "note" => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+fn table<'a>(v: &'a toml::Value, what: &str, file: &Path) -> Result<&'a toml::Table, String> {
+    v.as_table()
+        .ok_or_else(|| format!("{}: `{what}` must be a table", file.display()))
+}
+
+/// Reads and checks a configuration file. Paths in it are made relative to its folder.
+pub fn load(file: &Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("{}: {}", file.display(), e.message()))?;
+    let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut c = Config {
+        path: Some(file.to_path_buf()),
+        ..Config::default()
+    };
+    check_keys(&doc, TOP, "", file)?;
+    if let Some(v) = doc.get("lint") {
+        let t = table(v, "lint", file)?;
+        check_keys(t, LINT, "lint", file)?;
+        if let Some(v) = t.get("select") {
+            c.select = strings(v, "select", file)?;
+        }
+        if let Some(v) = t.get("ignore") {
+            c.ignore = strings(v, "ignore", file)?;
+        }
+        if let Some(v) = t.get("fail-level") {
+            let s = string(v, "fail-level", file)?;
+            c.fail_level = Some(severity(&s).ok_or_else(|| {
+                format!(
+                    "{}: fail-level is error, warning or info, not `{s}`",
+                    file.display()
+                )
+            })?);
+        }
+    }
+    if let Some(v) = doc.get("rules") {
+        for (name, body) in table(v, "rules", file)? {
+            let mut rc = RuleConfig::default();
+            match body {
+                toml::Value::String(s) if s == "off" => rc.off = true,
+                toml::Value::String(s) => {
+                    rc.severity = Some(severity(s).ok_or_else(|| {
+                        format!(
+                            "{}: [rules] {name} = \"{s}\": expected error, warning, info or off",
+                            file.display()
+                        )
+                    })?);
+                }
+                toml::Value::Table(t) => {
+                    for (k, v) in t {
+                        if k == "severity" {
+                            let s = string(v, "severity", file)?;
+                            if s == "off" {
+                                rc.off = true;
+                            } else {
+                                rc.severity = Some(severity(&s).ok_or_else(|| format!("{}: [rules.{name}] severity `{s}`: expected error, warning, info or off", file.display()))?);
+                            }
+                        } else {
+                            let value = match v {
+                                toml::Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            rc.options.push((k.clone(), value));
+                        }
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "{}: [rules] {name} takes a severity or a table",
+                        file.display()
+                    ))
+                }
+            }
+            c.rules.insert(name.clone(), rc);
+        }
+    }
+    if let Some(v) = doc.get("overrides") {
+        let list = v.as_array().ok_or_else(|| {
+            format!(
+                "{}: `overrides` is a list of [[overrides]] tables",
+                file.display()
+            )
+        })?;
+        for o in list {
+            let t = table(o, "overrides", file)?;
+            check_keys(t, OVERRIDE, "overrides", file)?;
+            let mut ov = Override::default();
+            if let Some(v) = t.get("paths") {
+                ov.paths = strings(v, "paths", file)?;
+            }
+            if let Some(v) = t.get("ignore") {
+                ov.ignore = strings(v, "ignore", file)?;
+            }
+            if let Some(v) = t.get("severity") {
+                for (k, s) in table(v, "severity", file)? {
+                    let s = string(s, k, file)?;
+                    ov.severity.insert(
+                        k.clone(),
+                        severity(&s).ok_or_else(|| {
+                            format!("{}: override severity `{s}`", file.display())
+                        })?,
+                    );
+                }
+            }
+            c.overrides.push(ov);
+        }
+    }
+    if let Some(v) = doc.get("paths") {
+        let t = table(v, "paths", file)?;
+        check_keys(t, PATHS, "paths", file)?;
+        if let Some(v) = t.get("map") {
+            for (from, to) in table(v, "map", file)? {
+                let target = base.join(string(to, from, file)?);
+                // The file comes with the repository, which CI may be checking for an untrusted pull
+                // request: it may not point the linter at the host's files.
+                let inside = normalize(&target).starts_with(normalize(&base));
+                if !inside {
+                    return Err(format!("{}: [paths] map `{from}` points outside the repository; only `--map` on the command line may", file.display()));
+                }
+                c.maps.push((PathBuf::from(from), target));
+            }
+        }
+    }
+    if let Some(v) = doc.get("nginx") {
+        let t = table(v, "nginx", file)?;
+        check_keys(t, NGINX, "nginx", file)?;
+        if let Some(v) = t.get("version") {
+            let s = string(v, "version", file)?;
+            c.nginx_version = Some(parse_version(&s).ok_or_else(|| {
+                format!("{}: nginx version `{s}`: expected X.Y.Z", file.display())
+            })?);
+        }
+        if let Some(v) = t.get("worker-groups") {
+            c.worker_groups = strings(v, "worker-groups", file)?;
+        }
+        if let Some(v) = t.get("modules") {
+            c.modules = strings(v, "modules", file)?;
+        }
+        if let Some(v) = t.get("directives") {
+            c.directives = strings(v, "directives", file)?;
+        }
+        if let Some(v) = t.get("prefix") {
+            c.prefix = Some(base.join(string(v, "prefix", file)?));
+        }
+    }
+    if let Some(v) = doc.get("fpm") {
+        let t = table(v, "fpm", file)?;
+        check_keys(t, FPM, "fpm", file)?;
+        if let Some(v) = t.get("prefix") {
+            c.fpm_prefix = Some(PathBuf::from(string(v, "prefix", file)?));
+        }
+        if let Some(v) = t.get("php-version") {
+            c.php_version = Some(string(v, "php-version", file)?);
+        }
+        if let Some(v) = t.get("allow-root") {
+            c.fpm_allow_root = Some(boolean(v, "allow-root", file)?);
+        }
+    }
+    Ok(c)
+}
+
+/// Removes `.` and resolves `..` lexically (the target may not exist yet).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `1.30.4` → (1, 30, 4).
+pub fn parse_version(s: &str) -> Option<(u32, u32, u32)> {
+    let mut it = s.split('.').map(|p| p.parse::<u32>());
+    let v = (
+        it.next()?.ok()?,
+        it.next()?.ok()?,
+        it.next().unwrap_or(Ok(0)).ok()?,
+    );
+    it.next().is_none().then_some(v)
+}
+
+/// Whether a selector (code, code prefix, or name) names this check.
+pub fn selects(selector: &str, code: &str, name: &str) -> bool {
+    selector == name
+        || (!selector.is_empty()
+            && code.len() >= selector.len()
+            && code[..selector.len()].eq_ignore_ascii_case(selector))
+}
+
+/// glob with `**` (any folders), `*`, `?`, `[...]`, on `/`-separated relative paths.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    fn go(p: &[&str], s: &[&str]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some((&"**", rest)) => (0..=s.len()).any(|i| go(rest, &s[i..])),
+            Some((first, rest)) => match s.split_first() {
+                Some((name, srest)) => {
+                    ngxlint_vfs::fnmatch(first.as_bytes(), name.as_bytes()) && go(rest, srest)
+                }
+                None => false,
+            },
+        }
+    }
+    let p: Vec<&str> = pattern
+        .trim_start_matches("./")
+        .split('/')
+        .filter(|x| !x.is_empty())
+        .collect();
+    let s: Vec<&str> = path.split('/').filter(|x| !x.is_empty()).collect();
+    // A pattern naming a folder covers everything below it.
+    go(&p, &s)
+        || (!p.is_empty() && p.last() != Some(&"**") && (1..s.len()).any(|i| go(&p, &s[..i])))
+}
+
+/// The starter file `ngxlint init` writes.
+pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unknown keys are an error.
+# Documentation of each check: `ngxlint rules`, `ngxlint rule CODE`.
+
+[lint]
+# Only these checks (codes, code prefixes such as "NGX3", or names); empty means all.
+# select = ["NGX", "FPM"]
+# Never these.
+# ignore = ["NGX303"]
+# The lowest severity that makes a run fail: error, warning or info.
+# fail-level = "warning"
+
+[paths]
+# Where the server's absolute paths live in this repository (relative to this file, and inside it:
+# reading the host's files is only ever allowed on the command line, with --allow-outside-root).
+# map = { "/etc/nginx" = "nginx", "/etc/php/8.2/fpm" = "php/8.2/fpm" }
+
+[nginx]
+# The nginx version the configuration is for (behaviour that changed between versions follows it).
+# version = "1.30.4"
+# Supplementary groups of the nginx worker user (socket permission checks).
+# worker-groups = ["www-data"]
+# Third-party module sets: lua, njs, headers-more, plus.
+# modules = []
+# Other third-party directives: NAME[:CONTEXTS[:ARGS[:BODY]]].
+# directives = ["more_set_headers:http,server,location:1more"]
+
+[fpm]
+# php-fpm's prefix (-p): relative include= patterns and sockets resolve against it.
+# prefix = "/usr"
+# php-version = "8.2"
+# allow-root = false
+
+# Per rule: a severity ("error", "warning", "info", "off"), or a table with severity and options.
+# [rules]
+# upstream-without-backup = "off"
+# [rules.undersized-buffers]
+# severity = "error"
+# min_buffer_size = "16k"
+
+# Per path (globs relative to this file; `**` matches any folders).
+# [[overrides]]
+# paths = ["nginx/legacy/**"]
+# ignore = ["NGX303"]
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_and_paths() {
+        assert!(selects("NGX3", "NGX301", "fastcgi-listen-mismatch"));
+        assert!(selects(
+            "fastcgi-listen-mismatch",
+            "NGX301",
+            "fastcgi-listen-mismatch"
+        ));
+        assert!(!selects("NGX30", "NGX401", "x"));
+        assert!(path_matches("nginx/legacy/**", "nginx/legacy/a/b.conf"));
+        assert!(path_matches("nginx/legacy", "nginx/legacy/b.conf"));
+        assert!(path_matches("**/*.conf", "a/b/c.conf"));
+        assert!(!path_matches("nginx/*.conf", "nginx/conf.d/a.conf"));
+        assert_eq!(parse_version("1.29.7"), Some((1, 29, 7)));
+        assert_eq!(parse_version("1.29"), Some((1, 29, 0)));
+        assert_eq!(parse_version("x"), None);
+    }
+
+    #[test]
+    fn the_starter_file_is_valid() {
+        let dir = std::env::temp_dir().join(format!("ngxlint-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join(FILE_NAME);
+        std::fs::write(&f, STARTER).unwrap();
+        assert!(load(&f).is_ok());
+        std::fs::write(&f, "[lint]\nselct = [\"NGX\"]\n").unwrap();
+        assert_eq!(
+            load(&f).unwrap_err(),
+            format!(
+                "{}: unknown key `selct` in [lint] (did you mean `select`?)",
+                f.display()
+            )
+        );
+        std::fs::write(&f, "[ngnix]\n").unwrap();
+        assert!(load(&f).unwrap_err().contains("did you mean `nginx`?"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
