@@ -3,9 +3,15 @@
 
 use ngxlint_engine::rule::Rule;
 
+mod proxy_ssl_verify_without_ca;
+mod upstream_without_backup;
+
 /// Every rule, in code order.
 pub fn all() -> Vec<Box<dyn Rule>> {
-    vec![]
+    vec![
+        Box::new(upstream_without_backup::UpstreamWithoutBackup::default()),
+        Box::new(proxy_ssl_verify_without_ca::ProxySslVerifyWithoutCa::default()),
+    ]
 }
 
 /// A rule's document by code or name, with its code.

@@ -1,0 +1,286 @@
+//! NGX305 `proxy-ssl-verify-without-ca`: TLS to the upstream (FACTS N5). `X_ssl_verify on` with no
+//! `X_ssl_trusted_certificate` where nginx prepares the TLS context (nginx refuses to start); TLS
+//! proxying that accepts any certificate; verification against a bare IP address.
+
+use std::collections::BTreeMap;
+
+use nginx_syntax::directives::Context;
+use nginx_syntax::Span;
+use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::model::{At, Model, Pass, PassModule, ScopeId, Target};
+use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::FileId;
+
+static META: RuleMeta = RuleMeta {
+    code: "NGX305",
+    name: "proxy-ssl-verify-without-ca",
+    severity: Severity::Error,
+    summary: "`proxy_ssl_verify on` without `proxy_ssl_trusted_certificate`, or TLS to the upstream without verification",
+    doc: include_str!("../../../rules/NGX305.md"),
+};
+
+/// The rule and its options.
+#[derive(Debug, Clone)]
+pub struct ProxySslVerifyWithoutCa {
+    /// Warn about TLS proxying that does not verify the upstream's certificate.
+    pub require_verify: bool,
+}
+
+impl Default for ProxySslVerifyWithoutCa {
+    fn default() -> Self {
+        ProxySslVerifyWithoutCa {
+            require_verify: true,
+        }
+    }
+}
+
+const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// A secondary place: a label when it is in the primary's file, else a related place.
+fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
+    if d.file == file {
+        d.with_label(span, msg)
+    } else {
+        d.with_related(file, span, msg)
+    }
+}
+
+/// The flag directive `name` in effect, when it is `on`.
+fn flag_on<'p>(model: &Model<'p>, scope: ScopeId, name: &str) -> Option<At<'p>> {
+    model
+        .effective(scope, name)
+        .map(|(_, at)| at)
+        .filter(|at| at.arg(0).is_some_and(|v| v.eq_ignore_ascii_case("on")))
+}
+
+/// The trusted certificate in effect (an empty path counts as none, as nginx counts it).
+fn trusted<'p>(model: &Model<'p>, scope: ScopeId, prefix: &str) -> Option<At<'p>> {
+    model
+        .effective(scope, &format!("{prefix}ssl_trusted_certificate"))
+        .map(|(_, at)| at)
+        .filter(|at| at.arg(0).is_some_and(|v| !v.is_empty()))
+}
+
+/// A verify directive without a trusted certificate, and the places where TLS makes nginx check it.
+struct Missing<'p> {
+    verify: At<'p>,
+    prefix: &'static str,
+    uses: Vec<(At<'p>, String)>,
+}
+
+impl ProxySslVerifyWithoutCa {
+    fn http_pass<'p>(
+        &self,
+        cx: &Cx<'p>,
+        scope: ScopeId,
+        pass: &Pass<'p>,
+        missing: &mut BTreeMap<(FileId, u32), Missing<'p>>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let model = cx.model;
+        let prefix = pass.module.prefix();
+        let directive = pass.module.directive();
+        // nginx prepares the TLS context for a TLS scheme and for any address with variables.
+        if !(pass.tls || pass.has_variables) {
+            return;
+        }
+        let verify_name = format!("{prefix}ssl_verify");
+        let url = pass.at.arg(0).unwrap_or_default().into_owned();
+        if let Some(verify) = flag_on(model, scope, &verify_name) {
+            if trusted(model, scope, prefix).is_none() {
+                missing
+                    .entry((verify.file, verify.head_span().start))
+                    .or_insert_with(|| Missing {
+                        verify,
+                        prefix,
+                        uses: Vec::new(),
+                    })
+                    .uses
+                    .push((pass.at, format!("{directive} {url}")));
+                return;
+            }
+            // Verified: the name checked is X_ssl_name, else the pass's host.
+            let Target::Inet { host, .. } = &pass.target else {
+                return;
+            };
+            if !pass.tls
+                || host.parse::<std::net::IpAddr>().is_err()
+                || model
+                    .effective(scope, &format!("{prefix}ssl_name"))
+                    .is_some()
+            {
+                return;
+            }
+            let diag = META
+                .diag_at(
+                    Severity::Info,
+                    pass.at.file,
+                    pass.at.arg_span(0),
+                    format!("the upstream certificate is checked against the address `{host}`: no `{prefix}ssl_name`"),
+                )
+                .with_help(format!(
+                    "add `{prefix}ssl_name` with the host name in the upstream's certificate, e.g. `{prefix}ssl_name backend.example.com;`"
+                ));
+            out.push(point(
+                diag,
+                verify.file,
+                verify.head_span(),
+                "verification turned on here".into(),
+            ));
+            return;
+        }
+        if !pass.tls || !self.require_verify {
+            return;
+        }
+        let mut diag = META
+            .diag_at(
+                Severity::Warning,
+                pass.at.file,
+                pass.at.arg_span(0),
+                format!(
+                    "{directive} `{url}` accepts any upstream certificate: `{verify_name}` is off"
+                ),
+            )
+            .with_help(help_verify(prefix, pass));
+        if let Some((_, off)) = model.effective(scope, &verify_name) {
+            diag = point(diag, off.file, off.head_span(), "turned off here".into());
+        }
+        out.push(diag);
+    }
+
+    fn stream_server<'p>(
+        &self,
+        cx: &Cx<'p>,
+        scope: ScopeId,
+        missing: &mut BTreeMap<(FileId, u32), Missing<'p>>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let model = cx.model;
+        let Some(ssl) = flag_on(model, scope, "proxy_ssl") else {
+            return;
+        };
+        if let Some(verify) = flag_on(model, scope, "proxy_ssl_verify") {
+            if trusted(model, scope, "proxy_").is_none() {
+                missing
+                    .entry((verify.file, verify.head_span().start))
+                    .or_insert_with(|| Missing {
+                        verify,
+                        prefix: "proxy_",
+                        uses: Vec::new(),
+                    })
+                    .uses
+                    .push((ssl, "proxy_ssl on".into()));
+            }
+            return;
+        }
+        if !self.require_verify {
+            return;
+        }
+        let mut diag = META
+            .diag_at(
+                Severity::Warning,
+                ssl.file,
+                ssl.head_span(),
+                "`proxy_ssl on` accepts any upstream certificate: `proxy_ssl_verify` is off",
+            )
+            .with_help(format!(
+                "add `proxy_ssl_verify on;`, `proxy_ssl_trusted_certificate {CA_BUNDLE};` and `proxy_ssl_server_name on;`"
+            ));
+        if let Some((_, off)) = model.effective(scope, "proxy_ssl_verify") {
+            diag = point(diag, off.file, off.head_span(), "turned off here".into());
+        }
+        out.push(diag);
+    }
+}
+
+/// The fix for unverified TLS: verification, the CA bundle, and the name to check.
+fn help_verify(prefix: &str, pass: &Pass<'_>) -> String {
+    let named = match &pass.target {
+        Target::Inet { host, .. } => host.parse::<std::net::IpAddr>().is_err(),
+        Target::Variable => true,
+        _ => false,
+    };
+    let name = if named {
+        format!("`{prefix}ssl_server_name on;`")
+    } else {
+        // An IP address or an upstream group name is what nginx would check.
+        format!("`{prefix}ssl_name` with the host name in the upstream's certificate")
+    };
+    format!(
+        "add `{prefix}ssl_verify on;`, `{prefix}ssl_trusted_certificate {CA_BUNDLE};` and {name}"
+    )
+}
+
+impl Rule for ProxySslVerifyWithoutCa {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+        let model = cx.model;
+        let mut missing: BTreeMap<(FileId, u32), Missing<'_>> = BTreeMap::new();
+        for id in model.ids() {
+            let scope = model.scope(id);
+            match scope.kind {
+                Context::HttpLocation | Context::HttpLocationIf | Context::HttpLimitExcept => {
+                    for at in &scope.directives {
+                        let Some(pass) = model.pass_of(scope.tree, at) else {
+                            continue;
+                        };
+                        if matches!(
+                            pass.module,
+                            PassModule::Proxy | PassModule::Grpc | PassModule::Uwsgi
+                        ) {
+                            self.http_pass(cx, id, &pass, &mut missing, out);
+                        }
+                    }
+                }
+                Context::StreamServer => self.stream_server(cx, id, &mut missing, out),
+                _ => {}
+            }
+        }
+        for m in missing.into_values() {
+            let p = m.prefix;
+            let Some((first, what)) = m.uses.first() else {
+                continue;
+            };
+            let others = m.uses.len() - 1;
+            let label = match others {
+                0 => format!("TLS to the upstream here (`{what}`)"),
+                1 => format!("TLS to the upstream here (`{what}`) and in 1 other place"),
+                n => format!("TLS to the upstream here (`{what}`) and in {n} other places"),
+            };
+            let diag = META
+                .diag(
+                    m.verify.file,
+                    m.verify.head_span(),
+                    format!("no {p}ssl_trusted_certificate for {p}ssl_verify"),
+                )
+                .with_help(format!(
+                    "add `{p}ssl_trusted_certificate {CA_BUNDLE};` (or the CA that signed the upstream's certificate)"
+                ));
+            out.push(point(diag, first.file, first.arg_span(0), label));
+        }
+    }
+
+    fn configure(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "require_verify" => {
+                self.require_verify = match value {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(format!(
+                            "`require_verify` takes `true` or `false`, not `{value}`"
+                        ))
+                    }
+                };
+                Ok(())
+            }
+            _ => Err(format!(
+                "`{}` has no option `{key}` (options: `require_verify`)",
+                META.name
+            )),
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! NGX304 upstream-without-backup: fixture projects under testdata/rules/NGX304, exact diagnostics,
+//! and the real `nginx -t` verdict on each http fixture (FACTS N4).
+
+mod lint_support;
+
+use lint_support::{fixture, heads, lint, nginx_t, rule};
+
+const CODE: &str = "NGX304";
+
+fn check(case: &str, options: &[(&str, &str)]) -> Vec<String> {
+    heads(&fixture(CODE, case), rule(CODE, options))
+}
+
+/// nginx -t passes (`None`) or fails with this text.
+fn nginx_says(case: &str, refused: Option<&str>) {
+    let Some((ok, stderr)) = nginx_t(&fixture(CODE, case)) else {
+        return;
+    };
+    match refused {
+        None => assert!(ok, "{case}: nginx -t failed:\n{stderr}"),
+        Some(text) => {
+            assert!(!ok, "{case}: nginx -t passed, expected {text:?}");
+            assert!(stderr.contains(text), "{case}: nginx -t said:\n{stderr}");
+        }
+    }
+}
+
+const REFUSED: &str = "balancing method does not support parameter \"backup\"";
+
+#[test]
+fn two_servers_without_backup() {
+    assert_eq!(
+        check("no-backup", &[]),
+        ["nginx.conf:12:14: warning: upstream `orders` has no `backup` server [NGX304]"]
+    );
+    nginx_says("no-backup", None);
+    let full = lint(&fixture(CODE, "no-backup"), rule(CODE, &[]));
+    assert!(
+        full[0].ends_with(
+            "help: add a standby server that is not one of the primaries: `server HOST:PORT backup;`"
+        ),
+        "{full:?}"
+    );
+}
+
+#[test]
+fn least_conn_allows_backup() {
+    assert_eq!(
+        check("least-conn-no-backup", &[]),
+        ["nginx.conf:12:14: warning: upstream `orders` has no `backup` server [NGX304]"]
+    );
+    nginx_says("least-conn-no-backup", None);
+}
+
+#[test]
+fn help_uses_the_shared_port() {
+    let full = lint(&fixture(CODE, "least-conn-no-backup"), rule(CODE, &[]));
+    assert!(full[0].ends_with("`server HOST:PORT backup;`"), "{full:?}");
+    let single = lint(
+        &fixture(CODE, "single-server"),
+        rule(CODE, &[("note_single_server", "true")]),
+    );
+    assert!(
+        single
+            .iter()
+            .any(|d| d.contains("reports") && d.ends_with("`server HOST:8443 backup;`")),
+        "{single:?}"
+    );
+}
+
+#[test]
+fn backup_present_is_clean() {
+    assert_eq!(check("with-backup", &[]), Vec::<String>::new());
+    nginx_says("with-backup", None);
+}
+
+#[test]
+fn backup_after_ip_hash_is_refused() {
+    assert_eq!(
+        lint(&fixture(CODE, "ip-hash-then-backup"), rule(CODE, &[])),
+        [concat!(
+            "nginx.conf:15:31: error: balancing method does not support parameter \"backup\" [NGX304]\n",
+            "  label nginx.conf:13:9: `ip_hash` set here, before the `server` line: nginx refuses to start\n",
+            "  help: remove `backup` from this line, or balance with `least_conn;` instead of `ip_hash`"
+        )]
+    );
+    nginx_says("ip-hash-then-backup", Some(REFUSED));
+}
+
+#[test]
+fn backup_before_ip_hash_passes_nginx_but_is_flagged() {
+    assert_eq!(
+        lint(&fixture(CODE, "backup-then-ip-hash"), rule(CODE, &[])),
+        [concat!(
+            "nginx.conf:14:31: warning: `backup` is not supported by `ip_hash`: nginx accepts it only because the `server` line comes first [NGX304]\n",
+            "  label nginx.conf:15:9: `ip_hash` set here\n",
+            "  help: remove `backup` from this line, or balance with `least_conn;` instead of `ip_hash`"
+        )]
+    );
+    nginx_says("backup-then-ip-hash", None);
+}
+
+#[test]
+fn hash_and_random_refuse_backup() {
+    assert_eq!(
+        check("hash-then-backup", &[]),
+        ["nginx.conf:15:31: error: balancing method does not support parameter \"backup\" [NGX304]"]
+    );
+    nginx_says("hash-then-backup", Some(REFUSED));
+    assert_eq!(
+        check("random-then-backup", &[]),
+        ["nginx.conf:15:31: error: balancing method does not support parameter \"backup\" [NGX304]"]
+    );
+    nginx_says("random-then-backup", Some(REFUSED));
+    assert_eq!(
+        check("backup-then-random", &[]),
+        ["nginx.conf:14:31: warning: `backup` is not supported by `random`: nginx accepts it only because the `server` line comes first [NGX304]"]
+    );
+    nginx_says("backup-then-random", None);
+}
+
+#[test]
+fn a_later_method_directive_restores_backup() {
+    // `least_conn` after `ip_hash` resets the parameter flags (nginx warns "load balancing method
+    // redefined" and accepts `backup`).
+    assert_eq!(
+        check("ip-hash-redefined-least-conn", &[]),
+        Vec::<String>::new()
+    );
+    nginx_says("ip-hash-redefined-least-conn", None);
+}
+
+#[test]
+fn hash_groups_need_no_backup() {
+    assert_eq!(check("hash-no-backup", &[]), Vec::<String>::new());
+    nginx_says("hash-no-backup", None);
+}
+
+#[test]
+fn every_server_down() {
+    assert_eq!(
+        lint(&fixture(CODE, "all-down"), rule(CODE, &[])),
+        [concat!(
+            "nginx.conf:12:14: error: every server of upstream `legacy` is `down` [NGX304]\n",
+            "  label nginx.conf:13:9: marked `down` here\n",
+            "  help: remove `down` from at least one `server` line"
+        )]
+    );
+    // Accepted by nginx -t; every request is a 502 `no live upstreams` (verified by hand, 1.22.1).
+    nginx_says("all-down", None);
+}
+
+#[test]
+fn single_server_groups_only_with_the_option() {
+    assert_eq!(check("single-server", &[]), Vec::<String>::new());
+    assert_eq!(
+        check("single-server", &[("note_single_server", "true")]),
+        [
+            "nginx.conf:12:14: info: upstream `reports` has a single server: nginx never marks it failed and has no other server to try [NGX304]",
+            "nginx.conf:16:14: info: upstream `search` has a single server: nginx never marks it failed and has no other server to try [NGX304]",
+            "nginx.conf:20:14: info: upstream `billing` has one `server` line: it fails over only between the addresses `billing.internal.example` resolves to [NGX304]",
+        ]
+    );
+    // min_servers = 1: a single server needs a backup too (a warning, not the note).
+    assert_eq!(
+        check("single-server", &[("min_servers", "1")]),
+        [
+            "nginx.conf:12:14: warning: upstream `reports` has no `backup` server [NGX304]",
+            "nginx.conf:16:14: warning: upstream `search` has no `backup` server [NGX304]",
+            "nginx.conf:20:14: warning: upstream `billing` has no `backup` server [NGX304]",
+        ]
+    );
+}
+
+#[test]
+fn min_servers_raises_the_bar() {
+    assert_eq!(
+        check("no-backup", &[("min_servers", "3")]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn stream_upstreams_are_checked_too() {
+    // Not run through nginx -t: Debian builds stream as a dynamic module.
+    assert_eq!(
+        check("stream", &[]),
+        [
+            "nginx.conf:5:14: warning: upstream `db` has no `backup` server [NGX304]",
+            "nginx.conf:13:31: error: balancing method does not support parameter \"backup\" [NGX304]",
+        ]
+    );
+}
+
+#[test]
+fn method_and_server_in_different_files() {
+    assert_eq!(
+        lint(&fixture(CODE, "included"), rule(CODE, &[])),
+        [concat!(
+            "upstreams/sessions.servers:2:23: error: balancing method does not support parameter \"backup\" [NGX304]\n",
+            "  related nginx.conf:13:9: `ip_hash` set here, before the `server` line: nginx refuses to start\n",
+            "  help: remove `backup` from this line, or balance with `least_conn;` instead of `ip_hash`"
+        )]
+    );
+    nginx_says("included", Some(REFUSED));
+}
+
+#[test]
+fn options_are_typed() {
+    let mut r = rule(CODE, &[]);
+    assert!(r.configure("min_servers", "0").is_err());
+    assert!(r.configure("min_servers", "two").is_err());
+    assert!(r.configure("note_single_server", "yes").is_err());
+    assert!(r.configure("nope", "1").is_err());
+    assert!(r.configure("min_servers", "3").is_ok());
+}
