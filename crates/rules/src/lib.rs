@@ -3,12 +3,16 @@
 
 use ngxlint_engine::rule::Rule;
 
+mod fastcgi_listen_mismatch;
+mod fpm_socket_permissions;
 mod proxy_ssl_verify_without_ca;
 mod upstream_without_backup;
 
 /// Every rule, in code order.
 pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
+        Box::new(fpm_socket_permissions::FpmSocketPermissions),
+        Box::new(fastcgi_listen_mismatch::FastcgiListenMismatch::default()),
         Box::new(upstream_without_backup::UpstreamWithoutBackup::default()),
         Box::new(proxy_ssl_verify_without_ca::ProxySslVerifyWithoutCa::default()),
     ]
