@@ -1,0 +1,266 @@
+//! NGX301 `fastcgi-listen-mismatch`: a `fastcgi_pass` (its address, the `server`s of the upstream
+//! group it names, or the value `set` gives its variable) that no PHP-FPM pool of the project
+//! listens on (FACTS P2). Only local addresses are compared; the help names the closest pool.
+
+use std::collections::HashSet;
+
+use fpm_ini::{Listen, Pool};
+use nginx_syntax::Span;
+use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::fastcgi::{
+    fastcgi_hops, fastcgi_passes, is_localhost, nginx_address, normalize_socket_path, reaches,
+    reaches_remote, Endpoint, Hop, Locality, Reach, Via,
+};
+use ngxlint_engine::fpm::FpmTree;
+use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::FileId;
+
+static META: RuleMeta = RuleMeta {
+    code: "NGX301",
+    name: "fastcgi-listen-mismatch",
+    severity: Severity::Error,
+    summary: "`fastcgi_pass` to an address no PHP-FPM pool of the project listens on",
+    doc: include_str!("../../../rules/NGX301.md"),
+};
+
+/// The rule and its options.
+#[derive(Debug, Clone, Default)]
+pub struct FastcgiListenMismatch {
+    /// Also compare passes to other hosts (`php:9000`, `10.0.0.5:9000`) with the project's
+    /// pools, by port: for repositories that hold the PHP host's (or container's) FPM config.
+    pub check_remote: bool,
+}
+
+/// A secondary place: a label when it is in the primary's file, else a related place.
+fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
+    if d.file == file {
+        d.with_label(span, msg)
+    } else {
+        d.with_related(file, span, msg)
+    }
+}
+
+/// Levenshtein similarity in [0, 1] over bytes.
+fn similarity(a: &str, b: &str) -> f64 {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, &x) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(x != y);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    1.0 - prev[b.len()] as f64 / a.len().max(b.len()) as f64
+}
+
+/// How close a pool's address is to what nginx wrote: same kind first (socket to socket; for
+/// TCP the same port on another host above another port), then string similarity.
+fn closeness(ep: &Endpoint, listen: &Listen) -> (u8, f64) {
+    match (ep, listen) {
+        (Endpoint::Unix(a), Listen::Unix { path }) => (
+            2,
+            similarity(&normalize_socket_path(a), &normalize_socket_path(path)),
+        ),
+        (Endpoint::Inet { port, .. }, l) if l.port() == Some(i32::from(*port)) => {
+            (3, similarity(&ep.to_string(), &nginx_address(l)))
+        }
+        (Endpoint::Inet { .. }, l) if !l.is_unix() => {
+            (2, similarity(&ep.to_string(), &nginx_address(l)))
+        }
+        (_, l) => (1, similarity(&ep.to_string(), &nginx_address(l))),
+    }
+}
+
+/// Whether a pool could serve another host's requests (it listens beyond loopback).
+fn listens_beyond_loopback(l: &Listen) -> bool {
+    match l {
+        Listen::Unix { .. } => false,
+        Listen::AllInterfaces { .. } => true,
+        Listen::Ip { addr, .. } => !addr.to_canonical().is_loopback(),
+        Listen::Host { host, .. } => !is_localhost(host),
+    }
+}
+
+impl FastcgiListenMismatch {
+    fn check_hop(
+        &self,
+        cx: &Cx<'_>,
+        pools: &[(&FpmTree, &Pool, &Listen)],
+        hop: &Hop<'_>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let remote = match hop.endpoint.locality() {
+            Locality::Local => false,
+            Locality::Remote if self.check_remote => true,
+            _ => return,
+        };
+        let best = pools
+            .iter()
+            .map(|(_, _, l)| match (&hop.endpoint, remote) {
+                (Endpoint::Inet { port, .. }, true) => reaches_remote(*port, l),
+                _ => reaches(&hop.endpoint, l),
+            })
+            .max()
+            .unwrap_or(Reach::No);
+        if best != Reach::No {
+            return;
+        }
+        let raw = hop.pass.arg(0).unwrap_or_default();
+        let message = match &hop.via {
+            Via::Direct => format!("fastcgi_pass `{}` matches no PHP-FPM pool", hop.text),
+            Via::Variables { .. } => format!(
+                "fastcgi_pass `{raw}` (`{}`) matches no PHP-FPM pool",
+                hop.text
+            ),
+            Via::Group { upstream, .. } => format!(
+                "server `{}` of upstream `{}` matches no PHP-FPM pool",
+                hop.text, cx.model.upstreams[*upstream].name
+            ),
+        };
+        let mut d = META.diag(hop.token.file, hop.span, message);
+        match &hop.via {
+            Via::Direct => {}
+            Via::Variables { sets } => {
+                for s in sets {
+                    let var = s.arg(0).unwrap_or_default().into_owned();
+                    d = point(d, s.file, s.arg_span(1), format!("`{var}` set here"));
+                }
+            }
+            Via::Group { .. } => {
+                d = point(
+                    d,
+                    hop.pass.file,
+                    hop.pass.arg_span(0),
+                    "the upstream group this fastcgi_pass uses".into(),
+                );
+            }
+        }
+        // The closest pool, and the line that reaches it.
+        let candidates = pools
+            .iter()
+            .filter(|(_, _, l)| !remote || listens_beyond_loopback(l));
+        let mut closest: Option<(&FpmTree, &Pool, &Listen, (u8, f64))> = None;
+        for &(t, p, l) in candidates {
+            let c = closeness(&hop.endpoint, l);
+            if closest.as_ref().is_none_or(|b| c > b.3) {
+                closest = Some((t, p, l, c));
+            }
+        }
+        match closest {
+            Some((t, p, l, _)) => {
+                let address = match (&hop.endpoint, remote) {
+                    (Endpoint::Inet { host, .. }, true) => {
+                        let host = if host.contains(':') {
+                            format!("[{host}]")
+                        } else {
+                            host.clone()
+                        };
+                        format!("{host}:{}", l.port().unwrap_or_default())
+                    }
+                    _ => nginx_address(l),
+                };
+                let line = match &hop.via {
+                    Via::Variables { sets } if sets.len() == 1 && raw.trim() == sets_var(sets) => {
+                        format!("set {} {address};", sets_var(sets))
+                    }
+                    Via::Group { server, .. } => {
+                        let params: Vec<String> = server
+                            .args()
+                            .iter()
+                            .skip(1)
+                            .map(|a| a.to_string())
+                            .collect();
+                        if params.is_empty() {
+                            format!("server {address};")
+                        } else {
+                            format!("server {address} {};", params.join(" "))
+                        }
+                    }
+                    _ => format!("fastcgi_pass {address};"),
+                };
+                d = d.with_help(format!("use `{line}` (pool [{}])", p.name));
+                if let Some(o) = &p.listen.origin {
+                    let (file, span) = cx.fpm_span(t, o);
+                    let written = p.listen.value.as_deref().unwrap_or_default();
+                    d = point(
+                        d,
+                        file,
+                        span,
+                        format!("pool [{}] listens on `{written}`", p.name),
+                    );
+                }
+            }
+            None => {
+                if let Endpoint::Inet { port, .. } = &hop.endpoint {
+                    d = d.with_help(format!(
+                        "no pool of the project listens beyond loopback: set `listen = {port}` in the pool that serves this host"
+                    ));
+                }
+            }
+        }
+        out.push(d);
+    }
+}
+
+/// The variable of a single `set`.
+fn sets_var(sets: &[ngxlint_engine::model::At<'_>]) -> String {
+    sets.first()
+        .and_then(|s| s.arg(0))
+        .map(|v| v.into_owned())
+        .unwrap_or_default()
+}
+
+impl Rule for FastcgiListenMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+        // No FPM configuration in the project: nothing to compare with.
+        if !cx.has_fpm() {
+            return;
+        }
+        let pools: Vec<(&FpmTree, &Pool, &Listen)> = cx
+            .pools()
+            .filter_map(|(t, p)| p.listen_address.as_ref().map(|l| (t, p, l)))
+            .collect();
+        if pools.is_empty() {
+            return;
+        }
+        let mut seen = HashSet::new();
+        for (scope, at) in fastcgi_passes(cx.model) {
+            for hop in fastcgi_hops(cx.model, scope, &at) {
+                if seen.insert((hop.token.file, hop.span, hop.text.clone())) {
+                    self.check_hop(cx, &pools, &hop, out);
+                }
+            }
+        }
+    }
+
+    fn configure(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "check_remote" | "check-remote" => {
+                self.check_remote = match value {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(format!(
+                            "`check_remote` takes `true` or `false`, not `{value}`"
+                        ))
+                    }
+                };
+                Ok(())
+            }
+            _ => Err(format!(
+                "`{}` has no option `{key}` (it has `check_remote`)",
+                META.name
+            )),
+        }
+    }
+}
