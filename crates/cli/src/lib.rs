@@ -109,6 +109,10 @@ struct CheckArgs {
     /// When to use colors (NO_COLOR is honoured by `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Which findings to report when only files are given: those in the `given` files (the whole
+    /// project around them is still read) or `all`.
+    #[arg(long, value_enum, default_value_t = Report::Given)]
+    report: Report,
     /// The lowest severity that makes the run fail (exit 1; default `warning`).
     #[arg(long, value_enum)]
     fail_level: Option<FailLevel>,
@@ -142,6 +146,14 @@ enum Format {
     Github,
     /// GitLab Code Quality report.
     Gitlab,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Report {
+    /// Findings located in the files named on the command line.
+    Given,
+    /// Every finding of the project.
+    All,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -430,7 +442,20 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let opts = options(&args.read, &paths, &cfg)?;
     let rules = configured_rules(&cfg)?;
     let settings = settings(&args.read, &cfg)?;
-    let project = Project::load(&paths, &opts).map_err(|e| e.to_string())?;
+    // Given only files (a pre-commit hook passes the changed ones), the whole project around them
+    // is read, so cross-file rules see both sides, and the findings in those files are reported.
+    let only_files = args.report == Report::Given && paths.iter().all(|p| p.is_file());
+    for p in &paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(format!("{}: No such file or directory", p.display()));
+        }
+    }
+    let load_paths = if only_files {
+        vec![opts.root.clone()]
+    } else {
+        paths.clone()
+    };
+    let project = Project::load(&load_paths, &opts).map_err(|e| e.to_string())?;
     let mut diags = project.diagnostics.clone();
     let model = Model::build(&project, &opts.directives);
     diags.extend(rule::run(&project, &model, &settings, &rules));
@@ -442,6 +467,17 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let diags =
         ngxlint_engine::suppress::apply(&project, diags, &|c| known_code(&all_rules, c), &enabled);
     let mut diags = apply_config(&cfg, &project.files, diags);
+    if only_files {
+        let given: Vec<PathBuf> = paths
+            .iter()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        let is_given = |f: ngxlint_engine::FileId| {
+            let path = &project.files.get(f).path;
+            std::fs::canonicalize(path).is_ok_and(|c| given.contains(&c))
+        };
+        diags.retain(|d| is_given(d.file) || d.related.iter().any(|r| is_given(r.file)));
+    }
     render::sort_for_display(&project.files, &mut diags);
 
     let stdout = std::io::stdout();
