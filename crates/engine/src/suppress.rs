@@ -248,14 +248,14 @@ pub fn apply(
     let mut kept = Vec::with_capacity(diags.len());
     'diag: for d in diags {
         for (i, s) in sups.iter().enumerate() {
-            if s.file == d.file && s.covers.contains(&d.span.start) {
-                if s.codes
+            let covered = s.file == d.file && s.covers.contains(&d.span.start);
+            if covered
+                && s.codes
                     .iter()
                     .any(|c| c.eq_ignore_ascii_case(d.code) || c == d.name)
-                {
-                    used[i] = true;
-                    continue 'diag;
-                }
+            {
+                used[i] = true;
+                continue 'diag;
             }
         }
         kept.push(d);

@@ -269,6 +269,8 @@ fn rule_documents_run_as_tests() {
                     want.push((name.clone(), a));
                 }
             }
+            // Both lists in (file, line, column) order, whatever order the blocks were written in.
+            want.sort_by(|x, y| (&x.0, x.1 .0, x.1 .1).cmp(&(&y.0, y.1 .0, y.1 .1)));
             let fmt_got: Vec<String> = got
                 .iter()
                 .map(|g| format!("{}:{}:{} len {} {}", g.0, g.1, g.2, g.3, g.4))
@@ -302,7 +304,9 @@ fn rule_documents_run_as_tests() {
                     .map(|l| format!("{l}\n"))
                     .collect();
                 if std::env::var_os("NGXLINT_BLESS").is_some() && shown != text.body {
-                    let new_doc = doc.replacen(&text.body, &shown, 1);
+                    // Replace inside the fence after the example (an empty block too).
+                    let fence = format!("```text\n{}```", text.body);
+                    let new_doc = doc.replacen(&fence, &format!("```text\n{shown}```"), 1);
                     std::fs::write(path, new_doc).unwrap();
                 } else {
                     assert_eq!(
