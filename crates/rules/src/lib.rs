@@ -5,7 +5,9 @@ use ngxlint_engine::rule::Rule;
 
 mod fastcgi_listen_mismatch;
 mod fpm_socket_permissions;
+mod global_timeout_inflation;
 mod proxy_ssl_verify_without_ca;
+mod undersized_buffers;
 mod upstream_without_backup;
 
 /// Every rule, in code order.
@@ -13,6 +15,8 @@ pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(fpm_socket_permissions::FpmSocketPermissions),
         Box::new(fastcgi_listen_mismatch::FastcgiListenMismatch::default()),
+        Box::new(undersized_buffers::UndersizedBuffers::default()),
+        Box::new(global_timeout_inflation::GlobalTimeoutInflation::default()),
         Box::new(upstream_without_backup::UpstreamWithoutBackup::default()),
         Box::new(proxy_ssl_verify_without_ca::ProxySslVerifyWithoutCa::default()),
     ]
