@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod crossplane;
+pub mod lsp;
 pub mod render;
 
 use std::io::{IsTerminal, Write};
@@ -31,6 +32,8 @@ enum Command {
     Parse(ParseArgs),
     /// List every rule and reader check.
     Rules,
+    /// Run the language server over stdio (for editors).
+    Lsp(LspArgs),
     /// Write a commented starter `ngxlint.toml` in the current folder.
     Init {
         /// Overwrite an existing file.
@@ -46,7 +49,7 @@ enum Command {
 
 /// How to read the tree: shared by every command that reads configuration.
 #[derive(Debug, clap::Args)]
-struct ReadArgs {
+pub struct ReadArgs {
     /// Nothing outside this folder is read (default: the current folder, or the folder of the given paths).
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
@@ -109,6 +112,10 @@ struct CheckArgs {
     /// When to use colors (NO_COLOR is honoured by `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Read the file's contents from standard input (an editor's unsaved buffer) and lint it as PATH,
+    /// inside its project.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
     /// Which findings to report when only files are given: those in the `given` files (the whole
     /// project around them is still read) or `all`.
     #[arg(long, value_enum, default_value_t = Report::Given)]
@@ -116,6 +123,12 @@ struct CheckArgs {
     /// The lowest severity that makes the run fail (exit 1; default `warning`).
     #[arg(long, value_enum)]
     fail_level: Option<FailLevel>,
+}
+
+#[derive(Debug, clap::Args)]
+struct LspArgs {
+    #[command(flatten)]
+    read: ReadArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -213,6 +226,7 @@ pub fn main() -> ExitCode {
         Command::Rules => list_rules(),
         Command::Rule { code } => show_rule(&code),
         Command::Init { force } => init(force),
+        Command::Lsp(args) => lsp::run(&args.read).map(|_| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -432,33 +446,36 @@ fn init(force: bool) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let cfg = load_config(&args.read)?;
-    let opts = options(&args.read, &paths, &cfg)?;
+/// One lint run: the configuration, the project (around `paths`), the rules, suppressions and
+/// configuration applied. With `given_only`, and only files given, the project around them is read
+/// and the findings located in them (or pointing into them) are returned.
+pub fn lint(
+    read: &ReadArgs,
+    paths: &[PathBuf],
+    given_only: bool,
+    overlays: Vec<(PathBuf, Vec<u8>)>,
+) -> Result<(Project, Vec<ngxlint_engine::Diagnostic>), String> {
+    let cfg = load_config(read)?;
+    let mut opts = options(read, paths, &cfg)?;
+    opts.overlays = overlays;
     let rules = configured_rules(&cfg)?;
-    let settings = settings(&args.read, &cfg)?;
-    // Given only files (a pre-commit hook passes the changed ones), the whole project around them
-    // is read, so cross-file rules see both sides, and the findings in those files are reported.
-    let only_files = args.report == Report::Given && paths.iter().all(|p| p.is_file());
-    for p in &paths {
+    let settings = settings(read, &cfg)?;
+    for p in paths {
         if std::fs::symlink_metadata(p).is_err() {
             return Err(format!("{}: No such file or directory", p.display()));
         }
     }
+    let only_files = given_only && paths.iter().all(|p| p.is_file());
     let load_paths = if only_files {
         vec![opts.root.clone()]
     } else {
-        paths.clone()
+        paths.to_vec()
     };
     let project = Project::load(&load_paths, &opts).map_err(|e| e.to_string())?;
     let mut diags = project.diagnostics.clone();
     let model = Model::build(&project, &opts.directives);
     diags.extend(rule::run(&project, &model, &settings, &rules));
+    drop(model);
     let all_rules = ngxlint_rules::all();
     let enabled = |code: &str| {
         rules.iter().any(|r| r.meta().code == code)
@@ -478,6 +495,29 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         };
         diags.retain(|d| is_given(d.file) || d.related.iter().any(|r| is_given(r.file)));
     }
+    Ok((project, diags))
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, String> {
+    let mut paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut overlays = Vec::new();
+    if let Some(name) = &args.stdin_filename {
+        // An editor pipes its buffer: lint it as the contents of NAME, inside its project.
+        use std::io::Read;
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        overlays.push((name.clone(), buf));
+        paths = vec![name.clone()];
+    }
+    let cfg = load_config(&args.read)?;
+    let (project, mut diags) = lint(&args.read, &paths, args.report == Report::Given, overlays)?;
+    let all_rules = ngxlint_rules::all();
     render::sort_for_display(&project.files, &mut diags);
 
     let stdout = std::io::stdout();

@@ -26,6 +26,17 @@ impl Severity {
     }
 }
 
+/// A replacement of one span of the primary file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the editor shows ("Replace with `proxy_pass`").
+    pub title: String,
+    /// The bytes replaced.
+    pub span: Span,
+    /// The new text.
+    pub replacement: String,
+}
+
 /// A secondary place in the primary file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {
@@ -67,6 +78,8 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
     /// One concrete fix.
     pub help: Option<String>,
+    /// An exact edit that fixes it, in the primary file (editors offer it as a quick fix).
+    pub fix: Option<Fix>,
     /// Where nginx's scanner stood when nginx would report this (its cited line), if nginx would.
     pub nginx_offset: Option<u32>,
 }
@@ -91,6 +104,7 @@ impl Diagnostic {
             labels: Vec::new(),
             related: Vec::new(),
             help: None,
+            fix: None,
             nginx_offset: None,
         }
     }
@@ -113,6 +127,20 @@ impl Diagnostic {
             file,
             span,
             message: message.into(),
+        });
+        self
+    }
+    /// Adds an exact fix.
+    pub fn with_fix(
+        mut self,
+        title: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.fix = Some(Fix {
+            title: title.into(),
+            span,
+            replacement: replacement.into(),
         });
         self
     }

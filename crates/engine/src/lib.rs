@@ -17,6 +17,6 @@ pub mod stock;
 pub mod suppress;
 pub mod units;
 
-pub use diagnostic::{Diagnostic, Label, Related, Severity};
+pub use diagnostic::{Diagnostic, Fix, Label, Related, Severity};
 pub use files::{FileId, FileKind, Files, SourceFile};
 pub use project::{LoadError, Options, Project};

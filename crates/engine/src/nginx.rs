@@ -399,6 +399,9 @@ impl<'a> Loader<'a> {
                 (None, Some(s)) => format!("did you mean `{s}`?"),
                 (None, None) => "if it comes from a third-party module, declare it with `--directive NAME` or enable its module set with `--module`".to_string(),
             });
+            if let (None, Some(s)) = (set, suggestion) {
+                diag = diag.with_fix(format!("Replace with `{s}`"), d.name.span, s.clone());
+            }
         }
         self.emit(diag);
     }

@@ -32,6 +32,8 @@ pub struct Options {
     pub stock_files: bool,
     /// How php-fpm reads its configuration (prefix, PHP version, root).
     pub fpm: fpm_ini::LoadOptions,
+    /// Contents to read instead of files on disk (editor buffers, stdin), by path.
+    pub overlays: Vec<(PathBuf, Vec<u8>)>,
 }
 
 impl Options {
@@ -47,6 +49,7 @@ impl Options {
             max_file_size: ngxlint_vfs::DEFAULT_MAX_SIZE,
             stock_files: true,
             fpm: fpm_ini::LoadOptions::default(),
+            overlays: Vec::new(),
         }
     }
 }
@@ -92,6 +95,9 @@ impl Project {
         vfs.allow_outside(opts.allow_outside);
         vfs.auto_map(opts.auto_map);
         vfs.max_size(opts.max_file_size);
+        for (path, bytes) in &opts.overlays {
+            vfs.add_overlay(path, bytes.clone());
+        }
         let found = discover(paths);
         // Absolute paths map into the folders that were walked (and only those): a sibling
         // project elsewhere under the root must not stand in for this one's `/etc/nginx`. When

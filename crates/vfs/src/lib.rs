@@ -186,6 +186,8 @@ fn class(p: &[u8], c: u8) -> Option<(bool, usize)> {
 /// Real file access confined to a root folder, with `/etc/...` → tree mappings.
 #[derive(Debug)]
 pub struct FsVfs {
+    /// Editor buffers (by canonical path) read instead of the file on disk.
+    overlays: std::collections::HashMap<PathBuf, Vec<u8>>,
     root: PathBuf,
     /// The root as given (absolute, symlinks not resolved): paths under it are checked for real.
     root_given: PathBuf,
@@ -222,6 +224,7 @@ impl FsVfs {
         };
         let root = std::fs::canonicalize(root).map_err(|e| io_error(&e))?;
         Ok(FsVfs {
+            overlays: std::collections::HashMap::new(),
             root,
             root_given,
             maps: Vec::new(),
@@ -244,6 +247,11 @@ impl FsVfs {
         // Longest prefix first.
         self.maps
             .sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
+    }
+    /// Reads `bytes` instead of the file at `path` (an editor's unsaved buffer, or stdin).
+    pub fn add_overlay(&mut self, path: &Path, bytes: Vec<u8>) {
+        let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.overlays.insert(canon, bytes);
     }
     /// Allows reading outside the root.
     pub fn allow_outside(&mut self, allow: bool) {
@@ -457,6 +465,9 @@ impl Vfs for FsVfs {
     fn read_canonical(&self, canon: &Path) -> Result<Vec<u8>, VfsError> {
         if !self.allow_outside && !canon.starts_with(&self.root) {
             return Err(VfsError::OutsideRoot);
+        }
+        if let Some(b) = self.overlays.get(canon) {
+            return Ok(b.clone());
         }
         use std::io::Read;
         use std::os::unix::fs::OpenOptionsExt;

@@ -1,0 +1,317 @@
+//! `ngxlint lsp`: a language server over stdio. It lints the workspace on open, change and save
+//! (editor buffers stand in for the files on disk), publishes every file's diagnostics with related
+//! information across files and a link to the rule's document, and offers exact fixes as quick fixes.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use lsp_server::{Connection, Message, Notification, Request, Response};
+use ngxlint_engine::{Diagnostic, FileId, Files, Project, Severity};
+use serde_json::{json, Value};
+
+use crate::ReadArgs;
+
+/// Runs the server until the client says `exit`.
+pub fn run(read: &ReadArgs) -> Result<(), String> {
+    let (conn, io) = Connection::stdio();
+    let (id, params) = conn.initialize_start().map_err(|e| e.to_string())?;
+    let root = workspace_root(&params)
+        .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
+    let caps = json!({
+        "capabilities": {
+            "textDocumentSync": {"openClose": true, "change": 1, "save": {"includeText": false}},
+            "codeActionProvider": {"codeActionKinds": ["quickfix"]},
+        },
+        "serverInfo": {"name": "ngxlint", "version": env!("CARGO_PKG_VERSION")},
+    });
+    conn.initialize_finish(id, caps)
+        .map_err(|e| e.to_string())?;
+    let mut server = Server {
+        root,
+        open: HashMap::new(),
+        published: HashSet::new(),
+        fixes: HashMap::new(),
+    };
+    for msg in &conn.receiver {
+        match msg {
+            Message::Request(req) => {
+                if conn.handle_shutdown(&req).map_err(|e| e.to_string())? {
+                    break;
+                }
+                let resp = server.request(req);
+                conn.sender
+                    .send(Message::Response(resp))
+                    .map_err(|e| e.to_string())?;
+            }
+            Message::Notification(n) => {
+                if server.notification(&n) {
+                    for out in server.lint(read) {
+                        conn.sender
+                            .send(Message::Notification(out))
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+            }
+            Message::Response(_) => {}
+        }
+    }
+    drop(conn);
+    io.join().map_err(|e| e.to_string())
+}
+
+struct Server {
+    root: PathBuf,
+    /// Open documents: path → text.
+    open: HashMap<PathBuf, String>,
+    /// URIs that have diagnostics published (to clear them when they are gone).
+    published: HashSet<String>,
+    /// Quick fixes of the last run, by URI.
+    fixes: HashMap<String, Vec<(Value, Value)>>,
+}
+
+impl Server {
+    /// Handles a document notification; true when the workspace should be linted again.
+    fn notification(&mut self, n: &Notification) -> bool {
+        let uri = n
+            .params
+            .pointer("/textDocument/uri")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let Some(path) = uri_to_path(uri) else {
+            return false;
+        };
+        match n.method.as_str() {
+            "textDocument/didOpen" => {
+                let text = n
+                    .params
+                    .pointer("/textDocument/text")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                self.open.insert(path, text.to_string());
+                true
+            }
+            "textDocument/didChange" => {
+                // Full synchronisation: the last change holds the whole text.
+                let text = n
+                    .params
+                    .pointer("/contentChanges")
+                    .and_then(Value::as_array)
+                    .and_then(|c| c.last())
+                    .and_then(|c| c.get("text"))
+                    .and_then(Value::as_str);
+                if let Some(t) = text {
+                    self.open.insert(path, t.to_string());
+                }
+                true
+            }
+            "textDocument/didSave" => true,
+            "textDocument/didClose" => {
+                self.open.remove(&path);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn request(&self, req: Request) -> Response {
+        if req.method != "textDocument/codeAction" {
+            return Response::new_err(
+                req.id,
+                lsp_server::ErrorCode::MethodNotFound as i32,
+                format!("unsupported request {}", req.method),
+            );
+        }
+        let uri = req
+            .params
+            .pointer("/textDocument/uri")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let start = req
+            .params
+            .pointer("/range/start/line")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let end = req
+            .params
+            .pointer("/range/end/line")
+            .and_then(Value::as_u64)
+            .unwrap_or(u64::MAX);
+        let actions: Vec<Value> = self
+            .fixes
+            .get(uri)
+            .into_iter()
+            .flatten()
+            .filter(|(diag, _)| {
+                let line = diag
+                    .pointer("/range/start/line")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                line >= start && line <= end
+            })
+            .map(|(diag, action)| {
+                let mut a = action.clone();
+                a["diagnostics"] = json!([diag]);
+                a
+            })
+            .collect();
+        Response::new_ok(req.id, actions)
+    }
+
+    /// Lints the workspace with the open buffers; returns the publishDiagnostics notifications.
+    fn lint(&mut self, read: &ReadArgs) -> Vec<Notification> {
+        let overlays: Vec<(PathBuf, Vec<u8>)> = self
+            .open
+            .iter()
+            .map(|(p, t)| (p.clone(), t.as_bytes().to_vec()))
+            .collect();
+        let (project, diags) =
+            match crate::lint(read, std::slice::from_ref(&self.root), false, overlays) {
+                Ok(r) => r,
+                Err(e) => {
+                    let msg = json!({"type": 1, "message": format!("ngxlint: {e}")});
+                    return vec![Notification::new("window/showMessage".into(), msg)];
+                }
+            };
+        let mut by_uri: HashMap<String, Vec<Value>> = HashMap::new();
+        self.fixes.clear();
+        for d in &diags {
+            let uri = path_to_uri(&abs(&project.files.get(d.file).path));
+            let lsp = to_lsp(&project, d);
+            if let Some(fix) = &d.fix {
+                let edit = json!({"changes": {uri.clone(): [{"range": range(&project.files, d.file, fix.span), "newText": fix.replacement}]}});
+                let action = json!({"title": fix.title, "kind": "quickfix", "isPreferred": true, "edit": edit});
+                self.fixes
+                    .entry(uri.clone())
+                    .or_default()
+                    .push((lsp.clone(), action));
+            }
+            by_uri.entry(uri).or_default().push(lsp);
+        }
+        let mut out = Vec::new();
+        let now: HashSet<String> = by_uri.keys().cloned().collect();
+        for uri in self.published.difference(&now) {
+            out.push(Notification::new(
+                "textDocument/publishDiagnostics".into(),
+                json!({"uri": uri, "diagnostics": []}),
+            ));
+        }
+        for (uri, list) in by_uri {
+            out.push(Notification::new(
+                "textDocument/publishDiagnostics".into(),
+                json!({"uri": uri, "diagnostics": list}),
+            ));
+        }
+        self.published = now;
+        std::mem::forget(project);
+        out
+    }
+}
+
+fn to_lsp(project: &Project, d: &Diagnostic) -> Value {
+    let severity = match d.severity {
+        Severity::Error => 1,
+        Severity::Warning => 2,
+        Severity::Info => 3,
+    };
+    let mut message = d.message.clone();
+    if let Some(h) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(h);
+    }
+    let mut related: Vec<Value> = d
+        .related
+        .iter()
+        .map(|r| json!({"location": {"uri": path_to_uri(&abs(&project.files.get(r.file).path)), "range": range(&project.files, r.file, r.span)}, "message": r.message}))
+        .collect();
+    let uri = path_to_uri(&abs(&project.files.get(d.file).path));
+    related.extend(d.labels.iter().map(|l| json!({"location": {"uri": uri, "range": range(&project.files, d.file, l.span)}, "message": l.message})));
+    let mut v = json!({
+        "range": range(&project.files, d.file, d.span),
+        "severity": severity,
+        "code": d.code,
+        "codeDescription": {"href": crate::render::rule_url(d.code)},
+        "source": "ngxlint",
+        "message": message,
+    });
+    if !related.is_empty() {
+        v["relatedInformation"] = related.into();
+    }
+    v
+}
+
+/// An LSP range: lines from 0, characters in UTF-16 code units.
+fn range(files: &Files, file: FileId, span: nginx_syntax::Span) -> Value {
+    json!({"start": position(files, file, span.start), "end": position(files, file, span.end)})
+}
+
+fn position(files: &Files, file: FileId, offset: u32) -> Value {
+    let f = files.get(file);
+    let (line, _) = f.line_col(offset.min(f.bytes.len() as u32));
+    let start = f.line_starts()[line - 1] as usize;
+    let end = (offset as usize).min(f.bytes.len()).max(start);
+    let character: usize = String::from_utf8_lossy(&f.bytes[start..end])
+        .encode_utf16()
+        .count();
+    json!({"line": line - 1, "character": character})
+}
+
+fn abs(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn workspace_root(params: &Value) -> Option<PathBuf> {
+    let uri = params
+        .pointer("/workspaceFolders/0/uri")
+        .and_then(Value::as_str)
+        .or_else(|| params.get("rootUri").and_then(Value::as_str))?;
+    uri_to_path(uri)
+}
+
+/// `file:///a%20b/c` → `/a b/c`.
+pub fn uri_to_path(uri: &str) -> Option<PathBuf> {
+    let rest = uri.strip_prefix("file://")?;
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    use std::os::unix::ffi::OsStringExt;
+    Some(PathBuf::from(std::ffi::OsString::from_vec(out)))
+}
+
+/// `/a b/c` → `file:///a%20b/c`.
+pub fn path_to_uri(p: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut s = String::from("file://");
+    for &b in p.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_round_trip() {
+        let p = Path::new("/srv/my configs/nginx.conf");
+        let u = path_to_uri(p);
+        assert_eq!(u, "file:///srv/my%20configs/nginx.conf");
+        assert_eq!(uri_to_path(&u).as_deref(), Some(p));
+        assert_eq!(uri_to_path("http://x"), None);
+    }
+}
