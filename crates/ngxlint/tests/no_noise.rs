@@ -112,8 +112,11 @@ fn trafex_stack_is_clean() {
             "etc/php84/php-fpm.d/www.conf",
         )],
     );
-    // Pinned true findings: (none yet).
-    let expected: Vec<String> = vec![];
+    // True: both PHP locations pass with nginx's default 4k `fastcgi_buffer_size`; a PHP response
+    // with more than 4k of headers (a few cookies) gets 502 "upstream sent too big header".
+    let expected: Vec<String> = vec![
+        "NGX302 etc/nginx/nginx.conf:9 `fastcgi_buffer_size` is nginx's default 4k, below 16k, for the response headers of `fastcgi_pass` in 2 locations".into(),
+    ];
     assert_eq!(findings(&t.0), expected);
 }
 
@@ -136,7 +139,11 @@ fn magento_stack_is_clean() {
             "usr/local/etc/php-fpm.d/zz-docker.conf",
         )],
     );
-    let expected: Vec<String> = vec![];
+    // True: the two proxied locations keep nginx's default 4k `proxy_buffer_size` (Magento's own
+    // sample configuration raises these buffers for its large headers).
+    let expected: Vec<String> = vec![
+        "NGX302 etc/nginx/nginx.conf:15 `proxy_buffer_size` is nginx's default 4k, below 16k, for the response headers of `proxy_pass` in 2 locations".into(),
+    ];
     assert_eq!(findings(&t.0), expected);
 }
 
@@ -159,6 +166,10 @@ fn swarm_php_stack_is_clean() {
             "etc/php5/fpm/pool.d/www.conf",
         )],
     );
-    let expected: Vec<String> = vec![];
+    // True: the PHP location keeps nginx's default 4k `fastcgi_buffer_size` (the demo's page sends
+    // small headers, but any app with a few cookies gets 502 there).
+    let expected: Vec<String> = vec![
+        "NGX302 etc/nginx/nginx.conf:12 `fastcgi_buffer_size` is nginx's default 4k, below 16k, for the response headers of `fastcgi_pass` in 1 location".into(),
+    ];
     assert_eq!(findings(&t.0), expected);
 }

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 /// Rule codes whose ngxlint half is asserted. For a code not listed the real-server half still
 /// runs and asserts, and the ngxlint half prints `pending`. Add a code here when its rule lands;
 /// the test fails with a reminder when an unlisted rule already flags its bad variant.
-const RULES_LANDED: &[&str] = &["NGX301", "FPM101", "NGX304", "NGX305"];
+const RULES_LANDED: &[&str] = &["NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305"];
 
 /// Start-up of a server, one request, `nginx -t`: each is given this long.
 const READY: Duration = Duration::from_secs(5);
