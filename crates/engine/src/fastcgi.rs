@@ -131,6 +131,28 @@ pub fn normalize_socket_path(path: &str) -> String {
     out
 }
 
+/// Whether two socket paths name the same socket ([`normalize_socket_path`] equality), without
+/// allocating in the common case: one `fastcgi_pass` is compared with every pool.
+pub fn same_socket_path(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let plain = |p: &str| {
+        !(p.contains("//") || p.contains("/.") || p.ends_with('/') || !p.starts_with('/'))
+    };
+    if !(plain(a) && plain(b)) {
+        return normalize_socket_path(a) == normalize_socket_path(b);
+    }
+    fn canon(p: &str) -> &str {
+        if p == "/var/run" || p.starts_with("/var/run/") {
+            &p[4..]
+        } else {
+            p
+        }
+    }
+    canon(a) == canon(b)
+}
+
 /// Whether a local IP address reaches a TCP listen address.
 fn ip_reaches(ip: IpAddr, port: u16, listen: &Listen) -> Reach {
     let port = i32::from(port);
@@ -175,7 +197,7 @@ pub fn reaches(endpoint: &Endpoint, listen: &Listen) -> Reach {
     match endpoint {
         Endpoint::Unix(path) => match listen {
             Listen::Unix { path: p } if path.starts_with('/') => {
-                if normalize_socket_path(path) == normalize_socket_path(p) {
+                if same_socket_path(path, p) {
                     Reach::Yes
                 } else {
                     Reach::No
@@ -485,6 +507,26 @@ mod tests {
     }
     fn l(s: &str) -> Listen {
         Listen::classify(s, "/usr")
+    }
+
+    #[test]
+    fn fast_path_comparison_agrees_with_normalisation() {
+        for (a, b) in [
+            ("/run/php/a.sock", "/run/php/a.sock"),
+            ("/var/run/php/a.sock", "/run/php/a.sock"),
+            ("/run/php/a.sock", "/run/php/b.sock"),
+            ("/run//php/a.sock", "/run/php/a.sock"),
+            ("/run/php/../php/a.sock", "/run/php/a.sock"),
+            ("/var/run", "/run"),
+            ("/var/runx/a", "/runx/a"),
+            ("/run/./a", "/run/a"),
+        ] {
+            assert_eq!(
+                same_socket_path(a, b),
+                normalize_socket_path(a) == normalize_socket_path(b),
+                "{a} vs {b}"
+            );
+        }
     }
 
     #[test]

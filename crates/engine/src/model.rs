@@ -84,7 +84,13 @@ pub struct Scope<'p> {
     pub directives: Vec<At<'p>>,
     /// Blocks directly inside, in order.
     pub children: Vec<ScopeId>,
+    /// Positions in `directives` by name, for scopes too large to scan (an `http` block with
+    /// thousands of included servers is asked for every location's effective values).
+    index: Option<HashMap<Box<[u8]>, Vec<u32>>>,
 }
+
+/// Scopes with more statements than this get a name index.
+const INDEX_FROM: usize = 32;
 
 /// Which module passes a request upstream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -246,6 +252,7 @@ pub struct Model<'p> {
     /// Every upstream group.
     pub upstreams: Vec<Upstream<'p>>,
     by_upstream_name: HashMap<(usize, String), usize>,
+    pass_cache: Vec<Option<Pass<'p>>>,
 }
 
 impl<'p> Model<'p> {
@@ -260,6 +267,7 @@ impl<'p> Model<'p> {
                 parent: None,
                 directives: Vec::new(),
                 children: Vec::new(),
+                index: None,
             });
             m.roots.push(id);
             let mut stack = vec![tree.main];
@@ -275,6 +283,20 @@ impl<'p> Model<'p> {
             }
         }
         m.collect_upstreams();
+        // Every rule asks for the passes of every location: work them out once.
+        m.pass_cache = m.ids().map(|id| m.pass_uncached(id)).collect();
+        for scope in &mut m.scopes {
+            if scope.directives.len() > INDEX_FROM {
+                let mut index: HashMap<Box<[u8]>, Vec<u32>> = HashMap::with_capacity(64);
+                for (i, d) in scope.directives.iter().enumerate() {
+                    index
+                        .entry(d.dir.name.value(d.src).into())
+                        .or_default()
+                        .push(i as u32);
+                }
+                scope.index = Some(index);
+            }
+        }
         m
     }
 
@@ -292,6 +314,7 @@ impl<'p> Model<'p> {
         list: &'p [Directive],
         stack: &mut Vec<FileId>,
     ) {
+        self.scopes[scope.0 as usize].directives.reserve(list.len());
         let src: &'p [u8] = &project.files.get(file).bytes;
         let kind = self.scopes[scope.0 as usize].kind;
         for d in list {
@@ -330,6 +353,7 @@ impl<'p> Model<'p> {
                 parent: Some(scope),
                 directives: Vec::new(),
                 children: Vec::new(),
+                index: None,
             });
             self.scopes[scope.0 as usize].children.push(child);
             self.fill(project, table, child, file, &block.children, stack);
@@ -416,38 +440,54 @@ impl<'p> Model<'p> {
     /// The directive `name` in effect at `scope` (the innermost level that sets it; within one
     /// level the last one), with the scope that set it; `None` when nginx's default applies.
     pub fn effective(&self, scope: ScopeId, name: &str) -> Option<(ScopeId, At<'p>)> {
-        self.chain(scope).find_map(|id| {
-            self.scope(id)
-                .directives
-                .iter()
-                .rev()
-                .find(|d| d.is(name))
-                .map(|d| (id, *d))
-        })
+        self.chain(scope)
+            .find_map(|id| self.last_named(id, name).map(|d| (id, *d)))
+    }
+
+    /// The last directive named `name` directly in a scope.
+    fn last_named(&self, scope: ScopeId, name: &str) -> Option<&At<'p>> {
+        let s = self.scope(scope);
+        match &s.index {
+            Some(index) => index
+                .get(name.as_bytes())
+                .and_then(|v| v.last())
+                .map(|&i| &s.directives[i as usize]),
+            None => s.directives.iter().rev().find(|d| d.is(name)),
+        }
     }
 
     /// A list directive in effect at `scope` (`fastcgi_param`, `proxy_set_header`, ...): all of
     /// them from the innermost level that has any — a lower level replaces the whole list.
     pub fn effective_list(&self, scope: ScopeId, name: &str) -> Option<(ScopeId, Vec<At<'p>>)> {
         self.chain(scope).find_map(|id| {
-            let v: Vec<At<'p>> = self
-                .scope(id)
-                .directives
-                .iter()
-                .filter(|d| d.is(name))
-                .copied()
-                .collect();
-            (!v.is_empty()).then_some((id, v))
+            self.last_named(id, name)?;
+            let v: Vec<At<'p>> = self.named(id, name).copied().collect();
+            Some((id, v))
         })
     }
 
     /// The directives named `name` set directly in this scope.
     pub fn here(&self, scope: ScopeId, name: &str) -> impl Iterator<Item = &At<'p>> + '_ {
-        let name = name.to_string();
-        self.scope(scope)
-            .directives
-            .iter()
-            .filter(move |d| d.is(&name))
+        self.named(scope, name)
+    }
+
+    /// The directives named `name` directly in a scope, in reading order.
+    fn named<'m>(
+        &'m self,
+        scope: ScopeId,
+        name: &str,
+    ) -> Box<dyn DoubleEndedIterator<Item = &'m At<'p>> + 'm> {
+        let s = self.scope(scope);
+        match &s.index {
+            Some(index) => {
+                let positions = index.get(name.as_bytes()).map(Vec::as_slice).unwrap_or(&[]);
+                Box::new(positions.iter().map(move |&i| &s.directives[i as usize]))
+            }
+            None => {
+                let name = name.to_string();
+                Box::new(s.directives.iter().filter(move |d| d.is(&name)))
+            }
+        }
     }
 
     /// The location a scope belongs to (itself, or the location around an `if`/`limit_except`).
@@ -466,6 +506,13 @@ impl<'p> Model<'p> {
     /// The pass directive in effect at a location-level scope. Pass directives are inherited only
     /// into unnamed children (`if`, `limit_except`), never into nested locations (FACTS N3).
     pub fn pass(&self, scope: ScopeId) -> Option<Pass<'p>> {
+        match self.pass_cache.get(scope.0 as usize) {
+            Some(p) => p.clone(),
+            None => self.pass_uncached(scope),
+        }
+    }
+
+    fn pass_uncached(&self, scope: ScopeId) -> Option<Pass<'p>> {
         let mut cur = Some(scope);
         while let Some(id) = cur {
             let s = self.scope(id);
@@ -487,6 +534,9 @@ impl<'p> Model<'p> {
 
     /// Reads a pass directive (`None` for other directives).
     pub fn pass_of(&self, tree: usize, at: &At<'p>) -> Option<Pass<'p>> {
+        if !at.dir.name.escaped && !at.dir.name.raw(at.src).ends_with(b"_pass") {
+            return None;
+        }
         let module = PassModule::ALL.into_iter().find(|m| at.is(m.directive()))?;
         let raw = at.arg(0)?.into_owned();
         let has_variables = raw.contains('$');

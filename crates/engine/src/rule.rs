@@ -161,29 +161,53 @@ pub fn run(
     let scope_rules: Vec<usize> = (0..rules.len())
         .filter(|&i| rules[i].wants_scopes())
         .collect();
-    let mut out = Vec::new();
-    for id in model.ids() {
-        for &i in &scope_rules {
-            rules[i].on_scope(&cx, id, &mut out);
-        }
-        if by_name.is_empty() {
-            continue;
-        }
-        for at in &model.scope(id).directives {
-            let name = at.dir.name.value(at.src);
-            let Ok(name) = std::str::from_utf8(&name) else {
+    let traversal = || {
+        let mut out = Vec::new();
+        for id in model.ids() {
+            for &i in &scope_rules {
+                rules[i].on_scope(&cx, id, &mut out);
+            }
+            if by_name.is_empty() {
                 continue;
-            };
-            if let Some(rs) = by_name.get(name) {
-                for &i in rs {
-                    rules[i].on_directive(&cx, id, at, &mut out);
+            }
+            for at in &model.scope(id).directives {
+                let name = at.dir.name.value(at.src);
+                let Ok(name) = std::str::from_utf8(&name) else {
+                    continue;
+                };
+                if let Some(rs) = by_name.get(name) {
+                    for &i in rs {
+                        rules[i].on_directive(&cx, id, at, &mut out);
+                    }
                 }
             }
         }
-    }
-    for r in rules {
-        r.on_project(&cx, &mut out);
-    }
+        out
+    };
+    // The project passes are independent of each other and of the traversal: run them on every
+    // core, and put the results back in a fixed order so output does not depend on scheduling.
+    let mut out = Vec::new();
+    std::thread::scope(|s| {
+        let projects: Vec<_> = rules
+            .iter()
+            .map(|r| {
+                let cx = &cx;
+                s.spawn(move || {
+                    let mut o = Vec::new();
+                    r.on_project(cx, &mut o);
+                    o
+                })
+            })
+            .collect();
+        out.extend(traversal());
+        for h in projects {
+            match h.join() {
+                Ok(o) => out.extend(o),
+                // A rule that panics is a bug: let it surface rather than hide its findings.
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+    });
     let mut seen = std::collections::HashSet::new();
     out.retain(|d| seen.insert((d.file, d.span, d.code, d.message.clone())));
     out
