@@ -92,6 +92,7 @@ impl FastcgiListenMismatch {
         &self,
         cx: &Cx<'_>,
         pools: &[(&FpmTree, &Pool, &Listen)],
+        unix_paths: &HashSet<String>,
         hop: &Hop<'_>,
         out: &mut Vec<Diagnostic>,
     ) {
@@ -100,6 +101,12 @@ impl FastcgiListenMismatch {
             Locality::Remote if self.check_remote => true,
             _ => return,
         };
+        // The common case, a socket some pool listens on, without comparing with every pool.
+        if let Endpoint::Unix(p) = &hop.endpoint {
+            if p.starts_with('/') && unix_paths.contains(&normalize_socket_path(p)) {
+                return;
+            }
+        }
         let best = pools
             .iter()
             .map(|(_, _, l)| match (&hop.endpoint, remote) {
@@ -233,11 +240,18 @@ impl Rule for FastcgiListenMismatch {
         if pools.is_empty() {
             return;
         }
+        let unix_paths: HashSet<String> = pools
+            .iter()
+            .filter_map(|(_, _, l)| match l {
+                Listen::Unix { path } => Some(normalize_socket_path(path)),
+                _ => None,
+            })
+            .collect();
         let mut seen = HashSet::new();
         for (scope, at) in fastcgi_passes(cx.model) {
             for hop in fastcgi_hops(cx.model, scope, &at) {
                 if seen.insert((hop.token.file, hop.span, hop.text.clone())) {
-                    self.check_hop(cx, &pools, &hop, out);
+                    self.check_hop(cx, &pools, &unix_paths, &hop, out);
                 }
             }
         }

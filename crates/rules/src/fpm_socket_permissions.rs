@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use fpm_ini::{Listen, Pool, SocketGroup, SocketOwner};
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
-use ngxlint_engine::fastcgi::{fastcgi_hops, fastcgi_passes, reaches, Locality, Reach};
+use ngxlint_engine::fastcgi::{
+    fastcgi_hops, fastcgi_passes, normalize_socket_path, reaches, Endpoint, Locality, Reach,
+};
 use ngxlint_engine::fpm::FpmTree;
 use ngxlint_engine::model::{At, Worker};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
@@ -321,6 +323,16 @@ impl Rule for FpmSocketPermissions {
         if pools.is_empty() {
             return;
         }
+        // Pools by socket path: a large project has thousands of passes and hundreds of pools.
+        let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (_, _, l)) in pools.iter().enumerate() {
+            if let Listen::Unix { path } = l {
+                by_path
+                    .entry(normalize_socket_path(path))
+                    .or_default()
+                    .push(i);
+            }
+        }
         let mut reached: HashMap<(usize, usize), At<'_>> = HashMap::new();
         let mut order = Vec::new();
         for (scope, at) in fastcgi_passes(cx.model) {
@@ -332,13 +344,23 @@ impl Rule for FpmSocketPermissions {
                 if hop.endpoint.locality() != Locality::Local {
                     continue;
                 }
-                for (i, (_, _, l)) in pools.iter().enumerate() {
-                    if reaches(&hop.endpoint, l) == Reach::Yes {
-                        reached.entry((tree, i)).or_insert_with(|| {
-                            order.push((tree, i));
-                            at
-                        });
-                    }
+                // Only an absolute socket path reaches a unix pool for certain.
+                let Endpoint::Unix(path) = &hop.endpoint else {
+                    continue;
+                };
+                if !path.starts_with('/') {
+                    continue;
+                }
+                for &i in by_path
+                    .get(&normalize_socket_path(path))
+                    .into_iter()
+                    .flatten()
+                {
+                    debug_assert_eq!(reaches(&hop.endpoint, pools[i].2), Reach::Yes);
+                    reached.entry((tree, i)).or_insert_with(|| {
+                        order.push((tree, i));
+                        at
+                    });
                 }
             }
         }
