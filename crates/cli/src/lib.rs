@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 clean, 1 findings at or above the failing level, 2 usage, configuration or I/O error.
 
+pub mod baseline;
 pub mod config;
 pub mod crossplane;
 pub mod lsp;
@@ -116,6 +117,13 @@ struct CheckArgs {
     /// inside its project.
     #[arg(long, value_name = "PATH")]
     stdin_filename: Option<PathBuf>,
+    /// Write today's findings to FILE (a baseline) and exit 0: adopt ngxlint with them frozen.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Leave out the findings recorded in a baseline FILE (matched by code, file, flagged text and
+    /// message, so unrelated edits and shifted lines keep matching).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Which findings to report when only files are given: those in the `given` files (the whole
     /// project around them is still read) or `all`.
     #[arg(long, value_enum, default_value_t = Report::Given)]
@@ -518,6 +526,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let cfg = load_config(&args.read)?;
     let (project, mut diags) = lint(&args.read, &paths, args.report == Report::Given, overlays)?;
     let all_rules = ngxlint_rules::all();
+    if let Some(file) = &args.write_baseline {
+        let n = baseline::write(file, &project.root, &project.files, &diags)?;
+        eprintln!("wrote {n} findings to {}", file.display());
+        std::mem::forget(project);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(file) = &args.baseline {
+        diags = baseline::filter(file, &project.root, &project.files, diags)?;
+    }
     render::sort_for_display(&project.files, &mut diags);
 
     let stdout = std::io::stdout();

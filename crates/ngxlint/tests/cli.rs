@@ -537,3 +537,74 @@ fn configuration_file_selects_ignores_and_overrides() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn baseline_freezes_todays_findings() {
+    let d = Dir::new("baseline");
+    d.write(
+        "nginx.conf",
+        "events {}\nhttp {\n    server {\n        listen 80;\n        bogus_one;\n    }\n}\n",
+    );
+    let o = run(
+        &d.0,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--write-baseline",
+            "ngxlint-baseline.json",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrote 1 findings"));
+    let o = run(
+        &d.0,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--baseline",
+            "ngxlint-baseline.json",
+        ],
+    );
+    assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
+    // Lines shift above it and a new finding appears: only the new one is reported.
+    d.write("nginx.conf", "# a comment\n\nevents {}\nhttp {\n    server {\n        listen 80;\n        bogus_one;\n        bogus_two;\n    }\n}\n");
+    let o = run(
+        &d.0,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--baseline",
+            "ngxlint-baseline.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "nginx.conf:8:9: error: unknown directive \"bogus_two\" [NGX002]\n"
+    );
+    // The same finding twice: the baseline absorbs one.
+    d.write("nginx.conf", "events {}\nhttp {\n    server {\n        listen 80;\n        bogus_one;\n    }\n    server {\n        listen 81;\n        bogus_one;\n    }\n}\n");
+    let o = run(
+        &d.0,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--baseline",
+            "ngxlint-baseline.json",
+        ],
+    );
+    assert_eq!(stdout(&o).lines().count(), 1, "{}", stdout(&o));
+    // Not a baseline file: an error, not a silent pass.
+    d.write("bad.json", "{}");
+    let o = run(&d.0, &["check", "--baseline", "bad.json"]);
+    assert_eq!(o.status.code(), Some(2));
+}
