@@ -122,11 +122,127 @@ fn main() {
             println!("(nginx not installed: no side-by-side figure)");
         }
     }
+    // Where people feel it: a pre-commit run on one small file of a small repository (start-up
+    // included), and the language server answering a change on the 2,000-server tree.
+    let example = root.join("testdata/projects/example");
+    let one = measure(runs.max(21), || {
+        let mut c = Command::new(&ngxlint);
+        c.args([
+            "check",
+            "--format",
+            "concise",
+            "nginx/sites-enabled/admin.conf",
+        ])
+        .current_dir(&example);
+        c
+    });
+    println!(
+        "\npre-commit on one file of testdata/projects/example (10 files), start-up included:"
+    );
+    println!("| tool | median wall | min | max | peak RSS |");
+    println!("| --- | --- | --- | --- | --- |");
+    row("ngxlint check FILE", &one);
+    if let Some(&n) = sizes.first() {
+        lsp_did_change(&ngxlint, &work.join(format!("tree{n}")), runs.max(11));
+    }
     if let Some(&n) = sizes.first() {
         // Last, so its memory does not sit in this process while children are measured.
         single_file_speed(&work.join(format!("tree{n}")));
     }
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// `ngxlint lsp` on a tree: the time from a `didChange` to its `publishDiagnostics`.
+fn lsp_did_change(ngxlint: &Path, tree: &Path, runs: usize) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let Ok(mut child) = Command::new(ngxlint)
+        .arg("lsp")
+        .current_dir(tree)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        return;
+    };
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return;
+    };
+    let mut reader = BufReader::new(stdout);
+    let mut send = |v: String| {
+        let _ = write!(stdin, "Content-Length: {}\r\n\r\n{}", v.len(), v);
+        let _ = stdin.flush();
+    };
+    // Reads messages until one whose text contains `needle`.
+    let mut recv_until = |needle: &str| -> bool {
+        loop {
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    return false;
+                }
+                let line = line.trim_end();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(v) = line.strip_prefix("Content-Length: ") {
+                    len = v.parse().unwrap_or(0);
+                }
+            }
+            let mut buf = vec![0; len];
+            if reader.read_exact(&mut buf).is_err() {
+                return false;
+            }
+            if String::from_utf8_lossy(&buf).contains(needle) {
+                return true;
+            }
+        }
+    };
+    let root = std::fs::canonicalize(tree).unwrap_or_else(|_| tree.to_path_buf());
+    let file = root.join("nginx/conf.d/site00001.conf");
+    let uri = format!("file://{}", file.display());
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    let esc = |t: &str| serde_json::to_string(t).unwrap_or_default();
+    send(format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"processId":null,"rootUri":"file://{}","capabilities":{{}}}}}}"#,
+        root.display()
+    ));
+    if !recv_until("capabilities") {
+        return;
+    }
+    send(r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#.to_string());
+    // The first change to a file with a finding, then alternate fixed and broken buffers.
+    let broken = text.replacen("server {", "server {\n    bogus_directive_x;", 1);
+    send(format!(
+        r#"{{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{{"textDocument":{{"uri":"{uri}","languageId":"nginx","version":1,"text":{}}}}}}}"#,
+        esc(&broken)
+    ));
+    if !recv_until("bogus_directive_x") {
+        return;
+    }
+    let mut times = Vec::new();
+    for i in 0..runs {
+        let (body, needle) = if i % 2 == 0 {
+            (&text, "\"diagnostics\":[]")
+        } else {
+            (&broken, "bogus_directive_x")
+        };
+        let t = Instant::now();
+        send(format!(
+            r#"{{"jsonrpc":"2.0","method":"textDocument/didChange","params":{{"textDocument":{{"uri":"{uri}","version":{}}},"contentChanges":[{{"text":{}}}]}}}}"#,
+            i + 2,
+            esc(body)
+        ));
+        if !recv_until(needle) {
+            return;
+        }
+        times.push(t.elapsed());
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    times.sort();
+    println!("\nngxlint lsp on {}: didChange → publishDiagnostics, {} changes: median {:.1} ms (min {:.1}, max {:.1})", tree.display(), times.len(), times[times.len() / 2].as_secs_f64() * 1e3, times[0].as_secs_f64() * 1e3, times[times.len() - 1].as_secs_f64() * 1e3);
 }
 
 /// Reads one big file with one thread.
