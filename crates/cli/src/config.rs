@@ -52,6 +52,8 @@ pub struct Config {
     pub nginx_version: Option<(u32, u32, u32)>,
     /// Supplementary groups of the worker user.
     pub worker_groups: Vec<String>,
+    /// The worker user (`USER[:GROUP]`) when the nginx configuration has no `user` directive.
+    pub worker_user: Option<String>,
     /// Module sets.
     pub modules: Vec<String>,
     /// Declared directives.
@@ -85,6 +87,7 @@ const LINT: &[&str] = &["select", "ignore", "fail-level"];
 const PATHS: &[&str] = &["map"];
 const NGINX: &[&str] = &[
     "version",
+    "user",
     "worker-groups",
     "modules",
     "directives",
@@ -313,6 +316,9 @@ pub fn load(file: &Path) -> Result<Config, String> {
                 format!("{}: nginx version `{s}`: expected X.Y.Z", file.display())
             })?);
         }
+        if let Some(v) = t.get("user") {
+            c.worker_user = Some(string(v, "user", file)?);
+        }
         if let Some(v) = t.get("worker-groups") {
             c.worker_groups = strings(v, "worker-groups", file)?;
         }
@@ -421,6 +427,8 @@ pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unk
 [nginx]
 # The nginx version the configuration is for (behaviour that changed between versions follows it).
 # version = "1.30.4"
+# The worker user when nginx.conf has no `user` directive (containers): "www-data" or "nginx:nginx".
+# user = "www-data"
 # Supplementary groups of the nginx worker user (socket permission checks).
 # worker-groups = ["www-data"]
 # Third-party module sets: lua, njs, headers-more, plus.

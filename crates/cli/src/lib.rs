@@ -90,6 +90,9 @@ pub struct ReadArgs {
     /// php-fpm is started with `-R` (pools may run as root).
     #[arg(long)]
     fpm_allow_root: bool,
+    /// The nginx worker user (`USER` or `USER:GROUP`) when the configuration has no `user` directive.
+    #[arg(long, value_name = "USER[:GROUP]")]
+    nginx_user: Option<String>,
     /// Supplementary groups of the nginx worker user, comma-separated (the workers get them too).
     #[arg(long, value_name = "GROUPS", value_delimiter = ',')]
     worker_groups: Vec<String>,
@@ -658,9 +661,18 @@ fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
             .nginx_version
             .unwrap_or(Settings::default().nginx_version),
     };
+    let worker_user = read
+        .nginx_user
+        .clone()
+        .or_else(|| cfg.worker_user.clone())
+        .map(|u| match u.split_once(':') {
+            Some((user, group)) => (user.to_string(), group.to_string()),
+            None => (u.clone(), u),
+        });
     Ok(Settings {
         worker_groups,
         nginx_version,
+        worker_user,
     })
 }
 

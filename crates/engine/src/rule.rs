@@ -53,6 +53,9 @@ pub struct Settings {
     pub worker_groups: Vec<String>,
     /// The nginx version the config is for, where behaviour differs (default: newest stable).
     pub nginx_version: (u32, u32, u32),
+    /// The worker user and group when the configuration has no `user` directive (containers often
+    /// start nginx as its final user).
+    pub worker_user: Option<(String, String)>,
 }
 
 impl Default for Settings {
@@ -60,6 +63,7 @@ impl Default for Settings {
         Settings {
             worker_groups: Vec::new(),
             nginx_version: (1, 30, 4),
+            worker_user: None,
         }
     }
 }
@@ -81,6 +85,22 @@ impl<'p> Cx<'p> {
             .fpm
             .iter()
             .flat_map(|t| t.config.pools.iter().map(move |p| (t, p)))
+    }
+    /// Who the nginx workers of a tree run as, when that is known: the `user` directive, else the
+    /// user declared in configuration (`--nginx-user`); `None` when neither says.
+    pub fn worker(&self, tree: usize) -> Option<crate::model::Worker<'p>> {
+        let w = self.model.worker(tree);
+        if w.at.is_some() {
+            return Some(w);
+        }
+        self.settings
+            .worker_user
+            .as_ref()
+            .map(|(user, group)| crate::model::Worker {
+                user: user.clone(),
+                group: group.clone(),
+                at: None,
+            })
     }
     /// Whether the project holds any FPM configuration.
     pub fn has_fpm(&self) -> bool {

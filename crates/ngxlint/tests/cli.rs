@@ -608,3 +608,29 @@ fn baseline_freezes_todays_findings() {
     let o = run(&d.0, &["check", "--baseline", "bad.json"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn the_worker_user_can_be_declared_when_nginx_conf_has_none() {
+    let d = Dir::new("workeruser");
+    d.write("nginx/nginx.conf", "events {}\nhttp {\n    server {\n        location ~ \\.php$ {\n            fastcgi_pass unix:/run/php/www.sock;\n        }\n    }\n}\n");
+    d.write(
+        "php/pool.d/www.conf",
+        "[www]\nuser = www-data\nlisten = /run/php/www.sock\npm = static\npm.max_children = 2\n",
+    );
+    // No `user` directive: who the workers run as is not in the configuration.
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert!(!stdout(&o).contains("FPM101"), "{}", stdout(&o));
+    // Declared: the root-owned default socket shuts them out.
+    let o = run(
+        &d.0,
+        &["check", "--format", "concise", "--nginx-user", "www-data"],
+    );
+    assert!(
+        stdout(&o).contains("[FPM101]") && stdout(&o).contains("`www-data` cannot connect"),
+        "{}",
+        stdout(&o)
+    );
+    d.write("ngxlint.toml", "[nginx]\nuser = \"www-data:www-data\"\n");
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert!(stdout(&o).contains("[FPM101]"), "{}", stdout(&o));
+}

@@ -337,7 +337,7 @@ impl Rule for FpmSocketPermissions {
         let mut order = Vec::new();
         for (scope, at) in fastcgi_passes(cx.model) {
             let tree = cx.model.scope(scope).tree;
-            if cx.model.worker(tree).at.is_none() {
+            if cx.worker(tree).is_none() {
                 continue;
             }
             for hop in fastcgi_hops(cx.model, scope, &at) {
@@ -366,7 +366,9 @@ impl Rule for FpmSocketPermissions {
         }
         for (tree, i) in order {
             let (t, p, _) = pools[i];
-            let worker = cx.model.worker(tree);
+            let Some(worker) = cx.worker(tree) else {
+                continue;
+            };
             self.report(cx, t, p, &worker, &reached[&(tree, i)], out);
         }
     }
