@@ -1321,7 +1321,7 @@ fn corpus_mutations_agree_with_nginx() {
             .iter()
             .filter_map(|(_, f)| {
                 let rel = f.server_path.strip_prefix(base.path()).ok()?;
-                Some((rel.to_string_lossy().into_owned(), f.bytes.clone()))
+                Some((rel.to_string_lossy().into_owned(), f.bytes.to_vec()))
             })
             .collect();
         rels.sort();

@@ -27,7 +27,7 @@ pub struct SourceFile {
     /// The path the server would open (for mapped trees, `/etc/nginx/...`).
     pub server_path: PathBuf,
     /// The bytes, exactly as read.
-    pub bytes: Vec<u8>,
+    pub bytes: std::sync::Arc<[u8]>,
     /// What it holds.
     pub kind: FileKind,
     lines: OnceLock<Vec<u32>>,
@@ -107,7 +107,7 @@ impl Files {
         self.files.push(SourceFile {
             path,
             server_path,
-            bytes,
+            bytes: bytes.into(),
             kind,
             lines: OnceLock::new(),
         });

@@ -91,6 +91,7 @@ pub struct Loader<'a> {
     pub stock_files: bool,
     stack: Vec<FileId>,
     resolved: HashMap<PathBuf, FileId>,
+    walked: HashSet<(FileId, Context)>,
     conf_prefix: PathBuf,
     emitted: Vec<usize>,
     /// While guessing a context, nothing is recorded; only errors are counted.
@@ -118,6 +119,7 @@ impl<'a> Loader<'a> {
             stock_files: true,
             stack: Vec::new(),
             resolved: HashMap::new(),
+            walked: HashSet::new(),
             conf_prefix: PathBuf::new(),
             emitted: Vec::new(),
             dry: None,
@@ -211,6 +213,7 @@ impl<'a> Loader<'a> {
         self.conf_prefix = conf_prefix.to_path_buf();
         self.vfs.set_hint(conf_prefix);
         self.emitted.clear();
+        self.walked.clear();
         self.walk_file(main, context);
         let diagnostics = std::mem::take(&mut self.emitted);
         self.data.trees.push(NginxTree {
@@ -270,10 +273,16 @@ impl<'a> Loader<'a> {
         };
         if self.dry.is_none() {
             self.visited.insert(file);
+            // A file read again in the same context within one tree (`fastcgi_params` in every PHP
+            // location) finds nothing new: its diagnostics and includes are those of the first time.
+            if !self.walked.insert((file, ctx)) {
+                return;
+            }
         }
         self.stack.push(file);
         let mut next_err = 0;
-        self.walk_list(file, &parsed, &parsed.directives, ctx, &mut next_err);
+        let src = std::sync::Arc::clone(&self.files.get(file).bytes);
+        self.walk_list(file, &src, &parsed, &parsed.directives, ctx, &mut next_err);
         self.flush_syntax(file, &parsed, &mut next_err, u32::MAX);
         self.stack.pop();
     }
@@ -298,9 +307,11 @@ impl<'a> Loader<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn walk_list(
         &mut self,
         file: FileId,
+        src: &[u8],
         parsed: &ParsedFile,
         list: &[Directive],
         ctx: Context,
@@ -309,7 +320,8 @@ impl<'a> Loader<'a> {
         for d in list {
             let at = d.terminator.offset();
             self.flush_syntax(file, parsed, next_err, at);
-            let src_name = self.name_bytes(file, d);
+            let src_name = d.name.value(src);
+            let src_name: &[u8] = &src_name;
             if ctx.is_entries() {
                 // Custom-handler bodies (map, types, geo, ...): statements are entries.
                 if let (Some(_), Terminator::Block(open)) = (&d.block, d.terminator) {
@@ -346,29 +358,18 @@ impl<'a> Loader<'a> {
                 .last()
                 .is_some_and(|a| a.quote == nginx_syntax::Quote::Lua);
             let nargs = d.args.len() - usize::from(lua);
-            match self.directives.dispatch(ctx, &src_name, nargs, term) {
+            match self.directives.dispatch(ctx, src_name, nargs, term) {
                 Ok(child) => {
                     if src_name == b"include" {
                         self.include(file, d, ctx);
                     } else if let (Some(b), Some(child)) = (&d.block, child) {
                         self.depth += 1;
-                        self.walk_list(file, parsed, &b.children, child, next_err);
+                        self.walk_list(file, src, parsed, &b.children, child, next_err);
                         self.depth -= 1;
                     }
                 }
-                Err(e) => self.dispatch_error(file, d, &src_name, e),
+                Err(e) => self.dispatch_error(file, d, src_name, e),
             }
-        }
-    }
-
-    fn name_bytes(&self, file: FileId, d: &Directive) -> Vec<u8> {
-        let src = &self.files.get(file).bytes;
-        if d.name.escaped {
-            d.name.value(src).into_owned()
-        } else {
-            // The common case: borrow-free copy of a short name into a reused buffer is not
-            // possible across the &mut self calls below, so copy; names are a few bytes.
-            d.name.raw(src).to_vec()
         }
     }
 
