@@ -465,10 +465,12 @@ pub fn lint(
     paths: &[PathBuf],
     given_only: bool,
     overlays: Vec<(PathBuf, Vec<u8>)>,
+    cache: Option<std::sync::Arc<ngxlint_engine::nginx::ParseCache>>,
 ) -> Result<(Project, Vec<ngxlint_engine::Diagnostic>), String> {
     let cfg = load_config(read)?;
     let mut opts = options(read, paths, &cfg)?;
     opts.overlays = overlays;
+    opts.cache = cache;
     let rules = configured_rules(&cfg)?;
     let settings = settings(read, &cfg)?;
     for p in paths {
@@ -527,7 +529,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         paths = vec![name.clone()];
     }
     let cfg = load_config(&args.read)?;
-    let (project, mut diags) = lint(&args.read, &paths, args.report == Report::Given, overlays)?;
+    let (project, mut diags) = lint(
+        &args.read,
+        &paths,
+        args.report == Report::Given,
+        overlays,
+        None,
+    )?;
     let all_rules = ngxlint_rules::all();
     if let Some(file) = &args.write_baseline {
         let n = baseline::write(file, &project.root, &project.files, &diags)?;

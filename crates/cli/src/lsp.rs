@@ -27,6 +27,7 @@ pub fn run(read: &ReadArgs) -> Result<(), String> {
     conn.initialize_finish(id, caps)
         .map_err(|e| e.to_string())?;
     let mut server = Server {
+        cache: std::sync::Arc::new(ngxlint_engine::nginx::ParseCache::default()),
         root,
         open: HashMap::new(),
         published: HashSet::new(),
@@ -60,6 +61,8 @@ pub fn run(read: &ReadArgs) -> Result<(), String> {
 }
 
 struct Server {
+    /// Files parsed by earlier runs: a change re-reads only what changed.
+    cache: std::sync::Arc<ngxlint_engine::nginx::ParseCache>,
     root: PathBuf,
     /// Open documents: path → text.
     open: HashMap<PathBuf, String>,
@@ -164,14 +167,19 @@ impl Server {
             .iter()
             .map(|(p, t)| (p.clone(), t.as_bytes().to_vec()))
             .collect();
-        let (project, diags) =
-            match crate::lint(read, std::slice::from_ref(&self.root), false, overlays) {
-                Ok(r) => r,
-                Err(e) => {
-                    let msg = json!({"type": 1, "message": format!("ngxlint: {e}")});
-                    return vec![Notification::new("window/showMessage".into(), msg)];
-                }
-            };
+        let (project, diags) = match crate::lint(
+            read,
+            std::slice::from_ref(&self.root),
+            false,
+            overlays,
+            Some(self.cache.clone()),
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                let msg = json!({"type": 1, "message": format!("ngxlint: {e}")});
+                return vec![Notification::new("window/showMessage".into(), msg)];
+            }
+        };
         let mut by_uri: HashMap<String, Vec<Value>> = HashMap::new();
         self.fixes.clear();
         for d in &diags {

@@ -27,7 +27,7 @@ pub struct SourceFile {
     /// The path the server would open (for mapped trees, `/etc/nginx/...`).
     pub server_path: PathBuf,
     /// The bytes, exactly as read.
-    pub bytes: std::sync::Arc<[u8]>,
+    pub bytes: std::sync::Arc<Vec<u8>>,
     /// What it holds.
     pub kind: FileKind,
     lines: OnceLock<Vec<u32>>,
@@ -96,7 +96,7 @@ impl Files {
         &mut self,
         path: PathBuf,
         server_path: PathBuf,
-        bytes: Vec<u8>,
+        bytes: impl Into<std::sync::Arc<Vec<u8>>>,
         kind: FileKind,
     ) -> FileId {
         if let Some(&id) = self.by_server_path.get(&server_path) {

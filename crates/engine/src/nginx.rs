@@ -53,6 +53,48 @@ impl NginxData {
     }
 }
 
+/// Files read and parsed by earlier runs, by canonical path, valid while the file's modification
+/// time and size are unchanged. Editor buffers are never cached.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    map: std::sync::Mutex<HashMap<PathBuf, Cached>>,
+}
+
+type Stamp = (std::time::SystemTime, u64);
+
+/// A file as read and parsed, with the stamp it was read at.
+type Cached = (Stamp, Arc<Vec<u8>>, Arc<ParsedFile>);
+
+fn stamp(p: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(p).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+/// Reads and parses a file, through the cache when there is one.
+fn read_parse(
+    vfs: &dyn Vfs,
+    cache: Option<&ParseCache>,
+    canonical: &Path,
+) -> Result<(Arc<Vec<u8>>, Arc<ParsedFile>), VfsError> {
+    let cache = cache.filter(|_| !vfs.is_overlaid(canonical));
+    let st = cache.and_then(|_| stamp(canonical));
+    if let (Some(c), Some(st)) = (cache, st) {
+        if let Some((s, b, p)) = c.map.lock().ok().and_then(|m| m.get(canonical).cloned()) {
+            if s == st {
+                return Ok((b, p));
+            }
+        }
+    }
+    let bytes: Arc<Vec<u8>> = Arc::new(vfs.read_canonical(canonical)?);
+    let parsed = Arc::new(nginx_syntax::parse(&bytes));
+    if let (Some(c), Some(st)) = (cache, st) {
+        if let Ok(mut m) = c.map.lock() {
+            m.insert(canonical.to_path_buf(), (st, bytes.clone(), parsed.clone()));
+        }
+    }
+    Ok((bytes, parsed))
+}
+
 /// Collects diagnostics in emission order, once each.
 #[derive(Debug, Default)]
 pub struct Sink {
@@ -89,6 +131,8 @@ pub struct Loader<'a> {
     pub visited: HashSet<FileId>,
     /// Read nginx's stock copy of a missing `fastcgi_params`, `mime.types`, ...
     pub stock_files: bool,
+    /// Files read and parsed by earlier runs (a language server keeps one between changes).
+    pub cache: Option<Arc<ParseCache>>,
     stack: Vec<FileId>,
     resolved: HashMap<PathBuf, FileId>,
     walked: HashSet<(FileId, Context)>,
@@ -117,6 +161,7 @@ impl<'a> Loader<'a> {
             sink,
             visited: HashSet::new(),
             stock_files: true,
+            cache: None,
             stack: Vec::new(),
             resolved: HashMap::new(),
             walked: HashSet::new(),
@@ -134,16 +179,16 @@ impl<'a> Loader<'a> {
         paths: &[PathBuf],
         regular: &HashSet<PathBuf>,
     ) -> Vec<Result<FileId, VfsError>> {
-        type Loaded = Result<(PathBuf, PathBuf, Vec<u8>, ParsedFile), VfsError>;
+        type Loaded = Result<(PathBuf, PathBuf, Arc<Vec<u8>>, Arc<ParsedFile>), VfsError>;
         let vfs = self.vfs;
+        let cache = self.cache.clone();
         let load = |p: &PathBuf| -> Loaded {
             let canonical = if regular.contains(p) {
                 vfs.canonical_regular(p)?
             } else {
                 vfs.canonical(p)?
             };
-            let bytes = vfs.read_canonical(&canonical)?;
-            let parsed = nginx_syntax::parse(&bytes);
+            let (bytes, parsed) = read_parse(vfs, cache.as_deref(), &canonical)?;
             Ok((vfs.display_canonical(&canonical), canonical, bytes, parsed))
         };
         let threads = std::thread::available_parallelism()
@@ -159,7 +204,10 @@ impl<'a> Loader<'a> {
                     .collect();
                 handles
                     .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
+                    .flat_map(|h| match h.join() {
+                        Ok(v) => v,
+                        Err(e) => std::panic::resume_unwind(e),
+                    })
                     .collect()
             })
         } else {
@@ -174,7 +222,7 @@ impl<'a> Loader<'a> {
                     Some(id) => id,
                     None => {
                         let id = self.files.add(display, canonical, bytes, FileKind::Nginx);
-                        self.data.parsed.insert(id, Arc::new(parsed));
+                        self.data.parsed.insert(id, parsed);
                         id
                     }
                 };
@@ -200,11 +248,10 @@ impl<'a> Loader<'a> {
         if let Some(id) = self.files.by_server_path(&canonical) {
             return Ok(id);
         }
-        let bytes = self.vfs.read_canonical(&canonical)?;
+        let (bytes, parsed) = read_parse(self.vfs, self.cache.as_deref(), &canonical)?;
         let display = self.vfs.display_canonical(&canonical);
         let id = self.files.add(display, canonical, bytes, FileKind::Nginx);
-        let parsed = nginx_syntax::parse(&self.files.get(id).bytes);
-        self.data.parsed.insert(id, Arc::new(parsed));
+        self.data.parsed.insert(id, parsed);
         Ok(id)
     }
 

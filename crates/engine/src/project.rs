@@ -34,6 +34,8 @@ pub struct Options {
     pub fpm: fpm_ini::LoadOptions,
     /// Contents to read instead of files on disk (editor buffers, stdin), by path.
     pub overlays: Vec<(PathBuf, Vec<u8>)>,
+    /// Parsed files kept between runs (the language server).
+    pub cache: Option<std::sync::Arc<crate::nginx::ParseCache>>,
 }
 
 impl Options {
@@ -50,6 +52,7 @@ impl Options {
             stock_files: true,
             fpm: fpm_ini::LoadOptions::default(),
             overlays: Vec::new(),
+            cache: None,
         }
     }
 }
@@ -115,6 +118,7 @@ impl Project {
         let root = vfs.root().to_path_buf();
         let mut loader = Loader::new(vfs, &opts.directives, &mut files, &mut data, &mut sink);
         loader.stock_files = opts.stock_files;
+        loader.cache = opts.cache.clone();
         // Read every nginx file once; entry points are those with main-context blocks.
         let mut ids: Vec<FileId> = Vec::new();
         let mut unreadable = Vec::new();

@@ -68,6 +68,10 @@ pub trait Vfs: Sync {
     fn canonical_regular(&self, path: &Path) -> Result<PathBuf, VfsError> {
         self.canonical(path)
     }
+    /// Whether reads of this canonical path come from an editor buffer rather than the disk.
+    fn is_overlaid(&self, _canonical: &Path) -> bool {
+        false
+    }
     /// Reads a file by the path [`Vfs::canonical`] returned (skips resolving it again).
     fn read_canonical(&self, canonical: &Path) -> Result<Vec<u8>, VfsError> {
         self.read(canonical)
@@ -460,6 +464,10 @@ impl Vfs for FsVfs {
         let local = self.locate(path);
         let canon = self.check_inside(&local)?;
         self.read_canonical(&canon)
+    }
+
+    fn is_overlaid(&self, canonical: &Path) -> bool {
+        self.overlays.contains_key(canonical)
     }
 
     fn read_canonical(&self, canon: &Path) -> Result<Vec<u8>, VfsError> {
