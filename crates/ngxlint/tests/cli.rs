@@ -634,3 +634,39 @@ fn the_worker_user_can_be_declared_when_nginx_conf_has_none() {
     let o = run(&d.0, &["check", "--format", "concise"]);
     assert!(stdout(&o).contains("[FPM101]"), "{}", stdout(&o));
 }
+
+#[test]
+fn parse_cache_reuses_unchanged_files_and_rereads_changed_ones() {
+    use ngxlint_engine::{Options, Project};
+    let d = Dir::new("cache");
+    d.write("nginx.conf", "events {}\nhttp { include conf.d/*.conf; }\n");
+    d.write("conf.d/a.conf", "server { listen 80; }\n");
+    let cache = std::sync::Arc::new(ngxlint_engine::nginx::ParseCache::default());
+    let load = || {
+        let mut opts = Options::new(d.0.clone());
+        opts.cache = Some(cache.clone());
+        Project::load(std::slice::from_ref(&d.0), &opts).unwrap()
+    };
+    let p1 = load();
+    assert!(p1.diagnostics.is_empty());
+    let p2 = load();
+    let a = |p: &Project| {
+        p.files
+            .iter()
+            .find(|(_, f)| f.path.ends_with("a.conf"))
+            .map(|(_, f)| f.bytes.clone())
+            .unwrap()
+    };
+    assert!(
+        std::sync::Arc::ptr_eq(&a(&p1), &a(&p2)),
+        "an unchanged file is not read again"
+    );
+    d.write("conf.d/a.conf", "server { listen 80; bogus_cached; }\n");
+    let p3 = load();
+    assert!(
+        p3.diagnostics
+            .iter()
+            .any(|x| x.message.contains("bogus_cached")),
+        "a changed file is read again"
+    );
+}
