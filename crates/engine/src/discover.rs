@@ -113,17 +113,22 @@ pub fn discover(paths: &[PathBuf]) -> Found {
     found
 }
 
+/// A path's file name, parent folder's name and extension, as text.
+fn name_parts(path: &Path) -> (String, String, String) {
+    let text = |o: Option<&std::ffi::OsStr>| {
+        o.map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    (
+        text(path.file_name()),
+        text(path.parent().and_then(|p| p.file_name())),
+        text(path.extension()),
+    )
+}
+
 /// Whether the name alone makes a file a configuration candidate.
 fn guess_by_name(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let parent = path
-        .parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (_, parent, ext) = name_parts(path);
     matches!(ext.as_str(), "conf" | "nginx" | "vhost" | "types")
         || NGINX_DIRS.contains(&parent.as_str())
         || parent == "pool.d"
@@ -132,19 +137,7 @@ fn guess_by_name(path: &Path) -> bool {
 
 /// Guesses a file's kind from its name, its folder and its first significant line.
 pub fn guess(path: &Path, named: bool) -> Guess {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let parent = path
-        .parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (name, parent, ext) = name_parts(path);
     if name == "php-fpm.conf" || parent == "pool.d" || parent == "php-fpm.d" {
         return Guess::Fpm;
     }

@@ -8,6 +8,7 @@ use ngxlint_vfs::Vfs;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::{FileId, FileKind, Files};
+use crate::project::absolute;
 
 /// One FPM configuration and where its files sit in the project's file table.
 #[derive(Debug)]
@@ -226,13 +227,4 @@ fn convert(t: &FpmTree, d: &fpm_ini::Diagnostic) -> Diagnostic {
         }
     }
     out
-}
-
-fn absolute(p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        return p.to_path_buf();
-    }
-    std::env::current_dir()
-        .map(|c| c.join(p))
-        .unwrap_or_else(|_| p.to_path_buf())
 }

@@ -263,7 +263,8 @@ fn parent_of(p: &Path) -> PathBuf {
     p.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-fn absolute(p: &Path) -> PathBuf {
+/// `p` made absolute against the working folder (read once per run).
+pub(crate) fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         return p.to_path_buf();
     }
