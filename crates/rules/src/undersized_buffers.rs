@@ -284,6 +284,41 @@ impl Names {
 /// refuses it on its own, reported elsewhere).
 fn merged<'p>(model: &Model<'p>, scope: ScopeId, names: &Names) -> Option<(Vals, [Src<'p>; 5])> {
     let srcs: [Src<'p>; 5] = std::array::from_fn(|i| model.effective(scope, &names.names[i]));
+    values(srcs)
+}
+
+/// The sources in effect at every scope, worked out top-down in one pass: a scope inherits its
+/// parent's sources and overrides those it sets itself (the merge nginx does), instead of asking
+/// [`Model::effective`] five times per scope.
+fn sources_table<'p>(model: &Model<'p>, names: &Names) -> Vec<[Src<'p>; 5]> {
+    let mut table: Vec<[Src<'p>; 5]> = Vec::with_capacity(model.scopes.len());
+    for id in model.ids() {
+        let s = model.scope(id);
+        // The merge starts at the http (or stream) level, as in `Model::chain`.
+        let mut srcs: [Src<'p>; 5] = match (s.kind, s.parent) {
+            (
+                Context::Http | Context::Stream | Context::Mail | Context::Main | Context::Events,
+                _,
+            )
+            | (_, None) => [None; 5],
+            (_, Some(p)) => table[p.0 as usize],
+        };
+        if s.directives.iter().any(|d| {
+            d.dir.name.raw(d.src).starts_with(names.prefix.as_bytes()) || d.dir.name.escaped
+        }) {
+            for (i, n) in names.names.iter().enumerate() {
+                if let Some(at) = model.here(id, n).last() {
+                    srcs[i] = Some((id, *at));
+                }
+            }
+        }
+        table.push(srcs);
+    }
+    table
+}
+
+/// The merged values from their sources.
+fn values<'p>(srcs: [Src<'p>; 5]) -> Option<(Vals, [Src<'p>; 5])> {
     let mut v = Vals::DEFAULT;
     let one = |s: &Src<'p>| -> Option<Option<u64>> {
         match s {
@@ -362,6 +397,7 @@ impl UndersizedBuffers {
         let model = cx.model;
         for m in CHECKED {
             let names = Names::new(m);
+            let table = sources_table(model, &names);
             let mut seen: HashSet<(Fail, Vec<(FileId, u32)>)> = HashSet::new();
             for id in model.ids() {
                 let s = model.scope(id);
@@ -379,7 +415,7 @@ impl UndersizedBuffers {
                 if !evaluate {
                     continue;
                 }
-                let Some((v, srcs)) = merged(model, id, &names) else {
+                let Some((v, srcs)) = values(table[id.0 as usize]) else {
                     continue;
                 };
                 let Some(fail) = check(&v) else { continue };
