@@ -52,6 +52,9 @@ enum Upstream {
     Plain,
     /// upstream.py with TLS on `{{TLS_PORT}}`, certificate made at test time (`{{PREFIX}}/tls/`).
     Tls,
+    /// upstream.py as for `Plain`, and dnsd.py on UDP `{{DNS_PORT}}` answering every A query
+    /// with 127.0.0.1.
+    PlainDns,
 }
 
 /// What the real servers do with a variant.
@@ -357,6 +360,15 @@ const NGX306: Scenario = Scenario {
             bad: true,
         },
         Variant {
+            name: "good",
+            site: "NGX306/good.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::PlainDns,
+            outcome: Outcome::Serves(&[("/", 200, "")]),
+            bad: false,
+        },
+        Variant {
             name: "good-upstream",
             site: "NGX306/good-upstream-block.conf.in",
             pool: None,
@@ -403,6 +415,19 @@ const NGX307: Scenario = Scenario {
             nginx_user: "www-data",
             upstream: Upstream::Plain,
             outcome: Outcome::Serves(&[("/", 502, REFUSED_V6), ("/", 200, ""), ("/", 200, "")]),
+            bad: true,
+        },
+        // ngxlint names the family: pool [www] binds 127.0.0.1 only, [::1] fails.
+        Variant {
+            name: "bad-fpm",
+            site: "NGX307/bad-fpm.conf.in",
+            pool: Some("NGX301/tcp.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[
+                ("/index.php", 502, "[error] connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: lab, request: \"GET /index.php HTTP/1.1\", upstream: \"fastcgi://[::1]:{{FPM_PORT}}\""),
+                ("/index.php", 200, ""),
+            ]),
             bad: true,
         },
         // The default proxy_next_upstream retries on 127.0.0.1: 200, and the refused [::1]
@@ -669,6 +694,17 @@ fn free_port() -> u16 {
     panic!("no free port on 127.0.0.1 between 20000 and 32000");
 }
 
+/// A 127.0.0.1 UDP port nothing is bound to now, in the same range as [`free_port`].
+fn free_udp_port() -> u16 {
+    for _ in 0..100 {
+        let port = free_port();
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free UDP port on 127.0.0.1 between 20000 and 32000");
+}
+
 /// One variant's prefix: rendered configs, ports, and the way to run both halves.
 struct Lab<'t> {
     dir: PathBuf,
@@ -719,6 +755,7 @@ impl<'t> Lab<'t> {
             ("TLS_PORT", tls_port.to_string()),
             ("DEAD1", free_port().to_string()),
             ("DEAD2", free_port().to_string()),
+            ("DNS_PORT", free_udp_port().to_string()),
             ("NGINX_USER", v.nginx_user.to_string()),
         ];
         let mut lab = Lab {
@@ -876,7 +913,7 @@ impl<'t> Lab<'t> {
         let mut procs = Procs::default();
         match v.upstream {
             Upstream::None => {}
-            Upstream::Plain | Upstream::Tls => {
+            Upstream::Plain | Upstream::Tls | Upstream::PlainDns => {
                 let tls = v.upstream == Upstream::Tls;
                 let port = if tls { self.tls_port } else { self.up_port };
                 let ready = self.path(&format!("run/upstream-{port}.ready"));
@@ -891,6 +928,15 @@ impl<'t> Lab<'t> {
                 let i = procs.spawn("upstream", &mut cmd, &self.path("logs/upstream.out"));
                 procs.wait_ready(i, &self.label, || ready.exists());
             }
+        }
+        if v.upstream == Upstream::PlainDns {
+            let ready = self.path("run/dnsd.ready");
+            let mut cmd = Command::new(self.tools.python.as_ref().expect("python checked"));
+            cmd.arg(real().join("dnsd.py"))
+                .arg(self.fill("{{DNS_PORT}}"))
+                .arg(&ready);
+            let i = procs.spawn("dnsd", &mut cmd, &self.path("logs/dnsd.out"));
+            procs.wait_ready(i, &self.label, || ready.exists());
         }
         if let Some(listen) = &self.fpm_listen {
             let mut cmd = Command::new(self.tools.fpm.as_ref().expect("php-fpm checked"));
