@@ -6,9 +6,12 @@ use ngxlint_engine::rule::Rule;
 mod fastcgi_listen_mismatch;
 mod fpm_socket_permissions;
 mod global_timeout_inflation;
+mod localhost_upstream;
 mod proxy_ssl_verify_without_ca;
 mod undersized_buffers;
+mod unknown_upstream_host;
 mod upstream_without_backup;
+mod variable_pass_without_resolver;
 
 /// Every rule, in code order.
 pub fn all() -> Vec<Box<dyn Rule>> {
@@ -19,6 +22,9 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(global_timeout_inflation::GlobalTimeoutInflation::default()),
         Box::new(upstream_without_backup::UpstreamWithoutBackup::default()),
         Box::new(proxy_ssl_verify_without_ca::ProxySslVerifyWithoutCa::default()),
+        Box::new(variable_pass_without_resolver::VariablePassWithoutResolver),
+        Box::new(localhost_upstream::LocalhostUpstream),
+        Box::new(unknown_upstream_host::UnknownUpstreamHost::default()),
     ]
 }
 

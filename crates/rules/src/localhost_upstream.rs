@@ -1,0 +1,251 @@
+//! NGX307 `localhost-upstream`: `localhost` as the host of a pass address or of an upstream
+//! `server` line (FACTS N6). nginx resolves it once at start-up and round-robins between every
+//! address it gets — `::1` and `127.0.0.1` where the hosts file lists both — while a backend
+//! usually binds one of them: every other connection is refused. When a PHP-FPM pool of the
+//! project shows what the backend binds, the finding names the family that fails.
+
+use std::net::IpAddr;
+
+use fpm_ini::{Listen, Pool};
+use nginx_syntax::Span;
+use ngxlint_engine::diagnostic::Diagnostic;
+use ngxlint_engine::diagnostic::Severity;
+use ngxlint_engine::fastcgi::is_localhost;
+use ngxlint_engine::fpm::FpmTree;
+use ngxlint_engine::model::{split_host_port, At, PassModule, Target};
+use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::FileId;
+
+static META: RuleMeta = RuleMeta {
+    code: "NGX307",
+    name: "localhost-upstream",
+    severity: Severity::Warning,
+    summary: "`localhost` as an upstream host: nginx connects to `::1` and `127.0.0.1` in turn",
+    doc: include_str!("../../../rules/NGX307.md"),
+};
+
+/// The rule.
+#[derive(Debug, Clone, Default)]
+pub struct LocalhostUpstream;
+
+/// A secondary place: a label when it is in the primary's file, else a related place.
+fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
+    if d.file == file {
+        d.with_label(span, msg)
+    } else {
+        d.with_related(file, span, msg)
+    }
+}
+
+/// Which loopback family a pool answers on, for a port: `Some(true)` IPv4 only, `Some(false)`
+/// IPv6 only; `None` when both work or the pool is not on that port.
+fn one_family(listen: &Listen, port: u16) -> Option<(bool, String)> {
+    let port = i32::from(port);
+    match listen {
+        Listen::Ip { addr, port: q } if *q == port => match addr.to_canonical() {
+            IpAddr::V4(a) if a.is_loopback() || a.is_unspecified() => {
+                Some((true, format!("{addr}:{port}")))
+            }
+            IpAddr::V6(a) if a.is_loopback() => Some((false, format!("[{addr}]:{port}"))),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a pool answers on `127.0.0.1` and `::1` at this port (`listen = 9000`, `[::]:9000`).
+fn both_families(listen: &Listen, port: u16) -> bool {
+    let port = i32::from(port);
+    match listen {
+        Listen::AllInterfaces { port: q } => *q == port,
+        Listen::Ip {
+            addr: IpAddr::V6(a),
+            port: q,
+        } => *q == port && a.is_unspecified(),
+        _ => false,
+    }
+}
+
+/// The address text with `localhost` replaced by `ip`.
+fn literal(text: &str, ip: &str) -> String {
+    match text.to_ascii_lowercase().find("localhost") {
+        Some(i) => {
+            let end = i + "localhost".len();
+            let end = if text[end..].starts_with('.') {
+                end + 1
+            } else {
+                end
+            };
+            format!("{}{ip}{}", &text[..i], &text[end..])
+        }
+        None => text.to_string(),
+    }
+}
+
+impl LocalhostUpstream {
+    /// One `localhost` address: `what` is how the message names it, `line(addr)` the fixed line.
+    #[allow(clippy::too_many_arguments)]
+    fn report(
+        &self,
+        cx: &Cx<'_>,
+        at: &At<'_>,
+        span: Span,
+        what: String,
+        port: Option<u16>,
+        fastcgi: bool,
+        line: &dyn Fn(&str) -> String,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        // A pool of the project on this port that answers on both families: nothing fails.
+        if fastcgi {
+            if let Some(port) = port {
+                let both = cx.pools().any(|(_, p)| {
+                    p.listen_address
+                        .as_ref()
+                        .is_some_and(|l| both_families(l, port))
+                });
+                if both {
+                    return;
+                }
+            }
+        }
+        // A pool of the project on this port that binds one family tells which one fails.
+        let pool: Option<(&FpmTree, &Pool, bool, String)> = if fastcgi {
+            port.and_then(|port| {
+                cx.pools().find_map(|(t, p)| {
+                    let l = p.listen_address.as_ref()?;
+                    let (v4, shown) = one_family(l, port)?;
+                    Some((t, p, v4, shown))
+                })
+            })
+        } else {
+            None
+        };
+        let d = match pool {
+            Some((t, p, v4, shown)) => {
+                let (fails, works) = if v4 {
+                    ("[::1]", "127.0.0.1")
+                } else {
+                    ("127.0.0.1", "[::1]")
+                };
+                let port = port.unwrap_or_default();
+                let mut d = META
+                    .diag(
+                        at.file,
+                        span,
+                        format!(
+                            "{what} also connects to `{fails}:{port}`, where no pool listens: pool [{}] binds `{shown}` only",
+                            p.name
+                        ),
+                    )
+                    .with_help(format!("use `{}`", line(works)));
+                if let Some(o) = &p.listen.origin {
+                    let (file, span) = cx.fpm_span(t, o);
+                    d = point(
+                        d,
+                        file,
+                        span,
+                        format!("pool [{}] listens here", p.name),
+                    );
+                }
+                d
+            }
+            None => META
+                .diag(
+                    at.file,
+                    span,
+                    format!(
+                        "{what} connects to `::1` and `127.0.0.1` in turn where the hosts file lists both: a backend bound to one of them refuses the other"
+                    ),
+                )
+                .with_help(format!("use `{}`", line("127.0.0.1"))),
+        };
+        out.push(d);
+    }
+}
+
+impl Rule for LocalhostUpstream {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+        let model = cx.model;
+        // Pass directives with a literal `localhost` address.
+        for id in model.ids() {
+            let s = model.scope(id);
+            for at in &s.directives {
+                let Some(pass) = model.pass_of(s.tree, at) else {
+                    continue;
+                };
+                if pass.has_variables {
+                    continue;
+                }
+                let Some(raw) = at.arg(0) else { continue };
+                let rest = raw.split_once("://").map_or(&*raw, |(_, r)| r);
+                if rest.starts_with("unix:") {
+                    continue;
+                }
+                let auth = rest.split('/').next().unwrap_or(rest);
+                let (host, port) = split_host_port(auth);
+                if !is_localhost(host) {
+                    continue;
+                }
+                let directive = pass.module.directive();
+                let port = port.or(match &pass.target {
+                    Target::Inet { port, .. } => Some(*port),
+                    _ => None,
+                });
+                let raw_s = raw.to_string();
+                self.report(
+                    cx,
+                    at,
+                    at.arg_span(0),
+                    format!("{directive} `{raw_s}`"),
+                    port,
+                    pass.module == PassModule::FastCgi,
+                    &|ip| format!("{directive} {};", literal(&raw_s, ip)),
+                    out,
+                );
+            }
+        }
+        // `server localhost:PORT` in upstream groups.
+        let fastcgi_groups: std::collections::HashSet<usize> = model
+            .passes()
+            .filter(|(_, p)| p.module == PassModule::FastCgi)
+            .filter_map(|(_, p)| match p.target {
+                Target::Group(g) => Some(g),
+                _ => None,
+            })
+            .collect();
+        for (g, u) in model.upstreams.iter().enumerate() {
+            let fastcgi = fastcgi_groups.contains(&g);
+            for s in &u.servers {
+                let (host, port) = split_host_port(&s.address);
+                if !is_localhost(host) {
+                    continue;
+                }
+                let params: Vec<String> =
+                    s.at.args().iter().skip(1).map(|a| a.to_string()).collect();
+                let address = s.address.clone();
+                self.report(
+                    cx,
+                    &s.at,
+                    s.at.arg_span(0),
+                    format!("server `{address}` of upstream `{}`", u.name),
+                    port.or((!u.stream).then_some(80)),
+                    fastcgi,
+                    &|ip| {
+                        let a = literal(&address, ip);
+                        if params.is_empty() {
+                            format!("server {a};")
+                        } else {
+                            format!("server {a} {};", params.join(" "))
+                        }
+                    },
+                    out,
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! NGX308 `unknown-upstream-host`: a pass address whose host is a single word that is not an
+//! `upstream {}` group of the tree but is close to one — almost always a typo of the group's
+//! name (`http://backnd` with `upstream backend`). nginx looks the word up as a host name at
+//! start-up and refuses to start (`host not found in upstream "backnd"`), or, for
+//! `fastcgi_pass backnd;` without a port, `no port in upstream "backnd"` (FACTS N4, N6).
+//!
+//! A single word with no close group is common and fine in containers (a compose service `php`
+//! resolved through /etc/hosts or DNS): reported only with `report_unmatched = true`.
+
+use nginx_syntax::directives::Context;
+use nginx_syntax::Span;
+use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::fastcgi::is_localhost;
+use ngxlint_engine::model::{split_host_port, At, Upstream};
+use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::FileId;
+
+static META: RuleMeta = RuleMeta {
+    code: "NGX308",
+    name: "unknown-upstream-host",
+    severity: Severity::Error,
+    summary:
+        "pass to a single-word host that is not an upstream group but is close to one (a typo)",
+    doc: include_str!("../../../rules/NGX308.md"),
+};
+
+/// The rule and its options.
+#[derive(Debug, Clone, Default)]
+pub struct UnknownUpstreamHost {
+    /// Also warn about single-word hosts with no close upstream name.
+    pub report_unmatched: bool,
+}
+
+/// A secondary place: a label when it is in the primary's file, else a related place.
+fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
+    if d.file == file {
+        d.with_label(span, msg)
+    } else {
+        d.with_related(file, span, msg)
+    }
+}
+
+/// Levenshtein distance over ASCII-lowercased bytes.
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, &x) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(x != y);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// Close enough to be a typo: at most two edits, and fewer than a third of the longer name
+/// (`backnd`/`backend`, `app_upstrem`/`app_upstream`; not `php`/`app`).
+fn is_close(a: &str, b: &str) -> Option<usize> {
+    let d = distance(a, b);
+    let longer = a.len().max(b.len());
+    ((1..=2).contains(&d) && d * 3 < longer).then_some(d)
+}
+
+/// Where the host sits in the address: `(scheme part, host, port text incl. colon, rest)`.
+fn parts(raw: &str) -> Option<(&str, &str, Option<u16>, &str)> {
+    let (scheme_len, rest) = match raw.find("://") {
+        Some(i) => (i + 3, &raw[i + 3..]),
+        None => (0, raw),
+    };
+    if rest.starts_with("unix:") {
+        return None;
+    }
+    let end = if scheme_len > 0 {
+        rest.find('/').unwrap_or(rest.len())
+    } else {
+        rest.len()
+    };
+    let (host, port) = split_host_port(&rest[..end]);
+    Some((&raw[..scheme_len], host, port, &rest[end..]))
+}
+
+impl UnknownUpstreamHost {
+    fn check(
+        &self,
+        cx: &Cx<'_>,
+        tree: usize,
+        stream: bool,
+        at: &At<'_>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let Some(pass) = cx.model.pass_of(tree, at) else {
+            return;
+        };
+        if pass.has_variables {
+            return;
+        }
+        let Some(raw) = at.arg(0) else { return };
+        let Some((scheme, host, port, rest)) = parts(&raw) else {
+            return;
+        };
+        if host.is_empty()
+            || host.contains('.')
+            || host.contains(':')
+            || is_localhost(host)
+            || host.parse::<std::net::IpAddr>().is_ok()
+        {
+            return;
+        }
+        // An upstream group (with a port written, nginx's `may not have port` is another error).
+        if cx.model.upstream(tree, host).is_some() {
+            return;
+        }
+        let directive = pass.module.directive();
+        let nginx_says = if port.is_none() && scheme.is_empty() {
+            format!("no port in upstream \"{host}\"")
+        } else {
+            format!("host not found in upstream \"{host}\"")
+        };
+        let closest: Option<(&Upstream<'_>, usize)> = cx
+            .model
+            .upstreams
+            .iter()
+            .filter(|u| u.tree == tree && u.stream == stream)
+            .filter_map(|u| is_close(host, &u.name).map(|d| (u, d)))
+            .min_by_key(|(u, d)| (*d, u.name.clone()));
+        match closest {
+            Some((u, _)) => {
+                let fixed = format!("{directive} {scheme}{}{rest};", u.name);
+                let mut d = META
+                    .diag(
+                        at.file,
+                        at.arg_span(0),
+                        format!("`{host}` is not an upstream group: nginx refuses to start with `{nginx_says}`"),
+                    )
+                    .with_help(format!("use `{fixed}` (upstream `{}`)", u.name));
+                d = point(
+                    d,
+                    u.at.file,
+                    u.at.arg_span(0),
+                    format!("upstream `{}` defined here", u.name),
+                );
+                out.push(d);
+            }
+            None if self.report_unmatched => {
+                let d = META
+                    .diag_at(
+                        Severity::Warning,
+                        at.file,
+                        at.arg_span(0),
+                        format!("`{host}` is not an upstream group: nginx resolves it at start-up and refuses to start with `{nginx_says}` when that fails"),
+                    )
+                    .with_help(format!(
+                        "define `upstream {host} {{ server ADDRESS; }}`, or write the host's full name or address"
+                    ));
+                out.push(d);
+            }
+            None => {}
+        }
+    }
+}
+
+impl Rule for UnknownUpstreamHost {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+        for id in cx.model.ids() {
+            let s = cx.model.scope(id);
+            let stream = s.kind == Context::StreamServer;
+            for at in &s.directives {
+                self.check(cx, s.tree, stream, at, out);
+            }
+        }
+    }
+
+    fn configure(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "report_unmatched" => {
+                self.report_unmatched = match value {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(format!(
+                            "`report_unmatched` takes `true` or `false`, not `{value}`"
+                        ))
+                    }
+                };
+                Ok(())
+            }
+            _ => Err(format!(
+                "`{}` has no option `{key}` (it has `report_unmatched`)",
+                META.name
+            )),
+        }
+    }
+}
