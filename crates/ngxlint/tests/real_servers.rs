@@ -25,7 +25,9 @@ use std::time::{Duration, Instant};
 /// Rule codes whose ngxlint half is asserted. For a code not listed the real-server half still
 /// runs and asserts, and the ngxlint half prints `pending`. Add a code here when its rule lands;
 /// the test fails with a reminder when an unlisted rule already flags its bad variant.
-const RULES_LANDED: &[&str] = &["NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305"];
+const RULES_LANDED: &[&str] = &[
+    "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "FPM102",
+];
 
 /// Start-up of a server, one request, `nginx -t`: each is given this long.
 const READY: Duration = Duration::from_secs(5);
@@ -318,6 +320,36 @@ const NGX305: Scenario = Scenario {
     ],
 };
 
+const FPM102: Scenario = Scenario {
+    code: "FPM102",
+    name: "fpm-terminate-before-nginx-timeout",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "FPM102/site.conf.in",
+            pool: Some("FPM102/bad.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // php-fpm kills the worker after 1 s (up to a third late, on its heartbeat).
+            outcome: Outcome::Serves(&[(
+                "/sleep.php?s=2",
+                502,
+                "[error] recv() failed (104: Connection reset by peer) while reading response header from upstream",
+            )]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "FPM102/site.conf.in",
+            pool: Some("FPM102/good.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/sleep.php?s=2", 200, "")]),
+            bad: false,
+        },
+    ],
+};
+
 #[test]
 fn ngx301_fastcgi_listen_mismatch() {
     run_scenario(&NGX301);
@@ -349,8 +381,15 @@ fn ngx305_proxy_ssl_verify_without_ca() {
 }
 
 #[test]
+fn fpm102_fpm_terminate_before_nginx_timeout() {
+    run_scenario(&FPM102);
+}
+
+#[test]
 fn landed_rules_have_scenarios() {
-    let all = [&NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305];
+    let all = [
+        &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &FPM102,
+    ];
     for code in RULES_LANDED {
         assert!(
             all.iter().any(|s| s.code == *code),

@@ -5,8 +5,10 @@ use ngxlint_engine::rule::Rule;
 
 mod fastcgi_listen_mismatch;
 mod fpm_socket_permissions;
+mod fpm_terminate_before_nginx_timeout;
 mod global_timeout_inflation;
 mod proxy_ssl_verify_without_ca;
+mod reach;
 mod undersized_buffers;
 mod upstream_without_backup;
 
@@ -14,6 +16,7 @@ mod upstream_without_backup;
 pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(fpm_socket_permissions::FpmSocketPermissions),
+        Box::new(fpm_terminate_before_nginx_timeout::FpmTerminateBeforeNginxTimeout),
         Box::new(fastcgi_listen_mismatch::FastcgiListenMismatch::default()),
         Box::new(undersized_buffers::UndersizedBuffers::default()),
         Box::new(global_timeout_inflation::GlobalTimeoutInflation::default()),
