@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 /// runs and asserts, and the ngxlint half prints `pending`. Add a code here when its rule lands;
 /// the test fails with a reminder when an unlisted rule already flags its bad variant.
 const RULES_LANDED: &[&str] = &[
-    "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "FPM102",
+    "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "FPM102", "FPM103",
 ];
 
 /// Start-up of a server, one request, `nginx -t`: each is given this long.
@@ -350,6 +350,37 @@ const FPM102: Scenario = Scenario {
     ],
 };
 
+const FPM103: Scenario = Scenario {
+    code: "FPM103",
+    name: "fpm-allowed-clients",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "FPM103/site.conf.in",
+            pool: Some("FPM103/bad.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // The worker closes the accepted connection: nginx logs either `recv() failed (104:
+            // Connection reset by peer)` or `upstream prematurely closed connection` (both seen).
+            outcome: Outcome::Serves(&[(
+                "/index.php",
+                502,
+                "[error] while reading response header from upstream",
+            )]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "FPM103/site.conf.in",
+            pool: Some("FPM103/good.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/index.php", 200, "")]),
+            bad: false,
+        },
+    ],
+};
+
 #[test]
 fn ngx301_fastcgi_listen_mismatch() {
     run_scenario(&NGX301);
@@ -386,9 +417,14 @@ fn fpm102_fpm_terminate_before_nginx_timeout() {
 }
 
 #[test]
+fn fpm103_fpm_allowed_clients() {
+    run_scenario(&FPM103);
+}
+
+#[test]
 fn landed_rules_have_scenarios() {
     let all = [
-        &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &FPM102,
+        &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &FPM102, &FPM103,
     ];
     for code in RULES_LANDED {
         assert!(
