@@ -137,7 +137,7 @@ fn main() {
         c
     });
     println!(
-        "\npre-commit on one file of testdata/projects/example (10 files), start-up included:"
+        "\npre-commit on one file of testdata/projects/example (11 files), start-up included:"
     );
     println!("| tool | median wall | min | max | peak RSS |");
     println!("| --- | --- | --- | --- | --- |");

@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 /// the test fails with a reminder when an unlisted rule already flags its bad variant.
 const RULES_LANDED: &[&str] = &[
     "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "NGX306", "NGX307", "NGX308",
+    "FPM102", "FPM103",
 ];
 
 /// Start-up of a server, one request, `nginx -t`: each is given this long.
@@ -481,6 +482,69 @@ const NGX308: Scenario = Scenario {
     dual_stack: false,
 };
 
+const FPM102: Scenario = Scenario {
+    code: "FPM102",
+    name: "fpm-terminate-before-nginx-timeout",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "FPM102/site.conf.in",
+            pool: Some("FPM102/bad.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // php-fpm kills the worker after 1 s (up to a third late, on its heartbeat).
+            outcome: Outcome::Serves(&[(
+                "/sleep.php?s=2",
+                502,
+                "[error] recv() failed (104: Connection reset by peer) while reading response header from upstream",
+            )]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "FPM102/site.conf.in",
+            pool: Some("FPM102/good.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/sleep.php?s=2", 200, "")]),
+            bad: false,
+        },
+    ],
+    dual_stack: false,
+};
+
+const FPM103: Scenario = Scenario {
+    code: "FPM103",
+    name: "fpm-allowed-clients",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "FPM103/site.conf.in",
+            pool: Some("FPM103/bad.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // The worker closes the accepted connection: nginx logs either `recv() failed (104:
+            // Connection reset by peer)` or `upstream prematurely closed connection` (both seen).
+            outcome: Outcome::Serves(&[(
+                "/index.php",
+                502,
+                "[error] while reading response header from upstream",
+            )]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "FPM103/site.conf.in",
+            pool: Some("FPM103/good.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/index.php", 200, "")]),
+            bad: false,
+        },
+    ],
+    dual_stack: false,
+};
+
 #[test]
 fn ngx301_fastcgi_listen_mismatch() {
     run_scenario(&NGX301);
@@ -527,9 +591,20 @@ fn ngx308_unknown_upstream_host() {
 }
 
 #[test]
+fn fpm102_fpm_terminate_before_nginx_timeout() {
+    run_scenario(&FPM102);
+}
+
+#[test]
+fn fpm103_fpm_allowed_clients() {
+    run_scenario(&FPM103);
+}
+
+#[test]
 fn landed_rules_have_scenarios() {
     let all = [
-        &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308,
+        &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308, &FPM102,
+        &FPM103,
     ];
     for code in RULES_LANDED {
         assert!(

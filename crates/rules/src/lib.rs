@@ -4,10 +4,13 @@
 use ngxlint_engine::rule::Rule;
 
 mod fastcgi_listen_mismatch;
+mod fpm_allowed_clients;
 mod fpm_socket_permissions;
+mod fpm_terminate_before_nginx_timeout;
 mod global_timeout_inflation;
 mod localhost_upstream;
 mod proxy_ssl_verify_without_ca;
+mod reach;
 mod undersized_buffers;
 mod unknown_upstream_host;
 mod upstream_without_backup;
@@ -17,6 +20,8 @@ mod variable_pass_without_resolver;
 pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(fpm_socket_permissions::FpmSocketPermissions),
+        Box::new(fpm_terminate_before_nginx_timeout::FpmTerminateBeforeNginxTimeout),
+        Box::new(fpm_allowed_clients::FpmAllowedClients),
         Box::new(fastcgi_listen_mismatch::FastcgiListenMismatch::default()),
         Box::new(undersized_buffers::UndersizedBuffers::default()),
         Box::new(global_timeout_inflation::GlobalTimeoutInflation::default()),

@@ -1,0 +1,84 @@
+//! Shared by the rules that judge a `fastcgi_pass` against the pool it reaches (FPM102, FPM103,
+//! NGX309): the project's pools with a listen address, and which of them a pass certainly reaches.
+
+use std::collections::HashMap;
+
+use fpm_ini::{Listen, Pool};
+use ngxlint_engine::fastcgi::{
+    fastcgi_hops, normalize_socket_path, reaches, Endpoint, Hop, Locality, Reach,
+};
+use ngxlint_engine::fpm::FpmTree;
+use ngxlint_engine::model::{At, ScopeId};
+use ngxlint_engine::rule::Cx;
+
+/// A pool with the tree it belongs to and its listen address.
+#[derive(Clone, Copy)]
+pub(crate) struct PoolRef<'p> {
+    /// The FPM configuration the pool is in.
+    pub tree: &'p FpmTree,
+    /// The pool.
+    pub pool: &'p Pool,
+    /// Where it listens.
+    pub listen: &'p Listen,
+}
+
+/// The project's pools, indexed by socket path for the common unix case.
+pub(crate) struct Pools<'p> {
+    /// Every pool with a listen address.
+    pub list: Vec<PoolRef<'p>>,
+    by_path: HashMap<String, Vec<usize>>,
+    tcp: Vec<usize>,
+}
+
+impl<'p> Pools<'p> {
+    /// Every pool of the project that has a listen address.
+    pub fn of(cx: &Cx<'p>) -> Pools<'p> {
+        let list: Vec<PoolRef<'p>> = cx
+            .pools()
+            .filter_map(|(tree, pool)| {
+                pool.listen_address
+                    .as_ref()
+                    .map(|listen| PoolRef { tree, pool, listen })
+            })
+            .collect();
+        let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut tcp = Vec::new();
+        for (i, p) in list.iter().enumerate() {
+            match p.listen {
+                Listen::Unix { path } => by_path
+                    .entry(normalize_socket_path(path))
+                    .or_default()
+                    .push(i),
+                _ => tcp.push(i),
+            }
+        }
+        Pools { list, by_path, tcp }
+    }
+
+    /// The pools a `fastcgi_pass` (standing in `scope`) certainly reaches from this machine, with
+    /// the hop that reaches each (index into [`Pools::list`]). Remote addresses, relative socket
+    /// paths and names that depend on resolution reach nothing here.
+    pub fn reached_by(&self, cx: &Cx<'p>, scope: ScopeId, pass: &At<'p>) -> Vec<(usize, Hop<'p>)> {
+        let mut out = Vec::new();
+        for hop in fastcgi_hops(cx.model, scope, pass) {
+            if hop.endpoint.locality() != Locality::Local {
+                continue;
+            }
+            let candidates: &[usize] = match &hop.endpoint {
+                Endpoint::Unix(path) if path.starts_with('/') => self
+                    .by_path
+                    .get(&normalize_socket_path(path))
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+                Endpoint::Unix(_) => &[],
+                Endpoint::Inet { .. } => &self.tcp,
+            };
+            for &i in candidates {
+                if reaches(&hop.endpoint, self.list[i].listen) == Reach::Yes {
+                    out.push((i, hop.clone()));
+                }
+            }
+        }
+        out
+    }
+}
