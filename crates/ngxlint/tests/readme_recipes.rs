@@ -103,7 +103,7 @@ fn ci_recipes_run_and_write_their_reports() {
                     serde_json::from_slice(&std::fs::read(dir.join("ngxlint.sarif")).unwrap())
                         .unwrap();
                 assert_eq!(sarif["version"], "2.1.0");
-                assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 12);
+                assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 14);
             }
             _ => {
                 assert!(
@@ -115,7 +115,7 @@ fn ci_recipes_run_and_write_their_reports() {
                 )
                 .unwrap();
                 let list = cq.as_array().unwrap();
-                assert_eq!(list.len(), 12);
+                assert_eq!(list.len(), 14);
                 assert!(list.iter().all(|d| d["location"]["path"]
                     .as_str()
                     .is_some_and(|p| !p.starts_with('/') && !p.starts_with("./"))));

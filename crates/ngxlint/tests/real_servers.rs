@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 /// runs and asserts, and the ngxlint half prints `pending`. Add a code here when its rule lands;
 /// the test fails with a reminder when an unlisted rule already flags its bad variant.
 const RULES_LANDED: &[&str] = &[
-    "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "FPM102", "FPM103",
+    "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "FPM102", "FPM103", "NGX309",
 ];
 
 /// Start-up of a server, one request, `nginx -t`: each is given this long.
@@ -381,6 +381,47 @@ const FPM103: Scenario = Scenario {
     ],
 };
 
+const NGX309: Scenario = Scenario {
+    code: "NGX309",
+    name: "fastcgi-missing-script-filename",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "NGX309/bad.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // php-fpm gets no SCRIPT_FILENAME: 404 "File not found.", not a 502.
+            outcome: Outcome::Serves(&[(
+                "/index.php",
+                404,
+                "[error] FastCGI sent in stderr: \"Primary script unknown\" while reading response header from upstream",
+            )]),
+            bad: true,
+        },
+        Variant {
+            name: "bad-discarded",
+            site: "NGX309/bad-discarded.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // REQUEST_METHOD went with SCRIPT_FILENAME: php-fpm answers an empty 200 and logs
+            // nothing (FACTS N3). The status alone cannot tell it from the good variant.
+            outcome: Outcome::Serves(&[("/index.php", 200, "")]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "NGX309/good.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/index.php", 200, "")]),
+            bad: false,
+        },
+    ],
+};
+
 #[test]
 fn ngx301_fastcgi_listen_mismatch() {
     run_scenario(&NGX301);
@@ -422,9 +463,14 @@ fn fpm103_fpm_allowed_clients() {
 }
 
 #[test]
+fn ngx309_fastcgi_missing_script_filename() {
+    run_scenario(&NGX309);
+}
+
+#[test]
 fn landed_rules_have_scenarios() {
     let all = [
-        &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &FPM102, &FPM103,
+        &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &FPM102, &FPM103, &NGX309,
     ];
     for code in RULES_LANDED {
         assert!(
@@ -653,7 +699,9 @@ impl<'t> Lab<'t> {
     }
 
     fn render(&mut self, v: &Variant) {
-        for d in ["", "conf.d", "logs", "run", "run/php", "tmp", "www", "tls"] {
+        for d in [
+            "", "conf.d", "logs", "run", "run/php", "tmp", "www", "tls", "stock",
+        ] {
             let p = self.path(d);
             fs::create_dir_all(&p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
             // www-data must reach the socket and the scripts whatever the runner's umask.
@@ -666,6 +714,16 @@ impl<'t> Lab<'t> {
         self.write("nginx.conf", &self.fill(&template("nginx.conf.in")));
         self.write("conf.d/site.conf", &self.fill(&template(v.site)));
         self.write("fastcgi_params", &template("fastcgi_params"));
+        // nginx's own parameter files, as the engine keeps them: `fastcgi_params` has no
+        // SCRIPT_FILENAME, `fastcgi.conf` has.
+        for stock in ["fastcgi_params", "fastcgi.conf"] {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("crates/engine/stock")
+                .join(stock);
+            let text =
+                fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+            self.write(&format!("stock/{stock}"), &text);
+        }
         for script in ["index.php", "big-header.php", "sleep.php"] {
             self.write(
                 &format!("www/{script}"),

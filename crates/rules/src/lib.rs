@@ -4,6 +4,7 @@
 use ngxlint_engine::rule::Rule;
 
 mod fastcgi_listen_mismatch;
+mod fastcgi_missing_script_filename;
 mod fpm_allowed_clients;
 mod fpm_socket_permissions;
 mod fpm_terminate_before_nginx_timeout;
@@ -24,6 +25,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(global_timeout_inflation::GlobalTimeoutInflation::default()),
         Box::new(upstream_without_backup::UpstreamWithoutBackup::default()),
         Box::new(proxy_ssl_verify_without_ca::ProxySslVerifyWithoutCa::default()),
+        Box::new(fastcgi_missing_script_filename::FastcgiMissingScriptFilename),
     ]
 }
 
