@@ -265,9 +265,8 @@ impl FastcgiMissingScriptFilename {
         if guarded(cx, scope) {
             return None;
         }
+        // A pass that reaches no pool of the project: the PHP side's defence cannot be judged.
         let reached = pools.reached_by(cx, scope, pass);
-        // Without the pool the defence on the PHP side cannot be judged.
-        let (_, _) = reached.first()?;
         let open = reached.iter().map(|(i, _)| pools.list[*i]).find(|p| {
             let ext = &p.pool.security_limit_extensions.value;
             ext.is_empty() || !ext.iter().all(|e| PHP_EXTENSIONS.contains(&e.as_str()))
