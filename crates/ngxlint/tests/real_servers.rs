@@ -411,6 +411,27 @@ const NGX309: Scenario = Scenario {
             bad: true,
         },
         Variant {
+            name: "bad-path-info",
+            site: "NGX309/bad-path-info.conf.in",
+            pool: Some("NGX309/jpg.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // Nothing checks that /avatar.jpg/x.php exists; php-fpm walks back to avatar.jpg,
+            // which the pool's limit_extensions allows, and runs the "image" as PHP.
+            outcome: Outcome::Serves(&[("/index.php", 200, ""), ("/avatar.jpg/x.php", 200, "")]),
+            bad: true,
+        },
+        Variant {
+            name: "good-path-info",
+            site: "NGX309/good-path-info.conf.in",
+            pool: Some("NGX309/jpg.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // `try_files $fastcgi_script_name =404` stops it in nginx, whatever the pool allows.
+            outcome: Outcome::Serves(&[("/index.php", 200, ""), ("/avatar.jpg/x.php", 404, "")]),
+            bad: false,
+        },
+        Variant {
             name: "good",
             site: "NGX309/good.conf.in",
             pool: WWW_POOL,
@@ -724,7 +745,7 @@ impl<'t> Lab<'t> {
                 fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
             self.write(&format!("stock/{stock}"), &text);
         }
-        for script in ["index.php", "big-header.php", "sleep.php"] {
+        for script in ["index.php", "big-header.php", "sleep.php", "avatar.jpg"] {
             self.write(
                 &format!("www/{script}"),
                 &template(&format!("www/{script}")),
