@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 /// the test fails with a reminder when an unlisted rule already flags its bad variant.
 const RULES_LANDED: &[&str] = &[
     "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "NGX306", "NGX307", "NGX308",
-    "FPM102", "FPM103",
+    "FPM102", "FPM103", "NGX309",
 ];
 
 /// Start-up of a server, one request, `nginx -t`: each is given this long.
@@ -545,6 +545,69 @@ const FPM103: Scenario = Scenario {
     dual_stack: false,
 };
 
+const NGX309: Scenario = Scenario {
+    code: "NGX309",
+    name: "fastcgi-missing-script-filename",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "NGX309/bad.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // php-fpm gets no SCRIPT_FILENAME: 404 "File not found.", not a 502.
+            outcome: Outcome::Serves(&[(
+                "/index.php",
+                404,
+                "[error] FastCGI sent in stderr: \"Primary script unknown\" while reading response header from upstream",
+            )]),
+            bad: true,
+        },
+        Variant {
+            name: "bad-discarded",
+            site: "NGX309/bad-discarded.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // REQUEST_METHOD went with SCRIPT_FILENAME: php-fpm answers an empty 200 and logs
+            // nothing (FACTS N3). The status alone cannot tell it from the good variant.
+            outcome: Outcome::Serves(&[("/index.php", 200, "")]),
+            bad: true,
+        },
+        Variant {
+            name: "bad-path-info",
+            site: "NGX309/bad-path-info.conf.in",
+            pool: Some("NGX309/jpg.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // Nothing checks that /avatar.jpg/x.php exists; php-fpm walks back to avatar.jpg,
+            // which the pool's limit_extensions allows, and runs the "image" as PHP.
+            outcome: Outcome::Serves(&[("/index.php", 200, ""), ("/avatar.jpg/x.php", 200, "")]),
+            bad: true,
+        },
+        Variant {
+            name: "good-path-info",
+            site: "NGX309/good-path-info.conf.in",
+            pool: Some("NGX309/jpg.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // `try_files $fastcgi_script_name =404` stops it in nginx, whatever the pool allows.
+            outcome: Outcome::Serves(&[("/index.php", 200, ""), ("/avatar.jpg/x.php", 404, "")]),
+            bad: false,
+        },
+        Variant {
+            name: "good",
+            site: "NGX309/good.conf.in",
+            pool: WWW_POOL,
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Serves(&[("/index.php", 200, "")]),
+            bad: false,
+        },
+    ],
+    dual_stack: false,
+};
+
 #[test]
 fn ngx301_fastcgi_listen_mismatch() {
     run_scenario(&NGX301);
@@ -601,10 +664,15 @@ fn fpm103_fpm_allowed_clients() {
 }
 
 #[test]
+fn ngx309_fastcgi_missing_script_filename() {
+    run_scenario(&NGX309);
+}
+
+#[test]
 fn landed_rules_have_scenarios() {
     let all = [
         &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308, &FPM102,
-        &FPM103,
+        &FPM103, &NGX309,
     ];
     for code in RULES_LANDED {
         assert!(
@@ -865,7 +933,9 @@ impl<'t> Lab<'t> {
     }
 
     fn render(&mut self, v: &Variant) {
-        for d in ["", "conf.d", "logs", "run", "run/php", "tmp", "www", "tls"] {
+        for d in [
+            "", "conf.d", "logs", "run", "run/php", "tmp", "www", "tls", "stock",
+        ] {
             let p = self.path(d);
             fs::create_dir_all(&p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
             // www-data must reach the socket and the scripts whatever the runner's umask.
@@ -878,7 +948,17 @@ impl<'t> Lab<'t> {
         self.write("nginx.conf", &self.fill(&template("nginx.conf.in")));
         self.write("conf.d/site.conf", &self.fill(&template(v.site)));
         self.write("fastcgi_params", &template("fastcgi_params"));
-        for script in ["index.php", "big-header.php", "sleep.php"] {
+        // nginx's own parameter files, as the engine keeps them: `fastcgi_params` has no
+        // SCRIPT_FILENAME, `fastcgi.conf` has.
+        for stock in ["fastcgi_params", "fastcgi.conf"] {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("crates/engine/stock")
+                .join(stock);
+            let text =
+                fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
+            self.write(&format!("stock/{stock}"), &text);
+        }
+        for script in ["index.php", "big-header.php", "sleep.php", "avatar.jpg"] {
             self.write(
                 &format!("www/{script}"),
                 &template(&format!("www/{script}")),

@@ -4,6 +4,7 @@
 use ngxlint_engine::rule::Rule;
 
 mod fastcgi_listen_mismatch;
+mod fastcgi_missing_script_filename;
 mod fpm_allowed_clients;
 mod fpm_socket_permissions;
 mod fpm_terminate_before_nginx_timeout;
@@ -30,6 +31,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(variable_pass_without_resolver::VariablePassWithoutResolver),
         Box::new(localhost_upstream::LocalhostUpstream),
         Box::new(unknown_upstream_host::UnknownUpstreamHost::default()),
+        Box::new(fastcgi_missing_script_filename::FastcgiMissingScriptFilename),
     ]
 }
 

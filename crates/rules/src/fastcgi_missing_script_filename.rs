@@ -1,0 +1,334 @@
+//! NGX309 `fastcgi-missing-script-filename`: a `fastcgi_pass` without an effective
+//! `SCRIPT_FILENAME` (FACTS N3) — most often one `fastcgi_param` at a lower level that discarded
+//! every inherited one — so php-fpm finds no script ("Primary script unknown", 404 "File not
+//! found.", or an empty 200 when `REQUEST_METHOD` went too). Also, as a warning, the PATH_INFO
+//! pattern with neither a `try_files … =404` in the location nor a PHP-only
+//! `security.limit_extensions` in the pool it reaches (the CVE-2019-11043 shape).
+
+use std::collections::HashSet;
+
+use nginx_syntax::{Directive, Span};
+use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::fastcgi::fastcgi_passes;
+use ngxlint_engine::model::{At, ScopeId};
+use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::FileId;
+
+use crate::reach::Pools;
+
+static META: RuleMeta = RuleMeta {
+    code: "NGX309",
+    name: "fastcgi-missing-script-filename",
+    severity: Severity::Error,
+    summary: "`fastcgi_pass` without an effective `SCRIPT_FILENAME`; PATH_INFO passed unguarded",
+    doc: include_str!("../../../rules/NGX309.md"),
+};
+
+/// What nginx's `fastcgi.conf` sets.
+const STOCK_VALUE: &str = "$document_root$fastcgi_script_name";
+
+/// Extensions that name PHP scripts: a `security.limit_extensions` of only these is restrictive.
+const PHP_EXTENSIONS: &[&str] = &[
+    ".php", ".phar", ".phtml", ".php3", ".php4", ".php5", ".php7", ".php8",
+];
+
+/// The rule (no options).
+#[derive(Debug, Clone, Default)]
+pub struct FastcgiMissingScriptFilename;
+
+/// A secondary place: a label when it is in the primary's file, else a related place.
+fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
+    if d.file == file {
+        d.with_label(span, msg)
+    } else {
+        d.with_related(file, span, msg)
+    }
+}
+
+fn is_script_filename(d: &At<'_>) -> bool {
+    d.arg(0).as_deref() == Some("SCRIPT_FILENAME")
+}
+
+/// Whether a block (with what it includes) holds an `include` that read nothing and is no glob:
+/// a file the project does not hold, whose `fastcgi_param`s cannot be known.
+fn unknown_include(cx: &Cx<'_>, file: FileId, list: &[Directive], depth: usize) -> bool {
+    let src: &[u8] = &cx.project.files.get(file).bytes;
+    for d in list {
+        if d.block.is_some() || !d.name.is(src, "include") {
+            continue;
+        }
+        let targets = cx.project.nginx.included(file, d);
+        if targets.is_empty() {
+            let pattern = d.args.first().map(|w| w.text(src)).unwrap_or_default();
+            if !pattern.contains(['*', '?', '[']) {
+                return true;
+            }
+        }
+        for &t in targets {
+            if depth > 16 {
+                return true;
+            }
+            if let Some(p) = cx.project.nginx.parsed.get(&t) {
+                if unknown_include(cx, t, &p.directives, depth + 1) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+fn scope_has_unknown_include(cx: &Cx<'_>, id: ScopeId) -> bool {
+    match cx.model.scope(id).block {
+        Some(at) => at
+            .dir
+            .block
+            .as_ref()
+            .is_some_and(|b| unknown_include(cx, at.file, &b.children, 0)),
+        None => false,
+    }
+}
+
+/// Whether the location guards the script name: `try_files $fastcgi_script_name =404` (or
+/// `$uri`), or an `if (!-f …$fastcgi_script_name)` block.
+fn guarded(cx: &Cx<'_>, scope: ScopeId) -> bool {
+    let Some(loc) = cx.model.location_of(scope) else {
+        return false;
+    };
+    let try_files = cx.model.here(loc, "try_files").any(|d| {
+        let args = d.args();
+        args.len() >= 2
+            && args.last().is_some_and(|a| a == "=404")
+            && args[..args.len() - 1].iter().all(|a| {
+                matches!(
+                    a.as_ref(),
+                    "$uri" | "$fastcgi_script_name" | "$document_root$fastcgi_script_name"
+                )
+            })
+    });
+    if try_files {
+        return true;
+    }
+    cx.model.scope(loc).children.iter().any(|&c| {
+        let Some(at) = cx.model.scope(c).block else {
+            return false;
+        };
+        if !at.is("if") {
+            return false;
+        }
+        let cond = at.args().join(" ");
+        cond.contains("-f")
+            && ["$fastcgi_script_name", "$uri", "$request_filename"]
+                .iter()
+                .any(|v| cond.contains(v))
+    })
+}
+
+/// Whether the location serves php-fpm's own status or ping page, which php-fpm answers from
+/// `SCRIPT_NAME` before it looks for a script: the pattern names the `pm.status_path` or
+/// `ping.path` of a pool the pass reaches (or, when it reaches none of the project's, `status` or
+/// `ping`).
+fn status_page(cx: &Cx<'_>, pools: &Pools<'_>, scope: ScopeId, pass: &At<'_>) -> bool {
+    let Some(loc) = cx.model.location_of(scope) else {
+        return false;
+    };
+    let Some(block) = cx.model.scope(loc).block else {
+        return false;
+    };
+    let pattern = block.args().join(" ");
+    let reached = pools.reached_by(cx, scope, pass);
+    if reached.is_empty() {
+        return pattern.contains("status") || pattern.contains("ping");
+    }
+    reached.iter().any(|(i, _)| {
+        let p = pools.list[*i].pool;
+        [&p.pm_status_path.value, &p.ping_path.value]
+            .into_iter()
+            .flatten()
+            .any(|path| {
+                let path = path.trim_start_matches('/');
+                !path.is_empty() && pattern.contains(path)
+            })
+    })
+}
+
+impl FastcgiMissingScriptFilename {
+    fn script_filename(
+        &self,
+        cx: &Cx<'_>,
+        pools: &Pools<'_>,
+        scope: ScopeId,
+        pass: &At<'_>,
+    ) -> Option<Diagnostic> {
+        let model = cx.model;
+        if status_page(cx, pools, scope, pass) {
+            return None;
+        }
+        let list = model.effective_list(scope, "fastcgi_param");
+        let levels: Vec<ScopeId> = model.chain(scope).collect();
+        let upto = match &list {
+            Some((lvl, _)) => levels.iter().position(|l| l == lvl)?,
+            None => levels.len().checked_sub(1)?,
+        };
+        if levels[..=upto]
+            .iter()
+            .any(|&id| scope_has_unknown_include(cx, id))
+        {
+            return None;
+        }
+        let Some((lvl, params)) = list else {
+            return Some(
+                META.diag(
+                    pass.file,
+                    pass.arg_span(0),
+                    "no `fastcgi_param` is in effect for this fastcgi_pass: php-fpm gets no `SCRIPT_FILENAME` and finds no script to run",
+                )
+                .with_help("add `include fastcgi.conf;` next to the fastcgi_pass (nginx's parameters, `SCRIPT_FILENAME` included)"),
+            );
+        };
+        if params.iter().any(is_script_filename) {
+            return None;
+        }
+        // One set above, discarded by this level's own list?
+        let inherited = model
+            .scope(lvl)
+            .parent
+            .and_then(|p| model.effective_list(p, "fastcgi_param"))
+            .and_then(|(_, v)| v.into_iter().rev().find(is_script_filename));
+        let block_file = model.scope(lvl).block.map(|b| b.file);
+        let note =
+            "`SCRIPT_FILENAME` set here is not inherited by a level with its own `fastcgi_param`";
+        // The level's own `fastcgi_param`, written there, that discarded an inherited list.
+        let own = params.iter().find(|d| Some(d.file) == block_file);
+        if let (Some(sf), Some(own)) = (&inherited, own) {
+            let value = sf
+                .args()
+                .iter()
+                .skip(1)
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let d = META.diag(
+                own.file,
+                own.name_span(),
+                "this `fastcgi_param` replaces every inherited one, `SCRIPT_FILENAME` included: php-fpm finds no script to run",
+            );
+            let d = point(d, sf.file, sf.arg_span(0), note.into());
+            return Some(d.with_help(format!(
+                "repeat the inherited parameters at this level (e.g. `include fastcgi.conf;`), at least `fastcgi_param SCRIPT_FILENAME {value};`"
+            )));
+        }
+        let from_params = params.iter().any(|d| {
+            cx.project
+                .files
+                .get(d.file)
+                .path
+                .file_name()
+                .is_some_and(|n| n == "fastcgi_params")
+        });
+        let d = META.diag(
+            pass.file,
+            pass.arg_span(0),
+            "no `SCRIPT_FILENAME` among the `fastcgi_param`s in effect for this fastcgi_pass: php-fpm finds no script to run",
+        );
+        let first = params[0];
+        let mut d = point(
+            d,
+            first.file,
+            first.name_span(),
+            "the `fastcgi_param`s in effect start here".into(),
+        );
+        if let Some(sf) = &inherited {
+            d = point(d, sf.file, sf.arg_span(0), note.into());
+        }
+        let help = if from_params {
+            format!("include `fastcgi.conf` instead of `fastcgi_params` (the same parameters and `SCRIPT_FILENAME`), or add `fastcgi_param SCRIPT_FILENAME {STOCK_VALUE};`")
+        } else {
+            format!("add `fastcgi_param SCRIPT_FILENAME {STOCK_VALUE};`")
+        };
+        Some(d.with_help(help))
+    }
+
+    fn path_info(
+        &self,
+        cx: &Cx<'_>,
+        pools: &Pools<'_>,
+        scope: ScopeId,
+        pass: &At<'_>,
+    ) -> Option<Diagnostic> {
+        let model = cx.model;
+        let (_, split) = model.effective(scope, "fastcgi_split_path_info")?;
+        let (_, params) = model.effective_list(scope, "fastcgi_param")?;
+        params.iter().find(|d| {
+            d.arg(0).as_deref() == Some("PATH_INFO") && d.arg(1).is_some_and(|v| !v.is_empty())
+        })?;
+        if guarded(cx, scope) {
+            return None;
+        }
+        // A pass that reaches no pool of the project: the PHP side's defence cannot be judged.
+        let reached = pools.reached_by(cx, scope, pass);
+        let open = reached.iter().map(|(i, _)| pools.list[*i]).find(|p| {
+            let ext = &p.pool.security_limit_extensions.value;
+            ext.is_empty() || !ext.iter().all(|e| PHP_EXTENSIONS.contains(&e.as_str()))
+        })?;
+        let ext = &open.pool.security_limit_extensions.value;
+        let allows = if ext.is_empty() {
+            "every file as PHP (`security.limit_extensions` is empty)".to_string()
+        } else {
+            format!("`{}` files as PHP", ext.join(" "))
+        };
+        let mut d = META
+            .diag_at(
+                Severity::Warning,
+                split.file,
+                split.arg_span(0),
+                format!(
+                    "PATH_INFO is split off and passed without `try_files $fastcgi_script_name =404`, and pool [{}] runs {allows}: the CVE-2019-11043 shape",
+                    open.pool.name
+                ),
+            );
+        if let Some(o) = open.pool.security_limit_extensions.origin {
+            let (file, span) = cx.fpm_span(open.tree, &o);
+            let note = if ext.is_empty() {
+                format!("empty: pool [{}] runs any file as PHP", open.pool.name)
+            } else {
+                format!(
+                    "pool [{}] runs files with these extensions as PHP",
+                    open.pool.name
+                )
+            };
+            d = d.with_related(file, span, note);
+        }
+        d = point(
+            d,
+            pass.file,
+            pass.arg_span(0),
+            format!("this fastcgi_pass reaches pool [{}]", open.pool.name),
+        );
+        Some(d.with_help(
+            "add `try_files $fastcgi_script_name =404;` to the location (after `fastcgi_split_path_info`), and set `security.limit_extensions = .php` in the pool",
+        ))
+    }
+}
+
+impl Rule for FastcgiMissingScriptFilename {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+        let pools = Pools::of(cx);
+        let mut seen = HashSet::new();
+        for (scope, pass) in fastcgi_passes(cx.model) {
+            let found = [
+                self.script_filename(cx, &pools, scope, &pass),
+                self.path_info(cx, &pools, scope, &pass),
+            ];
+            for d in found.into_iter().flatten() {
+                if seen.insert((d.file, d.span, d.message.clone())) {
+                    out.push(d);
+                }
+            }
+        }
+    }
+}
