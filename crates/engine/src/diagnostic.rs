@@ -130,6 +130,14 @@ impl Diagnostic {
         });
         self
     }
+    /// Adds a secondary place: a label when it is in the primary's file, else a related place.
+    pub fn with_place(self, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        if file == self.file {
+            self.with_label(span, message)
+        } else {
+            self.with_related(file, span, message)
+        }
+    }
     /// Adds an exact fix.
     pub fn with_fix(
         mut self,

@@ -220,11 +220,7 @@ fn convert(t: &FpmTree, d: &fpm_ini::Diagnostic) -> Diagnostic {
             start: span.start,
             end: span.end,
         };
-        if t.file(*file) == out.file {
-            out = out.with_label(s, label.clone());
-        } else {
-            out = out.with_related(t.file(*file), s, label.clone());
-        }
+        out = out.with_place(t.file(*file), s, label.clone());
     }
     out
 }

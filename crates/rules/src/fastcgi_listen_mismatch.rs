@@ -5,7 +5,6 @@
 use std::collections::HashSet;
 
 use fpm_ini::{Listen, Pool};
-use nginx_syntax::Span;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::{
     fastcgi_hops, fastcgi_passes, is_localhost, nginx_address, normalize_socket_path, reaches,
@@ -13,7 +12,6 @@ use ngxlint_engine::fastcgi::{
 };
 use ngxlint_engine::fpm::FpmTree;
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
-use ngxlint_engine::FileId;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX301",
@@ -29,15 +27,6 @@ pub struct FastcgiListenMismatch {
     /// Also compare passes to other hosts (`php:9000`, `10.0.0.5:9000`) with the project's
     /// pools, by port: for repositories that hold the PHP host's (or container's) FPM config.
     pub check_remote: bool,
-}
-
-/// A secondary place: a label when it is in the primary's file, else a related place.
-fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
-    if d.file == file {
-        d.with_label(span, msg)
-    } else {
-        d.with_related(file, span, msg)
-    }
 }
 
 /// Levenshtein similarity in [0, 1] over bytes.
@@ -136,15 +125,14 @@ impl FastcgiListenMismatch {
             Via::Variables { sets } => {
                 for s in sets {
                     let var = s.arg(0).unwrap_or_default().into_owned();
-                    d = point(d, s.file, s.arg_span(1), format!("`{var}` set here"));
+                    d = d.with_place(s.file, s.arg_span(1), format!("`{var}` set here"));
                 }
             }
             Via::Group { .. } => {
-                d = point(
-                    d,
+                d = d.with_place(
                     hop.pass.file,
                     hop.pass.arg_span(0),
-                    "the upstream group this fastcgi_pass uses".into(),
+                    "the upstream group this fastcgi_pass uses",
                 );
             }
         }
@@ -195,8 +183,7 @@ impl FastcgiListenMismatch {
                 if let Some(o) = &p.listen.origin {
                     let (file, span) = cx.fpm_span(t, o);
                     let written = p.listen.value.as_deref().unwrap_or_default();
-                    d = point(
-                        d,
+                    d = d.with_place(
                         file,
                         span,
                         format!("pool [{}] listens on `{written}`", p.name),

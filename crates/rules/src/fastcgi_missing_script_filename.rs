@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use nginx_syntax::{Directive, Span};
+use nginx_syntax::Directive;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::fastcgi_passes;
 use ngxlint_engine::model::{At, ScopeId};
@@ -35,15 +35,6 @@ const PHP_EXTENSIONS: &[&str] = &[
 /// The rule (no options).
 #[derive(Debug, Clone, Default)]
 pub struct FastcgiMissingScriptFilename;
-
-/// A secondary place: a label when it is in the primary's file, else a related place.
-fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
-    if d.file == file {
-        d.with_label(span, msg)
-    } else {
-        d.with_related(file, span, msg)
-    }
-}
 
 fn is_script_filename(d: &At<'_>) -> bool {
     d.arg(0).as_deref() == Some("SCRIPT_FILENAME")
@@ -213,7 +204,7 @@ impl FastcgiMissingScriptFilename {
                 own.name_span(),
                 "this `fastcgi_param` replaces every inherited one, `SCRIPT_FILENAME` included: php-fpm finds no script to run",
             );
-            let d = point(d, sf.file, sf.arg_span(0), note.into());
+            let d = d.with_place(sf.file, sf.arg_span(0), note);
             return Some(d.with_help(format!(
                 "repeat the inherited parameters at this level (e.g. `include fastcgi.conf;`), at least `fastcgi_param SCRIPT_FILENAME {value};`"
             )));
@@ -232,14 +223,13 @@ impl FastcgiMissingScriptFilename {
             "no `SCRIPT_FILENAME` among the `fastcgi_param`s in effect for this fastcgi_pass: php-fpm finds no script to run",
         );
         let first = params[0];
-        let mut d = point(
-            d,
+        let mut d = d.with_place(
             first.file,
             first.name_span(),
-            "the `fastcgi_param`s in effect start here".into(),
+            "the `fastcgi_param`s in effect start here",
         );
         if let Some(sf) = &inherited {
-            d = point(d, sf.file, sf.arg_span(0), note.into());
+            d = d.with_place(sf.file, sf.arg_span(0), note);
         }
         let help = if from_params {
             format!("include `fastcgi.conf` instead of `fastcgi_params` (the same parameters and `SCRIPT_FILENAME`), or add `fastcgi_param SCRIPT_FILENAME {STOCK_VALUE};`")
@@ -299,8 +289,7 @@ impl FastcgiMissingScriptFilename {
             };
             d = d.with_related(file, span, note);
         }
-        d = point(
-            d,
+        d = d.with_place(
             pass.file,
             pass.arg_span(0),
             format!("this fastcgi_pass reaches pool [{}]", open.pool.name),

@@ -14,7 +14,6 @@ use ngxlint_engine::fastcgi::is_localhost;
 use ngxlint_engine::fpm::FpmTree;
 use ngxlint_engine::model::{split_host_port, At, PassModule, Target};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
-use ngxlint_engine::FileId;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX307",
@@ -27,15 +26,6 @@ static META: RuleMeta = RuleMeta {
 /// The rule.
 #[derive(Debug, Clone, Default)]
 pub struct LocalhostUpstream;
-
-/// A secondary place: a label when it is in the primary's file, else a related place.
-fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
-    if d.file == file {
-        d.with_label(span, msg)
-    } else {
-        d.with_related(file, span, msg)
-    }
-}
 
 /// Which loopback family a pool answers on, for a port: `Some(true)` IPv4 only, `Some(false)`
 /// IPv6 only; `None` when both work or the pool is not on that port.
@@ -141,9 +131,7 @@ impl LocalhostUpstream {
                     .with_help(format!("use `{}`", line(works)));
                 if let Some(o) = &p.listen.origin {
                     let (file, span) = cx.fpm_span(t, o);
-                    d = point(
-                        d,
-                        file,
+                    d = d.with_place(file,
                         span,
                         format!("pool [{}] listens here", p.name),
                     );

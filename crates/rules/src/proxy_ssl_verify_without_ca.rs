@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use nginx_syntax::directives::Context;
-use nginx_syntax::Span;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{At, Model, Pass, PassModule, ScopeId, Target};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
@@ -35,15 +34,6 @@ impl Default for ProxySslVerifyWithoutCa {
 }
 
 const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
-
-/// A secondary place: a label when it is in the primary's file, else a related place.
-fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
-    if d.file == file {
-        d.with_label(span, msg)
-    } else {
-        d.with_related(file, span, msg)
-    }
-}
 
 /// The flag directive `name` in effect, when it is `on`.
 fn flag_on<'p>(model: &Model<'p>, scope: ScopeId, name: &str) -> Option<At<'p>> {
@@ -121,11 +111,10 @@ impl ProxySslVerifyWithoutCa {
                 .with_help(format!(
                     "add `{prefix}ssl_name` with the host name in the upstream's certificate, e.g. `{prefix}ssl_name backend.example.com;`"
                 ));
-            out.push(point(
-                diag,
+            out.push(diag.with_place(
                 verify.file,
                 verify.head_span(),
-                "verification turned on here".into(),
+                "verification turned on here",
             ));
             return;
         }
@@ -143,7 +132,7 @@ impl ProxySslVerifyWithoutCa {
             )
             .with_help(help_verify(prefix, pass));
         if let Some((_, off)) = model.effective(scope, &verify_name) {
-            diag = point(diag, off.file, off.head_span(), "turned off here".into());
+            diag = diag.with_place(off.file, off.head_span(), "turned off here");
         }
         out.push(diag);
     }
@@ -187,7 +176,7 @@ impl ProxySslVerifyWithoutCa {
                 "add `proxy_ssl_verify on;`, `proxy_ssl_trusted_certificate {CA_BUNDLE};` and `proxy_ssl_server_name on;`"
             ));
         if let Some((_, off)) = model.effective(scope, "proxy_ssl_verify") {
-            diag = point(diag, off.file, off.head_span(), "turned off here".into());
+            diag = diag.with_place(off.file, off.head_span(), "turned off here");
         }
         out.push(diag);
     }
@@ -259,7 +248,7 @@ impl Rule for ProxySslVerifyWithoutCa {
                 .with_help(format!(
                     "add `{p}ssl_trusted_certificate {CA_BUNDLE};` (or the CA that signed the upstream's certificate)"
                 ));
-            out.push(point(diag, first.file, first.arg_span(0), label));
+            out.push(diag.with_place(first.file, first.arg_span(0), label));
         }
     }
 

@@ -383,14 +383,6 @@ fn written(at: &At<'_>) -> String {
     s
 }
 
-fn add_place(d: Diagnostic, file: FileId, span: Span, msg: &str) -> Diagnostic {
-    if file == d.file {
-        d.with_label(span, msg)
-    } else {
-        d.with_related(file, span, msg)
-    }
-}
-
 impl UndersizedBuffers {
     /// Part (a): nginx's five checks at every level that nginx merges.
     fn startup_checks(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
@@ -449,7 +441,7 @@ impl UndersizedBuffers {
                     } else {
                         "inherited from here"
                     };
-                    d = add_place(d, at.file, args_span(at), what);
+                    d = d.with_place(at.file, args_span(at), what);
                 }
                 if let Some((fixed, changed)) = fix(&v) {
                     let lines = render(names.prefix, &fixed, &changed);
@@ -581,12 +573,7 @@ impl UndersizedBuffers {
                     ),
                 );
                 for (_, pass) in members.iter().take(8) {
-                    d = add_place(
-                        d,
-                        pass.file,
-                        pass.arg_span(0),
-                        "passes here with the default",
-                    );
+                    d = d.with_place(pass.file, pass.arg_span(0), "passes here with the default");
                 }
                 if let Some(help) = self.raise_help(model, scope, module) {
                     d = d.with_help(format!("set `{help}` in the `{level}` block"));

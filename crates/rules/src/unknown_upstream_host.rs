@@ -8,12 +8,10 @@
 //! resolved through /etc/hosts or DNS): reported only with `report_unmatched = true`.
 
 use nginx_syntax::directives::Context;
-use nginx_syntax::Span;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::is_localhost;
 use ngxlint_engine::model::{split_host_port, At, Upstream};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
-use ngxlint_engine::FileId;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX308",
@@ -29,15 +27,6 @@ static META: RuleMeta = RuleMeta {
 pub struct UnknownUpstreamHost {
     /// Also warn about single-word hosts with no close upstream name.
     pub report_unmatched: bool,
-}
-
-/// A secondary place: a label when it is in the primary's file, else a related place.
-fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
-    if d.file == file {
-        d.with_label(span, msg)
-    } else {
-        d.with_related(file, span, msg)
-    }
 }
 
 /// Levenshtein distance over ASCII-lowercased bytes.
@@ -137,8 +126,7 @@ impl UnknownUpstreamHost {
                         format!("`{host}` is not an upstream group: nginx refuses to start with `{nginx_says}`"),
                     )
                     .with_help(format!("use `{fixed}` (upstream `{}`)", u.name));
-                d = point(
-                    d,
+                d = d.with_place(
                     u.at.file,
                     u.at.arg_span(0),
                     format!("upstream `{}` defined here", u.name),

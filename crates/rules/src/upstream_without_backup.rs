@@ -2,11 +2,9 @@
 //! (FACTS N4): no `backup` server, every server `down`, `backup` under a method that does not
 //! support it, and (optionally) groups of one `server` line.
 
-use nginx_syntax::Span;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{split_host_port, At, Upstream};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
-use ngxlint_engine::FileId;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX304",
@@ -37,15 +35,6 @@ impl Default for UpstreamWithoutBackup {
             min_servers: 2,
             note_single_server: false,
         }
-    }
-}
-
-/// A secondary place: a label when it is in the primary's file, else a related place.
-fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
-    if d.file == file {
-        d.with_label(span, msg)
-    } else {
-        d.with_related(file, span, msg)
     }
 }
 
@@ -106,8 +95,7 @@ impl UpstreamWithoutBackup {
                     .with_help(format!(
                         "remove `backup` from this line, or balance with `least_conn;` instead of `{mname}`"
                     ));
-                out.push(point(
-                    diag,
+                out.push(diag.with_place(
                     m.file,
                     m.head_span(),
                     format!("`{mname}` set here, before the `server` line: nginx refuses to start"),
@@ -127,12 +115,7 @@ impl UpstreamWithoutBackup {
                     .with_help(format!(
                         "remove `backup` from this line, or balance with `least_conn;` instead of `{mname}`"
                     ));
-                out.push(point(
-                    diag,
-                    m.file,
-                    m.head_span(),
-                    format!("`{mname}` set here"),
-                ));
+                out.push(diag.with_place(m.file, m.head_span(), format!("`{mname}` set here")));
                 bad_backup = true;
             }
         }
@@ -151,12 +134,7 @@ impl UpstreamWithoutBackup {
                 )
                 .with_help("remove `down` from at least one `server` line");
             if let Some(s) = u.servers.first() {
-                diag = point(
-                    diag,
-                    s.at.file,
-                    s.at.head_span(),
-                    "marked `down` here".into(),
-                );
+                diag = diag.with_place(s.at.file, s.at.head_span(), "marked `down` here");
             }
             out.push(diag);
             return;
@@ -196,12 +174,7 @@ impl UpstreamWithoutBackup {
             let diag = META
                 .diag_at(Severity::Info, u.at.file, name_span, message)
                 .with_help(format!("add a second server or a standby: `{example}`"));
-            out.push(point(
-                diag,
-                s.at.file,
-                s.at.head_span(),
-                "the only `server` line".into(),
-            ));
+            out.push(diag.with_place(s.at.file, s.at.head_span(), "the only `server` line"));
         }
     }
 }

@@ -5,12 +5,10 @@
 //! the name of an `upstream {}` group written without a port needs no resolver.
 
 use nginx_syntax::directives::Context;
-use nginx_syntax::Span;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::{expand_variables, is_localhost};
 use ngxlint_engine::model::{split_host_port, At, Model, PassModule, ScopeId};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
-use ngxlint_engine::FileId;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX306",
@@ -120,15 +118,6 @@ fn map_values<'p>(model: &Model<'p>, http: ScopeId, var: &str) -> Option<Vec<(St
     (!out.is_empty()).then_some(out)
 }
 
-/// A secondary place: a label when it is in the primary's file, else a related place.
-fn point(d: Diagnostic, file: FileId, span: Span, msg: String) -> Diagnostic {
-    if d.file == file {
-        d.with_label(span, msg)
-    } else {
-        d.with_related(file, span, msg)
-    }
-}
-
 const HELP_RESOLVER: &str =
     "add `resolver ADDRESS valid=30s;` with your DNS server's address (`127.0.0.11` under Docker) to this `server` block";
 
@@ -177,8 +166,7 @@ impl Rule for VariablePassWithoutResolver {
                 let mut d = META.diag(at.file, span, message(module, &raw, &host));
                 for set in &sets {
                     let var = set.arg(0).unwrap_or_default().into_owned();
-                    d = point(
-                        d,
+                    d = d.with_place(
                         set.file,
                         set.arg_span(1),
                         format!("`{var}` set to `{}` here", set.arg(1).unwrap_or_default()),
@@ -222,8 +210,7 @@ impl Rule for VariablePassWithoutResolver {
                             let d = META
                                 .diag(at.file, span, message(module, &raw, &host))
                                 .with_help(HELP_RESOLVER);
-                            out.push(point(
-                                d,
+                            out.push(d.with_place(
                                 entry.file,
                                 entry.arg_span(0),
                                 format!("`map` gives `{var}` the value `{value}` here"),
