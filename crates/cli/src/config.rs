@@ -97,28 +97,19 @@ const FPM: &[&str] = &["prefix", "php-version", "allow-root"];
 const OVERRIDE: &[&str] = &["paths", "ignore", "severity"];
 
 fn closest(key: &str, known: &[&str]) -> String {
-    let best = known.iter().map(|k| (distance(key, k), *k)).min();
+    let best = known
+        .iter()
+        .map(|k| {
+            (
+                ngxlint_engine::text::edit_distance(key.as_bytes(), k.as_bytes()),
+                *k,
+            )
+        })
+        .min();
     match best {
         Some((d, k)) if d <= 3 => format!(" (did you mean `{k}`?)"),
         _ => format!(" (known: {})", known.join(", ")),
     }
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 fn check_keys(

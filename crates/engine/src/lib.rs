@@ -15,6 +15,7 @@ pub mod project;
 pub mod rule;
 pub mod stock;
 pub mod suppress;
+pub mod text;
 pub mod units;
 
 pub use diagnostic::{Diagnostic, Fix, Label, Related, Severity};

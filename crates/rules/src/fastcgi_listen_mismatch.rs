@@ -31,21 +31,11 @@ pub struct FastcgiListenMismatch {
 
 /// Levenshtein similarity in [0, 1] over bytes.
 fn similarity(a: &str, b: &str) -> f64 {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, &x) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, &y) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(x != y);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    1.0 - prev[b.len()] as f64 / a.len().max(b.len()) as f64
+    let d = ngxlint_engine::text::edit_distance(a.as_bytes(), b.as_bytes());
+    1.0 - d as f64 / a.len().max(b.len()) as f64
 }
 
 /// How close a pool's address is to what nginx wrote: same kind first (socket to socket; for
