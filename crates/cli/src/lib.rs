@@ -283,7 +283,7 @@ fn default_root(paths: &[PathBuf]) -> PathBuf {
 }
 
 /// The configuration file in force: `--config`, else the one found upwards, unless `--no-config`.
-fn load_config(read: &ReadArgs) -> Result<config::Config, String> {
+pub(crate) fn load_config(read: &ReadArgs) -> Result<config::Config, String> {
     if read.no_config {
         return Ok(config::Config::default());
     }
@@ -457,22 +457,22 @@ fn init(force: bool) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// One lint run: the configuration, the project (around `paths`), the rules, suppressions and
+/// One lint run with a configuration: the project (around `paths`), the rules, suppressions and
 /// configuration applied. With `given_only`, and only files given, the project around them is read
 /// and the findings located in them (or pointing into them) are returned.
 pub fn lint(
     read: &ReadArgs,
+    cfg: &config::Config,
     paths: &[PathBuf],
     given_only: bool,
     overlays: Vec<(PathBuf, Vec<u8>)>,
     cache: Option<std::sync::Arc<ngxlint_engine::nginx::ParseCache>>,
 ) -> Result<(Project, Vec<ngxlint_engine::Diagnostic>), String> {
-    let cfg = load_config(read)?;
-    let mut opts = options(read, paths, &cfg)?;
+    let mut opts = options(read, paths, cfg)?;
     opts.overlays = overlays;
     opts.cache = cache;
-    let rules = configured_rules(&cfg)?;
-    let settings = settings(read, &cfg)?;
+    let rules = configured_rules(cfg)?;
+    let settings = settings(read, cfg)?;
     for p in paths {
         if std::fs::symlink_metadata(p).is_err() {
             return Err(format!("{}: No such file or directory", p.display()));
@@ -496,7 +496,7 @@ pub fn lint(
     };
     let diags =
         ngxlint_engine::suppress::apply(&project, diags, &|c| known_code(&all_rules, c), &enabled);
-    let mut diags = apply_config(&cfg, &project.files, diags);
+    let mut diags = apply_config(cfg, &project.files, diags);
     if only_files {
         let given: Vec<PathBuf> = paths
             .iter()
@@ -531,6 +531,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let cfg = load_config(&args.read)?;
     let (project, mut diags) = lint(
         &args.read,
+        &cfg,
         &paths,
         args.report == Report::Given,
         overlays,

@@ -167,13 +167,18 @@ impl Server {
             .iter()
             .map(|(p, t)| (p.clone(), t.as_bytes().to_vec()))
             .collect();
-        let (project, diags) = match crate::lint(
-            read,
-            std::slice::from_ref(&self.root),
-            false,
-            overlays,
-            Some(self.cache.clone()),
-        ) {
+        // The configuration is read on every run: editing ngxlint.toml takes effect at once.
+        let run = crate::load_config(read).and_then(|cfg| {
+            crate::lint(
+                read,
+                &cfg,
+                std::slice::from_ref(&self.root),
+                false,
+                overlays,
+                Some(self.cache.clone()),
+            )
+        });
+        let (project, diags) = match run {
             Ok(r) => r,
             Err(e) => {
                 let msg = json!({"type": 1, "message": format!("ngxlint: {e}")});
