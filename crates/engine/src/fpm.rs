@@ -132,18 +132,7 @@ pub fn load_fpm(
                     pools.push((abs, canonical));
                 }
             }
-            Err(e) => {
-                let id = files.add(p.clone(), abs.clone(), Vec::new(), FileKind::Fpm);
-                let msg = format!("cannot read `{}`: {e}", p.display());
-                diags.push(Diagnostic::new(
-                    "NGX009",
-                    "unreadable-file",
-                    Severity::Error,
-                    id,
-                    nginx_syntax::Span::default(),
-                    msg,
-                ));
-            }
+            Err(e) => diags.push(crate::project::unreadable_diag(files, p, &e, FileKind::Fpm)),
         }
     }
     for (abs, _) in &mains {

@@ -8,7 +8,7 @@ use ngxlint_vfs::{FsVfs, VfsError};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{discover, Found};
-use crate::files::{FileId, Files};
+use crate::files::{FileId, FileKind, Files};
 use crate::nginx::{Loader, NginxData, Sink};
 
 /// How to read a project.
@@ -162,38 +162,26 @@ impl Project {
         drop(loader);
         let mut diagnostics = sink.list;
         for (path, e) in unreadable {
-            diagnostics.push(unreadable_diag(&mut files, &path, &e));
+            diagnostics.push(unreadable_diag(&mut files, &path, &e, FileKind::Nginx));
         }
         for (path, e) in found.broken_links {
-            let id = files.add(
-                path.clone(),
-                path.clone(),
-                Vec::new(),
-                crate::files::FileKind::Nginx,
-            );
             let msg = format!(
                 "`{}` is a broken symbolic link: {}",
                 path.display(),
                 strip_os_error(&e)
             );
-            let d = Diagnostic::new("NGX009", "unreadable-file", Severity::Warning, id, nginx_syntax::Span::default(), msg)
+            let d = file_problem(&mut files, &path, FileKind::Nginx, Severity::Warning, msg)
                 .with_help("point the link at an existing file or remove it; nginx fails on it wherever it is included");
             diagnostics.push(d);
         }
         for (path, e) in found.errors {
-            let id = files.add(
-                path.clone(),
-                path.clone(),
-                Vec::new(),
-                crate::files::FileKind::Nginx,
-            );
-            diagnostics.push(Diagnostic::new(
-                "NGX009",
-                "unreadable-file",
+            let msg = format!("cannot read `{}`: {e}", path.display());
+            diagnostics.push(file_problem(
+                &mut files,
+                &path,
+                FileKind::Nginx,
                 Severity::Error,
-                id,
-                nginx_syntax::Span::default(),
-                format!("cannot read `{}`: {e}", path.display()),
+                msg,
             ));
         }
         let (fpm, fpm_diags) = crate::fpm::load_fpm(&found.fpm, vfs, &opts.fpm, &mut files);
@@ -211,34 +199,48 @@ impl Project {
     }
 }
 
-fn unreadable_diag(files: &mut Files, path: &Path, e: &VfsError) -> Diagnostic {
-    let id = files.add(
-        path.to_path_buf(),
-        absolute(path),
-        Vec::new(),
-        crate::files::FileKind::Nginx,
-    );
-    let (msg, help) = match e {
-        VfsError::OutsideRoot => (
-            format!(
-                "`{}` is outside the linted root; it was not read",
-                path.display()
-            ),
-            Some("pass `--allow-outside-root` or lint from a folder that contains it"),
-        ),
-        other => (format!("cannot read `{}`: {other}", path.display()), None),
-    };
-    let d = Diagnostic::new(
+/// A file that could not be read: a placeholder entry (so the finding has a file) and its NGX009.
+fn file_problem(
+    files: &mut Files,
+    path: &Path,
+    kind: FileKind,
+    severity: Severity,
+    msg: String,
+) -> Diagnostic {
+    let id = files.add(path.to_path_buf(), absolute(path), Vec::new(), kind);
+    Diagnostic::new(
         "NGX009",
         "unreadable-file",
-        Severity::Error,
+        severity,
         id,
         nginx_syntax::Span::default(),
         msg,
-    );
-    match help {
-        Some(h) => d.with_help(h),
-        None => d,
+    )
+}
+
+/// NGX009 for a file the file access refused.
+pub(crate) fn unreadable_diag(
+    files: &mut Files,
+    path: &Path,
+    e: &VfsError,
+    kind: FileKind,
+) -> Diagnostic {
+    match e {
+        VfsError::OutsideRoot => {
+            let msg = format!(
+                "`{}` is outside the linted root; it was not read",
+                path.display()
+            );
+            file_problem(files, path, kind, Severity::Error, msg)
+                .with_help("pass `--allow-outside-root` or lint from a folder that contains it")
+        }
+        other => file_problem(
+            files,
+            path,
+            kind,
+            Severity::Error,
+            format!("cannot read `{}`: {other}", path.display()),
+        ),
     }
 }
 
