@@ -226,6 +226,27 @@ fn lua_block(reader: &mut Reader<'_>, words: Vec<Word>, open: u32) -> Directive 
             fail(reader, SyntaxErrorKind::LuaEof, last_open);
             break None;
         }
+        // `--[==[ ... ]==]` long comments and `[==[ ... ]==]` long strings close the same way.
+        let long = match src[i] {
+            b'-' if src.get(i + 1) == Some(&b'-') => Some(skip_long(src, i + 2, true)),
+            b'[' => Some(skip_long(src, i, false)),
+            _ => None,
+        };
+        match long {
+            Some(Ok(next)) => {
+                i = next;
+                continue;
+            }
+            Some(Err(level)) => {
+                fail(
+                    reader,
+                    SyntaxErrorKind::LuaLongBracket(format!("]{}]", "=".repeat(level))),
+                    i,
+                );
+                break None;
+            }
+            None => {}
+        }
         match src[i] {
             b'{' => {
                 depth += 1;
@@ -250,42 +271,6 @@ fn lua_block(reader: &mut Reader<'_>, words: Vec<Word>, open: u32) -> Directive 
                 }
                 i += 1;
             }
-            b'-' if src.get(i + 1) == Some(&b'-') => {
-                if let Some(level) = long_bracket(&src[i + 2..]) {
-                    match close_long_bracket(src, i + 2 + level + 2, level) {
-                        Some(end) => i = end,
-                        None => {
-                            fail(
-                                reader,
-                                SyntaxErrorKind::LuaLongBracket(format!("]{}]", "=".repeat(level))),
-                                i,
-                            );
-                            break None;
-                        }
-                    }
-                } else {
-                    while i < len && src[i] != b'\n' {
-                        i += 1;
-                    }
-                }
-            }
-            b'[' => {
-                if let Some(level) = long_bracket(&src[i..]) {
-                    match close_long_bracket(src, i + level + 2, level) {
-                        Some(end) => i = end,
-                        None => {
-                            fail(
-                                reader,
-                                SyntaxErrorKind::LuaLongBracket(format!("]{}]", "=".repeat(level))),
-                                i,
-                            );
-                            break None;
-                        }
-                    }
-                } else {
-                    i += 1;
-                }
-            }
             _ => i += 1,
         }
     };
@@ -304,6 +289,19 @@ fn lua_block(reader: &mut Reader<'_>, words: Vec<Word>, open: u32) -> Directive 
         args,
         terminator: Terminator::Block(open),
         block: None,
+    }
+}
+
+/// Skips what starts at `at`: a long bracket to its close (`Err(level)` when it never closes),
+/// else for a comment the rest of the line, else one byte.
+fn skip_long(src: &[u8], at: usize, comment: bool) -> Result<usize, usize> {
+    match long_bracket(&src[at..]) {
+        Some(level) => close_long_bracket(src, at + level + 2, level).ok_or(level),
+        None if comment => Ok(src[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(src.len(), |p| at + p)),
+        None => Ok(at + 1),
     }
 }
 
