@@ -60,7 +60,6 @@ pub fn discover(paths: &[PathBuf]) -> Found {
         let walker = walkdir::WalkDir::new(p)
             .follow_links(false)
             .max_depth(64)
-            .sort_by_file_name()
             .into_iter();
         let walker = walker.filter_entry(|e| {
             !(e.file_type().is_dir()
@@ -106,12 +105,29 @@ pub fn discover(paths: &[PathBuf]) -> Found {
             }
         }
     }
-    found.nginx.sort();
-    found.nginx.dedup();
-    found.fpm.sort();
-    found.fpm.dedup();
+    // The walk is in the file system's order: sort for output that does not depend on it.
+    for list in [&mut found.nginx, &mut found.fpm, &mut found.dirs] {
+        list.sort_unstable_by(|a, b| path_order(a, b));
+        list.dedup();
+    }
+    found.errors.sort_by(|a, b| path_order(&a.0, &b.0));
+    found.broken_links.sort_by(|a, b| path_order(&a.0, &b.0));
     found
 }
+
+/// The order of `Path`'s `Ord` (component by component) for the clean paths a walk produces,
+/// without splitting them into components: bytes compared with `/` below every other byte.
+/// (Sorting 2,000 paths through `Path::cmp` was a tenth of a whole check.)
+pub fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    use std::os::unix::ffi::OsStrExt;
+    let key = |c: u8| if c == b'/' { 0 } else { u16::from(c) + 1 };
+    let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(i) => key(a[i]).cmp(&key(b[i])),
+        None => a.len().cmp(&b.len()),
+    }
+}
+
 
 /// A path's file name, parent folder's name and extension, as text.
 fn name_parts(path: &Path) -> (String, String, String) {
@@ -206,4 +222,41 @@ fn sniff(path: &Path) -> Option<Guess> {
         return Some(Guess::Nginx);
     }
     None
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::path_order;
+    use std::path::Path;
+
+    #[test]
+    fn path_order_is_paths_own_order() {
+        let paths = [
+            "a/x",
+            "a-b/x",
+            "a.b",
+            "a/b/c",
+            "a/b",
+            "a",
+            "ab",
+            "a/b-c",
+            "a/b/c/d",
+            "b",
+            "a0/x",
+            "./n/conf.d/site1.conf",
+            "./n/conf.d/site10.conf",
+            "./n/conf.d/site1.conf.bak",
+            "./n/conf.d-x/a",
+            "./n/nginx.conf",
+        ];
+        for a in paths {
+            for b in paths {
+                assert_eq!(
+                    path_order(Path::new(a), Path::new(b)),
+                    Path::new(a).cmp(Path::new(b)),
+                    "{a} vs {b}"
+                );
+            }
+        }
+    }
 }

@@ -84,10 +84,21 @@ pub struct Scope<'p> {
     pub directives: Vec<At<'p>>,
     /// Blocks directly inside, in order.
     pub children: Vec<ScopeId>,
+    /// The interned name of each entry of `directives` (see [`Model::name_id`]): rules ask for
+    /// directives by name thousands of times, and comparing two integers is what makes that cheap.
+    names: Vec<NameId>,
     /// Positions in `directives` by name, for scopes too large to scan (an `http` block with
     /// thousands of included servers is asked for every location's effective values).
-    index: Option<HashMap<Box<[u8]>, Vec<u32>>>,
+    index: Option<FastMap<NameId, Vec<u32>>>,
 }
+
+/// A directive name interned by the [`Model`].
+pub type NameId = u32;
+
+/// A hash map with a fast hasher seeded per process (foldhash: names and paths are hashed by the
+/// hundred thousand, SipHash was a tenth of a check; the random seed keeps crafted collisions
+/// from slowing a run down).
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Scopes with more statements than this get a name index.
 const INDEX_FROM: usize = 32;
@@ -252,7 +263,12 @@ pub struct Model<'p> {
     /// Every upstream group.
     pub upstreams: Vec<Upstream<'p>>,
     by_upstream_name: HashMap<(usize, String), usize>,
-    pass_cache: Vec<Option<Pass<'p>>>,
+    /// Every pass directive of every scope, in scope order then reading order.
+    pass_dirs: Vec<(ScopeId, Pass<'p>)>,
+    /// For each scope, the pass in effect there (an index into `pass_dirs`).
+    pass_cache: Vec<Option<u32>>,
+    /// Directive names seen, by their unescaped bytes.
+    interned: FastMap<Cow<'p, [u8]>, NameId>,
 }
 
 impl<'p> Model<'p> {
@@ -267,6 +283,7 @@ impl<'p> Model<'p> {
                 parent: None,
                 directives: Vec::new(),
                 children: Vec::new(),
+                names: Vec::new(),
                 index: None,
             });
             m.roots.push(id);
@@ -284,20 +301,70 @@ impl<'p> Model<'p> {
         }
         m.collect_upstreams();
         // Every rule asks for the passes of every location: work them out once.
-        m.pass_cache = m.ids().map(|id| m.pass_uncached(id)).collect();
+        let pass_names: Vec<NameId> = PassModule::ALL
+            .iter()
+            .filter_map(|p| m.name_id(p.directive()))
+            .collect();
+        let mut last: Vec<Option<u32>> = vec![None; m.scopes.len()];
+        if !pass_names.is_empty() {
+            let mut dirs = Vec::new();
+            for (i, s) in m.scopes.iter().enumerate() {
+                for (at, n) in s.directives.iter().zip(&s.names) {
+                    if !pass_names.contains(n) {
+                        continue;
+                    }
+                    if let Some(p) = m.pass_of(s.tree, at) {
+                        last[i] = Some(dirs.len() as u32);
+                        dirs.push((ScopeId(i as u32), p));
+                    }
+                }
+            }
+            m.pass_dirs = dirs;
+        }
+        // Pass directives are inherited only into unnamed children (`if`, `limit_except`).
+        m.pass_cache = (0..m.scopes.len())
+            .map(|i| {
+                let mut cur = Some(i);
+                while let Some(c) = cur {
+                    if let Some(p) = last[c] {
+                        return Some(p);
+                    }
+                    let s = &m.scopes[c];
+                    cur = match s.kind {
+                        Context::HttpLocationIf | Context::HttpLimitExcept => {
+                            s.parent.map(|p| p.0 as usize)
+                        }
+                        _ => None,
+                    };
+                }
+                None
+            })
+            .collect();
         for scope in &mut m.scopes {
             if scope.directives.len() > INDEX_FROM {
-                let mut index: HashMap<Box<[u8]>, Vec<u32>> = HashMap::with_capacity(64);
-                for (i, d) in scope.directives.iter().enumerate() {
-                    index
-                        .entry(d.dir.name.value(d.src).into())
-                        .or_default()
-                        .push(i as u32);
+                let mut index: FastMap<NameId, Vec<u32>> = FastMap::default();
+                for (i, &n) in scope.names.iter().enumerate() {
+                    index.entry(n).or_default().push(i as u32);
                 }
                 scope.index = Some(index);
             }
         }
         m
+    }
+
+    fn intern(&mut self, name: Cow<'p, [u8]>) -> NameId {
+        let next = self.interned.len() as NameId;
+        *self.interned.entry(name).or_insert(next)
+    }
+
+    /// The interned id of a directive name, `None` when no scope holds a directive of that name.
+    pub fn name_id(&self, name: &str) -> Option<NameId> {
+        self.interned.get(name.as_bytes()).copied()
+    }
+
+    /// The interned names of a scope's directives, parallel to [`Scope::directives`].
+    pub fn names_of(&self, scope: ScopeId) -> &[NameId] {
+        &self.scope(scope).names
     }
 
     fn push(&mut self, s: Scope<'p>) -> ScopeId {
@@ -314,7 +381,11 @@ impl<'p> Model<'p> {
         list: &'p [Directive],
         stack: &mut Vec<FileId>,
     ) {
-        self.scopes[scope.0 as usize].directives.reserve(list.len());
+        {
+            let s = &mut self.scopes[scope.0 as usize];
+            s.directives.reserve(list.len());
+            s.names.reserve(list.len());
+        }
         let src: &'p [u8] = &project.files.get(file).bytes;
         let kind = self.scopes[scope.0 as usize].kind;
         for d in list {
@@ -335,7 +406,10 @@ impl<'p> Model<'p> {
             if matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none() {
                 continue;
             }
-            self.scopes[scope.0 as usize].directives.push(at);
+            let name = self.intern(d.name.value(src));
+            let s = &mut self.scopes[scope.0 as usize];
+            s.directives.push(at);
+            s.names.push(name);
             let Some(block) = &d.block else { continue };
             if kind.is_entries() {
                 continue;
@@ -353,6 +427,7 @@ impl<'p> Model<'p> {
                 parent: Some(scope),
                 directives: Vec::new(),
                 children: Vec::new(),
+                names: Vec::new(),
                 index: None,
             });
             self.scopes[scope.0 as usize].children.push(child);
@@ -446,14 +521,8 @@ impl<'p> Model<'p> {
 
     /// The last directive named `name` directly in a scope.
     fn last_named(&self, scope: ScopeId, name: &str) -> Option<&At<'p>> {
-        let s = self.scope(scope);
-        match &s.index {
-            Some(index) => index
-                .get(name.as_bytes())
-                .and_then(|v| v.last())
-                .map(|&i| &s.directives[i as usize]),
-            None => s.directives.iter().rev().find(|d| d.is(name)),
-        }
+        let id = self.name_id(name)?;
+        self.named_id(scope, id).next_back()
     }
 
     /// A list directive in effect at `scope` (`fastcgi_param`, `proxy_set_header`, ...): all of
@@ -472,21 +541,28 @@ impl<'p> Model<'p> {
     }
 
     /// The directives named `name` directly in a scope, in reading order.
-    fn named<'m>(
-        &'m self,
-        scope: ScopeId,
-        name: &str,
-    ) -> Box<dyn DoubleEndedIterator<Item = &'m At<'p>> + 'm> {
+    fn named<'m>(&'m self, scope: ScopeId, name: &str) -> Named<'m, 'p> {
+        match self.name_id(name) {
+            Some(id) => self.named_id(scope, id),
+            None => Named::Positions(&[], &[]),
+        }
+    }
+
+    /// The directives with the interned name `id` directly in a scope, in reading order.
+    pub fn named_id<'m>(&'m self, scope: ScopeId, id: NameId) -> Named<'m, 'p> {
         let s = self.scope(scope);
         match &s.index {
-            Some(index) => {
-                let positions = index.get(name.as_bytes()).map(Vec::as_slice).unwrap_or(&[]);
-                Box::new(positions.iter().map(move |&i| &s.directives[i as usize]))
-            }
-            None => {
-                let name = name.to_string();
-                Box::new(s.directives.iter().filter(move |d| d.is(&name)))
-            }
+            Some(index) => Named::Positions(
+                &s.directives,
+                index.get(&id).map(Vec::as_slice).unwrap_or(&[]),
+            ),
+            None => Named::Scan {
+                directives: &s.directives,
+                names: &s.names,
+                id,
+                front: 0,
+                back: s.names.len(),
+            },
         }
     }
 
@@ -505,31 +581,15 @@ impl<'p> Model<'p> {
 
     /// The pass directive in effect at a location-level scope. Pass directives are inherited only
     /// into unnamed children (`if`, `limit_except`), never into nested locations (FACTS N3).
-    pub fn pass(&self, scope: ScopeId) -> Option<Pass<'p>> {
-        match self.pass_cache.get(scope.0 as usize) {
-            Some(p) => p.clone(),
-            None => self.pass_uncached(scope),
-        }
+    pub fn pass(&self, scope: ScopeId) -> Option<&Pass<'p>> {
+        let i = (*self.pass_cache.get(scope.0 as usize)?)?;
+        self.pass_dirs.get(i as usize).map(|(_, p)| p)
     }
 
-    fn pass_uncached(&self, scope: ScopeId) -> Option<Pass<'p>> {
-        let mut cur = Some(scope);
-        while let Some(id) = cur {
-            let s = self.scope(id);
-            if let Some(p) = s
-                .directives
-                .iter()
-                .rev()
-                .find_map(|d| self.pass_of(s.tree, d))
-            {
-                return Some(p);
-            }
-            cur = match s.kind {
-                Context::HttpLocationIf | Context::HttpLimitExcept => s.parent,
-                _ => None,
-            };
-        }
-        None
+    /// Every pass directive (`proxy_pass`, `fastcgi_pass`, ...) of every scope, read once, with
+    /// the scope it stands in: in scope order, then reading order.
+    pub fn pass_directives(&self) -> &[(ScopeId, Pass<'p>)] {
+        &self.pass_dirs
     }
 
     /// Reads a pass directive (`None` for other directives).
@@ -636,10 +696,85 @@ impl<'p> Model<'p> {
     }
 
     /// Scopes that are locations (including `if` and `limit_except` inside them) with the pass in effect.
-    pub fn passes(&self) -> impl Iterator<Item = (ScopeId, Pass<'p>)> + '_ {
+    pub fn passes(&self) -> impl Iterator<Item = (ScopeId, &Pass<'p>)> + '_ {
         self.ids()
             .filter(|&id| self.scope(id).kind == Context::HttpLocation)
             .filter_map(|id| self.pass(id).map(|p| (id, p)))
+    }
+}
+
+/// The directives of one name in a scope (see [`Model::here`]).
+pub enum Named<'m, 'p> {
+    /// From a scope's name index: the directives and the positions.
+    Positions(&'m [At<'p>], &'m [u32]),
+    /// A scan of a small scope.
+    Scan {
+        /// The scope's directives.
+        directives: &'m [At<'p>],
+        /// Their interned names.
+        names: &'m [NameId],
+        /// The name looked for.
+        id: NameId,
+        /// Next position from the front.
+        front: usize,
+        /// One past the next position from the back.
+        back: usize,
+    },
+}
+
+impl<'m, 'p> Iterator for Named<'m, 'p> {
+    type Item = &'m At<'p>;
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Named::Positions(all, pos) => {
+                let (&first, rest) = pos.split_first()?;
+                *pos = rest;
+                all.get(first as usize)
+            }
+            Named::Scan {
+                directives,
+                names,
+                id,
+                front,
+                back,
+            } => {
+                while *front < *back {
+                    let i = *front;
+                    *front += 1;
+                    if names[i] == *id {
+                        return directives.get(i);
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+impl DoubleEndedIterator for Named<'_, '_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match self {
+            Named::Positions(all, pos) => {
+                let (&last, rest) = pos.split_last()?;
+                *pos = rest;
+                all.get(last as usize)
+            }
+            Named::Scan {
+                directives,
+                names,
+                id,
+                front,
+                back,
+            } => {
+                while *back > *front {
+                    *back -= 1;
+                    if names[*back] == *id {
+                        return directives.get(*back);
+                    }
+                }
+                None
+            }
+        }
     }
 }
 

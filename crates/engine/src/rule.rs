@@ -4,8 +4,6 @@
 //! and hands each rule the directives it asked for, then calls each rule once with the whole
 //! project for cross-file checks. Rules never read files: they query the [`Model`] and the FPM trees.
 
-use std::collections::HashMap;
-
 use nginx_syntax::Span;
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -172,10 +170,17 @@ pub fn run(
         model,
         settings,
     };
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Rules by the interned name of the directives they ask for (names no scope holds drop out).
+    let mut by_name: Vec<Vec<usize>> = Vec::new();
     for (i, r) in rules.iter().enumerate() {
         for &n in r.directives() {
-            by_name.entry(n).or_default().push(i);
+            if let Some(id) = model.name_id(n) {
+                let id = id as usize;
+                if by_name.len() <= id {
+                    by_name.resize(id + 1, Vec::new());
+                }
+                by_name[id].push(i);
+            }
         }
     }
     let scope_rules: Vec<usize> = (0..rules.len())
@@ -190,12 +195,9 @@ pub fn run(
             if by_name.is_empty() {
                 continue;
             }
-            for at in &model.scope(id).directives {
-                let name = at.dir.name.value(at.src);
-                let Ok(name) = std::str::from_utf8(&name) else {
-                    continue;
-                };
-                if let Some(rs) = by_name.get(name) {
+            let scope = model.scope(id);
+            for (at, &name) in scope.directives.iter().zip(model.names_of(id)) {
+                if let Some(rs) = by_name.get(name as usize) {
                     for &i in rs {
                         rules[i].on_directive(&cx, id, at, &mut out);
                     }
@@ -204,30 +206,46 @@ pub fn run(
         }
         out
     };
-    // The project passes are independent of each other and of the traversal: run them on every
-    // core, and put the results back in a fixed order so output does not depend on scheduling.
-    let mut out = Vec::new();
-    std::thread::scope(|s| {
-        let projects: Vec<_> = rules
-            .iter()
-            .map(|r| {
-                let cx = &cx;
-                s.spawn(move || {
-                    let mut o = Vec::new();
-                    r.on_project(cx, &mut o);
-                    o
-                })
-            })
-            .collect();
-        out.extend(traversal());
-        for h in projects {
+    // The traversal and the project passes are independent of each other: run them as jobs on
+    // one worker per core (not one thread per rule — every thread costs the allocator its own
+    // pages, and on a 2-core machine a thread per rule only adds start-up and page faults), and
+    // put the results back in job order so output does not depend on scheduling.
+    let jobs = rules.len() + 1;
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done: Vec<(usize, Vec<Diagnostic>)> = Vec::new();
+        loop {
+            let job = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if job >= jobs {
+                return done;
+            }
+            if job == 0 {
+                done.push((0, traversal()));
+            } else {
+                let mut o = Vec::new();
+                rules[job - 1].on_project(&cx, &mut o);
+                done.push((job, o));
+            }
+        }
+    };
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(jobs);
+    let mut results: Vec<(usize, Vec<Diagnostic>)> = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
+        let mut all = work();
+        for h in helpers {
             match h.join() {
-                Ok(o) => out.extend(o),
+                Ok(o) => all.extend(o),
                 // A rule that panics is a bug: let it surface rather than hide its findings.
                 Err(e) => std::panic::resume_unwind(e),
             }
         }
+        all
     });
+    results.sort_by_key(|(job, _)| *job);
+    let mut out: Vec<Diagnostic> = results.into_iter().flat_map(|(_, o)| o).collect();
     let mut seen = std::collections::HashSet::new();
     out.retain(|d| seen.insert((d.file, d.span, d.code, d.message.clone())));
     out

@@ -160,12 +160,9 @@ impl Rule for LocalhostUpstream {
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         // Pass directives with a literal `localhost` address.
-        for id in model.ids() {
-            let s = model.scope(id);
-            for at in &s.directives {
-                let Some(pass) = model.pass_of(s.tree, at) else {
-                    continue;
-                };
+        for (_, pass) in model.pass_directives() {
+            let at = &pass.at;
+            {
                 if pass.has_variables {
                     continue;
                 }

@@ -208,24 +208,20 @@ impl Rule for ProxySslVerifyWithoutCa {
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         let mut missing: BTreeMap<(FileId, u32), Missing<'_>> = BTreeMap::new();
+        for (id, pass) in model.pass_directives() {
+            if matches!(
+                model.scope(*id).kind,
+                Context::HttpLocation | Context::HttpLocationIf | Context::HttpLimitExcept
+            ) && matches!(
+                pass.module,
+                PassModule::Proxy | PassModule::Grpc | PassModule::Uwsgi
+            ) {
+                self.http_pass(cx, *id, pass, &mut missing, out);
+            }
+        }
         for id in model.ids() {
-            let scope = model.scope(id);
-            match scope.kind {
-                Context::HttpLocation | Context::HttpLocationIf | Context::HttpLimitExcept => {
-                    for at in &scope.directives {
-                        let Some(pass) = model.pass_of(scope.tree, at) else {
-                            continue;
-                        };
-                        if matches!(
-                            pass.module,
-                            PassModule::Proxy | PassModule::Grpc | PassModule::Uwsgi
-                        ) {
-                            self.http_pass(cx, id, &pass, &mut missing, out);
-                        }
-                    }
-                }
-                Context::StreamServer => self.stream_server(cx, id, &mut missing, out),
-                _ => {}
+            if model.scope(id).kind == Context::StreamServer {
+                self.stream_server(cx, id, &mut missing, out);
             }
         }
         for m in missing.into_values() {

@@ -10,7 +10,7 @@
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::is_localhost;
-use ngxlint_engine::model::{split_host_port, At, Upstream};
+use ngxlint_engine::model::{split_host_port, Pass, Upstream};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
@@ -67,12 +67,10 @@ impl UnknownUpstreamHost {
         cx: &Cx<'_>,
         tree: usize,
         stream: bool,
-        at: &At<'_>,
+        pass: &Pass<'_>,
         out: &mut Vec<Diagnostic>,
     ) {
-        let Some(pass) = cx.model.pass_of(tree, at) else {
-            return;
-        };
+        let at = &pass.at;
         if pass.has_variables {
             return;
         }
@@ -146,12 +144,10 @@ impl Rule for UnknownUpstreamHost {
     }
 
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
-        for id in cx.model.ids() {
-            let s = cx.model.scope(id);
+        for (id, pass) in cx.model.pass_directives() {
+            let s = cx.model.scope(*id);
             let stream = s.kind == Context::StreamServer;
-            for at in &s.directives {
-                self.check(cx, s.tree, stream, at, out);
-            }
+            self.check(cx, s.tree, stream, pass, out);
         }
     }
 
