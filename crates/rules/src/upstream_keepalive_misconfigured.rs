@@ -108,6 +108,13 @@ impl<'p> Defeat<'p> {
     }
 }
 
+/// What keeps a cache empty for a `proxy_pass` (see [`Defeat`]).
+struct Proxy<'p> {
+    version: Option<Cause<'p>>,
+    close: Option<Cause<'p>>,
+    list: Option<(ScopeId, At<'p>)>,
+}
+
 /// How findings are grouped: one per written directive that defeats a cache, else one per
 /// upstream group, module and set of defaults (2,000 servers passing to one group make one
 /// finding, not 2,000).
@@ -153,15 +160,7 @@ fn connection(value: &str) -> Connection {
 impl UpstreamKeepaliveMisconfigured {
     /// What keeps the cache empty for a `proxy_pass` standing in `scope`, or `None` when nothing
     /// does or it cannot be known.
-    fn proxy<'p>(
-        &self,
-        cx: &Cx<'p>,
-        scope: ScopeId,
-    ) -> Option<(
-        Option<Cause<'p>>,
-        Option<Cause<'p>>,
-        Option<(ScopeId, At<'p>)>,
-    )> {
+    fn proxy<'p>(&self, cx: &Cx<'p>, scope: ScopeId) -> Option<Proxy<'p>> {
         let model = cx.model;
         let old = cx.settings.nginx_version < MODERN;
         let version = match model.effective(scope, "proxy_http_version") {
@@ -196,7 +195,9 @@ impl UpstreamKeepaliveMisconfigured {
         if !named && old {
             // nginx adds `Connection: close` for a name the list does not set (FACTS N3).
             close = Some(Cause::Default);
-            in_effect = list.as_ref().map(|(lvl, lines)| (*lvl, lines[0]));
+            in_effect = list
+                .as_ref()
+                .and_then(|(lvl, lines)| lines.first().map(|l| (*lvl, *l)));
         }
         // HTTP/1.0 with a literal `Connection: keep-alive` is reused by upstreams that honour
         // it (measured with nginx 1.22.1): not judged.
@@ -204,13 +205,19 @@ impl UpstreamKeepaliveMisconfigured {
         if version.is_none() && close.is_none() {
             return None;
         }
-        Some((version, close, in_effect))
+        Some(Proxy {
+            version,
+            close,
+            list: in_effect,
+        })
     }
 
     fn defeats<'p>(&self, cx: &Cx<'p>, caches: &HashMap<usize, Cache<'p>>) -> Vec<Defeat<'p>> {
         let model = cx.model;
         let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        // Whether a level includes a file the project lacks, worked out once per level: every
+        // pass of a large tree shares its `http` block.
+        let mut unknown: HashMap<ScopeId, bool> = HashMap::new();
         for id in model.ids() {
             let s = model.scope(id);
             if !matches!(
@@ -229,10 +236,14 @@ impl UpstreamKeepaliveMisconfigured {
                 let Target::Group(g) = pass.target else {
                     continue;
                 };
-                if !caches.contains_key(&g) || !seen.insert((d.file, d.dir.name.span.start)) {
+                if !caches.contains_key(&g) {
                     continue;
                 }
-                if model.chain(id).any(|l| scope_has_unknown_include(cx, l)) {
+                if model.chain(id).any(|l| {
+                    *unknown
+                        .entry(l)
+                        .or_insert_with(|| scope_has_unknown_include(cx, l))
+                }) {
                     continue;
                 }
                 let Some(top) = model.chain(id).last() else {
@@ -250,16 +261,20 @@ impl UpstreamKeepaliveMisconfigured {
                 };
                 match pass.module {
                     PassModule::Proxy => {
-                        let Some((version, close, list)) = self.proxy(cx, id) else {
+                        let Some(p) = self.proxy(cx, id) else {
                             continue;
                         };
-                        defeat.version = version;
-                        defeat.close = close;
-                        defeat.list = list;
+                        defeat.version = p.version;
+                        defeat.close = p.close;
+                        defeat.list = p.list;
                     }
                     PassModule::FastCgi => {
                         defeat.keep = match model.effective(id, "fastcgi_keep_conn") {
-                            Some((_, at)) if at.arg(0).as_deref() == Some("on") => continue,
+                            Some((_, at))
+                                if at.arg(0).is_some_and(|v| v.eq_ignore_ascii_case("on")) =>
+                            {
+                                continue
+                            }
                             Some((_, at)) => Some(Cause::Written(at)),
                             None => Some(Cause::Default),
                         };
@@ -460,11 +475,8 @@ impl Rule for UpstreamKeepaliveMisconfigured {
             };
             let at = dirs[pos];
             // `keepalive 0` turns the cache off (1.29.7 on; nginx refuses it before).
-            if !at
-                .arg(0)
-                .and_then(|a| a.parse::<u64>().ok())
-                .is_some_and(|n| n >= 1)
-            {
+            let size = at.arg(0).and_then(|a| a.parse::<u64>().ok());
+            if size.filter(|&n| n >= 1).is_none() {
                 continue;
             }
             let cache = Cache { at };
@@ -501,6 +513,7 @@ impl Rule for UpstreamKeepaliveMisconfigured {
         }
         let mut groups: HashMap<Key, Vec<Defeat<'_>>> = HashMap::new();
         let mut order: Vec<Key> = Vec::new();
+        let mut members: HashSet<(Key, FileId, u32)> = HashSet::new();
         for defeat in self.defeats(cx, &caches) {
             let key = match defeat.anchor() {
                 Some(at) => Key::Written(defeat.upstream, at.file, at.dir.name.span.start),
@@ -516,7 +529,10 @@ impl Rule for UpstreamKeepaliveMisconfigured {
             if e.is_empty() {
                 order.push(key);
             }
-            e.push(defeat);
+            // A file included in several places is one pass, defeated the same way, here.
+            if members.insert((key, defeat.pass.file, defeat.pass.dir.name.span.start)) {
+                e.push(defeat);
+            }
         }
         for key in order {
             if let Some(d) = report(cx, &caches, &groups[&key], key) {

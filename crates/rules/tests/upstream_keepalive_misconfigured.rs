@@ -220,3 +220,17 @@ fn keepalive_local_and_keepalive_0_from_1_29_7() {
         ["nginx.conf:16:28: warning: `proxy_http_version 1.0` to upstream `app`: the upstream closes every connection after one response, `keepalive 16 local` caches none [NGX310]"]
     );
 }
+
+#[test]
+fn one_file_included_in_two_servers() {
+    // Fine in the first server, defeated in the second: judged in each place it is read.
+    assert_eq!(
+        full("included", OLD),
+        [concat!(
+            "locations/app.conf:2:16: warning: proxy_pass to upstream `app` speaks HTTP/1.0 and sends `Connection: close` (nginx's defaults before 1.29.7): every request opens a new connection, `keepalive 16` caches none [NGX310]\n",
+            "  related nginx.conf:14:9: the connection cache of upstream `app`\n",
+            "  help: add `proxy_http_version 1.1;` and `proxy_set_header Connection \"\";` next to the proxy_pass"
+        )]
+    );
+    nginx_accepts("included");
+}
