@@ -655,15 +655,33 @@ const NGX309: Scenario = Scenario {
 /// Four requests in a row through each NGX310 variant.
 const REQUESTS: usize = 4;
 
-/// `Outcome::Reuses` for a proxied variant: no warning, `connections` connections for the four.
-const fn proxy_reuse(connections: usize) -> Outcome {
-    Outcome::Reuses(Reuse {
-        warns: "",
-        path: "/",
-        requests: REQUESTS,
-        counter: Counter::Upstream,
-        connections,
-    })
+/// An NGX310 variant: [`REQUESTS`] requests through `site` to upstream.py (`Counter::Upstream`)
+/// or to php-fpm's `www/conn.php` (`Counter::Fpm`), which must accept `connections` connections
+/// for them; `nginx -t` must print `warns` (or no warning). A variant that reuses no connection is
+/// a bad one.
+const fn reuse(
+    name: &'static str,
+    site: &'static str,
+    counter: Counter,
+    warns: &'static str,
+    connections: usize,
+) -> Variant {
+    let fpm = matches!(counter, Counter::Fpm);
+    Variant {
+        name,
+        site,
+        pool: if fpm { WWW_POOL } else { None },
+        nginx_user: "www-data",
+        upstream: if fpm { Upstream::None } else { Upstream::Plain },
+        outcome: Outcome::Reuses(Reuse {
+            warns,
+            path: if fpm { "/conn.php" } else { "/" },
+            requests: REQUESTS,
+            counter,
+            connections,
+        }),
+        bad: connections == REQUESTS,
+    }
 }
 
 // The real failure of a useless `keepalive` is no connection reuse, not a status: every variant
@@ -674,96 +692,50 @@ const NGX310: Scenario = Scenario {
     code: "NGX310",
     name: "upstream-keepalive-misconfigured",
     variants: &[
-        Variant {
-            name: "bad",
-            site: "NGX310/bad.conf.in",
-            pool: None,
-            nginx_user: "www-data",
-            upstream: Upstream::Plain,
-            outcome: proxy_reuse(REQUESTS),
-            bad: true,
-        },
-        Variant {
-            name: "bad-close",
-            site: "NGX310/bad-close.conf.in",
-            pool: None,
-            nginx_user: "www-data",
-            upstream: Upstream::Plain,
-            outcome: proxy_reuse(REQUESTS),
-            bad: true,
-        },
-        Variant {
-            name: "bad-discarded",
-            site: "NGX310/bad-discarded.conf.in",
-            pool: None,
-            nginx_user: "www-data",
-            upstream: Upstream::Plain,
-            outcome: proxy_reuse(REQUESTS),
-            bad: true,
-        },
-        Variant {
-            name: "bad-order",
-            site: "NGX310/bad-order.conf.in",
-            pool: None,
-            nginx_user: "www-data",
-            upstream: Upstream::Plain,
-            outcome: Outcome::Reuses(Reuse {
-                warns: "[warn] load balancing method redefined in {{PREFIX}}/conf.d/site.conf:6",
-                path: "/",
-                requests: REQUESTS,
-                counter: Counter::Upstream,
-                connections: REQUESTS,
-            }),
-            bad: true,
-        },
-        Variant {
-            name: "good",
-            site: "NGX310/good.conf.in",
-            pool: None,
-            nginx_user: "www-data",
-            upstream: Upstream::Plain,
-            outcome: proxy_reuse(1),
-            bad: false,
-        },
-        Variant {
-            name: "good-order",
-            site: "NGX310/good-order.conf.in",
-            pool: None,
-            nginx_user: "www-data",
-            upstream: Upstream::Plain,
-            outcome: proxy_reuse(1),
-            bad: false,
-        },
-        Variant {
-            name: "bad-fastcgi",
-            site: "NGX310/bad-fastcgi.conf.in",
-            pool: WWW_POOL,
-            nginx_user: "www-data",
-            upstream: Upstream::None,
-            outcome: Outcome::Reuses(Reuse {
-                warns: "",
-                path: "/conn.php",
-                requests: REQUESTS,
-                counter: Counter::Fpm,
-                connections: REQUESTS,
-            }),
-            bad: true,
-        },
-        Variant {
-            name: "good-fastcgi",
-            site: "NGX310/good-fastcgi.conf.in",
-            pool: WWW_POOL,
-            nginx_user: "www-data",
-            upstream: Upstream::None,
-            outcome: Outcome::Reuses(Reuse {
-                warns: "",
-                path: "/conn.php",
-                requests: REQUESTS,
-                counter: Counter::Fpm,
-                connections: 1,
-            }),
-            bad: false,
-        },
+        reuse("bad", "NGX310/bad.conf.in", Counter::Upstream, "", REQUESTS),
+        reuse(
+            "bad-close",
+            "NGX310/bad-close.conf.in",
+            Counter::Upstream,
+            "",
+            REQUESTS,
+        ),
+        reuse(
+            "bad-discarded",
+            "NGX310/bad-discarded.conf.in",
+            Counter::Upstream,
+            "",
+            REQUESTS,
+        ),
+        reuse(
+            "bad-order",
+            "NGX310/bad-order.conf.in",
+            Counter::Upstream,
+            "[warn] load balancing method redefined in {{PREFIX}}/conf.d/site.conf:6",
+            REQUESTS,
+        ),
+        reuse("good", "NGX310/good.conf.in", Counter::Upstream, "", 1),
+        reuse(
+            "good-order",
+            "NGX310/good-order.conf.in",
+            Counter::Upstream,
+            "",
+            1,
+        ),
+        reuse(
+            "bad-fastcgi",
+            "NGX310/bad-fastcgi.conf.in",
+            Counter::Fpm,
+            "",
+            REQUESTS,
+        ),
+        reuse(
+            "good-fastcgi",
+            "NGX310/good-fastcgi.conf.in",
+            Counter::Fpm,
+            "",
+            1,
+        ),
     ],
     dual_stack: false,
     nginx_before: Some((1, 29, 7)),
