@@ -3,8 +3,10 @@
 //! For each rule a bad and a good configuration (testdata/real/) are rendered into a fresh prefix;
 //! real nginx, and real php-fpm or a tiny Python upstream where the scenario needs one, are started
 //! on 127.0.0.1 high ports; a few requests are sent and the statuses and nginx's error-log line are
-//! asserted as research/real-servers.md records them. Then `ngxlint check` runs on the same prefix
-//! and must flag the bad variant with the rule's code and leave the good one alone.
+//! asserted as research/real-servers.md records them (for NGX310, which fails by reusing no
+//! connection, the connections the upstream accepted are counted instead). Then `ngxlint check`
+//! runs on the same prefix, told the version `nginx -v` prints, and must flag the bad variant with
+//! the rule's code and leave the good one alone.
 //!
 //! Needs root (nginx workers and the FPM pool switch to www-data), nginx, php-fpm 8.2, python3 and
 //! openssl. When one is missing the test fails if `CI` is set and otherwise prints a skip line.
@@ -27,7 +29,7 @@ use std::time::{Duration, Instant};
 /// the test fails with a reminder when an unlisted rule already flags its bad variant.
 const RULES_LANDED: &[&str] = &[
     "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "NGX306", "NGX307", "NGX308",
-    "FPM102", "FPM103", "NGX309",
+    "FPM102", "FPM103", "NGX309", "NGX310",
 ];
 
 /// Start-up of a server, one request, `nginx -t`: each is given this long.
@@ -65,6 +67,33 @@ enum Outcome {
     /// Requests in order: path, expected status, and a text nginx's error log gains while the
     /// request is served (`""`: not checked). Placeholders are rendered in the text too.
     Serves(&'static [(&'static str, u16, &'static str)]),
+    /// Sequential requests, each answered 200, and the number of connections the upstream
+    /// accepted for them: as many as requests when nginx reuses none, 1 when it reuses one.
+    Reuses(Reuse),
+}
+
+/// A connection-reuse check (NGX310): the real failure of a useless `keepalive` is no reuse, not
+/// an error status.
+struct Reuse {
+    /// A warning `nginx -t` must print (`""`: it must print none). Placeholders are rendered.
+    warns: &'static str,
+    /// The path requested, `requests` times in a row.
+    path: &'static str,
+    requests: usize,
+    /// Who counts the connections.
+    counter: Counter,
+    /// How many connections the upstream accepted for the requests.
+    connections: usize,
+}
+
+/// Where the connections a variant's requests took are counted.
+#[derive(Clone, Copy, PartialEq)]
+enum Counter {
+    /// upstream.py's `/conns`: the connections on which it served a request.
+    Upstream,
+    /// php-fpm: `www/conn.php` names the socket of the FastCGI connection it was called on; the
+    /// distinct names are counted.
+    Fpm,
 }
 
 struct Variant {
@@ -86,6 +115,9 @@ struct Scenario {
     variants: &'static [Variant],
     /// nginx must see `localhost` as both `::1` and `127.0.0.1` (see [`DualStack`]).
     dual_stack: bool,
+    /// The variants record how nginx behaves before this version: on a newer nginx the scenario
+    /// is skipped with the reason.
+    nginx_before: Option<(u32, u32, u32)>,
 }
 
 const WWW_POOL: Option<&str> = Some("www.pool.in");
@@ -140,6 +172,7 @@ const NGX301: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
 };
 
 const PERMISSION_DENIED: &str = "[crit] connect() to unix:{{PREFIX}}/run/php/php8.2-fpm.sock failed (13: Permission denied) while connecting to upstream";
@@ -177,6 +210,7 @@ const FPM101: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
 };
 
 const TOO_BIG_HEADER: &str =
@@ -235,6 +269,7 @@ const NGX302: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
 };
 
 // A policy rule: raising a timeout for the whole http block causes no 502 of its own. The real
@@ -265,6 +300,7 @@ const NGX303: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
 };
 
 const CONNECT_REFUSED: &str =
@@ -302,6 +338,7 @@ const NGX304: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
 };
 
 const NGX305: Scenario = Scenario {
@@ -330,6 +367,7 @@ const NGX305: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
 };
 
 const NO_RESOLVER: &str = "[error] no resolver defined to resolve";
@@ -389,6 +427,7 @@ const NGX306: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
 };
 
 /// The refused connection to the address the upstream does not listen on.
@@ -454,6 +493,7 @@ const NGX307: Scenario = Scenario {
         },
     ],
     dual_stack: true,
+    nginx_before: None,
 };
 
 const NGX308: Scenario = Scenario {
@@ -480,6 +520,7 @@ const NGX308: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
 };
 
 const FPM102: Scenario = Scenario {
@@ -511,6 +552,7 @@ const FPM102: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
 };
 
 const FPM103: Scenario = Scenario {
@@ -543,6 +585,7 @@ const FPM103: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
 };
 
 const NGX309: Scenario = Scenario {
@@ -606,6 +649,96 @@ const NGX309: Scenario = Scenario {
         },
     ],
     dual_stack: false,
+    nginx_before: None,
+};
+
+/// Four requests in a row through each NGX310 variant.
+const REQUESTS: usize = 4;
+
+/// An NGX310 variant: [`REQUESTS`] requests through `site` to upstream.py (`Counter::Upstream`)
+/// or to php-fpm's `www/conn.php` (`Counter::Fpm`), which must accept `connections` connections
+/// for them; `nginx -t` must print `warns` (or no warning). A variant that reuses no connection is
+/// a bad one.
+const fn reuse(
+    name: &'static str,
+    site: &'static str,
+    counter: Counter,
+    warns: &'static str,
+    connections: usize,
+) -> Variant {
+    let fpm = matches!(counter, Counter::Fpm);
+    Variant {
+        name,
+        site,
+        pool: if fpm { WWW_POOL } else { None },
+        nginx_user: "www-data",
+        upstream: if fpm { Upstream::None } else { Upstream::Plain },
+        outcome: Outcome::Reuses(Reuse {
+            warns,
+            path: if fpm { "/conn.php" } else { "/" },
+            requests: REQUESTS,
+            counter,
+            connections,
+        }),
+        bad: connections == REQUESTS,
+    }
+}
+
+// The real failure of a useless `keepalive` is no connection reuse, not a status: every variant
+// serves 200, and the upstream (upstream.py, or php-fpm through www/conn.php) counts the
+// connections the four requests took. The variants record nginx before 1.29.7, which speaks
+// HTTP/1.0 with `Connection: close` by default and needs the balancing method first.
+const NGX310: Scenario = Scenario {
+    code: "NGX310",
+    name: "upstream-keepalive-misconfigured",
+    variants: &[
+        reuse("bad", "NGX310/bad.conf.in", Counter::Upstream, "", REQUESTS),
+        reuse(
+            "bad-close",
+            "NGX310/bad-close.conf.in",
+            Counter::Upstream,
+            "",
+            REQUESTS,
+        ),
+        reuse(
+            "bad-discarded",
+            "NGX310/bad-discarded.conf.in",
+            Counter::Upstream,
+            "",
+            REQUESTS,
+        ),
+        reuse(
+            "bad-order",
+            "NGX310/bad-order.conf.in",
+            Counter::Upstream,
+            "[warn] load balancing method redefined in {{PREFIX}}/conf.d/site.conf:6",
+            REQUESTS,
+        ),
+        reuse("good", "NGX310/good.conf.in", Counter::Upstream, "", 1),
+        reuse(
+            "good-order",
+            "NGX310/good-order.conf.in",
+            Counter::Upstream,
+            "",
+            1,
+        ),
+        reuse(
+            "bad-fastcgi",
+            "NGX310/bad-fastcgi.conf.in",
+            Counter::Fpm,
+            "",
+            REQUESTS,
+        ),
+        reuse(
+            "good-fastcgi",
+            "NGX310/good-fastcgi.conf.in",
+            Counter::Fpm,
+            "",
+            1,
+        ),
+    ],
+    dual_stack: false,
+    nginx_before: Some((1, 29, 7)),
 };
 
 #[test]
@@ -669,10 +802,15 @@ fn ngx309_fastcgi_missing_script_filename() {
 }
 
 #[test]
+fn ngx310_upstream_keepalive_misconfigured() {
+    run_scenario(&NGX310);
+}
+
+#[test]
 fn landed_rules_have_scenarios() {
     let all = [
         &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308, &FPM102,
-        &FPM103, &NGX309,
+        &FPM103, &NGX309, &NGX310,
     ];
     for code in RULES_LANDED {
         assert!(
@@ -683,6 +821,15 @@ fn landed_rules_have_scenarios() {
     for s in all {
         assert!(s.variants.iter().any(|v| v.bad) && s.variants.iter().any(|v| !v.bad));
     }
+}
+
+#[test]
+fn nginx_versions_parse() {
+    assert_eq!(parse_version("1.22.1"), Some((1, 22, 1)));
+    assert_eq!(parse_version("1.29.7"), Some((1, 29, 7)));
+    assert!(parse_version("1.22").is_none());
+    assert!(parse_version("1.22.1.4").is_none());
+    assert!(parse_version("1.x.1").is_none());
 }
 
 #[test]
@@ -718,6 +865,18 @@ fn run_scenario(sc: &Scenario) {
     let Some(tools) = Tools::find(sc, &test) else {
         return;
     };
+    if let Some(before) = sc.nginx_before {
+        if parse_version(&tools.nginx_version).is_some_and(|v| v >= before) {
+            // Not a failure: the scenario records the older behaviour, which this nginx no
+            // longer has (ngxlint is told the installed version, so its half would differ too).
+            let (a, b, c) = before;
+            eprintln!(
+                "skipped {test}: the variants record nginx before {a}.{b}.{c}; this is nginx {}",
+                tools.nginx_version
+            );
+            return;
+        }
+    }
     let hosts = if sc.dual_stack {
         match DualStack::arrange() {
             Ok(d) => d.hosts,
@@ -759,6 +918,8 @@ fn run_scenario(sc: &Scenario) {
 /// The external programs a scenario needs.
 struct Tools {
     nginx: PathBuf,
+    /// What `nginx -v` says, `1.22.1`: ngxlint is told it (`--nginx-version`).
+    nginx_version: String,
     fpm: Option<PathBuf>,
     python: Option<PathBuf>,
     openssl: Option<PathBuf>,
@@ -799,13 +960,47 @@ impl Tools {
             eprintln!("skipped {test}: needs {missing} (set CI=1 to make this a failure)");
             return None;
         }
+        let nginx = nginx?;
+        let nginx_version = nginx_version(&nginx);
         Some(Tools {
-            nginx: nginx?,
+            nginx,
+            nginx_version,
             fpm,
             python,
             openssl,
         })
     }
+}
+
+/// The version `nginx -v` prints (`nginx version: nginx/1.22.1`).
+fn nginx_version(nginx: &Path) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let out = std::env::temp_dir().join(format!(
+        "ngxrs-nginx-v-{}-{}.out",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let (code, text) = run_bounded(Command::new(nginx).arg("-v"), &out, READY);
+    let _ = fs::remove_file(&out);
+    let version = text
+        .lines()
+        .find_map(|l| l.split("nginx/").nth(1))
+        .map(|v| v.split_whitespace().next().unwrap_or("").to_string())
+        .filter(|v| parse_version(v).is_some());
+    match (code, version) {
+        (Some(0), Some(v)) => v,
+        _ => panic!(
+            "cannot read the version from `{} -v` ({code:?}):\n{text}",
+            nginx.display()
+        ),
+    }
+}
+
+/// `1.22.1` as numbers.
+fn parse_version(v: &str) -> Option<(u32, u32, u32)> {
+    let mut it = v.split('.').map(|p| p.parse::<u32>().ok());
+    let version = (it.next()??, it.next()??, it.next()??);
+    it.next().is_none().then_some(version)
 }
 
 /// `$ENV` if set (then only that), else the first existing fixed path, else `name` on PATH.
@@ -958,7 +1153,13 @@ impl<'t> Lab<'t> {
                 fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
             self.write(&format!("stock/{stock}"), &text);
         }
-        for script in ["index.php", "big-header.php", "sleep.php", "avatar.jpg"] {
+        for script in [
+            "index.php",
+            "big-header.php",
+            "sleep.php",
+            "avatar.jpg",
+            "conn.php",
+        ] {
             self.write(
                 &format!("www/{script}"),
                 &template(&format!("www/{script}")),
@@ -1046,7 +1247,8 @@ impl<'t> Lab<'t> {
         test.arg("-t");
         nginx_args(&mut test);
         let (code, out) = run_bounded(&mut test, &self.path("logs/nginx-t.out"), READY);
-        let requests = match v.outcome {
+        let mut warned = String::new();
+        let requests = match &v.outcome {
             Outcome::NoStart(message) => {
                 assert!(
                     code != Some(0) && out.contains(message),
@@ -1056,7 +1258,26 @@ impl<'t> Lab<'t> {
                 let line = out.lines().find(|l| l.contains(message)).unwrap_or(message);
                 return format!("nginx -t fails: {}", strip_time(line));
             }
-            Outcome::Serves(requests) => requests,
+            Outcome::Serves(requests) => *requests,
+            Outcome::Reuses(r) => {
+                if r.warns.is_empty() {
+                    assert!(
+                        !out.contains("[warn]"),
+                        "{}: `nginx -t` must print no warning:\n{out}",
+                        self.label
+                    );
+                } else {
+                    let text = self.fill(r.warns);
+                    let Some(line) = out.lines().find(|l| log_line_has(l, &text)) else {
+                        panic!(
+                            "{}: expected `nginx -t` to warn {text:?}; it printed:\n{out}",
+                            self.label
+                        );
+                    };
+                    warned = strip_time(line);
+                }
+                &[]
+            }
         };
         assert_eq!(
             code,
@@ -1110,6 +1331,15 @@ impl<'t> Lab<'t> {
         let i = procs.spawn("nginx", &mut cmd, &self.path("logs/nginx.out"));
         procs.wait_ready(i, &self.label, || probe(self.port));
 
+        if let Outcome::Reuses(r) = &v.outcome {
+            let mut summary = self.count_connections(r);
+            procs.stop();
+            if !warned.is_empty() {
+                summary.push_str(&format!(" | nginx -t: {warned}"));
+            }
+            return summary;
+        }
+
         let mut seen = Vec::new();
         for (path, _, _) in requests {
             let before = fs::metadata(&error_log).map(|m| m.len()).unwrap_or(0);
@@ -1159,11 +1389,89 @@ impl<'t> Lab<'t> {
         summary
     }
 
+    /// Sends the requests of a [`Reuse`] one after the other (each must be 200) and asserts how
+    /// many connections the upstream accepted for them; returns a summary.
+    fn count_connections(&self, r: &Reuse) -> String {
+        let error_log = self.path("logs/error.log");
+        let context = || {
+            format!(
+                "--- error.log\n{}\n--- php-fpm.log\n{}",
+                read_from(&error_log, 0),
+                read_from(&self.path("logs/php-fpm.log"), 0)
+            )
+        };
+        let mut names = std::collections::BTreeSet::new();
+        for n in 0..r.requests {
+            let (status, body) = get_body(self.port, r.path).unwrap_or_else(|e| {
+                panic!(
+                    "{}: request {} (GET {}): {e}\n{}",
+                    self.label,
+                    n + 1,
+                    r.path,
+                    context()
+                )
+            });
+            assert_eq!(
+                status,
+                200,
+                "{}: request {} (GET {}): {body}\n{}",
+                self.label,
+                n + 1,
+                r.path,
+                context()
+            );
+            if r.counter == Counter::Fpm {
+                let conns: Vec<&str> = body
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("conn "))
+                    .collect();
+                assert_eq!(
+                    conns.len(),
+                    1,
+                    "{}: conn.php should name one FastCGI connection: {body:?}",
+                    self.label
+                );
+                names.insert(conns[0].to_string());
+            }
+        }
+        let (count, counted_by) = match r.counter {
+            Counter::Fpm => (names.len(), "php-fpm"),
+            Counter::Upstream => {
+                let (status, body) = get_body(self.up_port, "/conns")
+                    .unwrap_or_else(|e| panic!("{}: GET /conns from upstream.py: {e}", self.label));
+                assert_eq!(status, 200, "{}: GET /conns: {body}", self.label);
+                let count = body
+                    .trim()
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{}: GET /conns answered {body:?}", self.label));
+                (count, "the upstream")
+            }
+        };
+        assert_eq!(
+            count,
+            r.connections,
+            "{}: {} requests in a row, {counted_by} accepted {count} connections, expected {}\n{}",
+            self.label,
+            r.requests,
+            r.connections,
+            context()
+        );
+        format!(
+            "{} × 200, {counted_by} accepted {count} connection{}",
+            r.requests,
+            if count == 1 { "" } else { "s" }
+        )
+    }
+
     /// Runs ngxlint on the prefix and judges its output (see [`judge`]); returns a summary.
     fn lint_half(&self, sc: &Scenario, v: &Variant) -> String {
         let root = self.dir.display().to_string();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ngxlint"));
-        cmd.args(["check", "--format", "concise", "--color", "never", "--root"])
+        // The version of the nginx that just ran the variant: rules whose findings depend on it
+        // (NGX310) judge the configuration as that nginx reads it.
+        cmd.args(["check", "--format", "concise", "--color", "never"])
+            .args(["--nginx-version", &self.tools.nginx_version])
+            .arg("--root")
             .arg(&root)
             .arg(&root)
             .current_dir(&self.dir);
@@ -1405,6 +1713,12 @@ fn probe(port: u16) -> bool {
 
 /// One HTTP/1.1 GET with `Connection: close`; the status code.
 fn get(port: u16, path: &str) -> Result<u16, String> {
+    get_body(port, path).map(|(status, _)| status)
+}
+
+/// One HTTP/1.1 GET with `Connection: close`; the status code and the body (as text; a chunked
+/// body keeps its chunk sizes, which the callers do not mind).
+fn get_body(port: u16, path: &str) -> Result<(u16, String), String> {
     let deadline = Instant::now() + READY;
     let mut s = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), READY)
         .map_err(|e| format!("connect: {e}"))?;
@@ -1432,10 +1746,17 @@ fn get(port: u16, path: &str) -> Result<u16, String> {
         }
     }
     let head = String::from_utf8_lossy(&response[..response.len().min(64)]).into_owned();
-    head.strip_prefix("HTTP/1.1 ")
+    let status = head
+        .strip_prefix("HTTP/1.1 ")
         .and_then(|r| r.get(..3))
         .and_then(|c| c.parse().ok())
-        .ok_or_else(|| format!("not an HTTP response: {head:?}"))
+        .ok_or_else(|| format!("not an HTTP response: {head:?}"))?;
+    let text = String::from_utf8_lossy(&response);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    Ok((status, body))
 }
 
 /// Every log in the folder of `out` (the servers' output, nginx's and php-fpm's error logs).

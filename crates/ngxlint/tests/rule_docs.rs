@@ -1,16 +1,19 @@
 //! Rule documents are tests (STYLE.md): every `rules/CODE.md` names a known code, every code has a
 //! document, each *Example* produces exactly its caret annotations, the `text` block after the first
 //! example is the exact concise output, and each *Use instead* block is clean for that code.
+//! A block tagged `nginx-version=X.Y.Z` runs its section as for that nginx version
+//! (`--nginx-version`), for rules whose findings depend on it.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use ngxlint_engine::{Options, Project};
 
-/// A fenced block: its language tag, `file=` attribute and text.
+/// A fenced block: its language tag, `file=` and `nginx-version=` attributes and text.
 struct Fence {
     lang: String,
     file: Option<String>,
+    nginx_version: Option<String>,
     body: String,
 }
 
@@ -22,11 +25,17 @@ fn sections(doc: &str) -> Vec<(String, Vec<Fence>)> {
         if let Some(h) = line.strip_prefix("## ") {
             out.push((h.trim().to_string(), Vec::new()));
         } else if let Some(info) = line.strip_prefix("```") {
-            let mut parts = info.split_whitespace();
-            let lang = parts.next().unwrap_or("").to_string();
-            let file = parts
-                .find_map(|p| p.strip_prefix("file="))
-                .map(str::to_string);
+            let parts: Vec<&str> = info.split_whitespace().collect();
+            let lang = parts.first().copied().unwrap_or("").to_string();
+            let attr = |name: &str| {
+                parts
+                    .iter()
+                    .skip(1)
+                    .find_map(|p| p.strip_prefix(name))
+                    .map(str::to_string)
+            };
+            let file = attr("file=");
+            let nginx_version = attr("nginx-version=");
             let mut body = String::new();
             for l in lines.by_ref() {
                 if l.starts_with("```") {
@@ -36,7 +45,12 @@ fn sections(doc: &str) -> Vec<(String, Vec<Fence>)> {
                 body.push('\n');
             }
             if let Some(last) = out.last_mut() {
-                last.1.push(Fence { lang, file, body });
+                last.1.push(Fence {
+                    lang,
+                    file,
+                    nginx_version,
+                    body,
+                });
             }
         }
     }
@@ -102,7 +116,11 @@ fn project(fences: &[&Fence], tag: &str) -> (Tmp, Vec<(String, String)>) {
 }
 
 /// The project's reader diagnostics plus those of the rule `code` alone (only that rule on).
-fn diagnostics(dir: &Path, code: &str) -> (Project, Vec<ngxlint_engine::Diagnostic>) {
+fn diagnostics(
+    dir: &Path,
+    code: &str,
+    settings: &ngxlint_engine::rule::Settings,
+) -> (Project, Vec<ngxlint_engine::Diagnostic>) {
     let opts = Options::new(dir.to_path_buf());
     let project = Project::load(&[dir.to_path_buf()], &opts).unwrap();
     let mut diags = project.diagnostics.clone();
@@ -113,10 +131,7 @@ fn diagnostics(dir: &Path, code: &str) -> (Project, Vec<ngxlint_engine::Diagnost
     if !rules.is_empty() {
         let model = ngxlint_engine::model::Model::build(&project, &opts.directives);
         diags.extend(ngxlint_engine::rule::run(
-            &project,
-            &model,
-            &ngxlint_engine::rule::Settings::default(),
-            &rules,
+            &project, &model, settings, &rules,
         ));
     }
     let all = ngxlint_rules::all();
@@ -229,7 +244,14 @@ fn rule_documents_run_as_tests() {
                 continue;
             }
             let (tmp, files) = project(&configs, &format!("{code}-{}", heading.replace(' ', "_")));
-            let (p, diags) = diagnostics(&tmp.0, code);
+            let version = configs.iter().find_map(|f| f.nginx_version.clone());
+            let mut settings = ngxlint_engine::rule::Settings::default();
+            if let Some(v) = &version {
+                let n: Vec<u32> = v.split('.').filter_map(|p| p.parse().ok()).collect();
+                assert_eq!(n.len(), 3, "{code}: nginx-version={v} is not X.Y.Z");
+                settings.nginx_version = (n[0], n[1], n[2]);
+            }
+            let (p, diags) = diagnostics(&tmp.0, code, &settings);
             let mut got: Vec<(String, usize, usize, usize, String)> = diags
                 .iter()
                 .map(|d| {
@@ -291,11 +313,12 @@ fn rule_documents_run_as_tests() {
             }
             // The text block after the example: the exact concise output.
             if let Some(text) = fences.iter().find(|f| f.lang == "text") {
-                let out = std::process::Command::new(env!("CARGO_BIN_EXE_ngxlint"))
-                    .args(["check", "--format", "concise"])
-                    .current_dir(&tmp.0)
-                    .output()
-                    .unwrap();
+                let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ngxlint"));
+                cmd.args(["check", "--format", "concise"]);
+                if let Some(v) = &version {
+                    cmd.args(["--nginx-version", v]);
+                }
+                let out = cmd.current_dir(&tmp.0).output().unwrap();
                 let canon = std::fs::canonicalize(&tmp.0).unwrap();
                 let shown: String = String::from_utf8_lossy(&out.stdout)
                     .replace(&format!("{}/", canon.display()), "")

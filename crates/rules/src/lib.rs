@@ -9,11 +9,13 @@ mod fpm_allowed_clients;
 mod fpm_socket_permissions;
 mod fpm_terminate_before_nginx_timeout;
 mod global_timeout_inflation;
+mod includes;
 mod localhost_upstream;
 mod proxy_ssl_verify_without_ca;
 mod reach;
 mod undersized_buffers;
 mod unknown_upstream_host;
+mod upstream_keepalive_misconfigured;
 mod upstream_without_backup;
 mod variable_pass_without_resolver;
 
@@ -32,6 +34,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(localhost_upstream::LocalhostUpstream),
         Box::new(unknown_upstream_host::UnknownUpstreamHost::default()),
         Box::new(fastcgi_missing_script_filename::FastcgiMissingScriptFilename),
+        Box::new(upstream_keepalive_misconfigured::UpstreamKeepaliveMisconfigured),
     ]
 }
 
