@@ -7,13 +7,12 @@
 
 use std::collections::HashSet;
 
-use nginx_syntax::Directive;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::fastcgi_passes;
 use ngxlint_engine::model::{At, ScopeId};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
-use ngxlint_engine::FileId;
 
+use crate::includes::scope_has_unknown_include;
 use crate::reach::Pools;
 
 static META: RuleMeta = RuleMeta {
@@ -38,46 +37,6 @@ pub struct FastcgiMissingScriptFilename;
 
 fn is_script_filename(d: &At<'_>) -> bool {
     d.arg(0).as_deref() == Some("SCRIPT_FILENAME")
-}
-
-/// Whether a block (with what it includes) holds an `include` that read nothing and is no glob:
-/// a file the project does not hold, whose `fastcgi_param`s cannot be known.
-fn unknown_include(cx: &Cx<'_>, file: FileId, list: &[Directive], depth: usize) -> bool {
-    let src: &[u8] = &cx.project.files.get(file).bytes;
-    for d in list {
-        if d.block.is_some() || !d.name.is(src, "include") {
-            continue;
-        }
-        let targets = cx.project.nginx.included(file, d);
-        if targets.is_empty() {
-            let pattern = d.args.first().map(|w| w.text(src)).unwrap_or_default();
-            if !pattern.contains(['*', '?', '[']) {
-                return true;
-            }
-        }
-        for &t in targets {
-            if depth > 16 {
-                return true;
-            }
-            if let Some(p) = cx.project.nginx.parsed.get(&t) {
-                if unknown_include(cx, t, &p.directives, depth + 1) {
-                    return true;
-                }
-            }
-        }
-    }
-    false
-}
-
-fn scope_has_unknown_include(cx: &Cx<'_>, id: ScopeId) -> bool {
-    match cx.model.scope(id).block {
-        Some(at) => at
-            .dir
-            .block
-            .as_ref()
-            .is_some_and(|b| unknown_include(cx, at.file, &b.children, 0)),
-        None => false,
-    }
 }
 
 /// Whether the location guards the script name: `try_files $fastcgi_script_name =404` (or

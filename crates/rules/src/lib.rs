@@ -9,6 +9,7 @@ mod fpm_allowed_clients;
 mod fpm_socket_permissions;
 mod fpm_terminate_before_nginx_timeout;
 mod global_timeout_inflation;
+mod includes;
 mod localhost_upstream;
 mod proxy_ssl_verify_without_ca;
 mod reach;
