@@ -15,6 +15,7 @@ mod proxy_ssl_verify_without_ca;
 mod reach;
 mod undersized_buffers;
 mod unknown_upstream_host;
+mod upstream_timing_not_logged;
 mod upstream_without_backup;
 mod variable_pass_without_resolver;
 
@@ -33,6 +34,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(localhost_upstream::LocalhostUpstream),
         Box::new(unknown_upstream_host::UnknownUpstreamHost::default()),
         Box::new(fastcgi_missing_script_filename::FastcgiMissingScriptFilename),
+        Box::new(upstream_timing_not_logged::UpstreamTimingNotLogged),
     ]
 }
 
