@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
-use ngxlint_engine::model::{At, Model, ScopeId};
+use ngxlint_engine::model::{split_host_port, At, Model, Pass, ScopeId, Target};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
 
 use crate::includes::scope_has_unknown_include;
@@ -208,6 +208,8 @@ enum Verdict<'p> {
 struct Blind<'p> {
     pass: At<'p>,
     site: Site,
+    /// The pass has one peer, whose address the log would always repeat.
+    single: bool,
 }
 
 /// One report: the site, the servers it covers, and the passes to show.
@@ -220,6 +222,8 @@ struct Report<'p> {
     others: Vec<Site>,
     /// A report for one server (else for the servers that inherit an http-level log).
     per_server: bool,
+    /// Every pass it covers has a single peer.
+    single: bool,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -245,13 +249,46 @@ fn listing(missing: &[bool; 3]) -> String {
     }
 }
 
-/// What the access log cannot show without the missing variables, about `whose` requests.
-fn consequence(missing: &[bool; 3], whose: &str) -> String {
-    match missing {
-        [true, _, _] => format!("which backend answered {whose}"),
-        [false, true, true] => format!("the backend's status and response time for {whose}"),
-        [false, true, false] => format!("the backend's status for {whose}"),
-        _ => format!("the backend's response time for {whose}"),
+/// What the access log cannot show without the missing variables, about `whose` requests; where
+/// every pass has a single peer the address names no choice, only the backend's answer.
+fn consequence(missing: &[bool; 3], single: bool, whose: &str) -> String {
+    if missing[0] && !single {
+        return format!("which backend answered {whose}");
+    }
+    let mut parts: Vec<&str> = ["address", "status", "response time"]
+        .into_iter()
+        .zip(missing)
+        .filter(|(_, m)| **m)
+        .map(|(p, _)| p)
+        .collect();
+    // One peer: its address is known anyway; what is lost is its answer.
+    if parts.len() > 1 && parts[0] == "address" {
+        parts.remove(0);
+    }
+    let parts = match parts.as_slice() {
+        [init @ .., last] if !init.is_empty() => format!("{} and {last}", init.join(", ")),
+        _ => parts.join(""),
+    };
+    format!("the backend's {parts} for {whose}")
+}
+
+/// Whether a pass has exactly one peer: a unix socket, an IP address, or a group of one such
+/// server (a name may resolve to several addresses; variables are resolved per request).
+fn single_peer(model: &Model<'_>, pass: &Pass<'_>) -> bool {
+    let literal = |addr: &str| {
+        addr.starts_with("unix:") || {
+            let (host, _) = split_host_port(addr);
+            host.parse::<std::net::IpAddr>().is_ok()
+        }
+    };
+    match &pass.target {
+        Target::Unix(_) => true,
+        Target::Inet { host, .. } => host.parse::<std::net::IpAddr>().is_ok(),
+        Target::Group(i) => model
+            .upstreams
+            .get(*i)
+            .is_some_and(|u| u.servers.len() == 1 && literal(&u.servers[0].address)),
+        Target::Name(_) | Target::Variable => false,
     }
 }
 
@@ -349,7 +386,7 @@ impl UpstreamTimingNotLogged {
                 plural(r.servers, "server", "servers")
             )
         };
-        let what = consequence(&missing, &whose);
+        let what = consequence(&missing, r.single, &whose);
         let lacks = listing(&missing);
         let (file, span, message) = match (r.site, log) {
             (Site::Level(_), Some(log)) => {
@@ -615,6 +652,7 @@ impl Rule for UpstreamTimingNotLogged {
             servers[i].1.push(Blind {
                 pass: pass.at,
                 site,
+                single: single_peer(model, &pass),
             });
         }
 
@@ -642,11 +680,13 @@ impl Rule for UpstreamTimingNotLogged {
                         passes: Vec::new(),
                         others: Vec::new(),
                         per_server: false,
+                        single: true,
                     });
                     reports.len() - 1
                 });
                 let r = &mut reports[i];
                 r.servers += 1;
+                r.single &= blind.iter().all(|b| b.single);
                 if r.passes.len() < 8 {
                     r.passes.push(blind[0].pass);
                 }
@@ -670,6 +710,7 @@ impl Rule for UpstreamTimingNotLogged {
                 passes: vec![first],
                 others: sites.into_iter().filter(|&s| s != main).collect(),
                 per_server: true,
+                single: blind.iter().all(|b| b.single),
             });
         }
         for r in &reports {
@@ -692,6 +733,28 @@ mod tests {
         assert_eq!(variables("$upstream_addr-$status"), ["upstream_addr", "status"]);
         assert_eq!(variables("$ $"), Vec::<String>::new());
         assert_eq!(variables(COMBINED).len(), 8);
+    }
+
+    #[test]
+    fn consequence_names_what_is_lost() {
+        let w = "x";
+        assert_eq!(consequence(&[true; 3], false, w), "which backend answered x");
+        assert_eq!(
+            consequence(&[true; 3], true, w),
+            "the backend's status and response time for x"
+        );
+        assert_eq!(
+            consequence(&[true, false, false], true, w),
+            "the backend's address for x"
+        );
+        assert_eq!(
+            consequence(&[false, true, false], false, w),
+            "the backend's status for x"
+        );
+        assert_eq!(
+            consequence(&[false, false, true], true, w),
+            "the backend's response time for x"
+        );
     }
 
     #[test]

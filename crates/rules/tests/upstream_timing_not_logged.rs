@@ -35,14 +35,15 @@ fn nginx_starts(case: &str) {
 
 #[test]
 fn an_http_level_log_is_reported_once_for_every_server_that_inherits_it() {
-    // The fourth server passes only where `access_log off` is set: a choice, not counted.
+    // The fourth server passes only where `access_log off` is set: a choice, not counted. One
+    // server passes to a group of two: which backend answered is what the log cannot show.
     assert_eq!(
         full("http-log"),
         [format!(
             "nginx.conf:3:16: info: access log format `combined` lacks {ALL_THREE}: the access log does not show which backend answered the upstream requests of 3 servers [NGX311]\n  \
-             label nginx.conf:9:24: passes requests upstream here with `combined`\n  \
-             label nginx.conf:19:26: passes requests upstream here with `combined`\n  \
-             label nginx.conf:26:23: passes requests upstream here with `combined`\n  \
+             label nginx.conf:14:24: passes requests upstream here with `combined`\n  \
+             label nginx.conf:24:26: passes requests upstream here with `combined`\n  \
+             label nginx.conf:31:23: passes requests upstream here with `combined`\n  \
              help: add `{ADD_FORMAT}` at the top of the `http` block and use `access_log access.log upstream_combined;`"
         )]
     );
@@ -56,15 +57,16 @@ fn nginx_default_is_reported_at_the_http_block() {
         [
             format!(
                 "nginx.conf:2:1: info: no `access_log` is set, so nginx logs with `combined`, which lacks {ALL_THREE}: the access log does not show which backend answered the upstream requests of 2 servers [NGX311]\n  \
-                 label nginx.conf:6:24: passes requests upstream here with `combined`\n  \
-                 label nginx.conf:12:24: passes requests upstream here with `combined`\n  \
+                 label nginx.conf:10:24: passes requests upstream here with `combined`\n  \
+                 label nginx.conf:16:24: passes requests upstream here with `combined`\n  \
                  help: add `{ADD_FORMAT}` to the `http` block, and `access_log logs/access.log upstream_combined;` after it"
             ),
-            // A server with a log of its own in one location: reported once, at that log.
+            // A server with a log of its own in one location: reported once, at that log. Its
+            // backends are single addresses: the address is known, their answer is not.
             format!(
-                "nginx.conf:25:24: info: access log format `combined` lacks {ALL_THREE}: the access log does not show which backend answered this server's upstream requests [NGX311]\n  \
+                "nginx.conf:29:24: info: access log format `combined` lacks {ALL_THREE}: the access log does not show the backend's status and response time for this server's upstream requests [NGX311]\n  \
                  label nginx.conf:2:1: other locations of this server log with nginx's default, `combined` (no `access_log` is set)\n  \
-                 label nginx.conf:26:24: passes requests upstream here with `combined`\n  \
+                 label nginx.conf:30:24: passes requests upstream here with `combined`\n  \
                  help: add `{ADD_FORMAT}` at the top of the `http` block and use `access_log admin.log upstream_combined;`"
             ),
         ]
@@ -79,26 +81,26 @@ fn server_and_location_logs_are_reported_once_per_server() {
         full("per-server"),
         [
             format!(
-                "nginx.conf:12:26: info: access log format `combined` lacks {ALL_THREE}: the access log does not show which backend answered this server's upstream requests [NGX311]\n  \
-                 label nginx.conf:14:24: passes requests upstream here with `combined`\n  \
+                "nginx.conf:17:26: info: access log format `combined` lacks {ALL_THREE}: the access log does not show the backend's status and response time for this server's upstream requests [NGX311]\n  \
+                 label nginx.conf:19:24: passes requests upstream here with `combined`\n  \
                  help: use `access_log a.log upstream_timing buffer=32k;` (format `upstream_timing` records all three)"
             ),
             format!(
-                "nginx.conf:24:30: info: access log format `main` lacks {ALL_THREE}: the access log does not show which backend answered this server's upstream requests [NGX311]\n  \
+                "nginx.conf:29:30: info: access log format `main` lacks {ALL_THREE}: the access log does not show which backend answered this server's upstream requests [NGX311]\n  \
                  label nginx.conf:3:16: format `main` is defined here\n  \
-                 label nginx.conf:25:24: passes requests upstream here with `main`\n  \
+                 label nginx.conf:30:24: passes requests upstream here with `main`\n  \
                  help: use `access_log b.log upstream_timing;` (format `upstream_timing` records all three)"
             ),
             format!(
-                "nginx.conf:31:26: info: access log format `combined` lacks {ALL_THREE}: the access log does not show which backend answered this server's upstream requests [NGX311]\n  \
-                 label nginx.conf:36:34: other locations of this server log with `main`, which lacks {ALL_THREE} too\n  \
-                 label nginx.conf:33:24: passes requests upstream here with `combined`\n  \
+                "nginx.conf:36:26: info: access log format `combined` lacks {ALL_THREE}: the access log does not show the backend's status and response time for this server's upstream requests [NGX311]\n  \
+                 label nginx.conf:41:34: other locations of this server log with `main`, which lacks {ALL_THREE} too\n  \
+                 label nginx.conf:38:24: passes requests upstream here with `combined`\n  \
                  help: use `access_log c.log upstream_timing;` (format `upstream_timing` records all three)"
             ),
             // The `if` inherits the location's proxy_pass; its own log replaces the inherited one.
             format!(
-                "nginx.conf:49:28: info: access log format `combined` lacks {ALL_THREE}: the access log does not show which backend answered this server's upstream requests [NGX311]\n  \
-                 label nginx.conf:44:24: passes requests upstream here with `combined`\n  \
+                "nginx.conf:54:28: info: access log format `combined` lacks {ALL_THREE}: the access log does not show the backend's status and response time for this server's upstream requests [NGX311]\n  \
+                 label nginx.conf:49:24: passes requests upstream here with `combined`\n  \
                  help: use `access_log debug.log upstream_timing;` (format `upstream_timing` records all three)"
             ),
         ]
@@ -111,7 +113,7 @@ fn custom_formats_name_what_they_miss_and_are_extended() {
     assert_eq!(
         full("custom"),
         [
-            "nginx.conf:13:31: info: access log format `main_timed` lacks `$upstream_addr` and `$upstream_status`: the access log does not show which backend answered this server's upstream requests [NGX311]\n  \
+            "nginx.conf:13:31: info: access log format `main_timed` lacks `$upstream_addr` and `$upstream_status`: the access log does not show the backend's status for this server's upstream requests [NGX311]\n  \
              label nginx.conf:3:16: format `main_timed` is defined here\n  \
              label nginx.conf:15:26: passes requests upstream here with `main_timed`\n  \
              help: add the string `' upstream=$upstream_addr upstream_status=$upstream_status'` at the end of `log_format main_timed`",
@@ -120,7 +122,7 @@ fn custom_formats_name_what_they_miss_and_are_extended() {
              label nginx.conf:22:24: passes requests upstream here with `json`\n  \
              help: add `\"upstream_status\":\"$upstream_status\",\"upstream_response_time\":\"$upstream_response_time\"` to the JSON object of `log_format json`",
             // A JSON object without `escape=json`: no text after its closing brace.
-            "nginx.conf:27:31: info: access log format `plain_json` lacks `$upstream_addr`, `$upstream_status` and `$upstream_response_time`: the access log does not show which backend answered this server's upstream requests [NGX311]\n  \
+            "nginx.conf:27:31: info: access log format `plain_json` lacks `$upstream_addr`, `$upstream_status` and `$upstream_response_time`: the access log does not show the backend's status and response time for this server's upstream requests [NGX311]\n  \
              label nginx.conf:9:16: format `plain_json` is defined here\n  \
              label nginx.conf:29:24: passes requests upstream here with `plain_json`\n  \
              help: add `\"upstream_addr\":\"$upstream_addr\",\"upstream_status\":\"$upstream_status\",\"upstream_response_time\":\"$upstream_response_time\"` to the JSON object of `log_format plain_json`",
@@ -153,7 +155,7 @@ fn an_include_the_project_lacks_is_not_judged() {
     // nothing, which sets nothing.
     assert_eq!(
         check("unknown-include"),
-        [format!("nginx.conf:3:16: info: access log format `combined` lacks {ALL_THREE}: the access log does not show which backend answered the upstream requests of 1 server [NGX311]")]
+        [format!("nginx.conf:3:16: info: access log format `combined` lacks {ALL_THREE}: the access log does not show the backend's status and response time for the upstream requests of 1 server [NGX311]")]
     );
 }
 
@@ -164,7 +166,7 @@ fn a_file_read_alone_is_judged_only_where_it_sets_the_log() {
     assert_eq!(
         full("alone"),
         [format!(
-            "conf.d/sites.conf:12:16: info: access log format `combined` lacks {ALL_THREE}: the access log does not show which backend answered this server's upstream requests [NGX311]\n  \
+            "conf.d/sites.conf:12:16: info: access log format `combined` lacks {ALL_THREE}: the access log does not show the backend's status and response time for this server's upstream requests [NGX311]\n  \
              label conf.d/sites.conf:14:20: passes requests upstream here with `combined`\n  \
              help: add `{ADD_FORMAT}` at the top of the `http` block and use `access_log /var/log/nginx/b.log upstream_combined;`"
         )]
