@@ -459,9 +459,7 @@ impl UpstreamTimingNotLogged {
         }
         // Where nginx reads the log, for the formats defined before it.
         let pos = match (r.site, log, r.http, lvl) {
-            (Site::Level(level), Some(log), Some(h), Some(l)) => {
-                position(model, h, l, level, &log)
-            }
+            (Site::Level(level), Some(log), Some(h), Some(l)) => position(model, h, l, level, &log),
             (Site::Default(_), ..) => Some(usize::MAX),
             _ => None,
         };
@@ -609,14 +607,9 @@ impl Rule for UpstreamTimingNotLogged {
             let (site, upto) = match model.effective_list(id, "access_log") {
                 Some((level, logs)) => {
                     let site = Site::Level(level);
-                    if !verdicts.contains_key(&site) {
-                        let v = self.judge(
-                            model,
-                            http.and_then(|h| levels.get(&h).map(|l| (h, l))),
-                            level,
-                            &logs,
-                        );
-                        verdicts.insert(site, v);
+                    if let std::collections::hash_map::Entry::Vacant(e) = verdicts.entry(site) {
+                        let lvl = http.and_then(|h| levels.get(&h).map(|l| (h, l)));
+                        e.insert(self.judge(model, lvl, level, &logs));
                     }
                     let upto = chain.iter().position(|&s| s == level).unwrap_or(0);
                     (site, upto)
@@ -730,7 +723,10 @@ mod tests {
             ["upstream_addr", "upstream_status", "upstream_response_time"]
         );
         assert_eq!(variables("$upstream_addr_x"), ["upstream_addr_x"]);
-        assert_eq!(variables("$upstream_addr-$status"), ["upstream_addr", "status"]);
+        assert_eq!(
+            variables("$upstream_addr-$status"),
+            ["upstream_addr", "status"]
+        );
         assert_eq!(variables("$ $"), Vec::<String>::new());
         assert_eq!(variables(COMBINED).len(), 8);
     }
@@ -738,7 +734,10 @@ mod tests {
     #[test]
     fn consequence_names_what_is_lost() {
         let w = "x";
-        assert_eq!(consequence(&[true; 3], false, w), "which backend answered x");
+        assert_eq!(
+            consequence(&[true; 3], false, w),
+            "which backend answered x"
+        );
         assert_eq!(
             consequence(&[true; 3], true, w),
             "the backend's status and response time for x"
