@@ -128,7 +128,6 @@ pub fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     }
 }
 
-
 /// A path's file name, parent folder's name and extension, as text.
 fn name_parts(path: &Path) -> (String, String, String) {
     let text = |o: Option<&std::ffi::OsStr>| {

@@ -4,9 +4,10 @@
 //! real nginx, and real php-fpm or a tiny Python upstream where the scenario needs one, are started
 //! on 127.0.0.1 high ports; a few requests are sent and the statuses and nginx's error-log line are
 //! asserted as research/real-servers.md records them (for NGX310, which fails by reusing no
-//! connection, the connections the upstream accepted are counted instead). Then `ngxlint check`
-//! runs on the same prefix, told the version `nginx -v` prints, and must flag the bad variant with
-//! the rule's code and leave the good one alone.
+//! connection, the connections the upstream accepted are counted instead; for NGX311, where the
+//! failure is what the log shows, each request's access-log line is asserted too). Then
+//! `ngxlint check` runs on the same prefix, told the version `nginx -v` prints, and must flag the
+//! bad variant with the rule's code and leave the good one alone.
 //!
 //! Needs root (nginx workers and the FPM pool switch to www-data), nginx, php-fpm 8.2, python3 and
 //! openssl. When one is missing the test fails if `CI` is set and otherwise prints a skip line.
@@ -29,7 +30,7 @@ use std::time::{Duration, Instant};
 /// the test fails with a reminder when an unlisted rule already flags its bad variant.
 const RULES_LANDED: &[&str] = &[
     "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "NGX306", "NGX307", "NGX308",
-    "FPM102", "FPM103", "NGX309", "NGX310",
+    "FPM102", "FPM103", "NGX309", "NGX310", "NGX311",
 ];
 
 /// Start-up of a server, one request, `nginx -t`: each is given this long.
@@ -70,6 +71,8 @@ enum Outcome {
     /// Sequential requests, each answered 200, and the number of connections the upstream
     /// accepted for them: as many as requests when nginx reuses none, 1 when it reuses one.
     Reuses(Reuse),
+    /// As `Serves`, and each request's line in nginx's access log is checked too.
+    ServesLogged(&'static [Logged]),
 }
 
 /// A connection-reuse check (NGX310): the real failure of a useless `keepalive` is no reuse, not
@@ -94,6 +97,18 @@ enum Counter {
     /// php-fpm: `www/conn.php` names the socket of the FastCGI connection it was called on; the
     /// distinct names are counted.
     Fpm,
+}
+
+/// A request of [`Outcome::ServesLogged`].
+struct Logged {
+    path: &'static str,
+    status: u16,
+    /// As in `Serves`: a text the error log gains (`""`: not checked).
+    error: &'static str,
+    /// The one line `logs/access.log` gains for the request contains each of these...
+    has: &'static [&'static str],
+    /// ...and none of these. Placeholders are rendered in both.
+    lacks: &'static [&'static str],
 }
 
 struct Variant {
@@ -741,6 +756,76 @@ const NGX310: Scenario = Scenario {
     nginx_before: Some((1, 29, 7)),
 };
 
+/// The refused connection to the dead server of NGX311's group: the error log names it.
+const REFUSED_DEAD1: &str = "[error] connect() failed (111: Connection refused) while connecting to upstream, client: 127.0.0.1, server: lab, request: \"GET / HTTP/1.1\", upstream: \"http://127.0.0.1:{{DEAD1}}/\"";
+
+// Diagnostic blindness: both variants answer 502 then 200 (round robin, the dead server first,
+// `proxy_next_upstream off`); what differs is what the access log says about them.
+const NGX311: Scenario = Scenario {
+    code: "NGX311",
+    name: "upstream-timing-not-logged",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "NGX311/bad.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::Plain,
+            // nginx's `combined`: neither line names a server of the group.
+            outcome: Outcome::ServesLogged(&[
+                Logged {
+                    path: "/",
+                    status: 502,
+                    error: REFUSED_DEAD1,
+                    has: &["\"GET / HTTP/1.1\" 502 "],
+                    lacks: &["127.0.0.1:{{DEAD1}}", "127.0.0.1:{{UP_PORT}}", "upstream"],
+                },
+                Logged {
+                    path: "/",
+                    status: 200,
+                    error: "",
+                    has: &["\"GET / HTTP/1.1\" 200 "],
+                    lacks: &["127.0.0.1:{{DEAD1}}", "127.0.0.1:{{UP_PORT}}", "upstream"],
+                },
+            ]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "NGX311/good.conf.in",
+            pool: None,
+            nginx_user: "www-data",
+            upstream: Upstream::Plain,
+            // The format of NGX311's help: the 502 line names the dead server, the 200 the live one.
+            outcome: Outcome::ServesLogged(&[
+                Logged {
+                    path: "/",
+                    status: 502,
+                    error: REFUSED_DEAD1,
+                    has: &[
+                        "\"GET / HTTP/1.1\" 502 ",
+                        " upstream=127.0.0.1:{{DEAD1}} upstream_status=502 upstream_rt=",
+                    ],
+                    lacks: &["127.0.0.1:{{UP_PORT}}"],
+                },
+                Logged {
+                    path: "/",
+                    status: 200,
+                    error: "",
+                    has: &[
+                        "\"GET / HTTP/1.1\" 200 ",
+                        " upstream=127.0.0.1:{{UP_PORT}} upstream_status=200 upstream_rt=",
+                    ],
+                    lacks: &["127.0.0.1:{{DEAD1}}"],
+                },
+            ]),
+            bad: false,
+        },
+    ],
+    dual_stack: false,
+    nginx_before: None,
+};
+
 #[test]
 fn ngx301_fastcgi_listen_mismatch() {
     run_scenario(&NGX301);
@@ -807,10 +892,15 @@ fn ngx310_upstream_keepalive_misconfigured() {
 }
 
 #[test]
+fn ngx311_upstream_timing_not_logged() {
+    run_scenario(&NGX311);
+}
+
+#[test]
 fn landed_rules_have_scenarios() {
     let all = [
         &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308, &FPM102,
-        &FPM103, &NGX309, &NGX310,
+        &FPM103, &NGX309, &NGX310, &NGX311,
     ];
     for code in RULES_LANDED {
         assert!(
@@ -1258,7 +1348,26 @@ impl<'t> Lab<'t> {
                 let line = out.lines().find(|l| l.contains(message)).unwrap_or(message);
                 return format!("nginx -t fails: {}", strip_time(line));
             }
-            Outcome::Serves(requests) => *requests,
+            Outcome::Serves(requests) => requests
+                .iter()
+                .map(|&(path, status, error)| Logged {
+                    path,
+                    status,
+                    error,
+                    has: &[],
+                    lacks: &[],
+                })
+                .collect(),
+            Outcome::ServesLogged(requests) => requests
+                .iter()
+                .map(|r| Logged {
+                    path: r.path,
+                    status: r.status,
+                    error: r.error,
+                    has: r.has,
+                    lacks: r.lacks,
+                })
+                .collect::<Vec<_>>(),
             Outcome::Reuses(r) => {
                 if r.warns.is_empty() {
                     assert!(
@@ -1276,7 +1385,7 @@ impl<'t> Lab<'t> {
                     };
                     warned = strip_time(line);
                 }
-                &[]
+                Vec::new()
             }
         };
         assert_eq!(
@@ -1340,34 +1449,63 @@ impl<'t> Lab<'t> {
             return summary;
         }
 
+        let access_log = self.path("logs/access.log");
         let mut seen = Vec::new();
-        for (path, _, _) in requests {
+        for r in &requests {
             let before = fs::metadata(&error_log).map(|m| m.len()).unwrap_or(0);
-            let status = get(self.port, path);
+            let access_before = fs::metadata(&access_log).map(|m| m.len()).unwrap_or(0);
+            let status = get(self.port, r.path);
             let logged = read_from(&error_log, before);
-            seen.push((status, logged));
+            let access = if r.has.is_empty() && r.lacks.is_empty() {
+                String::new()
+            } else {
+                access_line(&access_log, access_before)
+            };
+            seen.push((status, logged, access));
         }
         procs.stop();
 
         let statuses: Vec<String> = seen
             .iter()
-            .map(|(s, _)| match s {
+            .map(|(s, _, _)| match s {
                 Ok(code) => code.to_string(),
                 Err(e) => format!("error ({e})"),
             })
             .collect();
         let mut key_line = String::new();
-        for (n, ((path, want, text), (got, logged))) in requests.iter().zip(&seen).enumerate() {
+        let mut key_access = String::new();
+        for (n, (r, (got, logged, access))) in requests.iter().zip(&seen).enumerate() {
+            let (path, want, text) = (r.path, &r.status, r.error);
             let context = || {
                 format!(
-                    "{}: request {} (GET {path}); statuses {statuses:?}\n--- error.log\n{}\n--- php-fpm.log\n{}",
+                    "{}: request {} (GET {path}); statuses {statuses:?}\n--- error.log\n{}\n--- php-fpm.log\n{}\n--- access.log\n{}",
                     self.label,
                     n + 1,
                     read_from(&error_log, 0),
                     read_from(&self.path("logs/php-fpm.log"), 0),
+                    read_from(&access_log, 0),
                 )
             };
             assert_eq!(got.as_ref().ok(), Some(want), "{}", context());
+            for has in r.has {
+                let has = self.fill(has);
+                assert!(
+                    access.contains(&has),
+                    "{}\nexpected the request's access-log line {access:?} to contain {has:?}",
+                    context()
+                );
+            }
+            for lacks in r.lacks {
+                let lacks = self.fill(lacks);
+                assert!(
+                    !access.contains(&lacks),
+                    "{}\nexpected the request's access-log line {access:?} not to contain {lacks:?}",
+                    context()
+                );
+            }
+            if !access.is_empty() && (key_access.is_empty() || *want != 200) {
+                key_access = access_summary(access);
+            }
             if !text.is_empty() {
                 let text = self.fill(text);
                 let line = logged.lines().find(|l| log_line_has(l, &text));
@@ -1385,6 +1523,9 @@ impl<'t> Lab<'t> {
         let mut summary = statuses.join(", ");
         if !key_line.is_empty() {
             summary.push_str(&format!(" | {key_line}"));
+        }
+        if !key_access.is_empty() {
+            summary.push_str(&format!(" | access.log: {key_access}"));
         }
         summary
     }
@@ -1778,6 +1919,33 @@ fn read_from(path: &Path, offset: u64) -> String {
     let bytes = fs::read(path).unwrap_or_default();
     let start = (offset as usize).min(bytes.len());
     String::from_utf8_lossy(&bytes[start..]).into_owned()
+}
+
+/// The one line an access log gains after `offset`. nginx writes it in the request's log phase,
+/// before it closes the connection, so it is there once the response has been read; the wait for
+/// it is bounded all the same. Panics unless exactly one whole line was added.
+fn access_line(path: &Path, offset: u64) -> String {
+    let deadline = Instant::now() + READY;
+    loop {
+        let text = read_from(path, offset);
+        if text.ends_with('\n') || Instant::now() > deadline {
+            let lines: Vec<&str> = text.lines().collect();
+            assert!(
+                lines.len() == 1 && text.ends_with('\n'),
+                "expected {} to gain one line for the request, got {text:?}",
+                path.display()
+            );
+            return lines[0].to_string();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// An access-log line for the summary: from the request on (no client address and time).
+fn access_summary(line: &str) -> String {
+    line.find(" \"")
+        .map_or(line, |at| &line[at + 1..])
+        .to_string()
 }
 
 /// Whether an error-log line has `text`: `[level] message`, where nginx puts the PIDs and the

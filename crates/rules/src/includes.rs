@@ -1,6 +1,6 @@
 //! Whether what a level sets can be known: an `include` of a file the project does not hold (and
 //! that is no glob) may set anything, so rules that judge effective values leave such levels alone
-//! (shared by NGX309 and NGX310).
+//! (shared by NGX309, NGX310 and NGX311).
 
 use nginx_syntax::Directive;
 use ngxlint_engine::model::ScopeId;

@@ -16,6 +16,7 @@ mod reach;
 mod undersized_buffers;
 mod unknown_upstream_host;
 mod upstream_keepalive_misconfigured;
+mod upstream_timing_not_logged;
 mod upstream_without_backup;
 mod variable_pass_without_resolver;
 
@@ -35,6 +36,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(unknown_upstream_host::UnknownUpstreamHost::default()),
         Box::new(fastcgi_missing_script_filename::FastcgiMissingScriptFilename),
         Box::new(upstream_keepalive_misconfigured::UpstreamKeepaliveMisconfigured),
+        Box::new(upstream_timing_not_logged::UpstreamTimingNotLogged),
     ]
 }
 
