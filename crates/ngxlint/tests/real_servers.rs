@@ -650,6 +650,22 @@ const FPM104: Scenario = Scenario {
             bad: true,
         },
         Variant {
+            name: "bad-dynamic",
+            site: "FPM104/site.conf.in",
+            pool: Some("FPM104/bad-dynamic.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Burst {
+                path: "/sleep.php?s=1",
+                lead: 1,
+                n: 4,
+                statuses: &[(200, 3), (502, 2)],
+                text: RESOURCE_UNAVAILABLE,
+                fpm_text: "",
+            },
+            bad: true,
+        },
+        Variant {
             name: "good",
             site: "FPM104/site.conf.in",
             pool: Some("FPM104/good.pool.in"),
@@ -1332,7 +1348,10 @@ impl<'t> Lab<'t> {
             threads.extend(wave(n));
             threads
                 .into_iter()
-                .map(|t| t.join().unwrap_or_else(|_| Err("the thread panicked".into())))
+                .map(|t| {
+                    t.join()
+                        .unwrap_or_else(|_| Err("the thread panicked".into()))
+                })
                 .collect()
         });
         let took = started.elapsed();

@@ -1,12 +1,14 @@
 //! FPM104 `fpm-tiny-backlog`: a unix-socket pool whose explicit `listen.backlog` is so short that
 //! a burst overflows the socket's accept queue: the kernel refuses nginx's connect with EAGAIN,
 //! nginx logs `connect() to unix:… failed (11: Resource temporarily unavailable) while connecting
-//! to upstream` and answers 502 (FACTS N6, research/real-servers.md row 9 `bad-backlog`).
+//! to upstream` and answers 502 (FACTS N6, research/real-servers.md row 9 `bad-backlog`). Below
+//! `min_backlog`, or, for a pool that forks its workers on demand, below `pm.max_children`.
 //! TCP pools are left alone: there the kernel holds the overflowing connection instead of refusing
 //! it (measured: all requests served, in turn).
 
 use std::collections::HashMap;
 
+use fpm_ini::{PmStyle, Pool};
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::{fastcgi_passes, Hop};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
@@ -48,6 +50,10 @@ impl Rule for FpmTinyBacklog {
             return;
         }
         let pools = Pools::of(cx);
+        // A dynamic or ondemand pool forks workers while the requests of a burst wait in the
+        // queue: a queue shorter than the pool overflows before the pool is full (measured with
+        // both). A static pool's workers are all there: only its overflow waits.
+        let forks = |p: &Pool| matches!(p.pm.value, Some(PmStyle::Dynamic | PmStyle::Ondemand));
         // A negative backlog is the kernel's maximum (listen() compares it unsigned).
         let short = |i: usize| {
             let p = pools.list[i];
@@ -55,7 +61,8 @@ impl Rule for FpmTinyBacklog {
             p.listen.is_unix()
                 && p.pool.listen_backlog.origin.is_some()
                 && backlog >= 0
-                && (backlog < self.min_backlog || backlog < i64::from(p.pool.pm_max_children.value))
+                && (backlog < self.min_backlog
+                    || (forks(p.pool) && backlog < i64::from(p.pool.pm_max_children.value)))
         };
         if !(0..pools.list.len()).any(short) {
             return;
@@ -95,7 +102,10 @@ impl Rule for FpmTinyBacklog {
                     format!("{} connects to `{}`", where_from(hop), hop.endpoint),
                 );
             }
-            let value = SUGGESTED.max(self.min_backlog).max(children);
+            let value =
+                SUGGESTED
+                    .max(self.min_backlog)
+                    .max(if forks(p.pool) { children } else { 0 });
             out.push(d.with_help(format!("set `listen.backlog = {value}`")));
         }
     }
