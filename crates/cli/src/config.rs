@@ -439,6 +439,11 @@ pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unk
 # [rules.undersized-buffers]
 # severity = "error"
 # min_buffer_size = "16k"
+# Off until both are set: the host's memory and the average PHP worker's, to judge the sum of
+# pm.max_children (above 80% of the memory: OOM kills; under a quarter of that: requests queue).
+# [rules.fpm-pool-capacity]
+# host_memory = "4g"
+# worker_memory = "64m"
 
 # Per path (globs relative to this file; `**` matches any folders).
 # [[overrides]]
@@ -485,6 +490,28 @@ mod tests {
         );
         std::fs::write(&f, "[ngnix]\n").unwrap();
         assert!(load(&f).unwrap_err().contains("did you mean `nginx`?"));
+        // The commented per-rule tables, switched on, hold options their rules take.
+        let from = STARTER.find("# [rules.").unwrap();
+        let to = STARTER.find("# Per path").unwrap();
+        let on: String = STARTER[from..to]
+            .lines()
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| {
+                l.starts_with("[rules.")
+                    || l.split_once(" = ").is_some_and(|(k, _)| !k.contains(' '))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&f, &on).unwrap();
+        let c = load(&f).unwrap();
+        assert!(c.rules.contains_key("fpm-pool-capacity"), "{on}");
+        let mut all = ngxlint_rules::all();
+        for (name, rc) in &c.rules {
+            let r = all.iter_mut().find(|r| r.meta().name == name).unwrap();
+            for (k, v) in &rc.options {
+                assert_eq!(r.configure(k, v), Ok(()), "{name}: {k} = {v}");
+            }
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

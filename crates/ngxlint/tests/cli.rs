@@ -670,3 +670,48 @@ fn parse_cache_reuses_unchanged_files_and_rereads_changed_ones() {
         "a changed file is read again"
     );
 }
+
+#[test]
+fn rule_options_from_the_configuration_file_reach_the_rule() {
+    let d = Dir::new("rule-options");
+    std::fs::create_dir_all(d.0.join(".git")).unwrap();
+    d.write(
+        "pool.d/www.conf",
+        "[www]\nuser = www-data\nlisten = /run/php/php8.2-fpm.sock\npm = static\npm.max_children = 40\n",
+    );
+    // FPM105 is silent until the sizes are declared.
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    d.write(
+        "ngxlint.toml",
+        "[rules.fpm-pool-capacity]\nhost_memory = \"2g\"\nworker_memory = \"64m\"\n",
+    );
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stdout(&o),
+        "pool.d/www.conf:5:19: warning: pool [www] runs up to 40 PHP workers, more than the 25 that fit in 80% of the declared 2g host memory at 64m each: under load the kernel kills workers for memory and nginx answers 502 [FPM105]\n"
+    );
+    // A size nginx would not read is a configuration error (exit 2), naming the rule and the key.
+    d.write(
+        "ngxlint.toml",
+        "[rules.fpm-pool-capacity]\nhost_memory = \"4GB\"\nworker_memory = \"64m\"\n",
+    );
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("[rules.fpm-pool-capacity] `host_memory` takes a size in bytes with an optional k, m or g (`4g`, `512m`), not `4GB`"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    d.write("ngxlint.toml", "[rules.FPM104]\nmin_backlog = -5\n");
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(
+            "[rules.FPM104] `min_backlog` takes a number of connections (`128`), not `-5`"
+        ),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

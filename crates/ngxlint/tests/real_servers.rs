@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 /// the test fails with a reminder when an unlisted rule already flags its bad variant.
 const RULES_LANDED: &[&str] = &[
     "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "NGX306", "NGX307", "NGX308",
-    "FPM102", "FPM103", "NGX309", "NGX310", "NGX311",
+    "FPM102", "FPM103", "NGX309", "NGX310", "NGX311", "FPM104", "FPM105",
 ];
 
 /// Start-up of a server, one request, `nginx -t`: each is given this long.
@@ -73,6 +73,19 @@ enum Outcome {
     Reuses(Reuse),
     /// As `Serves`, and each request's line in nginx's access log is checked too.
     ServesLogged(&'static [Logged]),
+    /// Concurrent requests for one path, one thread each: `lead` at once, then, once the pool has
+    /// taken them ([`LEAD_HEAD_START`] later), `n` more at once. `statuses` is the multiset of
+    /// statuses (`(status, count)`, lead included). Every answer other than 200 must have gained
+    /// the error log one line with `text`; with no such answer the log must gain no `[error]`
+    /// line. `fpm_text`: a line php-fpm's log gains (`""`: not checked).
+    Burst {
+        path: &'static str,
+        lead: usize,
+        n: usize,
+        statuses: &'static [(u16, usize)],
+        text: &'static str,
+        fpm_text: &'static str,
+    },
 }
 
 /// A connection-reuse check (NGX310): the real failure of a useless `keepalive` is no reuse, not
@@ -110,6 +123,10 @@ struct Logged {
     /// ...and none of these. Placeholders are rendered in both.
     lacks: &'static [&'static str],
 }
+
+/// How long the lead requests of a [`Outcome::Burst`] have to reach the pool's workers (they are
+/// blocked in accept(): they take a connection within microseconds).
+const LEAD_HEAD_START: Duration = Duration::from_millis(300);
 
 struct Variant {
     name: &'static str,
@@ -826,6 +843,113 @@ const NGX311: Scenario = Scenario {
     nginx_before: None,
 };
 
+const RESOURCE_UNAVAILABLE: &str = "[error] connect() to unix:{{PREFIX}}/run/php/php8.2-fpm.sock failed (11: Resource temporarily unavailable) while connecting to upstream";
+
+// Two workers busy with two 1 s requests, then four more at once: the socket's queue holds
+// `listen.backlog + 1` of them (Linux, unix socket), the connect() of the others fails at once.
+const FPM104: Scenario = Scenario {
+    code: "FPM104",
+    name: "fpm-tiny-backlog",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "FPM104/site.conf.in",
+            pool: Some("FPM104/bad.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Burst {
+                path: "/sleep.php?s=1",
+                lead: 2,
+                n: 4,
+                statuses: &[(200, 4), (502, 2)],
+                text: RESOURCE_UNAVAILABLE,
+                fpm_text: "",
+            },
+            bad: true,
+        },
+        Variant {
+            name: "bad-dynamic",
+            site: "FPM104/site.conf.in",
+            pool: Some("FPM104/bad-dynamic.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Burst {
+                path: "/sleep.php?s=1",
+                lead: 1,
+                n: 4,
+                statuses: &[(200, 3), (502, 2)],
+                text: RESOURCE_UNAVAILABLE,
+                fpm_text: "",
+            },
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "FPM104/site.conf.in",
+            pool: Some("FPM104/good.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // The same traffic waits its turn: the last two are served after 3 s.
+            outcome: Outcome::Burst {
+                path: "/sleep.php?s=1",
+                lead: 2,
+                n: 4,
+                statuses: &[(200, 6)],
+                text: "",
+                fpm_text: "",
+            },
+            bad: false,
+        },
+    ],
+    dual_stack: false,
+    nginx_before: None,
+};
+
+// FPM105/ngxlint.toml.in declares a 1g host and 128m workers: 6 fit in 80% of the memory. Five
+// 2 s requests at once with `fastcgi_read_timeout 3s`.
+const FPM105: Scenario = Scenario {
+    code: "FPM105",
+    name: "fpm-pool-capacity",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "FPM105/site.conf.in",
+            pool: Some("FPM105/bad.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // One worker, under a quarter of 6: the first request is served, the others wait in
+            // the socket's queue until nginx gives up.
+            outcome: Outcome::Burst {
+                path: "/sleep.php?s=2",
+                lead: 0,
+                n: 5,
+                statuses: &[(200, 1), (504, 4)],
+                text: "[error] upstream timed out (110: Connection timed out) while reading response header from upstream",
+                fpm_text: "WARNING: [pool www] server reached pm.max_children setting (1), consider raising it",
+            },
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "FPM105/site.conf.in",
+            pool: Some("FPM105/good.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            outcome: Outcome::Burst {
+                path: "/sleep.php?s=2",
+                lead: 0,
+                n: 5,
+                statuses: &[(200, 5)],
+                text: "",
+                fpm_text: "",
+            },
+            bad: false,
+        },
+    ],
+    dual_stack: false,
+    nginx_before: None,
+};
+
 #[test]
 fn ngx301_fastcgi_listen_mismatch() {
     run_scenario(&NGX301);
@@ -897,10 +1021,20 @@ fn ngx311_upstream_timing_not_logged() {
 }
 
 #[test]
+fn fpm104_fpm_tiny_backlog() {
+    run_scenario(&FPM104);
+}
+
+#[test]
+fn fpm105_fpm_pool_capacity() {
+    run_scenario(&FPM105);
+}
+
+#[test]
 fn landed_rules_have_scenarios() {
     let all = [
         &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308, &FPM102,
-        &FPM103, &NGX309, &NGX310, &NGX311,
+        &FPM103, &NGX309, &NGX310, &NGX311, &FPM104, &FPM105,
     ];
     for code in RULES_LANDED {
         assert!(
@@ -1198,6 +1332,14 @@ impl<'t> Lab<'t> {
             hosts: None,
         };
         lab.render(v);
+        // The scenario's ngxlint configuration (rule options such as FPM105's sizes), found by
+        // `ngxlint check` in its working folder, the prefix.
+        let toml = real().join(sc.code).join("ngxlint.toml.in");
+        if toml.is_file() {
+            let text = fs::read_to_string(&toml)
+                .unwrap_or_else(|e| panic!("read {}: {e}", toml.display()));
+            lab.write("ngxlint.toml", &lab.fill(&text));
+        }
         lab
     }
 
@@ -1387,6 +1529,7 @@ impl<'t> Lab<'t> {
                 }
                 Vec::new()
             }
+            Outcome::Burst { .. } => Vec::new(),
         };
         assert_eq!(
             code,
@@ -1447,6 +1590,18 @@ impl<'t> Lab<'t> {
                 summary.push_str(&format!(" | nginx -t: {warned}"));
             }
             return summary;
+        }
+
+        if let Outcome::Burst {
+            path,
+            lead,
+            n,
+            statuses,
+            text,
+            fpm_text,
+        } = v.outcome
+        {
+            return self.burst(procs, path, lead, n, statuses, text, fpm_text);
         }
 
         let access_log = self.path("logs/access.log");
@@ -1604,6 +1759,111 @@ impl<'t> Lab<'t> {
         )
     }
 
+    /// [`Outcome::Burst`] on the running servers; returns a one-line summary.
+    #[allow(clippy::too_many_arguments)]
+    fn burst(
+        &self,
+        mut procs: Procs,
+        path: &str,
+        lead: usize,
+        n: usize,
+        statuses: &[(u16, usize)],
+        text: &str,
+        fpm_text: &str,
+    ) -> String {
+        let error_log = self.path("logs/error.log");
+        let fpm_log = self.path("logs/php-fpm.log");
+        let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let (before, fpm_before) = (size(&error_log), size(&fpm_log));
+        let started = Instant::now();
+        let got: Vec<Result<u16, String>> = std::thread::scope(|s| {
+            let wave = |count: usize| {
+                let gate = std::sync::Arc::new(std::sync::Barrier::new(count));
+                (0..count)
+                    .map(|_| {
+                        let gate = gate.clone();
+                        s.spawn(move || {
+                            gate.wait();
+                            get(self.port, path)
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let mut threads = wave(lead);
+            if lead > 0 {
+                std::thread::sleep(LEAD_HEAD_START);
+            }
+            threads.extend(wave(n));
+            threads
+                .into_iter()
+                .map(|t| {
+                    t.join()
+                        .unwrap_or_else(|_| Err("the thread panicked".into()))
+                })
+                .collect()
+        });
+        let took = started.elapsed();
+        procs.stop();
+        let logged = read_from(&error_log, before);
+        let fpm_logged = read_from(&fpm_log, fpm_before);
+        let mut seen: Vec<String> = got
+            .iter()
+            .map(|r| match r {
+                Ok(code) => code.to_string(),
+                Err(e) => format!("error ({e})"),
+            })
+            .collect();
+        seen.sort();
+        let mut want: Vec<String> = statuses
+            .iter()
+            .flat_map(|(code, count)| std::iter::repeat_n(code.to_string(), *count))
+            .collect();
+        want.sort();
+        let context = || {
+            format!(
+                "{}: {lead} + {n} × GET {path} in {:.2} s; statuses {seen:?}\n--- error.log\n{logged}\n--- php-fpm.log\n{fpm_logged}",
+                self.label,
+                took.as_secs_f64()
+            )
+        };
+        assert_eq!(seen, want, "{}", context());
+        let failed = got.iter().filter(|r| *r != &Ok(200)).count();
+        let key_line = if text.is_empty() {
+            assert!(
+                !logged.lines().any(|l| l.contains("[error]")),
+                "{}\nexpected no [error] line",
+                context()
+            );
+            String::new()
+        } else {
+            let text = self.fill(text);
+            let lines: Vec<&str> = logged.lines().filter(|l| log_line_has(l, &text)).collect();
+            assert_eq!(
+                lines.len(),
+                failed,
+                "{}\nexpected one error-log line containing {text:?} per failed request",
+                context()
+            );
+            lines.first().map(|l| strip_time(l)).unwrap_or_default()
+        };
+        let mut summary = format!("{} in {:.2} s", seen.join(", "), took.as_secs_f64());
+        if !key_line.is_empty() {
+            summary.push_str(&format!(" | {key_line}"));
+        }
+        if !fpm_text.is_empty() {
+            let line = fpm_logged.lines().find(|l| l.contains(fpm_text));
+            let Some(line) = line else {
+                panic!(
+                    "{}\nexpected php-fpm's log to gain a line containing {fpm_text:?}",
+                    context()
+                );
+            };
+            let line = line.split_once("] ").map_or(line, |(_, l)| l);
+            summary.push_str(&format!(" | php-fpm: {line}"));
+        }
+        summary
+    }
+
     /// Runs ngxlint on the prefix and judges its output (see [`judge`]); returns a summary.
     fn lint_half(&self, sc: &Scenario, v: &Variant) -> String {
         let root = self.dir.display().to_string();
@@ -1622,7 +1882,7 @@ impl<'t> Lab<'t> {
             "{}: ngxlint check exited {code:?}:\n{out}",
             self.label
         );
-        let accepted = matches!(v.outcome, Outcome::Serves(_));
+        let accepted = !matches!(v.outcome, Outcome::NoStart(_));
         judge(sc, v.bad, accepted, RULES_LANDED, &out)
             .unwrap_or_else(|e| panic!("{}: {e}\n--- ngxlint check\n{out}", self.label))
     }

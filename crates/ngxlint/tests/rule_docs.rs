@@ -103,6 +103,8 @@ fn project(fences: &[&Fence], tag: &str) -> (Tmp, Vec<(String, String)>) {
         let name = f.file.clone().unwrap_or_else(|| {
             if f.lang == "fpm" {
                 "pool.d/www.conf".into()
+            } else if f.lang == "toml" {
+                ngxlint_cli::config::FILE_NAME.into()
             } else {
                 "nginx.conf".into()
             }
@@ -115,7 +117,9 @@ fn project(fences: &[&Fence], tag: &str) -> (Tmp, Vec<(String, String)>) {
     (Tmp(dir), files)
 }
 
-/// The project's reader diagnostics plus those of the rule `code` alone (only that rule on).
+/// The project's reader diagnostics plus those of the rule `code` alone (only that rule on), with
+/// the options an `ngxlint.toml` block of the section gives it (a block that does not load, or an
+/// option the rule refuses, fails the test).
 fn diagnostics(
     dir: &Path,
     code: &str,
@@ -124,10 +128,25 @@ fn diagnostics(
     let opts = Options::new(dir.to_path_buf());
     let project = Project::load(&[dir.to_path_buf()], &opts).unwrap();
     let mut diags = project.diagnostics.clone();
-    let rules: Vec<Box<dyn ngxlint_engine::rule::Rule>> = ngxlint_rules::all()
+    let mut rules: Vec<Box<dyn ngxlint_engine::rule::Rule>> = ngxlint_rules::all()
         .into_iter()
         .filter(|r| r.meta().code == code)
         .collect();
+    let toml = dir.join(ngxlint_cli::config::FILE_NAME);
+    if toml.is_file() {
+        let cfg = ngxlint_cli::config::load(&toml).unwrap_or_else(|e| panic!("{code}: {e}"));
+        for (key, rc) in &cfg.rules {
+            for r in rules
+                .iter_mut()
+                .filter(|r| r.meta().code == key.as_str() || r.meta().name == key.as_str())
+            {
+                for (k, v) in &rc.options {
+                    r.configure(k, v)
+                        .unwrap_or_else(|e| panic!("{code}: [rules.{key}] {e}"));
+                }
+            }
+        }
+    }
     if !rules.is_empty() {
         let model = ngxlint_engine::model::Model::build(&project, &opts.directives);
         diags.extend(ngxlint_engine::rule::run(
@@ -238,7 +257,7 @@ fn rule_documents_run_as_tests() {
         for (heading, fences) in &secs {
             let configs: Vec<&Fence> = fences
                 .iter()
-                .filter(|f| f.lang == "nginx" || f.lang == "fpm")
+                .filter(|f| f.lang == "nginx" || f.lang == "fpm" || f.lang == "toml")
                 .collect();
             if configs.is_empty() {
                 continue;

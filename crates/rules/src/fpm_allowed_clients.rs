@@ -8,10 +8,10 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
-use ngxlint_engine::fastcgi::{fastcgi_passes, is_localhost, reaches, Endpoint, Hop, Reach, Via};
+use ngxlint_engine::fastcgi::{fastcgi_passes, is_localhost, reaches, Endpoint, Reach};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
 
-use crate::reach::Pools;
+use crate::reach::{where_from, Pools};
 
 static META: RuleMeta = RuleMeta {
     code: "FPM103",
@@ -54,13 +54,6 @@ fn sources(endpoint: &Endpoint, listen: &fpm_ini::Listen) -> Vec<IpAddr> {
 /// IPv4-mapped address a `[::]` socket sees.
 fn allowed(list: &[IpAddr], ip: IpAddr) -> bool {
     list.iter().any(|a| a.to_canonical() == ip.to_canonical())
-}
-
-fn where_from(hop: &Hop<'_>) -> &'static str {
-    match hop.via {
-        Via::Group { .. } => "this upstream server",
-        _ => "this fastcgi_pass",
-    }
 }
 
 impl Rule for FpmAllowedClients {

@@ -6,8 +6,10 @@ use ngxlint_engine::rule::Rule;
 mod fastcgi_listen_mismatch;
 mod fastcgi_missing_script_filename;
 mod fpm_allowed_clients;
+mod fpm_pool_capacity;
 mod fpm_socket_permissions;
 mod fpm_terminate_before_nginx_timeout;
+mod fpm_tiny_backlog;
 mod global_timeout_inflation;
 mod includes;
 mod localhost_upstream;
@@ -26,6 +28,8 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(fpm_socket_permissions::FpmSocketPermissions),
         Box::new(fpm_terminate_before_nginx_timeout::FpmTerminateBeforeNginxTimeout),
         Box::new(fpm_allowed_clients::FpmAllowedClients),
+        Box::new(fpm_tiny_backlog::FpmTinyBacklog::default()),
+        Box::new(fpm_pool_capacity::FpmPoolCapacity::default()),
         Box::new(fastcgi_listen_mismatch::FastcgiListenMismatch::default()),
         Box::new(undersized_buffers::UndersizedBuffers::default()),
         Box::new(global_timeout_inflation::GlobalTimeoutInflation::default()),

@@ -1,11 +1,11 @@
 //! Shared by the rules that judge a `fastcgi_pass` against the pool it reaches (FPM102, FPM103,
-//! NGX309): the project's pools with a listen address, and which of them a pass certainly reaches.
+//! FPM104, NGX309): the project's pools with a listen address, and which of them a pass certainly reaches.
 
 use std::collections::HashMap;
 
 use fpm_ini::{Listen, Pool};
 use ngxlint_engine::fastcgi::{
-    fastcgi_hops, normalize_socket_path, reaches, Endpoint, Hop, Locality, Reach,
+    fastcgi_hops, normalize_socket_path, reaches, Endpoint, Hop, Locality, Reach, Via,
 };
 use ngxlint_engine::fpm::FpmTree;
 use ngxlint_engine::model::{At, ScopeId};
@@ -80,5 +80,13 @@ impl<'p> Pools<'p> {
             }
         }
         out
+    }
+}
+
+/// What a related place names: the line that holds the address a hop connects to.
+pub(crate) fn where_from(hop: &Hop<'_>) -> &'static str {
+    match hop.via {
+        Via::Group { .. } => "this upstream server",
+        _ => "this fastcgi_pass",
     }
 }
