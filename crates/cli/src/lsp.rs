@@ -33,7 +33,16 @@ pub fn run(read: &ReadArgs) -> Result<(), String> {
         published: HashSet::new(),
         fixes: HashMap::new(),
     };
-    for msg in &conn.receiver {
+    // Messages read ahead while collecting a burst of edits, handled before new ones.
+    let mut deferred: std::collections::VecDeque<Message> = std::collections::VecDeque::new();
+    loop {
+        let msg = match deferred.pop_front() {
+            Some(m) => m,
+            None => match conn.receiver.recv() {
+                Ok(m) => m,
+                Err(_) => break,
+            },
+        };
         match msg {
             Message::Request(req) => {
                 if conn.handle_shutdown(&req).map_err(|e| e.to_string())? {
@@ -45,12 +54,27 @@ pub fn run(read: &ReadArgs) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
             }
             Message::Notification(n) => {
-                if server.notification(&n) {
-                    for out in server.lint(read) {
+                let mut relint = server.notification(&n);
+                // Edits already waiting (fast typing) are applied first: one run answers them
+                // all instead of one stale run per keystroke.
+                while let Ok(m) = conn.receiver.try_recv() {
+                    match m {
+                        Message::Notification(n) => relint |= server.notification(&n),
+                        other => {
+                            deferred.push_back(other);
+                            break;
+                        }
+                    }
+                }
+                if relint {
+                    let (notes, project) = server.lint(read);
+                    for out in notes {
                         conn.sender
                             .send(Message::Notification(out))
                             .map_err(|e| e.to_string())?;
                     }
+                    // Freed once the editor has its answer: the next run reuses the memory.
+                    drop(project);
                 }
             }
             Message::Response(_) => {}
@@ -160,8 +184,9 @@ impl Server {
         Response::new_ok(req.id, actions)
     }
 
-    /// Lints the workspace with the open buffers; returns the publishDiagnostics notifications.
-    fn lint(&mut self, read: &ReadArgs) -> Vec<Notification> {
+    /// Lints the workspace with the open buffers; returns the publishDiagnostics notifications and
+    /// the project they came from (for the caller to free after sending them).
+    fn lint(&mut self, read: &ReadArgs) -> (Vec<Notification>, Option<Project>) {
         let overlays: Vec<(PathBuf, Vec<u8>)> = self
             .open
             .iter()
@@ -182,7 +207,10 @@ impl Server {
             Ok(r) => r,
             Err(e) => {
                 let msg = json!({"type": 1, "message": format!("ngxlint: {e}")});
-                return vec![Notification::new("window/showMessage".into(), msg)];
+                return (
+                    vec![Notification::new("window/showMessage".into(), msg)],
+                    None,
+                );
             }
         };
         let mut by_uri: HashMap<String, Vec<Value>> = HashMap::new();
@@ -215,8 +243,7 @@ impl Server {
             ));
         }
         self.published = now;
-        std::mem::forget(project);
-        out
+        (out, Some(project))
     }
 }
 

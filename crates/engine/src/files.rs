@@ -1,6 +1,5 @@
 //! The file table: every file read in a run, by id, with a line index built on demand.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -87,7 +86,7 @@ fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
 #[derive(Debug, Default)]
 pub struct Files {
     files: Vec<SourceFile>,
-    by_server_path: HashMap<PathBuf, FileId>,
+    by_server_path: crate::hash::FastMap<PathBuf, FileId>,
 }
 
 impl Files {

@@ -6,7 +6,6 @@
 //! several places yields one scope per inclusion, as nginx reads it once per inclusion.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use nginx_syntax::directives::{Context, Directives, Terminator as DTerm};
 use nginx_syntax::{Directive, Span, Terminator};
@@ -95,10 +94,7 @@ pub struct Scope<'p> {
 /// A directive name interned by the [`Model`].
 pub type NameId = u32;
 
-/// A hash map with a fast hasher seeded per process (foldhash: names and paths are hashed by the
-/// hundred thousand, SipHash was a tenth of a check; the random seed keeps crafted collisions
-/// from slowing a run down).
-pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+pub use crate::hash::FastMap;
 
 /// Scopes with more statements than this get a name index.
 const INDEX_FROM: usize = 32;
@@ -262,7 +258,7 @@ pub struct Model<'p> {
     pub roots: Vec<ScopeId>,
     /// Every upstream group.
     pub upstreams: Vec<Upstream<'p>>,
-    by_upstream_name: HashMap<(usize, String), usize>,
+    by_upstream_name: FastMap<(usize, String), usize>,
     /// Every pass directive of every scope, in scope order then reading order.
     pass_dirs: Vec<(ScopeId, Pass<'p>)>,
     /// For each scope, the pass in effect there (an index into `pass_dirs`).
@@ -353,8 +349,12 @@ impl<'p> Model<'p> {
     }
 
     fn intern(&mut self, name: Cow<'p, [u8]>) -> NameId {
+        if let Some(&id) = self.interned.get(&*name) {
+            return id;
+        }
         let next = self.interned.len() as NameId;
-        *self.interned.entry(name).or_insert(next)
+        self.interned.insert(name, next);
+        next
     }
 
     /// The interned id of a directive name, `None` when no scope holds a directive of that name.

@@ -1,6 +1,7 @@
 //! Reads nginx trees as nginx does: from an entry point, each statement dispatched in its
 //! context, each `include` resolved against the conf prefix and read in the including context.
 
+use crate::hash::{FastMap, FastSet};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -36,9 +37,9 @@ pub struct NginxTree {
 #[derive(Debug, Default)]
 pub struct NginxData {
     /// Each file read once, by id.
-    pub parsed: HashMap<FileId, Arc<ParsedFile>>,
+    pub parsed: FastMap<FileId, Arc<ParsedFile>>,
     /// The files each `include` read, keyed by (including file, offset of the `include` name).
-    pub includes: HashMap<(FileId, u32), Vec<FileId>>,
+    pub includes: FastMap<(FileId, u32), Vec<FileId>>,
     /// The trees, entry points first.
     pub trees: Vec<NginxTree>,
 }
@@ -128,14 +129,14 @@ pub struct Loader<'a> {
     /// The run's diagnostics.
     pub sink: &'a mut Sink,
     /// Files visited while walking trees.
-    pub visited: HashSet<FileId>,
+    pub visited: FastSet<FileId>,
     /// Read nginx's stock copy of a missing `fastcgi_params`, `mime.types`, ...
     pub stock_files: bool,
     /// Files read and parsed by earlier runs (a language server keeps one between changes).
     pub cache: Option<Arc<ParseCache>>,
     stack: Vec<FileId>,
-    resolved: HashMap<PathBuf, FileId>,
-    walked: HashSet<(FileId, Context)>,
+    resolved: FastMap<PathBuf, FileId>,
+    walked: FastSet<(FileId, Context)>,
     conf_prefix: PathBuf,
     emitted: Vec<usize>,
     /// While guessing a context, nothing is recorded; only errors are counted.
@@ -159,12 +160,12 @@ impl<'a> Loader<'a> {
             files,
             data,
             sink,
-            visited: HashSet::new(),
+            visited: FastSet::default(),
             stock_files: true,
             cache: None,
             stack: Vec::new(),
-            resolved: HashMap::new(),
-            walked: HashSet::new(),
+            resolved: FastMap::default(),
+            walked: FastSet::default(),
             conf_prefix: PathBuf::new(),
             emitted: Vec::new(),
             dry: None,

@@ -265,15 +265,18 @@ fn parent_of(p: &Path) -> PathBuf {
     p.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// `p` made absolute against the working folder (read once per run).
+/// `p` made absolute against the working folder (read once per run), without `.` components
+/// and doubled slashes (`..` stays: it depends on symbolic links). Paths derived from these are
+/// map keys: two spellings of one path compare equal only component by component, which made
+/// every lookup take the slow road.
 pub(crate) fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
-        return p.to_path_buf();
+        return p.components().collect();
     }
     // One getcwd per run, not one per file.
     static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     CWD.get_or_init(|| std::env::current_dir().ok())
         .as_ref()
-        .map(|c| c.join(p))
+        .map(|c| c.join(p).components().collect())
         .unwrap_or_else(|| p.to_path_buf())
 }

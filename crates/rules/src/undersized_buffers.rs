@@ -8,7 +8,7 @@ use nginx_syntax::directives::Context;
 use nginx_syntax::Span;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::files::FileId;
-use ngxlint_engine::model::{At, Model, PassModule, ScopeId};
+use ngxlint_engine::model::{At, Model, NameId, PassModule, ScopeId};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
 use ngxlint_engine::units::{format_size, parse_size};
 
@@ -289,32 +289,63 @@ fn merged<'p>(model: &Model<'p>, scope: ScopeId, names: &Names) -> Option<(Vals,
 
 /// The sources in effect at every scope, worked out top-down in one pass: a scope inherits its
 /// parent's sources and overrides those it sets itself (the merge nginx does), instead of asking
-/// [`Model::effective`] five times per scope.
-fn sources_table<'p>(model: &Model<'p>, names: &Names) -> Vec<[Src<'p>; 5]> {
-    let mut table: Vec<[Src<'p>; 5]> = Vec::with_capacity(model.scopes.len());
-    for id in model.ids() {
-        let s = model.scope(id);
-        // The merge starts at the http (or stream) level, as in `Model::chain`.
-        let mut srcs: [Src<'p>; 5] = match (s.kind, s.parent) {
-            (
-                Context::Http | Context::Stream | Context::Mail | Context::Main | Context::Events,
-                _,
-            )
-            | (_, None) => [None; 5],
-            (_, Some(p)) => table[p.0 as usize],
-        };
-        if s.directives.iter().any(|d| {
-            d.dir.name.raw(d.src).starts_with(names.prefix.as_bytes()) || d.dir.name.escaped
-        }) {
-            for (i, n) in names.names.iter().enumerate() {
-                if let Some(at) = model.here(id, n).last() {
-                    srcs[i] = Some((id, *at));
+/// [`Model::effective`] five times per scope. Compact: for each scope and name, the position
+/// (plus one; 0 for none) in the returned list of the directives that set something.
+struct Sources<'p> {
+    table: Vec<[u32; 5]>,
+    set: Vec<(ScopeId, At<'p>)>,
+}
+
+impl<'p> Sources<'p> {
+    fn of(model: &Model<'p>, names: &Names) -> Sources<'p> {
+        let ids: [Option<NameId>; 5] = std::array::from_fn(|i| model.name_id(&names.names[i]));
+        let mut table: Vec<[u32; 5]> = Vec::with_capacity(model.scopes.len());
+        let mut set = Vec::new();
+        for id in model.ids() {
+            let s = model.scope(id);
+            // The merge starts at the http (or stream) level, as in `Model::chain`.
+            let mut here: [u32; 5] = match (s.kind, s.parent) {
+                (
+                    Context::Http
+                    | Context::Stream
+                    | Context::Mail
+                    | Context::Main
+                    | Context::Events,
+                    _,
+                )
+                | (_, None) => [0; 5],
+                (_, Some(p)) => table[p.0 as usize],
+            };
+            let named = model.names_of(id);
+            if named.iter().any(|n| ids.contains(&Some(*n))) {
+                for (i, n) in ids.iter().enumerate() {
+                    let Some(n) = n else { continue };
+                    if let Some(at) = model.named_id(id, *n).next_back() {
+                        set.push((id, *at));
+                        here[i] = set.len() as u32;
+                    }
                 }
             }
+            table.push(here);
         }
-        table.push(srcs);
+        Sources { table, set }
     }
-    table
+
+    /// The sources in effect at a scope.
+    fn at(&self, scope: ScopeId) -> [Src<'p>; 5] {
+        self.table[scope.0 as usize].map(|i| match i {
+            0 => None,
+            i => Some(self.set[i as usize - 1]),
+        })
+    }
+
+    /// Whether the scope itself sets one of the five.
+    fn sets_here(&self, model: &Model<'p>, scope: ScopeId) -> bool {
+        self.table[scope.0 as usize]
+            .iter()
+            .any(|&i| i != 0 && self.set[i as usize - 1].0 == scope)
+            && model.scope(scope).kind == Context::HttpLocation
+    }
 }
 
 /// The merged values from their sources.
@@ -389,7 +420,7 @@ impl UndersizedBuffers {
         let model = cx.model;
         for m in CHECKED {
             let names = Names::new(m);
-            let table = sources_table(model, &names);
+            let sources = Sources::of(model, &names);
             let mut seen: HashSet<(Fail, Vec<(FileId, u32)>)> = HashSet::new();
             for id in model.ids() {
                 let s = model.scope(id);
@@ -398,16 +429,13 @@ impl UndersizedBuffers {
                 // the five has its parent's values, already checked.
                 let evaluate = match s.kind {
                     Context::HttpServer => true,
-                    Context::HttpLocation => s.directives.iter().any(|d| {
-                        d.dir.name.value(d.src).starts_with(names.prefix.as_bytes())
-                            && names.names.iter().any(|n| d.is(n))
-                    }),
+                    Context::HttpLocation => sources.sets_here(model, id),
                     _ => false,
                 };
                 if !evaluate {
                     continue;
                 }
-                let Some((v, srcs)) = values(table[id.0 as usize]) else {
+                let Some((v, srcs)) = values(sources.at(id)) else {
                     continue;
                 };
                 let Some(fail) = check(&v) else { continue };
