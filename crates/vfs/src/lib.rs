@@ -590,12 +590,12 @@ impl Vfs for FsVfs {
                 path: server,
             });
         }
-        out.sort_by(|a, b| {
-            a.path
-                .as_os_str()
-                .as_bytes()
-                .cmp(b.path.as_os_str().as_bytes())
-        });
+        // Each level was listed in order: one glob component leaves the list sorted already.
+        let bytes = |m: &GlobMatch| m.path.as_os_str().as_bytes().to_vec();
+        if !out.is_sorted_by(|a, b| a.path.as_os_str().as_bytes() <= b.path.as_os_str().as_bytes())
+        {
+            out.sort_by_cached_key(bytes);
+        }
         Ok(out)
     }
 
