@@ -265,6 +265,8 @@ pub struct Model<'p> {
     pass_cache: Vec<Option<u32>>,
     /// Directive names seen, by their unescaped bytes.
     interned: FastMap<Cow<'p, [u8]>, NameId>,
+    /// Entries of the scopes being filled (see `fill_scope`).
+    scratch: Vec<(At<'p>, NameId)>,
 }
 
 impl<'p> Model<'p> {
@@ -285,7 +287,7 @@ impl<'p> Model<'p> {
             m.roots.push(id);
             let mut stack = vec![tree.main];
             if let Some(parsed) = project.nginx.parsed.get(&tree.main) {
-                m.fill(
+                m.fill_scope(
                     project,
                     directives,
                     id,
@@ -295,6 +297,8 @@ impl<'p> Model<'p> {
                 );
             }
         }
+        m.scopes.shrink_to_fit();
+        m.scratch = Vec::new();
         m.collect_upstreams();
         // Every rule asks for the passes of every location: work them out once.
         let pass_names: Vec<NameId> = PassModule::ALL
@@ -372,6 +376,28 @@ impl<'p> Model<'p> {
         ScopeId(self.scopes.len() as u32 - 1)
     }
 
+    /// Fills a new scope from the statements of its block (or a tree's top level). Its entries
+    /// (includes expanded) gather on a scratch stack above those of the enclosing scopes and are
+    /// moved out at the end, so each scope's lists are allocated once at their exact size.
+    fn fill_scope(
+        &mut self,
+        project: &'p Project,
+        table: &Directives,
+        scope: ScopeId,
+        file: FileId,
+        list: &'p [Directive],
+        stack: &mut Vec<FileId>,
+    ) {
+        let start = self.scratch.len();
+        self.fill(project, table, scope, file, list, stack);
+        let (directives, names): (Vec<At<'p>>, Vec<NameId>) = self.scratch.drain(start..).unzip();
+        let s = &mut self.scopes[scope.0 as usize];
+        s.directives = directives;
+        s.names = names;
+    }
+
+    /// Pushes a list's entries for `scope` onto the scratch stack, includes expanded in place;
+    /// blocks become child scopes.
     fn fill(
         &mut self,
         project: &'p Project,
@@ -381,11 +407,6 @@ impl<'p> Model<'p> {
         list: &'p [Directive],
         stack: &mut Vec<FileId>,
     ) {
-        {
-            let s = &mut self.scopes[scope.0 as usize];
-            s.directives.reserve(list.len());
-            s.names.reserve(list.len());
-        }
         let src: &'p [u8] = &project.files.get(file).bytes;
         let kind = self.scopes[scope.0 as usize].kind;
         for d in list {
@@ -407,9 +428,7 @@ impl<'p> Model<'p> {
                 continue;
             }
             let name = self.intern(d.name.value(src));
-            let s = &mut self.scopes[scope.0 as usize];
-            s.directives.push(at);
-            s.names.push(name);
+            self.scratch.push((at, name));
             let Some(block) = &d.block else { continue };
             if kind.is_entries() {
                 continue;
@@ -431,7 +450,7 @@ impl<'p> Model<'p> {
                 index: None,
             });
             self.scopes[scope.0 as usize].children.push(child);
-            self.fill(project, table, child, file, &block.children, stack);
+            self.fill_scope(project, table, child, file, &block.children, stack);
         }
     }
 
