@@ -12,6 +12,7 @@ mod fpm_terminate_before_nginx_timeout;
 mod fpm_tiny_backlog;
 mod global_timeout_inflation;
 mod includes;
+mod inherit;
 mod localhost_upstream;
 mod proxy_ssl_verify_without_ca;
 mod reach;
