@@ -15,6 +15,7 @@ use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
 use crate::includes::Unknown;
 use crate::inherit::Inherited;
 use crate::reach::{Pools, ReachCache};
+use crate::words::arg_is;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX309",
@@ -40,14 +41,6 @@ pub struct FastcgiMissingScriptFilename;
 const NAMES: [&str; 2] = ["fastcgi_param", "fastcgi_split_path_info"];
 const PARAM: usize = 0;
 const SPLIT: usize = 1;
-
-/// Whether argument `i` is `s` (compared as bytes: no string is made per parameter).
-fn arg_is(d: &At<'_>, i: usize, s: &str) -> bool {
-    d.dir
-        .args
-        .get(i)
-        .is_some_and(|w| *w.value(d.src) == *s.as_bytes())
-}
 
 fn is_script_filename(d: &At<'_>) -> bool {
     arg_is(d, 0, "SCRIPT_FILENAME")

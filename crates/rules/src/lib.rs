@@ -22,6 +22,7 @@ mod upstream_keepalive_misconfigured;
 mod upstream_timing_not_logged;
 mod upstream_without_backup;
 mod variable_pass_without_resolver;
+mod words;
 
 /// Every rule, in code order.
 pub fn all() -> Vec<Box<dyn Rule>> {

@@ -3,12 +3,15 @@
 
 use std::collections::HashMap;
 
+use std::collections::hash_map::Entry;
+
 use fpm_ini::{Listen, Pool};
+use nginx_syntax::directives::Context;
 use ngxlint_engine::fastcgi::{
     fastcgi_hops, normalize_socket_path, reaches, Endpoint, Hop, Locality, Reach, Via,
 };
 use ngxlint_engine::fpm::FpmTree;
-use ngxlint_engine::model::{At, FastMap, ScopeId};
+use ngxlint_engine::model::{At, FastMap, Model, PassModule, ScopeId};
 use ngxlint_engine::rule::Cx;
 
 /// A pool with the tree it belongs to and its listen address.
@@ -108,21 +111,43 @@ impl<'p> Pools<'p> {
         // The hops of an address without variables depend on nothing but the address and the
         // tree (its upstream groups).
         let raw = word.raw(pass.src);
-        if raw.contains(&b'$') {
-            cache.scratch.clear();
-            cache
-                .scratch
-                .extend(self.reached_by(cx, scope, pass).into_iter().map(|(i, _)| i));
-            return &cache.scratch;
-        }
         let tree = cx.model.scope(scope).tree;
-        cache.by_address.entry((tree, raw)).or_insert_with(|| {
-            self.reached_by(cx, scope, pass)
+        let reached = |pools: &Self| {
+            pools
+                .reached_by(cx, scope, pass)
                 .into_iter()
                 .map(|(i, _)| i)
-                .collect()
-        })
+        };
+        match cache.by_address.entry((tree, raw)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) if !raw.contains(&b'$') => e.insert(reached(self).collect()),
+            Entry::Vacant(_) => {
+                cache.scratch.clear();
+                cache.scratch.extend(reached(self));
+                &cache.scratch
+            }
+        }
     }
+}
+
+/// Every `fastcgi_pass` with an address, with its scope (a location, or an `if` or
+/// `limit_except` in one), in the order of [`ngxlint_engine::fastcgi::fastcgi_passes`]: read from
+/// the model's pass directives instead of every location's names. One without an address reaches
+/// nothing, so rules about what a pass reaches lose nothing by not seeing it.
+pub(crate) fn fastcgi_addresses<'a, 'p>(
+    model: &'a Model<'p>,
+) -> impl Iterator<Item = (ScopeId, At<'p>)> + 'a {
+    model
+        .pass_directives()
+        .iter()
+        .filter(move |(id, p)| {
+            p.module == PassModule::FastCgi
+                && matches!(
+                    model.scope(*id).kind,
+                    Context::HttpLocation | Context::HttpLocationIf | Context::HttpLimitExcept
+                )
+        })
+        .map(|(id, p)| (*id, p.at))
 }
 
 /// What a related place names: the line that holds the address a hop connects to.
