@@ -43,9 +43,18 @@ impl<'m, 'p, const N: usize> Inherited<'m, 'p, N> {
 
     /// The list of name `k` in effect at `scope`, with its level: [`Model::effective_list`]
     /// without the allocation.
-    pub fn list(&self, scope: ScopeId, k: usize) -> Option<(ScopeId, Named<'m, 'p>)> {
-        let level = self.level(scope, k)?;
-        Some((level, self.model.named_id(level, self.ids[k]?)))
+    pub fn list(
+        &self,
+        scope: ScopeId,
+        k: usize,
+    ) -> Option<(ScopeId, impl DoubleEndedIterator<Item = &'m At<'p>>)> {
+        let id = self.ids[k]?;
+        let model: &'m Model<'p> = self.model;
+        model.chain(scope).find_map(|l| {
+            let mut lines: Named<'m, 'p> = model.named_id(l, id);
+            let first = lines.next()?;
+            Some((l, std::iter::once(first).chain(lines)))
+        })
     }
 }
 

@@ -10,6 +10,20 @@ pub(crate) fn arg_bytes<'p>(at: &At<'p>, i: usize) -> Option<Cow<'p, [u8]>> {
     at.dir.args.get(i).map(|w| w.value(at.src))
 }
 
+/// Argument `i` as text, what `at.arg(i)` gives, without the lossy pass when it is UTF-8.
+pub(crate) fn arg_text<'p>(at: &At<'p>, i: usize) -> Option<Cow<'p, str>> {
+    Some(match arg_bytes(at, i)? {
+        Cow::Borrowed(b) => match std::str::from_utf8(b) {
+            Ok(t) => Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(b),
+        },
+        Cow::Owned(v) => Cow::Owned(match String::from_utf8(v) {
+            Ok(t) => t,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }),
+    })
+}
+
 /// Whether argument `i` is exactly `s` (what `at.arg(i).as_deref() == Some(s)` says).
 pub(crate) fn arg_is(at: &At<'_>, i: usize, s: &str) -> bool {
     arg_bytes(at, i).is_some_and(|v| *v == *s.as_bytes())
