@@ -53,14 +53,9 @@ fn unknown_include(
     false
 }
 
-/// Whether the block of scope `id` includes a file the project does not hold (a tree's top level,
-/// which no block opens, answers no).
-pub(crate) fn scope_has_unknown_include(cx: &Cx<'_>, id: ScopeId) -> bool {
-    Unknown::new(cx).scope(id)
-}
-
-/// [`scope_has_unknown_include`] answered once per scope and once per included file: rules ask
-/// it for every level of every passing location.
+/// Whether the block of a scope includes a file the project does not hold (a tree's top level,
+/// which no block opens, answers no), answered once per scope and once per included file: rules
+/// ask it for every level of every passing location.
 pub(crate) struct Unknown<'c, 'p> {
     cx: &'c Cx<'p>,
     /// Per scope: 0 not asked yet, 1 no, 2 yes.

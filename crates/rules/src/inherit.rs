@@ -2,6 +2,7 @@
 //! are looked up once (not once per question, which hashed the string every time), and a list
 //! comes as an iterator over the level that holds it (not a new `Vec` per location).
 
+use nginx_syntax::directives::Context;
 use ngxlint_engine::model::{At, Model, NameId, Named, ScopeId};
 
 /// The directives in effect for `N` names.
@@ -36,9 +37,47 @@ impl<'m, 'p, const N: usize> Inherited<'m, 'p, N> {
     /// The level of `scope`'s chain whose list of name `k` is in effect.
     pub fn level(&self, scope: ScopeId, k: usize) -> Option<ScopeId> {
         let id = self.ids[k]?;
-        self.model
-            .chain(scope)
-            .find(|&l| self.model.named_id(l, id).next().is_some())
+        self.model.chain(scope).find(|&l| holds(self.model, l, id))
+    }
+
+    /// [`Inherited::level`], remembering the answer for `scope` and the levels walked above it
+    /// in `memo` (by scope: 0 not asked, 1 none, else the level + 2): the locations of a server
+    /// share the answer of the server and the `http` block.
+    pub fn level_memo(&self, memo: &mut Vec<u32>, scope: ScopeId, k: usize) -> Option<ScopeId> {
+        let id = self.ids[k]?;
+        if memo.is_empty() {
+            *memo = vec![0; self.model.scopes.len()];
+        }
+        let mut found = None;
+        let mut cur = Some(scope);
+        while let Some(s) = cur {
+            match memo[s.0 as usize] {
+                0 => {}
+                1 => break,
+                l => {
+                    found = Some(ScopeId(l - 2));
+                    break;
+                }
+            }
+            if holds(self.model, s, id) {
+                found = Some(s);
+                break;
+            }
+            cur = inherits_from(self.model, s);
+        }
+        let answer = found.map_or(1, |l| l.0 + 2);
+        let mut cur = Some(scope);
+        while let Some(s) = cur {
+            if memo[s.0 as usize] != 0 {
+                break;
+            }
+            memo[s.0 as usize] = answer;
+            if Some(s) == found {
+                break;
+            }
+            cur = inherits_from(self.model, s);
+        }
+        found
     }
 
     /// The list of name `k` in effect at `scope`, with its level: [`Model::effective_list`]
@@ -55,6 +94,27 @@ impl<'m, 'p, const N: usize> Inherited<'m, 'p, N> {
             let first = lines.next()?;
             Some((l, std::iter::once(first).chain(lines)))
         })
+    }
+}
+
+/// Whether a scope holds a directive named `id`: a scan without early exit for the small scopes
+/// (several names compared at a time), the model's index for the large ones.
+fn holds(model: &Model<'_>, scope: ScopeId, id: NameId) -> bool {
+    let names = model.names_of(scope);
+    if names.len() <= 32 {
+        names.iter().fold(false, |found, &n| found | (n == id))
+    } else {
+        model.named_id(scope, id).next().is_some()
+    }
+}
+
+/// The level a scope inherits from: its parent, unless it is where nginx's merge starts (as in
+/// [`Model::chain`]).
+fn inherits_from(model: &Model<'_>, id: ScopeId) -> Option<ScopeId> {
+    let s = model.scope(id);
+    match s.kind {
+        Context::Http | Context::Stream | Context::Mail | Context::Main | Context::Events => None,
+        _ => s.parent,
     }
 }
 
@@ -77,7 +137,12 @@ mod tests {
         let model = Model::build(&project, &opts.directives);
         let names = ["proxy_buffer_size", "fastcgi_param", "absent"];
         let t = Inherited::new(&model, names);
-        for id in model.ids() {
+        let mut memo = vec![Vec::new(); names.len()];
+        // From the innermost scopes up, then down again: answers remembered either way agree.
+        let mut ids: Vec<ScopeId> = model.ids().collect();
+        ids.reverse();
+        ids.extend(model.ids());
+        for id in ids {
             for (k, n) in names.iter().enumerate() {
                 let want = model
                     .effective(id, n)
@@ -91,6 +156,11 @@ mod tests {
                     .list(id, k)
                     .map(|(l, v)| (l, v.map(|a| a.dir as *const _).collect()));
                 assert_eq!(got, want, "{n} list at {id:?}");
+                assert_eq!(
+                    t.level_memo(&mut memo[k], id, k),
+                    model.effective_list(id, n).map(|(l, _)| l),
+                    "{n} remembered level at {id:?}"
+                );
             }
         }
         std::fs::remove_dir_all(&dir).ok();
