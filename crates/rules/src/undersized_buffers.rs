@@ -10,9 +10,9 @@ use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::files::FileId;
 use ngxlint_engine::model::{At, Model, NameId, PassModule, ScopeId};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
-use ngxlint_engine::units::{format_size, parse_size};
+use ngxlint_engine::units::{format_size, parse_digits, parse_size, parse_size_bytes};
 
-use crate::words::{arg_bytes, parse_arg};
+use crate::words::arg_bytes;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX302",
@@ -456,19 +456,15 @@ fn values<'p>(srcs: [Src<'p>; 5]) -> Option<(Vals, [Src<'p>; 5])> {
     let one = |s: &Src<'p>| -> Option<Option<u64>> {
         match s {
             None => Some(None),
-            Some((_, at)) => Some(Some(parse_arg(at, 0, parse_size)?)),
+            Some((_, at)) => Some(Some(parse_size_bytes(&arg_bytes(at, 0)?)?)),
         }
     };
     if let Some(b) = one(&srcs[0])? {
         v.buffer_size = b;
     }
     if let Some((_, at)) = &srcs[1] {
-        let n = arg_bytes(at, 0)?;
-        if n.is_empty() || !n.iter().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        v.num = std::str::from_utf8(&n).ok()?.parse().ok()?;
-        v.size = parse_arg(at, 1, parse_size)?;
+        v.num = parse_digits(&arg_bytes(at, 0)?)?;
+        v.size = parse_size_bytes(&arg_bytes(at, 1)?)?;
         if v.num == 0 || v.size == 0 {
             return None;
         }
@@ -633,7 +629,7 @@ impl UndersizedBuffers {
                     else {
                         continue;
                     };
-                    let Some(v) = parse_arg(&at, 0, parse_size) else {
+                    let Some(v) = arg_bytes(&at, 0).and_then(|a| parse_size_bytes(&a)) else {
                         continue;
                     };
                     if v < min && explicit_seen.insert((at.file, at.dir.name.span.start)) {
