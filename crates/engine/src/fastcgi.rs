@@ -666,6 +666,43 @@ mod tests {
     }
 
     #[test]
+    fn fastcgi_passes_by_name_as_by_bytes() {
+        let dir = std::env::temp_dir().join(format!("ngxlint-passes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("nginx.conf"),
+            "events {}\nhttp {\n server {\n  fastcgi_pass unix:/s0;\n  location / {\n   fastcgi_pass unix:/a;\n   \"fastcgi_pass\" unix:/b;\n   if ($x) { fastcgi_pass; }\n   limit_except GET { fastcgi_pass 127.0.0.1:9000; }\n   location /n { proxy_pass http://x; fastcgi_pass unix:/c; }\n  }\n }\n}\n",
+        )
+        .unwrap();
+        let opts = crate::Options::new(dir.clone());
+        let project = crate::Project::load(std::slice::from_ref(&dir), &opts).unwrap();
+        let model = Model::build(&project, &opts.directives);
+        let by_bytes: Vec<(ScopeId, *const nginx_syntax::Directive)> = model
+            .ids()
+            .filter(|&id| {
+                matches!(
+                    model.scope(id).kind,
+                    Context::HttpLocation | Context::HttpLocationIf | Context::HttpLimitExcept
+                )
+            })
+            .flat_map(|id| {
+                model
+                    .scope(id)
+                    .directives
+                    .iter()
+                    .filter(|d| d.is("fastcgi_pass"))
+                    .map(move |d| (id, d.dir as *const _))
+            })
+            .collect();
+        let by_name: Vec<(ScopeId, *const nginx_syntax::Directive)> = fastcgi_passes(&model)
+            .map(|(id, d)| (id, d.dir as *const _))
+            .collect();
+        assert_eq!(by_name.len(), 5);
+        assert_eq!(by_name, by_bytes);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
     fn variable_names() {
         let v = variables("unix:${dir}/php$v_1.sock");
         let names: Vec<&str> = v.iter().map(|(_, n)| *n).collect();

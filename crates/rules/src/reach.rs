@@ -1,9 +1,8 @@
 //! Shared by the rules that judge a `fastcgi_pass` against the pool it reaches (FPM102, FPM103,
 //! FPM104, NGX309): the project's pools with a listen address, and which of them a pass certainly reaches.
 
-use std::collections::HashMap;
-
 use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 
 use fpm_ini::{Listen, Pool};
 use nginx_syntax::directives::Context;
