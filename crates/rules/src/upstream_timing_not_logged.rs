@@ -137,7 +137,7 @@ impl<'p> HttpLevel<'p> {
     fn of(model: &Model<'p>, http: ScopeId) -> HttpLevel<'p> {
         let s = model.scope(http);
         let mut formats = Vec::new();
-        let mut child_pos = Vec::new();
+        let mut child_pos = Vec::with_capacity(s.children.len());
         let mut children = s.children.iter().peekable();
         let log_format = model.name_id("log_format");
         for (pos, (d, &n)) in s.directives.iter().zip(model.names_of(http)).enumerate() {
