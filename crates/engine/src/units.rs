@@ -3,15 +3,31 @@
 /// `ngx_parse_size`: bytes with an optional `k`/`K` or `m`/`M` suffix (no `g`: that is
 /// `ngx_parse_offset`, see [`parse_offset`]).
 pub fn parse_size(s: &str) -> Option<u64> {
-    let (num, mult) = match s.as_bytes().last()? {
-        b'k' | b'K' => (&s[..s.len() - 1], 1024),
-        b'm' | b'M' => (&s[..s.len() - 1], 1024 * 1024),
-        _ => (s, 1),
+    parse_size_bytes(s.as_bytes())
+}
+
+/// [`parse_size`] of an argument's bytes, without making it a `str` first (rules read the sizes
+/// of every location).
+pub fn parse_size_bytes(b: &[u8]) -> Option<u64> {
+    let (num, mult) = match b.last()? {
+        b'k' | b'K' => (&b[..b.len() - 1], 1024),
+        b'm' | b'M' => (&b[..b.len() - 1], 1024 * 1024),
+        _ => (b, 1),
     };
-    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+    parse_digits(num)?.checked_mul(mult)
+}
+
+/// A non-empty run of ASCII digits as a number; `None` for anything else or an overflow.
+pub fn parse_digits(b: &[u8]) -> Option<u64> {
+    if b.is_empty() {
         return None;
     }
-    num.parse::<u64>().ok()?.checked_mul(mult)
+    b.iter().try_fold(0u64, |n, &d| {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 /// `ngx_parse_offset`: like [`parse_size`], plus `g`/`G`.
@@ -103,6 +119,13 @@ mod tests {
         assert_eq!(parse_offset("2g"), Some(2 << 30));
         assert_eq!(parse_size("1.5k"), None);
         assert_eq!(parse_size(""), None);
+        assert_eq!(parse_size("k"), None);
+        assert_eq!(parse_size("+4k"), None);
+        assert_eq!(parse_size("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_size("18446744073709551616"), None);
+        assert_eq!(parse_size("18014398509481984k"), None);
+        assert_eq!(parse_digits(b"007"), Some(7));
+        assert_eq!(parse_digits(b"7 "), None);
         assert_eq!(format_size(16384), "16k");
         assert_eq!(format_size(1 << 20), "1m");
     }

@@ -7,11 +7,14 @@ use std::collections::HashSet;
 use fpm_ini::{Listen, Pool};
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::{
-    fastcgi_hops, fastcgi_passes, is_localhost, nginx_address, normalize_socket_path, reaches,
-    reaches_remote, Endpoint, Hop, Locality, Reach, Via,
+    fastcgi_hops, is_localhost, nginx_address, normalize_socket_path, reaches, reaches_remote,
+    Endpoint, Hop, Locality, Reach, Via,
 };
 use ngxlint_engine::fpm::FpmTree;
+use ngxlint_engine::model::FastMap;
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+
+use crate::reach::fastcgi_addresses;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX301",
@@ -67,6 +70,36 @@ fn listens_beyond_loopback(l: &Listen) -> bool {
 }
 
 impl FastcgiListenMismatch {
+    /// Whether an address is reported (and whether it is compared as a remote one): what
+    /// decides a finding depends on nothing but the address.
+    fn mismatch(
+        &self,
+        pools: &[(&FpmTree, &Pool, &Listen)],
+        unix_paths: &HashSet<String>,
+        endpoint: &Endpoint,
+    ) -> Option<bool> {
+        let remote = match endpoint.locality() {
+            Locality::Local => false,
+            Locality::Remote if self.check_remote => true,
+            _ => return None,
+        };
+        // The common case, a socket some pool listens on, without comparing with every pool.
+        if let Endpoint::Unix(p) = endpoint {
+            if p.starts_with('/') && unix_paths.contains(&normalize_socket_path(p)) {
+                return None;
+            }
+        }
+        let best = pools
+            .iter()
+            .map(|(_, _, l)| match (endpoint, remote) {
+                (Endpoint::Inet { port, .. }, true) => reaches_remote(*port, l),
+                _ => reaches(endpoint, l),
+            })
+            .max()
+            .unwrap_or(Reach::No);
+        (best == Reach::No).then_some(remote)
+    }
+
     fn check_hop(
         &self,
         cx: &Cx<'_>,
@@ -75,28 +108,9 @@ impl FastcgiListenMismatch {
         hop: &Hop<'_>,
         out: &mut Vec<Diagnostic>,
     ) {
-        let remote = match hop.endpoint.locality() {
-            Locality::Local => false,
-            Locality::Remote if self.check_remote => true,
-            _ => return,
-        };
-        // The common case, a socket some pool listens on, without comparing with every pool.
-        if let Endpoint::Unix(p) = &hop.endpoint {
-            if p.starts_with('/') && unix_paths.contains(&normalize_socket_path(p)) {
-                return;
-            }
-        }
-        let best = pools
-            .iter()
-            .map(|(_, _, l)| match (&hop.endpoint, remote) {
-                (Endpoint::Inet { port, .. }, true) => reaches_remote(*port, l),
-                _ => reaches(&hop.endpoint, l),
-            })
-            .max()
-            .unwrap_or(Reach::No);
-        if best != Reach::No {
+        let Some(remote) = self.mismatch(pools, unix_paths, &hop.endpoint) else {
             return;
-        }
+        };
         let raw = hop.pass.arg(0).unwrap_or_default();
         let message = match &hop.via {
             Via::Direct => format!("fastcgi_pass `{}` matches no PHP-FPM pool", hop.text),
@@ -225,7 +239,25 @@ impl Rule for FastcgiListenMismatch {
             })
             .collect();
         let mut seen = HashSet::new();
-        for (scope, at) in fastcgi_passes(cx.model) {
+        // Addresses without variables whose every hop matches a pool, by tree and address as
+        // written: 1,200 locations pass to 40 sockets. A pass that reports nothing has nothing
+        // to deduplicate either, so skipping it changes no output.
+        let mut quiet: FastMap<(usize, &[u8]), bool> = FastMap::default();
+        for (scope, at) in fastcgi_addresses(cx.model) {
+            if let Some(w) = at.dir.args.first() {
+                let raw = w.raw(at.src);
+                if !raw.contains(&b'$') {
+                    let tree = cx.model.scope(scope).tree;
+                    let q = *quiet.entry((tree, raw)).or_insert_with(|| {
+                        fastcgi_hops(cx.model, scope, &at)
+                            .iter()
+                            .all(|hop| self.mismatch(&pools, &unix_paths, &hop.endpoint).is_none())
+                    });
+                    if q {
+                        continue;
+                    }
+                }
+            }
             for hop in fastcgi_hops(cx.model, scope, &at) {
                 if seen.insert((hop.token.file, hop.span, hop.text.clone())) {
                     self.check_hop(cx, &pools, &unix_paths, &hop, out);

@@ -12,8 +12,10 @@ use ngxlint_engine::fastcgi::fastcgi_passes;
 use ngxlint_engine::model::{At, ScopeId};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
 
-use crate::includes::scope_has_unknown_include;
-use crate::reach::Pools;
+use crate::includes::Unknown;
+use crate::inherit::Inherited;
+use crate::reach::{Pools, ReachCache};
+use crate::words::arg_is;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX309",
@@ -35,8 +37,21 @@ const PHP_EXTENSIONS: &[&str] = &[
 #[derive(Debug, Clone, Default)]
 pub struct FastcgiMissingScriptFilename;
 
+/// The names asked along the chain of every pass, in [`Inherited`] order.
+const NAMES: [&str; 2] = ["fastcgi_param", "fastcgi_split_path_info"];
+const PARAM: usize = 0;
+const SPLIT: usize = 1;
+
 fn is_script_filename(d: &At<'_>) -> bool {
-    d.arg(0).as_deref() == Some("SCRIPT_FILENAME")
+    arg_is(d, 0, "SCRIPT_FILENAME")
+}
+
+/// What one run keeps between passes.
+struct State<'c, 'm, 'p> {
+    pools: Pools<'p>,
+    reach: ReachCache<'p>,
+    eff: Inherited<'m, 'p, 2>,
+    unknown: Unknown<'c, 'p>,
 }
 
 /// Whether the location guards the script name: `try_files $fastcgi_script_name =404` (or
@@ -78,7 +93,13 @@ fn guarded(cx: &Cx<'_>, scope: ScopeId) -> bool {
 /// `SCRIPT_NAME` before it looks for a script: the pattern names the `pm.status_path` or
 /// `ping.path` of a pool the pass reaches (or, when it reaches none of the project's, `status` or
 /// `ping`).
-fn status_page(cx: &Cx<'_>, pools: &Pools<'_>, scope: ScopeId, pass: &At<'_>) -> bool {
+fn status_page<'p>(
+    cx: &Cx<'p>,
+    pools: &Pools<'p>,
+    reach: &mut ReachCache<'p>,
+    scope: ScopeId,
+    pass: &At<'p>,
+) -> bool {
     let Some(loc) = cx.model.location_of(scope) else {
         return false;
     };
@@ -86,11 +107,11 @@ fn status_page(cx: &Cx<'_>, pools: &Pools<'_>, scope: ScopeId, pass: &At<'_>) ->
         return false;
     };
     let pattern = block.args().join(" ");
-    let reached = pools.reached_by(cx, scope, pass);
+    let reached = pools.reached(cx, reach, scope, pass);
     if reached.is_empty() {
         return pattern.contains("status") || pattern.contains("ping");
     }
-    reached.iter().any(|(i, _)| {
+    reached.iter().any(|i| {
         let p = pools.list[*i].pool;
         [&p.pm_status_path.value, &p.ping_path.value]
             .into_iter()
@@ -103,27 +124,37 @@ fn status_page(cx: &Cx<'_>, pools: &Pools<'_>, scope: ScopeId, pass: &At<'_>) ->
 }
 
 impl FastcgiMissingScriptFilename {
-    fn script_filename(
+    fn script_filename<'p>(
         &self,
-        cx: &Cx<'_>,
-        pools: &Pools<'_>,
+        cx: &Cx<'p>,
+        st: &mut State<'_, '_, 'p>,
         scope: ScopeId,
-        pass: &At<'_>,
+        pass: &At<'p>,
     ) -> Option<Diagnostic> {
         let model = cx.model;
-        if status_page(cx, pools, scope, pass) {
+        let list = st.eff.level(scope, PARAM);
+        let params = |lvl| {
+            st.eff
+                .id(PARAM)
+                .into_iter()
+                .flat_map(move |id| model.named_id(lvl, id))
+        };
+        // The common case first: `SCRIPT_FILENAME` is in the list in effect (from the end: it
+        // usually follows `include fastcgi_params;`).
+        if list.is_some_and(|lvl| params(lvl).rev().any(|d| is_script_filename(d))) {
             return None;
         }
-        let list = model.effective_list(scope, "fastcgi_param");
-        let levels: Vec<ScopeId> = model.chain(scope).collect();
-        let upto = match &list {
-            Some((lvl, _)) => levels.iter().position(|l| l == lvl)?,
-            None => levels.len().checked_sub(1)?,
-        };
-        if levels[..=upto]
-            .iter()
-            .any(|&id| scope_has_unknown_include(cx, id))
-        {
+        let list = list.map(|lvl| (lvl, params(lvl).copied().collect::<Vec<At<'p>>>()));
+        // The levels up to the list's: a file the project lacks may set anything there.
+        for id in model.chain(scope) {
+            if st.unknown.scope(id) {
+                return None;
+            }
+            if list.as_ref().is_some_and(|(lvl, _)| *lvl == id) {
+                break;
+            }
+        }
+        if status_page(cx, &st.pools, &mut st.reach, scope, pass) {
             return None;
         }
         let Some((lvl, params)) = list else {
@@ -136,9 +167,6 @@ impl FastcgiMissingScriptFilename {
                 .with_help("add `include fastcgi.conf;` next to the fastcgi_pass (nginx's parameters, `SCRIPT_FILENAME` included)"),
             );
         };
-        if params.iter().any(is_script_filename) {
-            return None;
-        }
         // One set above, discarded by this level's own list?
         let inherited = model
             .scope(lvl)
@@ -198,25 +226,25 @@ impl FastcgiMissingScriptFilename {
         Some(d.with_help(help))
     }
 
-    fn path_info(
+    fn path_info<'p>(
         &self,
-        cx: &Cx<'_>,
-        pools: &Pools<'_>,
+        cx: &Cx<'p>,
+        st: &mut State<'_, '_, 'p>,
         scope: ScopeId,
-        pass: &At<'_>,
+        pass: &At<'p>,
     ) -> Option<Diagnostic> {
-        let model = cx.model;
-        let (_, split) = model.effective(scope, "fastcgi_split_path_info")?;
-        let (_, params) = model.effective_list(scope, "fastcgi_param")?;
-        params.iter().find(|d| {
-            d.arg(0).as_deref() == Some("PATH_INFO") && d.arg(1).is_some_and(|v| !v.is_empty())
+        let (_, split) = st.eff.last(scope, SPLIT)?;
+        let (_, mut params) = st.eff.list(scope, PARAM)?;
+        params.find(|d| {
+            arg_is(d, 0, "PATH_INFO") && d.dir.args.get(1).is_some_and(|v| !v.inner.is_empty())
         })?;
         if guarded(cx, scope) {
             return None;
         }
         // A pass that reaches no pool of the project: the PHP side's defence cannot be judged.
-        let reached = pools.reached_by(cx, scope, pass);
-        let open = reached.iter().map(|(i, _)| pools.list[*i]).find(|p| {
+        let pools = &st.pools;
+        let reached = pools.reached(cx, &mut st.reach, scope, pass);
+        let open = reached.iter().map(|i| pools.list[*i]).find(|p| {
             let ext = &p.pool.security_limit_extensions.value;
             ext.is_empty() || !ext.iter().all(|e| PHP_EXTENSIONS.contains(&e.as_str()))
         })?;
@@ -265,12 +293,17 @@ impl Rule for FastcgiMissingScriptFilename {
     }
 
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
-        let pools = Pools::of(cx);
+        let mut st = State {
+            pools: Pools::of(cx),
+            reach: ReachCache::default(),
+            eff: Inherited::new(cx.model, NAMES),
+            unknown: Unknown::new(cx),
+        };
         let mut seen = HashSet::new();
         for (scope, pass) in fastcgi_passes(cx.model) {
             let found = [
-                self.script_filename(cx, &pools, scope, &pass),
-                self.path_info(cx, &pools, scope, &pass),
+                self.script_filename(cx, &mut st, scope, &pass),
+                self.path_info(cx, &mut st, scope, &pass),
             ];
             for d in found.into_iter().flatten() {
                 if seen.insert((d.file, d.span, d.message.clone())) {

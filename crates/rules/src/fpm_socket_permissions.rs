@@ -8,11 +8,13 @@ use std::collections::HashMap;
 use fpm_ini::{Listen, Pool, SocketGroup, SocketOwner};
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::{
-    fastcgi_hops, fastcgi_passes, normalize_socket_path, reaches, Endpoint, Locality, Reach,
+    fastcgi_hops, normalize_socket_path, reaches, Endpoint, Locality, Reach,
 };
 use ngxlint_engine::fpm::FpmTree;
-use ngxlint_engine::model::{At, Worker};
+use ngxlint_engine::model::{At, FastMap, Worker};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+
+use crate::reach::fastcgi_addresses;
 
 static META: RuleMeta = RuleMeta {
     code: "FPM101",
@@ -333,14 +335,9 @@ impl Rule for FpmSocketPermissions {
                     .push(i);
             }
         }
-        let mut reached: HashMap<(usize, usize), At<'_>> = HashMap::new();
-        let mut order = Vec::new();
-        for (scope, at) in fastcgi_passes(cx.model) {
-            let tree = cx.model.scope(scope).tree;
-            if cx.worker(tree).is_none() {
-                continue;
-            }
-            for hop in fastcgi_hops(cx.model, scope, &at) {
+        // The unix pools one pass reaches for certain.
+        let reach = |scope, at: &At<'_>, into: &mut Vec<usize>| {
+            for hop in fastcgi_hops(cx.model, scope, at) {
                 if hop.endpoint.locality() != Locality::Local {
                     continue;
                 }
@@ -357,10 +354,44 @@ impl Rule for FpmSocketPermissions {
                     .flatten()
                 {
                     debug_assert_eq!(reaches(&hop.endpoint, pools[i].2), Reach::Yes);
-                    reached.entry((tree, i)).or_insert_with(|| {
-                        order.push((tree, i));
-                        at
-                    });
+                    into.push(i);
+                }
+            }
+        };
+        let trees = cx.model.roots.len();
+        // Whose workers are known, per tree (asked once, not once per pass).
+        let known: Vec<bool> = (0..trees).map(|t| cx.worker(t).is_some()).collect();
+        // The first pass to reach each pool, per tree.
+        let mut reached: Vec<Option<At<'_>>> = vec![None; trees * pools.len()];
+        let mut order = Vec::new();
+        // What an address without variables reaches, by tree and address as written.
+        let mut by_address: FastMap<(usize, &[u8]), Vec<usize>> = FastMap::default();
+        let mut scratch = Vec::new();
+        for (scope, at) in fastcgi_addresses(cx.model) {
+            let tree = cx.model.scope(scope).tree;
+            if !known.get(tree).copied().unwrap_or(false) {
+                continue;
+            }
+            let Some(w) = at.dir.args.first() else {
+                continue;
+            };
+            let raw = w.raw(at.src);
+            let hit: &[usize] = if raw.contains(&b'$') {
+                scratch.clear();
+                reach(scope, &at, &mut scratch);
+                &scratch
+            } else {
+                by_address.entry((tree, raw)).or_insert_with(|| {
+                    let mut v = Vec::new();
+                    reach(scope, &at, &mut v);
+                    v
+                })
+            };
+            for &i in hit {
+                let slot = &mut reached[tree * pools.len() + i];
+                if slot.is_none() {
+                    order.push((tree, i));
+                    *slot = Some(at);
                 }
             }
         }
@@ -369,7 +400,10 @@ impl Rule for FpmSocketPermissions {
             let Some(worker) = cx.worker(tree) else {
                 continue;
             };
-            self.report(cx, t, p, &worker, &reached[&(tree, i)], out);
+            let Some(pass) = reached[tree * pools.len() + i] else {
+                continue;
+            };
+            self.report(cx, t, p, &worker, &pass, out);
         }
     }
 }

@@ -4,12 +4,13 @@
 //! have served the slow page or answered 504.
 
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
-use ngxlint_engine::fastcgi::fastcgi_passes;
 use ngxlint_engine::model::At;
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
 use ngxlint_engine::units::parse_time_ms;
 
-use crate::reach::Pools;
+use crate::inherit::Inherited;
+use crate::reach::{fastcgi_addresses, Pools, ReachCache};
+use crate::words::Parsed;
 
 static META: RuleMeta = RuleMeta {
     code: "FPM102",
@@ -58,22 +59,26 @@ impl Rule for FpmTerminateBeforeNginxTimeout {
         }
         let mut worst: Vec<Option<Worst<'_>>> = (0..pools.list.len()).map(|_| None).collect();
         let mut order = Vec::new();
-        for (scope, pass) in fastcgi_passes(cx.model) {
-            let reached = pools.reached_by(cx, scope, &pass);
+        let mut reach = ReachCache::default();
+        let read_timeout = Inherited::new(cx.model, ["fastcgi_read_timeout"]);
+        let mut parsed = Parsed::new(parse_time_ms);
+        let mut done = Vec::new();
+        for (scope, pass) in fastcgi_addresses(cx.model) {
+            let reached = pools.reached(cx, &mut reach, scope, &pass);
             if reached.is_empty() {
                 continue;
             }
-            let timeout = cx.model.effective(scope, "fastcgi_read_timeout");
+            let timeout = read_timeout.last(scope, 0);
             let ms = match &timeout {
-                Some((_, at)) => match at.arg(0).as_deref().and_then(parse_time_ms) {
+                Some((_, at)) => match parsed.first(at) {
                     Some(ms) => ms,
                     // A value nginx refuses is the reader's finding.
                     None => continue,
                 },
                 None => NGINX_DEFAULT_MS,
             };
-            let mut done = Vec::new();
-            for (i, _) in reached {
+            done.clear();
+            for &i in reached {
                 if done.contains(&i) {
                     continue;
                 }

@@ -12,6 +12,7 @@ mod fpm_terminate_before_nginx_timeout;
 mod fpm_tiny_backlog;
 mod global_timeout_inflation;
 mod includes;
+mod inherit;
 mod localhost_upstream;
 mod proxy_ssl_verify_without_ca;
 mod reach;
@@ -21,6 +22,7 @@ mod upstream_keepalive_misconfigured;
 mod upstream_timing_not_logged;
 mod upstream_without_backup;
 mod variable_pass_without_resolver;
+mod words;
 
 /// Every rule, in code order.
 pub fn all() -> Vec<Box<dyn Rule>> {

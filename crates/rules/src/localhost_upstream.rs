@@ -56,6 +56,14 @@ fn both_families(listen: &Listen, port: u16) -> bool {
     }
 }
 
+/// Whether bytes hold `localhost` in any case.
+fn mentions_localhost(raw: &[u8]) -> bool {
+    const WORD: &[u8] = b"localhost";
+    raw.len() >= WORD.len()
+        && (0..=raw.len() - WORD.len())
+            .any(|i| raw[i] | 0x20 == b'l' && raw[i..i + WORD.len()].eq_ignore_ascii_case(WORD))
+}
+
 /// The address text with `localhost` replaced by `ip`.
 fn literal(text: &str, ip: &str) -> String {
     match text.to_ascii_lowercase().find("localhost") {
@@ -166,6 +174,16 @@ impl Rule for LocalhostUpstream {
                 if pass.has_variables {
                     continue;
                 }
+                // The host is a piece of the argument, and escapes make no letters: an
+                // argument without `localhost` in it has no `localhost` host.
+                if !at
+                    .dir
+                    .args
+                    .first()
+                    .is_some_and(|w| mentions_localhost(w.raw(at.src)))
+                {
+                    continue;
+                }
                 let Some(raw) = at.arg(0) else { continue };
                 let rest = raw.split_once("://").map_or(&*raw, |(_, r)| r);
                 if rest.starts_with("unix:") {
@@ -194,22 +212,30 @@ impl Rule for LocalhostUpstream {
                 );
             }
         }
-        // `server localhost:PORT` in upstream groups.
-        let fastcgi_groups: std::collections::HashSet<usize> = model
-            .passes()
-            .filter(|(_, p)| p.module == PassModule::FastCgi)
-            .filter_map(|(_, p)| match p.target {
-                Target::Group(g) => Some(g),
-                _ => None,
-            })
-            .collect();
+        // `server localhost:PORT` in upstream groups; which groups fastcgi_pass uses is worked
+        // out at the first such line.
+        let mut fastcgi_groups: Option<std::collections::HashSet<usize>> = None;
         for (g, u) in model.upstreams.iter().enumerate() {
-            let fastcgi = fastcgi_groups.contains(&g);
             for s in &u.servers {
+                if !mentions_localhost(s.address.as_bytes()) {
+                    continue;
+                }
                 let (host, port) = split_host_port(&s.address);
                 if !is_localhost(host) {
                     continue;
                 }
+                let fastcgi = fastcgi_groups
+                    .get_or_insert_with(|| {
+                        model
+                            .passes()
+                            .filter(|(_, p)| p.module == PassModule::FastCgi)
+                            .filter_map(|(_, p)| match p.target {
+                                Target::Group(g) => Some(g),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .contains(&g);
                 let params: Vec<String> =
                     s.at.args().iter().skip(1).map(|a| a.to_string()).collect();
                 let address = s.address.clone();
@@ -232,5 +258,20 @@ impl Rule for LocalhostUpstream {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn localhost_is_found_in_any_case() {
+        assert!(mentions_localhost(b"localhost:9000"));
+        assert!(mentions_localhost(b"http://LocalHost./x"));
+        assert!(mentions_localhost(b"[::1]localhost"));
+        assert!(!mentions_localhost(b"localhos:9000"));
+        assert!(!mentions_localhost(b"unix:/run/php/pool0.sock"));
+        assert!(!mentions_localhost(b""));
     }
 }

@@ -1,14 +1,16 @@
 //! Shared by the rules that judge a `fastcgi_pass` against the pool it reaches (FPM102, FPM103,
 //! FPM104, NGX309): the project's pools with a listen address, and which of them a pass certainly reaches.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use fpm_ini::{Listen, Pool};
+use nginx_syntax::directives::Context;
 use ngxlint_engine::fastcgi::{
     fastcgi_hops, normalize_socket_path, reaches, Endpoint, Hop, Locality, Reach, Via,
 };
 use ngxlint_engine::fpm::FpmTree;
-use ngxlint_engine::model::{At, ScopeId};
+use ngxlint_engine::model::{At, FastMap, Model, PassModule, ScopeId};
 use ngxlint_engine::rule::Cx;
 
 /// A pool with the tree it belongs to and its listen address.
@@ -81,6 +83,70 @@ impl<'p> Pools<'p> {
         }
         out
     }
+}
+
+/// The pools each `fastcgi_pass` address reaches, worked out once per address: 1,200 PHP
+/// locations pass to 40 sockets. An address with variables depends on the server around it
+/// and is worked out each time.
+#[derive(Default)]
+pub(crate) struct ReachCache<'p> {
+    /// By tree and the address as written.
+    by_address: FastMap<(usize, &'p [u8]), Vec<usize>>,
+    scratch: Vec<usize>,
+}
+
+impl<'p> Pools<'p> {
+    /// The pools [`Pools::reached_by`] gives, in its order, without the hops.
+    pub fn reached<'c>(
+        &self,
+        cx: &Cx<'p>,
+        cache: &'c mut ReachCache<'p>,
+        scope: ScopeId,
+        pass: &At<'p>,
+    ) -> &'c [usize] {
+        let Some(word) = pass.dir.args.first() else {
+            return &[];
+        };
+        // The hops of an address without variables depend on nothing but the address and the
+        // tree (its upstream groups).
+        let raw = word.raw(pass.src);
+        let tree = cx.model.scope(scope).tree;
+        let reached = |pools: &Self| {
+            pools
+                .reached_by(cx, scope, pass)
+                .into_iter()
+                .map(|(i, _)| i)
+        };
+        match cache.by_address.entry((tree, raw)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) if !raw.contains(&b'$') => e.insert(reached(self).collect()),
+            Entry::Vacant(_) => {
+                cache.scratch.clear();
+                cache.scratch.extend(reached(self));
+                &cache.scratch
+            }
+        }
+    }
+}
+
+/// Every `fastcgi_pass` with an address, with its scope (a location, or an `if` or
+/// `limit_except` in one), in the order of [`ngxlint_engine::fastcgi::fastcgi_passes`]: read from
+/// the model's pass directives instead of every location's names. One without an address reaches
+/// nothing, so rules about what a pass reaches lose nothing by not seeing it.
+pub(crate) fn fastcgi_addresses<'a, 'p>(
+    model: &'a Model<'p>,
+) -> impl Iterator<Item = (ScopeId, At<'p>)> + 'a {
+    model
+        .pass_directives()
+        .iter()
+        .filter(move |(id, p)| {
+            p.module == PassModule::FastCgi
+                && matches!(
+                    model.scope(*id).kind,
+                    Context::HttpLocation | Context::HttpLocationIf | Context::HttpLimitExcept
+                )
+        })
+        .map(|(id, p)| (*id, p.at))
 }
 
 /// What a related place names: the line that holds the address a hop connects to.

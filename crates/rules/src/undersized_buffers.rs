@@ -10,7 +10,9 @@ use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::files::FileId;
 use ngxlint_engine::model::{At, Model, NameId, PassModule, ScopeId};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
-use ngxlint_engine::units::{format_size, parse_size};
+use ngxlint_engine::units::{format_size, parse_digits, parse_size, parse_size_bytes};
+
+use crate::words::arg_bytes;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX302",
@@ -287,24 +289,80 @@ fn merged<'p>(model: &Model<'p>, scope: ScopeId, names: &Names) -> Option<(Vals,
     values(srcs)
 }
 
-/// The sources in effect at every scope, worked out top-down in one pass: a scope inherits its
-/// parent's sources and overrides those it sets itself (the merge nginx does), instead of asking
-/// [`Model::effective`] five times per scope. Compact: for each scope and name, the position
-/// (plus one; 0 for none) in the returned list of the directives that set something.
-struct Sources<'p> {
-    table: Vec<[u32; 5]>,
-    set: Vec<(ScopeId, At<'p>)>,
+/// Every module with buffer directives: the four with nginx's five checks ([`CHECKED`]), then
+/// gRPC, which has only `grpc_buffer_size`.
+const MODULES: [PassModule; 5] = [
+    PassModule::Proxy,
+    PassModule::FastCgi,
+    PassModule::Uwsgi,
+    PassModule::Scgi,
+    PassModule::Grpc,
+];
+
+/// The position of a module in [`MODULES`].
+fn module_index(m: PassModule) -> usize {
+    match m {
+        PassModule::Proxy => 0,
+        PassModule::FastCgi => 1,
+        PassModule::Uwsgi => 2,
+        PassModule::Scgi => 3,
+        PassModule::Grpc => 4,
+    }
 }
 
-impl<'p> Sources<'p> {
-    fn of(model: &Model<'p>, names: &Names) -> Sources<'p> {
-        let ids: [Option<NameId>; 5] = std::array::from_fn(|i| model.name_id(&names.names[i]));
-        let mut table: Vec<[u32; 5]> = Vec::with_capacity(model.scopes.len());
-        let mut set = Vec::new();
-        for id in model.ids() {
-            let s = model.scope(id);
+/// The sources in effect at every scope, worked out top-down in one pass: a scope inherits its
+/// parent's sources and overrides those it sets itself (the merge nginx does), instead of asking
+/// [`Model::effective`] five times per scope and module. Sources are kept as sets shared by every
+/// scope that inherits them unchanged (2,000 servers share the `http` block's), so a set is
+/// judged once however many servers and locations it reaches.
+struct Table {
+    /// The interned id of each module's five names (gRPC: the buffer size only).
+    ids: [[Option<NameId>; 5]; 5],
+    /// Per scope and module: its set of sources (index into `sets`; 0: none set, nginx's defaults).
+    at: Vec<[u32; 5]>,
+    /// Per set, for each field: the level that sets it, as `ScopeId` + 1 (0: none).
+    sets: Vec<[u32; 5]>,
+    /// Per set: the scope that made it, by setting one of the module's directives itself.
+    owner: Vec<u32>,
+    /// Per module, the scopes nginx validates whose set was not judged yet, in scope order.
+    to_check: [Vec<ScopeId>; 4],
+}
+
+impl Table {
+    fn of(model: &Model<'_>) -> Table {
+        let ids: [[Option<NameId>; 5]; 5] = std::array::from_fn(|m| {
+            let p = MODULES[m].prefix();
+            std::array::from_fn(|f| {
+                (m < 4 || f == 0)
+                    .then(|| model.name_id(&format!("{p}{}", FIELDS[f].suffix())))
+                    .flatten()
+            })
+        });
+        // Name id -> bit `module * 5 + field` (0 for the other names).
+        let mut slot: Vec<u32> = Vec::new();
+        for (m, fields) in ids.iter().enumerate() {
+            for (f, id) in fields.iter().enumerate() {
+                if let Some(id) = *id {
+                    let id = id as usize;
+                    if slot.len() <= id {
+                        slot.resize(id + 1, 0);
+                    }
+                    slot[id] = 1 << (m * 5 + f);
+                }
+            }
+        }
+        let mut t = Table {
+            ids,
+            at: Vec::with_capacity(model.scopes.len()),
+            sets: vec![[0; 5]],
+            owner: vec![u32::MAX],
+            to_check: Default::default(),
+        };
+        let mut judged = vec![true];
+        for (i, s) in model.scopes.iter().enumerate() {
+            let id = ScopeId(i as u32);
             // The merge starts at the http (or stream) level, as in `Model::chain`.
-            let mut here: [u32; 5] = match (s.kind, s.parent) {
+            let mut row: [u32; 5] = match (s.kind, s.parent) {
                 (
                     Context::Http
                     | Context::Stream
@@ -314,37 +372,81 @@ impl<'p> Sources<'p> {
                     _,
                 )
                 | (_, None) => [0; 5],
-                (_, Some(p)) => table[p.0 as usize],
+                (_, Some(p)) => t.at[p.0 as usize],
             };
-            let named = model.names_of(id);
-            if named.iter().any(|n| ids.contains(&Some(*n))) {
-                for (i, n) in ids.iter().enumerate() {
-                    let Some(n) = n else { continue };
-                    if let Some(at) = model.named_id(id, *n).next_back() {
-                        set.push((id, *at));
-                        here[i] = set.len() as u32;
+            // Bit `module * 5 + field` for each directive the scope sets itself.
+            let mut own: u32 = 0;
+            if !slot.is_empty() {
+                let names = model.names_of(id);
+                if names.len() <= 32 {
+                    for &n in names {
+                        own |= slot.get(n as usize).copied().unwrap_or(0);
+                    }
+                } else {
+                    // A large scope (an `http` block with every server included) is indexed.
+                    for (k, n) in ids.iter().flatten().enumerate() {
+                        if let Some(n) = *n {
+                            if model.named_id(id, n).next().is_some() {
+                                own |= 1 << k;
+                            }
+                        }
                     }
                 }
             }
-            table.push(here);
+            if own != 0 {
+                for (m, set) in row.iter_mut().enumerate() {
+                    let bits = (own >> (m * 5)) & 0b11111;
+                    if bits == 0 {
+                        continue;
+                    }
+                    let mut levels = t.sets[*set as usize];
+                    for (f, level) in levels.iter_mut().enumerate() {
+                        if bits & (1 << f) != 0 {
+                            *level = i as u32 + 1;
+                        }
+                    }
+                    *set = t.sets.len() as u32;
+                    t.sets.push(levels);
+                    t.owner.push(i as u32);
+                    judged.push(false);
+                }
+            }
+            // nginx validates the merged values of each server and location — the http level
+            // only through the servers that inherit it. A location that sets none of the five
+            // has its parent's values, already checked.
+            let validated = match s.kind {
+                Context::HttpServer => true,
+                Context::HttpLocation => own & ((1 << 20) - 1) != 0,
+                _ => false,
+            };
+            if validated {
+                for (m, queue) in t.to_check.iter_mut().enumerate() {
+                    let set = row[m] as usize;
+                    let here = s.kind == Context::HttpServer || t.owner[set] == i as u32;
+                    if here && !judged[set] {
+                        judged[set] = true;
+                        queue.push(id);
+                    }
+                }
+            }
+            t.at.push(row);
         }
-        Sources { table, set }
+        t
     }
 
-    /// The sources in effect at a scope.
-    fn at(&self, scope: ScopeId) -> [Src<'p>; 5] {
-        self.table[scope.0 as usize].map(|i| match i {
-            0 => None,
-            i => Some(self.set[i as usize - 1]),
+    /// The set of a module's sources in effect at a scope.
+    fn set(&self, scope: ScopeId, m: usize) -> u32 {
+        self.at[scope.0 as usize][m]
+    }
+
+    /// The sources of a set: each field's level and directive.
+    fn sources<'p>(&self, model: &Model<'p>, set: u32, m: usize) -> [Src<'p>; 5] {
+        let levels = self.sets[set as usize];
+        std::array::from_fn(|f| {
+            let level = ScopeId(levels[f].checked_sub(1)?);
+            let at = model.named_id(level, self.ids[m][f]?).next_back()?;
+            Some((level, *at))
         })
-    }
-
-    /// Whether the scope itself sets one of the five.
-    fn sets_here(&self, model: &Model<'p>, scope: ScopeId) -> bool {
-        self.table[scope.0 as usize]
-            .iter()
-            .any(|&i| i != 0 && self.set[i as usize - 1].0 == scope)
-            && model.scope(scope).kind == Context::HttpLocation
     }
 }
 
@@ -354,19 +456,15 @@ fn values<'p>(srcs: [Src<'p>; 5]) -> Option<(Vals, [Src<'p>; 5])> {
     let one = |s: &Src<'p>| -> Option<Option<u64>> {
         match s {
             None => Some(None),
-            Some((_, at)) => Some(Some(parse_size(&at.arg(0)?)?)),
+            Some((_, at)) => Some(Some(parse_size_bytes(&arg_bytes(at, 0)?)?)),
         }
     };
     if let Some(b) = one(&srcs[0])? {
         v.buffer_size = b;
     }
     if let Some((_, at)) = &srcs[1] {
-        let n = at.arg(0)?;
-        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        v.num = n.parse().ok()?;
-        v.size = parse_size(&at.arg(1)?)?;
+        v.num = parse_digits(&arg_bytes(at, 0)?)?;
+        v.size = parse_size_bytes(&arg_bytes(at, 1)?)?;
         if v.num == 0 || v.size == 0 {
             return None;
         }
@@ -416,26 +514,16 @@ fn written(at: &At<'_>) -> String {
 
 impl UndersizedBuffers {
     /// Part (a): nginx's five checks at every level that nginx merges.
-    fn startup_checks(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+    fn startup_checks<'p>(&self, cx: &Cx<'p>, table: &Table, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
-        for m in CHECKED {
+        for (mi, m) in CHECKED.into_iter().enumerate() {
             let names = Names::new(m);
-            let sources = Sources::of(model, &names);
             let mut seen: HashSet<(Fail, Vec<(FileId, u32)>)> = HashSet::new();
-            for id in model.ids() {
-                let s = model.scope(id);
-                // nginx validates the merged values of each server and location — the http
-                // level only through the servers that inherit it. A location that sets none of
-                // the five has its parent's values, already checked.
-                let evaluate = match s.kind {
-                    Context::HttpServer => true,
-                    Context::HttpLocation => sources.sets_here(model, id),
-                    _ => false,
-                };
-                if !evaluate {
-                    continue;
-                }
-                let Some((v, srcs)) = values(sources.at(id)) else {
+            // Each set of sources once, at the first server or location that nginx validates
+            // with it: a later one would repeat the finding, which `seen` drops.
+            for &id in &table.to_check[mi] {
+                let set = table.set(id, mi);
+                let Some((v, srcs)) = values(table.sources(model, set, mi)) else {
                     continue;
                 };
                 let Some(fail) = check(&v) else { continue };
@@ -490,18 +578,27 @@ impl UndersizedBuffers {
     }
 
     /// Part (b): the response-header buffer of locations that pass upstream.
-    fn header_buffer(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
+    fn header_buffer<'p>(&self, cx: &Cx<'p>, table: &Table, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         let min = self.min_buffer_size;
-        // Locations passing with each module, once per location.
-        let mut done: HashSet<(ScopeId, PassModule)> = HashSet::new();
+        // Locations passing with each module, once per location (a bit per module).
+        let mut done: Vec<u8> = vec![0; model.scopes.len()];
+        let mut explicit_sets: Vec<bool> = vec![false; table.sets.len()];
         // Explicit small values: directive → the passing locations.
         let mut explicit: Vec<(PassModule, ScopeId, At<'_>, u64)> = Vec::new();
         let mut explicit_seen: HashSet<(FileId, u32)> = HashSet::new();
         // Defaults: (http scope, module) → passing locations with their pass directive.
         let mut defaults: HashMap<(ScopeId, PassModule), Vec<(ScopeId, At<'_>)>> = HashMap::new();
         let mut default_order: Vec<(ScopeId, PassModule)> = Vec::new();
-        for id in model.ids() {
+        // The scopes that hold a pass directive: a scope without one that has a pass in effect
+        // (an `if` in a passing location) has its location's, already counted in `done`.
+        let mut last = None;
+        for (id, _) in model.pass_directives() {
+            let id = *id;
+            if last == Some(id) {
+                continue;
+            }
+            last = Some(id);
             if !matches!(
                 model.scope(id).kind,
                 Context::HttpLocation | Context::HttpLocationIf | Context::HttpLimitExcept
@@ -512,13 +609,27 @@ impl UndersizedBuffers {
             let Some(loc) = model.location_of(id) else {
                 continue;
             };
-            if !done.insert((loc, pass.module)) {
+            let mi = module_index(pass.module);
+            let bit = 1 << mi;
+            if done[loc.0 as usize] & bit != 0 {
                 continue;
             }
-            let name = format!("{}buffer_size", pass.module.prefix());
-            match model.effective(loc, &name) {
-                Some((sc, at)) => {
-                    let Some(v) = at.arg(0).and_then(|a| parse_size(&a)) else {
+            done[loc.0 as usize] |= bit;
+            let set = table.set(loc, mi);
+            match table.sets[set as usize][0].checked_sub(1) {
+                Some(level) => {
+                    // What a set's buffer size adds (its directive, once) it adds at the first
+                    // location that has it: 2,600 proxy locations share the `http` block's.
+                    if std::mem::replace(&mut explicit_sets[set as usize], true) {
+                        continue;
+                    }
+                    let sc = ScopeId(level);
+                    let Some(at) =
+                        table.ids[mi][0].and_then(|n| model.named_id(sc, n).next_back().copied())
+                    else {
+                        continue;
+                    };
+                    let Some(v) = arg_bytes(&at, 0).and_then(|a| parse_size_bytes(&a)) else {
                         continue;
                     };
                     if v < min && explicit_seen.insert((at.file, at.dir.name.span.start)) {
@@ -633,8 +744,9 @@ impl Rule for UndersizedBuffers {
         &META
     }
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
-        self.startup_checks(cx, out);
-        self.header_buffer(cx, out);
+        let table = Table::of(cx.model);
+        self.startup_checks(cx, &table, out);
+        self.header_buffer(cx, &table, out);
     }
     fn configure(&mut self, key: &str, value: &str) -> Result<(), String> {
         match key {
@@ -680,6 +792,39 @@ mod tests {
             ..Vals::DEFAULT
         };
         assert_eq!(check(&busy29), Some(Fail::BusyAboveAll));
+    }
+
+    #[test]
+    fn table_agrees_with_the_model() {
+        use ngxlint_engine::{Options, Project};
+        let dir = std::env::temp_dir().join(format!("ngxlint-buffers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("nginx.conf"),
+            "events {}\nhttp {\n proxy_buffer_size 8k;\n proxy_buffers 4 8k;\n server {\n  fastcgi_buffers 8 16k;\n  location / {\n   proxy_buffer_size 16k;\n   grpc_buffer_size 1k;\n   if ($x) { proxy_busy_buffers_size 32k; }\n   location /n { fastcgi_buffer_size 4k; proxy_buffer_size 4k; }\n  }\n  location /o { scgi_buffers 2 4k; }\n }\n server { proxy_temp_file_write_size 8k; }\n}\n",
+        )
+        .unwrap();
+        let opts = Options::new(dir.clone());
+        let project = Project::load(std::slice::from_ref(&dir), &opts).unwrap();
+        let model = Model::build(&project, &opts.directives);
+        let table = Table::of(&model);
+        for id in model.ids() {
+            for (m, module) in MODULES.into_iter().enumerate() {
+                let names = Names::new(module);
+                let fields = if m < 4 { 5 } else { 1 };
+                let got = table.sources(&model, table.set(id, m), m);
+                for (f, got) in got.iter().enumerate().take(fields) {
+                    let want = model.effective(id, &names.names[f]);
+                    assert_eq!(
+                        got.map(|(l, at)| (l, at.dir as *const _)),
+                        want.map(|(l, at)| (l, at.dir as *const _)),
+                        "{} at {id:?}",
+                        names.names[f]
+                    );
+                }
+            }
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

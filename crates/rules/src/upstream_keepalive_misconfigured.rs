@@ -16,7 +16,9 @@ use ngxlint_engine::model::{At, Model, PassModule, ScopeId, Target};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
 use ngxlint_engine::FileId;
 
-use crate::includes::scope_has_unknown_include;
+use crate::includes::Unknown;
+use crate::inherit::Inherited;
+use crate::words::{arg_bytes, arg_is, arg_text};
 
 static META: RuleMeta = RuleMeta {
     code: "NGX310",
@@ -157,32 +159,47 @@ fn connection(value: &str) -> Connection {
     }
 }
 
+/// The names [`UpstreamKeepaliveMisconfigured::proxy`] and the fastcgi check ask for.
+const NAMES: [&str; 3] = [
+    "proxy_http_version",
+    "proxy_set_header",
+    "fastcgi_keep_conn",
+];
+const HTTP_VERSION: usize = 0;
+const SET_HEADER: usize = 1;
+const KEEP_CONN: usize = 2;
+
 impl UpstreamKeepaliveMisconfigured {
     /// What keeps the cache empty for a `proxy_pass` standing in `scope`, or `None` when nothing
     /// does or it cannot be known.
-    fn proxy<'p>(&self, cx: &Cx<'p>, scope: ScopeId) -> Option<Proxy<'p>> {
-        let model = cx.model;
+    fn proxy<'p>(
+        &self,
+        cx: &Cx<'p>,
+        eff: &Inherited<'_, 'p, 3>,
+        scope: ScopeId,
+    ) -> Option<Proxy<'p>> {
         let old = cx.settings.nginx_version < MODERN;
-        let version = match model.effective(scope, "proxy_http_version") {
-            Some((_, at)) if at.arg(0).as_deref() == Some("1.0") => Some(Cause::Written(at)),
+        let version = match eff.last(scope, HTTP_VERSION) {
+            Some((_, at)) if arg_is(&at, 0, "1.0") => Some(Cause::Written(at)),
             Some(_) => None,
             None if old => Some(Cause::Default),
             None => None,
         };
-        let list = model.effective_list(scope, "proxy_set_header");
+        let list = eff.list(scope, SET_HEADER);
         let mut close = None;
         let mut other = false;
         let mut named = false;
-        if let Some((_, lines)) = &list {
+        let mut first = None;
+        if let Some((lvl, lines)) = list {
             for d in lines {
-                if !d
-                    .arg(0)
-                    .is_some_and(|n| n.eq_ignore_ascii_case("connection"))
-                {
+                if first.is_none() {
+                    first = Some((lvl, *d));
+                }
+                if !arg_bytes(d, 0).is_some_and(|n| n.eq_ignore_ascii_case(b"connection")) {
                     continue;
                 }
                 named = true;
-                match connection(&d.arg(1).unwrap_or_default()) {
+                match connection(&arg_text(d, 1).unwrap_or_default()) {
                     // The websocket pattern (`$connection_upgrade`) and the like: never guessed.
                     Connection::Variable => return None,
                     Connection::Close => close = close.or(Some(Cause::Written(*d))),
@@ -195,9 +212,7 @@ impl UpstreamKeepaliveMisconfigured {
         if !named && old {
             // nginx adds `Connection: close` for a name the list does not set (FACTS N3).
             close = Some(Cause::Default);
-            in_effect = list
-                .as_ref()
-                .and_then(|(lvl, lines)| lines.first().map(|l| (*lvl, *l)));
+            in_effect = first;
         }
         // HTTP/1.0 with a literal `Connection: keep-alive` is reused by upstreams that honour
         // it (measured with nginx 1.22.1): not judged.
@@ -212,77 +227,72 @@ impl UpstreamKeepaliveMisconfigured {
         })
     }
 
-    fn defeats<'p>(&self, cx: &Cx<'p>, caches: &HashMap<usize, Cache<'p>>) -> Vec<Defeat<'p>> {
+    fn defeats<'p>(&self, cx: &Cx<'p>, caches: &[Option<Cache<'p>>]) -> Vec<Defeat<'p>> {
         let model = cx.model;
         let mut out = Vec::new();
-        // Whether a level includes a file the project lacks, worked out once per level: every
-        // pass of a large tree shares its `http` block.
-        let mut unknown: HashMap<ScopeId, bool> = HashMap::new();
-        for id in model.ids() {
-            let s = model.scope(id);
+        let eff = Inherited::new(model, NAMES);
+        // Whether a level includes a file the project lacks, worked out once per level (and
+        // only for passes that would be reported): every pass of a large tree shares its
+        // `http` block.
+        let mut unknown = Unknown::new(cx);
+        // The passes the model read once, in scope order then reading order.
+        for (id, pass) in model.pass_directives() {
+            let id = *id;
+            if !matches!(pass.module, PassModule::Proxy | PassModule::FastCgi) {
+                continue;
+            }
             if !matches!(
-                s.kind,
+                model.scope(id).kind,
                 Context::HttpLocation | Context::HttpLocationIf | Context::HttpLimitExcept
             ) {
                 continue;
             }
-            for d in &s.directives {
-                if !(d.is("proxy_pass") || d.is("fastcgi_pass")) {
-                    continue;
-                }
-                let Some(pass) = model.pass_of(s.tree, d) else {
-                    continue;
-                };
-                let Target::Group(g) = pass.target else {
-                    continue;
-                };
-                if !caches.contains_key(&g) {
-                    continue;
-                }
-                if model.chain(id).any(|l| {
-                    *unknown
-                        .entry(l)
-                        .or_insert_with(|| scope_has_unknown_include(cx, l))
-                }) {
-                    continue;
-                }
-                let Some(top) = model.chain(id).last() else {
-                    continue;
-                };
-                let mut defeat = Defeat {
-                    upstream: g,
-                    module: pass.module,
-                    pass: *d,
-                    version: None,
-                    close: None,
-                    list: None,
-                    keep: None,
-                    top,
-                };
-                match pass.module {
-                    PassModule::Proxy => {
-                        let Some(p) = self.proxy(cx, id) else {
-                            continue;
-                        };
-                        defeat.version = p.version;
-                        defeat.close = p.close;
-                        defeat.list = p.list;
-                    }
-                    PassModule::FastCgi => {
-                        defeat.keep = match model.effective(id, "fastcgi_keep_conn") {
-                            Some((_, at))
-                                if at.arg(0).is_some_and(|v| v.eq_ignore_ascii_case("on")) =>
-                            {
-                                continue
-                            }
-                            Some((_, at)) => Some(Cause::Written(at)),
-                            None => Some(Cause::Default),
-                        };
-                    }
-                    _ => continue,
-                }
-                out.push(defeat);
+            let Target::Group(g) = pass.target else {
+                continue;
+            };
+            if !matches!(caches.get(g), Some(Some(_))) {
+                continue;
             }
+            let mut defeat = Defeat {
+                upstream: g,
+                module: pass.module,
+                pass: pass.at,
+                version: None,
+                close: None,
+                list: None,
+                keep: None,
+                top: id,
+            };
+            match pass.module {
+                PassModule::Proxy => {
+                    let Some(p) = self.proxy(cx, &eff, id) else {
+                        continue;
+                    };
+                    defeat.version = p.version;
+                    defeat.close = p.close;
+                    defeat.list = p.list;
+                }
+                PassModule::FastCgi => {
+                    defeat.keep = match eff.last(id, KEEP_CONN) {
+                        Some((_, at))
+                            if arg_bytes(&at, 0).is_some_and(|v| v.eq_ignore_ascii_case(b"on")) =>
+                        {
+                            continue
+                        }
+                        Some((_, at)) => Some(Cause::Written(at)),
+                        None => Some(Cause::Default),
+                    };
+                }
+                _ => continue,
+            }
+            if model.chain(id).any(|l| unknown.scope(l)) {
+                continue;
+            }
+            let Some(top) = model.chain(id).last() else {
+                continue;
+            };
+            defeat.top = top;
+            out.push(defeat);
         }
         out
     }
@@ -302,14 +312,14 @@ fn block_desc(model: &Model<'_>, scope: ScopeId) -> String {
 /// The finding for one group of passes.
 fn report<'p>(
     cx: &Cx<'p>,
-    caches: &HashMap<usize, Cache<'p>>,
+    caches: &[Option<Cache<'p>>],
     members: &[Defeat<'p>],
     key: Key,
 ) -> Option<Diagnostic> {
     let model = cx.model;
     let first = members.first()?;
     let u = model.upstreams.get(first.upstream)?;
-    let cache = caches.get(&first.upstream)?;
+    let cache = caches.get(first.upstream)?.as_ref()?;
     let name = &u.name;
     let ka = cache.text();
     let n = members.len();
@@ -464,7 +474,7 @@ impl Rule for UpstreamKeepaliveMisconfigured {
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         let old = cx.settings.nginx_version < MODERN;
-        let mut caches: HashMap<usize, Cache<'_>> = HashMap::new();
+        let mut caches: Vec<Option<Cache<'_>>> = vec![None; model.upstreams.len()];
         for (i, u) in model.upstreams.iter().enumerate() {
             if u.stream {
                 continue;
@@ -506,9 +516,9 @@ impl Rule for UpstreamKeepaliveMisconfigured {
                     continue;
                 }
             }
-            caches.insert(i, cache);
+            caches[i] = Some(cache);
         }
-        if caches.is_empty() {
+        if caches.iter().all(Option::is_none) {
             return;
         }
         let mut groups: HashMap<Key, Vec<Defeat<'_>>> = HashMap::new();

@@ -10,14 +10,13 @@
 //! the `access_log` that names it (else `unknown log format`); names are looked up without case,
 //! `combined` first; variables are `$name` or `${name}`, also without case.
 
-use std::collections::HashMap;
-
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
-use ngxlint_engine::model::{split_host_port, At, Model, Pass, ScopeId, Target};
+use ngxlint_engine::model::{split_host_port, At, FastMap, Model, Pass, ScopeId, Target};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
 
-use crate::includes::scope_has_unknown_include;
+use crate::includes::Unknown;
+use crate::inherit::Inherited;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX311",
@@ -130,17 +129,19 @@ impl<'p> Format<'p> {
 /// The formats of one `http` block, and where its direct children stand in its reading order.
 struct HttpLevel<'p> {
     formats: Vec<Format<'p>>,
-    child_pos: HashMap<ScopeId, usize>,
+    /// Direct children with their position, in scope order (children are numbered in order).
+    child_pos: Vec<(ScopeId, usize)>,
 }
 
 impl<'p> HttpLevel<'p> {
     fn of(model: &Model<'p>, http: ScopeId) -> HttpLevel<'p> {
         let s = model.scope(http);
         let mut formats = Vec::new();
-        let mut child_pos = HashMap::new();
+        let mut child_pos = Vec::with_capacity(s.children.len());
         let mut children = s.children.iter().peekable();
-        for (pos, d) in s.directives.iter().enumerate() {
-            if d.is("log_format") {
+        let log_format = model.name_id("log_format");
+        for (pos, (d, &n)) in s.directives.iter().zip(model.names_of(http)).enumerate() {
+            if Some(n) == log_format {
                 formats.extend(Format::read(*d, pos));
             }
             if let Some(&&c) = children.peek() {
@@ -149,7 +150,7 @@ impl<'p> HttpLevel<'p> {
                     .block
                     .is_some_and(|b| std::ptr::eq(b.dir, d.dir))
                 {
-                    child_pos.insert(c, pos);
+                    child_pos.push((c, pos));
                     children.next();
                 }
             }
@@ -362,8 +363,8 @@ impl UpstreamTimingNotLogged {
     fn report<'p>(
         &self,
         cx: &Cx<'_>,
-        levels: &HashMap<ScopeId, HttpLevel<'p>>,
-        verdicts: &HashMap<Site, Verdict<'p>>,
+        levels: &FastMap<ScopeId, HttpLevel<'p>>,
+        verdicts: &FastMap<Site, Verdict<'p>>,
         r: &Report<'p>,
     ) -> Option<Diagnostic> {
         let model = cx.model;
@@ -566,7 +567,10 @@ fn position<'p>(
     let top = model
         .chain(level)
         .find(|&s| model.scope(s).parent == Some(http))?;
-    lvl.child_pos.get(&top).copied()
+    lvl.child_pos
+        .binary_search_by_key(&top, |&(c, _)| c)
+        .ok()
+        .map(|i| lvl.child_pos[i].1)
 }
 
 impl Rule for UpstreamTimingNotLogged {
@@ -576,65 +580,90 @@ impl Rule for UpstreamTimingNotLogged {
 
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
-        let mut levels: HashMap<ScopeId, HttpLevel<'_>> = HashMap::new();
-        let mut verdicts: HashMap<Site, Verdict<'_>> = HashMap::new();
-        let mut unknown: HashMap<ScopeId, bool> = HashMap::new();
+        let mut levels: FastMap<ScopeId, HttpLevel<'_>> = FastMap::default();
+        let mut verdicts: FastMap<Site, Verdict<'_>> = FastMap::default();
+        // The verdict of each site by scope, so the maps above are touched once per site, not
+        // once per passing location: a level's `access_log` set, and nginx's default per `http`.
+        let mut level_verdict: Vec<Option<Verdict<'_>>> = vec![None; model.scopes.len()];
+        let mut default_seen: Vec<bool> = vec![false; model.scopes.len()];
+        let access_log = Inherited::new(model, ["access_log"]);
+        let mut log_levels = Vec::new();
+        let mut unknown = Unknown::new(cx);
         // Servers in reading order, each with its blind locations.
         let mut servers: Vec<(ScopeId, Vec<Blind<'_>>)> = Vec::new();
-        let mut server_index: HashMap<ScopeId, usize> = HashMap::new();
-        let mut site_http: HashMap<Site, Option<ScopeId>> = HashMap::new();
-        for id in model.ids() {
+        let mut server_index: FastMap<ScopeId, usize> = FastMap::default();
+        let mut site_http: FastMap<Site, Option<ScopeId>> = FastMap::default();
+        for (i, s) in model.scopes.iter().enumerate() {
             if !matches!(
-                model.scope(id).kind,
+                s.kind,
                 Context::HttpLocation | Context::HttpLocationIf | Context::HttpLimitExcept
             ) {
                 continue;
             }
+            let id = ScopeId(i as u32);
             let Some(pass) = model.pass(id) else { continue };
-            let chain: Vec<ScopeId> = model.chain(id).collect();
-            let Some(&server) = chain
-                .iter()
-                .find(|&&s| model.scope(s).kind == Context::HttpServer)
+            let Some(server) = model
+                .chain(id)
+                .find(|&s| model.scope(s).kind == Context::HttpServer)
             else {
                 continue;
             };
-            let http = chain.last().copied().filter(|&h| {
+            let http = model.chain(id).last().filter(|&h| {
                 model.scope(h).kind == Context::Http && model.scope(h).block.is_some()
             });
             if let Some(h) = http {
                 levels.entry(h).or_insert_with(|| HttpLevel::of(model, h));
             }
-            let (site, upto) = match model.effective_list(id, "access_log") {
-                Some((level, logs)) => {
+            // The site, and the level up to which the chain decides it.
+            let (site, verdict, upto) = match access_log.level_memo(&mut log_levels, id, 0) {
+                Some(level) => {
                     let site = Site::Level(level);
-                    if let std::collections::hash_map::Entry::Vacant(e) = verdicts.entry(site) {
-                        let lvl = http.and_then(|h| levels.get(&h).map(|l| (h, l)));
-                        e.insert(self.judge(model, lvl, level, &logs));
-                    }
-                    let upto = chain.iter().position(|&s| s == level).unwrap_or(0);
-                    (site, upto)
+                    let verdict = match level_verdict[level.0 as usize] {
+                        Some(v) => v,
+                        None => {
+                            let lvl = http.and_then(|h| levels.get(&h).map(|l| (h, l)));
+                            let logs: Vec<At<'_>> = access_log
+                                .list(id, 0)
+                                .map(|(_, v)| v.copied().collect())
+                                .unwrap_or_default();
+                            let v = self.judge(model, lvl, level, &logs);
+                            verdicts.insert(site, v);
+                            level_verdict[level.0 as usize] = Some(v);
+                            v
+                        }
+                    };
+                    (site, verdict, Some(level))
                 }
                 None => {
                     // nginx's default applies — unless the block around is out of view.
                     let Some(h) = http else { continue };
                     let site = Site::Default(h);
-                    verdicts.entry(site).or_insert(Verdict::Lacks {
+                    let verdict = Verdict::Lacks {
                         log: None,
                         format: None,
                         missing: [true; 3],
-                    });
-                    (site, chain.len() - 1)
+                    };
+                    if !std::mem::replace(&mut default_seen[h.0 as usize], true) {
+                        verdicts.insert(site, verdict);
+                    }
+                    (site, verdict, None)
                 }
             };
-            if !matches!(verdicts.get(&site), Some(Verdict::Lacks { .. })) {
+            if !matches!(verdict, Verdict::Lacks { .. }) {
                 continue;
             }
             // A file the project does not hold may set another log, or `access_log off`.
-            if chain[..=upto].iter().any(|&s| {
-                *unknown
-                    .entry(s)
-                    .or_insert_with(|| scope_has_unknown_include(cx, s))
-            }) {
+            let mut blind_here = true;
+            for s in model.chain(id) {
+                if unknown.scope(s) {
+                    blind_here = false;
+                    break;
+                }
+                if Some(s) == upto {
+                    break;
+                }
+            }
+            if !blind_here {
                 continue;
             }
             site_http.insert(site, http);
@@ -655,7 +684,7 @@ impl Rule for UpstreamTimingNotLogged {
             Site::Level(s) => model.scope(s).kind == Context::Http,
         };
         let mut reports: Vec<Report<'_>> = Vec::new();
-        let mut http_reports: HashMap<Site, usize> = HashMap::new();
+        let mut http_reports: FastMap<Site, usize> = FastMap::default();
         for (server, blind) in &servers {
             let mut sites: Vec<Site> = Vec::new();
             for b in blind {
