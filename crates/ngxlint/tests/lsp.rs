@@ -171,6 +171,45 @@ fn publishes_fixes_and_clears_diagnostics() {
     );
     assert_eq!(c.diagnostics_for(&uri), Vec::<Value>::new());
 
+    // A burst of edits, then a request: the server may answer the burst with one run, but the
+    // request read ahead with it is answered, and what the editor shows before that answer is the
+    // state after the last edit.
+    let misspelt = text.replace("proxy_passs", "proxy_pas");
+    for (version, body) in [(3, &misspelt), (4, &text.to_string()), (5, &fixed)] {
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": body}]}),
+        );
+    }
+    let id = c.next_id;
+    c.next_id += 1;
+    c.send(json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/codeAction", "params": {"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 0}}, "context": {"diagnostics": []}}}));
+    let mut last: Option<Vec<Value>> = None;
+    let answer = loop {
+        let m =
+            c.rx.recv_timeout(Duration::from_secs(10))
+                .expect("no answer from the language server within 10 s");
+        if m.get("id") == Some(&json!(id)) {
+            break m;
+        }
+        if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri {
+            last = Some(m["params"]["diagnostics"].as_array().unwrap().clone());
+        }
+    };
+    assert!(answer.get("error").is_none(), "{answer}");
+    assert_eq!(
+        answer["result"],
+        json!([]),
+        "no fix left after the last edit"
+    );
+    // Nothing published (the burst answered by one run, on a file already clean) or, when a run
+    // saw an intermediate state, its findings cleared again.
+    assert_eq!(
+        last.unwrap_or_default(),
+        Vec::<Value>::new(),
+        "diagnostics of the last edit"
+    );
+
     let shutdown = c.request("shutdown", json!(null));
     assert!(shutdown.get("error").is_none(), "{shutdown}");
     c.notify("exit", json!(null));
