@@ -21,11 +21,16 @@ pub fn fixture(code: &str, case: &str) -> PathBuf {
 /// `file:line:col: severity: message` for each diagnostic of `rule` on the project in `dir`,
 /// in file and offset order; the file is relative to `dir`. Labels and related places follow as `  label file:line:col: text`.
 pub fn lint(dir: &Path, rule: Box<dyn Rule>) -> Vec<String> {
+    lint_with(dir, rule, &Settings::default())
+}
+
+/// [`lint`] with environment settings (worker groups, nginx version, ...).
+pub fn lint_with(dir: &Path, rule: Box<dyn Rule>, settings: &Settings) -> Vec<String> {
     let dir = std::fs::canonicalize(dir).unwrap();
     let opts = Options::new(dir.clone());
     let project = Project::load(std::slice::from_ref(&dir), &opts).unwrap();
     let model = Model::build(&project, &opts.directives);
-    let mut diags = run(&project, &model, &Settings::default(), &[rule]);
+    let mut diags = run(&project, &model, settings, &[rule]);
     diags.sort_by_key(|d| (project.files.get(d.file).path.clone(), d.span.start));
     let place = |file, offset| {
         let f = project.files.get(file);
