@@ -2,8 +2,9 @@
 //! diagnostics for nginx before 1.29.7 (the installed 1.22.1) and from 1.29.7 on (the default
 //! 1.30.4), and the real `nginx -t` verdict on each fixture it can read (FACTS N3, N4).
 
-mod lint_support;
 mod socket_support;
+
+use socket_support::lint_support;
 
 use ngxlint_engine::rule::Settings;
 

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 #[path = "../lint_support/mod.rs"]
-mod lint_support;
+pub mod lint_support;
 
 use ngxlint_engine::rule::Settings;
 
