@@ -207,9 +207,8 @@ pub fn run(
         out
     };
     // The traversal and the project passes are independent of each other: run them as jobs on
-    // one worker per core (not one thread per rule — every thread costs the allocator its own
-    // pages, and on a 2-core machine a thread per rule only adds start-up and page faults), and
-    // put the results back in job order so output does not depend on scheduling.
+    // one worker per core (a thread per rule only adds thread start-ups when there are more rules
+    // than cores), and put the results back in job order so output does not depend on scheduling.
     let jobs = rules.len() + 1;
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
