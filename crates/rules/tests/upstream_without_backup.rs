@@ -3,7 +3,7 @@
 
 mod lint_support;
 
-use lint_support::{fixture, heads, lint, nginx_t, rule};
+use lint_support::{fixture, heads, lint, rule};
 
 const CODE: &str = "NGX304";
 
@@ -13,16 +13,7 @@ fn check(case: &str, options: &[(&str, &str)]) -> Vec<String> {
 
 /// nginx -t passes (`None`) or fails with this text.
 fn nginx_says(case: &str, refused: Option<&str>) {
-    let Some((ok, stderr)) = nginx_t(&fixture(CODE, case)) else {
-        return;
-    };
-    match refused {
-        None => assert!(ok, "{case}: nginx -t failed:\n{stderr}"),
-        Some(text) => {
-            assert!(!ok, "{case}: nginx -t passed, expected {text:?}");
-            assert!(stderr.contains(text), "{case}: nginx -t said:\n{stderr}");
-        }
-    }
+    lint_support::nginx_says(CODE, case, refused);
 }
 
 const REFUSED: &str = "balancing method does not support parameter \"backup\"";

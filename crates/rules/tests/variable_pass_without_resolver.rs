@@ -4,7 +4,7 @@
 
 mod lint_support;
 
-use lint_support::{fixture, heads, lint, nginx_t, rule};
+use lint_support::{fixture, heads, lint, rule};
 
 const CODE: &str = "NGX306";
 
@@ -13,9 +13,7 @@ fn check(case: &str) -> Vec<String> {
 }
 
 fn nginx_starts(case: &str) {
-    if let Some((ok, stderr)) = nginx_t(&fixture(CODE, case)) {
-        assert!(ok, "{case}: nginx -t failed:\n{stderr}");
-    }
+    lint_support::nginx_says(CODE, case, None);
 }
 
 #[test]

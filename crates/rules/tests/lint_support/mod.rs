@@ -141,6 +141,20 @@ pub fn nginx_t(dir: &Path) -> Option<(bool, String)> {
     ))
 }
 
+/// Asserts the real `nginx -t` verdict on fixture `code/case`: it passes (`refused` is `None`) or
+/// fails with that text. Returns what nginx printed, `None` when nginx is not installed.
+pub fn nginx_says(code: &str, case: &str, refused: Option<&str>) -> Option<String> {
+    let (ok, stderr) = nginx_t(&fixture(code, case))?;
+    match refused {
+        None => assert!(ok, "{case}: nginx -t failed:\n{stderr}"),
+        Some(text) => {
+            assert!(!ok, "{case}: nginx -t passed, expected {text:?}");
+            assert!(stderr.contains(text), "{case}: nginx -t said:\n{stderr}");
+        }
+    }
+    Some(stderr)
+}
+
 /// The registered rule `code`, configured with `options`.
 pub fn rule(code: &str, options: &[(&str, &str)]) -> Box<dyn Rule> {
     let mut r = ngxlint_rules::all()
