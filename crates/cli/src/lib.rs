@@ -96,6 +96,9 @@ pub struct ReadArgs {
     /// Supplementary groups of the nginx worker user, comma-separated (the workers get them too).
     #[arg(long, value_name = "GROUPS", value_delimiter = ',')]
     worker_groups: Vec<String>,
+    /// Read files that `.gitignore` leaves out of the repository too.
+    #[arg(long)]
+    no_respect_gitignore: bool,
     /// Largest file read, in bytes; a larger one is reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = ngxlint_vfs::DEFAULT_MAX_SIZE)]
     max_file_size: u64,
@@ -134,6 +137,10 @@ struct CheckArgs {
     /// The lowest severity that makes the run fail (exit 1; default `warning`).
     #[arg(long, value_enum)]
     fail_level: Option<FailLevel>,
+    /// List every file the walk saw, what it is (nginx, PHP-FPM, neither) and why, and lint nothing
+    /// (`--format json` for a JSON list).
+    #[arg(long)]
+    list_files: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -316,6 +323,12 @@ fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<O
         .or_else(|| cfg_dir.filter(in_cfg_dir))
         .unwrap_or_else(|| default_root(paths));
     let mut opts = Options::new(root);
+    if let Some(base) = cfg.path.as_ref().and_then(|p| p.parent()) {
+        opts.filter.base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    }
+    opts.filter.include = cfg.include.clone();
+    opts.filter.exclude = cfg.exclude.clone();
+    opts.filter.gitignore = !read.no_respect_gitignore && cfg.respect_gitignore.unwrap_or(true);
     opts.maps = cfg.maps.clone();
     opts.maps.extend(read.maps.iter().cloned());
     opts.allow_outside = read.allow_outside_root;
@@ -479,8 +492,12 @@ pub fn lint(
         }
     }
     let only_files = given_only && paths.iter().all(|p| p.is_file());
+    // Only files given (pre-commit): the project around them is read, and they are read as named
+    // (whatever their names, for what their content is).
     let load_paths = if only_files {
-        vec![opts.root.clone()]
+        std::iter::once(opts.root.clone())
+            .chain(paths.iter().cloned())
+            .collect()
     } else {
         paths.to_vec()
     };
@@ -537,6 +554,14 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         overlays,
         None,
     )?;
+    if args.list_files {
+        return list_files(&project, args.format);
+    }
+    // A named path that holds no configuration is said so, whatever the format: a green run on
+    // nothing is no answer.
+    for (_, why) in &project.unlinted {
+        let _ = writeln!(std::io::stderr(), "ngxlint: {why}");
+    }
     let all_rules = ngxlint_rules::all();
     if let Some(file) = &args.write_baseline {
         let n = baseline::write(file, &project.root, &project.files, &diags)?;
@@ -604,6 +629,43 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--list-files`: every file the walk saw, what it is and why.
+fn list_files(project: &Project, format: Format) -> Result<ExitCode, String> {
+    let mut out = std::io::stdout().lock();
+    let io = match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = project
+                .listing
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "path": l.path.to_string_lossy(),
+                        "kind": l.kind.as_str(),
+                        "linted": l.kind.linted(),
+                        "why": l.why,
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({"version": 1, "files": list});
+            writeln!(out, "{doc}")
+        }
+        _ => (|| {
+            for l in &project.listing {
+                writeln!(
+                    out,
+                    "{:<10}  {}  ({})",
+                    l.kind.as_str(),
+                    l.path.display(),
+                    l.why
+                )?;
+            }
+            Ok(())
+        })(),
+    };
+    quiet_pipe(io)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Every code SARIF may cite: the readers' checks, the rules, php-fpm's checks.

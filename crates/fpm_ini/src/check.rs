@@ -337,10 +337,13 @@ impl PoolCheck<'_> {
     }
 }
 
+/// php-fpm's checks of one pool. `partial`: pool files read without their main config, where
+/// a setting that is missing may come from a file that is not here.
 fn check_pool(
     p: &mut Pool,
     opts: &crate::load::LoadOptions,
     global: &GlobalConfig,
+    partial: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let snapshot = p.clone();
@@ -351,7 +354,7 @@ fn check_pool(
     let name = c.name().to_string();
     let root_rules = opts.run_as_root && !opts.allow_root;
 
-    if snapshot.user.value.is_none() && root_rules {
+    if snapshot.user.value.is_none() && root_rules && !partial {
         let loc = snapshot.header();
         c.push(
             codes::USER_NOT_DEFINED,
@@ -367,6 +370,7 @@ fn check_pool(
 
     match &snapshot.listen.value {
         Some(v) if !v.is_empty() => {}
+        None if partial => {}
         _ => {
             let loc = c.at(&snapshot.listen);
             c.push(
@@ -391,7 +395,9 @@ fn check_pool(
         }
     }
 
-    check_pm(&mut c, p, global);
+    if !(partial && snapshot.pm.value.is_none()) {
+        check_pm(&mut c, p, global);
+    }
 
     check_path(
         &mut c,
@@ -1030,7 +1036,7 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
             );
         }
         for p in &mut pools {
-            check_pool(p, &opts, &global, &mut diags);
+            check_pool(p, &opts, &global, pool_file, &mut diags);
         }
         // `ensure 2 pools do not use the same listening address`: exact strings after path resolution.
         for (i, b) in pools.iter().enumerate() {
