@@ -677,7 +677,7 @@ fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
             name,
             summary,
             severity: if *code == "NGX008" {
-                Severity::Warning
+                Severity::Info
             } else {
                 Severity::Error
             },
@@ -755,11 +755,7 @@ fn list_rules() -> Result<ExitCode, String> {
         };
     let io = (|| -> std::io::Result<()> {
         for (code, name, summary) in ngxlint_engine::codes::READER_CODES {
-            let sev = if *code == "NGX008" {
-                "warning"
-            } else {
-                "error"
-            };
+            let sev = if *code == "NGX008" { "info" } else { "error" };
             w(&mut out, code, name, sev, summary)?;
         }
         for r in ngxlint_rules::all() {

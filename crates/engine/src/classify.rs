@@ -108,9 +108,8 @@ pub fn hints(rel: &Path) -> Hints {
         .extension()
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let nginx_dir = |d: &String| {
-        d.contains("nginx") || d.contains("openresty") || d.contains("tengine")
-    };
+    let nginx_dir =
+        |d: &String| d.contains("nginx") || d.contains("openresty") || d.contains("tengine");
     let nginx = name == "nginx.conf"
         || name == "mime.types"
         || name.ends_with("_params")
@@ -152,7 +151,15 @@ pub fn skipped_by_name(name: &str) -> Option<&'static str> {
     ];
     const SAMPLES: [&str; 4] = [".sample", ".example", ".dist", ".default"];
     const TEMPLATES: [&str; 10] = [
-        ".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".erb", ".mustache", ".hbs", ".gotmpl",
+        ".j2",
+        ".jinja",
+        ".jinja2",
+        ".tmpl",
+        ".tpl",
+        ".erb",
+        ".mustache",
+        ".hbs",
+        ".gotmpl",
         ".ctmpl",
     ];
     let lower = name.to_ascii_lowercase();
@@ -308,8 +315,18 @@ fn php_ini_key(key: &str) -> bool {
         "realpath_cache_size",
     ];
     const PREFIXES: [&str; 12] = [
-        "opcache.", "session.", "date.", "xdebug.", "apc.", "mysqli.", "pdo_", "mbstring.",
-        "zend.", "assert.", "pcre.", "output_",
+        "opcache.",
+        "session.",
+        "date.",
+        "xdebug.",
+        "apc.",
+        "mysqli.",
+        "pdo_",
+        "mbstring.",
+        "zend.",
+        "assert.",
+        "pcre.",
+        "output_",
     ];
     let k = key.to_ascii_lowercase();
     KEYS.contains(&k.as_str()) || PREFIXES.iter().any(|p| k.starts_with(p))
@@ -345,9 +362,15 @@ pub fn classify(
         return Verdict::new(Kind::Other, "an XML document");
     }
     if first.starts_with('<') {
-        let what = if ["<virtualhost", "<directory", "<ifmodule", "<location", "<files"]
-            .iter()
-            .any(|t| first.to_ascii_lowercase().starts_with(t))
+        let what = if [
+            "<virtualhost",
+            "<directory",
+            "<ifmodule",
+            "<location",
+            "<files",
+        ]
+        .iter()
+        .any(|t| first.to_ascii_lowercase().starts_with(t))
         {
             "Apache configuration"
         } else {
@@ -369,6 +392,12 @@ pub fn classify(
     }
 
     let nginx = NginxShape::of(parsed, bytes, table);
+    if let Some(p) = &nginx.placeholder {
+        return Verdict::new(
+            Kind::Other,
+            format!("a template with placeholders to fill in (`{}`)", clip(p)),
+        );
+    }
     if nginx.main_block.is_some() && nginx.known >= nginx.unknown {
         let b = nginx.main_block.unwrap_or("http");
         return Verdict::new(Kind::NginxMain, format!("a top-level `{b}` block"));
@@ -395,7 +424,16 @@ pub fn classify(
     }
     let ini_lines = key_lines + sections.len();
     if significant > 0 && ini_lines * 2 >= significant && ini_lines > 0 {
-        return classify_ini(&sections, &loose, h);
+        let v = classify_ini(&sections, &loose, h);
+        if v.kind.is_fpm() {
+            if let Some(p) = ini_placeholder(&text) {
+                return Verdict::new(
+                    Kind::Other,
+                    format!("a template with placeholders to fill in (`{}`)", clip(&p)),
+                );
+            }
+        }
+        return v;
     }
 
     if nginx.known == 0 && nginx.unknown == 0 {
@@ -441,7 +479,9 @@ fn classify_ini(sections: &[(&str, Vec<&str>)], loose: &[&str], h: Hints) -> Ver
         .flat_map(|(_, k)| k.iter())
         .chain(loose)
         .any(|k| k.eq_ignore_ascii_case("include"));
-    let has_global = sections.iter().any(|(s, _)| s.eq_ignore_ascii_case("global"));
+    let has_global = sections
+        .iter()
+        .any(|(s, _)| s.eq_ignore_ascii_case("global"));
     if has_include {
         return Verdict::new(Kind::FpmMain, "an `include=` line");
     }
@@ -466,7 +506,10 @@ fn classify_ini(sections: &[(&str, Vec<&str>)], loose: &[&str], h: Hints) -> Ver
                 .collect();
             return Verdict::new(
                 Kind::FpmPool,
-                format!("pool `[{name}]` with php-fpm settings ({})", shown.join(", ")),
+                format!(
+                    "pool `[{name}]` with php-fpm settings ({})",
+                    shown.join(", ")
+                ),
             );
         }
     }
@@ -485,10 +528,11 @@ fn classify_ini(sections: &[(&str, Vec<&str>)], loose: &[&str], h: Hints) -> Ver
     if names.iter().any(|n| SYSTEMD.contains(&n.as_str())) {
         return Verdict::new(Kind::Other, format!("a systemd unit (`[{first}]`)"));
     }
-    if names
-        .iter()
-        .any(|n| SUPERVISOR.iter().any(|s| n == s || (s.ends_with(':') && n.starts_with(s))))
-    {
+    if names.iter().any(|n| {
+        SUPERVISOR
+            .iter()
+            .any(|s| n == s || (s.ends_with(':') && n.starts_with(s)))
+    }) {
         return Verdict::new(
             Kind::Other,
             format!("a supervisord configuration (`[{first}]`)"),
@@ -511,13 +555,86 @@ fn classify_ini(sections: &[(&str, Vec<&str>)], loose: &[&str], h: Hints) -> Ver
         if shown.is_empty() {
             "INI sections without php-fpm settings".to_string()
         } else {
-            format!("`key = value` settings that are not php-fpm's ({})", shown.join(", "))
+            format!(
+                "`key = value` settings that are not php-fpm's ({})",
+                shown.join(", ")
+            )
         },
     )
 }
 
+/// An installer's placeholder (`PH_NGINX_PORT`, `@PREFIX@`, `__ROOT__`, `%PORT%`) in a word of a
+/// value: the file is filled in by a script before any server reads it.
+fn placeholder(word: &str) -> Option<&str> {
+    word.split(|c: char| matches!(c, '/' | ':' | ',' | ' ' | '\t' | '"' | '\'' | '=' | ';'))
+        .find(|w| {
+            let caps = |t: &str| {
+                t.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            };
+            let snake = w.len() >= 4
+                && w.starts_with(|c: char| c.is_ascii_uppercase())
+                && caps(w)
+                && w.contains('_')
+                && w.split('_').next().is_some_and(|first| first.len() >= 2);
+            let wrapped = |open: &str, close: &str| {
+                w.len() > open.len() + close.len()
+                    && w.starts_with(open)
+                    && w.ends_with(close)
+                    && caps(&w[open.len()..w.len() - close.len()])
+            };
+            snake || wrapped("@", "@") || wrapped("__", "__") || wrapped("%", "%")
+        })
+}
+
+/// Directives whose arguments are literal paths, addresses or names (never a header or a
+/// parameter name, where capitals are normal).
+const LITERAL_ARGS: [&str; 16] = [
+    "include",
+    "listen",
+    "root",
+    "alias",
+    "server",
+    "server_name",
+    "proxy_pass",
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "grpc_pass",
+    "ssl_certificate",
+    "ssl_certificate_key",
+    "access_log",
+    "error_log",
+    "pid",
+];
+
+/// A placeholder in the values of an INI file's php-fpm settings (not in `php_value[...]` and
+/// `env[...]`, nor a PHP constant such as `E_ALL`).
+fn ini_placeholder(text: &str) -> Option<String> {
+    for line in text.lines().take(2000) {
+        let l = line.trim();
+        if l.starts_with(';') || l.starts_with('#') || l.starts_with('[') {
+            continue;
+        }
+        let Some((key, value)) = l.split_once('=') else {
+            continue;
+        };
+        if key.contains('[') {
+            continue;
+        }
+        if let Some(p) = placeholder(value.trim()) {
+            if fpm_ini::php_constant(p, fpm_ini::PhpVersion::default()).is_none() {
+                return Some(p.to_string());
+            }
+        }
+    }
+    None
+}
+
 /// How nginx-like a parsed file is.
 struct NginxShape {
+    /// An installer's placeholder in a literal argument (`include PH_NGINX_MIME_TYPES;`).
+    placeholder: Option<String>,
     /// Directives nginx (or a known module set) has.
     known: usize,
     /// Directives nobody has.
@@ -535,6 +652,7 @@ struct NginxShape {
 impl NginxShape {
     fn of(parsed: &ParsedFile, src: &[u8], table: &Directives) -> NginxShape {
         let mut s = NginxShape {
+            placeholder: None,
             known: 0,
             unknown: 0,
             main_block: None,
@@ -568,7 +686,10 @@ impl NginxShape {
             let assignment =
                 d.args.first().is_some_and(|a| a.raw(src) == b"=") && &*name != b"location";
             self.shaped &= shaped && !assignment;
-            if !assignment && (table.contains(&name) || known_elsewhere(&name)) {
+            // A statement the parser had to cut short (no `;` before the end of the file: an
+            // rsyslog rule, a Caddyfile) is no evidence of nginx, whatever its first word.
+            let cut = matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none();
+            if !assignment && !cut && (table.contains(&name) || known_elsewhere(&name)) {
                 self.known += 1;
                 if self.examples.len() < 3 {
                     let n = format!("`{}`", String::from_utf8_lossy(&name));
@@ -582,6 +703,12 @@ impl NginxShape {
                     self.unknown_examples
                         .push(format!("`{}`", clip(&String::from_utf8_lossy(&name))));
                 }
+            }
+            if self.placeholder.is_none() && LITERAL_ARGS.iter().any(|n| *name == *n.as_bytes()) {
+                self.placeholder = d
+                    .args
+                    .iter()
+                    .find_map(|a| placeholder(&a.text(src)).map(str::to_string));
             }
             let Some(block) = &d.block else { continue };
             // The bodies of `types`, `map`, `geo`, ... are entries, not directives.
@@ -638,21 +765,41 @@ mod tests {
 
     #[test]
     fn nginx_files() {
-        let v = judge("nginx/nginx.conf", "user www-data;\nevents {}\nhttp { server { listen 80; } }\n");
+        let v = judge(
+            "nginx/nginx.conf",
+            "user www-data;\nevents {}\nhttp { server { listen 80; } }\n",
+        );
         assert_eq!(v.kind, Kind::NginxMain, "{v:?}");
-        assert_eq!(judge("x/site.conf", "server {\n listen 80;\n root /srv;\n}\n").kind, Kind::Nginx);
         assert_eq!(
-            judge("nginx/mime.types", "types {\n text/html html;\n image/gif gif;\n}\n").kind,
+            judge("x/site.conf", "server {\n listen 80;\n root /srv;\n}\n").kind,
             Kind::Nginx
         );
         assert_eq!(
-            judge("nginx/fastcgi_params", "fastcgi_param QUERY_STRING $query_string;\n").kind,
+            judge(
+                "nginx/mime.types",
+                "types {\n text/html html;\n image/gif gif;\n}\n"
+            )
+            .kind,
+            Kind::Nginx
+        );
+        assert_eq!(
+            judge(
+                "nginx/fastcgi_params",
+                "fastcgi_param QUERY_STRING $query_string;\n"
+            )
+            .kind,
             Kind::Nginx
         );
         // A typo in an nginx folder is still nginx (and reported as an unknown directive).
-        assert_eq!(judge("nginx/conf.d/x.conf", "proxy_read_timout 60s;\n").kind, Kind::Nginx);
+        assert_eq!(
+            judge("nginx/conf.d/x.conf", "proxy_read_timout 60s;\n").kind,
+            Kind::Nginx
+        );
         // Third-party module sets count as nginx.
-        assert_eq!(judge("a/b.conf", "more_set_headers 'Server: x';\n").kind, Kind::Nginx);
+        assert_eq!(
+            judge("a/b.conf", "more_set_headers 'Server: x';\n").kind,
+            Kind::Nginx
+        );
         // `if ($a = b)` and `set $x "a=b"` are not INI keys.
         assert_eq!(
             judge(
@@ -666,20 +813,35 @@ mod tests {
 
     #[test]
     fn fpm_files() {
-        let v = judge("php/php-fpm.conf", "[global]\npid = /run/php/fpm.pid\ninclude=/etc/php/fpm/pool.d/*.conf\n");
+        let v = judge(
+            "php/php-fpm.conf",
+            "[global]\npid = /run/php/fpm.pid\ninclude=/etc/php/fpm/pool.d/*.conf\n",
+        );
         assert_eq!(v.kind, Kind::FpmMain, "{v:?}");
         assert_eq!(
-            judge("p/pool.d/www.conf", "[www]\nuser = www-data\nlisten = /run/php.sock\npm = dynamic\n").kind,
+            judge(
+                "p/pool.d/www.conf",
+                "[www]\nuser = www-data\nlisten = /run/php.sock\npm = dynamic\n"
+            )
+            .kind,
             Kind::FpmPool
         );
         // The php image's docker.conf: `[global]` overrides in a pool folder.
         assert_eq!(
-            judge("usr/local/etc/php-fpm.d/docker.conf", "[global]\nerror_log = /proc/self/fd/2\n[www]\nclear_env = no\n").kind,
+            judge(
+                "usr/local/etc/php-fpm.d/docker.conf",
+                "[global]\nerror_log = /proc/self/fd/2\n[www]\nclear_env = no\n"
+            )
+            .kind,
             Kind::FpmPool
         );
         // vsftpd's `listen=YES` is not a pool.
         assert_eq!(
-            judge("etc/vsftpd.conf", "listen=YES\nanonymous_enable=NO\nlocal_enable=YES\nwrite_enable=YES\n").kind,
+            judge(
+                "etc/vsftpd.conf",
+                "listen=YES\nanonymous_enable=NO\nlocal_enable=YES\nwrite_enable=YES\n"
+            )
+            .kind,
             Kind::Other
         );
     }
@@ -691,17 +853,87 @@ mod tests {
             assert_eq!(v.kind, Kind::Other, "{p}: {v:?}");
             assert!(v.why.contains(why), "{p}: {v:?}");
         };
-        other("etc/php/8.2/fpm/php.ini", "[PHP]\nengine = On\nmemory_limit = 128M\n", "PHP's own");
-        other("etc/php/8.2/mods-available/opcache.ini", "; priority=10\nzend_extension=opcache.so\n", "PHP's own");
-        other("etc/systemd/system/php8.2-fpm.service.d/override.conf", "[Service]\nLimitNOFILE=65536\n", "systemd");
-        other("etc/supervisor/conf.d/worker.conf", "[program:queue]\ncommand=php artisan queue:work\nuser=www-data\n", "supervisord");
-        other("etc/apache2/sites-available/000-default.conf", "<VirtualHost *:80>\n DocumentRoot /var/www\n</VirtualHost>\n", "Apache");
-        other("etc/apache2/conf-available/security.conf", "ServerTokens OS\nServerSignature On\nTraceEnable Off\n", "nginx does not know");
+        other(
+            "etc/php/8.2/fpm/php.ini",
+            "[PHP]\nengine = On\nmemory_limit = 128M\n",
+            "PHP's own",
+        );
+        other(
+            "etc/php/8.2/mods-available/opcache.ini",
+            "; priority=10\nzend_extension=opcache.so\n",
+            "PHP's own",
+        );
+        other(
+            "etc/systemd/system/php8.2-fpm.service.d/override.conf",
+            "[Service]\nLimitNOFILE=65536\n",
+            "systemd",
+        );
+        other(
+            "etc/supervisor/conf.d/worker.conf",
+            "[program:queue]\ncommand=php artisan queue:work\nuser=www-data\n",
+            "supervisord",
+        );
+        other(
+            "etc/apache2/sites-available/000-default.conf",
+            "<VirtualHost *:80>\n DocumentRoot /var/www\n</VirtualHost>\n",
+            "Apache",
+        );
+        other(
+            "etc/apache2/conf-available/security.conf",
+            "ServerTokens OS\nServerSignature On\nTraceEnable Off\n",
+            "nginx does not know",
+        );
         other("etc/dovecot/dovecot.conf", "protocols = imap pop3\nlisten = *\nservice imap-login {\n  inet_listener imap {\n    port = 143\n  }\n}\n", "");
-        other("rspamd/local.d/redis.conf", "servers = \"redis:6379\";\ntimeout = 5s;\n", "nginx does not know");
-        other("etc/syslog-ng/syslog-ng.conf", "@version: 3.38\nsource s_src { system(); internal(); };\n", "nginx does not know");
-        other("php-fpm.d/entrypoint.sh.conf", "#!/bin/sh\nexec php-fpm\n", "script");
-        other("roles/nginx/templates/site.conf", "server {\n  listen {{ port }};\n}\n", "template");
+        other(
+            "rspamd/local.d/redis.conf",
+            "servers = \"redis:6379\";\ntimeout = 5s;\n",
+            "nginx does not know",
+        );
+        other(
+            "etc/syslog-ng/syslog-ng.conf",
+            "@version: 3.38\nsource s_src { system(); internal(); };\n",
+            "nginx does not know",
+        );
+        other(
+            "php-fpm.d/entrypoint.sh.conf",
+            "#!/bin/sh\nexec php-fpm\n",
+            "script",
+        );
+        other("samples/rsyslog.d/1-dovecot.conf", "# Debug\nif $syslogfacility-text == 'mail' and ($msg contains \": Debug:\") then -/var/log/dovecot.log\n& stop\n", "");
+        other(
+            "roles/nginx/templates/site.conf",
+            "server {\n  listen {{ port }};\n}\n",
+            "template",
+        );
+        other(
+            "samples/nginx/conf-available/mime_types.conf",
+            "include PH_NGINX_MIME_TYPES;\n",
+            "placeholders",
+        );
+        other(
+            "samples/nginx/sites-available/x.conf",
+            "server {\n listen 443 ssl;\n include PH_NGINX_CONF_TMPL_DIR/misc.tmpl;\n}\n",
+            "`PH_NGINX_CONF_TMPL_DIR`",
+        );
+        other(
+            "samples/php/fpm/pool.d/www.conf",
+            "[inet]\nlisten = PH_LOCAL_ADDRESS:PH_PHP_FPM_PORT\npm = dynamic\n",
+            "placeholders",
+        );
+        other(
+            "x/site.conf",
+            "server {\n root @DATADIR@/www;\n}\n",
+            "placeholders",
+        );
+        // Capitals where they are normal: parameter names, headers, PHP constants.
+        assert_eq!(
+            judge("a/php.conf", "location / {\n fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n add_header X_FRAME_OPTIONS DENY;\n}\n").kind,
+            Kind::Nginx
+        );
+        assert_eq!(
+            judge("fpm/pool.d/a.conf", "[a]\nlisten = /run/a.sock\nphp_admin_value[error_reporting] = E_ALL & ~E_DEPRECATED\nenv[APP_ENV] = PROD_EU\n").kind,
+            Kind::FpmPool
+        );
     }
 
     #[test]
@@ -714,7 +946,10 @@ mod tests {
         assert!(!c("etc/php/8.2/fpm/conf.d/10-opcache.ini"));
         assert!(!c("src/index.php"));
         assert!(!c("README"));
-        assert_eq!(skipped_by_name("nginx.conf.sample"), Some("a sample to copy from (by its name)"));
+        assert_eq!(
+            skipped_by_name("nginx.conf.sample"),
+            Some("a sample to copy from (by its name)")
+        );
         assert!(skipped_by_name("www.conf.default").is_some());
         assert!(skipped_by_name("site.conf~").is_some());
         assert!(skipped_by_name("nginx.conf.j2").is_some());

@@ -147,8 +147,11 @@ impl Filter {
     }
     fn included(&self, path: &Path) -> bool {
         !self.include.is_empty()
-            && relative_text(path, &self.base)
-                .is_some_and(|rel| self.include.iter().any(|g| ngxlint_vfs::path_matches(g, &rel)))
+            && relative_text(path, &self.base).is_some_and(|rel| {
+                self.include
+                    .iter()
+                    .any(|g| ngxlint_vfs::path_matches(g, &rel))
+            })
     }
 }
 
@@ -199,7 +202,11 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
             };
             let depth = entry.depth();
             // A folder's matcher applies below it: drop those of folders the walk has left.
-            while ignores.stack.last().is_some_and(|(d, _)| *d >= depth && *d > 0) {
+            while ignores
+                .stack
+                .last()
+                .is_some_and(|(d, _)| *d >= depth && *d > 0)
+            {
                 ignores.stack.pop();
             }
             let ft = entry.file_type();
@@ -348,7 +355,10 @@ mod walk_tests {
         };
         std::fs::create_dir_all(dir.join(".git/info")).unwrap();
         w(".git/info/exclude", "local.conf\n");
-        w(".gitignore", "build/\n*.generated.conf\n!keep.generated.conf\n");
+        w(
+            ".gitignore",
+            "build/\n*.generated.conf\n!keep.generated.conf\n",
+        );
         w("nginx/nginx.conf", "events {}\n");
         w("nginx/conf.d/a.conf", "");
         w("nginx/conf.d/b.generated.conf", "");
@@ -389,17 +399,29 @@ mod walk_tests {
                 .map(|(_, w)| w.clone())
                 .unwrap_or_default()
         };
-        assert_eq!(why("nginx/conf.d/b.generated.conf"), "ignored by .gitignore");
+        assert_eq!(
+            why("nginx/conf.d/b.generated.conf"),
+            "ignored by .gitignore"
+        );
         assert_eq!(why("nginx/local.conf"), "ignored by .gitignore");
         assert_eq!(why("sub/x.conf"), "ignored by .gitignore");
         assert!(why("nginx/conf.d/c.conf.bak").contains("backup"));
         assert_eq!(why("app/index.php"), "not a configuration file name");
         // Ignored and excluded folders are not entered at all.
-        assert!(found.skipped.iter().all(|(f, _)| !rel(f).starts_with("build/")));
-        assert!(found.skipped.iter().all(|(f, _)| !rel(f).starts_with("vendor/")));
+        assert!(found
+            .skipped
+            .iter()
+            .all(|(f, _)| !rel(f).starts_with("build/")));
+        assert!(found
+            .skipped
+            .iter()
+            .all(|(f, _)| !rel(f).starts_with("vendor/")));
         // Named files are read whatever their name, unless excluded.
         let named = discover(
-            &[dir.join("nginx/conf.d/c.conf.bak"), dir.join("vendor/x/site.conf")],
+            &[
+                dir.join("nginx/conf.d/c.conf.bak"),
+                dir.join("vendor/x/site.conf"),
+            ],
             &dir,
             &filter,
         );

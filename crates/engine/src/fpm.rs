@@ -138,7 +138,10 @@ pub fn load_fpm(
     // Pool files: grouped by folder where the folder is one of pool files.
     let mut groups: Vec<Vec<PathBuf>> = Vec::new();
     let mut last_dir: Option<PathBuf> = None;
-    for c in found.iter().filter(|c| !c.main && !seen.contains(&c.canonical)) {
+    for c in found
+        .iter()
+        .filter(|c| !c.main && !seen.contains(&c.canonical))
+    {
         let dir = c.path.parent().map(Path::to_path_buf);
         match groups.last_mut() {
             Some(g) if c.pool_dir && dir == last_dir => g.push(c.path.clone()),

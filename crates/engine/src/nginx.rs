@@ -459,6 +459,13 @@ impl<'a> Loader<'a> {
                         self.depth -= 1;
                     }
                 }
+                // A template's placeholder may stand for several words (`fastcgi_buffers
+                // ${BUFFERS};`): its count is not known until the container starts.
+                Err(DispatchError::InvalidArgCount)
+                    if self.files.get(file).is_template()
+                        && d.args
+                            .iter()
+                            .any(|a| crate::text::has_placeholder(a.raw(src))) => {}
                 Err(e) => self.dispatch_error(file, d, src_name, e),
             }
         }
@@ -526,7 +533,9 @@ impl<'a> Loader<'a> {
                         )
                         .with_help("lint the main config that includes this file, or set nginx's prefix with `--prefix DIR`");
                         self.emit(diag.at_nginx(at));
-                        self.data.includes.insert((file, d.name.span.start), Vec::new());
+                        self.data
+                            .includes
+                            .insert((file, d.name.span.start), Vec::new());
                     }
                     return;
                 }
@@ -629,7 +638,9 @@ impl<'a> Loader<'a> {
         let targets = read;
         if self.dry.is_none() {
             for &t in &targets {
-                self.included_by.entry(t).or_insert((file, d.name.span.start));
+                self.included_by
+                    .entry(t)
+                    .or_insert((file, d.name.span.start));
             }
         }
         if self.dry.is_none() {
@@ -693,10 +704,11 @@ impl<'a> Loader<'a> {
             VfsError::NotFound => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (2: No such file or directory)")),
             VfsError::PermissionDenied => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (13: Permission denied)")),
             VfsError::IsDir => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("pread() \"{shown}\" failed (21: Is a directory)")),
+            // What the server reads there is not in the repository: nothing says it is wrong.
             VfsError::OutsideRoot => Diagnostic::new(
                 "NGX008",
                 "include-outside-root",
-                Severity::Warning,
+                Severity::Info,
                 file,
                 span,
                 format!("include `{shown}` points outside the linted root; it was not read"),

@@ -74,6 +74,8 @@ pub(crate) struct SectionState {
     pub php_admin_values: Vec<ArrayValue>,
     pub env: Vec<ArrayValue>,
     pub suppress: Vec<ArrayValue>,
+    /// Keys set from the environment at start-up (see [`crate::Pool::from_env`]).
+    pub from_env: Vec<(&'static str, Origin)>,
 }
 
 pub(crate) struct Loader<'a> {
@@ -306,6 +308,16 @@ impl<'a> Loader<'a> {
             },
             _ => value.text.clone(),
         };
+        // `${VAR}` from an environment not known here (a container's, set when it starts): the
+        // key is set, to a value this run cannot judge.
+        let fallback = self.opts.php_version.has_ini_fallback();
+        if self.opts.env.is_none() && value.vars.iter().any(|v| v.default.is_none() || !fallback) {
+            let section = self.section();
+            section.raw.remove(name);
+            section.from_env.retain(|(k, _)| *k != name);
+            section.from_env.push((name, origin));
+            return;
+        }
         let check = match kind {
             Kind::Str => Ok(()),
             Kind::Int => values::parse_int(&text).map(|_| ()),
@@ -338,6 +350,7 @@ impl<'a> Loader<'a> {
             return;
         }
         let section = self.section();
+        section.from_env.retain(|(k, _)| *k != name);
         match section.raw.get_mut(name) {
             Some(prev) => {
                 let old = prev.origin;

@@ -591,6 +591,49 @@ impl FsVfs {
     }
 }
 
+/// The template a file is rendered from at start-up, when the file itself is not in the tree:
+/// `X.template` beside it (rendered in place), or, for a file under a `conf.d/` folder, the nginx
+/// image's `templates/X.template` beside that folder (its entrypoint renders `templates/**` into
+/// `conf.d/`, dropping the suffix).
+pub fn template_for(local: &Path) -> Option<PathBuf> {
+    let name = local.file_name()?;
+    let dir = local.parent()?;
+    let mut t = name.to_os_string();
+    t.push(".template");
+    let beside = dir.join(&t);
+    if beside.symlink_metadata().is_ok() {
+        return Some(beside);
+    }
+    let source = template_source_dir(dir)?.join(&t);
+    source.symlink_metadata().is_ok().then_some(source)
+}
+
+/// For a folder at or below a `conf.d/`, the folder of the nginx image's `templates/` that renders
+/// into it, when there is one.
+fn template_source_dir(dir: &Path) -> Option<PathBuf> {
+    let mut sub = Vec::new();
+    for a in dir.ancestors() {
+        let name = a.file_name()?;
+        if name == "conf.d" {
+            let mut source = a.parent()?.join("templates");
+            for s in sub.iter().rev() {
+                source.push(s);
+            }
+            return source.is_dir().then_some(source);
+        }
+        sub.push(name.to_os_string());
+    }
+    None
+}
+
+/// `X` for a file named `X.template`.
+fn template_stem(name: &std::ffi::OsStr) -> Option<std::ffi::OsString> {
+    name.to_str()
+        .and_then(|n| n.strip_suffix(".template"))
+        .filter(|s| !s.is_empty())
+        .map(std::ffi::OsString::from)
+}
+
 fn common_prefix(a: &Path, b: &Path) -> usize {
     a.components()
         .zip(b.components())
@@ -642,8 +685,7 @@ fn strip_os_code(s: String) -> String {
 
 impl Vfs for FsVfs {
     fn read(&self, path: &Path) -> Result<Vec<u8>, VfsError> {
-        let local = self.locate(path);
-        let canon = self.check_inside(&local)?;
+        let canon = self.canonical(path)?;
         self.read_canonical(&canon)
     }
 
@@ -718,7 +760,11 @@ impl Vfs for FsVfs {
             let probe = self.locate(&base_server.join("x"));
             probe.parent().map(Path::to_path_buf).unwrap_or(probe)
         };
-        let canon = self.check_inside(&base_local)?;
+        let canon = match self.check_inside(&base_local) {
+            // `conf.d/` that only the nginx image's `templates/` fills at start-up.
+            Err(VfsError::NotFound) if template_source_dir(&base_local).is_some() => base_local,
+            r => r?,
+        };
         let mut current: Vec<(PathBuf, PathBuf, bool)> = vec![(base_server, canon, true)];
         for (k, comp) in comps[first_glob..].iter().enumerate() {
             let last = first_glob + k + 1 == comps.len();
@@ -732,25 +778,51 @@ impl Vfs for FsVfs {
                     }
                     continue;
                 }
-                let Ok(rd) = std::fs::read_dir(local) else {
-                    if k == 0 {
-                        return Err(VfsError::NotFound);
+                // What the folder holds once templates are rendered (see `template_for`).
+                let source = template_source_dir(local);
+                let rd = match std::fs::read_dir(local) {
+                    Ok(rd) => Some(rd),
+                    Err(_) if source.is_some() => None,
+                    Err(_) => {
+                        if k == 0 {
+                            return Err(VfsError::NotFound);
+                        }
+                        continue;
                     }
-                    continue;
                 };
-                let mut names: Vec<(std::ffi::OsString, Option<bool>)> = rd
-                    .flatten()
-                    .filter(|e| fnmatch(comp.as_bytes(), e.file_name().as_bytes()))
-                    .map(|e| {
+                let mut names: Vec<(std::ffi::OsString, Option<bool>)> = Vec::new();
+                let mut rendered: Vec<(std::ffi::OsString, bool)> = Vec::new();
+                for e in rd.into_iter().flatten().flatten() {
+                    let name = e.file_name();
+                    if let Some(stem) = template_stem(&name) {
+                        rendered.push((stem, false));
+                    }
+                    if fnmatch(comp.as_bytes(), name.as_bytes()) {
                         // d_type answers without a stat, except for symlinks.
                         let is_dir = e
                             .file_type()
                             .ok()
                             .filter(|t| !t.is_symlink())
                             .map(|t| t.is_dir());
-                        (e.file_name(), is_dir)
-                    })
-                    .collect();
+                        names.push((name, is_dir));
+                    }
+                }
+                if let Some(source) = &source {
+                    for e in std::fs::read_dir(source).into_iter().flatten().flatten() {
+                        if e.file_type().is_ok_and(|t| t.is_dir()) {
+                            rendered.push((e.file_name(), true));
+                        } else if let Some(stem) = template_stem(&e.file_name()) {
+                            rendered.push((stem, false));
+                        }
+                    }
+                }
+                for (name, is_dir) in rendered {
+                    if fnmatch(comp.as_bytes(), name.as_bytes())
+                        && !names.iter().any(|(n, _)| *n == name)
+                    {
+                        names.push((name, Some(is_dir)));
+                    }
+                }
                 names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
                 for (name, is_dir) in names {
                     let l = local.join(&name);
@@ -788,7 +860,15 @@ impl Vfs for FsVfs {
 
     fn canonical(&self, path: &Path) -> Result<PathBuf, VfsError> {
         let (local, how) = self.locate_how(path);
-        match self.check_inside(&local) {
+        let found = match self.check_inside(&local) {
+            // A template rendered at start-up stands for the file it renders to.
+            Err(VfsError::NotFound) => match template_for(&local) {
+                Some(t) => self.check_inside(&t),
+                None => Err(VfsError::NotFound),
+            },
+            r => r,
+        };
+        match found {
             // A guessed folder without the file: the server's file is somewhere the tree does not hold.
             Err(VfsError::NotFound) if how == Mapping::AutoPartial => {
                 Err(VfsError::NotInTree(path.to_path_buf()))
@@ -917,14 +997,23 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ngxlint-vfs-links-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let etc = dir.join("repo/etc/nginx");
-        for d in ["sites-available", "sites-enabled", "modules-available", "modules-enabled"] {
+        for d in [
+            "sites-available",
+            "sites-enabled",
+            "modules-available",
+            "modules-enabled",
+        ] {
             std::fs::create_dir_all(etc.join(d)).unwrap();
         }
         std::fs::create_dir_all(etc.join("real-conf.d")).unwrap();
         std::fs::write(etc.join("sites-available/app"), "server {}\n").unwrap();
         std::fs::write(etc.join("real-conf.d/a.conf"), "# a\n").unwrap();
         // etckeeper keeps the links exactly as the package manager made them: absolute.
-        symlink("/etc/nginx/sites-available/app", etc.join("sites-enabled/app")).unwrap();
+        symlink(
+            "/etc/nginx/sites-available/app",
+            etc.join("sites-enabled/app"),
+        )
+        .unwrap();
         symlink("/etc/nginx/real-conf.d", etc.join("conf.d")).unwrap();
         symlink(
             "/usr/share/nginx/modules-available/mod-mail.conf",
@@ -958,10 +1047,14 @@ mod tests {
             )))
         );
         // Absolute links that loop end in an error, not a hang.
-        assert!(matches!(vfs.read(&etc.join("loop-a")), Err(VfsError::Io(_))));
+        assert!(matches!(
+            vfs.read(&etc.join("loop-a")),
+            Err(VfsError::Io(_))
+        ));
         // How a server path was found.
         assert_eq!(
-            vfs.locate_how(Path::new("/etc/nginx/sites-available/app")).1,
+            vfs.locate_how(Path::new("/etc/nginx/sites-available/app"))
+                .1,
             Mapping::AutoFull
         );
         assert_eq!(
@@ -971,6 +1064,62 @@ mod tests {
         assert_eq!(
             vfs.locate_how(Path::new("/srv/other/x.conf")).1,
             Mapping::Outside
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn templates_stand_for_what_they_render_to() {
+        let dir = std::env::temp_dir().join(format!("ngxlint-vfs-tpl-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let w = |p: &str| {
+            let f = dir.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, p).unwrap();
+        };
+        // The nginx image: templates/ rendered into conf.d/ (which the repository may not have).
+        w("repo/nginx/templates/default.conf.template");
+        w("repo/nginx/templates/api/v1.conf.template");
+        w("repo/nginx/nginx.conf");
+        // In place: site-opts.d/https.conf.template renders to site-opts.d/https.conf.
+        w("repo/nginx/site-opts.d/https.conf.template");
+        w("repo/nginx/site-opts.d/real.conf");
+        let vfs = FsVfs::new(&dir.join("repo")).unwrap();
+        let names = |pat: &str| -> Vec<String> {
+            vfs.glob(Path::new(pat))
+                .unwrap()
+                .iter()
+                .map(|m| m.path.to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(
+            names("/etc/nginx/conf.d/*.conf"),
+            ["/etc/nginx/conf.d/default.conf"]
+        );
+        assert_eq!(
+            names("/etc/nginx/conf.d/*/*.conf"),
+            ["/etc/nginx/conf.d/api/v1.conf"]
+        );
+        assert_eq!(
+            names("/etc/nginx/site-opts.d/*.conf"),
+            [
+                "/etc/nginx/site-opts.d/https.conf",
+                "/etc/nginx/site-opts.d/real.conf"
+            ]
+        );
+        assert_eq!(
+            vfs.read(Path::new("/etc/nginx/conf.d/default.conf"))
+                .unwrap(),
+            b"repo/nginx/templates/default.conf.template"
+        );
+        assert_eq!(
+            vfs.read(Path::new("/etc/nginx/site-opts.d/https.conf"))
+                .unwrap(),
+            b"repo/nginx/site-opts.d/https.conf.template"
+        );
+        assert_eq!(
+            vfs.read(Path::new("/etc/nginx/conf.d/missing.conf")),
+            Err(VfsError::NotFound)
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
