@@ -28,10 +28,7 @@ fn modules_dir() -> Option<PathBuf> {
     let dir = std::env::var_os("NGXLINT_NGINX_MODULES")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/lib/nginx/modules"));
-    OBJECTS
-        .iter()
-        .all(|o| dir.join(o).is_file())
-        .then_some(dir)
+    OBJECTS.iter().all(|o| dir.join(o).is_file()).then_some(dir)
 }
 
 /// What nginx -t must answer: accepted, or its first error's message and line in `nginx.conf`
