@@ -2,7 +2,8 @@
 //! and whether it opens a block — the table behind nginx's `ngx_conf_handler`.
 //!
 //! The built-in table is nginx 1.30.4's own `ngx_command_t` arrays (`data/nginx-directives.tsv`, see
-//! `data/README.md`). Extra module sets (`lua`, `njs`, `headers-more`, `plus`) and user-declared
+//! `data/README.md`). Extra module sets ([`Directives::set_names`]: `lua`, `njs`, `brotli`, `rtmp`, `plus`, …),
+//! whole or by the dynamic module a `load_module` names ([`Directives::load_module_file`]), and user-declared
 //! third-party directives are added on top. [`Directives::dispatch`] repeats nginx's search: the first
 //! entry whose module type and context fit wins, then the terminator and the argument count are checked,
 //! with nginx's exact error wording ([`DispatchError::message`]).
