@@ -424,7 +424,8 @@ pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unk
 # user = "www-data"
 # Supplementary groups of the nginx worker user (socket permission checks).
 # worker-groups = ["www-data"]
-# Third-party module sets: lua, njs, headers-more, plus.
+# Module sets built into nginx (a `load_module` line enables its own): lua, njs, headers-more,
+# brotli, geoip2, echo, set-misc, ndk, ... (README: --module).
 # modules = []
 # Other third-party directives: NAME[:CONTEXTS[:ARGS[:BODY]]].
 # directives = ["more_set_headers:http,server,location:1more"]

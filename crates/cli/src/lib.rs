@@ -69,7 +69,7 @@ pub struct ReadArgs {
     /// Allow includes to read files outside the root.
     #[arg(long)]
     allow_outside_root: bool,
-    /// Enable a known third-party module set: lua, njs, headers-more, plus (repeatable).
+    /// Enable a module set built into nginx: lua, njs, headers-more, brotli, geoip2, echo, ... (repeatable).
     #[arg(long = "module", value_name = "SET")]
     modules: Vec<String>,
     /// php-fpm's prefix (`-p`): relative `include=` patterns and socket paths resolve against it (default `/usr`).

@@ -15,6 +15,8 @@ use ngxlint_vfs::{has_glob_chars, Vfs, VfsError};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::{FileId, FileKind, Files};
 
+mod modules;
+
 /// Deepest chain of includes followed (nginx has none: a self-include loops until it runs out of
 /// file descriptors).
 pub const MAX_INCLUDE_DEPTH: usize = 64;
@@ -162,6 +164,8 @@ pub struct Loader<'a> {
     dry: Option<usize>,
     /// Block nesting below the top of the file being walked.
     depth: usize,
+    /// The dynamic modules the tree being read has loaded.
+    modules: modules::TreeModules,
 }
 
 impl<'a> Loader<'a> {
@@ -191,6 +195,7 @@ impl<'a> Loader<'a> {
             emitted: Vec::new(),
             dry: None,
             depth: 0,
+            modules: Default::default(),
         }
     }
 
@@ -303,6 +308,7 @@ impl<'a> Loader<'a> {
         self.vfs.set_hint(conf_prefix);
         self.emitted.clear();
         self.walked.clear();
+        self.modules = Default::default();
         self.walk_file(main, context);
         let diagnostics = std::mem::take(&mut self.emitted);
         self.data.trees.push(NginxTree {
@@ -331,6 +337,7 @@ impl<'a> Loader<'a> {
         let mut best = (usize::MAX, Context::Main);
         for ctx in CANDIDATES {
             self.dry = Some(0);
+            self.modules = Default::default();
             self.walk_file(file, ctx);
             let errors = self.dry.take().unwrap_or(0);
             if errors < best.0 {
@@ -449,7 +456,8 @@ impl<'a> Loader<'a> {
                 .last()
                 .is_some_and(|a| a.quote == nginx_syntax::Quote::Lua);
             let nargs = d.args.len() - usize::from(lua);
-            match self.directives.dispatch(ctx, src_name, nargs, term) {
+            let table = self.modules.table(self.directives);
+            match table.dispatch(ctx, src_name, nargs, term) {
                 Ok(child) => {
                     if src_name == b"include" {
                         self.include(file, d, ctx);
@@ -457,6 +465,9 @@ impl<'a> Loader<'a> {
                         self.depth += 1;
                         self.walk_list(file, src, parsed, &b.children, child, next_err);
                         self.depth -= 1;
+                    }
+                    if ctx == Context::Main {
+                        self.main_statement(file, d, src_name);
                     }
                 }
                 // A template's placeholder may stand for several words (`fastcgi_buffers
@@ -492,9 +503,17 @@ impl<'a> Loader<'a> {
         };
         let mut diag = Diagnostic::new(code, cname, Severity::Error, file, span, message)
             .at_nginx(d.terminator.offset());
-        if let DispatchError::Unknown { suggestion, set } = &e {
+        if let DispatchError::Unknown {
+            suggestion,
+            set,
+            module_file,
+        } = &e
+        {
             diag = diag.with_help(match (set, suggestion) {
-                (Some(set), _) => format!("it belongs to the `{set}` module set: enable it with `--module {set}`"),
+                (Some(set), _) => match module_file {
+                    Some(so) => format!("it comes from the `{set}` module: load it with `load_module modules/{so};` at the top of the main configuration, or pass `--module {set}` if your nginx has it built in"),
+                    None => format!("it belongs to the `{set}` module set: enable it with `--module {set}`"),
+                },
                 (None, Some(s)) => format!("did you mean `{s}`?"),
                 (None, None) => "if it comes from a third-party module, declare it with `--directive NAME` or enable its module set with `--module`".to_string(),
             });
