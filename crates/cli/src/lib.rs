@@ -99,6 +99,10 @@ pub struct ReadArgs {
     /// Read files that `.gitignore` leaves out of the repository too.
     #[arg(long)]
     no_respect_gitignore: bool,
+    /// Judge files no main config includes as whole configurations, with nginx's and php-fpm's
+    /// defaults around them (by default they are judged only for what they set themselves).
+    #[arg(long)]
+    standalone: bool,
     /// Largest file read, in bytes; a larger one is reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = ngxlint_vfs::DEFAULT_MAX_SIZE)]
     max_file_size: u64,
@@ -329,6 +333,8 @@ fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<O
     opts.filter.include = cfg.include.clone();
     opts.filter.exclude = cfg.exclude.clone();
     opts.filter.gitignore = !read.no_respect_gitignore && cfg.respect_gitignore.unwrap_or(true);
+    opts.complete_fragments = read.standalone;
+    opts.fpm.complete_pool_files = read.standalone;
     opts.maps = cfg.maps.clone();
     opts.maps.extend(read.maps.iter().cloned());
     opts.allow_outside = read.allow_outside_root;
@@ -511,8 +517,9 @@ pub fn lint(
         rules.iter().any(|r| r.meta().code == code)
             || !all_rules.iter().any(|r| r.meta().code == code)
     };
-    let diags =
+    let mut diags =
         ngxlint_engine::suppress::apply(&project, diags, &|c| known_code(&all_rules, c), &enabled);
+    ngxlint_engine::diagnostic::collapse_groups(&mut diags);
     let mut diags = apply_config(cfg, &project.files, diags);
     if only_files {
         let given: Vec<PathBuf> = paths
@@ -819,8 +826,10 @@ fn parse(args: ParseArgs) -> Result<ExitCode, String> {
     let paths = vec![args.path.clone()];
     let cfg = load_config(&args.read)?;
     let mut opts = options(&args.read, &paths, &cfg)?;
-    // crossplane reads what is on disk: a missing stock file is a missing file there.
+    // crossplane reads what is on disk: a missing stock file is a missing file there, and a
+    // template is not the file it renders to.
     opts.stock_files = false;
+    opts.templates = false;
     let project = Project::load(&paths, &opts).map_err(|e| e.to_string())?;
     let payload = crossplane::payload(&project);
     let text = if args.pretty {

@@ -271,18 +271,24 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
             });
         }
     }
+    // A file both named and found by a walk (`ngxlint check . conf.d/x.conf`, or pre-commit's
+    // files with the root around them) is read once, as named.
+    let mut by_abs: std::collections::HashMap<PathBuf, usize> = Default::default();
+    let mut unique: Vec<Candidate> = Vec::with_capacity(found.candidates.len());
+    for c in found.candidates {
+        match by_abs.entry(crate::project::absolute(&c.path)) {
+            std::collections::hash_map::Entry::Occupied(e) => unique[*e.get()].named |= c.named,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(unique.len());
+                unique.push(c);
+            }
+        }
+    }
+    found.candidates = unique;
     // The walk is in the file system's order: sort for output that does not depend on it.
     found
         .candidates
         .sort_unstable_by(|a, b| path_order(&a.path, &b.path));
-    // A file both named and found by a walk is named.
-    found.candidates.dedup_by(|later, kept| {
-        let same = later.path == kept.path;
-        if same {
-            kept.named |= later.named;
-        }
-        same
-    });
     found.dirs.sort_unstable_by(|a, b| path_order(a, b));
     found.dirs.dedup();
     found.skipped.sort_by(|a, b| path_order(&a.0, &b.0));

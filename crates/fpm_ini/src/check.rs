@@ -1040,8 +1040,9 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
                 ),
             );
         }
+        let partial = pool_file && !opts.complete_pool_files;
         for p in &mut pools {
-            check_pool(p, &opts, &global, pool_file, &mut diags);
+            check_pool(p, &opts, &global, partial, &mut diags);
         }
         // `ensure 2 pools do not use the same listening address`: exact strings after path resolution.
         for (i, b) in pools.iter().enumerate() {

@@ -27,6 +27,9 @@ pub struct LoadOptions {
     pub run_as_root: bool,
     /// Whether php-fpm is started with `-R` / `--allow-to-run-as-root`.
     pub allow_root: bool,
+    /// Pool files read without their main config are the whole configuration (rule documents'
+    /// examples): what php-fpm requires of a pool is asked for, as of a main config's.
+    pub complete_pool_files: bool,
 }
 
 impl Default for LoadOptions {
@@ -37,6 +40,7 @@ impl Default for LoadOptions {
             env: None,
             run_as_root: true,
             allow_root: false,
+            complete_pool_files: false,
         }
     }
 }
@@ -310,8 +314,9 @@ impl<'a> Loader<'a> {
         };
         // `${VAR}` from an environment not known here (a container's, set when it starts): the
         // key is set, to a value this run cannot judge.
-        let fallback = self.opts.php_version.has_ini_fallback();
-        if self.opts.env.is_none() && value.vars.iter().any(|v| v.default.is_none() || !fallback) {
+        // (`${VAR:-default}` is the default where the environment lacks VAR, and empty before
+        // PHP 8.3, which reads the whole as one unset name: known either way.)
+        if self.opts.env.is_none() && value.vars.iter().any(|v| v.default.is_none()) {
             let section = self.section();
             section.raw.remove(name);
             section.from_env.retain(|(k, _)| *k != name);
@@ -667,7 +672,7 @@ pub fn load_pool_file(path: &Path, opts: &LoadOptions, vfs: &dyn Vfs) -> FpmConf
 /// are not asked for: the files of the server's configuration that are not here may set them.
 pub fn load_pool_files(paths: &[PathBuf], opts: &LoadOptions, vfs: &dyn Vfs) -> FpmConfig {
     let mut l = Loader::new(opts, vfs);
-    l.unknown_section = true;
+    l.unknown_section = !opts.complete_pool_files;
     let mut ok = false;
     for path in paths {
         ok |= l.load_main(path, None);

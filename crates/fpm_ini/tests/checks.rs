@@ -258,14 +258,22 @@ fn env_dependent_values() {
         .message
         .starts_with("the value depends on the environment"));
     assert_eq!(span_text(&c, d), "${SOCK}");
-    // unknown → expands to empty, as when unset
-    expect(
-        &c,
-        codes::NO_LISTEN,
-        Severity::Error,
-        "[pool www] no listen address have been defined!",
-        "${SOCK}",
+    // Set when the container starts, to a value not known here: not an error, not php-fpm's
+    // default either.
+    assert!(find(&c, codes::NO_LISTEN).is_none());
+    assert!(c.pools[0].from_env("listen"));
+    assert_eq!(c.pools[0].listen.value, None);
+    // Every check that depends on such a value is left alone.
+    let c = lint("[www]\nuser = a\nlisten = /run/a.sock\npm = ${PM}\npm.max_children = ${MAX}\n");
+    assert!(
+        c.diagnostics.iter().all(|d| d.code == codes::ENV_DEPENDENT),
+        "{:?}",
+        c.diagnostics
     );
+    // A later literal value wins over an earlier one from the environment.
+    let c = lint("[www]\nuser = a\nlisten = ${SOCK}\nlisten = /run/b.sock\npm = static\npm.max_children = 1\n");
+    assert!(!c.pools[0].from_env("listen"));
+    assert_eq!(c.pools[0].listen.value.as_deref(), Some("/run/b.sock"));
     let opts = LoadOptions {
         env: Some([("SOCK".to_string(), "/run/x.sock".to_string())].into()),
         ..LoadOptions::default()
@@ -326,12 +334,12 @@ fn no_pool() {
 }
 
 #[test]
-fn user_missing_is_a_warning_and_says_why() {
+fn user_missing_is_a_note_and_says_why() {
     let c = lint("[www]\nlisten = 9000\npm = static\npm.max_children = 1\n");
     expect(
         &c,
         codes::USER_NOT_DEFINED,
-        Severity::Warning,
+        Severity::Info,
         "[pool www] user has not been defined",
         "www",
     );

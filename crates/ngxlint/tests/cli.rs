@@ -103,10 +103,11 @@ fn outside_root_is_never_read() {
     d.write("nginx.conf", "events {}\nhttp {\n    include /etc/passwd;\n    include ../../../../../../etc/hostname;\n}\n");
     let o = run(&d.0, &["check", "--format", "concise"]);
     let out = stdout(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
+    // What the server reads there is not in the repository: noted, nothing wrong with it.
+    assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(
         out.contains(
-            "include `/etc/passwd` points outside the linted root; it was not read [NGX008]"
+            "info: include `/etc/passwd` points outside the linted root; it was not read [NGX008]"
         ),
         "{out}"
     );
@@ -117,7 +118,7 @@ fn outside_root_is_never_read() {
     let o = run(&d.0, &["check", "--format", "concise"]);
     let out = stdout(&o);
     assert!(
-        out.contains("leak.conf") && out.contains("outside the linted root"),
+        out.contains("leak.conf` links to `/etc/passwd`, which is not in the repository"),
         "{out}"
     );
     assert!(!out.contains("root:x"), "{out}");

@@ -125,7 +125,10 @@ fn diagnostics(
     code: &str,
     settings: &ngxlint_engine::rule::Settings,
 ) -> (Project, Vec<ngxlint_engine::Diagnostic>) {
-    let opts = Options::new(dir.to_path_buf());
+    // An example is the whole configuration it shows: nginx's and php-fpm's defaults around it.
+    let mut opts = Options::new(dir.to_path_buf());
+    opts.complete_fragments = true;
+    opts.fpm.complete_pool_files = true;
     let project = Project::load(&[dir.to_path_buf()], &opts).unwrap();
     let mut diags = project.diagnostics.clone();
     let mut rules: Vec<Box<dyn ngxlint_engine::rule::Rule>> = ngxlint_rules::all()
@@ -333,7 +336,7 @@ fn rule_documents_run_as_tests() {
             // The text block after the example: the exact concise output.
             if let Some(text) = fences.iter().find(|f| f.lang == "text") {
                 let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ngxlint"));
-                cmd.args(["check", "--format", "concise"]);
+                cmd.args(["check", "--format", "concise", "--standalone"]);
                 if let Some(v) = &version {
                     cmd.args(["--nginx-version", v]);
                 }

@@ -45,14 +45,20 @@ const SCHEMES: &[&str] = &[
 ];
 
 /// The host part of an address (a scheme, when there is one, is dropped; a variable scheme
-/// `$scheme://` too). `None` for `unix:`.
+/// `$scheme://` too). `None` for `unix:`. `http:/$uri` is read as nginx reads it: the URI's
+/// own leading slash completes the scheme, so the host is the URI's first segment.
 fn authority(text: &str) -> Option<&str> {
     let mut rest = text;
-    if let Some(s) = SCHEMES
-        .iter()
-        .find(|s| text.len() >= s.len() && text[..s.len()].eq_ignore_ascii_case(s))
-    {
+    let starts = |s: &str| {
+        text.len() >= s.len() && text.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes())
+    };
+    if let Some(s) = SCHEMES.iter().find(|s| starts(s)) {
         rest = &text[s.len()..];
+    } else if let Some(s) = SCHEMES
+        .iter()
+        .find(|s| starts(&s[..s.len() - 1]) && text[s.len() - 1..].starts_with('$'))
+    {
+        rest = &text[s.len() - 1..];
     } else if let Some((scheme, r)) = text.split_once("://") {
         if scheme.starts_with('$') && !scheme.contains('/') {
             rest = r;
@@ -66,19 +72,28 @@ fn authority(text: &str) -> Option<&str> {
 
 /// What nginx does with a host at request time (`ngx_http_upstream_init_request`): an IP
 /// literal is connected to, an upstream name is used only when no port is written, anything
-/// else goes to the resolver.
+/// else goes to the resolver. A variable after the host (`127.0.0.1:$server_port`,
+/// `127.0.0.1:8081$uri`) leaves the host as written.
 fn classify(model: &Model<'_>, tree: usize, text: &str) -> Host {
     let Some(auth) = authority(text) else {
         return Host::Direct;
     };
-    let (host, port) = split_host_port(auth);
-    if host.contains('$') || host.is_empty() {
+    if let Some(rest) = auth.strip_prefix('[') {
+        return match rest.split_once(']') {
+            Some((ip, _)) if ip.parse::<std::net::Ipv6Addr>().is_ok() => Host::Direct,
+            _ => Host::Unknown,
+        };
+    }
+    let end = auth.find([':', '$']).unwrap_or(auth.len());
+    let host = &auth[..end];
+    if host.is_empty() || auth[end..].starts_with('$') {
         return Host::Unknown;
     }
     if host.parse::<std::net::IpAddr>().is_ok() {
         return Host::Direct;
     }
-    if port.is_none() && model.upstream(tree, host).is_some_and(|u| !u.stream) {
+    let port_written = auth[end..].starts_with(':');
+    if !port_written && model.upstream(tree, host).is_some_and(|u| !u.stream) {
         return Host::Group;
     }
     Host::Name(host.to_string())
@@ -149,7 +164,8 @@ impl Rule for VariablePassWithoutResolver {
         if !raw.contains('$') {
             return;
         }
-        if model.effective(scope, "resolver").is_some() {
+        // A `resolver` in effect, or possibly set by the parent of a file read alone.
+        if model.effective(scope, "resolver").is_some() || model.in_fragment(scope) {
             return;
         }
         let name = at.name();

@@ -258,6 +258,8 @@ pub struct FsVfs {
     hint: std::sync::Mutex<Option<PathBuf>>,
     locate_cache: std::sync::Mutex<LocateCache>,
     cwd: Option<PathBuf>,
+    /// Templates stand for the files they render to (see [`template_for`]).
+    templates: bool,
 }
 
 type LocateCache = std::collections::HashMap<(PathBuf, Option<PathBuf>), Option<(PathBuf, bool)>>;
@@ -294,6 +296,7 @@ impl FsVfs {
             cwd: std::env::current_dir()
                 .ok()
                 .and_then(|c| std::fs::canonicalize(c).ok()),
+            templates: true,
         })
     }
     /// Maps the server path prefix `from` (e.g. `/etc/nginx`) to the folder `to`.
@@ -316,6 +319,11 @@ impl FsVfs {
     /// Turns the automatic suffix mapping of absolute paths on or off.
     pub fn auto_map(&mut self, on: bool) {
         self.auto_map = on;
+    }
+    /// Whether a template stands for the file it renders to (on by default; off to read what is
+    /// on disk only, as crossplane does).
+    pub fn render_templates(&mut self, on: bool) {
+        self.templates = on;
     }
     /// Sets the largest file size read.
     pub fn max_size(&mut self, bytes: u64) {
@@ -762,7 +770,11 @@ impl Vfs for FsVfs {
         };
         let canon = match self.check_inside(&base_local) {
             // `conf.d/` that only the nginx image's `templates/` fills at start-up.
-            Err(VfsError::NotFound) if template_source_dir(&base_local).is_some() => base_local,
+            Err(VfsError::NotFound)
+                if self.templates && template_source_dir(&base_local).is_some() =>
+            {
+                base_local
+            }
             r => r?,
         };
         let mut current: Vec<(PathBuf, PathBuf, bool)> = vec![(base_server, canon, true)];
@@ -779,7 +791,7 @@ impl Vfs for FsVfs {
                     continue;
                 }
                 // What the folder holds once templates are rendered (see `template_for`).
-                let source = template_source_dir(local);
+                let source = template_source_dir(local).filter(|_| self.templates);
                 let rd = match std::fs::read_dir(local) {
                     Ok(rd) => Some(rd),
                     Err(_) if source.is_some() => None,
@@ -794,7 +806,7 @@ impl Vfs for FsVfs {
                 let mut rendered: Vec<(std::ffi::OsString, bool)> = Vec::new();
                 for e in rd.into_iter().flatten().flatten() {
                     let name = e.file_name();
-                    if let Some(stem) = template_stem(&name) {
+                    if let Some(stem) = template_stem(&name).filter(|_| self.templates) {
                         rendered.push((stem, false));
                     }
                     if fnmatch(comp.as_bytes(), name.as_bytes()) {
@@ -862,7 +874,7 @@ impl Vfs for FsVfs {
         let (local, how) = self.locate_how(path);
         let found = match self.check_inside(&local) {
             // A template rendered at start-up stands for the file it renders to.
-            Err(VfsError::NotFound) => match template_for(&local) {
+            Err(VfsError::NotFound) if self.templates => match template_for(&local) {
                 Some(t) => self.check_inside(&t),
                 None => Err(VfsError::NotFound),
             },

@@ -289,6 +289,7 @@ pub fn load(root: &Path, main: &Path) -> Project {
     let mut opts = Options::new(root.to_path_buf());
     // nginx -t and crossplane read what is on disk: no stock stand-ins for missing includes.
     opts.stock_files = false;
+    opts.templates = false;
     Project::load(&[main.to_path_buf()], &opts)
         .unwrap_or_else(|e| panic!("ngxlint cannot load {}: {e}", main.display()))
 }
