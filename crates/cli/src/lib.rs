@@ -562,6 +562,14 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         None,
     )?;
     if args.list_files {
+        // Files named alone (pre-commit's way): the listing of those, not of the root around them.
+        let mut project = project;
+        if args.report == Report::Given && paths.iter().all(|p| p.is_file()) {
+            let named: Vec<PathBuf> = paths.iter().map(|p| absolute_path(p)).collect();
+            project
+                .listing
+                .retain(|l| named.contains(&absolute_path(&l.path)));
+        }
         return list_files(&project, args.format);
     }
     // A named path that holds no configuration is said so, whatever the format: a green run on
@@ -636,6 +644,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn absolute_path(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    abs.components().collect()
 }
 
 /// `--list-files`: every file the walk saw, what it is and why.

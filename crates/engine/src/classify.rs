@@ -575,7 +575,7 @@ fn classify_ini(sections: &[(&str, Vec<&str>)], loose: &[&str], h: Hints) -> Ver
 /// An installer's placeholder (`PH_NGINX_PORT`, `@PREFIX@`, `__ROOT__`, `%PORT%`) in a word of a
 /// value: the file is filled in by a script before any server reads it.
 fn placeholder(word: &str) -> Option<&str> {
-    word.split(|c: char| matches!(c, '/' | ':' | ',' | ' ' | '\t' | '"' | '\'' | '=' | ';'))
+    word.split(['/', ':', ',', ' ', '\t', '"', '\'', '=', ';'])
         .find(|w| {
             let caps = |t: &str| {
                 t.chars()

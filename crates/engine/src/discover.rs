@@ -47,6 +47,11 @@ pub struct Found {
     pub dirs: Vec<PathBuf>,
     /// Files the walk saw as regular files (not symbolic links).
     pub regular: std::collections::HashSet<PathBuf>,
+    /// Files and folders the repository does not keep (`.gitignore`, `[paths] exclude`): includes
+    /// find nothing there either.
+    pub hidden_files: Vec<PathBuf>,
+    /// See `hidden_files`.
+    pub hidden_dirs: Vec<PathBuf>,
 }
 
 /// Folders never walked into.
@@ -159,6 +164,7 @@ impl Filter {
 /// which the path evidence is relative to).
 pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
     let mut found = Found::default();
+    let cwd = std::env::current_dir().ok();
     let root = crate::project::absolute(root);
     let rel_to_root = |p: &Path| -> PathBuf {
         let abs = crate::project::absolute(p);
@@ -212,10 +218,15 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
             let ft = entry.file_type();
             if ft.is_dir() {
                 if depth > 0 {
-                    let skip = SKIP_DIRS.iter().any(|s| entry.file_name() == *s)
-                        || filter.excluded(entry.path()).is_some()
+                    let vcs = SKIP_DIRS.iter().any(|s| entry.file_name() == *s);
+                    let unkept = filter.excluded(entry.path()).is_some()
                         || ignores.ignored(entry.path(), true);
-                    if skip {
+                    if unkept {
+                        found
+                            .hidden_dirs
+                            .push(crate::project::absolute(entry.path()));
+                    }
+                    if vcs || unkept {
                         walker.skip_current_dir();
                         continue;
                     }
@@ -228,11 +239,19 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                 found.dirs.push(entry.path().to_path_buf());
                 continue;
             }
-            let path = entry.path();
+            // `ngxlint check .` walks `./a/b`: shown as `a/b`, and a walk of the working folder by
+            // its absolute path too, as the other paths are.
+            let path = entry.path().strip_prefix("./").unwrap_or(entry.path());
+            let path = cwd
+                .as_deref()
+                .and_then(|c| path.strip_prefix(c).ok())
+                .filter(|r| !r.as_os_str().is_empty())
+                .unwrap_or(path);
             if ignores.ignored(path, false) {
                 found
                     .skipped
                     .push((path.to_path_buf(), "ignored by .gitignore".into()));
+                found.hidden_files.push(crate::project::absolute(path));
                 continue;
             }
             if let Some(g) = filter.excluded(path) {
@@ -240,6 +259,7 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                     path.to_path_buf(),
                     format!("excluded by `[paths] exclude` `{g}`"),
                 ));
+                found.hidden_files.push(crate::project::absolute(path));
                 continue;
             }
             let symlink = ft.is_symlink();
@@ -265,7 +285,7 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                 found.regular.insert(path.to_path_buf());
             }
             found.candidates.push(Candidate {
-                path: entry.into_path(),
+                path: path.to_path_buf(),
                 named: forced,
                 symlink,
             });
@@ -285,6 +305,10 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
         }
     }
     found.candidates = unique;
+    // A file a walk passed over but the command line named is read (and listed once).
+    found
+        .skipped
+        .retain(|(p, _)| !by_abs.contains_key(&crate::project::absolute(p)));
     // The walk is in the file system's order: sort for output that does not depend on it.
     found
         .candidates
@@ -384,7 +408,7 @@ mod walk_tests {
             base: dir.clone(),
             gitignore: true,
         };
-        let found = discover(&[dir.clone()], &dir, &filter);
+        let found = discover(std::slice::from_ref(&dir), &dir, &filter);
         let rel = |p: &Path| p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
         let cands: Vec<String> = found.candidates.iter().map(|c| rel(&c.path)).collect();
         assert_eq!(

@@ -278,12 +278,14 @@ pub struct Model<'p> {
 impl<'p> Model<'p> {
     /// Builds the model of every tree of the project.
     pub fn build(project: &'p Project, directives: &Directives) -> Model<'p> {
-        let mut m = Model::default();
-        m.fragments = project.nginx.trees.iter().map(|t| t.fragment).collect();
-        m.templates = (0..project.files.len() as u32)
-            .map(FileId)
-            .filter(|&f| project.files.get(f).is_template())
-            .collect();
+        let mut m = Model {
+            fragments: project.nginx.trees.iter().map(|t| t.fragment).collect(),
+            templates: (0..project.files.len() as u32)
+                .map(FileId)
+                .filter(|&f| project.files.get(f).is_template())
+                .collect(),
+            ..Model::default()
+        };
         for (t, tree) in project.nginx.trees.iter().enumerate() {
             let id = m.push(Scope {
                 kind: tree.context,

@@ -126,6 +126,7 @@ impl Project {
             vfs.add_overlay(path, bytes.clone());
         }
         let found = discover(paths, &opts.root, &opts.filter);
+        vfs.hide(&found.hidden_files, &found.hidden_dirs);
         // Absolute paths map into the folders that were walked (and only those): a sibling
         // project elsewhere under the root must not stand in for this one's `/etc/nginx`. When
         // only files were named (pre-commit), the whole root is indexed lazily instead.

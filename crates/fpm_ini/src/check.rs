@@ -399,7 +399,8 @@ fn check_pool(
     }
 
     // Limits that depend on a value from the environment cannot be checked here.
-    if !(partial && snapshot.pm.value.is_none()) && !snapshot.any_from_env("pm") {
+    let unknown_pm = partial && snapshot.pm.value.is_none() || snapshot.any_from_env("pm");
+    if !unknown_pm {
         check_pm(&mut c, p, global);
     }
 
@@ -967,10 +968,14 @@ fn check_global(g: &GlobalConfig, header: (usize, Span), out: &mut Vec<Diagnosti
     }
 }
 
+/// A key set twice in one section. In one file that is a slip (warning); in two files it is how
+/// a later file overrides an earlier one (the php image's `zz-docker.conf` sets `listen = 9000`
+/// over `www.conf`'s), worth knowing but not wrong (info).
 fn duplicate_keys(
     name: &str,
     raw: &BTreeMap<&'static str, RawSetting>,
     in_global: bool,
+    files: &[crate::model::SourceFile],
     out: &mut Vec<Diagnostic>,
 ) {
     for (key, r) in raw {
@@ -980,7 +985,7 @@ fn duplicate_keys(
             } else {
                 format!("pool `{name}`")
             };
-            out.push(
+            let d = if o.file == r.origin.file {
                 Diagnostic::new(
                     codes::DUPLICATE_KEY,
                     Severity::Warning,
@@ -988,9 +993,22 @@ fn duplicate_keys(
                     o.file,
                     o.key,
                 )
-                .with_related(r.origin.file, r.origin.key, "this value wins")
-                .with_help("remove one of the two lines"),
-            );
+                .with_help("remove one of the two lines")
+            } else {
+                let later = files
+                    .get(r.origin.file)
+                    .and_then(|f| f.path.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Diagnostic::new(
+                    codes::DUPLICATE_KEY,
+                    Severity::Info,
+                    format!("`{key}` of {where_} is set again in `{later}`, which php-fpm reads later: that value is the one in effect"),
+                    o.file,
+                    o.key,
+                )
+            };
+            out.push(d.with_related(r.origin.file, r.origin.key, "this value wins"));
         }
     }
 }
@@ -1003,9 +1021,9 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
     let global = global_model(&l.global, l.includes);
     let mut pools: Vec<Pool> = l.pools.iter().map(|s| pool_model(s, &prefix)).collect();
 
-    duplicate_keys("global", &global.raw, true, &mut diags);
+    duplicate_keys("global", &global.raw, true, &l.files, &mut diags);
     for p in &pools {
-        duplicate_keys(&p.name, &p.raw, false, &mut diags);
+        duplicate_keys(&p.name, &p.raw, false, &l.files, &mut diags);
     }
 
     if main_ok {
