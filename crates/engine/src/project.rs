@@ -116,6 +116,7 @@ impl Project {
         let mut data = NginxData::default();
         let mut sink = Sink::default();
         let root = vfs.root().to_path_buf();
+        files.set_root(&absolute(&opts.root), &root);
         let mut loader = Loader::new(vfs, &opts.directives, &mut files, &mut data, &mut sink);
         loader.stock_files = opts.stock_files;
         loader.cache = opts.cache.clone();
@@ -167,7 +168,7 @@ impl Project {
         for (path, e) in found.broken_links {
             let msg = format!(
                 "`{}` is a broken symbolic link: {}",
-                path.display(),
+                files.shown(&absolute(&path)),
                 strip_os_error(&e)
             );
             let d = file_problem(&mut files, &path, FileKind::Nginx, Severity::Warning, msg)
@@ -175,7 +176,11 @@ impl Project {
             diagnostics.push(d);
         }
         for (path, e) in found.errors {
-            let msg = format!("cannot read `{}`: {e}", path.display());
+            let msg = format!(
+                "cannot read `{}`: {}",
+                files.shown(&absolute(&path)),
+                strip_os_error(&e)
+            );
             diagnostics.push(file_problem(
                 &mut files,
                 &path,
@@ -229,7 +234,7 @@ pub(crate) fn unreadable_diag(
         VfsError::OutsideRoot => {
             let msg = format!(
                 "`{}` is outside the linted root; it was not read",
-                path.display()
+                files.shown(&absolute(path))
             );
             file_problem(files, path, kind, Severity::Error, msg)
                 .with_help("pass `--allow-outside-root` or lint from a folder that contains it")
@@ -239,7 +244,7 @@ pub(crate) fn unreadable_diag(
             path,
             kind,
             Severity::Error,
-            format!("cannot read `{}`: {other}", path.display()),
+            format!("cannot read `{}`: {other}", files.shown(&absolute(path))),
         ),
     }
 }

@@ -136,14 +136,13 @@ fn includes_cycles_and_missing_files() {
         out.contains("b.conf:1:1: error: include cycle: a.conf → b.conf → a.conf [NGX007]"),
         "{out}"
     );
-    let missing = format!(
-        "nginx.conf:4:13: error: open() \"{}\" failed (2: No such file or directory) [NGX006]",
-        std::fs::canonicalize(&d.0)
-            .unwrap()
-            .join("missing.conf")
-            .display()
+    // nginx's words, with the path as the repository names it (not this checkout's location).
+    assert!(
+        out.contains(
+            "nginx.conf:4:13: error: open() \"missing.conf\" failed (2: No such file or directory) [NGX006]"
+        ),
+        "{out}"
     );
-    assert!(out.contains(&missing), "{out}");
     // An empty glob is silent, as in nginx.
     assert_eq!(out.lines().count(), 2, "{out}");
 }
@@ -449,7 +448,7 @@ fn fpm_suppressions_use_semicolons() {
     assert!(!out.contains("www.conf"), "{out}");
     assert!(!out.contains("api.conf:6:"), "{out}");
     assert!(
-        out.contains("api.conf:7:1: error: unknown entry 'baz'"),
+        out.contains("api.conf:7:1: error: `baz` is not a pool setting: php-fpm refuses to start with `unknown entry 'baz'` [FPM004]"),
         "{out}"
     );
 }
