@@ -124,9 +124,7 @@ const DOCS: &[(&str, &str)] = docs![
 
 fn doc(code: &str) -> &'static str {
     // A code without a document fails the `rule_docs` test; the empty text never ships.
-    DOCS.iter()
-        .find(|(c, _)| *c == code)
-        .map_or("", |(_, d)| d)
+    DOCS.iter().find(|(c, _)| *c == code).map_or("", |(_, d)| d)
 }
 
 fn fpm_severity(s: fpm_ini::Severity) -> Severity {

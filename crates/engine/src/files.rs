@@ -165,10 +165,16 @@ mod tests {
     #[test]
     fn paths_are_shown_from_the_root() {
         let mut f = Files::default();
-        assert_eq!(f.shown(Path::new("/srv/repo/nginx/a.conf")), "/srv/repo/nginx/a.conf");
+        assert_eq!(
+            f.shown(Path::new("/srv/repo/nginx/a.conf")),
+            "/srv/repo/nginx/a.conf"
+        );
         f.set_root(Path::new("/home/me/repo"), Path::new("/srv/repo"));
         assert_eq!(f.shown(Path::new("/srv/repo/nginx/a.conf")), "nginx/a.conf");
-        assert_eq!(f.shown(Path::new("/home/me/repo/nginx/a.conf")), "nginx/a.conf");
+        assert_eq!(
+            f.shown(Path::new("/home/me/repo/nginx/a.conf")),
+            "nginx/a.conf"
+        );
         assert_eq!(f.shown(Path::new("/etc/nginx/a.conf")), "/etc/nginx/a.conf");
         assert_eq!(f.shown(Path::new("/srv/repo")), ".");
         f.set_root(Path::new("/"), Path::new("/"));

@@ -825,7 +825,7 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                     codes::ONDEMAND_BACKLOG,
                     Severity::Warning,
                     quoting(
-                        format!("`listen.backlog = {backlog}` is too low for `pm = ondemand`: php-fpm uses {BACKLOG_DEFAULT} (the kernel's maximum) instead"),
+                        format!("`listen.backlog = {backlog}` is too low for `pm = ondemand` and replaced with {BACKLOG_DEFAULT} (the kernel's maximum)"),
                         Says::Logs,
                         format!("[pool {name}] listen.backlog({backlog}) was too low for the ondemand process manager. I updated it for you to {BACKLOG_DEFAULT}."),
                     ),
@@ -1162,17 +1162,28 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
             )
         });
         if pools.is_empty() && !pool_file && !incomplete {
+            // Where the pools were expected: the last `include=` (it brought none), else `[global]`.
+            let (file, span) = global
+                .includes
+                .last()
+                .map(|i| (i.origin.file, i.origin.value))
+                .unwrap_or(header);
+            let what = if global.includes.is_empty() {
+                "no pool section"
+            } else {
+                "no pool section, here or in the included files"
+            };
             diags.push(
                 Diagnostic::new(
                     codes::NO_POOL,
                     Severity::Error,
                     quoting(
-                        "no pool section",
+                        what,
                         Says::Refuses,
                         "No pool defined. at least one pool section must be specified in config file",
                     ),
-                    0,
-                    Span::default(),
+                    file,
+                    span,
                 )
                 .with_help(
                     "add a pool section such as `[www]`, or an `include=` of the pool files",

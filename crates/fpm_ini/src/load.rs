@@ -288,7 +288,7 @@ impl<'a> Loader<'a> {
                     self.err(
                         codes::POOL_IN_GLOBAL,
                         quoting(
-                            format!("`$pool` in `[global]` names no pool"),
+                            "`$pool` in `[global]` names no pool",
                             Says::Refuses,
                             format!("unable to parse value for entry '{name}': Can't use '$pool' when the pool is not defined"),
                         ),

@@ -1274,9 +1274,10 @@ impl LineParser<'_, '_> {
         if close.kind != K::RBracket {
             return Err(self.syntax_error(&close, Some("']'")));
         }
+        // An empty key is shown as the brackets themselves: `php_value[]`.
         let index_span = match ev.start {
             Some(s) => self.span(s, ev.end),
-            None => self.span(open_end.min(close.start), close.start),
+            None => self.span(open_end.min(close.start).saturating_sub(1), close.end),
         };
         let eq = self.next();
         if eq.kind != K::Eq {

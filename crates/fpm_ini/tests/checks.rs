@@ -188,7 +188,7 @@ fn arrays() {
         codes::ARRAY_KEY_MISSING,
         Severity::Error,
         "You must provide a key for field 'php_value'",
-        "",
+        "[]",
     );
     let c = lint("[global]\nphp_value[memory_limit] = 1\n[www]\nuser = a\nlisten = 9000\npm = static\npm.max_children = 1\n");
     expect(
@@ -319,7 +319,29 @@ fn reopened_and_case_insensitive_sections() {
 
 #[test]
 fn no_pool() {
+    // At the `[global]` header, else where pools were expected (the last include), else the start.
     let c = lint("[global]\ndaemonize = no\n");
+    expect(
+        &c,
+        codes::NO_POOL,
+        Severity::Error,
+        "No pool defined. at least one pool section must be specified in config file",
+        "global",
+    );
+    let c = lint("[global]\ninclude = /nonexistent-ngxlint/*.conf\n");
+    assert!(
+        find(&c, codes::NO_POOL).is_none(),
+        "an include failed: php-fpm stopped there"
+    );
+    let c = lint("[global]\ninclude = /proc/self/*.nomatch\n");
+    expect(
+        &c,
+        codes::NO_POOL,
+        Severity::Error,
+        "No pool defined. at least one pool section must be specified in config file",
+        "/proc/self/*.nomatch",
+    );
+    let c = lint("daemonize = no\n");
     expect(
         &c,
         codes::NO_POOL,

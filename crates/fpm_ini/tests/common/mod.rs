@@ -1,6 +1,8 @@
 //! Test helpers: a `Vfs` over the real file system (with a small glob) and shortcuts.
 #![allow(dead_code)]
 
+pub mod php_fpm;
+
 use std::path::{Path, PathBuf};
 
 use fpm_ini::{Diagnostic, FpmConfig, LoadOptions};
