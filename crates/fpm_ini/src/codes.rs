@@ -131,13 +131,7 @@ const fn code(
     severity: Severity,
     summary: &'static str,
 ) -> Code {
-    Code {
-        code,
-        name,
-        severity,
-        also: &[],
-        summary,
-    }
+    code_also(code, name, severity, &[], summary)
 }
 
 const fn code_also(

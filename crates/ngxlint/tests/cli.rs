@@ -806,10 +806,23 @@ fn a_baseline_written_in_one_checkout_holds_in_another() {
     ] {
         assert!(codes.contains(code), "no {code} among the findings:\n{all}");
     }
+    // Each at a severity its code declares (NGX009: error, a broken link a warning).
+    for d in a["diagnostics"].as_array().unwrap() {
+        let code = d["code"].as_str().unwrap();
+        let c = ngxlint_engine::codes::reader_code(code).unwrap();
+        let severity = d["severity"].as_str().unwrap();
+        assert!(
+            c.severity.as_str() == severity || c.also.iter().any(|s| s.as_str() == severity),
+            "{code} at {severity}: {}",
+            d["message"]
+        );
+    }
     assert!(
         all.contains("open() \\\"nginx/snippets/missing.conf\\\" failed")
             && all.contains("pread() \\\"nginx/conf.d/archive\\\" failed")
-            && all.contains("include cycle: nginx/loop/a.conf → nginx/loop/b.conf → nginx/loop/a.conf")
+            && all.contains(
+                "include cycle: nginx/loop/a.conf → nginx/loop/b.conf → nginx/loop/a.conf"
+            )
             && all.contains("`nginx/sites-enabled/old-shop.conf` is a broken symbolic link"),
         "paths are not named from the repository:\n{all}"
     );
@@ -828,7 +841,12 @@ fn a_baseline_written_in_one_checkout_holds_in_another() {
             &baseline_arg,
         ],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let written = a["diagnostics"].as_array().unwrap().len();
     assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("wrote {written} findings")));
     let check = |dir: &Path, extra: &[&str]| {
@@ -837,7 +855,12 @@ fn a_baseline_written_in_one_checkout_holds_in_another() {
         run(dir, &argv)
     };
     let o = check(&second, &[]);
-    assert_eq!(o.status.code(), Some(2), "an unreadable file: {}", stdout(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an unreadable file: {}",
+        stdout(&o)
+    );
     let o = check(&second, &["--baseline", &baseline_arg]);
     assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
     let root = second.display().to_string();
@@ -888,7 +911,9 @@ fn every_code_has_a_severity_a_document_and_a_url_to_it() {
         );
         codes.push(code.to_string());
     }
-    for c in ["NGX001", "NGX011", "FPM001", "FPM031", "FPM061", "NGX301", "FPM101"] {
+    for c in [
+        "NGX001", "NGX011", "FPM001", "FPM031", "FPM061", "NGX301", "FPM101",
+    ] {
         assert!(codes.iter().any(|x| x == c), "`ngxlint rules` lacks {c}");
     }
     // SARIF's rule list: every code, with its severity and its document.
@@ -902,6 +927,9 @@ fn every_code_has_a_severity_a_document_and_a_url_to_it() {
         let doc = std::fs::read_to_string(docs.join(format!("{code}.md"))).unwrap();
         assert_eq!(r["help"]["markdown"].as_str(), Some(doc.as_str()), "{code}");
         let level = r["defaultConfiguration"]["level"].as_str().unwrap();
-        assert!(["error", "warning", "note"].contains(&level), "{code}: {level}");
+        assert!(
+            ["error", "warning", "note"].contains(&level),
+            "{code}: {level}"
+        );
     }
 }

@@ -102,16 +102,11 @@ fn output_of(child: std::process::Child, prefix: &Path) -> String {
     text
 }
 
-/// `php-fpm -t -y MAIN -p PREFIX` (with `-R` when `allow_root`): whether it passed, and everything
-/// it logged (stderr, stdout and `PREFIX/log/php-fpm.log`).
-pub fn php_fpm_t(bin: &Path, main: &Path, prefix: &Path, allow_root: bool) -> (bool, String) {
+/// `php-fpm FLAGS -y MAIN -p PREFIX` in the fixed environment, its output captured.
+fn spawn(bin: &Path, flags: &[&str], main: &Path, prefix: &Path) -> std::process::Child {
     std::fs::create_dir_all(prefix.join("log")).expect("log dir");
-    let mut cmd = Command::new(bin);
-    cmd.arg("-t");
-    if allow_root {
-        cmd.arg("-R");
-    }
-    let mut child = cmd
+    Command::new(bin)
+        .args(flags)
         .arg("-y")
         .arg(main)
         .arg("-p")
@@ -122,7 +117,14 @@ pub fn php_fpm_t(bin: &Path, main: &Path, prefix: &Path, allow_root: bool) -> (b
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn php-fpm");
+        .expect("spawn php-fpm")
+}
+
+/// `php-fpm -t -y MAIN -p PREFIX` (with `-R` when `allow_root`): whether it passed, and everything
+/// it logged (stderr, stdout and `PREFIX/log/php-fpm.log`).
+pub fn php_fpm_t(bin: &Path, main: &Path, prefix: &Path, allow_root: bool) -> (bool, String) {
+    let flags: &[&str] = if allow_root { &["-t", "-R"] } else { &["-t"] };
+    let mut child = spawn(bin, flags, main, prefix);
     let Some(status) = wait_bounded(&mut child, Duration::from_secs(20)) else {
         let _ = child.kill();
         let _ = child.wait();
@@ -143,19 +145,7 @@ pub fn php_fpm_t(bin: &Path, main: &Path, prefix: &Path, allow_root: bool) -> (b
 /// after `limit`: whether it failed to start (exited on its own before the limit), and what it
 /// logged. The configuration must listen inside the prefix or on a free 127.0.0.1 port.
 pub fn php_fpm_start(bin: &Path, main: &Path, prefix: &Path, limit: Duration) -> (bool, String) {
-    std::fs::create_dir_all(prefix.join("log")).expect("log dir");
-    let mut child = Command::new(bin)
-        .args(["-F", "-O", "-y"])
-        .arg(main)
-        .arg("-p")
-        .arg(prefix)
-        .env_clear()
-        .envs(env())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn php-fpm");
+    let mut child = spawn(bin, &["-F", "-O"], main, prefix);
     let failed = match wait_bounded(&mut child, limit) {
         Some(status) => !status.success(),
         None => {
