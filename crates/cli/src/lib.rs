@@ -376,10 +376,7 @@ fn configured_rules(cfg: &config::Config) -> Result<Vec<Box<dyn rule::Rule>>, St
         let known = all_codes
             .iter()
             .any(|(c, n)| c.eq_ignore_ascii_case(key) || n == key)
-            || ngxlint_engine::codes::reader_code(key).is_some()
-            || fpm_ini::codes::NAMES
-                .iter()
-                .any(|(c, n)| c.eq_ignore_ascii_case(key) || n == key);
+            || ngxlint_engine::codes::reader_code(key).is_some();
         if !known {
             return Err(format!(
                 "[rules] `{key}` is not a rule; `ngxlint rules` lists them"
@@ -692,20 +689,17 @@ fn list_files(project: &Project, format: Format) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every code SARIF may cite: the readers' checks, the rules, php-fpm's checks.
+/// Every check with its default severity and document: the readers' (nginx's and php-fpm's),
+/// then the rules. `ngxlint rules`, `ngxlint rule` and SARIF's rule list all read this.
 fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
-    let mut v: Vec<render::RuleInfo> = ngxlint_engine::codes::READER_CODES
+    let mut v: Vec<render::RuleInfo> = ngxlint_engine::codes::reader_codes()
         .iter()
-        .map(|(code, name, summary)| render::RuleInfo {
-            code,
-            name,
-            summary,
-            severity: if *code == "NGX008" {
-                Severity::Info
-            } else {
-                Severity::Error
-            },
-            doc: ngxlint_engine::codes::reader_doc(code),
+        .map(|c| render::RuleInfo {
+            code: c.code,
+            name: c.name,
+            summary: c.summary,
+            severity: c.severity,
+            doc: c.doc,
         })
         .collect();
     v.extend(rules.iter().map(|r| {
@@ -715,35 +709,18 @@ fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
             name: m.name,
             summary: m.summary,
             severity: m.severity,
-            doc: Some(m.doc),
+            doc: m.doc,
         }
     }));
-    v.extend(
-        fpm_ini::codes::NAMES
-            .iter()
-            .map(|(code, name)| render::RuleInfo {
-                code,
-                name,
-                summary: "php-fpm's own start-up check",
-                severity: Severity::Error,
-                doc: None,
-            }),
-    );
     v
 }
 
 /// A code or name of any check, as (code, name).
 pub fn known_code(rules: &[Box<dyn rule::Rule>], c: &str) -> Option<(&'static str, &'static str)> {
-    if let Some((code, name, _)) = ngxlint_engine::codes::reader_code(c) {
-        return Some((code, name));
+    if let Some(r) = ngxlint_engine::codes::reader_code(c) {
+        return Some((r.code, r.name));
     }
-    if let Some(r) = ngxlint_rules::find(rules, c) {
-        return Some((r.meta().code, r.meta().name));
-    }
-    fpm_ini::codes::NAMES
-        .iter()
-        .find(|(code, name)| code.eq_ignore_ascii_case(c) || *name == c)
-        .map(|(code, name)| (*code, *name))
+    ngxlint_rules::find(rules, c).map(|r| (r.meta().code, r.meta().name))
 }
 
 fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
@@ -773,21 +750,16 @@ fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
 
 fn list_rules() -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
-    let w =
-        |out: &mut std::io::StdoutLock<'_>, code: &str, name: &str, sev: &str, summary: &str| {
-            writeln!(out, "{code}  {name:<32} {sev:<8} {summary}")
-        };
     let io = (|| -> std::io::Result<()> {
-        for (code, name, summary) in ngxlint_engine::codes::READER_CODES {
-            let sev = if *code == "NGX008" { "info" } else { "error" };
-            w(&mut out, code, name, sev, summary)?;
-        }
-        for r in ngxlint_rules::all() {
-            let m = r.meta();
-            w(&mut out, m.code, m.name, m.severity.as_str(), m.summary)?;
-        }
-        for (code, name) in fpm_ini::codes::NAMES {
-            w(&mut out, code, name, "", "php-fpm's own start-up check")?;
+        for r in rule_infos(&ngxlint_rules::all()) {
+            writeln!(
+                out,
+                "{}  {:<32} {:<8} {}",
+                r.code,
+                r.name,
+                r.severity.as_str(),
+                r.summary
+            )?;
         }
         Ok(())
     })();
@@ -804,10 +776,10 @@ fn quiet_pipe(r: std::io::Result<()>) -> Result<(), String> {
 }
 
 fn show_rule(code: &str) -> Result<ExitCode, String> {
-    let rules = ngxlint_rules::all();
-    let doc = ngxlint_rules::find(&rules, code)
-        .map(|r| r.meta().doc)
-        .or_else(|| ngxlint_engine::codes::reader_doc(code))
+    let doc = rule_infos(&ngxlint_rules::all())
+        .into_iter()
+        .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+        .map(|r| r.doc)
         .ok_or_else(|| format!("no rule `{code}`; `ngxlint rules` lists them"))?;
     let mut out = std::io::stdout().lock();
     quiet_pipe(out.write_all(doc.as_bytes()))?;

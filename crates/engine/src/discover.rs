@@ -202,7 +202,12 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                 Ok(e) => e,
                 Err(e) => {
                     let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());
-                    found.errors.push((path, e.to_string()));
+                    // walkdir's own text names the absolute path; the finding names the file.
+                    let why = match e.io_error() {
+                        Some(io) => io.to_string(),
+                        None => "a symbolic link loop".to_string(),
+                    };
+                    found.errors.push((path, why));
                     continue;
                 }
             };

@@ -615,7 +615,7 @@ impl<'a> Loader<'a> {
                         if m.is_dir {
                             let msg = format!(
                                 "pread() \"{}\" failed (21: Is a directory)",
-                                m.path.display()
+                                self.files.shown(&m.path)
                             );
                             self.emit(
                                 Diagnostic::new(
@@ -680,7 +680,7 @@ impl<'a> Loader<'a> {
                 let chain: Vec<String> = self.stack[pos..]
                     .iter()
                     .chain(std::iter::once(&t))
-                    .map(|f| self.files.get(*f).path.display().to_string())
+                    .map(|f| self.files.shown(&self.files.get(*f).server_path))
                     .collect();
                 let msg = format!("include cycle: {}", chain.join(" → "));
                 let diag = Diagnostic::new("NGX007", "include-cycle", Severity::Error, file, d.head_span(), msg)
@@ -767,7 +767,8 @@ impl<'a> Loader<'a> {
     fn open_error(&mut self, file: FileId, d: &Directive, path: &Path, e: VfsError) {
         let at = d.terminator.offset();
         let span = d.args.first().map(|a| a.span).unwrap_or(d.name.span);
-        let shown = path.display();
+        // nginx names the path it opened; inside the linted root that is the repository's path.
+        let shown = self.files.shown(path);
         let diag = match e {
             VfsError::NotFound => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (2: No such file or directory)")),
             VfsError::PermissionDenied => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (13: Permission denied)")),

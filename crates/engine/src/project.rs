@@ -144,6 +144,7 @@ impl Project {
         let mut sink = Sink::default();
         let mut listing: Vec<Listed> = Vec::new();
         let root = vfs.root().to_path_buf();
+        files.set_root(&absolute(&opts.root), &root);
         let mut loader = Loader::new(vfs, &opts.directives, &mut files, &mut data, &mut sink);
         loader.stock_files = opts.stock_files;
         loader.cache = opts.cache.clone();
@@ -265,7 +266,10 @@ impl Project {
             diagnostics.push(unreadable_diag(&mut files, &path, &e, FileKind::Nginx));
         }
         for (path, e) in broken_links {
-            let msg = format!("`{}` is a broken symbolic link: {e}", path.display());
+            let msg = format!(
+                "`{}` is a broken symbolic link: {e}",
+                files.shown(&absolute(&path))
+            );
             let d = file_problem(&mut files, &path, FileKind::Nginx, Severity::Warning, msg)
                 .with_help("point the link at an existing file or remove it; nginx fails on it wherever it is included");
             diagnostics.push(d);
@@ -273,7 +277,7 @@ impl Project {
         for (path, target) in outside_links {
             let msg = format!(
                 "`{}` links to `{}`, which is not in the repository; it was not read",
-                path.display(),
+                files.shown(&absolute(&path)),
                 target.display()
             );
             let id = files.add(path.clone(), absolute(&path), Vec::new(), FileKind::Nginx);
@@ -290,7 +294,11 @@ impl Project {
             );
         }
         for (path, e) in found.errors {
-            let msg = format!("cannot read `{}`: {e}", path.display());
+            let msg = format!(
+                "cannot read `{}`: {}",
+                files.shown(&absolute(&path)),
+                strip_os_error(&e)
+            );
             diagnostics.push(file_problem(
                 &mut files,
                 &path,
@@ -560,7 +568,7 @@ pub(crate) fn unreadable_diag(
         VfsError::OutsideRoot => {
             let msg = format!(
                 "`{}` is outside the linted root; it was not read",
-                path.display()
+                files.shown(&absolute(path))
             );
             file_problem(files, path, kind, Severity::Error, msg)
                 .with_help("pass `--allow-outside-root` or lint from a folder that contains it")
@@ -570,7 +578,7 @@ pub(crate) fn unreadable_diag(
             path,
             kind,
             Severity::Error,
-            format!("cannot read `{}`: {other}", path.display()),
+            format!("cannot read `{}`: {other}", files.shown(&absolute(path))),
         ),
     }
 }
@@ -586,6 +594,10 @@ fn is_entry_point(loader: &Loader<'_>, id: FileId) -> bool {
                 .iter()
                 .any(|n| d.is(src, n))
     })
+}
+
+fn strip_os_error(s: &str) -> &str {
+    s.find(" (os error").map(|i| &s[..i]).unwrap_or(s)
 }
 
 fn parent_of(p: &Path) -> PathBuf {

@@ -22,12 +22,13 @@ fn include_is_relative_to_the_fpm_prefix_not_the_file() {
     let c = load_at(&main, t.path());
     let d = find(&c, codes::INCLUDE_GLOB_FAILED).expect("glob failure");
     assert_eq!(d.severity, Severity::Error);
+    // php-fpm's words without its `(ret=2)` and without the including file's path (the
+    // finding is located in it; a local path in a message would break baselines).
     assert_eq!(
         d.message,
         format!(
-            "Unable to globalize '{}/pools/*.conf' (ret=2) from {} at line 2.",
+            "the folder of include pattern `{0}/pools/*.conf` does not exist: php-fpm refuses to start with `Unable to globalize '{0}/pools/*.conf'`",
             t.path().display(),
-            main.display()
         )
     );
     assert_eq!(span_text(&c, d), "pools/*.conf");
@@ -74,9 +75,8 @@ fn include_glob_order_dirs_and_no_match() {
     assert_eq!(
         warnings[0].message,
         format!(
-            "Nothing matches the include pattern '{}/empty/*.conf' from {} at line 3.",
+            "include pattern `{0}/empty/*.conf` matches no file: php-fpm logs `Nothing matches the include pattern '{0}/empty/*.conf'`",
             t.path().display(),
-            main.display()
         )
     );
     assert!(!c.has_errors(), "{:?}", c.diagnostics);
@@ -103,7 +103,10 @@ fn include_depth_limit() {
     );
     let c = load_at(&main, t.path());
     let d = find(&c, codes::INCLUDE_TOO_DEEP).expect("too deep");
-    assert_eq!(d.message, "failed to include more than 5 files recursively");
+    assert_eq!(
+        d.message,
+        "includes nested more than 5 files deep: php-fpm refuses to start with `failed to include more than 5 files recursively`"
+    );
     assert_eq!(c.pools.len(), 4);
     // one level less is accepted
     let main = t.write(
@@ -152,9 +155,7 @@ fn section_carries_over_into_and_out_of_included_files() {
 fn unreadable_main_file() {
     let c = load_at(Path::new("/nonexistent/php-fpm.conf"), Path::new("/usr"));
     let d = find(&c, codes::FILE_UNREADABLE).unwrap();
-    assert!(d
-        .message
-        .starts_with("failed to open configuration file '/nonexistent/php-fpm.conf'"));
+    assert_eq!(d.message, "cannot read the file: No such file or directory");
     assert_eq!(c.diagnostics.len(), 1);
 }
 
