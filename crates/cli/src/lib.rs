@@ -7,6 +7,7 @@ pub mod config;
 pub mod crossplane;
 pub mod lsp;
 pub mod render;
+pub mod trace;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,9 @@ enum Command {
         /// `NGX301` or `fastcgi-listen-mismatch`.
         code: String,
     },
+    /// Show which server and location answer a URL, the rewrites on the way, the directives in
+    /// effect there and where the request is passed.
+    Trace(trace::TraceArgs),
 }
 
 /// How to read the tree: shared by every command that reads configuration.
@@ -238,6 +242,7 @@ pub fn main() -> ExitCode {
         Command::Rule { code } => show_rule(&code),
         Command::Init { force } => init(force),
         Command::Lsp(args) => lsp::run(&args.read).map(|_| ExitCode::SUCCESS),
+        Command::Trace(args) => trace::run(args),
     };
     match result {
         Ok(code) => code,
@@ -298,7 +303,7 @@ pub(crate) fn load_config(read: &ReadArgs) -> Result<config::Config, String> {
 }
 
 /// Command-line flags win over the configuration file, which wins over the defaults.
-fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<Options, String> {
+pub(crate) fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<Options, String> {
     // A configuration file describes its repository: its folder is the root when the paths lie in it.
     let cfg_dir = cfg
         .path
@@ -714,7 +719,7 @@ fn list_rules() -> Result<ExitCode, String> {
 }
 
 /// A closed pipe (`ngxlint rules | head`) is not an error.
-fn quiet_pipe(r: std::io::Result<()>) -> Result<(), String> {
+pub(crate) fn quiet_pipe(r: std::io::Result<()>) -> Result<(), String> {
     match r {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
         _ => Ok(()),
