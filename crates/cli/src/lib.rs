@@ -303,7 +303,11 @@ pub(crate) fn load_config(read: &ReadArgs) -> Result<config::Config, String> {
 }
 
 /// Command-line flags win over the configuration file, which wins over the defaults.
-pub(crate) fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<Options, String> {
+pub(crate) fn options(
+    read: &ReadArgs,
+    paths: &[PathBuf],
+    cfg: &config::Config,
+) -> Result<Options, String> {
     // A configuration file describes its repository: its folder is the root when the paths lie in it.
     let cfg_dir = cfg
         .path

@@ -159,7 +159,11 @@ impl Report {
         for step in &t.steps {
             let (kind, at, line, note): (&str, Option<At<'p>>, String, Option<String>) = match step
             {
-                Step::Server { scope, listen: l, why } => {
+                Step::Server {
+                    scope,
+                    listen: l,
+                    why,
+                } => {
                     listen = l.map(|a| at_place(files, &a)).unwrap_or(Value::Null);
                     server_why = json!(why.to_string());
                     let s = m.server(*scope);
@@ -173,7 +177,9 @@ impl Report {
                         })
                         .unwrap_or_default();
                     let via = l
-                        .map(|a| format!(" on `{}` ({})", matching::head_text(&a), loc_of(files, &a)))
+                        .map(|a| {
+                            format!(" on `{}` ({})", matching::head_text(&a), loc_of(files, &a))
+                        })
                         .unwrap_or_else(|| " on nginx's default `listen *:80`".into());
                     (
                         "server",
@@ -191,22 +197,30 @@ impl Report {
                         matching::LocWhy::Named => "named location",
                     };
                     let at = block(Some(*scope));
-                    let head = at.map(|a| matching::head_text(&a).into_owned()).unwrap_or_default();
+                    let head = at
+                        .map(|a| matching::head_text(&a).into_owned())
+                        .unwrap_or_default();
                     ("location", at, format!("`{head}` for `{uri}`: {how}"), None)
                 }
                 Step::NoLocation { uri } => (
                     "no-location",
                     None,
-                    format!("no location matches `{uri}`: the server's own configuration serves it"),
+                    format!(
+                        "no location matches `{uri}`: the server's own configuration serves it"
+                    ),
                     None,
                 ),
                 Step::AutoRedirect { scope } => {
                     let at = block(Some(*scope));
-                    let head = at.map(|a| matching::head_text(&a).into_owned()).unwrap_or_default();
+                    let head = at
+                        .map(|a| matching::head_text(&a).into_owned())
+                        .unwrap_or_default();
                     (
                         "redirect",
                         at,
-                        format!("`{head}` passes upstream and the URI lacks its final `/`: 301 to it"),
+                        format!(
+                            "`{head}` passes upstream and the URI lacks its final `/`: 301 to it"
+                        ),
                         None,
                     )
                 }
@@ -222,13 +236,27 @@ impl Report {
                     format!("`{}` does not match", matching::head_text(at)),
                     None,
                 ),
-                Step::Return { at, code, text: body } => (
+                Step::Return {
+                    at,
+                    code,
+                    text: body,
+                } => (
                     "return",
                     Some(*at),
-                    format!("`{}`: the response is {code}{}", matching::head_text(at), if body.is_empty() { String::new() } else { format!(" `{body}`") }),
+                    format!(
+                        "`{}`: the response is {code}{}",
+                        matching::head_text(at),
+                        if body.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" `{body}`")
+                        }
+                    ),
                     None,
                 ),
-                Step::If { at, taken, note, .. } => (
+                Step::If {
+                    at, taken, note, ..
+                } => (
                     "if",
                     Some(*at),
                     format!(
@@ -242,8 +270,17 @@ impl Report {
                     ),
                     note.clone(),
                 ),
-                Step::Break { at } => ("break", Some(*at), "`break`: no more rewrite directives".into(), None),
-                Step::TryFiles { at, fallback, named } => (
+                Step::Break { at } => (
+                    "break",
+                    Some(*at),
+                    "`break`: no more rewrite directives".into(),
+                    None,
+                ),
+                Step::TryFiles {
+                    at,
+                    fallback,
+                    named,
+                } => (
                     "try_files",
                     Some(*at),
                     format!(
@@ -265,7 +302,11 @@ impl Report {
                         model
                             .scope(*named)
                             .block
-                            .map(|b| format!("`{}` ({})", matching::head_text(&b), loc_of(files, &b)))
+                            .map(|b| format!(
+                                "`{}` ({})",
+                                matching::head_text(&b),
+                                loc_of(files, &b)
+                            ))
                             .unwrap_or_default()
                     ),
                     None,
@@ -277,7 +318,9 @@ impl Report {
                     Some(note.clone()),
                 ),
             };
-            let where_ = at.map(|a| format!("{}  ", loc_of(files, &a))).unwrap_or_default();
+            let where_ = at
+                .map(|a| format!("{}  ", loc_of(files, &a)))
+                .unwrap_or_default();
             let _ = writeln!(
                 text,
                 "  {kind:<10} {where_}{line}{}",
@@ -297,10 +340,16 @@ impl Report {
         // The directives in effect where the request is served.
         let mut effective = Vec::new();
         if let Some(scope) = t.config {
-            let _ = writeln!(text, "\nin effect at {}:", block(Some(scope)).map(|b| loc_of(files, &b)).unwrap_or_default());
+            let _ = writeln!(
+                text,
+                "\nin effect at {}:",
+                block(Some(scope))
+                    .map(|b| loc_of(files, &b))
+                    .unwrap_or_default()
+            );
             for e in matching::effective(model, scope) {
-                let inherited = e.from != scope
-                    && model.location_of(scope).is_none_or(|l| e.from != l);
+                let inherited =
+                    e.from != scope && model.location_of(scope).is_none_or(|l| e.from != l);
                 for at in &e.set {
                     let value = at.args().join(" ");
                     let _ = writeln!(
@@ -326,7 +375,12 @@ impl Report {
         let mut pools_json = Vec::new();
         let pass = matching::pass_of(model, t).filter(|_| t.response.is_none());
         if let Some(p) = pass {
-            let _ = writeln!(text, "\npassed by `{}` ({})", matching::head_text(&p.at), loc_of(files, &p.at));
+            let _ = writeln!(
+                text,
+                "\npassed by `{}` ({})",
+                matching::head_text(&p.at),
+                loc_of(files, &p.at)
+            );
             pass_json = json!({
                 "directive": p.module.directive(),
                 "address": p.at.arg(0).map(|a| a.into_owned()).unwrap_or_default(),
@@ -350,7 +404,15 @@ impl Report {
                 for r in matching::pools_reached(project, model, scope, &p.at) {
                     let origin = r.pool.listen.origin.as_ref();
                     let (file, span) = origin
-                        .map(|o| (r.tree.file(o.file), nginx_syntax::Span { start: o.value.start, end: o.value.end }))
+                        .map(|o| {
+                            (
+                                r.tree.file(o.file),
+                                nginx_syntax::Span {
+                                    start: o.value.start,
+                                    end: o.value.end,
+                                },
+                            )
+                        })
                         .unwrap_or((r.tree.file(0), nginx_syntax::Span::default()));
                     let f = files.get(file);
                     let (line, col) = f.line_col_chars(span.start);
@@ -361,7 +423,8 @@ impl Report {
                         r.pool.listen.value.as_deref().unwrap_or(""),
                         f.path.display()
                     );
-                    pools_json.push(json!({"pool": r.pool.name, "listen": place(files, file, span)}));
+                    pools_json
+                        .push(json!({"pool": r.pool.name, "listen": place(files, file, span)}));
                 }
             }
         } else if t.response.is_none() && t.server.is_some() {

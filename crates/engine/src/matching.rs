@@ -855,6 +855,24 @@ pub struct Trace<'p> {
     pub uri: String,
 }
 
+/// `$1`… and named captures of a regex that matched (named ones stay set, as nginx's do).
+fn set_captures(vars: &mut Vars<'_>, re: &pcre2::bytes::Regex, caps: &pcre2::bytes::Captures<'_>) {
+    vars.captures = (0..caps.len())
+        .map(|i| {
+            caps.get(i)
+                .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+        })
+        .collect();
+    for (i, n) in re.capture_names().iter().enumerate() {
+        if let (Some(n), Some(m)) = (n, caps.get(i)) {
+            vars.named_captures.insert(
+                n.clone(),
+                String::from_utf8_lossy(m.as_bytes()).into_owned(),
+            );
+        }
+    }
+}
+
 /// At most this many URI changes (nginx: "rewrite or internal redirection cycle").
 const MAX_CYCLES: usize = 10;
 
@@ -872,7 +890,12 @@ struct Vars<'a> {
 impl Vars<'_> {
     fn get(&self, name: &str) -> Option<String> {
         if let Ok(n) = name.parse::<usize>() {
-            return self.captures.get(n).cloned().flatten().or(Some(String::new()));
+            return self
+                .captures
+                .get(n)
+                .cloned()
+                .flatten()
+                .or(Some(String::new()));
         }
         if let Some(v) = self.named_captures.get(name) {
             return Some(v.clone());
@@ -1029,6 +1052,16 @@ impl<'m, 'p> Matcher<'m, 'p> {
                 return t;
             }
             for (scope, why) in &found.path {
+                // A regex location's captures are variables for what follows ($1, named ones).
+                if *why == LocWhy::Regex {
+                    if let Some(Pattern::Ok(re)) = self.loc(*scope).and_then(|l| l.pattern.as_ref())
+                    {
+                        let uri = vars.uri.clone();
+                        if let Ok(Some(caps)) = re.captures(uri.as_bytes()) {
+                            set_captures(&mut vars, re, &caps);
+                        }
+                    }
+                }
                 t.steps.push(Step::Location {
                     scope: *scope,
                     why: why.clone(),
@@ -1069,11 +1102,7 @@ impl<'m, 'p> Matcher<'m, 'p> {
     fn content_steps(&self, server: ScopeId, scope: ScopeId, t: &mut Trace<'p>) {
         let loc = self.model.location_of(scope).unwrap_or(scope);
         if let Some(at) = self.model.here(loc, "try_files").last() {
-            let fallback = at
-                .args()
-                .last()
-                .map(|a| a.to_string())
-                .unwrap_or_default();
+            let fallback = at.args().last().map(|a| a.to_string()).unwrap_or_default();
             let named = if fallback.starts_with('@') {
                 self.named(server, &fallback)
             } else {
@@ -1116,8 +1145,7 @@ impl<'m, 'p> Matcher<'m, 'p> {
                         continue;
                     };
                     let v = vars.expand(&val).ok();
-                    vars.set
-                        .insert(var.trim_start_matches('$').to_string(), v);
+                    vars.set.insert(var.trim_start_matches('$').to_string(), v);
                 }
                 "break" => {
                     t.steps.push(Step::Break { at: *d });
@@ -1189,7 +1217,8 @@ impl<'m, 'p> Matcher<'m, 'p> {
             });
             return None;
         };
-        let caps = match rx.captures(vars.uri.as_bytes()) {
+        let subject = vars.uri.clone();
+        let caps = match rx.captures(subject.as_bytes()) {
             Ok(Some(c)) => c,
             Ok(None) => {
                 t.steps.push(Step::RewriteSkipped { at: *d });
@@ -1203,22 +1232,7 @@ impl<'m, 'p> Matcher<'m, 'p> {
                 return None;
             }
         };
-        vars.captures = (0..caps.len())
-            .map(|i| {
-                caps.get(i)
-                    .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
-            })
-            .collect();
-        vars.named_captures = rx
-            .capture_names()
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| {
-                let n = n.as_ref()?;
-                let m = caps.get(i)?;
-                Some((n.clone(), String::from_utf8_lossy(m.as_bytes()).into_owned()))
-            })
-            .collect();
+        set_captures(vars, &rx, &caps);
         let to = match vars.expand(&repl) {
             Ok(v) => v,
             Err(name) => {
@@ -1268,11 +1282,8 @@ impl<'m, 'p> Matcher<'m, 'p> {
     fn condition(&self, d: &At<'p>, vars: &Vars<'_>) -> Result<bool, String> {
         let args = d.args();
         let args: Vec<&str> = args.iter().map(|a| a.as_ref()).collect();
-        let strip = |s: &str| -> String {
-            s.trim_start_matches('(')
-                .trim_end_matches(')')
-                .to_string()
-        };
+        let strip =
+            |s: &str| -> String { s.trim_start_matches('(').trim_end_matches(')').to_string() };
         let parts: Vec<String> = args
             .iter()
             .map(|a| strip(a))
@@ -1283,7 +1294,9 @@ impl<'m, 'p> Matcher<'m, 'p> {
                 .map_err(|v| format!("the value of {v} is not known here"))
         };
         match parts.as_slice() {
-            [op, _] if ["-f", "!-f", "-d", "!-d", "-e", "!-e", "-x", "!-x"].contains(&op.as_str()) => {
+            [op, _]
+                if ["-f", "!-f", "-d", "!-d", "-e", "!-e", "-x", "!-x"].contains(&op.as_str()) =>
+            {
                 Err("depends on the filesystem".into())
             }
             [v] => {
@@ -1525,7 +1538,11 @@ mod tests {
         assert_eq!(at("http://a.example.com/"), 3);
         assert_eq!(at("http://A.Example.Com./"), 3);
         assert_eq!(at("http://b.example.com/"), 4);
-        assert_eq!(at("http://www.example.org/"), 5, "trailing wildcard before regex");
+        assert_eq!(
+            at("http://www.example.org/"),
+            5,
+            "trailing wildcard before regex"
+        );
         assert_eq!(at("http://x.org/"), 6);
         assert_eq!(at("http://example.net/"), 7);
         assert_eq!(at("http://x.y.example.net/"), 7);
@@ -1537,10 +1554,21 @@ mod tests {
     fn rewrites_and_returns() {
         let conf = "events {}\nhttp {\n server {\n  listen 80;\n  rewrite ^/old/(.*)$ /new/$1 last;\n  location /new/ { if ($arg_x = 1) { return 418; } }\n  location /r { rewrite ^ /new/x; }\n  location /b { rewrite ^ /new/y break; }\n  location /p { return 301 https://$host$request_uri; }\n }\n}\n";
         assert_eq!(trace_line(conf, "http://h/old/a").1, 6);
-        assert_eq!(trace_line(conf, "http://h/new/a?x=1").2, Some((418, String::new())));
+        assert_eq!(
+            trace_line(conf, "http://h/new/a?x=1").2,
+            Some((418, String::new()))
+        );
         assert_eq!(trace_line(conf, "http://h/new/a?x=2").2, None);
-        assert_eq!(trace_line(conf, "http://h/r").1, 6, "a changed URI is searched again");
-        assert_eq!(trace_line(conf, "http://h/b").1, 8, "break keeps the location");
+        assert_eq!(
+            trace_line(conf, "http://h/r").1,
+            6,
+            "a changed URI is searched again"
+        );
+        assert_eq!(
+            trace_line(conf, "http://h/b").1,
+            8,
+            "break keeps the location"
+        );
         assert_eq!(
             trace_line(conf, "http://h/p?q").2,
             Some((301, "https://h/p?q".into()))
