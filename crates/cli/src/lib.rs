@@ -8,6 +8,7 @@ pub mod crossplane;
 pub mod lsp;
 pub mod render;
 pub mod trace;
+pub mod triage;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -50,6 +51,9 @@ enum Command {
     /// Show which server and location answer a URL, the rewrites on the way, the directives in
     /// effect there and where the request is passed.
     Trace(trace::TraceArgs),
+    /// Group the error-log lines of failed requests (nginx, `nginx -t`, php-fpm) into incidents,
+    /// with the configuration lines and rules behind each.
+    Triage(triage::TriageArgs),
 }
 
 /// How to read the tree: shared by every command that reads configuration.
@@ -191,7 +195,7 @@ enum ParseFormat {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum ColorChoice {
+pub enum ColorChoice {
     Auto,
     Always,
     Never,
@@ -243,6 +247,7 @@ pub fn main() -> ExitCode {
         Command::Init { force } => init(force),
         Command::Lsp(args) => lsp::run(&args.read).map(|_| ExitCode::SUCCESS),
         Command::Trace(args) => trace::run(args),
+        Command::Triage(args) => triage::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1001,17 +1001,27 @@ enum Flow {
 impl<'m, 'p> Matcher<'m, 'p> {
     /// Traces a request through the trees: server, rewrites, location, `if`s, the final scope.
     pub fn trace(&self, tree: Option<usize>, req: &Request) -> Trace<'p> {
-        let mut t = Trace::default();
+        let t = Trace::default();
         let candidates = self.candidates(tree, req.local_addr, req.port);
         let name = req.server_name();
         let Some((si, li, why)) = self.choose(&candidates, &name) else {
             return t;
         };
-        let server = &self.servers[si];
+        self.trace_in(si, li, why, req)
+    }
+
+    /// Traces a request in a given server (index into [`Matcher::servers`]) reached through
+    /// its listen `li`: what triage does with a log line's `server:` field.
+    pub fn trace_in(&self, si: usize, li: usize, why: ServerWhy, req: &Request) -> Trace<'p> {
+        let mut t = Trace::default();
+        let Some(server) = self.servers.get(si) else {
+            return t;
+        };
+        let li = li.min(server.listens.len().saturating_sub(1));
         t.server = Some(server.scope);
         t.steps.push(Step::Server {
             scope: server.scope,
-            listen: server.listens[li].at,
+            listen: server.listens.get(li).and_then(|l| l.at),
             why,
         });
         let Some(uri) = normalize_uri(&req.path) else {
