@@ -212,8 +212,27 @@ fn starts(h: &[u8], p: &[u8]) -> bool {
     h.len() >= p.len() && &h[..p.len()] == p
 }
 
-fn find(h: &[u8], p: &[u8]) -> Option<usize> {
-    memmem::find(h, p)
+/// `memmem` with a searcher built once per pattern: building one per call cost more than the
+/// search itself on a log of short lines.
+macro_rules! find {
+    ($h:expr, $p:literal) => {{
+        static F: std::sync::LazyLock<memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memmem::Finder::new($p));
+        F.find($h)
+    }};
+}
+
+/// The first `a` followed by `b` (`": "`, `", "`): two-byte separators are found with memchr.
+fn find2(h: &[u8], a: u8, b: u8) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(a, &h[from..]) {
+        let at = from + i;
+        if h.get(at + 1) == Some(&b) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Reads one line (without its newline).
@@ -237,9 +256,9 @@ pub fn classify(line: &[u8]) -> Option<Line<'_>> {
         let close = memchr::memchr(b']', line)?;
         return fpm(line.get(close + 2..)?, time);
     }
-    let at = find(line, b"php-fpm")?;
+    let at = find!(line, b"php-fpm")?;
     let rest = &line[at..];
-    let colon = find(rest, b": [")?;
+    let colon = find!(rest, b": [")?;
     let rest = &rest[colon + 3..];
     let close = memchr::memchr(b']', rest)?;
     fpm_level(&rest[..close], rest.get(close + 2..)?, None)
@@ -256,7 +275,7 @@ fn nginx(rest: &[u8], time: Option<[u8; 19]>) -> Option<Line<'_>> {
     let mut msg = rest.get(close + 2..)?;
     // "1234#1234: " then, for a request, "*5 ".
     if msg.first().is_some_and(u8::is_ascii_digit) {
-        let sep = find(msg, b": ")?;
+        let sep = find2(msg, b':', b' ')?;
         msg = &msg[sep + 2..];
     }
     if msg.first() == Some(&b'*') {
@@ -277,11 +296,11 @@ fn nginx(rest: &[u8], time: Option<[u8; 19]>) -> Option<Line<'_>> {
 
 /// The cause of an nginx `[error]`/`[crit]` message, `None` for other modules' and clients' lines.
 fn nginx_cause(msg: &[u8]) -> Option<Cause> {
-    let upstream_ctx = || find(msg, b"upstream").is_some();
+    let upstream_ctx = || find!(msg, b"upstream").is_some();
     if starts(msg, b"connect() ") {
-        let e = find(msg, b" failed (")?;
+        let e = find!(msg, b" failed (")?;
         let errno = &msg[e + 9..];
-        if find(msg, b" while connecting to upstream").is_none() {
+        if find!(msg, b" while connecting to upstream").is_none() {
             return None;
         }
         return Some(if starts(errno, b"111:") {
@@ -318,7 +337,7 @@ fn nginx_cause(msg: &[u8]) -> Option<Cause> {
     if starts(msg, b"upstream SSL certificate") {
         return Some(Cause::SslVerifyFailed);
     }
-    if starts(msg, b"SSL_do_handshake() failed") && find(msg, b"to upstream").is_some() {
+    if starts(msg, b"SSL_do_handshake() failed") && find!(msg, b"to upstream").is_some() {
         return Some(Cause::SslHandshakeFailed);
     }
     if starts(msg, b"FastCGI sent in stderr: \"Primary script unknown\"") {
@@ -328,14 +347,14 @@ fn nginx_cause(msg: &[u8]) -> Option<Cause> {
         || starts(msg, b"readv() failed (104:")
         || starts(msg, b"writev() failed (104:")
         || starts(msg, b"send() failed (104:"))
-        && find(msg, b"from upstream")
-            .or_else(|| find(msg, b"to upstream"))
-            .or_else(|| find(msg, b"reading upstream"))
+        && find!(msg, b"from upstream")
+            .or_else(|| find!(msg, b"to upstream"))
+            .or_else(|| find!(msg, b"reading upstream"))
             .is_some()
     {
         return Some(Cause::ResetByPeer);
     }
-    if find(msg, b" could not be resolved (").is_some() && upstream_ctx() {
+    if find!(msg, b" could not be resolved (").is_some() && upstream_ctx() {
         return Some(Cause::ResolverFailed);
     }
     None
@@ -345,11 +364,11 @@ fn resolver_name(cause: Cause, msg: &[u8]) -> Option<&[u8]> {
     match cause {
         Cause::NoResolver => {
             let rest = &msg[b"no resolver defined to resolve ".len()..];
-            let end = find(rest, b", ").unwrap_or(rest.len());
+            let end = find2(rest, b',', b' ').unwrap_or(rest.len());
             Some(&rest[..end])
         }
         _ => {
-            let end = find(msg, b" could not be resolved")?;
+            let end = find!(msg, b" could not be resolved")?;
             Some(&msg[..end])
         }
     }
@@ -358,12 +377,12 @@ fn resolver_name(cause: Cause, msg: &[u8]) -> Option<&[u8]> {
 /// The `, client: …, server: …, request: "…", upstream: "…", host: "…"` part.
 fn context(msg: &[u8]) -> Fields<'_> {
     let mut f = Fields::default();
-    let Some(at) = find(msg, b", client: ") else {
+    let Some(at) = find!(msg, b", client: ") else {
         return f;
     };
     let mut rest = &msg[at + 2..];
     while !rest.is_empty() {
-        let Some(colon) = find(rest, b": ") else {
+        let Some(colon) = find2(rest, b':', b' ') else {
             break;
         };
         let key = &rest[..colon];
@@ -385,7 +404,7 @@ fn context(msg: &[u8]) -> Fields<'_> {
             value = &v[..end];
             rest = v.get(end + 3..).unwrap_or(&[]);
         } else {
-            let end = find(v, b", ").unwrap_or(v.len());
+            let end = find2(v, b',', b' ').unwrap_or(v.len());
             value = &v[..end];
             rest = v.get(end + 2..).unwrap_or(&[]);
         }
@@ -424,7 +443,7 @@ fn startup(msg: &[u8], time: Option<[u8; 19]>) -> Line<'_> {
 
 /// A php-fpm line after its time: "WARNING: [pool www] …".
 fn fpm(rest: &[u8], time: Option<[u8; 19]>) -> Option<Line<'_>> {
-    let colon = find(rest, b": ")?;
+    let colon = find2(rest, b':', b' ')?;
     let level = &rest[..colon];
     fpm_level(level, &rest[colon + 2..], time)
 }
@@ -439,13 +458,13 @@ fn fpm_level<'a>(level: &[u8], msg: &'a [u8], time: Option<[u8; 19]>) -> Option<
     };
     let upper = |l: &[u8], w: &[u8]| l.eq_ignore_ascii_case(w);
     let cause = if upper(level, b"WARNING") {
-        if find(body, b"reached pm.max_children setting").is_some()
-            || find(body, b"reached max_children setting").is_some()
+        if find!(body, b"reached pm.max_children setting").is_some()
+            || find!(body, b"reached max_children setting").is_some()
         {
             Cause::FpmMaxChildren
-        } else if find(body, b"execution timed out").is_some() {
+        } else if find!(body, b"execution timed out").is_some() {
             Cause::FpmRequestTerminated
-        } else if let Some(i) = find(body, b"exited on signal ") {
+        } else if let Some(i) = find!(body, b"exited on signal ") {
             let sig = &body[i + 17..];
             // SIGTERM follows request_terminate_timeout (reported above) or a reload.
             if ["9 ", "6 ", "7 ", "11 "]
@@ -462,7 +481,7 @@ fn fpm_level<'a>(level: &[u8], msg: &'a [u8], time: Option<[u8; 19]>) -> Option<
     } else if upper(level, b"ERROR") || upper(level, b"ALERT") {
         // Start-up and reload failures; the lines that only follow the first are left out.
         if starts(body, b"FPM initialization failed")
-            || find(body, b"failed to post process the configuration").is_some()
+            || find!(body, b"failed to post process the configuration").is_some()
             || starts(body, b"failed to load configuration")
         {
             return None;
@@ -490,7 +509,7 @@ fn fpm_level<'a>(level: &[u8], msg: &'a [u8], time: Option<[u8; 19]>) -> Option<
         ..Default::default()
     };
     if cause == Cause::FpmRequestTerminated {
-        if let Some(i) = find(body, b"(request: \"") {
+        if let Some(i) = find!(body, b"(request: \"") {
             let r = &body[i + 11..];
             fields.request = memchr::memchr(b'"', r).map(|e| &r[..e]);
         }
