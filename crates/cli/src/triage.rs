@@ -743,6 +743,20 @@ impl<'a, 'p> Cx<'a, 'p> {
                 passes = self.passes_by_upstream(up);
             }
         }
+        if passes.is_empty() && matches!(inc.cause, Cause::NoResolver | Cause::ResolverFailed) {
+            // The passes whose variables, as their `set` lines give them, hold the name.
+            if let Some(name) = inc.detail.as_deref() {
+                for (scope, p) in self.model.pass_directives() {
+                    let raw = p.at.arg(0).unwrap_or_default();
+                    if p.has_variables
+                        && ngxlint_engine::fastcgi::expand_variables(self.model, *scope, &raw)
+                            .is_some_and(|(text, _)| text.contains(name))
+                    {
+                        passes.push((*scope, p.at));
+                    }
+                }
+            }
+        }
         passes.sort_by_key(|(s, at)| (s.0, at.dir as *const _ as usize));
         passes.dedup_by_key(|(s, at)| (s.0, at.dir as *const _ as usize));
         for (scope, at) in &passes {
