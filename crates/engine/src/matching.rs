@@ -691,17 +691,15 @@ impl<'m, 'p> Matcher<'m, 'p> {
                 .filter(|l| matches!(l.kind, LocKind::Regex | LocKind::RegexCaseless))
             {
                 match &l.pattern {
-                    Some(Pattern::Ok(re)) => {
-                        if re.is_match(uri.as_bytes()).unwrap_or(false) {
-                            // A regex match replaces the prefix chosen at this level and below.
-                            truncate_to(found, parent, self.model);
-                            found.path.push((l.scope, LocWhy::Regex));
-                            self.find_level(l.scope, uri, found);
-                            return Rc::Ok;
-                        }
+                    Some(Pattern::Ok(re)) if re.is_match(uri.as_bytes()).unwrap_or(false) => {
+                        // A regex match replaces the prefix chosen at this level and below.
+                        truncate_to(found, parent, self.model);
+                        found.path.push((l.scope, LocWhy::Regex));
+                        self.find_level(l.scope, uri, found);
+                        return Rc::Ok;
                     }
                     Some(Pattern::Invalid(e)) => found.unknown.push((l.scope, e.clone())),
-                    None => {}
+                    _ => {}
                 }
             }
         }

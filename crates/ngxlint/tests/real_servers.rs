@@ -2243,11 +2243,14 @@ fn strip_time(line: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // ngxlint triage on the real logs
 
+/// The causes expected of one variant's logs, each with its rule (see [`TRIAGE`]).
+type Expected = &'static [(&'static str, &'static str)];
+
 /// What `ngxlint triage` must make of each variant's real logs: the causes of its incidents,
 /// each with the rule whose finding must come with it (`""`: none may, `"*"`: not checked;
 /// `a|b` for causes the servers choose between, `?cause` for one that may or may not appear).
 /// A variant not listed must give no incident.
-const TRIAGE: &[(&str, &str, &[(&str, &str)])] = &[
+const TRIAGE: &[(&str, &str, Expected)] = &[
     ("NGX301", "bad", &[("socket-missing", "NGX301")]),
     (
         "NGX301",

@@ -129,11 +129,10 @@ fn write_location(
         .arg(at.nargs().saturating_sub(1))
         .map(|a| a.into_owned())
         .unwrap_or_default();
-    if at.nargs() == 1 || at.arg(0).as_deref() == Some("=") || at.arg(0).as_deref() == Some("^~") {
-        if !name.starts_with('@') && !name.starts_with('~') {
-            copy.uris
-                .push(name.trim_start_matches(['=', '^', '~']).to_string());
-        }
+    let literal = at.nargs() == 1 || matches!(at.arg(0).as_deref(), Some("=" | "^~"));
+    if literal && !name.starts_with('@') && !name.starts_with('~') {
+        copy.uris
+            .push(name.trim_start_matches(['=', '^', '~']).to_string());
     }
     // The headers name the location even when a `break` skips the `return` below.
     out.push_str(&format!(

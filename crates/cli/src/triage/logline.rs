@@ -300,9 +300,7 @@ fn nginx_cause(msg: &[u8]) -> Option<Cause> {
     if starts(msg, b"connect() ") {
         let e = find!(msg, b" failed (")?;
         let errno = &msg[e + 9..];
-        if find!(msg, b" while connecting to upstream").is_none() {
-            return None;
-        }
+        find!(msg, b" while connecting to upstream")?;
         return Some(if starts(errno, b"111:") {
             Cause::ConnectionRefused
         } else if starts(errno, b"2:") {
