@@ -35,7 +35,13 @@ fn main() {
         // SAFETY: rusage is plain old data; wait4 fills it for our own child.
         let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
         unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut ru) };
-        println!("{} {}", t.elapsed().as_nanos(), ru.ru_maxrss);
+        let cpu = |tv: libc::timeval| tv.tv_sec as u128 * 1_000_000_000 + tv.tv_usec as u128 * 1000;
+        println!(
+            "{} {} {}",
+            t.elapsed().as_nanos(),
+            ru.ru_maxrss,
+            cpu(ru.ru_utime) + cpu(ru.ru_stime)
+        );
         return;
     }
     let mb: usize = std::env::var("NGXLINT_BENCH_LOG_MB")
@@ -69,13 +75,14 @@ fn main() {
             .current_dir(root);
         c
     });
-    println!("| command | median wall | min | max | peak RSS |");
-    println!("| --- | --- | --- | --- | --- |");
+    println!("| command | median wall | median CPU (user+sys) | min wall | max wall | peak RSS |");
+    println!("| --- | --- | --- | --- | --- | --- |");
     row("grep -c upstream", &grep);
     row("ngxlint triage --format json", &triage);
     println!(
-        "ratio: ngxlint triage takes {:.2}x the time of grep -c upstream",
-        triage.median().as_secs_f64() / grep.median().as_secs_f64()
+        "ratio: ngxlint triage takes {:.2}x the wall time of grep -c upstream ({:.2}x its CPU time)",
+        triage.median().as_secs_f64() / grep.median().as_secs_f64(),
+        triage.cpu().as_secs_f64() / grep.cpu().as_secs_f64()
     );
     if std::env::var_os("NGXLINT_BENCH_KEEP").is_some() {
         println!("kept {}", log.display());
@@ -143,18 +150,27 @@ fn generate(path: &Path, size: usize) -> (usize, usize) {
 struct Sample {
     walls: Vec<Duration>,
     rss_kb: Vec<i64>,
+    /// User + system time of the process (all its threads).
+    cpus: Vec<Duration>,
 }
 
 impl Sample {
     fn median(&self) -> Duration {
         self.walls[self.walls.len() / 2]
     }
+    fn cpu(&self) -> Duration {
+        self.cpus
+            .get(self.cpus.len() / 2)
+            .copied()
+            .unwrap_or_default()
+    }
 }
 
 fn row(name: &str, s: &Sample) {
     println!(
-        "| {name} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MB |",
+        "| {name} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MB |",
         s.median().as_secs_f64() * 1e3,
+        s.cpu().as_secs_f64() * 1e3,
         s.walls[0].as_secs_f64() * 1e3,
         s.walls[s.walls.len() - 1].as_secs_f64() * 1e3,
         s.rss_kb.iter().max().copied().unwrap_or(0) as f64 / 1024.0
@@ -167,6 +183,7 @@ fn measure(runs: usize, mut cmd: impl FnMut() -> Command) -> Sample {
     let me = std::env::current_exe().unwrap_or_default();
     let mut walls = Vec::new();
     let mut rss_kb = Vec::new();
+    let mut cpus = Vec::new();
     for _ in 0..runs {
         let c = cmd();
         let mut l = Command::new(&me);
@@ -182,17 +199,24 @@ fn measure(runs: usize, mut cmd: impl FnMut() -> Command) -> Sample {
         };
         let text = String::from_utf8_lossy(&out.stdout);
         let mut it = text.split_whitespace();
-        if let (Some(ns), Some(rss)) = (
+        if let (Some(ns), Some(rss), Some(cpu)) = (
             it.next().and_then(|v| v.parse::<u64>().ok()),
             it.next().and_then(|v| v.parse::<i64>().ok()),
+            it.next().and_then(|v| v.parse::<u64>().ok()),
         ) {
             walls.push(Duration::from_nanos(ns));
             rss_kb.push(rss);
+            cpus.push(Duration::from_nanos(cpu));
         }
     }
     walls.sort();
+    cpus.sort();
     if walls.is_empty() {
         walls.push(Duration::ZERO);
     }
-    Sample { walls, rss_kb }
+    Sample {
+        walls,
+        rss_kb,
+        cpus,
+    }
 }
