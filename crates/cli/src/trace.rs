@@ -400,7 +400,7 @@ impl Report {
             }
             if p.module == ngxlint_engine::model::PassModule::FastCgi {
                 let scope = t.config.unwrap_or(ScopeId(0));
-                let scope = find_pass_scope(model, scope, &p.at).unwrap_or(scope);
+                let scope = matching::find_scope_of(model, scope, &p.at).unwrap_or(scope);
                 for r in matching::pools_reached(project, model, scope, &p.at) {
                     let origin = r.pool.listen.origin.as_ref();
                     let (file, span) = origin
@@ -455,15 +455,4 @@ impl Report {
         });
         Report { json, text }
     }
-}
-
-/// The scope a pass directive stands in (a location or an `if` in it).
-fn find_pass_scope(model: &Model<'_>, from: ScopeId, at: &At<'_>) -> Option<ScopeId> {
-    model.chain(from).find(|&id| {
-        model
-            .scope(id)
-            .directives
-            .iter()
-            .any(|d| std::ptr::eq(d.dir, at.dir))
-    })
 }

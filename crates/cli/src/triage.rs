@@ -100,7 +100,11 @@ fn time(t: &Option<[u8; 19]>) -> Option<String> {
 /// `fastcgi://unix:/run/php/x.sock:` → `unix:/run/php/x.sock`; `http://127.0.0.1:8080/uri` →
 /// `http://127.0.0.1:8080`: the URI part differs per request, the address does not.
 pub fn upstream_key(u: &[u8]) -> &[u8] {
-    let rest_at = memchr::memmem::find(u, b"://").map(|i| i + 3).unwrap_or(0);
+    // `scheme://`: the first `:` followed by `//` (memchr, not a memmem searcher per line).
+    let rest_at = memchr::memchr(b':', u)
+        .filter(|&i| u[i + 1..].starts_with(b"//"))
+        .map(|i| i + 3)
+        .unwrap_or(0);
     let rest = &u[rest_at..];
     if rest.starts_with(b"unix:") {
         let r = rest.strip_suffix(b":").unwrap_or(rest);
@@ -645,7 +649,7 @@ impl<'a, 'p> Cx<'a, 'p> {
                 continue;
             }
             if let (Some(scope), Some(p)) = (t.config, matching::pass_of(self.model, &t)) {
-                let scope = scope_of(self.model, scope, &p.at).unwrap_or(scope);
+                let scope = matching::find_scope_of(self.model, scope, &p.at).unwrap_or(scope);
                 out.push((scope, p.at));
             }
         }
@@ -1047,16 +1051,6 @@ impl<'a, 'p> Cx<'a, 'p> {
             Cause::StartupRefused => "run `nginx -t` (or `php-fpm -t`) and fix the line it names".into(),
         }
     }
-}
-
-fn scope_of(model: &Model<'_>, from: ScopeId, at: &At<'_>) -> Option<ScopeId> {
-    model.chain(from).find(|&id| {
-        model
-            .scope(id)
-            .directives
-            .iter()
-            .any(|d| std::ptr::eq(d.dir, at.dir))
-    })
 }
 
 fn incident_json(cx: &Cx<'_, '_>, inc: &Incident, m: &Mapped) -> Value {

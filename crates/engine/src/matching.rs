@@ -1426,7 +1426,8 @@ pub fn effective<'p>(model: &Model<'p>, scope: ScopeId) -> Vec<Effective<'p>> {
     out
 }
 
-fn find_scope_of(model: &Model<'_>, scope: ScopeId, at: &At<'_>) -> Option<ScopeId> {
+/// The scope (this one or an enclosing level) a directive stands in directly.
+pub fn find_scope_of(model: &Model<'_>, scope: ScopeId, at: &At<'_>) -> Option<ScopeId> {
     model.chain(scope).find(|&id| {
         model
             .scope(id)

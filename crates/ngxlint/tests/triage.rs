@@ -147,6 +147,61 @@ fn json_schema_with_config_places_and_rules() {
 }
 
 #[test]
+fn lines_without_a_request_map_through_the_upstream_address() {
+    let t = tmp("upstream-only");
+    // A line without `request:` (cut, or from a module that logs none): the address decides.
+    std::fs::write(
+        t.0.join("error.log"),
+        "2024/05/01 12:00:01 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting to upstream, client: 10.0.0.1, server: shop.example.com, upstream: \"http://10.0.2.12:8080/api/orders/1\"\n",
+    )
+    .unwrap();
+    let v = triage(
+        &example(),
+        &[
+            "--log",
+            t.0.join("error.log").to_str().unwrap(),
+            "nginx",
+            "php",
+        ],
+    );
+    let i = &v["incidents"][0];
+    assert_eq!(i["cause"], "connection-refused");
+    let places: Vec<(String, u64)> = i["config"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["file"].as_str().unwrap().to_string(),
+                p["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // The proxy_pass to the group, the group, and the one server line that address is.
+    assert!(
+        places.contains(&("nginx/sites-enabled/shop.conf".into(), 28)),
+        "{places:?}"
+    );
+    assert!(
+        places.contains(&("nginx/conf.d/upstreams.conf".into(), 2)),
+        "{places:?}"
+    );
+    assert!(
+        places.contains(&("nginx/conf.d/upstreams.conf".into(), 4)),
+        "{places:?}"
+    );
+    assert!(
+        !places.contains(&("nginx/conf.d/upstreams.conf".into(), 3)),
+        "{places:?}"
+    );
+    // NGX304 (no backup server) stands on the group.
+    assert!(
+        i["rules"].as_array().unwrap().iter().any(|r| r == "NGX304"),
+        "{i}"
+    );
+}
+
+#[test]
 fn gz_and_rotated_logs_read_oldest_first() {
     let t = tmp("rotated");
     let line = |s| {

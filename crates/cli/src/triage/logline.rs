@@ -296,7 +296,6 @@ fn nginx(rest: &[u8], time: Option<[u8; 19]>) -> Option<Line<'_>> {
 
 /// The cause of an nginx `[error]`/`[crit]` message, `None` for other modules' and clients' lines.
 fn nginx_cause(msg: &[u8]) -> Option<Cause> {
-    let upstream_ctx = || find!(msg, b"upstream").is_some();
     if starts(msg, b"connect() ") {
         let e = find!(msg, b" failed (")?;
         let errno = &msg[e + 9..];
@@ -352,7 +351,12 @@ fn nginx_cause(msg: &[u8]) -> Option<Cause> {
     {
         return Some(Cause::ResetByPeer);
     }
-    if find!(msg, b" could not be resolved (").is_some() && upstream_ctx() {
+    // "%V could not be resolved (%i: %s)": the name, a space, then the phrase. A request's
+    // (the upstream has no peer yet, so no `upstream:` field); OCSP stapling's has no request.
+    if memchr::memchr(b' ', msg)
+        .is_some_and(|sp| msg[sp..].starts_with(b" could not be resolved ("))
+        && find!(msg, b", request: ").is_some()
+    {
         return Some(Cause::ResolverFailed);
     }
     None
@@ -365,10 +369,7 @@ fn resolver_name(cause: Cause, msg: &[u8]) -> Option<&[u8]> {
             let end = find2(rest, b',', b' ').unwrap_or(rest.len());
             Some(&rest[..end])
         }
-        _ => {
-            let end = find!(msg, b" could not be resolved")?;
-            Some(&msg[..end])
-        }
+        _ => memchr::memchr(b' ', msg).map(|end| &msg[..end]),
     }
 }
 
@@ -554,6 +555,8 @@ mod tests {
             assert_eq!(l.fields.time.as_ref().map(|t| &t[..]), Some(&b"2024-05-01 12:00:00"[..]));
         }
         // Crit lines (nginx 1.18 logs socket errors at crit) and emerg lines.
+        assert_eq!(cause("2024/05/01 12:00:00 [error] 5#5: *9 backend.lab.test could not be resolved (3: Host not found), client: 127.0.0.1, server: lab, request: \"GET / HTTP/1.1\", host: \"lab\""), Some("resolver-failed"));
+        assert_eq!(cause("2024/05/01 12:00:00 [error] 5#5: ocsp.example.com could not be resolved (110: Operation timed out) while requesting certificate status, responder: ocsp.example.com"), None);
         assert_eq!(cause("2020/01/01 00:00:00 [crit] 1#1: *1 connect() to unix:/x.sock failed (2: No such file or directory) while connecting to upstream, client: 1.2.3.4, server: _"), Some("socket-missing"));
         let e = classify(b"nginx: [emerg] host not found in upstream \"backnd\" in /etc/nginx/conf.d/site.conf:7").unwrap();
         assert_eq!(e.cause.id(), "startup-refused");
