@@ -21,7 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nginx_syntax::directives::Context;
-use ngxlint_engine::matching::{Matcher, Request};
+use ngxlint_engine::matching::{Matcher, Request, Step};
 use ngxlint_engine::model::{Model, ScopeId};
 use ngxlint_engine::{Options, Project};
 
@@ -138,10 +138,23 @@ fn write_location(
     out.push_str(&format!(
         "{pad}    add_header X-Srv \"S{srv}\" always;\n{pad}    add_header X-Loc \"L{line}\" always;\n"
     ));
+    let mut content = false;
     if keep {
         write_rewrites(model, id, out, depth + 1);
+        // `try_files` and `error_page` to a named location decide in the content phase: kept,
+        // and no `return` of the location's own to pre-empt them.
+        for d in &s.directives {
+            if (d.is("try_files") || d.is("error_page"))
+                && d.args().last().is_some_and(|a| a.starts_with('@'))
+            {
+                out.push_str(&format!("{pad}    {} {};\n", d.name(), args_text(d)));
+                content = true;
+            }
+        }
     }
-    out.push_str(&format!("{pad}    return 200 \"S{srv} L{line}\";\n"));
+    if !content {
+        out.push_str(&format!("{pad}    return 200 \"S{srv} L{line}\";\n"));
+    }
     for &c in &s.children {
         if model.scope(c).kind == Context::HttpLocation {
             write_location(model, c, srv, keep, out, copy, depth + 1);
@@ -370,7 +383,7 @@ fn traced(
     port: u16,
     host: Option<&str>,
     uri: &str,
-) -> (String, String, Option<u16>) {
+) -> (String, String, Option<u16>, Vec<String>) {
     let mut req = Request::from_url(&format!("http://{addr}:{port}{uri}")).unwrap();
     req.host = host.map(str::to_string);
     let t = m.trace(None, &req);
@@ -389,7 +402,24 @@ fn traced(
             )
         })
         .unwrap_or_default();
-    (srv, loc, t.response.as_ref().map(|(c, _)| *c))
+    // Where the named-location fallbacks of `try_files`/`error_page` lead (nginx goes there when
+    // no file exists, which in the copy's empty root is always).
+    let named: Vec<String> = t
+        .steps
+        .iter()
+        .filter_map(|st| match st {
+            Step::TryFiles { named: Some(n), .. } | Step::ErrorPage { named: n, .. } => Some(*n),
+            _ => None,
+        })
+        .filter_map(|n| model.scope(n).block)
+        .map(|b| {
+            format!(
+                "L{}",
+                project.files.get(b.file).line_col(b.name_span().start).0
+            )
+        })
+        .collect();
+    (srv, loc, t.response.as_ref().map(|(c, _)| *c), named)
 }
 
 /// Runs one tree; returns the number of requests compared.
@@ -466,6 +496,7 @@ fn prove(
     sockets.sort();
     sockets.dedup();
     let mut n = 0;
+    let mut via_named = 0;
     let mut wrong = Vec::new();
     for (addr, port) in &sockets {
         let mut hosts: Vec<Option<String>> = vec![None, Some("unknown.invalid".into())];
@@ -484,7 +515,7 @@ fn prove(
             for uri in &uris {
                 let (status, srv, loc, _body) = get(addr, *port, host.as_deref(), uri)
                     .unwrap_or_else(|e| panic!("{label}: GET {uri}: {e}"));
-                let (tsrv, tloc, tresp) =
+                let (tsrv, tloc, tresp, tnamed) =
                     traced(&cmodel, &cm, &project, addr, *port, host.as_deref(), uri);
                 n += 1;
                 let (nsrv, nloc) = (srv, loc);
@@ -492,8 +523,14 @@ fn prove(
                     // A rewrite-module answer (return, redirect): the statuses must agree.
                     tresp == Some(status)
                 } else {
-                    nsrv == tsrv && (nloc == tloc || status == 301 && tresp == Some(301))
+                    nsrv == tsrv
+                        && (nloc == tloc
+                            || status == 301 && tresp == Some(301)
+                            || tnamed.contains(&nloc))
                 };
+                if agrees && nloc != tloc && tnamed.contains(&nloc) {
+                    via_named += 1;
+                }
                 if !agrees {
                     wrong.push(format!(
                         "{addr}:{port} Host {host:?} {uri}: nginx {status} {nsrv} {nloc}, trace {tsrv} {tloc} {tresp:?}"
@@ -514,6 +551,13 @@ fn prove(
             .join("\n"),
         copy.text
     );
+    if keep {
+        // The copy's root is empty: the `try_files`/`error_page` fallbacks must really be taken.
+        assert!(
+            via_named > 0,
+            "{label}: no request reached a named location through try_files/error_page"
+        );
+    }
     n
 }
 
