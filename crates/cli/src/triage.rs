@@ -1268,6 +1268,42 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any bytes: classified or skipped, grouped, never a panic.
+        #[test]
+        fn any_log_bytes_are_read(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let mut g = Grouper::default();
+            g.read(&mut bytes.as_slice(), &mut |_| Ok(())).unwrap();
+            let _ = upstream_key(&bytes);
+        }
+
+        /// Lines shaped like nginx's and php-fpm's, cut and altered anywhere.
+        #[test]
+        fn cut_log_lines_are_read(cut in 0usize..400, flip in 0usize..400, b in proptest::prelude::any::<u8>()) {
+            for line in [
+                "2024/05/01 12:00:00 [error] 1#1: *5 connect() to unix:/x.sock failed (2: No such file or directory) while connecting to upstream, client: 1.2.3.4, server: a, request: \"GET / HTTP/1.1\", upstream: \"fastcgi://unix:/x.sock:\", host: \"a\"",
+                "nginx: [emerg] host not found in upstream \"x\" in /etc/nginx/a.conf:3",
+                "[01-May-2024 12:00:00] WARNING: [pool www] child 1, script '/a.php' (request: \"GET /a.php\") execution timed out (1.0 sec), terminating",
+                "May  1 12:00:00 h php-fpm[1]: [WARNING] [pool www] server reached pm.max_children setting (5)",
+            ] {
+                let mut v = line.as_bytes().to_vec();
+                if flip < v.len() { v[flip] = b; }
+                v.truncate(cut);
+                let _ = logline::classify(&v);
+            }
+        }
+
+        /// Any URL: parsed or refused, normalized, never a panic.
+        #[test]
+        fn any_url_is_parsed(url in "\\PC{0,80}") {
+            if let Ok(r) = Request::from_url(&url) {
+                let _ = matching::normalize_uri(&r.path);
+                let _ = r.server_name();
+            }
+            let _ = matching::normalize_uri(&url);
+        }
+    }
+
     #[test]
     fn rotated_logs_oldest_first() {
         let v: Vec<PathBuf> = [

@@ -130,7 +130,10 @@ impl Request {
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, p: &str) -> Option<&'a str> {
-    (s.len() >= p.len() && s[..p.len()].eq_ignore_ascii_case(p)).then(|| &s[p.len()..])
+    // `get`: the prefix's length may fall inside a multi-byte character of `s`.
+    s.get(..p.len())
+        .filter(|h| h.eq_ignore_ascii_case(p))
+        .and_then(|_| s.get(p.len()..))
 }
 
 /// nginx's URI as locations see it: percent-decoded, `//` merged, `.` and `..` resolved
