@@ -50,7 +50,7 @@ fn authority(text: &str) -> Option<&str> {
     let mut rest = text;
     if let Some(s) = SCHEMES
         .iter()
-        .find(|s| text.len() >= s.len() && text[..s.len()].eq_ignore_ascii_case(s))
+        .find(|s| text.get(..s.len()).is_some_and(|h| h.eq_ignore_ascii_case(s)))
     {
         rest = &text[s.len()..];
     } else if let Some((scheme, r)) = text.split_once("://") {
