@@ -48,10 +48,10 @@ const SCHEMES: &[&str] = &[
 /// `$scheme://` too). `None` for `unix:`.
 fn authority(text: &str) -> Option<&str> {
     let mut rest = text;
-    if let Some(s) = SCHEMES
-        .iter()
-        .find(|s| text.get(..s.len()).is_some_and(|h| h.eq_ignore_ascii_case(s)))
-    {
+    if let Some(s) = SCHEMES.iter().find(|s| {
+        text.get(..s.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(s))
+    }) {
         rest = &text[s.len()..];
     } else if let Some((scheme, r)) = text.split_once("://") {
         if scheme.starts_with('$') && !scheme.contains('/') {

@@ -83,3 +83,11 @@ fn resolver_ip_upstream_and_socket_are_clean() {
     assert_eq!(check("resolved"), Vec::<String>::new());
     nginx_starts("resolved");
 }
+
+#[test]
+fn multibyte_addresses_are_read() {
+    // The scheme comparison once sliced inside `é` and panicked: the address is read whole.
+    let found = lint(&fixture(CODE, "multibyte"), rule(CODE, &[]));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("proxy_pass `ééé$a`"), "{found:?}");
+}
