@@ -323,7 +323,7 @@ impl Report {
                 .unwrap_or_default();
             let _ = writeln!(
                 text,
-                "  {kind:<10} {where_}{line}{}",
+                "  {kind:<15} {where_}{line}{}",
                 note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
             );
             steps.push(json!({
@@ -334,7 +334,7 @@ impl Report {
             }));
         }
         if let Some((code, body)) = &t.response {
-            let _ = writeln!(text, "  response   {code} {body}");
+            let _ = writeln!(text, "  {:<15} {code} {body}", "response");
         }
 
         // The directives in effect where the request is served.
