@@ -7,6 +7,8 @@ pub mod config;
 pub mod crossplane;
 pub mod lsp;
 pub mod render;
+pub mod trace;
+pub mod triage;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -46,6 +48,12 @@ enum Command {
         /// `NGX301` or `fastcgi-listen-mismatch`.
         code: String,
     },
+    /// Show which server and location answer a URL, the rewrites on the way, the directives in
+    /// effect there and where the request is passed.
+    Trace(trace::TraceArgs),
+    /// Group the error-log lines of failed requests (nginx, `nginx -t`, php-fpm) into incidents,
+    /// with the configuration lines and rules behind each.
+    Triage(triage::TriageArgs),
 }
 
 /// How to read the tree: shared by every command that reads configuration.
@@ -198,7 +206,7 @@ enum ParseFormat {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum ColorChoice {
+pub enum ColorChoice {
     Auto,
     Always,
     Never,
@@ -249,6 +257,8 @@ pub fn main() -> ExitCode {
         Command::Rule { code } => show_rule(&code),
         Command::Init { force } => init(force),
         Command::Lsp(args) => lsp::run(&args.read).map(|_| ExitCode::SUCCESS),
+        Command::Trace(args) => trace::run(args),
+        Command::Triage(args) => triage::run(args),
     };
     match result {
         Ok(code) => code,
@@ -309,7 +319,11 @@ pub(crate) fn load_config(read: &ReadArgs) -> Result<config::Config, String> {
 }
 
 /// Command-line flags win over the configuration file, which wins over the defaults.
-fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<Options, String> {
+pub(crate) fn options(
+    read: &ReadArgs,
+    paths: &[PathBuf],
+    cfg: &config::Config,
+) -> Result<Options, String> {
     // A configuration file describes its repository: its folder is the root when the paths lie in it.
     let cfg_dir = cfg
         .path
@@ -768,7 +782,7 @@ fn list_rules() -> Result<ExitCode, String> {
 }
 
 /// A closed pipe (`ngxlint rules | head`) is not an error.
-fn quiet_pipe(r: std::io::Result<()>) -> Result<(), String> {
+pub(crate) fn quiet_pipe(r: std::io::Result<()>) -> Result<(), String> {
     match r {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
         _ => Ok(()),

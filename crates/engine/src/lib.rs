@@ -11,6 +11,7 @@ pub mod fastcgi;
 pub mod files;
 pub mod fpm;
 pub mod hash;
+pub mod matching;
 pub mod model;
 pub mod nginx;
 pub mod project;

@@ -845,7 +845,11 @@ fn strip_scheme(module: PassModule, raw: &str) -> (bool, &str, Option<u16>) {
         _ => &[],
     };
     for (scheme, tls, port) in schemes {
-        if raw.len() >= scheme.len() && raw[..scheme.len()].eq_ignore_ascii_case(scheme) {
+        // `get`: the scheme's length may fall inside a multi-byte character of the address.
+        if raw
+            .get(..scheme.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(scheme))
+        {
             return (*tls, &raw[scheme.len()..], Some(*port));
         }
     }
@@ -885,5 +889,18 @@ mod tests {
         assert_eq!(split_host_port("localhost"), ("localhost", None));
         assert_eq!(split_host_port("::1"), ("::1", None));
         assert_eq!(split_host_port("php"), ("php", None));
+    }
+
+    #[test]
+    fn schemes_of_multibyte_addresses() {
+        // Seven bytes end inside the fourth `é`: no panic, no scheme.
+        assert_eq!(
+            strip_scheme(PassModule::Proxy, "ééééé"),
+            (false, "ééééé", None)
+        );
+        assert_eq!(
+            strip_scheme(PassModule::Proxy, "HTTPS://a"),
+            (true, "a", Some(443))
+        );
     }
 }
