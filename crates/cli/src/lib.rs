@@ -111,6 +111,9 @@ pub struct ReadArgs {
     /// defaults around them (by default they are judged only for what they set themselves).
     #[arg(long)]
     standalone: bool,
+    /// Every file's reason is kept (`check --list-files` sets it).
+    #[arg(skip)]
+    list_files: bool,
     /// Largest file read, in bytes; a larger one is reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = ngxlint_vfs::DEFAULT_MAX_SIZE)]
     max_file_size: u64,
@@ -348,6 +351,7 @@ pub(crate) fn options(
     opts.filter.exclude = cfg.exclude.clone();
     opts.filter.gitignore = !read.no_respect_gitignore && cfg.respect_gitignore.unwrap_or(true);
     opts.complete_fragments = read.standalone;
+    opts.list_files = read.list_files;
     opts.fpm.complete_pool_files = read.standalone;
     opts.maps = cfg.maps.clone();
     opts.maps.extend(read.maps.iter().cloned());
@@ -546,7 +550,8 @@ pub fn lint(
     Ok((project, diags))
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode, String> {
+fn check(mut args: CheckArgs) -> Result<ExitCode, String> {
+    args.read.list_files = args.list_files;
     let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

@@ -660,9 +660,14 @@ impl UndersizedBuffers {
         // A warning needs evidence that the headers outgrow the buffer: a value below nginx's own
         // default, or a configuration that itself expects large headers. nginx's default on a stock
         // site is advice (info): what the application sends is not in the configuration.
-        let large = large_headers(model);
-        let severity = |tree: usize, below_default: bool| {
-            if below_default || large.contains(&tree) {
+        // Worked out at the first finding only: most trees have none.
+        let mut large: Option<HashSet<usize>> = None;
+        let mut severity = |tree: usize, below_default: bool| {
+            if below_default
+                || large
+                    .get_or_insert_with(|| large_headers(model))
+                    .contains(&tree)
+            {
                 Severity::Warning
             } else {
                 Severity::Info

@@ -345,8 +345,14 @@ impl FsVfs {
         self.hidden_dirs.extend(dirs.iter().map(canon));
     }
 
+    fn hiding(&self) -> bool {
+        !self.hidden_files.is_empty() || !self.hidden_dirs.is_empty()
+    }
+
     fn hidden(&self, canon: &Path) -> bool {
-        self.hidden_files.contains(canon) || self.hidden_dirs.iter().any(|d| canon.starts_with(d))
+        self.hiding()
+            && (self.hidden_files.contains(canon)
+                || self.hidden_dirs.iter().any(|d| canon.starts_with(d)))
     }
 
     /// Sets the largest file size read.
@@ -862,7 +868,8 @@ impl Vfs for FsVfs {
                     if let Some(stem) = template_stem(&name).filter(|_| self.templates) {
                         rendered.push((stem, false));
                     }
-                    if fnmatch(comp.as_bytes(), name.as_bytes()) && !self.hidden(&local.join(&name))
+                    if fnmatch(comp.as_bytes(), name.as_bytes())
+                        && (!self.hiding() || !self.hidden(&local.join(&name)))
                     {
                         // d_type answers without a stat, except for symlinks.
                         let is_dir = e
