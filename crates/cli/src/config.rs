@@ -369,8 +369,7 @@ pub fn parse_version(s: &str) -> Option<(u32, u32, u32)> {
 pub fn selects(selector: &str, code: &str, name: &str) -> bool {
     selector == name
         || (!selector.is_empty()
-            && code.len() >= selector.len()
-            && code[..selector.len()].eq_ignore_ascii_case(selector))
+            && ngxlint_engine::text::strip_prefix_ignore_ascii_case(code, selector).is_some())
 }
 
 /// glob with `**` (any folders), `*`, `?`, `[...]`, on `/`-separated relative paths.

@@ -2,6 +2,10 @@
 //!
 //! Exit codes: 0 clean, 1 findings at or above the failing level, 2 usage, configuration or I/O error.
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
+
 pub mod baseline;
 pub mod config;
 pub mod crossplane;

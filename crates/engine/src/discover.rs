@@ -208,8 +208,8 @@ fn sniff(path: &Path) -> Option<Guess> {
         if l.starts_with('[') && l.ends_with(']') {
             return Some(Guess::Fpm);
         }
-        if let Some(eq) = l.find('=') {
-            let key = l[..eq].trim();
+        if let Some((key, _)) = l.split_once('=') {
+            let key = key.trim();
             let keyish = !key.is_empty()
                 && key
                     .bytes()

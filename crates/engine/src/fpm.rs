@@ -96,7 +96,8 @@ fn is_main(bytes: &[u8]) -> bool {
     text.lines().any(|l| {
         let t = l.trim();
         t.eq_ignore_ascii_case("[global]")
-            || t.starts_with("include") && t[7..].trim_start().starts_with('=')
+            || t.strip_prefix("include")
+                .is_some_and(|r| r.trim_start().starts_with('='))
     }) || text.trim_start().starts_with("<?xml")
 }
 

@@ -258,7 +258,7 @@ fn is_entry_point(loader: &Loader<'_>, id: FileId) -> bool {
 }
 
 fn strip_os_error(s: &str) -> &str {
-    s.find(" (os error").map(|i| &s[..i]).unwrap_or(s)
+    s.split(" (os error").next().unwrap_or(s)
 }
 
 fn parent_of(p: &Path) -> PathBuf {

@@ -503,7 +503,8 @@ fn check_pool(
                         loc,
                     );
                 } else {
-                    path = format!("{prefix}{}", &v["$prefix".len()..]);
+                    let rest = v.strip_prefix("$prefix").unwrap_or(v);
+                    path = format!("{prefix}{rest}");
                 }
             }
         }

@@ -69,6 +69,9 @@
 //! | `FPM060` | `invalid port value '%s'` (start fails; `-t` passes). |
 //! | `FPM061` | `listen.mode` that is not an octal number. |
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
 #![warn(missing_docs)]
 
 mod check;

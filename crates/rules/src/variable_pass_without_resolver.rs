@@ -9,6 +9,7 @@ use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::{expand_variables, is_localhost};
 use ngxlint_engine::model::{split_host_port, At, Model, PassModule, ScopeId};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::text::strip_prefix_ignore_ascii_case;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX306",
@@ -48,11 +49,11 @@ const SCHEMES: &[&str] = &[
 /// `$scheme://` too). `None` for `unix:`.
 fn authority(text: &str) -> Option<&str> {
     let mut rest = text;
-    if let Some(s) = SCHEMES
+    if let Some(r) = SCHEMES
         .iter()
-        .find(|s| text.len() >= s.len() && text[..s.len()].eq_ignore_ascii_case(s))
+        .find_map(|s| strip_prefix_ignore_ascii_case(text, s))
     {
-        rest = &text[s.len()..];
+        rest = r;
     } else if let Some((scheme, r)) = text.split_once("://") {
         if scheme.starts_with('$') && !scheme.contains('/') {
             rest = r;

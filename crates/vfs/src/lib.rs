@@ -4,6 +4,10 @@
 //! (nothing outside the linted root unless allowed), how absolute paths such as `/etc/nginx/…`
 //! map into a config repository, and how globs expand (glob(3) semantics, as nginx and php-fpm use).
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
+
 use std::path::{Path, PathBuf};
 
 /// Why a file could not be read.
@@ -453,8 +457,8 @@ fn io_error(e: &std::io::Error) -> VfsError {
 
 /// "Too many levels of symbolic links (os error 40)" → without the os error suffix.
 fn strip_os_code(s: String) -> String {
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
+    match s.split_once(" (os error") {
+        Some((words, _)) => words.to_string(),
         None => s,
     }
 }
