@@ -178,6 +178,41 @@ pub fn guess(path: &Path, named: bool) -> Guess {
     }
 }
 
+/// What an editor's buffer that is not saved yet holds, as [`guess`] judges a file named on the
+/// command line: FPM by its name or content, else nginx.
+pub fn guess_unsaved(path: &Path, bytes: &[u8]) -> Guess {
+    let (name, parent, _) = name_parts(path);
+    let fpm_name = name == "php-fpm.conf" || parent == "pool.d" || parent == "php-fpm.d";
+    if fpm_name || sniff_bytes(bytes) == Some(Guess::Fpm) {
+        Guess::Fpm
+    } else {
+        Guess::Nginx
+    }
+}
+
+/// Adds the editor buffers not saved yet (`overlays` whose file does not exist) that lie under
+/// the walked `paths` or are one of them, as the files they will be.
+pub fn add_unsaved(found: &mut Found, paths: &[PathBuf], overlays: &[(PathBuf, Vec<u8>)]) {
+    let walked: Vec<PathBuf> = paths.iter().map(|p| crate::project::absolute(p)).collect();
+    for (path, bytes) in overlays {
+        if std::fs::symlink_metadata(path).is_ok() {
+            continue;
+        }
+        let abs = crate::project::absolute(path);
+        if !walked.iter().any(|w| abs.starts_with(w)) {
+            continue;
+        }
+        match guess_unsaved(path, bytes) {
+            Guess::Fpm => found.fpm.push(abs),
+            _ => found.nginx.push(abs),
+        }
+    }
+    for list in [&mut found.nginx, &mut found.fpm] {
+        list.sort_unstable_by(|a, b| path_order(a, b));
+        list.dedup();
+    }
+}
+
 /// Looks at the first significant line: `[section]` or `key = value` is FPM; `<?xml` with
 /// `<configuration>` is the old FPM format.
 fn sniff(path: &Path) -> Option<Guess> {
@@ -186,7 +221,12 @@ fn sniff(path: &Path) -> Option<Guess> {
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut buf))
         .ok()?;
-    let head = &buf[..n];
+    sniff_bytes(&buf[..n])
+}
+
+/// [`sniff`] on the first bytes of a file.
+fn sniff_bytes(head: &[u8]) -> Option<Guess> {
+    let head = &head[..head.len().min(4096)];
     if head.contains(&0) {
         return Some(Guess::Other);
     }

@@ -86,11 +86,20 @@ pub struct Project {
 impl Project {
     /// Reads everything under `paths`.
     pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Project, LoadError> {
+        // An editor's buffer not saved yet is linted from its text, as the file it will be.
+        let unsaved = |p: &PathBuf| {
+            std::fs::symlink_metadata(p).is_err()
+                && opts
+                    .overlays
+                    .iter()
+                    .any(|(o, _)| absolute(o) == absolute(p))
+        };
         for p in paths {
-            if std::fs::symlink_metadata(p).is_err() {
+            if std::fs::symlink_metadata(p).is_err() && !unsaved(p) {
                 return Err(LoadError::Missing(p.clone()));
             }
         }
+        let on_disk: Vec<PathBuf> = paths.iter().filter(|p| !unsaved(p)).cloned().collect();
         let mut vfs = FsVfs::new(&opts.root).map_err(|e| LoadError::Root(opts.root.clone(), e))?;
         for (from, to) in &opts.maps {
             vfs.add_map(from, to);
@@ -101,7 +110,8 @@ impl Project {
         for (path, bytes) in &opts.overlays {
             vfs.add_overlay(path, bytes.clone());
         }
-        let found = discover(paths);
+        let mut found = discover(&on_disk);
+        crate::discover::add_unsaved(&mut found, paths, &opts.overlays);
         // Absolute paths map into the folders that were walked (and only those): a sibling
         // project elsewhere under the root must not stand in for this one's `/etc/nginx`. When
         // only files were named (pre-commit), the whole root is indexed lazily instead.

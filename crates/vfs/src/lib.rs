@@ -256,10 +256,10 @@ impl FsVfs {
         self.maps
             .sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
     }
-    /// Reads `bytes` instead of the file at `path` (an editor's unsaved buffer, or stdin).
+    /// Reads `bytes` instead of the file at `path` (an editor's unsaved buffer, or stdin). The
+    /// file need not exist: a new buffer stands in its folder as if it were saved.
     pub fn add_overlay(&mut self, path: &Path, bytes: Vec<u8>) {
-        let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        self.overlays.insert(canon, bytes);
+        self.overlays.insert(overlay_key(path), bytes);
     }
     /// Allows reading outside the root.
     pub fn allow_outside(&mut self, allow: bool) {
@@ -398,6 +398,13 @@ impl FsVfs {
 
     /// realpath(3) with the folder part cached; the last component is resolved with one lstat.
     fn realpath(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        if !self.overlays.is_empty() && std::fs::symlink_metadata(path).is_err() {
+            // An editor's buffer not saved yet (its folder may be new too).
+            let key = overlay_key(path);
+            if self.overlays.contains_key(&key) {
+                return Ok(key);
+            }
+        }
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return std::fs::canonicalize(path).map_err(|e| io_error(&e));
         };
@@ -453,6 +460,22 @@ fn io_error(e: &std::io::Error) -> VfsError {
         std::io::ErrorKind::IsADirectory => VfsError::IsDir,
         _ => VfsError::Io(strip_os_code(e.to_string())),
     }
+}
+
+/// Where an overlay is kept: the file's canonical path, or for a file not saved yet the canonical
+/// path of its nearest existing folder with the rest.
+fn overlay_key(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    // The nearest folder that exists, resolved, with the rest of the path.
+    for a in abs.ancestors() {
+        if let Ok(c) = std::fs::canonicalize(a) {
+            return match abs.strip_prefix(a) {
+                Ok(rest) if !rest.as_os_str().is_empty() => c.join(rest),
+                _ => c,
+            };
+        }
+    }
+    abs
 }
 
 /// "Too many levels of symbolic links (os error 40)" → without the os error suffix.
@@ -549,7 +572,7 @@ impl Vfs for FsVfs {
             for (server, local, _) in &current {
                 if !has_glob_chars(comp.as_bytes()) {
                     let l = local.join(comp);
-                    if l.symlink_metadata().is_ok() {
+                    if l.symlink_metadata().is_ok() || self.overlays.contains_key(&l) {
                         let is_dir = l.is_dir();
                         next.push((server.join(comp), l, is_dir));
                     }
@@ -574,6 +597,17 @@ impl Vfs for FsVfs {
                         (e.file_name(), is_dir)
                     })
                     .collect();
+                // Editor buffers not saved yet are matched as the files they will be.
+                for o in self.overlays.keys() {
+                    if let (Some(dir), Some(name)) = (o.parent(), o.file_name()) {
+                        if dir == local
+                            && fnmatch(comp.as_bytes(), name.as_bytes())
+                            && !names.iter().any(|(n, _)| n == name)
+                        {
+                            names.push((name.to_os_string(), Some(false)));
+                        }
+                    }
+                }
                 names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
                 for (name, is_dir) in names {
                     let l = local.join(&name);
