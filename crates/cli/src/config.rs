@@ -156,16 +156,20 @@ fn closest_check(word: &str, known: &[(&str, &str)], prefixes: bool) -> String {
     let best = candidates
         .iter()
         .map(|(c, shown)| {
-            let d = if c.bytes().any(|b| b.is_ascii_lowercase()) {
-                ngxlint_engine::text::edit_distance(word.as_bytes(), c.as_bytes())
+            let w = if c.bytes().any(|b| b.is_ascii_lowercase()) {
+                word
             } else {
-                ngxlint_engine::text::edit_distance(upper.as_bytes(), c.as_bytes())
+                upper.as_str()
             };
-            (d, *shown)
+            let d = ngxlint_engine::text::edit_distance(w.as_bytes(), c.as_bytes());
+            // Between equally near ones, the one that shares the longer start (`NGX3011` is
+            // `NGX301` with a key pressed twice, not `NGX011`).
+            let common = w.bytes().zip(c.bytes()).take_while(|(a, b)| a == b).count();
+            (d, std::cmp::Reverse(common), *shown)
         })
         .min();
     match best {
-        Some((d, shown)) if d > 0 && d <= word.len().div_ceil(2).max(1) => {
+        Some((d, _, shown)) if d > 0 && d <= word.len().div_ceil(2).max(1) => {
             format!(" (did you mean `{shown}`?)")
         }
         _ => "; `ngxlint rules` lists them".to_string(),

@@ -108,6 +108,28 @@ pub struct ReadArgs {
     directives: Vec<String>,
 }
 
+impl ReadArgs {
+    /// The reading options as command-line words would set them (`["--root", "repo"]`; none for
+    /// the defaults): for programs and tests that lint without starting the binary.
+    pub fn from_args<I, T>(args: I) -> Result<ReadArgs, String>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(Parser)]
+        #[command(name = "ngxlint")]
+        struct Only {
+            #[command(flatten)]
+            read: ReadArgs,
+        }
+        let words = std::iter::once(std::ffi::OsString::from("ngxlint"))
+            .chain(args.into_iter().map(Into::into));
+        Only::try_parse_from(words)
+            .map(|o| o.read)
+            .map_err(|e| e.to_string())
+    }
+}
+
 #[derive(Debug, clap::Args)]
 struct CheckArgs {
     /// Files or folders to lint.
@@ -265,6 +287,23 @@ pub(crate) fn canonical(p: &Path) -> PathBuf {
         }
     }
     abs
+}
+
+/// A path given as `../a/x` made absolute through its folder's real path (the last component is
+/// kept: a link named on the command line stays a link): files are read by paths below the root,
+/// and `/work/e/../a` is not lexically below `/work/a`.
+fn without_parent_dirs(p: &Path) -> PathBuf {
+    if !p.components().any(|c| c == std::path::Component::ParentDir) {
+        return p.to_path_buf();
+    }
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    match (abs.parent(), abs.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| canonical(p)),
+        // `..` itself, or a path ending in `..`: a folder, resolved whole.
+        _ => canonical(p),
+    }
 }
 
 /// The folder nothing is read outside of: the working folder when every path is inside it,
@@ -493,6 +532,8 @@ pub fn lint(
     overlays: Vec<(PathBuf, Vec<u8>)>,
     cache: Option<std::sync::Arc<ngxlint_engine::nginx::ParseCache>>,
 ) -> Result<(Project, Vec<ngxlint_engine::Diagnostic>), String> {
+    let paths: Vec<PathBuf> = paths.iter().map(|p| without_parent_dirs(p)).collect();
+    let paths = paths.as_slice();
     let mut opts = options(read, paths, cfg)?;
     let rules = configured_rules(cfg)?;
     let settings = settings(read, cfg)?;
@@ -666,7 +707,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
 }
 
 /// Every code SARIF may cite: the readers' checks, the rules, php-fpm's checks.
-fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
+pub fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
     let mut v: Vec<render::RuleInfo> = ngxlint_engine::codes::READER_CODES
         .iter()
         .map(|(code, name, summary)| render::RuleInfo {
