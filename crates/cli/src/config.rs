@@ -509,7 +509,7 @@ pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unk
 # Documentation of each check: `ngxlint rules`, `ngxlint rule CODE`.
 
 [lint]
-# Only these checks (codes, code prefixes such as "NGX3", or names); empty means all.
+# Only these checks (codes, code prefixes such as "NGX3", names, or "ALL"); empty means all.
 # select = ["NGX", "FPM"]
 # Never these.
 # ignore = ["NGX303"]

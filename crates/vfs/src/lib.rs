@@ -751,4 +751,28 @@ mod tests {
         ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn a_buffer_not_saved_yet_is_read_and_globbed_as_its_file() {
+        let dir = std::env::temp_dir().join(format!("ngxlint-vfs-unsaved-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+        std::fs::write(dir.join("conf.d/a.conf"), "a").unwrap();
+        let mut vfs = FsVfs::new(&dir).unwrap();
+        vfs.add_overlay(&dir.join("conf.d/b.conf"), b"b".to_vec());
+        // In a folder that does not exist either.
+        vfs.add_overlay(&dir.join("pool.d/www.conf"), b"[www]".to_vec());
+        assert_eq!(vfs.read(&dir.join("conf.d/b.conf")).unwrap(), b"b");
+        assert_eq!(vfs.read(&dir.join("pool.d/www.conf")).unwrap(), b"[www]");
+        let names: Vec<PathBuf> = vfs
+            .glob(&dir.join("conf.d/*.conf"))
+            .unwrap()
+            .into_iter()
+            .map(|m| m.path)
+            .collect();
+        assert_eq!(names, [dir.join("conf.d/a.conf"), dir.join("conf.d/b.conf")]);
+        assert_eq!(vfs.read(&dir.join("conf.d/c.conf")), Err(VfsError::NotFound));
+        assert!(!dir.join("conf.d/b.conf").exists() && !dir.join("pool.d").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
