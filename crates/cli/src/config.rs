@@ -49,6 +49,12 @@ pub struct Config {
     pub overrides: Vec<Override>,
     /// `/etc/nginx` → folder (relative to the configuration file).
     pub maps: Vec<(PathBuf, PathBuf)>,
+    /// Globs (relative to the configuration file) of files always read, whatever their name.
+    pub include: Vec<String>,
+    /// Globs of files and folders never read.
+    pub exclude: Vec<String>,
+    /// Whether `.gitignore` files are honoured (default true).
+    pub respect_gitignore: Option<bool>,
     /// nginx's version, `1.30.4`.
     pub nginx_version: Option<(u32, u32, u32)>,
     /// Supplementary groups of the worker user.
@@ -90,7 +96,7 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 
 const TOP: &[&str] = &["lint", "rules", "overrides", "paths", "nginx", "fpm"];
 const LINT: &[&str] = &["select", "ignore", "fail-level"];
-const PATHS: &[&str] = &["map"];
+const PATHS: &[&str] = &["map", "include", "exclude", "respect-gitignore"];
 const NGINX: &[&str] = &[
     "version",
     "user",
@@ -403,6 +409,20 @@ pub fn load(file: &Path) -> Result<Config, String> {
                 c.maps.push((PathBuf::from(from), target));
             }
         }
+        if let Some(v) = t.get("include") {
+            c.include = strings(v, "include", file)?;
+        }
+        if let Some(v) = t.get("exclude") {
+            c.exclude = strings(v, "exclude", file)?;
+        }
+        if let Some(v) = t.get("respect-gitignore") {
+            c.respect_gitignore = Some(v.as_bool().ok_or_else(|| {
+                format!(
+                    "{}: [paths] respect-gitignore takes true or false",
+                    file.display()
+                )
+            })?);
+        }
     }
     if let Some(v) = doc.get("nginx") {
         let t = table(v, "nginx", file)?;
@@ -479,30 +499,7 @@ pub fn selects(selector: &str, code: &str, name: &str) -> bool {
             && ngxlint_engine::text::strip_prefix_ignore_ascii_case(code, selector).is_some())
 }
 
-/// glob with `**` (any folders), `*`, `?`, `[...]`, on `/`-separated relative paths.
-pub fn path_matches(pattern: &str, path: &str) -> bool {
-    fn go(p: &[&str], s: &[&str]) -> bool {
-        match p.split_first() {
-            None => s.is_empty(),
-            Some((&"**", rest)) => (0..=s.len()).any(|i| go(rest, &s[i..])),
-            Some((first, rest)) => match s.split_first() {
-                Some((name, srest)) => {
-                    ngxlint_vfs::fnmatch(first.as_bytes(), name.as_bytes()) && go(rest, srest)
-                }
-                None => false,
-            },
-        }
-    }
-    let p: Vec<&str> = pattern
-        .trim_start_matches("./")
-        .split('/')
-        .filter(|x| !x.is_empty())
-        .collect();
-    let s: Vec<&str> = path.split('/').filter(|x| !x.is_empty()).collect();
-    // A pattern naming a folder covers everything below it.
-    go(&p, &s)
-        || (!p.is_empty() && p.last() != Some(&"**") && (1..s.len()).any(|i| go(&p, &s[..i])))
-}
+pub use ngxlint_vfs::path_matches;
 
 /// The starter file `ngxlint init` writes.
 pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unknown keys are an error.
@@ -520,6 +517,11 @@ pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unk
 # Where the server's absolute paths live in this repository (relative to this file, and inside it:
 # reading the host's files is only ever allowed on the command line, with --allow-outside-root).
 # map = { "/etc/nginx" = "nginx", "/etc/php/8.2/fpm" = "php/8.2/fpm" }
+# Files read whatever their name (globs relative to this file; `**` for any folders), and files
+# and folders never read. A file is linted for what its content is: nginx, PHP-FPM, or neither.
+# include = ["deploy/*.cfg"]
+# exclude = ["vendor", "legacy/**"]
+# respect-gitignore = true
 
 [nginx]
 # The nginx version the configuration is for (behaviour that changed between versions follows it).
@@ -528,7 +530,8 @@ pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unk
 # user = "www-data"
 # Supplementary groups of the nginx worker user (socket permission checks).
 # worker-groups = ["www-data"]
-# Third-party module sets: lua, njs, headers-more, plus.
+# Module sets built into nginx (a `load_module` line enables its own): lua, njs, headers-more,
+# brotli, geoip2, echo, set-misc, ndk, ... (README: --module).
 # modules = []
 # Other third-party directives: NAME[:CONTEXTS[:ARGS[:BODY]]].
 # directives = ["more_set_headers:http,server,location:1more"]

@@ -73,7 +73,7 @@ pub struct ReadArgs {
     /// Allow includes to read files outside the root.
     #[arg(long)]
     allow_outside_root: bool,
-    /// Enable a known third-party module set: lua, njs, headers-more, plus (repeatable).
+    /// Enable a module set built into nginx: lua, njs, headers-more, brotli, geoip2, echo, ... (repeatable).
     #[arg(long = "module", value_name = "SET")]
     modules: Vec<String>,
     /// php-fpm's prefix (`-p`): relative `include=` patterns and socket paths resolve against it (default `/usr`).
@@ -100,6 +100,9 @@ pub struct ReadArgs {
     /// Supplementary groups of the nginx worker user, comma-separated (the workers get them too).
     #[arg(long, value_name = "GROUPS", value_delimiter = ',')]
     worker_groups: Vec<String>,
+    /// Read files that `.gitignore` leaves out of the repository too.
+    #[arg(long)]
+    no_respect_gitignore: bool,
     /// Largest file read, in bytes; a larger one is reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = ngxlint_vfs::DEFAULT_MAX_SIZE)]
     max_file_size: u64,
@@ -160,6 +163,10 @@ struct CheckArgs {
     /// The lowest severity that makes the run fail (exit 1; default `warning`).
     #[arg(long, value_enum)]
     fail_level: Option<FailLevel>,
+    /// List every file the walk saw, what it is (nginx, PHP-FPM, neither) and why, and lint nothing
+    /// (`--format json` for a JSON list).
+    #[arg(long)]
+    list_files: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -389,6 +396,12 @@ fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<O
         .or_else(|| cfg_dir.filter(in_cfg_dir))
         .unwrap_or_else(|| default_root(paths));
     let mut opts = Options::new(root);
+    if let Some(base) = cfg.path.as_ref().and_then(|p| p.parent()) {
+        opts.filter.base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    }
+    opts.filter.include = cfg.include.clone();
+    opts.filter.exclude = cfg.exclude.clone();
+    opts.filter.gitignore = !read.no_respect_gitignore && cfg.respect_gitignore.unwrap_or(true);
     opts.maps = cfg.maps.clone();
     opts.maps.extend(read.maps.iter().cloned());
     opts.allow_outside = read.allow_outside_root;
@@ -548,8 +561,12 @@ pub fn lint(
     let only_files = given_only && paths.iter().all(|p| p.is_file() || buffer(p));
     opts.overlays = overlays;
     opts.cache = cache;
+    // Only files given (pre-commit): the project around them is read, and they are read as named
+    // (whatever their names, for what their content is).
     let load_paths = if only_files {
-        vec![opts.root.clone()]
+        std::iter::once(opts.root.clone())
+            .chain(paths.iter().cloned())
+            .collect()
     } else {
         paths.to_vec()
     };
@@ -611,11 +628,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
     // Each group of paths under one configuration is a run of its own; the report is one.
     let mut records = Vec::new();
+    let mut listing = Vec::new();
     let mut failed = false;
     let mut files = ngxlint_engine::Files::default();
     let mut diags = Vec::new();
     for (cfg, group) in configs(&args.read, &paths)? {
-        let (project, mut found) = lint(
+        let (mut project, mut found) = lint(
             &args.read,
             &cfg,
             &group,
@@ -623,6 +641,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             overlays.clone(),
             None,
         )?;
+        if args.list_files {
+            listing.append(&mut project.listing);
+            continue;
+        }
+        // A named path that holds no configuration is said so, whatever the format: a green run
+        // on nothing is no answer.
+        for (_, why) in &project.unlinted {
+            let _ = writeln!(std::io::stderr(), "ngxlint: {why}");
+        }
         if args.write_baseline.is_some() {
             records.extend(baseline::records(&project.root, &project.files, &found));
         }
@@ -644,6 +671,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             d.shift_files(offset);
             d
         }));
+    }
+    if args.list_files {
+        return list_files(&listing, args.format);
     }
     if let Some(file) = &args.write_baseline {
         let n = baseline::write(file, records)?;
@@ -706,6 +736,45 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     })
 }
 
+/// `--list-files`: every file the walk saw, what it is and why.
+fn list_files(
+    listing: &[ngxlint_engine::project::Listed],
+    format: Format,
+) -> Result<ExitCode, String> {
+    let mut out = std::io::stdout().lock();
+    let io = match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = listing
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "path": l.path.to_string_lossy(),
+                        "kind": l.kind.as_str(),
+                        "linted": l.kind.linted(),
+                        "why": l.why,
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({"version": 1, "files": list});
+            writeln!(out, "{doc}")
+        }
+        _ => (|| {
+            for l in listing {
+                writeln!(
+                    out,
+                    "{:<10}  {}  ({})",
+                    l.kind.as_str(),
+                    l.path.display(),
+                    l.why
+                )?;
+            }
+            Ok(())
+        })(),
+    };
+    quiet_pipe(io)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Every code SARIF may cite: the readers' checks, the rules, php-fpm's checks.
 pub fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
     let mut v: Vec<render::RuleInfo> = ngxlint_engine::codes::READER_CODES
@@ -715,7 +784,7 @@ pub fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
             name,
             summary,
             severity: if *code == "NGX008" {
-                Severity::Warning
+                Severity::Info
             } else {
                 Severity::Error
             },
@@ -793,11 +862,7 @@ fn list_rules() -> Result<ExitCode, String> {
         };
     let io = (|| -> std::io::Result<()> {
         for (code, name, summary) in ngxlint_engine::codes::READER_CODES {
-            let sev = if *code == "NGX008" {
-                "warning"
-            } else {
-                "error"
-            };
+            let sev = if *code == "NGX008" { "info" } else { "error" };
             w(&mut out, code, name, sev, summary)?;
         }
         for r in ngxlint_rules::all() {

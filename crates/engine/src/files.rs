@@ -69,6 +69,16 @@ impl SourceFile {
         self.line_col(offset.min(self.bytes.len() as u32)).0
     }
 
+    /// Whether the file is a template rendered when the server starts (`X.template`, envsubst
+    /// fills its `${NAME}` placeholders in): a placeholder stands for a value not known here.
+    pub fn is_template(&self) -> bool {
+        use std::os::unix::ffi::OsStrExt;
+        self.server_path
+            .as_os_str()
+            .as_bytes()
+            .ends_with(b".template")
+    }
+
     /// The text of a span, lossily decoded.
     pub fn text(&self, span: Span) -> String {
         String::from_utf8_lossy(span.slice(&self.bytes)).into_owned()

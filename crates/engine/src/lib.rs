@@ -7,6 +7,7 @@
 // text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
 #![cfg_attr(not(test), deny(clippy::string_slice))]
 
+pub mod classify;
 pub mod codes;
 pub mod diagnostic;
 pub mod discover;

@@ -164,6 +164,8 @@ pub enum Target {
     Name(String),
     /// Contains variables: resolved at request time.
     Variable,
+    /// A template's placeholder (`http://${BACKEND}`): fixed when the container starts, not known here.
+    Unknown,
 }
 
 /// A pass directive in effect at a location.
@@ -267,12 +269,18 @@ pub struct Model<'p> {
     interned: FastMap<Cow<'p, [u8]>, NameId>,
     /// Entries of the scopes being filled (see `fill_scope`).
     scratch: Vec<(At<'p>, NameId)>,
+    /// Files that are templates (their `${NAME}` placeholders are filled in at start-up).
+    templates: crate::hash::FastSet<FileId>,
 }
 
 impl<'p> Model<'p> {
     /// Builds the model of every tree of the project.
     pub fn build(project: &'p Project, directives: &Directives) -> Model<'p> {
         let mut m = Model::default();
+        m.templates = (0..project.files.len() as u32)
+            .map(FileId)
+            .filter(|&f| project.files.get(f).is_template())
+            .collect();
         for (t, tree) in project.nginx.trees.iter().enumerate() {
             let id = m.push(Scope {
                 kind: tree.context,
@@ -618,10 +626,22 @@ impl<'p> Model<'p> {
         }
         let module = PassModule::ALL.into_iter().find(|m| at.is(m.directive()))?;
         let raw = at.arg(0)?.into_owned();
-        let has_variables = raw.contains('$');
+        let placeholders =
+            self.templates.contains(&at.file) && crate::text::has_placeholder(raw.as_bytes());
+        let has_variables = if placeholders {
+            let mut rest = raw.clone().into_bytes();
+            for r in crate::text::placeholders(raw.as_bytes()).into_iter().rev() {
+                rest.drain(r);
+            }
+            rest.contains(&b'$')
+        } else {
+            raw.contains('$')
+        };
         let (tls, rest, default_port) = strip_scheme(module, &raw);
         let target = if has_variables {
             Target::Variable
+        } else if placeholders {
+            Target::Unknown
         } else {
             self.target(tree, module, rest, default_port)
         };

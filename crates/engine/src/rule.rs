@@ -104,6 +104,32 @@ impl<'p> Cx<'p> {
     pub fn has_fpm(&self) -> bool {
         self.project.fpm.iter().any(|t| !t.config.pools.is_empty())
     }
+    /// The FPM configurations (indexes into `project.fpm`) an nginx tree works with: those of its
+    /// own stack, never another stack's of the same repository.
+    pub fn fpm_of(&self, tree: usize) -> &'p [usize] {
+        self.project.stacks.fpm_of(tree)
+    }
+    /// Every pool of the FPM configuration an nginx tree works with.
+    pub fn pools_for(
+        &self,
+        tree: usize,
+    ) -> impl Iterator<Item = (&'p FpmTree, &'p fpm_ini::Pool)> + 'p {
+        let fpm = &self.project.fpm;
+        self.fpm_of(tree).iter().flat_map(move |&f| {
+            let t = &fpm[f];
+            t.config.pools.iter().map(move |p| (t, p))
+        })
+    }
+    /// Whether an nginx tree's stack holds a pool to compare its passes with. A pool whose
+    /// `listen` comes from the environment at start-up cannot be compared: nothing is.
+    pub fn has_fpm_for(&self, tree: usize) -> bool {
+        let mut pools = self.pools_for(tree).peekable();
+        pools.peek().is_some() && !self.pools_for(tree).any(|(_, p)| p.from_env("listen"))
+    }
+    /// Whether the FPM configuration `fpm` (an index into `project.fpm`) is in an nginx tree's stack.
+    pub fn in_stack(&self, tree: usize, fpm: usize) -> bool {
+        self.fpm_of(tree).contains(&fpm)
+    }
     /// The project file and span of an FPM origin.
     pub fn fpm_span(&self, tree: &FpmTree, origin: &fpm_ini::Origin) -> (FileId, Span) {
         (

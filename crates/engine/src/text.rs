@@ -28,9 +28,59 @@ pub fn strip_prefix_ignore_ascii_case<'a>(s: &'a str, prefix: &str) -> Option<&'
     }
 }
 
+/// The spans of the environment placeholders in a template's argument: `${NAME}` or `$NAME`
+/// with an upper-case NAME (`${NGINX_PORT}`), which envsubst fills in when the container starts.
+/// nginx's own variables are lower case (`${host}`, `$uri`) and stay.
+pub fn placeholders(raw: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        let braced = raw.get(i + 1) == Some(&b'{');
+        let start = i + 1 + usize::from(braced);
+        let mut end = start;
+        while end < raw.len() && (raw[end].is_ascii_alphanumeric() || raw[end] == b'_') {
+            end += 1;
+        }
+        let name = &raw[start..end];
+        let upper = name
+            .first()
+            .is_some_and(|b| b.is_ascii_uppercase() || *b == b'_')
+            && name.iter().any(u8::is_ascii_uppercase)
+            && !name.iter().any(u8::is_ascii_lowercase);
+        let closed = !braced || raw.get(end) == Some(&b'}');
+        if upper && closed {
+            let stop = end + usize::from(braced);
+            out.push(i..stop);
+            i = stop;
+        } else {
+            i = end.max(i + 1);
+        }
+    }
+    out
+}
+
+/// Whether an argument of a template holds an environment placeholder.
+pub fn has_placeholder(raw: &[u8]) -> bool {
+    !placeholders(raw).is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_placeholders() {
+        assert_eq!(placeholders(b"${NGINX_PORT}"), [0..13]);
+        assert_eq!(placeholders(b"http://$BACKEND:${PORT}/x"), [7..15, 16..23]);
+        assert!(!has_placeholder(b"${host}$uri"));
+        assert!(!has_placeholder(b"$http_X_Forwarded"));
+        assert!(!has_placeholder(b"${NOT_CLOSED"));
+        assert!(!has_placeholder(b"$1"));
+    }
 
     #[test]
     fn distances() {

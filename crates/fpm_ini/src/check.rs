@@ -298,6 +298,7 @@ fn pool_model(s: &SectionState, fpm_prefix: &str) -> Pool {
         decorate_workers_output: boolean(s, "decorate_workers_output", true),
         clear_env: boolean(s, "clear_env", true),
         security_limit_extensions: limit_ext,
+        from_env: s.from_env.clone(),
         apparmor_hat: string(s, "apparmor_hat"),
         php_values: s.php_values.clone(),
         php_admin_values: s.php_admin_values.clone(),
@@ -337,10 +338,13 @@ impl PoolCheck<'_> {
     }
 }
 
+/// php-fpm's checks of one pool. `partial`: pool files read without their main config, where
+/// a setting that is missing may come from a file that is not here.
 fn check_pool(
     p: &mut Pool,
     opts: &crate::load::LoadOptions,
     global: &GlobalConfig,
+    partial: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let snapshot = p.clone();
@@ -351,11 +355,13 @@ fn check_pool(
     let name = c.name().to_string();
     let root_rules = opts.run_as_root && !opts.allow_root;
 
-    if snapshot.user.value.is_none() && root_rules {
+    if snapshot.user.value.is_none() && root_rules && !partial && !snapshot.from_env("user") {
         let loc = snapshot.header();
+        // A pool without `user` is how a master that does not run as root is configured (a
+        // container's `USER`), and the configuration does not say which it is.
         c.push(
             codes::USER_NOT_DEFINED,
-            Severity::Warning,
+            Severity::Info,
             format!("[pool {name}] user has not been defined"),
             loc,
         )
@@ -367,6 +373,7 @@ fn check_pool(
 
     match &snapshot.listen.value {
         Some(v) if !v.is_empty() => {}
+        None if partial || snapshot.from_env("listen") => {}
         _ => {
             let loc = c.at(&snapshot.listen);
             c.push(
@@ -391,7 +398,10 @@ fn check_pool(
         }
     }
 
-    check_pm(&mut c, p, global);
+    // Limits that depend on a value from the environment cannot be checked here.
+    if !(partial && snapshot.pm.value.is_none()) && !snapshot.any_from_env("pm") {
+        check_pm(&mut c, p, global);
+    }
 
     check_path(
         &mut c,
@@ -424,9 +434,10 @@ fn check_pool(
         .slowlog
         .value
         .as_deref()
-        .is_some_and(|s| !s.is_empty());
+        .is_some_and(|s| !s.is_empty())
+        || snapshot.from_env("slowlog");
     let slow = snapshot.request_slowlog_timeout.value;
-    if slow != 0 {
+    if slow != 0 && !snapshot.from_env("request_terminate_timeout") {
         if !slowlog_set {
             let loc = c.at(&snapshot.request_slowlog_timeout);
             c.push(
@@ -1031,7 +1042,7 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
             );
         }
         for p in &mut pools {
-            check_pool(p, &opts, &global, &mut diags);
+            check_pool(p, &opts, &global, pool_file, &mut diags);
         }
         // `ensure 2 pools do not use the same listening address`: exact strings after path resolution.
         for (i, b) in pools.iter().enumerate() {

@@ -85,7 +85,7 @@ mod syntax;
 mod values;
 
 pub use diag::{Diagnostic, Severity};
-pub use load::{load, load_pool_file, load_source, LoadOptions};
+pub use load::{load, load_pool_file, load_pool_files, load_source, LoadOptions};
 pub use model::{
     ArrayValue, FpmConfig, GlobalConfig, Include, Listen, Origin, PmStyle, Pool, RawSetting,
     Setting, SocketGroup, SocketOwner, SourceFile,

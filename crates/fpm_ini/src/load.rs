@@ -74,6 +74,8 @@ pub(crate) struct SectionState {
     pub php_admin_values: Vec<ArrayValue>,
     pub env: Vec<ArrayValue>,
     pub suppress: Vec<ArrayValue>,
+    /// Keys set from the environment at start-up (see [`crate::Pool::from_env`]).
+    pub from_env: Vec<(&'static str, Origin)>,
 }
 
 pub(crate) struct Loader<'a> {
@@ -87,6 +89,11 @@ pub(crate) struct Loader<'a> {
     pub includes: Vec<Include>,
     /// `None` = `[global]`; php-fpm keeps the current section across included files.
     current: Option<usize>,
+    /// Reading pool files without their main config: until the first section header, settings
+    /// continue a section of a file that is not here, so they are checked but not kept.
+    unknown_section: bool,
+    /// Where the settings of that unknown section go.
+    orphan: SectionState,
     depth: usize,
     by_name: HashMap<String, usize>,
 }
@@ -106,6 +113,8 @@ impl<'a> Loader<'a> {
             pools: Vec::new(),
             includes: Vec::new(),
             current: None,
+            unknown_section: false,
+            orphan: SectionState::default(),
             depth: 0,
             by_name: HashMap::new(),
         }
@@ -168,6 +177,7 @@ impl<'a> Loader<'a> {
 
     /// `fpm_conf_ini_parser_section()`.
     fn enter_section(&mut self, file: usize, name: &str, span: Span) {
+        self.unknown_section = false;
         if name.eq_ignore_ascii_case("global") {
             self.current = None;
             self.global.headers.push((file, span));
@@ -191,6 +201,9 @@ impl<'a> Loader<'a> {
     }
 
     fn section(&mut self) -> &mut SectionState {
+        if self.unknown_section {
+            return &mut self.orphan;
+        }
         match self.current {
             Some(i) => &mut self.pools[i],
             None => &mut self.global,
@@ -233,11 +246,17 @@ impl<'a> Loader<'a> {
             self.include(file, e, value);
             return;
         }
-        let in_global = self.current.is_none();
+        let in_global = self.current.is_none() && !self.unknown_section;
         let table = if in_global {
             keys::GLOBAL_KEYS
         } else {
             keys::POOL_KEYS
+        };
+        // In a section that is not here, a `[global]` setting is as likely as a pool's.
+        let table = if self.unknown_section && keys::lookup(table, &e.key).is_none() {
+            keys::GLOBAL_KEYS
+        } else {
+            table
         };
         let origin = Origin {
             file,
@@ -289,6 +308,16 @@ impl<'a> Loader<'a> {
             },
             _ => value.text.clone(),
         };
+        // `${VAR}` from an environment not known here (a container's, set when it starts): the
+        // key is set, to a value this run cannot judge.
+        let fallback = self.opts.php_version.has_ini_fallback();
+        if self.opts.env.is_none() && value.vars.iter().any(|v| v.default.is_none() || !fallback) {
+            let section = self.section();
+            section.raw.remove(name);
+            section.from_env.retain(|(k, _)| *k != name);
+            section.from_env.push((name, origin));
+            return;
+        }
         let check = match kind {
             Kind::Str => Ok(()),
             Kind::Int => values::parse_int(&text).map(|_| ()),
@@ -321,6 +350,7 @@ impl<'a> Loader<'a> {
             return;
         }
         let section = self.section();
+        section.from_env.retain(|(k, _)| *k != name);
         match section.raw.get_mut(name) {
             Some(prev) => {
                 let old = prev.origin;
@@ -398,7 +428,7 @@ impl<'a> Loader<'a> {
             .help = Some(format!("write `{name}[name] = value`"));
             return;
         }
-        if self.current.is_none() {
+        if self.current.is_none() && !self.unknown_section {
             self.err(
                 codes::ARRAY_IN_GLOBAL,
                 "Array are not allowed in the global section".into(),
@@ -622,10 +652,25 @@ pub fn load_source(main: &Path, bytes: Vec<u8>, opts: &LoadOptions, vfs: &dyn Vf
     crate::check::finish(l, ok, false)
 }
 
-/// Reads a pool file found without its main configuration (a `pool.d/*.conf` file): it starts in
-/// `[global]` like any included file, and having no pool is not an error.
+/// Reads a pool file found without its main configuration (a `pool.d/*.conf` file): see
+/// [`load_pool_files`].
 pub fn load_pool_file(path: &Path, opts: &LoadOptions, vfs: &dyn Vfs) -> FpmConfig {
+    load_pool_files(&[path.to_path_buf()], opts, vfs)
+}
+
+/// Reads pool files found without their main configuration, in the order given, as one
+/// configuration: as the main config's `include=…/*.conf` would read them, each file continuing
+/// the section the one before ended in (the php image's `docker.conf`, `www.conf` and
+/// `zz-docker.conf`, whose `[global]` overrides apply to the whole). Having no pool is not an
+/// error, settings before the first section header continue a section of a file that is not here
+/// (they are checked, not kept), and settings php-fpm requires of a pool (`user`, `listen`, `pm`)
+/// are not asked for: the files of the server's configuration that are not here may set them.
+pub fn load_pool_files(paths: &[PathBuf], opts: &LoadOptions, vfs: &dyn Vfs) -> FpmConfig {
     let mut l = Loader::new(opts, vfs);
-    let ok = l.load_main(path, None);
+    l.unknown_section = true;
+    let mut ok = false;
+    for path in paths {
+        ok |= l.load_main(path, None);
+    }
     crate::check::finish(l, ok, true)
 }

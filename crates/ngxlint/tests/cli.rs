@@ -715,3 +715,127 @@ fn rule_options_from_the_configuration_file_reach_the_rule() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn load_module_enables_its_module_set_from_that_line_on() {
+    let d = Dir::new("load-module");
+    d.write(
+        "nginx.conf",
+        "load_module modules/ngx_http_brotli_filter_module.so;\n\
+         load_module /usr/lib/nginx/modules/ngx_http_geoip2_module.so;\n\
+         events {}\n\
+         http {\n\
+         \x20   brotli on;\n\
+         \x20   geoip2 /var/lib/GeoIP/GeoLite2-Country.mmdb { $country country iso_code; }\n\
+         \x20   server { listen 80; location / { brotli_static on; more_set_headers \"X: y\"; } }\n\
+         }\n",
+    );
+    let o = run(&d.0, &["check", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let found: Vec<(String, String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+                d["help"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    // The filter object does not hold `brotli_static`; headers-more was never loaded.
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].1, "unknown directive \"brotli_static\"");
+    assert_eq!(
+        found[0].2,
+        "it comes from the `brotli` module: load it with `load_module modules/ngx_http_brotli_static_module.so;` at the top of the main configuration, or pass `--module brotli` if your nginx has it built in"
+    );
+    assert_eq!(found[1].1, "unknown directive \"more_set_headers\"");
+    assert!(
+        found[1]
+            .2
+            .contains("`load_module modules/ngx_http_headers_more_filter_module.so;`"),
+        "{found:?}"
+    );
+    // `--module` still enables a whole set (a static build).
+    let o = run(
+        &d.0,
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--module",
+            "brotli",
+            "--module",
+            "headers-more",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+
+    // Before its load_module a directive is unknown, as in nginx; after a subsystem block the
+    // load_module itself is refused.
+    d.write(
+        "nginx.conf",
+        "rtmp_auto_push on;\nload_module modules/ngx_rtmp_module.so;\nrtmp_auto_push on;\n\
+         events {}\nload_module modules/ngx_http_echo_module.so;\n\
+         rtmp { server { listen 1935; application live { live on; } } }\n",
+    );
+    let o = run(&d.0, &["check", "--format", "concise"]);
+    assert_eq!(
+        stdout(&o),
+        "nginx.conf:1:1: error: unknown directive \"rtmp_auto_push\" [NGX002]\n\
+         nginx.conf:5:1: error: \"load_module\" directive is specified too late [NGX003]\n"
+    );
+}
+
+#[test]
+fn debian_modules_enabled_links_enable_their_sets_by_name() {
+    let d = Dir::new("modules-enabled");
+    d.write(
+        "etc/nginx/nginx.conf",
+        "include /etc/nginx/modules-enabled/*.conf;\nevents {}\n\
+         http {\n    more_clear_headers Server;\n    include /etc/nginx/sites-enabled/*;\n}\n",
+    );
+    d.write(
+        "etc/nginx/sites-enabled/default",
+        "server {\n    listen 80;\n    location / { echo hello; fancyindex on; }\n}\n",
+    );
+    // Links into /usr/share/nginx/modules-available, which the repository does not hold.
+    std::fs::create_dir_all(d.0.join("etc/nginx/modules-enabled")).unwrap();
+    for name in [
+        "50-mod-http-headers-more-filter.conf",
+        "50-mod-http-echo.conf",
+    ] {
+        std::os::unix::fs::symlink(
+            format!("/usr/share/nginx/modules-available/{}", &name[3..]),
+            d.0.join("etc/nginx/modules-enabled").join(name),
+        )
+        .unwrap();
+    }
+    // Only the unknown directives matter here (the broken links have their own findings).
+    let unknown = || {
+        let o = run(&d.0, &["check", "--format", "concise"]);
+        stdout(&o)
+            .lines()
+            .filter(|l| l.contains("[NGX002]"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    };
+    // fancyindex has no link: its package is not installed on that server.
+    assert_eq!(
+        unknown(),
+        "etc/nginx/sites-enabled/default:3:30: error: unknown directive \"fancyindex\" [NGX002]\n"
+    );
+    // A snippet the tree holds is read for its load_module line instead of its name.
+    d.write(
+        "etc/nginx/modules-enabled/50-mod-http-fancyindex.conf",
+        "load_module modules/ngx_http_fancyindex_module.so;\n",
+    );
+    assert_eq!(unknown(), "");
+    d.write(
+        "etc/nginx/modules-enabled/50-mod-http-fancyindex.conf",
+        "# disabled\n",
+    );
+    assert!(unknown().contains("\"fancyindex\""));
+}

@@ -224,26 +224,38 @@ impl Rule for FastcgiListenMismatch {
         if !cx.has_fpm() {
             return;
         }
-        let pools: Vec<(&FpmTree, &Pool, &Listen)> = cx
-            .pools()
-            .filter_map(|(t, p)| p.listen_address.as_ref().map(|l| (t, p, l)))
-            .collect();
-        if pools.is_empty() {
-            return;
-        }
-        let unix_paths: HashSet<String> = pools
-            .iter()
-            .filter_map(|(_, _, l)| match l {
-                Listen::Unix { path } => Some(normalize_socket_path(path)),
-                _ => None,
-            })
-            .collect();
+        // Each nginx tree is compared with the pools of its own stack; trees share stacks.
+        type StackPools<'a> = (Vec<(&'a FpmTree, &'a Pool, &'a Listen)>, HashSet<String>);
+        let mut stacks: FastMap<&[usize], Option<StackPools<'_>>> = FastMap::default();
         let mut seen = HashSet::new();
         // Addresses without variables whose every hop matches a pool, by tree and address as
         // written: 1,200 locations pass to 40 sockets. A pass that reports nothing has nothing
         // to deduplicate either, so skipping it changes no output.
         let mut quiet: FastMap<(usize, &[u8]), bool> = FastMap::default();
         for (scope, at) in fastcgi_addresses(cx.model) {
+            let tree = cx.model.scope(scope).tree;
+            let stack = stacks.entry(cx.fpm_of(tree)).or_insert_with(|| {
+                // A stack without FPM configuration (a static site beside a PHP one), or whose
+                // pools listen where the environment says: nothing to compare with.
+                if !cx.has_fpm_for(tree) {
+                    return None;
+                }
+                let pools: Vec<(&FpmTree, &Pool, &Listen)> = cx
+                    .pools_for(tree)
+                    .filter_map(|(t, p)| p.listen_address.as_ref().map(|l| (t, p, l)))
+                    .collect();
+                let unix_paths: HashSet<String> = pools
+                    .iter()
+                    .filter_map(|(_, _, l)| match l {
+                        Listen::Unix { path } => Some(normalize_socket_path(path)),
+                        _ => None,
+                    })
+                    .collect();
+                (!pools.is_empty()).then_some((pools, unix_paths))
+            });
+            let Some((pools, unix_paths)) = stack else {
+                continue;
+            };
             if let Some(w) = at.dir.args.first() {
                 let raw = w.raw(at.src);
                 if !raw.contains(&b'$') {
@@ -251,7 +263,7 @@ impl Rule for FastcgiListenMismatch {
                     let q = *quiet.entry((tree, raw)).or_insert_with(|| {
                         fastcgi_hops(cx.model, scope, &at)
                             .iter()
-                            .all(|hop| self.mismatch(&pools, &unix_paths, &hop.endpoint).is_none())
+                            .all(|hop| self.mismatch(pools, unix_paths, &hop.endpoint).is_none())
                     });
                     if q {
                         continue;
@@ -260,7 +272,7 @@ impl Rule for FastcgiListenMismatch {
             }
             for hop in fastcgi_hops(cx.model, scope, &at) {
                 if seen.insert((hop.token.file, hop.span, hop.text.clone())) {
-                    self.check_hop(cx, &pools, &unix_paths, &hop, out);
+                    self.check_hop(cx, pools, unix_paths, &hop, out);
                 }
             }
         }

@@ -317,17 +317,21 @@ impl Rule for FpmSocketPermissions {
             }
         }
         // Unix pools that a fastcgi_pass reaches, per nginx tree whose `user` is written.
-        let pools: Vec<(&FpmTree, &Pool, &Listen)> = cx
-            .pools()
-            .filter_map(|(t, p)| p.listen_address.as_ref().map(|l| (t, p, l)))
-            .filter(|(_, _, l)| l.is_unix())
+        let pools: Vec<(&FpmTree, &Pool, &Listen, usize)> = cx
+            .project
+            .fpm
+            .iter()
+            .enumerate()
+            .flat_map(|(f, t)| t.config.pools.iter().map(move |p| (f, t, p)))
+            .filter_map(|(f, t, p)| p.listen_address.as_ref().map(|l| (t, p, l, f)))
+            .filter(|(_, _, l, _)| l.is_unix())
             .collect();
         if pools.is_empty() {
             return;
         }
         // Pools by socket path: a large project has thousands of passes and hundreds of pools.
         let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, (_, _, l)) in pools.iter().enumerate() {
+        for (i, (_, _, l, _)) in pools.iter().enumerate() {
             if let Listen::Unix { path } = l {
                 by_path
                     .entry(normalize_socket_path(path))
@@ -337,6 +341,8 @@ impl Rule for FpmSocketPermissions {
         }
         // The unix pools one pass reaches for certain.
         let reach = |scope, at: &At<'_>, into: &mut Vec<usize>| {
+            // Only the pools of the pass's own stack.
+            let tree = cx.model.scope(scope).tree;
             for hop in fastcgi_hops(cx.model, scope, at) {
                 if hop.endpoint.locality() != Locality::Local {
                     continue;
@@ -354,7 +360,9 @@ impl Rule for FpmSocketPermissions {
                     .flatten()
                 {
                     debug_assert_eq!(reaches(&hop.endpoint, pools[i].2), Reach::Yes);
-                    into.push(i);
+                    if cx.in_stack(tree, pools[i].3) {
+                        into.push(i);
+                    }
                 }
             }
         };
@@ -396,7 +404,7 @@ impl Rule for FpmSocketPermissions {
             }
         }
         for (tree, i) in order {
-            let (t, p, _) = pools[i];
+            let (t, p, _, _) = pools[i];
             let Some(worker) = cx.worker(tree) else {
                 continue;
             };

@@ -85,6 +85,7 @@ impl LocalhostUpstream {
     fn report(
         &self,
         cx: &Cx<'_>,
+        tree: usize,
         at: &At<'_>,
         span: Span,
         what: String,
@@ -93,10 +94,10 @@ impl LocalhostUpstream {
         line: &dyn Fn(&str) -> String,
         out: &mut Vec<Diagnostic>,
     ) {
-        // A pool of the project on this port that answers on both families: nothing fails.
+        // A pool of this stack on this port that answers on both families: nothing fails.
         if fastcgi {
             if let Some(port) = port {
-                let both = cx.pools().any(|(_, p)| {
+                let both = cx.pools_for(tree).any(|(_, p)| {
                     p.listen_address
                         .as_ref()
                         .is_some_and(|l| both_families(l, port))
@@ -109,7 +110,7 @@ impl LocalhostUpstream {
         // A pool of the project on this port that binds one family tells which one fails.
         let pool: Option<(&FpmTree, &Pool, bool, String)> = if fastcgi {
             port.and_then(|port| {
-                cx.pools().find_map(|(t, p)| {
+                cx.pools_for(tree).find_map(|(t, p)| {
                     let l = p.listen_address.as_ref()?;
                     let (v4, shown) = one_family(l, port)?;
                     Some((t, p, v4, shown))
@@ -167,8 +168,9 @@ impl Rule for LocalhostUpstream {
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         // Pass directives with a literal `localhost` address.
-        for (_, pass) in model.pass_directives() {
+        for (scope, pass) in model.pass_directives() {
             let at = &pass.at;
+            let tree = model.scope(*scope).tree;
             {
                 if pass.has_variables {
                     continue;
@@ -201,6 +203,7 @@ impl Rule for LocalhostUpstream {
                 let raw_s = raw.to_string();
                 self.report(
                     cx,
+                    tree,
                     at,
                     at.arg_span(0),
                     format!("{directive} `{raw_s}`"),
@@ -240,6 +243,7 @@ impl Rule for LocalhostUpstream {
                 let address = s.address.clone();
                 self.report(
                     cx,
+                    u.tree,
                     &s.at,
                     s.at.arg_span(0),
                     format!("server `{address}` of upstream `{}`", u.name),

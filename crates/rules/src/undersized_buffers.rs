@@ -650,10 +650,21 @@ impl UndersizedBuffers {
                 None => {}
             }
         }
+        // A warning needs evidence that the headers outgrow the buffer: a value below nginx's own
+        // default, or a configuration that itself expects large headers. nginx's default on a stock
+        // site is advice (info): what the application sends is not in the configuration.
+        let large = large_headers(model);
+        let severity = |tree: usize, below_default: bool| {
+            if below_default || large.contains(&tree) {
+                Severity::Warning
+            } else {
+                Severity::Info
+            }
+        };
         for (module, sc, at, v) in explicit {
             let p = module.prefix();
             let mut d = META.diag_at(
-                Severity::Warning,
+                severity(model.scope(sc).tree, v < PAGE),
                 at.file,
                 at.arg_span(0),
                 format!(
@@ -700,7 +711,7 @@ impl UndersizedBuffers {
                 let level = block.name();
                 let n = members.len();
                 let mut d = META.diag_at(
-                    Severity::Warning,
+                    severity(model.scope(scope).tree, false),
                     block.file,
                     block.name_span(),
                     format!(
@@ -721,7 +732,41 @@ impl UndersizedBuffers {
             }
         }
     }
+}
 
+/// The trees whose configuration expects large headers: a header buffer raised to 16k or more
+/// somewhere (`proxy_buffer_size 16k` for one backend says the application's headers are large),
+/// or the client's header buffers raised above nginx's defaults (large cookies come back as large
+/// `Set-Cookie` headers).
+fn large_headers(model: &Model<'_>) -> HashSet<usize> {
+    let mut out = HashSet::new();
+    let size = |at: &At<'_>, i: usize| arg_bytes(at, i).and_then(|a| parse_size_bytes(&a));
+    let checks: [(&str, usize, u64); 7] = [
+        ("proxy_buffer_size", 0, 16 * 1024),
+        ("fastcgi_buffer_size", 0, 16 * 1024),
+        ("uwsgi_buffer_size", 0, 16 * 1024),
+        ("scgi_buffer_size", 0, 16 * 1024),
+        ("grpc_buffer_size", 0, 16 * 1024),
+        ("large_client_header_buffers", 1, 8 * 1024 + 1),
+        ("client_header_buffer_size", 0, 1024 + 1),
+    ];
+    for (name, arg, at_least) in checks {
+        let Some(id) = model.name_id(name) else {
+            continue;
+        };
+        for scope in model.ids() {
+            if model
+                .named_id(scope, id)
+                .any(|at| size(at, arg).is_some_and(|v| v >= at_least))
+            {
+                out.insert(model.scope(scope).tree);
+            }
+        }
+    }
+    out
+}
+
+impl UndersizedBuffers {
     /// `X_buffer_size` raised to the threshold at `scope`, with whatever else nginx's checks then need.
     fn raise_help(&self, model: &Model<'_>, scope: ScopeId, module: PassModule) -> Option<String> {
         let p = module.prefix();

@@ -290,7 +290,7 @@ fn single_peer(model: &Model<'_>, pass: &Pass<'_>) -> bool {
             .upstreams
             .get(*i)
             .is_some_and(|u| u.servers.len() == 1 && literal(&u.servers[0].address)),
-        Target::Name(_) | Target::Variable => false,
+        Target::Name(_) | Target::Variable | Target::Unknown => false,
     }
 }
 
