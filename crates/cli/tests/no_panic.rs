@@ -464,8 +464,9 @@ fn pipeline(files: &[(String, Vec<u8>)], changed: usize, cfg: &Config, given: bo
     let open = dir.join(&files[changed].0);
     if given {
         // pre-commit's run: the project around the given file, its findings only.
-        let (project, mut diags) = lint(&read, cfg, &[open.clone()], true, vec![], None)
-            .unwrap_or_else(|e| panic!("the run on the file failed: {e}"));
+        let (project, mut diags) =
+            lint(&read, cfg, std::slice::from_ref(&open), true, vec![], None)
+                .unwrap_or_else(|e| panic!("the run on the file failed: {e}"));
         spans_inside(&project.files, &diags);
         render_all(&project.files, &mut diags);
     }

@@ -414,7 +414,7 @@ mod walk_tests {
             base: dir.clone(),
             gitignore: true,
         };
-        let found = discover(&[dir.clone()], &dir, &filter);
+        let found = discover(std::slice::from_ref(&dir), &dir, &filter);
         let rel = |p: &Path| p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
         let cands: Vec<String> = found.candidates.iter().map(|c| rel(&c.path)).collect();
         assert_eq!(

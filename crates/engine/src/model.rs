@@ -276,11 +276,13 @@ pub struct Model<'p> {
 impl<'p> Model<'p> {
     /// Builds the model of every tree of the project.
     pub fn build(project: &'p Project, directives: &Directives) -> Model<'p> {
-        let mut m = Model::default();
-        m.templates = (0..project.files.len() as u32)
-            .map(FileId)
-            .filter(|&f| project.files.get(f).is_template())
-            .collect();
+        let mut m = Model {
+            templates: (0..project.files.len() as u32)
+                .map(FileId)
+                .filter(|&f| project.files.get(f).is_template())
+                .collect(),
+            ..Model::default()
+        };
         for (t, tree) in project.nginx.trees.iter().enumerate() {
             let id = m.push(Scope {
                 kind: tree.context,

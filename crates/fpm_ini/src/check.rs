@@ -399,7 +399,7 @@ fn check_pool(
     }
 
     // Limits that depend on a value from the environment cannot be checked here.
-    if !(partial && snapshot.pm.value.is_none()) && !snapshot.any_from_env("pm") {
+    if !(snapshot.any_from_env("pm") || partial && snapshot.pm.value.is_none()) {
         check_pm(&mut c, p, global);
     }
 

@@ -538,9 +538,7 @@ impl FsVfs {
         // An original folder resolved but not yet remembered (its link target may still be queued).
         let mut pending = false;
         while let Some((c, original)) = queue.pop_front() {
-            if injected > 0 {
-                injected -= 1;
-            }
+            injected = injected.saturating_sub(1);
             if original {
                 orig.push(&c);
                 pending = true;
