@@ -135,8 +135,9 @@ impl Server {
         if let Some(p) = uri_to_path(uri) {
             return Some(p);
         }
+        // Other schemes (`git:`, `vscode-userdata:`) are views of files, not buffers to lint.
         let (scheme, rest) = uri.split_once(':')?;
-        if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        if scheme != "untitled" {
             return None;
         }
         let name: String = rest
