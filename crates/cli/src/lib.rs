@@ -406,7 +406,8 @@ fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<O
     opts.maps.extend(read.maps.iter().cloned());
     opts.allow_outside = read.allow_outside_root;
     opts.auto_map = !read.no_auto_map;
-    opts.max_file_size = read.max_file_size;
+    // Spans are 32-bit offsets: no file of 4 GiB or more is read, whatever the flag says.
+    opts.max_file_size = read.max_file_size.min(u64::from(u32::MAX));
     opts.stock_files = !read.no_stock_files;
     if let Some(p) = read.fpm_prefix.clone().or_else(|| cfg.fpm_prefix.clone()) {
         opts.fpm.fpm_prefix = p;

@@ -564,13 +564,30 @@ fn repository_of(dir: &Path) -> Option<PathBuf> {
 /// `file:///a%20b/c` → `/a b/c`.
 pub fn uri_to_path(uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("file://")?;
-    let bytes = rest.as_bytes();
+    // `file://localhost/etc/x` names `/etc/x`; another host's file is none of ours.
+    let path = match rest.find('/') {
+        Some(0) => rest,
+        Some(i)
+            if rest
+                .get(..i)
+                .is_some_and(|h| h.eq_ignore_ascii_case("localhost")) =>
+        {
+            rest.get(i..)?
+        }
+        _ => return None,
+    };
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16) {
-                out.push(b);
+        if bytes[i] == b'%' {
+            let pair = (
+                bytes.get(i + 1).and_then(|&b| hex(b)),
+                bytes.get(i + 2).and_then(|&b| hex(b)),
+            );
+            if let (Some(hi), Some(lo)) = pair {
+                out.push((hi * 16 + lo) as u8);
                 i += 3;
                 continue;
             }
@@ -607,5 +624,19 @@ mod tests {
         assert_eq!(u, "file:///srv/my%20configs/nginx.conf");
         assert_eq!(uri_to_path(&u).as_deref(), Some(p));
         assert_eq!(uri_to_path("http://x"), None);
+        assert_eq!(
+            uri_to_path("file://localhost/etc/nginx").as_deref(),
+            Some(Path::new("/etc/nginx"))
+        );
+        assert_eq!(uri_to_path("file://otherhost/etc/nginx"), None);
+        // Not an escape: kept as written (`+1` is no hex pair either).
+        assert_eq!(
+            uri_to_path("file:///a%+1%é%4").as_deref(),
+            Some(Path::new("/a%+1%é%4"))
+        );
+        assert_eq!(
+            uri_to_path("file:///%C3%A9").as_deref(),
+            Some(Path::new("/é"))
+        );
     }
 }

@@ -150,6 +150,11 @@ impl Files {
     /// kept apart even when their server paths are equal: two repositories may both hold an
     /// `/etc/nginx/nginx.conf`.
     pub fn append(&mut self, other: Files) -> u32 {
+        if self.files.is_empty() {
+            // The common case, one run: nothing to renumber.
+            *self = other;
+            return 0;
+        }
         let offset = self.files.len() as u32;
         for (i, f) in other.files.into_iter().enumerate() {
             self.by_server_path
