@@ -124,18 +124,17 @@ fn closest(key: &str, known: &[&str]) -> String {
     }
 }
 
-/// Every check ngxlint knows, as `(code, name)`: the readers', the rules' and php-fpm's.
+/// Every check ngxlint knows, as `(code, name)`: the readers' (nginx's and php-fpm's) and the rules'.
 pub fn known_checks() -> Vec<(&'static str, &'static str)> {
-    let mut all: Vec<(&'static str, &'static str)> = ngxlint_engine::codes::READER_CODES
+    let mut all: Vec<(&'static str, &'static str)> = ngxlint_engine::codes::reader_codes()
         .iter()
-        .map(|(c, n, _)| (*c, *n))
+        .map(|c| (c.code, c.name))
         .collect();
     all.extend(
         ngxlint_rules::all()
             .iter()
             .map(|r| (r.meta().code, r.meta().name)),
     );
-    all.extend(fpm_ini::codes::NAMES.iter().copied());
     all
 }
 

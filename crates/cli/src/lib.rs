@@ -103,6 +103,10 @@ pub struct ReadArgs {
     /// Read files that `.gitignore` leaves out of the repository too.
     #[arg(long)]
     no_respect_gitignore: bool,
+    /// Judge files no main config includes as whole configurations, with nginx's and php-fpm's
+    /// defaults around them (by default they are judged only for what they set themselves).
+    #[arg(long)]
+    standalone: bool,
     /// Largest file read, in bytes; a larger one is reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = ngxlint_vfs::DEFAULT_MAX_SIZE)]
     max_file_size: u64,
@@ -402,6 +406,8 @@ fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<O
     opts.filter.include = cfg.include.clone();
     opts.filter.exclude = cfg.exclude.clone();
     opts.filter.gitignore = !read.no_respect_gitignore && cfg.respect_gitignore.unwrap_or(true);
+    opts.complete_fragments = read.standalone;
+    opts.fpm.complete_pool_files = read.standalone;
     opts.maps = cfg.maps.clone();
     opts.maps.extend(read.maps.iter().cloned());
     opts.allow_outside = read.allow_outside_root;
@@ -581,8 +587,9 @@ pub fn lint(
         rules.iter().any(|r| r.meta().code == code)
             || !all_rules.iter().any(|r| r.meta().code == code)
     };
-    let diags =
+    let mut diags =
         ngxlint_engine::suppress::apply(&project, diags, &|c| known_code(&all_rules, c), &enabled);
+    ngxlint_engine::diagnostic::collapse_groups(&mut diags);
     let mut diags = apply_config(cfg, &project.files, diags);
     if only_files {
         let given: Vec<PathBuf> = paths
@@ -674,6 +681,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }));
     }
     if args.list_files {
+        // Files named alone (pre-commit's way): the listing of those, not of the root around them.
+        if args.report == Report::Given && paths.iter().all(|p| p.is_file()) {
+            let named: Vec<PathBuf> = paths.iter().map(|p| absolute_path(p)).collect();
+            listing.retain(|l| named.contains(&absolute_path(&l.path)));
+        }
         return list_files(&listing, args.format);
     }
     if let Some(file) = &args.write_baseline {
@@ -737,6 +749,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     })
 }
 
+fn absolute_path(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    abs.components().collect()
+}
+
 /// `--list-files`: every file the walk saw, what it is and why.
 fn list_files(
     listing: &[ngxlint_engine::project::Listed],
@@ -776,20 +797,17 @@ fn list_files(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every code SARIF may cite: the readers' checks, the rules, php-fpm's checks.
+/// Every check with its default severity and document: the readers' (nginx's and php-fpm's),
+/// then the rules. `ngxlint rules`, `ngxlint rule` and SARIF's rule list all read this.
 pub fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
-    let mut v: Vec<render::RuleInfo> = ngxlint_engine::codes::READER_CODES
+    let mut v: Vec<render::RuleInfo> = ngxlint_engine::codes::reader_codes()
         .iter()
-        .map(|(code, name, summary)| render::RuleInfo {
-            code,
-            name,
-            summary,
-            severity: if *code == "NGX008" {
-                Severity::Info
-            } else {
-                Severity::Error
-            },
-            doc: ngxlint_engine::codes::reader_doc(code),
+        .map(|c| render::RuleInfo {
+            code: c.code,
+            name: c.name,
+            summary: c.summary,
+            severity: c.severity,
+            doc: c.doc,
         })
         .collect();
     v.extend(rules.iter().map(|r| {
@@ -799,35 +817,18 @@ pub fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
             name: m.name,
             summary: m.summary,
             severity: m.severity,
-            doc: Some(m.doc),
+            doc: m.doc,
         }
     }));
-    v.extend(
-        fpm_ini::codes::NAMES
-            .iter()
-            .map(|(code, name)| render::RuleInfo {
-                code,
-                name,
-                summary: "php-fpm's own start-up check",
-                severity: Severity::Error,
-                doc: None,
-            }),
-    );
     v
 }
 
 /// A code or name of any check, as (code, name).
 pub fn known_code(rules: &[Box<dyn rule::Rule>], c: &str) -> Option<(&'static str, &'static str)> {
-    if let Some((code, name, _)) = ngxlint_engine::codes::reader_code(c) {
-        return Some((code, name));
+    if let Some(r) = ngxlint_engine::codes::reader_code(c) {
+        return Some((r.code, r.name));
     }
-    if let Some(r) = ngxlint_rules::find(rules, c) {
-        return Some((r.meta().code, r.meta().name));
-    }
-    fpm_ini::codes::NAMES
-        .iter()
-        .find(|(code, name)| code.eq_ignore_ascii_case(c) || *name == c)
-        .map(|(code, name)| (*code, *name))
+    ngxlint_rules::find(rules, c).map(|r| (r.meta().code, r.meta().name))
 }
 
 fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
@@ -857,21 +858,16 @@ fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
 
 fn list_rules() -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
-    let w =
-        |out: &mut std::io::StdoutLock<'_>, code: &str, name: &str, sev: &str, summary: &str| {
-            writeln!(out, "{code}  {name:<32} {sev:<8} {summary}")
-        };
     let io = (|| -> std::io::Result<()> {
-        for (code, name, summary) in ngxlint_engine::codes::READER_CODES {
-            let sev = if *code == "NGX008" { "info" } else { "error" };
-            w(&mut out, code, name, sev, summary)?;
-        }
-        for r in ngxlint_rules::all() {
-            let m = r.meta();
-            w(&mut out, m.code, m.name, m.severity.as_str(), m.summary)?;
-        }
-        for (code, name) in fpm_ini::codes::NAMES {
-            w(&mut out, code, name, "", "php-fpm's own start-up check")?;
+        for r in rule_infos(&ngxlint_rules::all()) {
+            writeln!(
+                out,
+                "{}  {:<32} {:<8} {}",
+                r.code,
+                r.name,
+                r.severity.as_str(),
+                r.summary
+            )?;
         }
         Ok(())
     })();
@@ -888,10 +884,10 @@ fn quiet_pipe(r: std::io::Result<()>) -> Result<(), String> {
 }
 
 fn show_rule(code: &str) -> Result<ExitCode, String> {
-    let rules = ngxlint_rules::all();
-    let doc = ngxlint_rules::find(&rules, code)
-        .map(|r| r.meta().doc)
-        .or_else(|| ngxlint_engine::codes::reader_doc(code))
+    let doc = rule_infos(&ngxlint_rules::all())
+        .into_iter()
+        .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+        .map(|r| r.doc)
         .ok_or_else(|| format!("no rule `{code}`; `ngxlint rules` lists them"))?;
     let mut out = std::io::stdout().lock();
     quiet_pipe(out.write_all(doc.as_bytes()))?;
@@ -927,8 +923,10 @@ fn parse(args: ParseArgs) -> Result<ExitCode, String> {
     let paths = vec![args.path.clone()];
     let cfg = load_config(&args.read, &args.path)?;
     let mut opts = options(&args.read, &paths, &cfg)?;
-    // crossplane reads what is on disk: a missing stock file is a missing file there.
+    // crossplane reads what is on disk: a missing stock file is a missing file there, and a
+    // template is not the file it renders to.
     opts.stock_files = false;
+    opts.templates = false;
     let project = Project::load(&paths, &opts).map_err(|e| e.to_string())?;
     let payload = crossplane::payload(&project);
     let text = if args.pretty {

@@ -403,6 +403,15 @@ pub fn classify(
         return Verdict::new(Kind::NginxMain, format!("a top-level `{b}` block"));
     }
 
+    // Read without an error as nginx reads it, and mostly directives nginx knows: nginx, even
+    // where lines look like `key=value` (`proxy_cache_path` parameters on lines of their own).
+    if parsed.errors.is_empty() && nginx.known > 0 && nginx.known >= nginx.unknown {
+        return Verdict::new(
+            Kind::Nginx,
+            format!("nginx directives ({})", nginx.examples.join(", ")),
+        );
+    }
+
     // INI shape: sections and `key = value` lines.
     let mut significant = 0usize;
     let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -728,15 +737,7 @@ impl NginxShape {
 
 /// Directives of the known module sets that are not enabled: still nginx's syntax.
 fn known_elsewhere(name: &[u8]) -> bool {
-    static ALL: std::sync::OnceLock<Directives> = std::sync::OnceLock::new();
-    ALL.get_or_init(|| {
-        let mut d = Directives::builtin();
-        for set in Directives::set_names() {
-            let _ = d.enable_set(set);
-        }
-        d
-    })
-    .contains(name)
+    Directives::all_sets().contains(name)
 }
 
 /// A line cut to a readable length, on a character boundary.
@@ -798,6 +799,15 @@ mod tests {
         // Third-party module sets count as nginx.
         assert_eq!(
             judge("a/b.conf", "more_set_headers 'Server: x';\n").kind,
+            Kind::Nginx
+        );
+        // Parameters on lines of their own are not INI keys.
+        assert_eq!(
+            judge(
+                "templates/cache.conf.template",
+                "proxy_cache_path /var/cache/nginx/s3\nlevels=1:2\nkeys_zone=s3_cache:10m\nmax_size=$MAX\nuse_temp_path=off;\n"
+            )
+            .kind,
             Kind::Nginx
         );
         // `if ($a = b)` and `set $x "a=b"` are not INI keys.

@@ -82,6 +82,74 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
     /// Where nginx's scanner stood when nginx would report this (its cited line), if nginx would.
     pub nginx_offset: Option<u32>,
+    /// Findings of one cause reported once: the first of a group stands for the others, which
+    /// it counts (see [`collapse_groups`]).
+    pub group: Option<Group>,
+}
+
+/// What a finding shares with others of its cause (dozens of NGINX Plus directives in a
+/// configuration written for NGINX Plus are one finding, not dozens).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// Findings with the same key are one.
+    pub key: String,
+    /// What the others are, in the plural (`directives of the \`plus\` module set`).
+    pub what: String,
+    /// This finding's item (`status_zone`).
+    pub item: String,
+}
+
+/// Keeps the first finding of each group (after suppressions, so a suppressed first does not hide
+/// the others) and says on it how many more there are.
+pub fn collapse_groups(diags: &mut Vec<Diagnostic>) {
+    struct First {
+        key: String,
+        index: usize,
+        item: String,
+        others: Vec<String>,
+        more: usize,
+    }
+    let mut firsts: Vec<First> = Vec::new();
+    let mut keep = vec![true; diags.len()];
+    for (i, d) in diags.iter().enumerate() {
+        let Some(g) = &d.group else { continue };
+        match firsts.iter_mut().find(|f| f.key == g.key) {
+            Some(f) => {
+                keep[i] = false;
+                f.more += 1;
+                if g.item != f.item && !f.others.contains(&g.item) {
+                    f.others.push(g.item.clone());
+                }
+            }
+            None => firsts.push(First {
+                key: g.key.clone(),
+                index: i,
+                item: g.item.clone(),
+                others: Vec::new(),
+                more: 0,
+            }),
+        }
+    }
+    for f in firsts.into_iter().filter(|f| f.more > 0) {
+        let d = &mut diags[f.index];
+        let what = d.group.as_ref().map(|g| g.what.clone()).unwrap_or_default();
+        let shown: Vec<String> = f.others.iter().take(4).map(|n| format!("`{n}`")).collect();
+        let names = match (shown.is_empty(), f.others.len() > 4) {
+            (true, _) => String::new(),
+            (false, false) => format!(" ({})", shown.join(", ")),
+            (false, true) => format!(" ({}, ...)", shown.join(", ")),
+        };
+        let line = format!(
+            "{} more {what} in this configuration{names}, not reported one by one",
+            f.more
+        );
+        d.help = Some(match d.help.take() {
+            Some(h) => format!("{h}; {line}"),
+            None => line,
+        });
+    }
+    let mut keep = keep.into_iter();
+    diags.retain(|_| keep.next().unwrap_or(true));
 }
 
 impl Diagnostic {
@@ -106,6 +174,7 @@ impl Diagnostic {
             help: None,
             fix: None,
             nginx_offset: None,
+            group: None,
         }
     }
     /// Adds the help line.

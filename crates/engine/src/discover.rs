@@ -47,6 +47,11 @@ pub struct Found {
     pub dirs: Vec<PathBuf>,
     /// Files the walk saw as regular files (not symbolic links).
     pub regular: std::collections::HashSet<PathBuf>,
+    /// Files and folders the repository does not keep (`.gitignore`, `[paths] exclude`): includes
+    /// find nothing there either.
+    pub hidden_files: Vec<PathBuf>,
+    /// See `hidden_files`.
+    pub hidden_dirs: Vec<PathBuf>,
 }
 
 /// Folders never walked into.
@@ -159,6 +164,7 @@ impl Filter {
 /// which the path evidence is relative to).
 pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
     let mut found = Found::default();
+    let cwd = std::env::current_dir().ok();
     let root = crate::project::absolute(root);
     let rel_to_root = |p: &Path| -> PathBuf {
         let abs = crate::project::absolute(p);
@@ -196,7 +202,12 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                 Ok(e) => e,
                 Err(e) => {
                     let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());
-                    found.errors.push((path, e.to_string()));
+                    // walkdir's own text names the absolute path; the finding names the file.
+                    let why = match e.io_error() {
+                        Some(io) => io.to_string(),
+                        None => "a symbolic link loop".to_string(),
+                    };
+                    found.errors.push((path, why));
                     continue;
                 }
             };
@@ -212,10 +223,15 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
             let ft = entry.file_type();
             if ft.is_dir() {
                 if depth > 0 {
-                    let skip = SKIP_DIRS.iter().any(|s| entry.file_name() == *s)
-                        || filter.excluded(entry.path()).is_some()
+                    let vcs = SKIP_DIRS.iter().any(|s| entry.file_name() == *s);
+                    let unkept = filter.excluded(entry.path()).is_some()
                         || ignores.ignored(entry.path(), true);
-                    if skip {
+                    if unkept {
+                        found
+                            .hidden_dirs
+                            .push(crate::project::absolute(entry.path()));
+                    }
+                    if vcs || unkept {
                         walker.skip_current_dir();
                         continue;
                     }
@@ -228,11 +244,19 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                 found.dirs.push(entry.path().to_path_buf());
                 continue;
             }
-            let path = entry.path();
+            // `ngxlint check .` walks `./a/b`: shown as `a/b`, and a walk of the working folder by
+            // its absolute path too, as the other paths are.
+            let path = entry.path().strip_prefix("./").unwrap_or(entry.path());
+            let path = cwd
+                .as_deref()
+                .and_then(|c| path.strip_prefix(c).ok())
+                .filter(|r| !r.as_os_str().is_empty())
+                .unwrap_or(path);
             if ignores.ignored(path, false) {
                 found
                     .skipped
                     .push((path.to_path_buf(), "ignored by .gitignore".into()));
+                found.hidden_files.push(crate::project::absolute(path));
                 continue;
             }
             if let Some(g) = filter.excluded(path) {
@@ -240,6 +264,7 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                     path.to_path_buf(),
                     format!("excluded by `[paths] exclude` `{g}`"),
                 ));
+                found.hidden_files.push(crate::project::absolute(path));
                 continue;
             }
             let symlink = ft.is_symlink();
@@ -265,24 +290,34 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                 found.regular.insert(path.to_path_buf());
             }
             found.candidates.push(Candidate {
-                path: entry.into_path(),
+                path: path.to_path_buf(),
                 named: forced,
                 symlink,
             });
         }
     }
+    // A file both named and found by a walk (`ngxlint check . conf.d/x.conf`, or pre-commit's
+    // files with the root around them) is read once, as named.
+    let mut by_abs: std::collections::HashMap<PathBuf, usize> = Default::default();
+    let mut unique: Vec<Candidate> = Vec::with_capacity(found.candidates.len());
+    for c in found.candidates {
+        match by_abs.entry(crate::project::absolute(&c.path)) {
+            std::collections::hash_map::Entry::Occupied(e) => unique[*e.get()].named |= c.named,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(unique.len());
+                unique.push(c);
+            }
+        }
+    }
+    found.candidates = unique;
+    // A file a walk passed over but the command line named is read (and listed once).
+    found
+        .skipped
+        .retain(|(p, _)| !by_abs.contains_key(&crate::project::absolute(p)));
     // The walk is in the file system's order: sort for output that does not depend on it.
     found
         .candidates
         .sort_unstable_by(|a, b| path_order(&a.path, &b.path));
-    // A file both named and found by a walk is named.
-    found.candidates.dedup_by(|later, kept| {
-        let same = later.path == kept.path;
-        if same {
-            kept.named |= later.named;
-        }
-        same
-    });
     found.dirs.sort_unstable_by(|a, b| path_order(a, b));
     found.dirs.dedup();
     found.skipped.sort_by(|a, b| path_order(&a.0, &b.0));

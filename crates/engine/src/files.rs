@@ -97,6 +97,8 @@ fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
 pub struct Files {
     files: Vec<SourceFile>,
     by_server_path: crate::hash::FastMap<PathBuf, FileId>,
+    /// The linted root (as given and canonical): messages name paths relative to it.
+    roots: Vec<PathBuf>,
 }
 
 impl Files {
@@ -121,6 +123,25 @@ impl Files {
             lines: OnceLock::new(),
         });
         id
+    }
+    /// Sets the linted root, as given and as resolved, that [`Files::shown`] names paths from.
+    pub fn set_root(&mut self, given: &Path, canonical: &Path) {
+        // Under `/` every path is "inside": a server path such as `/etc/nginx/x` stays as it is.
+        self.roots = [given, canonical]
+            .into_iter()
+            .filter(|r| r.parent().is_some())
+            .map(Path::to_path_buf)
+            .collect();
+    }
+    /// How a message names a path: relative to the linted root when inside it, else as given
+    /// (the server's path, such as `/etc/nginx/snippets/ssl.conf`). A message never holds the
+    /// checkout's absolute location, so a baseline written in one checkout holds in another.
+    pub fn shown(&self, path: &Path) -> String {
+        match self.roots.iter().find_map(|r| path.strip_prefix(r).ok()) {
+            Some(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+            Some(rel) => rel.display().to_string(),
+            None => path.display().to_string(),
+        }
     }
     /// The file with this id.
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -163,5 +184,29 @@ impl Files {
             self.files.push(f);
         }
         offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_from_the_root() {
+        let mut f = Files::default();
+        assert_eq!(
+            f.shown(Path::new("/srv/repo/nginx/a.conf")),
+            "/srv/repo/nginx/a.conf"
+        );
+        f.set_root(Path::new("/home/me/repo"), Path::new("/srv/repo"));
+        assert_eq!(f.shown(Path::new("/srv/repo/nginx/a.conf")), "nginx/a.conf");
+        assert_eq!(
+            f.shown(Path::new("/home/me/repo/nginx/a.conf")),
+            "nginx/a.conf"
+        );
+        assert_eq!(f.shown(Path::new("/etc/nginx/a.conf")), "/etc/nginx/a.conf");
+        assert_eq!(f.shown(Path::new("/srv/repo")), ".");
+        f.set_root(Path::new("/"), Path::new("/"));
+        assert_eq!(f.shown(Path::new("/etc/nginx/a.conf")), "/etc/nginx/a.conf");
     }
 }

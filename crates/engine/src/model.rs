@@ -271,12 +271,15 @@ pub struct Model<'p> {
     scratch: Vec<(At<'p>, NameId)>,
     /// Files that are templates (their `${NAME}` placeholders are filled in at start-up).
     templates: crate::hash::FastSet<FileId>,
+    /// For each tree, whether it is a file no main config includes (a fragment).
+    fragments: Vec<bool>,
 }
 
 impl<'p> Model<'p> {
     /// Builds the model of every tree of the project.
     pub fn build(project: &'p Project, directives: &Directives) -> Model<'p> {
         let mut m = Model {
+            fragments: project.nginx.trees.iter().map(|t| t.fragment).collect(),
             templates: (0..project.files.len() as u32)
                 .map(FileId)
                 .filter(|&f| project.files.get(f).is_template())
@@ -511,6 +514,20 @@ impl<'p> Model<'p> {
                 stream: s.kind == Context::StreamUpstream,
             });
         }
+    }
+
+    /// Whether a scope is in a file no main config includes: what its parent sets is not known.
+    pub fn in_fragment(&self, scope: ScopeId) -> bool {
+        self.fragments
+            .get(self.scope(scope).tree)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Whether `name` is unset at `scope` within what this run sees, in a fragment: its value may
+    /// come from a parent the run does not see, so nginx's default cannot be assumed.
+    pub fn unset_in_fragment(&self, scope: ScopeId, name: &str) -> bool {
+        self.in_fragment(scope) && self.effective(scope, name).is_none()
     }
 
     /// The scope with this id.

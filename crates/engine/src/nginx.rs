@@ -34,6 +34,9 @@ pub struct NginxTree {
     /// Whether that folder is known: a main config's, or one that holds a main config the file
     /// sits below. A file no main config includes may be meant for any nginx prefix.
     pub prefix_known: bool,
+    /// A file no main config includes, read alone: what its parent sets (inherited values,
+    /// `load_module`, upstream groups, the `user`) is not known.
+    pub fragment: bool,
     /// Indexes into the project's diagnostics emitted while reading this tree, in nginx's order.
     pub diagnostics: Vec<usize>,
 }
@@ -154,6 +157,10 @@ pub struct Loader<'a> {
     pub cache: Option<Arc<ParseCache>>,
     /// The first `include` that read each file: (including file, offset of the include's name).
     pub included_by: FastMap<FileId, (FileId, u32)>,
+    /// The file the tree being read starts from.
+    tree_main: FileId,
+    /// The tree being read is a file no main config includes.
+    fragment: bool,
     stack: Vec<FileId>,
     prefix_known: bool,
     resolved: FastMap<PathBuf, FileId>,
@@ -187,6 +194,8 @@ impl<'a> Loader<'a> {
             stock_files: true,
             cache: None,
             included_by: FastMap::default(),
+            tree_main: FileId(0),
+            fragment: false,
             stack: Vec::new(),
             prefix_known: true,
             resolved: FastMap::default(),
@@ -290,7 +299,7 @@ impl<'a> Loader<'a> {
 
     /// Reads the tree starting at `main` in `context`; relative includes resolve against `conf_prefix`.
     pub fn load_tree(&mut self, main: FileId, context: Context, conf_prefix: &Path) {
-        self.load_fragment(main, context, conf_prefix, true);
+        self.load(main, context, conf_prefix, true, false);
     }
 
     /// [`Loader::load_tree`] for a file no main config includes. Without a known prefix, a
@@ -303,7 +312,20 @@ impl<'a> Loader<'a> {
         conf_prefix: &Path,
         prefix_known: bool,
     ) {
+        self.load(main, context, conf_prefix, prefix_known, true);
+    }
+
+    fn load(
+        &mut self,
+        main: FileId,
+        context: Context,
+        conf_prefix: &Path,
+        prefix_known: bool,
+        fragment: bool,
+    ) {
         self.prefix_known = prefix_known;
+        self.fragment = fragment;
+        self.tree_main = main;
         self.conf_prefix = conf_prefix.to_path_buf();
         self.vfs.set_hint(conf_prefix);
         self.emitted.clear();
@@ -316,6 +338,7 @@ impl<'a> Loader<'a> {
             context,
             conf_prefix: self.conf_prefix.clone(),
             prefix_known,
+            fragment,
             diagnostics,
         });
         self.prefix_known = true;
@@ -334,6 +357,9 @@ impl<'a> Loader<'a> {
             Context::StreamServer,
         ];
         self.conf_prefix = conf_prefix.to_path_buf();
+        // A module's directive says where it may stand whether or not this run has the module
+        // (a `brotli` line belongs in `http`, not in the main context).
+        let table = std::mem::replace(&mut self.directives, Directives::all_sets());
         let mut best = (usize::MAX, Context::Main);
         for ctx in CANDIDATES {
             self.dry = Some(0);
@@ -347,6 +373,7 @@ impl<'a> Loader<'a> {
                 break;
             }
         }
+        self.directives = table;
         best.1
     }
 
@@ -501,7 +528,13 @@ impl<'a> Loader<'a> {
             }
             _ => d.name.span,
         };
-        let mut diag = Diagnostic::new(code, cname, Severity::Error, file, span, message)
+        // In a file no main config includes, a module's directive is as good as the main config
+        // that loads the module: said, not an error.
+        let severity = match &e {
+            DispatchError::Unknown { set: Some(_), .. } if self.fragment => Severity::Info,
+            _ => Severity::Error,
+        };
+        let mut diag = Diagnostic::new(code, cname, severity, file, span, message)
             .at_nginx(d.terminator.offset());
         if let DispatchError::Unknown {
             suggestion,
@@ -510,6 +543,10 @@ impl<'a> Loader<'a> {
         } = &e
         {
             diag = diag.with_help(match (set, suggestion) {
+                (Some(set), _) if self.fragment => match module_file {
+                    Some(so) => format!("it comes from the `{set}` module: the main configuration that includes this file must load it with `load_module modules/{so};` (or `--module {set}` if your nginx has it built in)"),
+                    None => format!("it belongs to the `{set}` module set: the nginx this file is for must have it (`--module {set}`)"),
+                },
                 (Some(set), _) => match module_file {
                     Some(so) => format!("it comes from the `{set}` module: load it with `load_module modules/{so};` at the top of the main configuration, or pass `--module {set}` if your nginx has it built in"),
                     None => format!("it belongs to the `{set}` module set: enable it with `--module {set}`"),
@@ -519,6 +556,15 @@ impl<'a> Loader<'a> {
             });
             if let (None, Some(s)) = (set, suggestion) {
                 diag = diag.with_fix(format!("Replace with `{s}`"), d.name.span, s.clone());
+            }
+            // A configuration written for a module this run does not have (NGINX Plus, Lua)
+            // uses dozens of its directives: one finding per tree says so.
+            if let Some(set) = set {
+                diag.group = Some(crate::diagnostic::Group {
+                    key: format!("module-set:{set}:{}", self.tree_main.0),
+                    what: format!("directives of the `{set}` module set"),
+                    item: String::from_utf8_lossy(name).into_owned(),
+                });
             }
         }
         self.emit(diag);
@@ -569,7 +615,7 @@ impl<'a> Loader<'a> {
                         if m.is_dir {
                             let msg = format!(
                                 "pread() \"{}\" failed (21: Is a directory)",
-                                m.path.display()
+                                self.files.shown(&m.path)
                             );
                             self.emit(
                                 Diagnostic::new(
@@ -586,6 +632,9 @@ impl<'a> Loader<'a> {
                         }
                         match self.open(&m.path) {
                             Ok(id) => targets.push((id, m.path)),
+                            // A link in the folder to a file the repository does not hold: the
+                            // walk says so at the link.
+                            Err(VfsError::NotInTree(t)) if t != m.path => {}
                             Err(e) => self.open_error(file, d, &m.path, e),
                         }
                     }
@@ -631,7 +680,7 @@ impl<'a> Loader<'a> {
                 let chain: Vec<String> = self.stack[pos..]
                     .iter()
                     .chain(std::iter::once(&t))
-                    .map(|f| self.files.get(*f).path.display().to_string())
+                    .map(|f| self.files.shown(&self.files.get(*f).server_path))
                     .collect();
                 let msg = format!("include cycle: {}", chain.join(" → "));
                 let diag = Diagnostic::new("NGX007", "include-cycle", Severity::Error, file, d.head_span(), msg)
@@ -718,7 +767,8 @@ impl<'a> Loader<'a> {
     fn open_error(&mut self, file: FileId, d: &Directive, path: &Path, e: VfsError) {
         let at = d.terminator.offset();
         let span = d.args.first().map(|a| a.span).unwrap_or(d.name.span);
-        let shown = path.display();
+        // nginx names the path it opened; inside the linted root that is the repository's path.
+        let shown = self.files.shown(path);
         let diag = match e {
             VfsError::NotFound => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (2: No such file or directory)")),
             VfsError::PermissionDenied => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (13: Permission denied)")),

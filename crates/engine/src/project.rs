@@ -39,6 +39,12 @@ pub struct Options {
     pub cache: Option<std::sync::Arc<crate::nginx::ParseCache>>,
     /// Which files a walk takes (`.gitignore`, `[paths] include/exclude`).
     pub filter: crate::discover::Filter,
+    /// Judge a file no main config includes as a whole configuration, with nginx's defaults
+    /// above it and its own folder as the prefix (rule documents' examples), instead of only for
+    /// what it sets itself.
+    pub complete_fragments: bool,
+    /// A template (`X.template`) stands for the file it renders to at start-up.
+    pub templates: bool,
 }
 
 impl Options {
@@ -62,6 +68,8 @@ impl Options {
                 gitignore: true,
                 ..Default::default()
             },
+            complete_fragments: false,
+            templates: true,
         }
     }
 }
@@ -119,11 +127,13 @@ impl Project {
         vfs.allow_outside(opts.allow_outside);
         vfs.auto_map(opts.auto_map);
         vfs.max_size(opts.max_file_size);
+        vfs.render_templates(opts.templates);
         for (path, bytes) in &opts.overlays {
             vfs.add_overlay(path, bytes.clone());
         }
         let mut found = discover(paths, &opts.root, &opts.filter);
         crate::discover::add_unsaved(&mut found, paths, &opts.overlays);
+        vfs.hide(&found.hidden_files, &found.hidden_dirs);
         // Absolute paths map into the folders that were walked (and only those): a sibling
         // project elsewhere under the root must not stand in for this one's `/etc/nginx`. When
         // only files were named (pre-commit), the whole root is indexed lazily instead.
@@ -141,6 +151,7 @@ impl Project {
         let mut sink = Sink::default();
         let mut listing: Vec<Listed> = Vec::new();
         let root = vfs.root().to_path_buf();
+        files.set_root(&absolute(&opts.root), &root);
         let mut loader = Loader::new(vfs, &opts.directives, &mut files, &mut data, &mut sink);
         loader.stock_files = opts.stock_files;
         loader.cache = opts.cache.clone();
@@ -149,6 +160,7 @@ impl Project {
         let mut fpm_found: Vec<crate::fpm::FpmCandidate> = Vec::new();
         let mut unreadable = Vec::new();
         let mut broken_links = Vec::new();
+        let mut outside_links = Vec::new();
         let abs: Vec<PathBuf> = found.candidates.iter().map(|c| absolute(&c.path)).collect();
         let regular: HashSet<PathBuf> = found.regular.iter().map(|p| absolute(p)).collect();
         let reads = loader.read_many(&abs, &regular);
@@ -158,15 +170,20 @@ impl Project {
                 Ok(l) => l,
                 // A link to a folder: its files are reached through includes, not as one file.
                 Err(VfsError::IsDir) if cand.symlink => continue,
-                Err(VfsError::NotFound) if cand.symlink => {
-                    let why = "a broken symbolic link".to_string();
+                // A link to nothing, or a loop of links.
+                Err(e @ (VfsError::NotFound | VfsError::Io(_))) if cand.symlink => {
+                    let why = format!("a broken symbolic link: {e}");
                     listing.push(Listed::new(&cand.path, ListKind::Unreadable, why));
-                    broken_links.push(cand.path.clone());
+                    broken_links.push((cand.path.clone(), e));
                     continue;
                 }
-                Err(e @ VfsError::NotInTree(_)) if cand.symlink => {
-                    // Reported where a config includes it, if one does.
-                    listing.push(Listed::new(&cand.path, ListKind::Unreadable, e.to_string()));
+                Err(VfsError::NotInTree(target)) if cand.symlink => {
+                    let why = format!(
+                        "a link to `{}`, which is not in the repository",
+                        target.display()
+                    );
+                    listing.push(Listed::new(&cand.path, ListKind::Unreadable, why));
+                    outside_links.push((cand.path.clone(), target));
                     continue;
                 }
                 Err(e) => {
@@ -238,7 +255,16 @@ impl Project {
                 .or_else(|| opts.prefix.clone())
                 .unwrap_or_else(|| parent_of(&own));
             let ctx = loader.evident_context(id, &prefix);
-            loader.load_fragment(id, ctx, &prefix, known_prefix);
+            // `nginx.conf` of main-context statements is a main config by its name
+            // (`include /config/nginx/nginx.conf;` and nothing else, as a container's is).
+            let by_name = ctx == Context::Main
+                && loader.files.get(id).path.file_name()
+                    == Some(std::ffi::OsStr::new("nginx.conf"));
+            if by_name || opts.complete_fragments {
+                loader.load_tree(id, ctx, &prefix);
+            } else {
+                loader.load_fragment(id, ctx, &prefix, known_prefix);
+            }
         }
         let included_by = std::mem::take(&mut loader.included_by);
         drop(loader);
@@ -246,14 +272,40 @@ impl Project {
         for (path, e) in unreadable {
             diagnostics.push(unreadable_diag(&mut files, &path, &e, FileKind::Nginx));
         }
-        for path in broken_links {
-            let msg = format!("`{}` is a broken symbolic link", path.display());
+        for (path, e) in broken_links {
+            let msg = format!(
+                "`{}` is a broken symbolic link: {e}",
+                files.shown(&absolute(&path))
+            );
             let d = file_problem(&mut files, &path, FileKind::Nginx, Severity::Warning, msg)
                 .with_help("point the link at an existing file or remove it; nginx fails on it wherever it is included");
             diagnostics.push(d);
         }
+        for (path, target) in outside_links {
+            let msg = format!(
+                "`{}` links to `{}`, which is not in the repository; it was not read",
+                files.shown(&absolute(&path)),
+                target.display()
+            );
+            let id = files.add(path.clone(), absolute(&path), Vec::new(), FileKind::Nginx);
+            diagnostics.push(
+                Diagnostic::new(
+                    "NGX008",
+                    "include-outside-root",
+                    Severity::Info,
+                    id,
+                    nginx_syntax::Span::default(),
+                    msg,
+                )
+                .with_help("what it holds was not checked; if the repository keeps it elsewhere, map its folder with `--map FROM=TO` or `[paths] map`"),
+            );
+        }
         for (path, e) in found.errors {
-            let msg = format!("cannot read `{}`: {e}", path.display());
+            let msg = format!(
+                "cannot read `{}`: {}",
+                files.shown(&absolute(&path)),
+                strip_os_error(&e)
+            );
             diagnostics.push(file_problem(
                 &mut files,
                 &path,
@@ -294,7 +346,7 @@ impl Project {
             .collect();
         let mut fragment_ctx: std::collections::HashMap<FileId, Context> = Default::default();
         for t in &self.nginx.trees {
-            if t.context != Context::Main {
+            if t.fragment {
                 fragment_ctx.insert(t.main, t.context);
             }
         }
@@ -523,7 +575,7 @@ pub(crate) fn unreadable_diag(
         VfsError::OutsideRoot => {
             let msg = format!(
                 "`{}` is outside the linted root; it was not read",
-                path.display()
+                files.shown(&absolute(path))
             );
             file_problem(files, path, kind, Severity::Error, msg)
                 .with_help("pass `--allow-outside-root` or lint from a folder that contains it")
@@ -533,7 +585,7 @@ pub(crate) fn unreadable_diag(
             path,
             kind,
             Severity::Error,
-            format!("cannot read `{}`: {other}", path.display()),
+            format!("cannot read `{}`: {other}", files.shown(&absolute(path))),
         ),
     }
 }
@@ -549,6 +601,10 @@ fn is_entry_point(loader: &Loader<'_>, id: FileId) -> bool {
                 .iter()
                 .any(|n| d.is(src, n))
     })
+}
+
+fn strip_os_error(s: &str) -> &str {
+    s.split(" (os error").next().unwrap_or(s)
 }
 
 fn parent_of(p: &Path) -> PathBuf {

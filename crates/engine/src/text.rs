@@ -76,7 +76,7 @@ mod tests {
     // A list of one span, not a range meant as its numbers.
     #[allow(clippy::single_range_in_vec_init)]
     fn template_placeholders() {
-        assert_eq!(placeholders(b"${NGINX_PORT}"), [0..13]);
+        assert_eq!(placeholders(b"${NGINX_PORT}"), vec![0..13_usize]);
         assert_eq!(placeholders(b"http://$BACKEND:${PORT}/x"), [7..15, 16..23]);
         assert!(!has_placeholder(b"${host}$uri"));
         assert!(!has_placeholder(b"$http_X_Forwarded"));

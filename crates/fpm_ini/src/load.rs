@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ngxlint_vfs::{Vfs, VfsError};
 
 use crate::codes;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{quoting, Diagnostic, Says, Severity};
 use crate::keys::{self, Kind};
 use crate::model::{ArrayValue, FpmConfig, Include, Origin, RawSetting, SourceFile};
 use crate::span::Span;
@@ -27,6 +27,9 @@ pub struct LoadOptions {
     pub run_as_root: bool,
     /// Whether php-fpm is started with `-R` / `--allow-to-run-as-root`.
     pub allow_root: bool,
+    /// Pool files read without their main config are the whole configuration (rule documents'
+    /// examples): what php-fpm requires of a pool is asked for, as of a main config's.
+    pub complete_pool_files: bool,
 }
 
 impl Default for LoadOptions {
@@ -37,6 +40,7 @@ impl Default for LoadOptions {
             env: None,
             run_as_root: true,
             allow_root: false,
+            complete_pool_files: false,
         }
     }
 }
@@ -128,13 +132,18 @@ impl<'a> Loader<'a> {
                 Ok(b) => b,
                 Err(e) => {
                     let idx = self.push_file(path, Vec::new(), None);
+                    // The path is the file's own (local) one: the finding is located in it.
+                    let (severity, message) = match e {
+                        VfsError::OutsideRoot => (
+                            Severity::Warning,
+                            "the file is outside the linted root; it was not read".to_string(),
+                        ),
+                        e => (Severity::Error, format!("cannot read the file: {e}")),
+                    };
                     self.diags.push(Diagnostic::new(
                         codes::FILE_UNREADABLE,
-                        Severity::Error,
-                        format!(
-                            "failed to open configuration file '{}': {e}",
-                            path.display()
-                        ),
+                        severity,
+                        message,
                         idx,
                         Span::default(),
                     ));
@@ -265,9 +274,14 @@ impl<'a> Loader<'a> {
         };
         let Some((name, kind)) = keys::lookup(table, &e.key) else {
             let key = e.key.clone();
+            let section = if in_global { "a `[global]`" } else { "a pool" };
             let d = self.err(
                 codes::UNKNOWN_ENTRY,
-                format!("unknown entry '{key}'"),
+                quoting(
+                    format!("`{key}` is not {section} setting"),
+                    Says::Refuses,
+                    format!("unknown entry '{key}'"),
+                ),
                 file,
                 e.key_span,
             );
@@ -296,8 +310,10 @@ impl<'a> Loader<'a> {
                 Err(()) => {
                     self.err(
                         codes::POOL_IN_GLOBAL,
-                        format!(
-                            "unable to parse value for entry '{name}': Can't use '$pool' when the pool is not defined"
+                        quoting(
+                            "`$pool` in `[global]` names no pool",
+                            Says::Refuses,
+                            format!("unable to parse value for entry '{name}': Can't use '$pool' when the pool is not defined"),
                         ),
                         file,
                         value.span,
@@ -310,8 +326,9 @@ impl<'a> Loader<'a> {
         };
         // `${VAR}` from an environment not known here (a container's, set when it starts): the
         // key is set, to a value this run cannot judge.
-        let fallback = self.opts.php_version.has_ini_fallback();
-        if self.opts.env.is_none() && value.vars.iter().any(|v| v.default.is_none() || !fallback) {
+        // (`${VAR:-default}` is the default where the environment lacks VAR, and empty before
+        // PHP 8.3, which reads the whole as one unset name: known either way.)
+        if self.opts.env.is_none() && value.vars.iter().any(|v| v.default.is_none()) {
             let section = self.section();
             section.raw.remove(name);
             section.from_env.retain(|(k, _)| *k != name);
@@ -340,9 +357,23 @@ impl<'a> Loader<'a> {
                 Kind::Pm => Some("write `static`, `dynamic` or `ondemand`".to_string()),
                 _ => None,
             };
+            let what = match kind {
+                Kind::Int => "number",
+                Kind::Time => "time",
+                Kind::Bool => "boolean",
+                Kind::Pm => "process manager",
+                Kind::LogLevel => "log level",
+                Kind::RlimitCore => "core size limit",
+                Kind::SyslogFacility => "syslog facility",
+                Kind::Str => "value",
+            };
             let d = self.err(
                 codes::INVALID_VALUE,
-                format!("unable to parse value for entry '{name}': {why}"),
+                quoting(
+                    format!("invalid {what} for `{name}`"),
+                    Says::Refuses,
+                    format!("unable to parse value for entry '{name}': {why}"),
+                ),
                 file,
                 value.span,
             );
@@ -399,7 +430,11 @@ impl<'a> Loader<'a> {
             if !index.key.is_empty() {
                 self.err(
                     codes::ARRAY_VALUE,
-                    "Keys provided to field 'access.suppress_path' are ignored".into(),
+                    quoting(
+                        "`access.suppress_path[]` takes no key",
+                        Says::Refuses,
+                        "Keys provided to field 'access.suppress_path' are ignored",
+                    ),
                     file,
                     index.span,
                 )
@@ -409,7 +444,11 @@ impl<'a> Loader<'a> {
             if !value.text.starts_with('/') {
                 self.err(
                     codes::ARRAY_VALUE,
-                    "Values provided to field 'access.suppress_path' must begin with '/'".into(),
+                    quoting(
+                        "`access.suppress_path[]` takes a path that begins with `/`",
+                        Says::Refuses,
+                        "Values provided to field 'access.suppress_path' must begin with '/'",
+                    ),
                     file,
                     value.span,
                 );
@@ -421,7 +460,11 @@ impl<'a> Loader<'a> {
         } else if index.key.is_empty() {
             self.err(
                 codes::ARRAY_KEY_MISSING,
-                format!("You must provide a key for field '{name}'"),
+                quoting(
+                    format!("`{name}[]` needs a key in the brackets"),
+                    Says::Refuses,
+                    format!("You must provide a key for field '{name}'"),
+                ),
                 file,
                 index.span,
             )
@@ -431,7 +474,11 @@ impl<'a> Loader<'a> {
         if self.current.is_none() && !self.unknown_section {
             self.err(
                 codes::ARRAY_IN_GLOBAL,
-                "Array are not allowed in the global section".into(),
+                quoting(
+                    format!("`{name}[…]` belongs in a pool section, not in `[global]`"),
+                    Says::Refuses,
+                    "Array are not allowed in the global section",
+                ),
                 file,
                 e.key_span,
             )
@@ -446,7 +493,11 @@ impl<'a> Loader<'a> {
                     let key = index.key.clone();
                     self.err(
                         codes::ARRAY_VALUE,
-                        format!("error while parsing '{name}[{key}]' : {why}"),
+                        quoting(
+                            format!("invalid boolean for `{name}[{key}]`"),
+                            Says::Refuses,
+                            format!("error while parsing '{name}[{key}]' : {why}"),
+                        ),
                         file,
                         value.span,
                     )
@@ -461,7 +512,17 @@ impl<'a> Loader<'a> {
             }
         };
         if name == "env" && value.text.is_empty() {
-            let d = self.err(codes::EMPTY_ENV, "empty value".into(), file, value.span);
+            let key = &index.key;
+            let d = self.err(
+                codes::EMPTY_ENV,
+                quoting(
+                    format!("`env[{key}]` is empty"),
+                    Says::Refuses,
+                    "empty value",
+                ),
+                file,
+                value.span,
+            );
             d.help = Some(if value.bool_word == Some(false) {
                 "quote it (`\"no\"`): unquoted `no`, `off`, `none`, `false` and `null` are empty strings".to_string()
             } else {
@@ -483,7 +544,11 @@ impl<'a> Loader<'a> {
             _ => {
                 let d = self.err(
                     codes::UNKNOWN_ARRAY,
-                    format!("unknown directive '{name}'"),
+                    quoting(
+                        format!("`{name}[…]` is not an array setting"),
+                        Says::Refuses,
+                        format!("unknown directive '{name}'"),
+                    ),
                     file,
                     e.key_span,
                 );
@@ -504,8 +569,6 @@ impl<'a> Loader<'a> {
             key: e.key_span,
             value: value.span,
         };
-        let from = self.files[file].path.display().to_string();
-        let line = e.line;
         let mut include = Include {
             pattern: pattern.clone(),
             resolved: resolved.clone(),
@@ -524,18 +587,43 @@ impl<'a> Loader<'a> {
                         .collect()
                 }
                 Err(err) => {
-                    let d = self.err(
-                        codes::INCLUDE_GLOB_FAILED,
-                        format!(
-                            "Unable to globalize '{resolved}' (ret=2) from {from} at line {line}."
+                    // php-fpm's line ends with glob(3)'s return code, `(ret=2)`: the quote stops
+                    // before it, the message says what it means.
+                    let words = format!("Unable to globalize '{resolved}'");
+                    let d = match err {
+                        VfsError::OutsideRoot => Diagnostic::new(
+                            codes::INCLUDE_GLOB_FAILED,
+                            Severity::Warning,
+                            format!("include pattern `{resolved}` points outside the linted root; it was not read"),
+                            file,
+                            value.span,
+                        )
+                        .with_help("map the folder into the tree with `--map FROM=DIR`, or allow reading it with `--allow-outside-root`"),
+                        VfsError::NotFound => Diagnostic::new(
+                            codes::INCLUDE_GLOB_FAILED,
+                            Severity::Error,
+                            quoting(
+                                format!("the folder of include pattern `{resolved}` does not exist"),
+                                Says::Refuses,
+                                words,
+                            ),
+                            file,
+                            value.span,
+                        )
+                        .with_help("create the folder, or fix the pattern: relative patterns are relative to the FPM prefix, not to this file"),
+                        other => Diagnostic::new(
+                            codes::INCLUDE_GLOB_FAILED,
+                            Severity::Error,
+                            quoting(
+                                format!("the folder of include pattern `{resolved}` cannot be read ({other})"),
+                                Says::Refuses,
+                                words,
+                            ),
+                            file,
+                            value.span,
                         ),
-                        file,
-                        value.span,
-                    );
-                    d.help = Some(match err {
-                        VfsError::NotFound => "create the directory, or fix the pattern: relative patterns are relative to the FPM prefix, not to this file".to_string(),
-                        other => format!("the directory cannot be read ({other})"),
-                    });
+                    };
+                    self.diags.push(d);
                     self.includes.push(include);
                     return;
                 }
@@ -558,8 +646,10 @@ impl<'a> Loader<'a> {
             let mut d = Diagnostic::new(
                 codes::INCLUDE_NO_MATCH,
                 Severity::Warning,
-                format!(
-                    "Nothing matches the include pattern '{resolved}' from {from} at line {line}."
+                quoting(
+                    format!("include pattern `{resolved}` matches no file"),
+                    Says::Logs,
+                    format!("Nothing matches the include pattern '{resolved}'"),
                 ),
                 file,
                 value.span,
@@ -573,7 +663,7 @@ impl<'a> Loader<'a> {
             self.diags.push(d);
         }
         for path in matches {
-            if let Some(idx) = self.load_included(&path, file, value.span, &from, line) {
+            if let Some(idx) = self.load_included(&path, file, value.span) {
                 include.files.push(idx);
             } else {
                 break;
@@ -583,27 +673,41 @@ impl<'a> Loader<'a> {
     }
 
     /// `fpm_conf_load_ini_file()` for an included file; `None` stops the include (php-fpm gives up).
-    fn load_included(
-        &mut self,
-        path: &Path,
-        file: usize,
-        span: Span,
-        from: &str,
-        line: u32,
-    ) -> Option<usize> {
+    fn load_included(&mut self, path: &Path, file: usize, span: Span) -> Option<usize> {
         let bytes = match self.vfs.read(path) {
             Ok(b) => b,
             Err(e) => {
-                self.err(
-                    codes::FILE_UNREADABLE,
-                    format!(
-                        "Unable to include {} from {from} at line {line}: failed to open configuration file '{}': {e}",
-                        path.display(),
-                        path.display()
+                // `path` is the server's path, as the pattern spelled it.
+                let shown = path.display();
+                let d = match e {
+                    VfsError::OutsideRoot => Diagnostic::new(
+                        codes::FILE_UNREADABLE,
+                        Severity::Warning,
+                        format!("included file `{shown}` is outside the linted root; it was not read"),
+                        file,
+                        span,
+                    )
+                    .with_help("map the folder into the tree with `--map FROM=DIR`, or allow reading it with `--allow-outside-root`"),
+                    VfsError::TooLarge { limit } => Diagnostic::new(
+                        codes::FILE_UNREADABLE,
+                        Severity::Error,
+                        format!("included file `{shown}` is larger than {limit} bytes; it was not read"),
+                        file,
+                        span,
                     ),
-                    file,
-                    span,
-                );
+                    e => Diagnostic::new(
+                        codes::FILE_UNREADABLE,
+                        Severity::Error,
+                        quoting(
+                            format!("cannot read included file `{shown}` ({e})"),
+                            Says::Refuses,
+                            format!("Unable to include {shown}"),
+                        ),
+                        file,
+                        span,
+                    ),
+                };
+                self.diags.push(d);
                 return None;
             }
         };
@@ -618,7 +722,11 @@ impl<'a> Loader<'a> {
             let mut d = Diagnostic::new(
                 codes::INCLUDE_TOO_DEEP,
                 Severity::Error,
-                "failed to include more than 5 files recursively",
+                quoting(
+                    "includes nested more than 5 files deep",
+                    Says::Refuses,
+                    "failed to include more than 5 files recursively",
+                ),
                 file,
                 span,
             )
@@ -667,7 +775,7 @@ pub fn load_pool_file(path: &Path, opts: &LoadOptions, vfs: &dyn Vfs) -> FpmConf
 /// are not asked for: the files of the server's configuration that are not here may set them.
 pub fn load_pool_files(paths: &[PathBuf], opts: &LoadOptions, vfs: &dyn Vfs) -> FpmConfig {
     let mut l = Loader::new(opts, vfs);
-    l.unknown_section = true;
+    l.unknown_section = !opts.complete_pool_files;
     let mut ok = false;
     for path in paths {
         ok |= l.load_main(path, None);

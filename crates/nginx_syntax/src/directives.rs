@@ -727,6 +727,20 @@ impl Directives {
             .clone()
     }
 
+    /// The built-in table with every known module set enabled: what nginx with any of the
+    /// modules this crate knows could accept (for telling nginx's syntax from another tool's).
+    pub fn all_sets() -> &'static Directives {
+        static ALL: OnceLock<Directives> = OnceLock::new();
+        ALL.get_or_init(|| {
+            let mut d = Directives::builtin();
+            for set in Directives::set_names() {
+                // Every name in `SETS` is known to `enable_set`.
+                let _ = d.enable_set(set);
+            }
+            d
+        })
+    }
+
     /// The names accepted by [`Directives::enable_set`].
     pub fn set_names() -> impl Iterator<Item = &'static str> {
         SETS.iter().map(|(name, _)| *name)

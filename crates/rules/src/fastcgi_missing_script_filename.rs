@@ -158,6 +158,11 @@ impl FastcgiMissingScriptFilename {
             return None;
         }
         let Some((lvl, params)) = list else {
+            // A file read alone: the parameters may come from its parent (`http`-level
+            // `include fastcgi_params;`). A level of its own that sets some is judged.
+            if model.in_fragment(scope) {
+                return None;
+            }
             return Some(
                 META.diag(
                     pass.file,
@@ -245,6 +250,9 @@ impl FastcgiMissingScriptFilename {
         let pools = &st.pools;
         let reached = pools.reached(cx, &mut st.reach, scope, pass);
         let open = reached.iter().map(|i| pools.list[*i]).find(|p| {
+            if p.pool.from_env("security.limit_extensions") {
+                return false;
+            }
             let ext = &p.pool.security_limit_extensions.value;
             ext.is_empty() || !ext.iter().all(|e| PHP_EXTENSIONS.contains(&e.as_str()))
         })?;

@@ -75,6 +75,8 @@ impl Rule for FpmTerminateBeforeNginxTimeout {
                     // A value nginx refuses is the reader's finding.
                     None => continue,
                 },
+                // A file read alone: its parent may set the timeout.
+                None if cx.model.in_fragment(scope) => continue,
                 None => NGINX_DEFAULT_MS,
             };
             done.clear();
@@ -83,7 +85,11 @@ impl Rule for FpmTerminateBeforeNginxTimeout {
                     continue;
                 }
                 done.push(i);
-                let limit = pools.list[i].pool.request_terminate_timeout.value;
+                let pool = pools.list[i].pool;
+                if pool.from_env("request_terminate_timeout") {
+                    continue;
+                }
+                let limit = pool.request_terminate_timeout.value;
                 if limit <= 0 || u64::from(limit.unsigned_abs()) * 1000 >= ms {
                     continue;
                 }

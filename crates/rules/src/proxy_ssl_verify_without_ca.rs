@@ -77,7 +77,11 @@ impl ProxySslVerifyWithoutCa {
         let verify_name = format!("{prefix}ssl_verify");
         let url = pass.at.arg(0).unwrap_or_default().into_owned();
         if let Some(verify) = flag_on(model, scope, &verify_name) {
-            if trusted(model, scope, prefix).is_none() {
+            // A file read alone: its parent may set the trusted certificate.
+            let trusted_name = format!("{prefix}ssl_trusted_certificate");
+            if trusted(model, scope, prefix).is_none()
+                && !model.unset_in_fragment(scope, &trusted_name)
+            {
                 missing
                     .entry((verify.file, verify.head_span().start))
                     .or_insert_with(|| Missing {
@@ -121,6 +125,11 @@ impl ProxySslVerifyWithoutCa {
         if !pass.tls || !self.require_verify {
             return;
         }
+        // Verification may be turned on by the parent of a file read alone; and nobody between
+        // nginx and an upstream on the loopback interface can present a certificate of their own.
+        if model.unset_in_fragment(scope, &verify_name) || loopback(model, pass) {
+            return;
+        }
         let mut diag = META
             .diag_at(
                 Severity::Warning,
@@ -149,7 +158,9 @@ impl ProxySslVerifyWithoutCa {
             return;
         };
         if let Some(verify) = flag_on(model, scope, "proxy_ssl_verify") {
-            if trusted(model, scope, "proxy_").is_none() {
+            if trusted(model, scope, "proxy_").is_none()
+                && !model.unset_in_fragment(scope, "proxy_ssl_trusted_certificate")
+            {
                 missing
                     .entry((verify.file, verify.head_span().start))
                     .or_insert_with(|| Missing {
@@ -162,7 +173,10 @@ impl ProxySslVerifyWithoutCa {
             }
             return;
         }
-        if !self.require_verify {
+        if !self.require_verify
+            || model.unset_in_fragment(scope, "proxy_ssl_verify")
+            || model.pass(scope).is_some_and(|p| loopback(model, p))
+        {
             return;
         }
         let mut diag = META
@@ -179,6 +193,30 @@ impl ProxySslVerifyWithoutCa {
             diag = diag.with_place(off.file, off.head_span(), "turned off here");
         }
         out.push(diag);
+    }
+}
+
+/// Whether every address a pass connects to is on the loopback interface (`127.0.0.1`, `::1`,
+/// `localhost`, or an upstream group of such servers).
+fn loopback(model: &Model<'_>, pass: &Pass<'_>) -> bool {
+    let local = |host: &str| {
+        ngxlint_engine::fastcgi::is_localhost(host)
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.to_canonical().is_loopback())
+    };
+    match &pass.target {
+        Target::Inet { host, .. } => local(host),
+        Target::Unix(_) => true,
+        Target::Group(g) => {
+            let u = &model.upstreams[*g];
+            !u.servers.is_empty()
+                && u.servers.iter().all(|s| {
+                    let (host, _) = ngxlint_engine::model::split_host_port(&s.address);
+                    local(host) || s.address.starts_with("unix:")
+                })
+        }
+        _ => false,
     }
 }
 

@@ -527,10 +527,15 @@ impl UndersizedBuffers {
                     continue;
                 };
                 let Some(fail) = check(&v) else { continue };
-                let fields: Vec<(Field, (ScopeId, At<'_>))> = involved(fail, &v)
-                    .into_iter()
-                    .filter_map(|f| srcs[f as usize].map(|s| (f, s)))
+                let all = involved(fail, &v);
+                let fields: Vec<(Field, (ScopeId, At<'_>))> = all
+                    .iter()
+                    .filter_map(|&f| srcs[f as usize].map(|s| (f, s)))
                     .collect();
+                // A file read alone: a value it does not set may be its parent's, not nginx's default.
+                if fields.len() < all.len() && model.in_fragment(id) {
+                    continue;
+                }
                 // The directive that made the set invalid: the innermost, then the last read.
                 let Some(&(_, (pscope, pat))) = fields.iter().min_by_key(|(_, (sc, at))| {
                     (
@@ -636,6 +641,8 @@ impl UndersizedBuffers {
                         explicit.push((pass.module, sc, at, v));
                     }
                 }
+                // A file read alone: its parent may set the buffer.
+                None if model.in_fragment(loc) => {}
                 None if PAGE < min => {
                     let Some(http) = model.chain(loc).last() else {
                         continue;

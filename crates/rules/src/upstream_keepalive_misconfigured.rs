@@ -288,6 +288,11 @@ impl UpstreamKeepaliveMisconfigured {
             if model.chain(id).any(|l| unknown.scope(l)) {
                 continue;
             }
+            // A file read alone: its parent may set what the defaults lack (HTTP/1.1, an empty
+            // `Connection`), so only what the file itself writes is judged.
+            if model.in_fragment(id) && defeat.anchor().is_none() && defeat.list.is_none() {
+                continue;
+            }
             let Some(top) = model.chain(id).last() else {
                 continue;
             };

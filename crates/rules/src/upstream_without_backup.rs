@@ -143,6 +143,23 @@ impl UpstreamWithoutBackup {
         if u.servers.iter().any(|s| s.backup) {
             return;
         }
+        // Failover is not nginx's here: `max_fails=0` on every server turns failure accounting
+        // off (a backup would never be used), and `balancer_by_lua*` picks each peer itself.
+        let no_accounting = u.servers.iter().all(|s| {
+            s.at.args()
+                .iter()
+                .skip(1)
+                .any(|p| p.eq_ignore_ascii_case("max_fails=0"))
+        });
+        let lua_balancer = cx
+            .model
+            .scope(u.scope)
+            .directives
+            .iter()
+            .any(|d| d.name().starts_with("balancer_by_lua"));
+        if no_accounting || lua_balancer {
+            return;
+        }
         if effective.is_some_and(|m| method_name(&m).is_some_and(|n| NO_BACKUP.contains(&n))) {
             // The method cannot have a backup server; nothing to suggest.
             return;

@@ -46,13 +46,20 @@ const SCHEMES: &[&str] = &[
 ];
 
 /// The host part of an address (a scheme, when there is one, is dropped; a variable scheme
-/// `$scheme://` too). `None` for `unix:`.
+/// `$scheme://` too). `None` for `unix:`. `http:/$uri` is read as nginx reads it: the URI's
+/// own leading slash completes the scheme, so the host is the URI's first segment.
 fn authority(text: &str) -> Option<&str> {
     let mut rest = text;
     if let Some(r) = SCHEMES
         .iter()
         .find_map(|s| strip_prefix_ignore_ascii_case(text, s))
     {
+        rest = r;
+    } else if let Some(r) = SCHEMES.iter().find_map(|s| {
+        // `http:/` and a variable: the variable's value brings the second slash.
+        let r = strip_prefix_ignore_ascii_case(text, s.strip_suffix('/')?)?;
+        r.starts_with('$').then_some(r)
+    }) {
         rest = r;
     } else if let Some((scheme, r)) = text.split_once("://") {
         if scheme.starts_with('$') && !scheme.contains('/') {
@@ -67,19 +74,29 @@ fn authority(text: &str) -> Option<&str> {
 
 /// What nginx does with a host at request time (`ngx_http_upstream_init_request`): an IP
 /// literal is connected to, an upstream name is used only when no port is written, anything
-/// else goes to the resolver.
+/// else goes to the resolver. A variable after the host (`127.0.0.1:$server_port`,
+/// `127.0.0.1:8081$uri`) leaves the host as written.
 fn classify(model: &Model<'_>, tree: usize, text: &str) -> Host {
     let Some(auth) = authority(text) else {
         return Host::Direct;
     };
-    let (host, port) = split_host_port(auth);
-    if host.contains('$') || host.is_empty() {
+    if let Some(rest) = auth.strip_prefix('[') {
+        return match rest.split_once(']') {
+            Some((ip, _)) if ip.parse::<std::net::Ipv6Addr>().is_ok() => Host::Direct,
+            _ => Host::Unknown,
+        };
+    }
+    let end = auth.find([':', '$']).unwrap_or(auth.len());
+    // Cut at an ASCII `:` or `$` (or the end): a character boundary.
+    let (host, after) = auth.split_at_checked(end).unwrap_or((auth, ""));
+    if host.is_empty() || after.starts_with('$') {
         return Host::Unknown;
     }
     if host.parse::<std::net::IpAddr>().is_ok() {
         return Host::Direct;
     }
-    if port.is_none() && model.upstream(tree, host).is_some_and(|u| !u.stream) {
+    let port_written = after.starts_with(':');
+    if !port_written && model.upstream(tree, host).is_some_and(|u| !u.stream) {
         return Host::Group;
     }
     Host::Name(host.to_string())
@@ -150,7 +167,8 @@ impl Rule for VariablePassWithoutResolver {
         if !raw.contains('$') {
             return;
         }
-        if model.effective(scope, "resolver").is_some() {
+        // A `resolver` in effect, or possibly set by the parent of a file read alone.
+        if model.effective(scope, "resolver").is_some() || model.in_fragment(scope) {
             return;
         }
         let name = at.name();

@@ -262,6 +262,12 @@ pub struct FsVfs {
     hint: std::sync::Mutex<Option<PathBuf>>,
     locate_cache: std::sync::Mutex<LocateCache>,
     cwd: Option<PathBuf>,
+    /// Templates stand for the files they render to (see [`template_for`]).
+    templates: bool,
+    /// Files the repository does not keep (`.gitignore`, `[paths] exclude`): as if absent.
+    hidden_files: std::collections::HashSet<PathBuf>,
+    /// Folders the repository does not keep: everything below them is as if absent.
+    hidden_dirs: Vec<PathBuf>,
 }
 
 type LocateCache = std::collections::HashMap<(PathBuf, Option<PathBuf>), Option<(PathBuf, bool)>>;
@@ -298,6 +304,9 @@ impl FsVfs {
             cwd: std::env::current_dir()
                 .ok()
                 .and_then(|c| std::fs::canonicalize(c).ok()),
+            templates: true,
+            hidden_files: std::collections::HashSet::new(),
+            hidden_dirs: Vec::new(),
         })
     }
     /// Maps the server path prefix `from` (e.g. `/etc/nginx`) to the folder `to`.
@@ -321,6 +330,29 @@ impl FsVfs {
     pub fn auto_map(&mut self, on: bool) {
         self.auto_map = on;
     }
+    /// Whether a template stands for the file it renders to (on by default; off to read what is
+    /// on disk only, as crossplane does).
+    pub fn render_templates(&mut self, on: bool) {
+        self.templates = on;
+    }
+    /// Files and folders the repository does not keep (ignored by git, excluded by configuration):
+    /// an include or a glob finds nothing there, as on a fresh checkout.
+    pub fn hide(&mut self, files: &[PathBuf], dirs: &[PathBuf]) {
+        let canon = |p: &PathBuf| {
+            let parent = p.parent().and_then(|d| std::fs::canonicalize(d).ok());
+            match (parent, p.file_name()) {
+                (Some(d), Some(n)) => d.join(n),
+                _ => p.clone(),
+            }
+        };
+        self.hidden_files.extend(files.iter().map(canon));
+        self.hidden_dirs.extend(dirs.iter().map(canon));
+    }
+
+    fn hidden(&self, canon: &Path) -> bool {
+        self.hidden_files.contains(canon) || self.hidden_dirs.iter().any(|d| canon.starts_with(d))
+    }
+
     /// Sets the largest file size read.
     pub fn max_size(&mut self, bytes: u64) {
         self.max_size = bytes;
@@ -401,38 +433,66 @@ impl FsVfs {
             .components()
             .filter(|c| matches!(c, std::path::Component::Normal(_)))
             .collect();
+        fn name<'a>(c: &std::path::Component<'a>) -> &'a str {
+            c.as_os_str().to_str().unwrap_or("")
+        }
+        // Folder names every kind of server uses: a match on them alone says little
+        // (`/etc/nginx/conf.d` is not PHP's `php/conf.d`).
+        let common = |c: &std::path::Component<'_>| {
+            matches!(
+                name(c),
+                "etc"
+                    | "usr"
+                    | "local"
+                    | "share"
+                    | "opt"
+                    | "conf"
+                    | "conf.d"
+                    | "config"
+                    | "configs"
+                    | "default"
+                    | "defaults"
+                    | "data"
+                    | "docker"
+            )
+        };
+        // (distinctive folders matched, nearness to the hint, folders matched, folders left to
+        // add below the match, shallowness)
+        type Rank = (
+            usize,
+            usize,
+            usize,
+            std::cmp::Reverse<usize>,
+            std::cmp::Reverse<usize>,
+        );
+        let mut best: Option<(Rank, PathBuf, bool)> = None;
         for depth in (1..=comps.len()).rev() {
             let ancestor = &comps[..depth];
             let rest: PathBuf = comps[depth..].iter().collect();
-            let mut best: Option<(usize, usize, std::cmp::Reverse<usize>, &PathBuf, usize)> = None;
             for skip in 0..ancestor.len() {
-                let suffix: PathBuf = ancestor[skip..].iter().collect();
+                let matched = &ancestor[skip..];
+                let suffix: PathBuf = matched.iter().collect();
+                let distinct = matched.iter().filter(|c| !common(c)).count();
                 for d in dirs.iter().filter(|d| d.ends_with(&suffix)) {
                     let near = hint.map(|h| common_prefix(d, h)).unwrap_or(0);
-                    let cand = (
+                    let rank = (
+                        distinct,
                         near,
-                        ancestor.len() - skip,
+                        matched.len(),
+                        std::cmp::Reverse(comps.len() - depth),
                         std::cmp::Reverse(d.components().count()),
-                        d,
-                        skip,
                     );
-                    if best
-                        .as_ref()
-                        .is_none_or(|b| (cand.0, cand.1, cand.2) > (b.0, b.1, b.2))
-                    {
-                        best = Some(cand);
+                    if best.as_ref().is_none_or(|b| rank > b.0) {
+                        let generic = |c: &std::path::Component<'_>| {
+                            matches!(name(c), "etc" | "usr" | "local")
+                        };
+                        let full = ancestor[..skip].iter().all(generic);
+                        best = Some((rank, d.join(&rest), full));
                     }
                 }
             }
-            if let Some((_, _, _, d, skip)) = best {
-                let generic = |c: &std::path::Component<'_>| {
-                    matches!(c.as_os_str().to_str(), Some("etc" | "usr" | "local"))
-                };
-                let full = ancestor[..skip].iter().all(generic);
-                return Some((d.join(rest), full));
-            }
         }
-        None
+        best.map(|(_, d, full)| (d, full))
     }
 
     fn check_inside(&self, local: &Path) -> Result<PathBuf, VfsError> {
@@ -449,6 +509,9 @@ impl FsVfs {
         let canon = self.realpath(local)?;
         if !self.allow_outside && !canon.starts_with(&self.root) {
             return Err(VfsError::OutsideRoot);
+        }
+        if self.hidden(&canon) {
+            return Err(VfsError::NotFound);
         }
         Ok(canon)
     }
@@ -787,7 +850,11 @@ impl Vfs for FsVfs {
         };
         let canon = match self.check_inside(&base_local) {
             // `conf.d/` that only the nginx image's `templates/` fills at start-up.
-            Err(VfsError::NotFound) if template_source_dir(&base_local).is_some() => base_local,
+            Err(VfsError::NotFound)
+                if self.templates && template_source_dir(&base_local).is_some() =>
+            {
+                base_local
+            }
             r => r?,
         };
         let mut current: Vec<(PathBuf, PathBuf, bool)> = vec![(base_server, canon, true)];
@@ -804,7 +871,7 @@ impl Vfs for FsVfs {
                     continue;
                 }
                 // What the folder holds once templates are rendered (see `template_for`).
-                let source = template_source_dir(local);
+                let source = template_source_dir(local).filter(|_| self.templates);
                 let rd = match std::fs::read_dir(local) {
                     Ok(rd) => Some(rd),
                     Err(_) if source.is_some() => None,
@@ -819,10 +886,11 @@ impl Vfs for FsVfs {
                 let mut rendered: Vec<(std::ffi::OsString, bool)> = Vec::new();
                 for e in rd.into_iter().flatten().flatten() {
                     let name = e.file_name();
-                    if let Some(stem) = template_stem(&name) {
+                    if let Some(stem) = template_stem(&name).filter(|_| self.templates) {
                         rendered.push((stem, false));
                     }
-                    if fnmatch(comp.as_bytes(), name.as_bytes()) {
+                    if fnmatch(comp.as_bytes(), name.as_bytes()) && !self.hidden(&local.join(&name))
+                    {
                         // d_type answers without a stat, except for symlinks.
                         let is_dir = e
                             .file_type()
@@ -895,7 +963,7 @@ impl Vfs for FsVfs {
         let (local, how) = self.locate_how(path);
         let found = match self.check_inside(&local) {
             // A template rendered at start-up stands for the file it renders to.
-            Err(VfsError::NotFound) => match template_for(&local) {
+            Err(VfsError::NotFound) if self.templates => match template_for(&local) {
                 Some(t) => self.check_inside(&t),
                 None => Err(VfsError::NotFound),
             },
