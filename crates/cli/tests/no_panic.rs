@@ -93,7 +93,7 @@ fn doc_projects(code: &str, doc: &str) -> Vec<Seed> {
 }
 
 /// The fixtures: every rule document's examples, every `testdata/rules` case, the example and
-/// formats projects, and the real-world trees.
+/// formats projects, the real-world trees and the repository-shaped ones (`testdata/repos`).
 fn seeds() -> &'static [Seed] {
     static SEEDS: OnceLock<Vec<Seed>> = OnceLock::new();
     SEEDS.get_or_init(|| {
@@ -111,7 +111,7 @@ fn seeds() -> &'static [Seed] {
             out.extend(doc_projects(&code, &std::fs::read_to_string(&d).unwrap()));
         }
         let mut dirs: Vec<PathBuf> = Vec::new();
-        for group in ["testdata/rules", "testdata/realworld"] {
+        for group in ["testdata/rules", "testdata/realworld", "testdata/repos"] {
             for e in std::fs::read_dir(root.join(group)).unwrap().flatten() {
                 let p = e.path();
                 if !p.is_dir() {
@@ -137,7 +137,11 @@ fn seeds() -> &'static [Seed] {
         for d in dirs {
             let files: Vec<(String, Vec<u8>)> = tree(&d)
                 .into_iter()
-                .filter(|(p, _)| !p.contains("LICENSE") && !p.ends_with(".expected"))
+                .filter(|(p, _)| {
+                    !p.contains("LICENSE")
+                        && !p.ends_with(".expected")
+                        && !p.ends_with("expected.txt")
+                })
                 .collect();
             if !files.is_empty() {
                 out.push(Seed {
