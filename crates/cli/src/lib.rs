@@ -11,6 +11,8 @@ pub mod config;
 pub mod crossplane;
 pub mod lsp;
 pub mod render;
+pub mod trace;
+pub mod triage;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -50,6 +52,12 @@ enum Command {
         /// `NGX301` or `fastcgi-listen-mismatch`.
         code: String,
     },
+    /// Show which server and location answer a URL, the rewrites on the way, the directives in
+    /// effect there and where the request is passed.
+    Trace(trace::TraceArgs),
+    /// Group the error-log lines of failed requests (nginx, `nginx -t`, php-fpm) into incidents,
+    /// with the configuration lines and rules behind each.
+    Triage(triage::TriageArgs),
 }
 
 /// How to read the tree: shared by every command that reads configuration.
@@ -224,7 +232,7 @@ enum ParseFormat {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum ColorChoice {
+pub enum ColorChoice {
     Auto,
     Always,
     Never,
@@ -275,6 +283,8 @@ pub fn main() -> ExitCode {
         Command::Rule { code } => show_rule(&code),
         Command::Init { force } => init(force),
         Command::Lsp(args) => lsp::run(&args.read).map(|_| ExitCode::SUCCESS),
+        Command::Trace(args) => trace::run(args),
+        Command::Triage(args) => triage::run(args),
     };
     match result {
         Ok(code) => code,
@@ -351,6 +361,33 @@ pub fn load_config(read: &ReadArgs, start: &Path) -> Result<config::Config, Stri
         .unwrap_or_default())
 }
 
+/// The one configuration in force for all `paths` (commands that answer about one tree: `trace`,
+/// `triage`); paths under different configuration files are an error that names them.
+pub(crate) fn single_config(read: &ReadArgs, paths: &[PathBuf]) -> Result<config::Config, String> {
+    let mut groups = configs(read, paths)?;
+    if groups.len() > 1 {
+        let which: Vec<String> = groups
+            .iter()
+            .map(|(cfg, list)| {
+                let file = cfg
+                    .path
+                    .as_ref()
+                    .map_or("no ngxlint.toml".to_string(), |p| p.display().to_string());
+                let first = list
+                    .first()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                format!("`{first}` ({file})")
+            })
+            .collect();
+        return Err(format!(
+            "the paths lie under different configurations: {}; run once per repository, or pass --config",
+            which.join(", ")
+        ));
+    }
+    Ok(groups.pop().map(|(cfg, _)| cfg).unwrap_or_default())
+}
+
 /// The linted paths grouped by the configuration in force for each (`--config` or `--no-config`
 /// make one group; otherwise each path's `ngxlint.toml` is found from it upwards), in the order the
 /// paths were given. Paths in different repositories with different files are linted each with
@@ -386,7 +423,11 @@ pub fn configs(
 }
 
 /// Command-line flags win over the configuration file, which wins over the defaults.
-fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<Options, String> {
+pub(crate) fn options(
+    read: &ReadArgs,
+    paths: &[PathBuf],
+    cfg: &config::Config,
+) -> Result<Options, String> {
     // A configuration file describes its repository: its folder is the root when the paths lie in it.
     let cfg_dir = cfg
         .path
@@ -876,7 +917,7 @@ fn list_rules() -> Result<ExitCode, String> {
 }
 
 /// A closed pipe (`ngxlint rules | head`) is not an error.
-fn quiet_pipe(r: std::io::Result<()>) -> Result<(), String> {
+pub(crate) fn quiet_pipe(r: std::io::Result<()>) -> Result<(), String> {
     match r {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
         _ => Ok(()),

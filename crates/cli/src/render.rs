@@ -87,7 +87,7 @@ impl miette::Diagnostic for Report {
     }
 }
 
-fn source(files: &Files, id: ngxlint_engine::FileId) -> NamedSource<String> {
+pub(crate) fn source(files: &Files, id: ngxlint_engine::FileId) -> NamedSource<String> {
     let f = files.get(id);
     NamedSource::new(
         f.path.display().to_string(),
@@ -95,7 +95,7 @@ fn source(files: &Files, id: ngxlint_engine::FileId) -> NamedSource<String> {
     )
 }
 
-fn span(s: nginx_syntax::Span, files: &Files, id: ngxlint_engine::FileId) -> SourceSpan {
+pub(crate) fn span(s: nginx_syntax::Span, files: &Files, id: ngxlint_engine::FileId) -> SourceSpan {
     // miette indexes the lossily decoded text; map byte offsets through the decoding.
     let bytes = &files.get(id).bytes;
     let start = lossy_offset(bytes, s.start as usize);

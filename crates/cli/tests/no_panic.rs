@@ -1,6 +1,6 @@
 //! The whole pipeline never panics, whatever bytes a configuration holds: project load, model,
-//! every rule (every option set so that every rule runs), every renderer and the language server's
-//! run, on real fixtures (`testdata/`) and every rule document's examples, with arguments mutated in
+//! every rule (every option set so that every rule runs), every renderer, `trace`'s request
+//! matching and the language server's run, on real fixtures (`testdata/`) and every rule document's examples, with arguments mutated in
 //! every position — multi-byte UTF-8, invalid UTF-8, NUL, CR, very long tokens. The parsers have
 //! their own fuzzing (`nginx_syntax/tests/proptest.rs`, `fpm_ini/tests/no_panic.rs`); this test is
 //! about everything after them, which slices, splits and parses the words they return.
@@ -456,6 +456,27 @@ fn write_project(files: &[(String, Vec<u8>)]) -> Tmp {
     Tmp(std::fs::canonicalize(&dir).unwrap())
 }
 
+/// `ngxlint trace`'s matching on the project: requests with non-ASCII and odd bytes in every part.
+fn trace_all(project: &ngxlint_engine::Project) {
+    use ngxlint_engine::matching::{Matcher, Request};
+    let directives = nginx_syntax::directives::Directives::builtin();
+    let model = ngxlint_engine::model::Model::build(project, &directives);
+    let matcher = Matcher::new(&model);
+    for url in [
+        "http://example.com/",
+        "https://xn--e1a.example:8443/caf%C3%A9/%FF/../a.php?x=%00&y=é",
+        "http://é.example/é/$uri/${x}?$args",
+        "http://[::1]:80/%2e%2e/./\\",
+        "/index.php/PATH/INFO",
+    ] {
+        let mut req = Request::from_url(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        req.headers.push(("x-é".into(), "\u{202e}$1".into()));
+        for tree in std::iter::once(None).chain((0..project.nginx.trees.len()).map(Some)) {
+            let _ = matcher.trace(tree, &req);
+        }
+    }
+}
+
 /// The whole pipeline on one project; `changed` is the file an editor has open.
 fn pipeline(files: &[(String, Vec<u8>)], changed: usize, cfg: &Config, given: bool) {
     let tmp = write_project(files);
@@ -465,6 +486,7 @@ fn pipeline(files: &[(String, Vec<u8>)], changed: usize, cfg: &Config, given: bo
         .unwrap_or_else(|e| panic!("the run failed: {e}"));
     spans_inside(&project.files, &diags);
     render_all(&project.files, &mut diags);
+    trace_all(&project);
     let open = dir.join(&files[changed].0);
     if given {
         // pre-commit's run: the project around the given file, its findings only.

@@ -15,6 +15,7 @@ pub mod fastcgi;
 pub mod files;
 pub mod fpm;
 pub mod hash;
+pub mod matching;
 pub mod model;
 pub mod nginx;
 pub mod project;

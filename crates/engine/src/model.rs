@@ -883,4 +883,17 @@ mod tests {
         assert_eq!(split_host_port("::1"), ("::1", None));
         assert_eq!(split_host_port("php"), ("php", None));
     }
+
+    #[test]
+    fn schemes_of_multibyte_addresses() {
+        // Seven bytes end inside the fourth `é`: no panic, no scheme.
+        assert_eq!(
+            strip_scheme(PassModule::Proxy, "ééééé"),
+            (false, "ééééé", None)
+        );
+        assert_eq!(
+            strip_scheme(PassModule::Proxy, "HTTPS://a"),
+            (true, "a", Some(443))
+        );
+    }
 }

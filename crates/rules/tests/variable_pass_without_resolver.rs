@@ -101,3 +101,11 @@ fn a_scheme_completed_by_the_uri_takes_its_host_from_the_client() {
     );
     nginx_starts("uri-host");
 }
+
+#[test]
+fn multibyte_addresses_are_read() {
+    // The scheme comparison once sliced inside `é` and panicked: the address is read whole.
+    let found = lint(&fixture(CODE, "multibyte"), rule(CODE, &[]));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("proxy_pass `ééé$a`"), "{found:?}");
+}
