@@ -305,3 +305,34 @@ fn unknown_codes_and_names_are_errors_with_the_closest_match() {
     let o = run(&d.0, &["check", "--format", "concise"]);
     assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
 }
+
+#[test]
+fn trace_takes_the_configuration_of_its_paths() {
+    let d = Dir::new("trace");
+    d.repo("a");
+    d.repo("b");
+    let conf =
+        "events {}\nhttp { server { listen 80; server_name x; location / { return 204; } } }\n";
+    d.write("a/nginx.conf", conf);
+    d.write("b/nginx.conf", conf);
+    d.write("a/ngxlint.toml", "[lint]\nselect = [\"NGX3O1\"]\n");
+    // Found from the path, not the working folder: `a`'s file is read (and refused).
+    let o = run(&d.0, &["trace", "http://x/", "a"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("did you mean `NGX301`?"),
+        "{}",
+        stderr(&o)
+    );
+    d.write("a/ngxlint.toml", "[lint]\nselect = [\"NGX3\"]\n");
+    let o = run(&d.0, &["trace", "http://x/", "a"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // One answer needs one configuration: two repositories with different files are refused.
+    let o = run(&d.0, &["trace", "http://x/", "a", "b"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the paths lie under different configurations"),
+        "{}",
+        stderr(&o)
+    );
+}
