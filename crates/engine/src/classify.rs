@@ -240,13 +240,13 @@ fn ini_line(line: &str) -> IniLine<'_> {
             return IniLine::Section(inner.trim());
         }
     }
-    let Some(eq) = line.find('=') else {
+    let Some((key, _)) = line.split_once('=') else {
         return IniLine::Other;
     };
-    let key = line[..eq].trim_end();
+    let key = key.trim_end();
     // `name` or `name[key]`, as php-fpm, PHP, systemd and supervisord write keys.
-    let base = match key.find('[') {
-        Some(b) if key.ends_with(']') => &key[..b],
+    let base = match key.split_once('[') {
+        Some((b, _)) if key.ends_with(']') => b,
         Some(_) => return IniLine::Other,
         None => key,
     };
@@ -637,9 +637,9 @@ fn placeholder(word: &str) -> Option<&str> {
                 && w.split('_').next().is_some_and(|first| first.len() >= 2);
             let wrapped = |open: &str, close: &str| {
                 w.len() > open.len() + close.len()
-                    && w.starts_with(open)
-                    && w.ends_with(close)
-                    && caps(&w[open.len()..w.len() - close.len()])
+                    && w.strip_prefix(open)
+                        .and_then(|t| t.strip_suffix(close))
+                        .is_some_and(caps)
             };
             snake || wrapped("@", "@") || wrapped("__", "__") || wrapped("%", "%")
         })
@@ -821,7 +821,7 @@ fn known_elsewhere(name: &[u8]) -> bool {
 fn clip(s: &str) -> String {
     let s = s.trim();
     match s.char_indices().nth(48) {
-        Some((i, _)) => format!("{}…", &s[..i]),
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or(s)),
         None => s.to_string(),
     }
 }

@@ -221,6 +221,13 @@ impl Diagnostic {
         });
         self
     }
+    /// Renumbers its files after their table was appended to another ([`crate::Files::append`]).
+    pub fn shift_files(&mut self, offset: u32) {
+        self.file.0 += offset;
+        for r in &mut self.related {
+            r.file.0 += offset;
+        }
+    }
     /// Records where nginx would report it.
     pub fn at_nginx(mut self, offset: u32) -> Self {
         self.nginx_offset = Some(offset);

@@ -344,6 +344,42 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
     found
 }
 
+/// Adds the editor buffers not saved yet (`overlays` whose file does not exist) that lie under a
+/// walked folder, as files the editor names: the walk cannot see them, and the project around a
+/// new buffer is read as if it were saved. (A buffer named itself is a named candidate already.)
+pub fn add_unsaved(found: &mut Found, paths: &[PathBuf], overlays: &[(PathBuf, Vec<u8>)]) {
+    let walked: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .map(|p| crate::project::absolute(p))
+        .collect();
+    let mut added = false;
+    for (path, _) in overlays {
+        if std::fs::symlink_metadata(path).is_ok() {
+            continue;
+        }
+        let abs = crate::project::absolute(path);
+        let known = found
+            .candidates
+            .iter()
+            .any(|c| crate::project::absolute(&c.path) == abs);
+        if known || !walked.iter().any(|w| abs.starts_with(w)) {
+            continue;
+        }
+        found.candidates.push(Candidate {
+            path: abs,
+            named: true,
+            symlink: false,
+        });
+        added = true;
+    }
+    if added {
+        found
+            .candidates
+            .sort_unstable_by(|a, b| path_order(&a.path, &b.path));
+    }
+}
+
 /// The order of `Path`'s `Ord` (component by component) for the clean paths a walk produces,
 /// without splitting them into components: bytes compared with `/` below every other byte.
 /// (Sorting 2,000 paths through `Path::cmp` was a tenth of a whole check.)

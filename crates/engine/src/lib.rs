@@ -3,6 +3,10 @@
 //! Data flows one way: paths are discovered, files read (through the root-confined vfs),
 //! nginx trees resolved with their includes, and the result — a [`Project`] — handed to rules.
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
+
 pub mod classify;
 pub mod codes;
 pub mod diagnostic;

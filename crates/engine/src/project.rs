@@ -114,7 +114,13 @@ impl Project {
     /// Reads everything under `paths`.
     pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Project, LoadError> {
         for p in paths {
-            if std::fs::symlink_metadata(p).is_err() {
+            // An editor's buffer not saved yet is linted from its text, as the file it will be.
+            let unsaved = || {
+                opts.overlays
+                    .iter()
+                    .any(|(o, _)| absolute(o) == absolute(p))
+            };
+            if std::fs::symlink_metadata(p).is_err() && !unsaved() {
                 return Err(LoadError::Missing(p.clone()));
             }
         }
@@ -129,7 +135,8 @@ impl Project {
         for (path, bytes) in &opts.overlays {
             vfs.add_overlay(path, bytes.clone());
         }
-        let found = discover(paths, &opts.root, &opts.filter);
+        let mut found = discover(paths, &opts.root, &opts.filter);
+        crate::discover::add_unsaved(&mut found, paths, &opts.overlays);
         vfs.hide(&found.hidden_files, &found.hidden_dirs);
         // Absolute paths map into the folders that were walked (and only those): a sibling
         // project elsewhere under the root must not stand in for this one's `/etc/nginx`. When
@@ -606,7 +613,7 @@ fn is_entry_point(loader: &Loader<'_>, id: FileId) -> bool {
 }
 
 fn strip_os_error(s: &str) -> &str {
-    s.find(" (os error").map(|i| &s[..i]).unwrap_or(s)
+    s.split(" (os error").next().unwrap_or(s)
 }
 
 fn parent_of(p: &Path) -> PathBuf {

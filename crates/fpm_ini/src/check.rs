@@ -540,7 +540,8 @@ fn check_pool(
         if expand && !v.starts_with('/') {
             if let Some(pos) = v.find("$prefix") {
                 if pos == 0 {
-                    full = format!("{prefix}{}", &v["$prefix".len()..]);
+                    let rest = v.strip_prefix("$prefix").unwrap_or(v);
+                    full = format!("{prefix}{rest}");
                 } else {
                     let loc = c.at(setting);
                     c.push(

@@ -110,8 +110,8 @@ pub fn quoted(message: &str) -> Option<(Says, &str)> {
     let body = message.strip_suffix('`')?;
     Says::ALL.iter().find_map(|&says| {
         let marker = format!(": {} `", says.verb());
-        let at = body.rfind(&marker)?;
-        Some((says, &body[at + marker.len()..]))
+        let (_, words) = body.rsplit_once(&marker)?;
+        Some((says, words))
     })
 }
 

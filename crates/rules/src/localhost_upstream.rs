@@ -66,16 +66,15 @@ fn mentions_localhost(raw: &[u8]) -> bool {
 
 /// The address text with `localhost` replaced by `ip`.
 fn literal(text: &str, ip: &str) -> String {
-    match text.to_ascii_lowercase().find("localhost") {
-        Some(i) => {
-            let end = i + "localhost".len();
-            let end = if text[end..].starts_with('.') {
-                end + 1
-            } else {
-                end
-            };
-            format!("{}{ip}{}", &text[..i], &text[end..])
-        }
+    // ASCII lowercasing keeps every byte where it was: the offset found holds in `text`.
+    let found = text.to_ascii_lowercase().find("localhost");
+    let cut = found.and_then(|i| {
+        let (before, rest) = text.split_at_checked(i)?;
+        let rest = rest.get("localhost".len()..)?;
+        Some((before, rest.strip_prefix('.').unwrap_or(rest)))
+    });
+    match cut {
+        Some((before, after)) => format!("{before}{ip}{after}"),
         None => text.to_string(),
     }
 }

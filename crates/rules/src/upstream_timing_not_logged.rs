@@ -70,7 +70,8 @@ fn variables(s: &str) -> Vec<String> {
         while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
             i += 1;
         }
-        let name = &s[start..i];
+        // Letters, digits and `_` only: the bytes are the name.
+        let name = String::from_utf8_lossy(&b[start..i]);
         if bracket && b.get(i) == Some(&b'}') {
             i += 1;
         }

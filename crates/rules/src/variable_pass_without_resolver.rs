@@ -9,6 +9,7 @@ use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::{expand_variables, is_localhost};
 use ngxlint_engine::model::{split_host_port, At, Model, PassModule, ScopeId};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::text::strip_prefix_ignore_ascii_case;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX306",
@@ -49,16 +50,17 @@ const SCHEMES: &[&str] = &[
 /// own leading slash completes the scheme, so the host is the URI's first segment.
 fn authority(text: &str) -> Option<&str> {
     let mut rest = text;
-    let starts = |s: &str| {
-        text.len() >= s.len() && text.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes())
-    };
-    if let Some(s) = SCHEMES.iter().find(|s| starts(s)) {
-        rest = &text[s.len()..];
-    } else if let Some(s) = SCHEMES
+    if let Some(r) = SCHEMES
         .iter()
-        .find(|s| starts(&s[..s.len() - 1]) && text[s.len() - 1..].starts_with('$'))
+        .find_map(|s| strip_prefix_ignore_ascii_case(text, s))
     {
-        rest = &text[s.len() - 1..];
+        rest = r;
+    } else if let Some(r) = SCHEMES.iter().find_map(|s| {
+        // `http:/` and a variable: the variable's value brings the second slash.
+        let r = strip_prefix_ignore_ascii_case(text, s.strip_suffix('/')?)?;
+        r.starts_with('$').then_some(r)
+    }) {
+        rest = r;
     } else if let Some((scheme, r)) = text.split_once("://") {
         if scheme.starts_with('$') && !scheme.contains('/') {
             rest = r;
@@ -85,14 +87,15 @@ fn classify(model: &Model<'_>, tree: usize, text: &str) -> Host {
         };
     }
     let end = auth.find([':', '$']).unwrap_or(auth.len());
-    let host = &auth[..end];
-    if host.is_empty() || auth[end..].starts_with('$') {
+    // Cut at an ASCII `:` or `$` (or the end): a character boundary.
+    let (host, after) = auth.split_at_checked(end).unwrap_or((auth, ""));
+    if host.is_empty() || after.starts_with('$') {
         return Host::Unknown;
     }
     if host.parse::<std::net::IpAddr>().is_ok() {
         return Host::Direct;
     }
-    let port_written = auth[end..].starts_with(':');
+    let port_written = after.starts_with(':');
     if !port_written && model.upstream(tree, host).is_some_and(|u| !u.stream) {
         return Host::Group;
     }
