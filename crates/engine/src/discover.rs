@@ -347,7 +347,13 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
 /// Adds the editor buffers not saved yet (`overlays` whose file does not exist) that lie under a
 /// walked folder, as files the editor names: the walk cannot see them, and the project around a
 /// new buffer is read as if it were saved. (A buffer named itself is a named candidate already.)
-pub fn add_unsaved(found: &mut Found, paths: &[PathBuf], overlays: &[(PathBuf, Vec<u8>)]) {
+pub fn add_unsaved(
+    found: &mut Found,
+    paths: &[PathBuf],
+    root: &Path,
+    overlays: &[(PathBuf, Vec<u8>)],
+) {
+    let root = crate::project::absolute(root);
     let walked: Vec<PathBuf> = paths
         .iter()
         .filter(|p| p.is_dir())
@@ -366,10 +372,12 @@ pub fn add_unsaved(found: &mut Found, paths: &[PathBuf], overlays: &[(PathBuf, V
         if known || !walked.iter().any(|w| abs.starts_with(w)) {
             continue;
         }
+        let rel = abs.strip_prefix(&root).unwrap_or(&abs).to_path_buf();
         found.candidates.push(Candidate {
             path: abs,
             named: true,
             symlink: false,
+            hints: classify::hints(&rel),
         });
         added = true;
     }

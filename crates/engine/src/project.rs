@@ -136,7 +136,7 @@ impl Project {
             vfs.add_overlay(path, bytes.clone());
         }
         let mut found = discover(paths, &opts.root, &opts.filter);
-        crate::discover::add_unsaved(&mut found, paths, &opts.overlays);
+        crate::discover::add_unsaved(&mut found, paths, &opts.root, &opts.overlays);
         vfs.hide(&found.hidden_files, &found.hidden_dirs);
         // Absolute paths map into the folders that were walked (and only those): a sibling
         // project elsewhere under the root must not stand in for this one's `/etc/nginx`. When
