@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod config;
 pub mod crossplane;
+pub mod fix;
 pub mod lsp;
 pub mod render;
 pub mod trace;
@@ -153,6 +154,20 @@ struct CheckArgs {
     /// (`--format json` for a JSON list).
     #[arg(long)]
     list_files: bool,
+    /// Apply the safe fixes (to a fixpoint, every file written atomically), then report what is left.
+    #[arg(long)]
+    fix: bool,
+    /// Apply the unsafe fixes too (changes of behaviour to review); without `--fix` or `--diff`,
+    /// nothing is applied.
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what the fixes would change and write nothing (exit 1 when there
+    /// is a change).
+    #[arg(long)]
+    diff: bool,
+    /// List the fixes applied, by file and code.
+    #[arg(long)]
+    show_fixes: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -564,7 +579,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         paths = vec![name.clone()];
     }
     let cfg = load_config(&args.read)?;
-    let (project, mut diags) = lint(
+    if (args.fix || args.diff) && !args.list_files {
+        return check_fix(&args, &cfg, &paths, overlays);
+    }
+    let (project, diags) = lint(
         &args.read,
         &cfg,
         &paths,
@@ -572,6 +590,129 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         overlays,
         None,
     )?;
+    report(&args, &cfg, &paths, project, diags, &[])
+}
+
+/// `check --fix` / `--diff`: fixes applied to a fixpoint; then the diff, or the files written and
+/// what is left reported.
+fn check_fix(
+    args: &CheckArgs,
+    cfg: &config::Config,
+    paths: &[PathBuf],
+    overlays: Vec<(PathBuf, Vec<u8>)>,
+) -> Result<ExitCode, String> {
+    let least = if args.unsafe_fixes {
+        ngxlint_engine::Applicability::Unsafe
+    } else {
+        ngxlint_engine::Applicability::Safe
+    };
+    let stdin = args.stdin_filename.clone();
+    let outcome = fix::run(least, overlays, stdin.as_deref(), |overlays| {
+        lint(
+            &args.read,
+            cfg,
+            paths,
+            args.report == Report::Given,
+            overlays,
+            None,
+        )
+    })?;
+    if outcome.unsettled {
+        eprintln!(
+            "ngxlint: fixes were still applying after {} passes; run `ngxlint check --fix` again",
+            fix::MAX_PASSES
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    if args.diff {
+        let io = (|| {
+            for c in &outcome.changes {
+                out.write_all(fix::unified_diff(c).as_bytes())?;
+            }
+            Ok(())
+        })();
+        quiet_pipe(io)?;
+        let n = outcome.fixed.len();
+        if n > 0 {
+            eprintln!(
+                "Would fix {n} finding{} in {} file{}",
+                if n == 1 { "" } else { "s" },
+                outcome.changes.len(),
+                if outcome.changes.len() == 1 { "" } else { "s" }
+            );
+        }
+        if args.show_fixes {
+            quiet_pipe(fix::show_fixes(&outcome.fixed, &mut std::io::stderr()))?;
+        }
+        std::mem::forget(outcome.project);
+        return Ok(if outcome.changes.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    if let Some(name) = &stdin {
+        // An editor's buffer: the fixed text goes back on standard output, the findings left on
+        // standard error.
+        let canon = std::fs::canonicalize(name).unwrap_or_else(|_| name.clone());
+        let text = outcome
+            .changes
+            .iter()
+            .find(|c| c.target == canon)
+            .map(|c| c.after.clone())
+            .or_else(|| {
+                outcome
+                    .project
+                    .files
+                    .iter()
+                    .find(|(_, f)| std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()) == canon)
+                    .map(|(_, f)| f.bytes.to_vec())
+            })
+            .unwrap_or_default();
+        quiet_pipe(out.write_all(&text))?;
+        drop(out);
+        let mut err = std::io::stderr().lock();
+        let _ = render::concise(&outcome.project.files, &outcome.diags, &mut err);
+        if args.show_fixes {
+            let _ = fix::show_fixes(&outcome.fixed, &mut err);
+        }
+        let fail = fail_level(args, cfg);
+        let failed = outcome.diags.iter().any(|d| d.severity >= fail);
+        std::mem::forget(outcome.project);
+        return Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS });
+    }
+    drop(out);
+    fix::write_atomically(&outcome.changes)?;
+    if !outcome.fixed.is_empty() && !args.show_fixes {
+        let n = outcome.fixed.len();
+        eprintln!(
+            "ngxlint: fixed {n} finding{} in {} file{}",
+            if n == 1 { "" } else { "s" },
+            outcome.changes.len(),
+            if outcome.changes.len() == 1 { "" } else { "s" }
+        );
+    }
+    report(args, cfg, paths, outcome.project, outcome.diags, &outcome.fixed)
+}
+
+fn fail_level(args: &CheckArgs, cfg: &config::Config) -> Severity {
+    match args.fail_level {
+        Some(FailLevel::Info) => Severity::Info,
+        Some(FailLevel::Warning) => Severity::Warning,
+        Some(FailLevel::Error) => Severity::Error,
+        None => cfg.fail_level.unwrap_or(Severity::Warning),
+    }
+}
+
+/// Renders a run's findings in the chosen format and turns them into the exit code.
+fn report(
+    args: &CheckArgs,
+    cfg: &config::Config,
+    paths: &[PathBuf],
+    project: Project,
+    mut diags: Vec<ngxlint_engine::Diagnostic>,
+    fixed: &[fix::Fixed],
+) -> Result<ExitCode, String> {
     if args.list_files {
         // Files named alone (pre-commit's way): the listing of those, not of the root around them.
         let mut project = project;
@@ -636,12 +777,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             return Err(format!("cannot write the report: {e}"));
         }
     }
-    let fail = match args.fail_level {
-        Some(FailLevel::Info) => Severity::Info,
-        Some(FailLevel::Warning) => Severity::Warning,
-        Some(FailLevel::Error) => Severity::Error,
-        None => cfg.fail_level.unwrap_or(Severity::Warning),
-    };
+    if args.show_fixes {
+        // The machine formats keep standard output to themselves.
+        let io = match args.format {
+            Format::Pretty | Format::Concise => fix::show_fixes(fixed, &mut out),
+            _ => fix::show_fixes(fixed, &mut std::io::stderr()),
+        };
+        quiet_pipe(io)?;
+    }
+    let fail = fail_level(args, cfg);
     // Freeing a large project costs more than the check itself; the process ends anyway.
     std::mem::forget(project);
     if diags

@@ -219,7 +219,8 @@ impl Server {
             let uri = path_to_uri(&abs(&project.files.get(d.file).path));
             let lsp = to_lsp(&project, d);
             if let Some(fix) = &d.fix {
-                let edit = json!({"changes": {uri.clone(): [{"range": range(&project.files, d.file, fix.span), "newText": fix.replacement}]}});
+                let e = &fix.edits[0];
+                let edit = json!({"changes": {uri.clone(): [{"range": range(&project.files, e.file, e.span), "newText": e.replacement}]}});
                 let action = json!({"title": fix.title, "kind": "quickfix", "isPreferred": true, "edit": edit});
                 self.fixes
                     .entry(uri.clone())
