@@ -173,7 +173,32 @@ pub fn remove_span(file: FileId, src: &[u8], start: usize, end: usize) -> Edit {
     let ls = line_start(src, start);
     let le = line_end(src, end);
     if blank(src, ls, start) && blank(src, end, le) {
-        return Edit::delete(file, Span::new(ls, next_line(src, end)));
+        let next = next_line(src, end);
+        // The blank-line grouping stays as it was: a blank line that followed the removed one
+        // goes too when the line above opens the block or is blank itself.
+        let line_blank = |from: usize| {
+            from < src.len() && {
+                let e = line_end(src, from);
+                blank(src, from, e) && e < src.len()
+            }
+        };
+        let above = ls
+            .checked_sub(1)
+            .map(|nl| {
+                let s = line_start(src, nl);
+                let text = &src[s..nl];
+                let t: Vec<u8> = text
+                    .iter()
+                    .copied()
+                    .filter(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+                    .collect();
+                t.is_empty() || t.ends_with(b"{")
+            })
+            .unwrap_or(true);
+        if above && line_blank(next) {
+            return Edit::delete(file, Span::new(ls, next_line(src, next)));
+        }
+        return Edit::delete(file, Span::new(ls, next));
     }
     let trailing = src[end..le]
         .iter()
@@ -197,6 +222,23 @@ pub fn insert_line_after(file: FileId, src: &[u8], off: usize, text: &str) -> Ed
 pub fn remove_line(file: FileId, src: &[u8], off: usize) -> Edit {
     let ls = line_start(src, off);
     Edit::delete(file, Span::new(ls, next_line(src, off)))
+}
+
+/// `value` as one nginx word: bare when nginx reads it back as it is, else double-quoted with
+/// nginx's escapes.
+pub fn word(value: &str) -> String {
+    let bare = !value.is_empty()
+        && !value.bytes().any(|b| {
+            matches!(
+                b,
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'{' | b'}' | b'"' | b'\'' | b'\\' | b'#'
+            )
+        });
+    if bare {
+        value.to_string()
+    } else {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    }
 }
 
 /// What [`apply`] did.
