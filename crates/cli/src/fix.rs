@@ -200,10 +200,7 @@ fn replace_all(changes: &[Change]) -> Result<(), String> {
             Ok(t) => temps.push(t),
             Err(e) => {
                 cleanup(&temps);
-                return Err(format!(
-                    "{}: {e}; nothing was written",
-                    c.shown.display()
-                ));
+                return Err(format!("{}: {e}; nothing was written", c.shown.display()));
             }
         }
     }
@@ -216,10 +213,7 @@ fn replace_all(changes: &[Change]) -> Result<(), String> {
                 }
             }
             cleanup(&temps[i..]);
-            return Err(format!(
-                "{}: {e}; nothing was written",
-                c.shown.display()
-            ));
+            return Err(format!("{}: {e}; nothing was written", c.shown.display()));
         }
     }
     Ok(())
@@ -262,6 +256,7 @@ pub fn unified_diff(c: &Change) -> String {
     let before = String::from_utf8_lossy(&c.before);
     let after = String::from_utf8_lossy(&c.after);
     let shown = c.shown.display().to_string();
+    let shown = shown.trim_start_matches('/');
     similar::TextDiff::from_lines(before.as_ref(), after.as_ref())
         .unified_diff()
         .context_radius(3)
@@ -283,11 +278,7 @@ pub fn show_fixes(fixed: &[Fixed], out: &mut dyn Write) -> std::io::Result<()> {
             .or_default() += 1;
     }
     let n = fixed.len();
-    writeln!(
-        out,
-        "Fixed {n} finding{}:",
-        if n == 1 { "" } else { "s" }
-    )?;
+    writeln!(out, "Fixed {n} finding{}:", if n == 1 { "" } else { "s" })?;
     for (file, codes) in by_file {
         writeln!(out, "- {file}:")?;
         for ((code, name), count) in codes {

@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod config;
 pub mod crossplane;
 pub mod fix;
+pub mod fmt;
 pub mod lsp;
 pub mod render;
 pub mod trace;
@@ -32,6 +33,8 @@ pub struct Cli {
 enum Command {
     /// Lint nginx and PHP-FPM configuration under the given paths (default: the current folder).
     Check(CheckArgs),
+    /// Format nginx files: indentation, one statement per line, every comment and word kept.
+    Fmt(fmt::FmtArgs),
     /// Print the nginx trees as crossplane's JSON payload.
     Parse(ParseArgs),
     /// List every rule and reader check.
@@ -264,10 +267,27 @@ fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
 
 /// Entry point of the `ngxlint` binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    run_with(std::env::args_os())
+}
+
+/// Runs ngxlint with these arguments (the first is the program name), as the binary does: tests
+/// of other crates run commands through it.
+pub fn run_with<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Parse(args) => parse(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Rules => list_rules(),
         Command::Rule { code } => show_rule(&code),
         Command::Init { force } => init(force),
@@ -665,7 +685,9 @@ fn check_fix(
                     .project
                     .files
                     .iter()
-                    .find(|(_, f)| std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()) == canon)
+                    .find(|(_, f)| {
+                        std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()) == canon
+                    })
                     .map(|(_, f)| f.bytes.to_vec())
             })
             .unwrap_or_default();
@@ -679,7 +701,11 @@ fn check_fix(
         let fail = fail_level(args, cfg);
         let failed = outcome.diags.iter().any(|d| d.severity >= fail);
         std::mem::forget(outcome.project);
-        return Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        return Ok(if failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     drop(out);
     fix::write_atomically(&outcome.changes)?;
@@ -692,7 +718,14 @@ fn check_fix(
             if outcome.changes.len() == 1 { "" } else { "s" }
         );
     }
-    report(args, cfg, paths, outcome.project, outcome.diags, &outcome.fixed)
+    report(
+        args,
+        cfg,
+        paths,
+        outcome.project,
+        outcome.diags,
+        &outcome.fixed,
+    )
 }
 
 fn fail_level(args: &CheckArgs, cfg: &config::Config) -> Severity {

@@ -129,7 +129,13 @@ pub fn insert_before(file: FileId, src: &[u8], dir: &Directive, text: &str) -> E
 }
 
 /// A new statement as the first (or last) of a block directive's body.
-pub fn insert_in_block(file: FileId, src: &[u8], block: &Directive, text: &str, last: bool) -> Edit {
+pub fn insert_in_block(
+    file: FileId,
+    src: &[u8],
+    block: &Directive,
+    text: &str,
+    last: bool,
+) -> Edit {
     let children = block.children();
     let child = if last {
         children.last()
@@ -150,7 +156,11 @@ pub fn insert_in_block(file: FileId, src: &[u8], block: &Directive, text: &str, 
         indent_at(src, block.span().start as usize),
         indent_unit(src)
     );
-    let close = block.block.as_ref().and_then(|b| b.close).map(|c| c as usize);
+    let close = block
+        .block
+        .as_ref()
+        .and_then(|b| b.close)
+        .map(|c| c as usize);
     match close {
         Some(c) if memchr::memchr(b'\n', &src[open..c]).is_some() => Edit::insert(
             file,
@@ -285,10 +295,11 @@ pub fn apply(files: &Files, fixes: &[&Fix]) -> Applied {
                 .get(&e.file)
                 .is_some_and(|t| t.iter().any(|o| collide(o, e)))
         });
-        let self_clash = new
-            .iter()
-            .enumerate()
-            .any(|(j, a)| new[j + 1..].iter().any(|b| a.file == b.file && collide(a, b)));
+        let self_clash = new.iter().enumerate().any(|(j, a)| {
+            new[j + 1..]
+                .iter()
+                .any(|b| a.file == b.file && collide(a, b))
+        });
         if clash || self_clash {
             continue;
         }
@@ -383,10 +394,19 @@ mod tests {
         let (files, id) = one(src);
         let p = nginx_syntax::parse(src.as_bytes());
         let ret = &p.directives[0].children()[0];
-        let a = Fix::safe("a", vec![insert_after(id, src.as_bytes(), ret, "etag off;")]);
+        let a = Fix::safe(
+            "a",
+            vec![insert_after(id, src.as_bytes(), ret, "etag off;")],
+        );
         let b = Fix::safe(
             "b",
-            vec![insert_in_block(id, src.as_bytes(), &p.directives[1], "etag off;", false)],
+            vec![insert_in_block(
+                id,
+                src.as_bytes(),
+                &p.directives[1],
+                "etag off;",
+                false,
+            )],
         );
         assert_eq!(
             applied(&files, id, &[&a, &b]),

@@ -241,7 +241,11 @@ fn fix_example(
         applied += out.applied.len();
         for (id, bytes) in out.contents {
             let path = &p.files.get(id).path;
-            assert!(path.starts_with(dir), "{code}: a fix edits {}", path.display());
+            assert!(
+                path.starts_with(dir),
+                "{code}: a fix edits {}",
+                path.display()
+            );
             std::fs::write(path, bytes).unwrap();
         }
     }

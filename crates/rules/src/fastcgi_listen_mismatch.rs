@@ -204,7 +204,11 @@ impl FastcgiListenMismatch {
                     d = d.with_edits(Fix::new(
                         format!("Pass to pool [{}] at `{address}`", p.name),
                         applicability,
-                        vec![Edit::replace(file, span, ngxlint_engine::edit::word(&address))],
+                        vec![Edit::replace(
+                            file,
+                            span,
+                            ngxlint_engine::edit::word(&address),
+                        )],
                     ));
                 }
                 if let Some(o) = &p.listen.origin {

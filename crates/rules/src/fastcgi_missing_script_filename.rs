@@ -286,7 +286,12 @@ impl FastcgiMissingScriptFilename {
                 .map(|b| edit::insert_in_block(b.file, b.src, b.dir, &line, true))
         };
         let d = match edit {
-            Some(e) if matches!(model.scope(lvl).kind, Context::Http | Context::HttpServer | Context::HttpLocation) => {
+            Some(e)
+                if matches!(
+                    model.scope(lvl).kind,
+                    Context::Http | Context::HttpServer | Context::HttpLocation
+                ) =>
+            {
                 d.with_edits(Fix::safe("Add `SCRIPT_FILENAME`", vec![e]))
             }
             _ => d,

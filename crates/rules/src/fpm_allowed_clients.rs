@@ -135,11 +135,7 @@ impl Rule for FpmAllowedClients {
                         fixed.join(",")
                     ))
                     // The list with nginx's address added, every entry kept: what the help says.
-                    .with_fix(
-                        format!("Allow `{}`", refused[0]),
-                        span,
-                        fixed.join(","),
-                    );
+                    .with_fix(format!("Allow `{}`", refused[0]), span, fixed.join(","));
                 out.push(d);
             }
         }

@@ -217,10 +217,13 @@ impl FpmPoolCapacity {
             format!("set {} (about {budget} workers in all)", parts.join("; "))
         };
         // The sizes rest on the memory figures declared in ngxlint.toml: for the user to review.
-        out.push(d.with_help(help).with_edits(ngxlint_engine::Fix::unsafe_edits(
-            "Size `pm.max_children` to the declared memory",
-            edits,
-        )));
+        out.push(
+            d.with_help(help)
+                .with_edits(ngxlint_engine::Fix::unsafe_edits(
+                    "Size `pm.max_children` to the declared memory",
+                    edits,
+                )),
+        );
     }
 }
 

@@ -175,10 +175,13 @@ impl Rule for FpmTerminateBeforeNginxTimeout {
             }
             // The first of the help's two ways; which side should give is the user's call.
             let value = format!("{}s", wait + 5);
-            out.push(d.with_help(help).with_edits(ngxlint_engine::Fix::unsafe_edits(
-                format!("Set `request_terminate_timeout = {value}`"),
-                vec![ngxlint_engine::Edit::replace(file, span, value)],
-            )));
+            out.push(
+                d.with_help(help)
+                    .with_edits(ngxlint_engine::Fix::unsafe_edits(
+                        format!("Set `request_terminate_timeout = {value}`"),
+                        vec![ngxlint_engine::Edit::replace(file, span, value)],
+                    )),
+            );
         }
     }
 }

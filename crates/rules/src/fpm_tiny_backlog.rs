@@ -109,7 +109,11 @@ impl Rule for FpmTinyBacklog {
             // The value the help names, in place of the small one.
             out.push(
                 d.with_help(format!("set `listen.backlog = {value}`"))
-                    .with_fix(format!("Set `listen.backlog = {value}`"), span, value.to_string()),
+                    .with_fix(
+                        format!("Set `listen.backlog = {value}`"),
+                        span,
+                        value.to_string(),
+                    ),
             );
         }
     }

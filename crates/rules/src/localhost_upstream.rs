@@ -8,8 +8,8 @@ use std::net::IpAddr;
 
 use fpm_ini::{Listen, Pool};
 use nginx_syntax::Span;
-use ngxlint_engine::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use ngxlint_engine::diagnostic::Severity;
+use ngxlint_engine::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use ngxlint_engine::fastcgi::is_localhost;
 use ngxlint_engine::fpm::FpmTree;
 use ngxlint_engine::model::{split_host_port, At, PassModule, Target};
@@ -86,7 +86,11 @@ fn fix(at: &At<'_>, span: Span, ip: &str, applicability: Applicability) -> Fix {
     Fix::new(
         format!("Connect to `{ip}` only"),
         applicability,
-        vec![Edit::replace(at.file, span, ngxlint_engine::edit::word(&value))],
+        vec![Edit::replace(
+            at.file,
+            span,
+            ngxlint_engine::edit::word(&value),
+        )],
     )
 }
 

@@ -624,7 +624,9 @@ impl UndersizedBuffers {
                     d = d.with_help(help);
                     // The help's values at the level of the directive that made the set
                     // invalid: nginx refuses the configuration as it is.
-                    if let Some(edits) = set_at(model, pscope, &pairs(names.prefix, &fixed, &changed)) {
+                    if let Some(edits) =
+                        set_at(model, pscope, &pairs(names.prefix, &fixed, &changed))
+                    {
                         d = d.with_edits(Fix::safe(format!("Use `{}`", lines.join(" ")), edits));
                     }
                 }

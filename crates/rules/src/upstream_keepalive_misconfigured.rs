@@ -466,7 +466,11 @@ fn report<'p>(
     let mut edits: Vec<Edit> = Vec::new();
     let mut complete = true;
     for m in members {
-        for (cause, arg, value) in [(m.version, 0, "1.1"), (m.close, 1, "\"\""), (m.keep, 0, "on")] {
+        for (cause, arg, value) in [
+            (m.version, 0, "1.1"),
+            (m.close, 1, "\"\""),
+            (m.keep, 0, "on"),
+        ] {
             if let Some(at) = cause.and_then(Cause::at) {
                 edits.push(Edit::replace(at.file, at.arg_span(arg), value));
             }

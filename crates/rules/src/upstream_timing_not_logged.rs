@@ -466,7 +466,10 @@ impl UpstreamTimingNotLogged {
             _ => None,
         };
         let fix = fix(model, r.http, pos, lvl, log, fmt, &missing);
-        Some(d.with_help(self.help(pos, lvl, log, fmt, &missing)).with_edits(fix))
+        Some(
+            d.with_help(self.help(pos, lvl, log, fmt, &missing))
+                .with_edits(fix),
+        )
     }
 
     /// One concrete fix: use a format of the block that records all three, else add one (for
@@ -603,10 +606,20 @@ fn fix(
                 .map(|(x, _)| *x)
                 .collect();
             let end = f.at.head_span().end;
-            Fix::unsafe_edits(
-                title,
-                vec![Edit::insert(f.at.file, end, format!(" ' {}'", fields.join(" ")))],
-            )
+            let added = format!("' {}'", fields.join(" "));
+            // A format written over several lines gets one more line, aligned with its last.
+            let text = if f.at.head_span().slice(f.at.src).contains(&b'\n') {
+                let last = f.at.arg_span(f.at.nargs().saturating_sub(1)).start as usize;
+                let line = edit::line_start(f.at.src, last);
+                let pad: String = f.at.src[line..last]
+                    .iter()
+                    .map(|&b| if b == b'\t' { '\t' } else { ' ' })
+                    .collect();
+                format!("\n{pad}{added}")
+            } else {
+                format!(" {added}")
+            };
+            Fix::unsafe_edits(title, vec![Edit::insert(f.at.file, end, text)])
         }
     }
 }

@@ -192,7 +192,9 @@ impl UpstreamWithoutBackup {
                 // The standby's address is not in the configuration: shown, never applied.
                 .with_edits(Fix::display_only(
                     format!("Add `{example}`"),
-                    vec![edit::insert_in_block(u.at.file, u.at.src, u.at.dir, &example, true)],
+                    vec![edit::insert_in_block(
+                        u.at.file, u.at.src, u.at.dir, &example, true,
+                    )],
                 ));
             out.push(diag);
         } else if primaries == 1 && self.note_single_server {
