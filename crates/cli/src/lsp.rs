@@ -20,7 +20,7 @@ pub fn run(read: &ReadArgs) -> Result<(), String> {
     let caps = json!({
         "capabilities": {
             "textDocumentSync": {"openClose": true, "change": 1, "save": {"includeText": false}},
-            "codeActionProvider": {"codeActionKinds": ["quickfix"]},
+            "codeActionProvider": {"codeActionKinds": ["quickfix", "source.fixAll", "source.fixAll.ngxlint"]},
         },
         "serverInfo": {"name": "ngxlint", "version": env!("CARGO_PKG_VERSION")},
     });
@@ -32,6 +32,7 @@ pub fn run(read: &ReadArgs) -> Result<(), String> {
         open: HashMap::new(),
         published: HashSet::new(),
         fixes: HashMap::new(),
+        fix_all: HashMap::new(),
     };
     // Messages read ahead while collecting a burst of edits, handled before new ones.
     let mut deferred: std::collections::VecDeque<Message> = std::collections::VecDeque::new();
@@ -94,6 +95,8 @@ struct Server {
     published: HashSet<String>,
     /// Quick fixes of the last run, by URI.
     fixes: HashMap<String, Vec<(Value, Value)>>,
+    /// The fix-all action of the last run, by URI: every safe fix of the document's findings.
+    fix_all: HashMap<String, Value>,
 }
 
 impl Server {
@@ -163,6 +166,26 @@ impl Server {
             .pointer("/range/end/line")
             .and_then(Value::as_u64)
             .unwrap_or(u64::MAX);
+        // `source.fixAll` (an editor's fix-on-save, or the menu): every safe fix of the document.
+        let only: Vec<&str> = req
+            .params
+            .pointer("/context/only")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let wants_fix_all = only
+            .iter()
+            .any(|k| *k == "source" || k.starts_with("source.fixAll"));
+        if wants_fix_all || !only.is_empty() {
+            let actions: Vec<Value> = self
+                .fix_all
+                .get(uri)
+                .filter(|_| wants_fix_all)
+                .cloned()
+                .into_iter()
+                .collect();
+            return Response::new_ok(req.id, actions);
+        }
         let actions: Vec<Value> = self
             .fixes
             .get(uri)
@@ -215,19 +238,52 @@ impl Server {
         };
         let mut by_uri: HashMap<String, Vec<Value>> = HashMap::new();
         self.fixes.clear();
+        self.fix_all.clear();
+        let mut safe: HashMap<String, Vec<&ngxlint_engine::Fix>> = HashMap::new();
         for d in &diags {
             let uri = path_to_uri(&abs(&project.files.get(d.file).path));
             let lsp = to_lsp(&project, d);
-            if let Some(fix) = &d.fix {
-                let e = &fix.edits[0];
-                let edit = json!({"changes": {uri.clone(): [{"range": range(&project.files, e.file, e.span), "newText": e.replacement}]}});
-                let action = json!({"title": fix.title, "kind": "quickfix", "isPreferred": true, "edit": edit});
+            // A display-only fix is a template (an address to fill in): not offered as an edit.
+            if let Some(fix) = d
+                .fix
+                .as_ref()
+                .filter(|f| f.applicability != ngxlint_engine::Applicability::DisplayOnly)
+            {
+                let edit = workspace_edit(&project.files, &fix.edits);
+                let safe_fix = fix.applicability == ngxlint_engine::Applicability::Safe;
+                let title = if safe_fix {
+                    fix.title.clone()
+                } else {
+                    format!("{} (unsafe: review it)", fix.title)
+                };
+                let action = json!({"title": title, "kind": "quickfix", "isPreferred": safe_fix, "edit": edit});
                 self.fixes
                     .entry(uri.clone())
                     .or_default()
                     .push((lsp.clone(), action));
+                if safe_fix {
+                    safe.entry(uri.clone()).or_default().push(fix);
+                }
             }
             by_uri.entry(uri).or_default().push(lsp);
+        }
+        for (uri, fixes) in safe {
+            let applied = ngxlint_engine::edit::apply(&project.files, &fixes);
+            let mut changes = serde_json::Map::new();
+            for (id, bytes) in &applied.contents {
+                let f = project.files.get(*id);
+                let whole = nginx_syntax::Span::new(0, f.bytes.len());
+                changes.insert(
+                    path_to_uri(&abs(&f.path)),
+                    json!([{"range": range(&project.files, *id, whole), "newText": String::from_utf8_lossy(bytes)}]),
+                );
+            }
+            if !changes.is_empty() {
+                self.fix_all.insert(
+                    uri,
+                    json!({"title": "ngxlint: fix all", "kind": "source.fixAll.ngxlint", "edit": {"changes": changes}}),
+                );
+            }
         }
         let mut out = Vec::new();
         let now: HashSet<String> = by_uri.keys().cloned().collect();
@@ -246,6 +302,27 @@ impl Server {
         self.published = now;
         (out, Some(project))
     }
+}
+
+/// A fix's edits as an LSP WorkspaceEdit (`changes` by URI), with each file's line endings.
+fn workspace_edit(files: &Files, edits: &[ngxlint_engine::Edit]) -> Value {
+    let mut changes = serde_json::Map::new();
+    for e in edits {
+        let f = files.get(e.file);
+        let eol = ngxlint_engine::edit::line_ending(&f.bytes);
+        let text = if eol == "\n" {
+            e.replacement.clone()
+        } else {
+            e.replacement.replace('\n', eol)
+        };
+        let list = changes
+            .entry(path_to_uri(&abs(&f.path)))
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(a) = list {
+            a.push(json!({"range": range(files, e.file, e.span), "newText": text}));
+        }
+    }
+    json!({ "changes": changes })
 }
 
 fn to_lsp(project: &Project, d: &Diagnostic) -> Value {
