@@ -253,8 +253,18 @@ fn render(src: &[u8], parsed: &ParsedFile, opts: &FormatOptions) -> Vec<u8> {
     };
     let mut out = Vec::with_capacity(src.len() + src.len() / 8);
     let mut prev: Option<(usize, bool)> = None; // (end, opened a block)
+    // Whether the last thing written is a block head's `{` (nothing after it on its line).
+    let mut after_open = false;
     for item in &walk.items {
         let start = item.start();
+        // An empty block stays `events {}`.
+        if after_open && matches!(item, Item::Close { .. }) {
+            out.push(b'}');
+            prev = Some((item.end(), false));
+            after_open = false;
+            continue;
+        }
+        after_open = false;
         if let Some((end, opened)) = prev {
             let gap = &src[end..start];
             let newlines = gap.iter().filter(|&&b| b == b'\n').count();
@@ -292,6 +302,7 @@ fn render(src: &[u8], parsed: &ParsedFile, opts: &FormatOptions) -> Vec<u8> {
             Item::Statement { dir, .. } => {
                 statement(src, dir, opts, &mut out);
                 opened = dir.block.is_some();
+                after_open = opened;
             }
             Item::Verbatim { start, end, .. } => out.extend_from_slice(&src[start..end]),
             Item::Close { .. } => out.push(b'}'),
@@ -380,6 +391,7 @@ mod tests {
     fn blank_line_groups_are_kept_and_capped() {
         let src = "\n\nhttp {\n\n  a 1;\n\n\n\n  b 2;\n  c 3;\n\n}\n\n";
         assert_eq!(fmt(src), "http {\n    a 1;\n\n    b 2;\n    c 3;\n}\n");
+        assert_eq!(fmt("events {\n}\nhttp { # c\n}\n"), "events {}\nhttp { # c\n}\n");
     }
 
     #[test]
