@@ -253,7 +253,7 @@ fn render(src: &[u8], parsed: &ParsedFile, opts: &FormatOptions) -> Vec<u8> {
     };
     let mut out = Vec::with_capacity(src.len() + src.len() / 8);
     let mut prev: Option<(usize, bool)> = None; // (end, opened a block)
-    // Whether the last thing written is a block head's `{` (nothing after it on its line).
+                                                // Whether the last thing written is a block head's `{` (nothing after it on its line).
     let mut after_open = false;
     for item in &walk.items {
         let start = item.start();
@@ -391,7 +391,10 @@ mod tests {
     fn blank_line_groups_are_kept_and_capped() {
         let src = "\n\nhttp {\n\n  a 1;\n\n\n\n  b 2;\n  c 3;\n\n}\n\n";
         assert_eq!(fmt(src), "http {\n    a 1;\n\n    b 2;\n    c 3;\n}\n");
-        assert_eq!(fmt("events {\n}\nhttp { # c\n}\n"), "events {}\nhttp { # c\n}\n");
+        assert_eq!(
+            fmt("events {\n}\nhttp { # c\n}\n"),
+            "events {}\nhttp { # c\n}\n"
+        );
     }
 
     #[test]

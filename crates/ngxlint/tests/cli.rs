@@ -1078,13 +1078,29 @@ fn fix_diff_show_fixes_and_fmt() {
     let o = run(&["check", "--no-config", "--diff", "."]);
     assert_eq!(o.status.code(), Some(1));
     let diff = String::from_utf8_lossy(&o.stdout);
-    assert!(diff.contains("-            proxy_read_timout 5s;\r\n+            proxy_read_timeout 5s;\r\n"), "{diff}");
+    assert!(
+        diff.contains(
+            "-            proxy_read_timout 5s;\r\n+            proxy_read_timeout 5s;\r\n"
+        ),
+        "{diff}"
+    );
     assert_eq!(std::fs::read_to_string(&conf).unwrap(), text);
     // --fix writes it (CRLF and the comment kept), --show-fixes lists it, nothing is left.
-    let o = run(&["check", "--no-config", "--fix", "--show-fixes", "--format", "concise", "."]);
+    let o = run(&[
+        "check",
+        "--no-config",
+        "--fix",
+        "--show-fixes",
+        "--format",
+        "concise",
+        ".",
+    ]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert!(out.contains("Fixed 1 finding:") && out.contains("1 × NGX002 (unknown-directive)"), "{out}");
+    assert!(
+        out.contains("Fixed 1 finding:") && out.contains("1 × NGX002 (unknown-directive)"),
+        "{out}"
+    );
     assert_eq!(
         std::fs::read_to_string(&conf).unwrap(),
         text.replace("proxy_read_timout", "proxy_read_timeout")
@@ -1094,8 +1110,15 @@ fn fix_diff_show_fixes_and_fmt() {
     assert_eq!(o.status.code(), Some(0));
     assert!(o.stdout.is_empty());
     // fmt --check: the file is formatted already; a one-line block is not.
-    assert_eq!(run(&["fmt", "--no-config", "--check", "."]).status.code(), Some(0));
-    std::fs::write(&conf, "events{}\nhttp { server { listen 80;   # web\n return 204 ; } }").unwrap();
+    assert_eq!(
+        run(&["fmt", "--no-config", "--check", "."]).status.code(),
+        Some(0)
+    );
+    std::fs::write(
+        &conf,
+        "events{}\nhttp { server { listen 80;   # web\n return 204 ; } }",
+    )
+    .unwrap();
     let o = run(&["fmt", "--no-config", "--check", "."]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("would reformat nginx.conf"));
@@ -1118,7 +1141,13 @@ fn fix_diff_show_fixes_and_fmt() {
     assert_eq!(String::from_utf8_lossy(&o.stdout), "a {\n    b 1;\n}\n");
     // A file nginx cannot read is left alone, exit 2.
     std::fs::write(&conf, "http {\n  listen 80\n").unwrap();
-    assert_eq!(run(&["fmt", "--no-config", "nginx.conf"]).status.code(), Some(2));
-    assert_eq!(std::fs::read_to_string(&conf).unwrap(), "http {\n  listen 80\n");
+    assert_eq!(
+        run(&["fmt", "--no-config", "nginx.conf"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&conf).unwrap(),
+        "http {\n  listen 80\n"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -293,7 +293,10 @@ fn cross_file_fixes_and_fix_all() {
     let mut c = Client::start(&dir);
     let init = c.request("initialize", json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {}}));
     let kinds = &init["result"]["capabilities"]["codeActionProvider"]["codeActionKinds"];
-    assert!(kinds.as_array().unwrap().contains(&json!("source.fixAll")), "{kinds}");
+    assert!(
+        kinds.as_array().unwrap().contains(&json!("source.fixAll")),
+        "{kinds}"
+    );
     c.notify("initialized", json!({}));
     c.notify(
         "textDocument/didOpen",

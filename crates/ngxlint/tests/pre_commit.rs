@@ -161,7 +161,11 @@ fn pre_commit_try_repo_clean_then_bad() {
     };
     let o = fix_hook(&path);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("files were modified by this hook"), "{}", text(&o));
+    assert!(
+        text(&o).contains("files were modified by this hook"),
+        "{}",
+        text(&o)
+    );
     let fixed = std::fs::read_to_string(repo.join("nginx/conf.d/app.conf")).unwrap();
     assert!(fixed.contains("        return 204;\n"), "{fixed}");
     let o = fix_hook(&path);
