@@ -109,14 +109,13 @@ pub fn run(
                 if current.contains_key(&canon) {
                     return true;
                 }
-                let ok = match &stdin {
+                match &stdin {
                     Some(s) => *s == canon,
                     None => {
                         canon.starts_with(&project.root)
                             && std::fs::read(&canon).is_ok_and(|b| b == **f.bytes)
                     }
-                };
-                ok
+                }
             })
         };
         let usable: Vec<(usize, &ngxlint_engine::Fix)> = candidates

@@ -332,10 +332,10 @@ pub fn apply(files: &Files, fixes: &[&Fix]) -> Applied {
 }
 
 /// Fixes at or above an applicability, with their indexes, for [`apply`].
-pub fn fixes_at<'d>(
-    diags: &'d [crate::Diagnostic],
+pub fn fixes_at(
+    diags: &[crate::Diagnostic],
     least: crate::diagnostic::Applicability,
-) -> Vec<(usize, &'d Fix)> {
+) -> Vec<(usize, &Fix)> {
     diags
         .iter()
         .enumerate()
