@@ -73,6 +73,8 @@ pub struct Config {
     pub php_version: Option<String>,
     /// php-fpm -R.
     pub fpm_allow_root: Option<bool>,
+    /// `[format]`: how `ngxlint fmt` writes nginx files.
+    pub format: nginx_syntax::format::FormatOptions,
 }
 
 /// Finds `ngxlint.toml` from the linted path `start` upwards, stopping at the folder holding
@@ -94,7 +96,16 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     }
 }
 
-const TOP: &[&str] = &["lint", "rules", "overrides", "paths", "nginx", "fpm"];
+const TOP: &[&str] = &[
+    "lint",
+    "rules",
+    "overrides",
+    "paths",
+    "nginx",
+    "fpm",
+    "format",
+];
+const FORMAT: &[&str] = &["indent", "max-blank-lines", "spacing", "one-line-blocks"];
 const LINT: &[&str] = &["select", "ignore", "fail-level"];
 const PATHS: &[&str] = &["map", "include", "exclude", "respect-gitignore"];
 const NGINX: &[&str] = &[
@@ -461,7 +472,70 @@ pub fn load(file: &Path) -> Result<Config, String> {
             c.fpm_allow_root = Some(boolean(v, "allow-root", file)?);
         }
     }
+    if let Some(v) = doc.get("format") {
+        let t = table(v, "format", file)?;
+        check_keys(t, FORMAT, "format", file)?;
+        c.format = format_options(t, file)?;
+    }
     Ok(c)
+}
+
+/// `[format]`: `indent = 4` (spaces, 1 to 8) or `"tab"`, `max-blank-lines = 1`, `spacing =
+/// "keep" | "single"`, `one-line-blocks = "expand" | "keep"`.
+fn format_options(
+    t: &toml::Table,
+    file: &Path,
+) -> Result<nginx_syntax::format::FormatOptions, String> {
+    use nginx_syntax::format::{FormatOptions, OneLineBlocks, Spacing};
+    let mut f = FormatOptions::default();
+    if let Some(v) = t.get("indent") {
+        f.indent = match v {
+            toml::Value::Integer(n) if (1..=8).contains(n) => " ".repeat(*n as usize),
+            toml::Value::String(s) if s == "tab" => "\t".into(),
+            _ => {
+                return Err(format!(
+                    "{}: [format] indent takes a number of spaces (1 to 8) or \"tab\"",
+                    file.display()
+                ))
+            }
+        };
+    }
+    if let Some(v) = t.get("max-blank-lines") {
+        f.max_blank_lines = match v.as_integer() {
+            Some(n) if (0..=100).contains(&n) => n as usize,
+            _ => {
+                return Err(format!(
+                    "{}: [format] max-blank-lines takes a number (0 to 100)",
+                    file.display()
+                ))
+            }
+        };
+    }
+    if let Some(v) = t.get("spacing") {
+        f.spacing = match string(v, "spacing", file)?.as_str() {
+            "keep" => Spacing::Keep,
+            "single" => Spacing::Single,
+            other => {
+                return Err(format!(
+                    "{}: [format] spacing is \"keep\" or \"single\", not `{other}`",
+                    file.display()
+                ))
+            }
+        };
+    }
+    if let Some(v) = t.get("one-line-blocks") {
+        f.one_line_blocks = match string(v, "one-line-blocks", file)?.as_str() {
+            "expand" => OneLineBlocks::Expand,
+            "keep" => OneLineBlocks::Keep,
+            other => {
+                return Err(format!(
+                    "{}: [format] one-line-blocks is \"expand\" or \"keep\", not `{other}`",
+                    file.display()
+                ))
+            }
+        };
+    }
+    Ok(f)
 }
 
 /// Removes `.` and resolves `..` lexically (the target may not exist yet).
@@ -557,6 +631,13 @@ pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unk
 # [[overrides]]
 # paths = ["nginx/legacy/**"]
 # ignore = ["NGX303"]
+
+# How `ngxlint fmt` writes nginx files.
+# [format]
+# indent = 4                  # spaces, or "tab"
+# max-blank-lines = 1         # blank lines kept in a row
+# spacing = "keep"            # blanks between words as written, or "single"
+# one-line-blocks = "expand"  # `location = /x { return 204; }` on one line: "expand" or "keep"
 "#;
 
 #[cfg(test)]

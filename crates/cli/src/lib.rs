@@ -9,6 +9,8 @@
 pub mod baseline;
 pub mod config;
 pub mod crossplane;
+pub mod fix;
+pub mod fmt;
 pub mod lsp;
 pub mod render;
 pub mod trace;
@@ -35,6 +37,8 @@ pub struct Cli {
 enum Command {
     /// Lint nginx and PHP-FPM configuration under the given paths (default: the current folder).
     Check(CheckArgs),
+    /// Format nginx files: indentation, one statement per line, every comment and word kept.
+    Fmt(fmt::FmtArgs),
     /// Print the nginx trees as crossplane's JSON payload.
     Parse(ParseArgs),
     /// List every rule and reader check.
@@ -182,6 +186,20 @@ struct CheckArgs {
     /// (`--format json` for a JSON list).
     #[arg(long)]
     list_files: bool,
+    /// Apply the safe fixes (to a fixpoint, every file written atomically), then report what is left.
+    #[arg(long)]
+    fix: bool,
+    /// Apply the unsafe fixes too (changes of behaviour to review); without `--fix` or `--diff`,
+    /// nothing is applied.
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what the fixes would change and write nothing (exit 1 when there
+    /// is a change).
+    #[arg(long)]
+    diff: bool,
+    /// List the fixes applied, by file and code.
+    #[arg(long)]
+    show_fixes: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -278,10 +296,27 @@ fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
 
 /// Entry point of the `ngxlint` binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    run_with(std::env::args_os())
+}
+
+/// Runs ngxlint with these arguments (the first is the program name), as the binary does: tests
+/// of other crates run commands through it.
+pub fn run_with<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Parse(args) => parse(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Rules => list_rules(),
         Command::Rule { code } => show_rule(&code),
         Command::Init { force } => init(force),
@@ -671,6 +706,11 @@ fn check(mut args: CheckArgs) -> Result<ExitCode, String> {
         overlays.push((name.clone(), buf));
         paths = vec![name.clone()];
     }
+    if (args.fix || args.diff) && !args.list_files {
+        // Fixes edit the files of one repository: its configuration's.
+        let cfg = single_config(&args.read, &paths)?;
+        return check_fix(&args, &cfg, &paths, overlays);
+    }
     let fail_flag = args.fail_level.map(|l| match l {
         FailLevel::Info => Severity::Info,
         FailLevel::Warning => Severity::Warning,
@@ -740,6 +780,17 @@ fn check(mut args: CheckArgs) -> Result<ExitCode, String> {
         std::mem::forget(files);
         return Ok(ExitCode::SUCCESS);
     }
+    render_report(&args, files, diags, failed, &[])
+}
+
+/// Renders a run's findings in the chosen format and turns them into the exit code.
+fn render_report(
+    args: &CheckArgs,
+    files: ngxlint_engine::Files,
+    mut diags: Vec<ngxlint_engine::Diagnostic>,
+    failed: bool,
+    fixed: &[fix::Fixed],
+) -> Result<ExitCode, String> {
     let all_rules = ngxlint_rules::all();
     render::sort_for_display(&files, &mut diags);
 
@@ -779,6 +830,14 @@ fn check(mut args: CheckArgs) -> Result<ExitCode, String> {
             return Err(format!("cannot write the report: {e}"));
         }
     }
+    if args.show_fixes {
+        // The machine formats keep standard output to themselves.
+        let io = match args.format {
+            Format::Pretty | Format::Concise => fix::show_fixes(fixed, &mut out),
+            _ => fix::show_fixes(fixed, &mut std::io::stderr()),
+        };
+        quiet_pipe(io)?;
+    }
     let io_error = diags
         .iter()
         .any(|d| d.code == "NGX009" && d.severity == Severity::Error);
@@ -793,6 +852,138 @@ fn check(mut args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `check --fix` / `--diff`: fixes applied to a fixpoint; then the diff, or the files written and
+/// what is left reported.
+fn check_fix(
+    args: &CheckArgs,
+    cfg: &config::Config,
+    paths: &[PathBuf],
+    overlays: Vec<(PathBuf, Vec<u8>)>,
+) -> Result<ExitCode, String> {
+    let least = if args.unsafe_fixes {
+        ngxlint_engine::Applicability::Unsafe
+    } else {
+        ngxlint_engine::Applicability::Safe
+    };
+    let stdin = args.stdin_filename.clone();
+    let outcome = fix::run(least, overlays, stdin.as_deref(), |overlays| {
+        lint(
+            &args.read,
+            cfg,
+            paths,
+            args.report == Report::Given,
+            overlays,
+            None,
+        )
+    })?;
+    if outcome.unsettled {
+        eprintln!(
+            "ngxlint: fixes were still applying after {} passes; run `ngxlint check --fix` again",
+            fix::MAX_PASSES
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    if args.diff {
+        let io = (|| {
+            for c in &outcome.changes {
+                out.write_all(fix::unified_diff(c).as_bytes())?;
+            }
+            Ok(())
+        })();
+        quiet_pipe(io)?;
+        let n = outcome.fixed.len();
+        if n > 0 {
+            eprintln!(
+                "Would fix {n} finding{} in {} file{}",
+                if n == 1 { "" } else { "s" },
+                outcome.changes.len(),
+                if outcome.changes.len() == 1 { "" } else { "s" }
+            );
+        }
+        if args.show_fixes {
+            quiet_pipe(fix::show_fixes(&outcome.fixed, &mut std::io::stderr()))?;
+        }
+        std::mem::forget(outcome.project);
+        return Ok(if outcome.changes.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    if let Some(name) = &stdin {
+        // An editor's buffer: the fixed text goes back on standard output, the findings left on
+        // standard error.
+        let canon = std::fs::canonicalize(name).unwrap_or_else(|_| name.clone());
+        let text = outcome
+            .changes
+            .iter()
+            .find(|c| c.target == canon)
+            .map(|c| c.after.clone())
+            .or_else(|| {
+                outcome
+                    .project
+                    .files
+                    .iter()
+                    .find(|(_, f)| {
+                        std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()) == canon
+                    })
+                    .map(|(_, f)| f.bytes.to_vec())
+            })
+            .unwrap_or_default();
+        quiet_pipe(out.write_all(&text))?;
+        drop(out);
+        let mut err = std::io::stderr().lock();
+        let _ = render::concise(&outcome.project.files, &outcome.diags, &mut err);
+        if args.show_fixes {
+            let _ = fix::show_fixes(&outcome.fixed, &mut err);
+        }
+        let fail = fail_level(args, cfg);
+        let failed = outcome.diags.iter().any(|d| d.severity >= fail);
+        std::mem::forget(outcome.project);
+        return Ok(if failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    drop(out);
+    fix::write_atomically(&outcome.changes)?;
+    if !outcome.fixed.is_empty() && !args.show_fixes {
+        let n = outcome.fixed.len();
+        eprintln!(
+            "ngxlint: fixed {n} finding{} in {} file{}",
+            if n == 1 { "" } else { "s" },
+            outcome.changes.len(),
+            if outcome.changes.len() == 1 { "" } else { "s" }
+        );
+    }
+    for (_, why) in &outcome.project.unlinted {
+        let _ = writeln!(std::io::stderr(), "ngxlint: {why}");
+    }
+    let mut diags = outcome.diags;
+    if let Some(file) = &args.baseline {
+        let mut kept = baseline::Baseline::read(file)?;
+        diags = kept.filter(&outcome.project.root, &outcome.project.files, diags);
+    }
+    let fail = fail_level(args, cfg);
+    let failed = diags.iter().any(|d| d.severity >= fail);
+    let Project {
+        files, nginx, fpm, ..
+    } = outcome.project;
+    // Freeing the trees costs more than the check itself; the process ends anyway.
+    std::mem::forget((nginx, fpm));
+    render_report(args, files, diags, failed, &outcome.fixed)
+}
+
+fn fail_level(args: &CheckArgs, cfg: &config::Config) -> Severity {
+    match args.fail_level {
+        Some(FailLevel::Info) => Severity::Info,
+        Some(FailLevel::Warning) => Severity::Warning,
+        Some(FailLevel::Error) => Severity::Error,
+        None => cfg.fail_level.unwrap_or(Severity::Warning),
+    }
 }
 
 fn absolute_path(p: &Path) -> PathBuf {

@@ -24,7 +24,7 @@ pub fn run(read: &ReadArgs) -> Result<(), String> {
     let caps = json!({
         "capabilities": {
             "textDocumentSync": {"openClose": true, "change": 1, "save": {"includeText": false}},
-            "codeActionProvider": {"codeActionKinds": ["quickfix"]},
+            "codeActionProvider": {"codeActionKinds": ["quickfix", "source.fixAll", "source.fixAll.ngxlint"]},
         },
         "serverInfo": {"name": "ngxlint", "version": env!("CARGO_PKG_VERSION")},
     });
@@ -114,6 +114,8 @@ pub struct Server {
     fixes: HashMap<String, Vec<(Value, Value)>>,
     /// The internal error last shown, so that typing on does not repeat it at every keystroke.
     last_error: Option<String>,
+    /// The fix-all action of the last run, by URI: every safe fix of the document's findings.
+    fix_all: HashMap<String, Value>,
 }
 
 impl Server {
@@ -126,6 +128,7 @@ impl Server {
             published: HashSet::new(),
             fixes: HashMap::new(),
             last_error: None,
+            fix_all: HashMap::new(),
         }
     }
 
@@ -231,6 +234,26 @@ impl Server {
             .pointer("/range/end/line")
             .and_then(Value::as_u64)
             .unwrap_or(u64::MAX);
+        // `source.fixAll` (an editor's fix-on-save, or the menu): every safe fix of the document.
+        let only: Vec<&str> = req
+            .params
+            .pointer("/context/only")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let wants_fix_all = only
+            .iter()
+            .any(|k| *k == "source" || k.starts_with("source.fixAll"));
+        if wants_fix_all || !only.is_empty() {
+            let actions: Vec<Value> = self
+                .fix_all
+                .get(uri)
+                .filter(|_| wants_fix_all)
+                .cloned()
+                .into_iter()
+                .collect();
+            return Response::new_ok(req.id, actions);
+        }
         let actions: Vec<Value> = self
             .fixes
             .get(uri)
@@ -317,6 +340,7 @@ impl Server {
         let mut projects = Vec::new();
         let mut by_uri: HashMap<String, Vec<Value>> = HashMap::new();
         let mut fixes: HashMap<String, Vec<(Value, Value)>> = HashMap::new();
+        let mut fix_all: FixAllByUri = HashMap::new();
         let mut complete = true;
         let mut errors = Vec::new();
         for run in self.runs() {
@@ -328,13 +352,14 @@ impl Server {
                 one_run(read, &run, overlays, cache, uri_of)
             }));
             match result {
-                Ok(Ok((project, found, found_fixes))) => {
+                Ok(Ok((project, found, found_fixes, found_fix_all))) => {
                     for (uri, list) in found {
                         by_uri.entry(uri).or_default().extend(list);
                     }
                     for (uri, list) in found_fixes {
                         fixes.entry(uri).or_default().extend(list);
                     }
+                    fix_all.extend(found_fix_all);
                     projects.push(project);
                 }
                 Ok(Err(e)) => {
@@ -379,9 +404,11 @@ impl Server {
             }
             self.published = now;
             self.fixes = fixes;
+            self.fix_all = fix_all;
         } else {
             self.published.extend(now);
             self.fixes.extend(fixes);
+            self.fix_all.extend(fix_all);
         }
         let mut uris: Vec<(String, Vec<Value>)> = by_uri.into_iter().collect();
         uris.sort_by(|a, b| a.0.cmp(&b.0));
@@ -398,6 +425,7 @@ impl Server {
 /// Diagnostics and quick fixes of one run, by URI.
 type ByUri = HashMap<String, Vec<Value>>;
 type FixesByUri = HashMap<String, Vec<(Value, Value)>>;
+type FixAllByUri = HashMap<String, Value>;
 
 /// One run: the project (or file) linted with the open buffers, its findings as LSP values.
 fn one_run(
@@ -406,7 +434,7 @@ fn one_run(
     overlays: Vec<(PathBuf, Vec<u8>)>,
     cache: std::sync::Arc<ngxlint_engine::nginx::ParseCache>,
     uri_of: &HashMap<PathBuf, String>,
-) -> Result<(Project, ByUri, FixesByUri), String> {
+) -> Result<(Project, ByUri, FixesByUri, FixAllByUri), String> {
     #[cfg(debug_assertions)]
     force_internal_error(&overlays);
     let mut read = read.clone();
@@ -429,21 +457,81 @@ fn one_run(
     };
     let mut by_uri: ByUri = HashMap::new();
     let mut fixes: FixesByUri = HashMap::new();
+    let mut safe: HashMap<String, Vec<&ngxlint_engine::Fix>> = HashMap::new();
     for d in &diags {
         let u = uri(d.file);
         let lsp = to_lsp(&project, d, &uri);
-        if let Some(fix) = &d.fix {
-            let edit = json!({"changes": {u.clone(): [{"range": range(&project.files, d.file, fix.span), "newText": fix.replacement}]}});
+        // A display-only fix is a template (an address to fill in): not offered as an edit.
+        if let Some(fix) = d
+            .fix
+            .as_ref()
+            .filter(|f| f.applicability != ngxlint_engine::Applicability::DisplayOnly)
+        {
+            let edit = workspace_edit(&project.files, &fix.edits, &uri);
+            let safe_fix = fix.applicability == ngxlint_engine::Applicability::Safe;
+            let title = if safe_fix {
+                fix.title.clone()
+            } else {
+                format!("{} (unsafe: review it)", fix.title)
+            };
             let action =
-                json!({"title": fix.title, "kind": "quickfix", "isPreferred": true, "edit": edit});
+                json!({"title": title, "kind": "quickfix", "isPreferred": safe_fix, "edit": edit});
             fixes
                 .entry(u.clone())
                 .or_default()
                 .push((lsp.clone(), action));
+            if safe_fix {
+                safe.entry(u.clone()).or_default().push(fix);
+            }
         }
         by_uri.entry(u).or_default().push(lsp);
     }
-    Ok((project, by_uri, fixes))
+    // The fix-all action of each document: every safe fix of its findings, applied together.
+    let mut fix_all: FixAllByUri = HashMap::new();
+    for (u, list) in safe {
+        let applied = ngxlint_engine::edit::apply(&project.files, &list);
+        let mut changes = serde_json::Map::new();
+        for (id, bytes) in &applied.contents {
+            let f = project.files.get(*id);
+            let whole = nginx_syntax::Span::new(0, f.bytes.len());
+            changes.insert(
+                uri(*id),
+                json!([{"range": range(&project.files, *id, whole), "newText": String::from_utf8_lossy(bytes)}]),
+            );
+        }
+        if !changes.is_empty() {
+            fix_all.insert(
+                u,
+                json!({"title": "ngxlint: fix all", "kind": "source.fixAll.ngxlint", "edit": {"changes": changes}}),
+            );
+        }
+    }
+    Ok((project, by_uri, fixes, fix_all))
+}
+
+/// A fix's edits as an LSP WorkspaceEdit (`changes` by URI), with each file's line endings.
+fn workspace_edit(
+    files: &Files,
+    edits: &[ngxlint_engine::Edit],
+    uri: &dyn Fn(FileId) -> String,
+) -> Value {
+    let mut changes = serde_json::Map::new();
+    for e in edits {
+        let f = files.get(e.file);
+        let eol = ngxlint_engine::edit::line_ending(&f.bytes);
+        let text = if eol == "\n" {
+            e.replacement.clone()
+        } else {
+            e.replacement.replace('\n', eol)
+        };
+        let list = changes
+            .entry(uri(e.file))
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(a) = list {
+            a.push(json!({"range": range(files, e.file, e.span), "newText": text}));
+        }
+    }
+    json!({ "changes": changes })
 }
 
 /// The test suite's way to make a run fail as a bug would (debug builds only: a release binary

@@ -367,7 +367,10 @@ fn spans_inside(files: &Files, diags: &[Diagnostic]) {
             assert!(ok(r.span, rl), "{} related {:?}", d.code, r.span);
         }
         if let Some(f) = &d.fix {
-            assert!(ok(f.span, len), "{} fix {:?}", d.code, f.span);
+            for e in &f.edits {
+                let el = files.get(e.file).bytes.len() as u32;
+                assert!(ok(e.span, el), "{} fix edit {:?}", d.code, e.span);
+            }
         }
     }
 }

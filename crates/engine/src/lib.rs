@@ -11,6 +11,7 @@ pub mod classify;
 pub mod codes;
 pub mod diagnostic;
 pub mod discover;
+pub mod edit;
 pub mod fastcgi;
 pub mod files;
 pub mod fpm;
@@ -25,6 +26,6 @@ pub mod suppress;
 pub mod text;
 pub mod units;
 
-pub use diagnostic::{Diagnostic, Fix, Label, Related, Severity};
+pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Related, Severity};
 pub use files::{FileId, FileKind, Files, SourceFile};
 pub use project::{LoadError, Options, Project};

@@ -1141,6 +1141,14 @@ fn duplicate_keys(
                     o.key,
                 )
                 .with_help("remove one of the two lines")
+                // php-fpm uses the last value: the earlier line does nothing.
+                .with_fix(
+                    format!("Remove the earlier `{key}`"),
+                    vec![crate::diag::FixEdit::RemoveLine {
+                        file: o.file,
+                        at: o.key.start,
+                    }],
+                )
             } else {
                 let later = files
                     .get(r.origin.file)

@@ -33,7 +33,7 @@ mod span;
 mod syntax;
 mod values;
 
-pub use diag::{quoted, Diagnostic, Says, Severity};
+pub use diag::{quoted, Diagnostic, Fix as FpmFix, FixEdit, Says, Severity};
 pub use load::{load, load_pool_file, load_pool_files, load_source, LoadOptions};
 pub use model::{
     ArrayValue, FpmConfig, GlobalConfig, Include, Listen, Origin, PmStyle, Pool, RawSetting,

@@ -11,6 +11,7 @@
 pub mod ast;
 pub mod directives;
 pub mod error;
+pub mod format;
 mod lexer;
 pub mod parser;
 

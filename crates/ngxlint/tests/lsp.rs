@@ -619,3 +619,58 @@ fn stdin_filename_may_name_a_file_not_saved_yet() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!d.0.join("conf.d").exists(), "nothing is written");
 }
+
+#[test]
+fn cross_file_fixes_and_fix_all() {
+    // FPM101: the fix edits the pool file; its diagnostic stands in the pool file too, and the
+    // fix-all of that document adds `listen.owner` and `listen.group`.
+    let dir = std::env::temp_dir().join(format!("ngxlint-lsp-fixall-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("nginx")).unwrap();
+    std::fs::create_dir_all(dir.join("php/pool.d")).unwrap();
+    std::fs::write(
+        dir.join("nginx/nginx.conf"),
+        "user www-data;\nevents {}\nhttp {\n    server {\n        listen 80;\n        location ~ \\.php$ {\n            include fastcgi.conf;\n            fastcgi_pass unix:/run/php/app.sock;\n        }\n    }\n}\n",
+    )
+    .unwrap();
+    let pool = "[app]\r\nuser = app\r\nlisten = /run/php/app.sock\r\npm = static\r\npm.max_children = 2\r\n";
+    std::fs::write(dir.join("php/pool.d/app.conf"), pool).unwrap();
+    let root = std::fs::canonicalize(&dir).unwrap();
+    let uri = format!("file://{}/php/pool.d/app.conf", root.display());
+    let mut c = Client::start(&dir);
+    let init = c.request("initialize", json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {}}));
+    let kinds = &init["result"]["capabilities"]["codeActionProvider"]["codeActionKinds"];
+    assert!(
+        kinds.as_array().unwrap().contains(&json!("source.fixAll")),
+        "{kinds}"
+    );
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "ini", "version": 1, "text": pool}}),
+    );
+    let diags = c.diagnostics_for(&uri);
+    assert!(diags.iter().any(|d| d["code"] == "FPM101"), "{diags:?}");
+    let actions = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 9, "character": 0}}, "context": {"diagnostics": diags}}));
+    let quick = &actions["result"][0];
+    assert_eq!(quick["kind"], "quickfix");
+    let edit = &quick["edit"]["changes"][uri.as_str()][0];
+    // Below the `listen` line, in the file's CRLF line endings.
+    assert_eq!(
+        edit["newText"],
+        "\r\nlisten.owner = www-data\r\nlisten.group = www-data"
+    );
+    assert_eq!(edit["range"]["start"], json!({"line": 2, "character": 26}));
+    let all = c.request("textDocument/codeAction", json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": [], "only": ["source.fixAll"]}}));
+    let action = &all["result"][0];
+    assert_eq!(action["kind"], "source.fixAll.ngxlint");
+    let whole = &action["edit"]["changes"][uri.as_str()][0];
+    assert_eq!(
+        whole["newText"],
+        "[app]\r\nuser = app\r\nlisten = /run/php/app.sock\r\nlisten.owner = www-data\r\nlisten.group = www-data\r\npm = static\r\npm.max_children = 2\r\n"
+    );
+    let shutdown = c.request("shutdown", json!(null));
+    assert!(shutdown.get("error").is_none(), "{shutdown}");
+    c.notify("exit", json!(null));
+    let _ = std::fs::remove_dir_all(&dir);
+}

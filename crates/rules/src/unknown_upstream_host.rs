@@ -130,6 +130,13 @@ impl UnknownUpstreamHost {
                     u.at.arg_span(0),
                     format!("upstream `{}` defined here", u.name),
                 );
+                // A misspelt group name: the group's name where the typo stands.
+                let value = format!("{scheme}{}{rest}", u.name);
+                d = d.with_fix(
+                    format!("Use upstream `{}`", u.name),
+                    at.arg_span(0),
+                    ngxlint_engine::edit::word(&value),
+                );
                 out.push(d);
             }
             None if self.report_unmatched => {
