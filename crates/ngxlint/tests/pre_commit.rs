@@ -209,7 +209,9 @@ fn pre_commit_try_repo_clean_then_bad() {
         );
         return;
     }
-    // Without the binary under test on PATH: pre-commit must build and use its own.
+    // Without the binary under test on PATH: pre-commit must build and use its own. The typo
+    // again (the fixing and formatting hooks above left the file clean).
+    std::fs::write(repo.join("nginx/conf.d/app.conf"), "server {\n    listen 80;\n    root /srv/app;\n    location / {\n        retrun 204;\n    }\n}\n").unwrap();
     let plain_path = std::env::var("PATH").unwrap_or_default();
     let o = sh(
         &repo,

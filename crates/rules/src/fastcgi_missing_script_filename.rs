@@ -336,7 +336,7 @@ impl FastcgiMissingScriptFilename {
                 split.file,
                 split.arg_span(0),
                 format!(
-                    "PATH_INFO is split off and passed without `try_files $fastcgi_script_name =404`, and pool [{}] runs {allows}: the CVE-2019-11043 shape",
+                    "`PATH_INFO` is split off and passed without `try_files $fastcgi_script_name =404`, and pool [{}] runs {allows}: the CVE-2019-11043 shape",
                     open.pool.name
                 ),
             );
