@@ -269,6 +269,26 @@ pub fn json(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std::io
                 })
                 .collect();
             o.insert("related".into(), related.into());
+            // The fix as data (ruff's `fix`): what `check --fix` would apply, or an editor offers.
+            let fix = d.fix.as_ref().map(|f| {
+                let edits: Vec<serde_json::Value> = f
+                    .edits
+                    .iter()
+                    .map(|e| {
+                        let mut p = place(e.file, e.span);
+                        // The bytes written: the file's own line endings.
+                        let eol = ngxlint_engine::edit::line_ending(&files.get(e.file).bytes);
+                        p["content"] = e.replacement.replace('\n', eol).into();
+                        p
+                    })
+                    .collect();
+                serde_json::json!({
+                    "title": f.title,
+                    "applicability": f.applicability.as_str(),
+                    "edits": edits,
+                })
+            });
+            o.insert("fix".into(), fix.into());
             serde_json::Value::Object(o)
         })
         .collect();

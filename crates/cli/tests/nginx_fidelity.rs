@@ -2254,10 +2254,17 @@ fn every_nginx_file_of_the_fixtures_and_corpus_formats_idempotently() {
             continue;
         }
         match nginx_syntax::format::format(&src, &opts) {
-            Ok(out) => match nginx_syntax::format::format(&out, &opts) {
-                Ok(again) if again == out => ok += 1,
-                other => failures.push(format!("{name}: not idempotent: {other:?}")),
-            },
+            Ok(out) => {
+                // What nginx reads, compared here rather than trusted to the formatter's own
+                // check: the same statements, nesting and words (as written), and comments.
+                if statements(&src) != statements(&out) {
+                    failures.push(format!("{name}: the formatted file reads differently"));
+                }
+                match nginx_syntax::format::format(&out, &opts) {
+                    Ok(again) if again == out => ok += 1,
+                    other => failures.push(format!("{name}: not idempotent: {other:?}")),
+                }
+            }
             Err(nginx_syntax::format::FormatError::Syntax { .. }) => refused += 1,
             Err(e) => failures.push(format!("{name}: {e}")),
         }
@@ -2265,6 +2272,99 @@ fn every_nginx_file_of_the_fixtures_and_corpus_formats_idempotently() {
     eprintln!("fmt: {ok} fixture and corpus files formatted idempotently, {refused} refused for syntax errors");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(ok >= 300, "only {ok} files formatted");
+}
+
+/// Each statement as nginx reads it, in file order: its depth, its words as written (quotes
+/// included), whether it opens a block; then every comment's text (trailing blanks aside).
+fn statements(src: &[u8]) -> (Vec<(usize, Vec<Vec<u8>>, bool)>, Vec<Vec<u8>>) {
+    fn go(ds: &[Directive], src: &[u8], depth: usize, out: &mut Vec<(usize, Vec<Vec<u8>>, bool)>) {
+        for d in ds {
+            let mut words = vec![d.name.span.slice(src).to_vec()];
+            words.extend(d.args.iter().map(|a| a.span.slice(src).to_vec()));
+            out.push((depth, words, d.block.is_some()));
+            go(d.children(), src, depth + 1, out);
+        }
+    }
+    let p = nginx_syntax::parse(src);
+    let mut out = Vec::new();
+    go(&p.directives, src, 0, &mut out);
+    let comments = p
+        .comments
+        .iter()
+        .map(|c| c.slice(src).trim_ascii_end().to_vec())
+        .collect();
+    (out, comments)
+}
+
+/// Every fixture folder with a complete nginx config (one with `events`), copied twice: as it is,
+/// and with every nginx file that reads without errors formatted. `nginx -t` must give both the
+/// same verdict (the rule fixtures, trace trees, repository fixtures; the corpus trees are
+/// `corpus_trees_formatted_keep_nginx_verdict`'s).
+#[test]
+fn fixture_configs_formatted_keep_nginx_verdict() {
+    let Some(nginx) = nginx() else {
+        return missing("nginx", "fixture_configs_formatted_keep_nginx_verdict");
+    };
+    let opts = nginx_syntax::format::FormatOptions::default();
+    let nginx_like = |p: &Path| {
+        let name = p.to_string_lossy();
+        (name.ends_with(".conf") || name.ends_with(".template") || name.ends_with(".conf.in"))
+            && !name.contains("/fpm")
+            && !name.contains("pool.d")
+    };
+    let mains: Vec<PathBuf> = walk(&testdata())
+        .into_iter()
+        .filter(|p| !p.starts_with(realworld()) && nginx_like(p))
+        .filter(|p| {
+            std::fs::read(p).is_ok_and(|b| {
+                nginx_syntax::parse(&b)
+                    .directives
+                    .iter()
+                    .any(|d| d.name.span.slice(&b) == b"events")
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let (mut configs, mut accepted, mut changed) = (0, 0, 0);
+    for main in &mains {
+        let Some(dir) = main.parent() else { continue };
+        let rel = main.strip_prefix(dir).unwrap_or(main);
+        let (base, out) = (TempDir::new("fxv-base"), TempDir::new("fxv-fmt"));
+        for f in walk(dir) {
+            let Ok(r) = f.strip_prefix(dir) else { continue };
+            let Ok(mut bytes) = std::fs::read(&f) else {
+                continue;
+            };
+            write(base.path(), &r.to_string_lossy(), &bytes);
+            if nginx_like(&f) {
+                if let Ok(f) = nginx_syntax::format::format(&bytes, &opts) {
+                    changed += usize::from(f != bytes);
+                    bytes = f;
+                }
+            }
+            write(out.path(), &r.to_string_lossy(), &bytes);
+        }
+        let before = nginx_verdict(&nginx, base.path(), &base.path().join(rel));
+        let after = nginx_verdict(&nginx, out.path(), &out.path().join(rel));
+        let (b, a) = (
+            verdict_text(&before, base.path()),
+            verdict_text(&after, out.path()),
+        );
+        if b != a {
+            failures.push(format!(
+                "{}: nginx -t {b} before formatting, {a} after",
+                main.display()
+            ));
+        }
+        configs += 1;
+        accepted += usize::from(before.is_ok());
+    }
+    eprintln!("fmt: {configs} fixture configs ({accepted} accepted by nginx -t), {changed} files changed by formatting, nginx -t's verdict kept");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        configs >= 100 && changed >= 15,
+        "{configs} configs, {changed} files changed"
+    );
 }
 
 /// Every file under `dir`, relative path → bytes.

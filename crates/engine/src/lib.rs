@@ -19,6 +19,7 @@ pub mod hash;
 pub mod matching;
 pub mod model;
 pub mod nginx;
+pub mod par;
 pub mod project;
 pub mod rule;
 pub mod stock;

@@ -231,28 +231,7 @@ impl<'a> Loader<'a> {
                 parsed,
             })
         };
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(8);
-        let chunk = paths.len().div_ceil(threads).max(1);
-        if threads > 1 && paths.len() > 64 {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = paths
-                    .chunks(chunk)
-                    .map(|c| s.spawn(move || c.iter().map(load).collect::<Vec<_>>()))
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| match h.join() {
-                        Ok(v) => v,
-                        Err(e) => std::panic::resume_unwind(e),
-                    })
-                    .collect()
-            })
-        } else {
-            paths.iter().map(load).collect()
-        }
+        crate::par::map(paths, 64, load)
     }
 
     /// Registers a file [`Loader::read_many`] read as nginx configuration, found as `path`.

@@ -208,13 +208,12 @@ impl Project {
                 explain,
             );
             let mut listed = Listed::new(&cand.path, ListKind::Read(verdict.kind), verdict.why);
-            if explain {
-                if cand.symlink {
-                    let target = vfs.display_canonical(&loaded.canonical);
-                    listed.why = format!("a link to {}: {}", target.display(), listed.why);
-                }
-                listed.canonical = Some(loaded.canonical.clone());
+            if explain && cand.symlink {
+                let target = vfs.display_canonical(&loaded.canonical);
+                listed.why = format!("a link to {}: {}", target.display(), listed.why);
             }
+            // `fmt` and `--list-files` find the file read by it (no second path resolution).
+            listed.canonical = Some(loaded.canonical.clone());
             listing.push(listed);
             match verdict.kind {
                 k if k.is_nginx() => {

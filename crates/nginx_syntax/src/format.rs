@@ -221,7 +221,17 @@ fn comment(src: &[u8], start: usize, end: usize) -> &[u8] {
 
 /// Formats one file. A file nginx cannot read is refused, not guessed at.
 pub fn format(src: &[u8], opts: &FormatOptions) -> Result<Vec<u8>, FormatError> {
-    let parsed = parse(src);
+    format_parsed(src, &parse(src), opts)
+}
+
+/// Formats a file already read (`parsed` is `parse(src)`): a caller that holds the tree
+/// (`ngxlint fmt` after loading the project) saves reading it again. An output equal to the input
+/// is the input: only a changed one is read back and verified.
+pub fn format_parsed(
+    src: &[u8],
+    parsed: &ParsedFile,
+    opts: &FormatOptions,
+) -> Result<Vec<u8>, FormatError> {
     if let Some(e) = parsed.errors.first() {
         let line = 1 + src[..(e.span.start as usize).min(src.len())]
             .iter()
@@ -232,8 +242,10 @@ pub fn format(src: &[u8], opts: &FormatOptions) -> Result<Vec<u8>, FormatError> 
             message: e.kind.to_string(),
         });
     }
-    let out = render(src, &parsed, opts);
-    verify(src, &parsed, &out)?;
+    let out = render(src, parsed, opts);
+    if out != src {
+        verify(src, parsed, &out)?;
+    }
     Ok(out)
 }
 
@@ -412,6 +424,63 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, b"a {\n\tb c;\n\tlocation = /x { return 204; }\n}\n");
+    }
+
+    /// What users of other nginx formatters report losing (issue 14): comments in odd places,
+    /// multi-line `log_format`s with comments between their lines, quotes and escapes, regexes
+    /// with braces, and Lua blocks whose strings, long brackets and comments hold braces (and `#`,
+    /// Lua's length operator, not a comment). Each of these spans must come out byte for byte.
+    #[test]
+    fn what_other_formatters_lose_is_kept_byte_for_byte() {
+        let kept: &[&str] = &[
+            "# head comment",
+            "user  www-data;   # who",
+            "events {}   # no events",
+            "http { # http",
+            "{   # map opens on its own line",
+            "\"~^/a{2}$\" 1;",
+            "  # between the name and the brace\n  {",
+            "return 200 'it\\'s \"quoted\" ok';",
+            "add_header X-A \"a  b\\tc\"  always;",
+            "log_format json escape=json '{'\n     # the fields\n     '\"a\":\"$remote_addr\",'\n     '\"b\":\"$request\"'   # last\n     '}';",
+            "if ($request_uri ~* \"^/x{2,3}$\") {",
+            "location ~ \"^/(?<name>[a-z]{2})/\"",
+            "return 200 \"ok;\\\"}\\n\";",
+            "content_by_lua_block {\n        local t = {1, 2}   -- a table { in a comment\n        ngx.say(#t, \"}\", '{', [[ } ]], [==[ ]] } ]==])\n        --[[ a long\n             comment } ]]\n        if ngx.var.x == \"#\" then ngx.exit(404) end\n      }",
+            "set_by_lua_block $v { return \"}\" }",
+            "access_by_lua '\n            local s = \"a;b{}\"\n            ngx.log(ngx.ERR, s)\n        ';",
+            "# end of file, no newline",
+        ];
+        let src = "# head comment\nuser  www-data;   # who\nevents {}   # no events\nhttp { # http\n  map $uri $x\n  {   # map opens on its own line\n    default 0;\n    \"~^/a{2}$\" 1;\n  }\n  server\n  # between the name and the brace\n  {\n    listen 80 default_server ;\n    return 200 'it\\'s \"quoted\" ok';\n    add_header X-A \"a  b\\tc\"  always;\n  log_format json escape=json '{'\n     # the fields\n     '\"a\":\"$remote_addr\",'\n     '\"b\":\"$request\"'   # last\n     '}';\n  if ($request_uri ~* \"^/x{2,3}$\") { return 403; }\n  location ~ \"^/(?<name>[a-z]{2})/\"   { return 200 \"ok;\\\"}\\n\"; }\n    location /a {\n      content_by_lua_block {\n        local t = {1, 2}   -- a table { in a comment\n        ngx.say(#t, \"}\", '{', [[ } ]], [==[ ]] } ]==])\n        --[[ a long\n             comment } ]]\n        if ngx.var.x == \"#\" then ngx.exit(404) end\n      }\n    }\n    location /b {\n        set_by_lua_block $v { return \"}\" }\n        access_by_lua '\n            local s = \"a;b{}\"\n            ngx.log(ngx.ERR, s)\n        ';\n    }\n  }\n}\n# end of file, no newline";
+        for k in kept {
+            assert!(src.contains(k), "the test's input lacks {k:?}");
+        }
+        let once = fmt(src);
+        for k in kept {
+            assert!(once.contains(k), "{k:?} changed:\n{once}");
+        }
+        assert_eq!(fmt(&once), once, "not idempotent");
+        // The statements nginx reads, in order, with every word as written.
+        let words = |s: &str| -> Vec<Vec<Vec<u8>>> {
+            fn go(ds: &[Directive], s: &[u8], out: &mut Vec<Vec<Vec<u8>>>) {
+                for d in ds {
+                    let mut w = vec![d.name.span.slice(s).to_vec()];
+                    w.extend(d.args.iter().map(|a| a.span.slice(s).to_vec()));
+                    out.push(w);
+                    go(d.children(), s, out);
+                }
+            }
+            let p = parse(s.as_bytes());
+            assert!(p.errors.is_empty(), "{:?}", p.errors);
+            let mut out = Vec::new();
+            go(&p.directives, s.as_bytes(), &mut out);
+            out
+        };
+        assert_eq!(words(src), words(&once));
+        assert_eq!(words(src).len(), 20);
+        // Only the whitespace between statements changed.
+        let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(squeeze(src).replace(" ;", ";"), squeeze(&once));
     }
 
     #[test]

@@ -62,6 +62,7 @@ enum Upstream {
 }
 
 /// What the real servers do with a variant.
+#[derive(Clone)]
 enum Outcome {
     /// `nginx -t` refuses the configuration with this message (so it can never serve a 502).
     NoStart(&'static str),
@@ -90,6 +91,7 @@ enum Outcome {
 
 /// A connection-reuse check (NGX310): the real failure of a useless `keepalive` is no reuse, not
 /// an error status.
+#[derive(Clone)]
 struct Reuse {
     /// A warning `nginx -t` must print (`""`: it must print none). Placeholders are rendered.
     warns: &'static str,
@@ -113,6 +115,7 @@ enum Counter {
 }
 
 /// A request of [`Outcome::ServesLogged`].
+#[derive(Clone)]
 struct Logged {
     path: &'static str,
     status: u16,
@@ -1122,9 +1125,11 @@ fn run_scenario(sc: &Scenario) {
         let real = lab.real_half(v);
         let lint = lab.lint_half(sc, v);
         let triage = lab.triage_half(sc, v);
+        drop(lab);
+        let fixed = fix_half(sc, v, &tools, hosts.clone());
         // One line per variant: the tests run in parallel and their lines interleave.
         eprintln!(
-            "{} {:<16} {real} ({:.2} s) -- {lint} -- {triage}",
+            "{} {:<16} {real} ({:.2} s) -- {lint} -- {triage}{fixed}",
             sc.code,
             v.name,
             t.elapsed().as_secs_f64()
@@ -2138,6 +2143,9 @@ fn get_body(port: u16, path: &str) -> Result<(u16, String), String> {
         match s.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => response.extend_from_slice(&buf[..n]),
+            // A signal to the test process (a server stopping elsewhere) is no answer: read on
+            // (seen once with all scenarios in parallel: `read: Interrupted system call`).
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 return Err(format!("no response within {READY:?}"))
             }
@@ -2466,5 +2474,395 @@ fn triage_table_names_real_variants() {
                 .any(|s| s.code == *code && s.variants.iter().any(|v| v.name == *name)),
             "TRIAGE lists {code} {name}, which is no variant"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `ngxlint check --fix` on the bad variants, proved on the real servers
+
+/// What `ngxlint check --fix --unsafe-fixes` must make of a bad variant (see [`fix_half`]).
+enum FixProof {
+    /// The fixed configuration, run in this good variant's world (its upstream servers), serves
+    /// what the good variant serves.
+    Like(&'static str),
+    /// The fixed configuration, run in the bad variant's world, serves this: no good variant has
+    /// the bad one's shape (the reason is next to the entry).
+    Serves(Outcome),
+    /// No fix can reach the good behaviour: it needs a fact the configuration does not hold
+    /// (`needs` says which). The finding's fix must be display-only, so that `--fix` never
+    /// applies it. `shown`: what the real servers do with the display-only edits made anyway,
+    /// in the good variant's world (`good`) — the proof that they do not reach it.
+    Cannot {
+        needs: &'static str,
+        shown: Option<(&'static str, Outcome)>,
+    },
+}
+
+/// Every bad variant: what its fixed configuration serves, or why no fix can make it serve what
+/// the good one serves. A bad variant not listed fails the test.
+const FIXES: &[(&str, &str, FixProof)] = &[
+    ("NGX301", "bad", FixProof::Like("good")),
+    ("NGX301", "bad-tcp-vs-unix", FixProof::Like("good")),
+    ("FPM101", "bad", FixProof::Like("good")),
+    ("FPM101", "bad-nginx-user", FixProof::Like("good")),
+    ("NGX302", "bad", FixProof::Like("good")),
+    ("NGX302", "bad-start", FixProof::Like("good")),
+    ("NGX302", "bad-proxy", FixProof::Like("good-proxy")),
+    (
+        "NGX303",
+        "bad",
+        FixProof::Cannot {
+            needs: "which location needs the raised timeout: both inherit it, and only the application knows which one is slow",
+            shown: None,
+        },
+    ),
+    (
+        "NGX304",
+        "bad",
+        FixProof::Cannot {
+            needs: "the standby's address: which server can take over is not in the configuration",
+            shown: None,
+        },
+    ),
+    // With the system's CA bundle nginx starts, and the upstream's self-signed certificate fails
+    // the check: every request is a 502 where the refused start kept the old configuration.
+    (
+        "NGX305",
+        "bad",
+        FixProof::Cannot {
+            needs: "the CA that signed the upstream's certificate, which the system's bundle does not hold for a private or self-signed one",
+            shown: Some((
+                "good",
+                Outcome::Serves(&[(
+                    "/",
+                    502,
+                    "[error] upstream SSL certificate verify error",
+                )]),
+            )),
+        },
+    ),
+    (
+        "NGX306",
+        "bad",
+        FixProof::Cannot {
+            needs: "the DNS server's address: which resolver answers for the name is not in the configuration",
+            shown: None,
+        },
+    ),
+    ("NGX306", "bad-localhost", FixProof::Like("good-ip")),
+    ("NGX307", "bad", FixProof::Like("good")),
+    ("NGX307", "bad-upstream", FixProof::Like("good")),
+    // A pool, not upstream.py, behind `localhost`: no good variant of this shape; fixed, every
+    // request reaches the pool on 127.0.0.1.
+    (
+        "NGX307",
+        "bad-fpm",
+        FixProof::Serves(Outcome::Serves(&[
+            ("/index.php", 200, ""),
+            ("/index.php", 200, ""),
+        ])),
+    ),
+    ("NGX307", "latent", FixProof::Like("good")),
+    ("NGX308", "bad", FixProof::Like("good")),
+    ("FPM102", "bad", FixProof::Like("good")),
+    ("FPM103", "bad", FixProof::Like("good")),
+    ("NGX309", "bad", FixProof::Like("good")),
+    ("NGX309", "bad-discarded", FixProof::Like("good")),
+    ("NGX309", "bad-path-info", FixProof::Like("good-path-info")),
+    ("NGX310", "bad", FixProof::Like("good")),
+    ("NGX310", "bad-close", FixProof::Like("good")),
+    ("NGX310", "bad-discarded", FixProof::Like("good")),
+    ("NGX310", "bad-order", FixProof::Like("good-order")),
+    ("NGX310", "bad-fastcgi", FixProof::Like("good-fastcgi")),
+    ("NGX311", "bad", FixProof::Like("good")),
+    ("FPM104", "bad", FixProof::Like("good")),
+    ("FPM104", "bad-dynamic", FixProof::Like("good")),
+    ("FPM105", "bad", FixProof::Like("good")),
+];
+
+/// The error-log texts an outcome expects (and `nginx -t`'s), placeholders unrendered.
+fn outcome_texts(o: &Outcome) -> Vec<&'static str> {
+    let texts: Vec<&'static str> = match o {
+        Outcome::NoStart(m) => vec![m],
+        Outcome::Serves(r) => r.iter().map(|&(_, _, t)| t).collect(),
+        Outcome::ServesLogged(r) => r.iter().map(|l| l.error).collect(),
+        Outcome::Reuses(r) => vec![r.warns],
+        Outcome::Burst { text, .. } => vec![text],
+    };
+    texts.into_iter().filter(|t| !t.is_empty()).collect()
+}
+
+/// For a bad variant: a fresh copy of its rendered configuration fixed with `ngxlint check --fix
+/// --unsafe-fixes`; the finding must have had a safe or unsafe fix, `ngxlint check` must no
+/// longer report the rule, a second `--fix` must change nothing, and the real servers must serve
+/// the fixed configuration as [`FIXES`] says, without the error-log lines of the bad variant
+/// (those the good one expects too aside). For [`FixProof::Cannot`], the finding's fix must be
+/// display-only. Returns a summary (empty for a good variant).
+fn fix_half(sc: &Scenario, v: &Variant, tools: &Tools, hosts: Option<PathBuf>) -> String {
+    if !v.bad {
+        return String::new();
+    }
+    let label = format!("{} {} fixed", sc.code, v.name);
+    let Some((_, _, proof)) = FIXES.iter().find(|(c, n, _)| *c == sc.code && *n == v.name) else {
+        panic!(
+            "{label}: no entry in FIXES ({}): say what the fixed configuration serves, or why no fix can make it serve what the good one does",
+            file!()
+        );
+    };
+    let (world, outcome) = match proof {
+        FixProof::Cannot { needs, shown } => {
+            let world = match shown {
+                Some((good, _)) => good_variant(sc, good, &label).upstream,
+                None => v.upstream,
+            };
+            let shown_variant = Variant {
+                upstream: world,
+                outcome: shown
+                    .as_ref()
+                    .map_or(Outcome::NoStart(""), |(_, o)| o.clone()),
+                bad: false,
+                ..*v
+            };
+            let mut lab = Lab::new(sc, &shown_variant, tools);
+            lab.hosts = hosts;
+            lab.label = label.clone();
+            let fixes = lab.fixes_of(sc.code);
+            assert!(
+                !fixes.is_empty() && fixes.iter().all(|(a, _)| a == "display-only"),
+                "{label}: no fix can reach the good behaviour (it needs {needs}), so every {} finding's fix must be display-only; got {:?}",
+                sc.code,
+                fixes.iter().map(|(a, _)| a).collect::<Vec<_>>()
+            );
+            let mut summary = format!(" -- fix: display-only, it needs {needs}");
+            if shown.is_some() {
+                for (_, edits) in &fixes {
+                    lab.apply_edits(edits);
+                }
+                summary.push_str(&format!(
+                    "; its edits made anyway: {}",
+                    lab.real_half(&shown_variant)
+                ));
+            }
+            return summary;
+        }
+        FixProof::Like(good) => {
+            let g = good_variant(sc, good, &label);
+            (g.upstream, g.outcome.clone())
+        }
+        FixProof::Serves(o) => (v.upstream, o.clone()),
+    };
+    let fixed = Variant {
+        outcome,
+        upstream: world,
+        bad: false,
+        ..*v
+    };
+    let mut lab = Lab::new(sc, &fixed, tools);
+    lab.hosts = hosts;
+    lab.label = label.clone();
+    let fixes: Vec<String> = lab.fixes_of(sc.code).into_iter().map(|(a, _)| a).collect();
+    assert!(
+        fixes.iter().any(|a| a == "safe" || a == "unsafe"),
+        "{label}: the {} finding carries no fix `--fix --unsafe-fixes` applies ({fixes:?}); if none can, make it display-only and say why in FIXES",
+        sc.code
+    );
+    let (code, out) = lab.ngxlint(
+        &[
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--show-fixes",
+            "--format",
+            "concise",
+        ],
+        "fix",
+    );
+    assert!(
+        matches!(code, Some(0) | Some(1)),
+        "{label}: ngxlint check --fix exited {code:?}:\n{out}"
+    );
+    let applied: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim().split_once(" × "))
+        .filter_map(|(_, what)| what.split_whitespace().next())
+        .collect();
+    assert!(
+        applied.contains(&sc.code),
+        "{label}: --fix applied no {} fix:\n{out}",
+        sc.code
+    );
+    // A second --fix changes nothing.
+    let (code, diff) = lab.ngxlint(&["check", "--diff", "--unsafe-fixes"], "fix-again");
+    assert_eq!(
+        code,
+        Some(0),
+        "{label}: a second --fix --unsafe-fixes would change the fixed configuration:\n{diff}"
+    );
+    let (code, after) = lab.ngxlint(&["check", "--format", "concise"], "after-fix");
+    assert!(
+        matches!(code, Some(0) | Some(1)),
+        "{label}: ngxlint check exited {code:?}:\n{after}"
+    );
+    if let Err(e) = judge(sc, false, true, RULES_LANDED, &after) {
+        panic!(
+            "{label}: after --fix --unsafe-fixes: {e}\n--- fixed conf.d/site.conf\n{}\n--- ngxlint check\n{after}",
+            read_from(&lab.path("conf.d/site.conf"), 0)
+        );
+    }
+    let served = lab.real_half(&fixed);
+    // None of the bad variant's failure lines, in the error log or from `nginx -t`.
+    let good_texts = outcome_texts(&fixed.outcome);
+    let logs = format!(
+        "{}{}",
+        read_from(&lab.path("logs/error.log"), 0),
+        read_from(&lab.path("logs/nginx-t.out"), 0)
+    );
+    for text in outcome_texts(&v.outcome) {
+        if good_texts.contains(&text) {
+            continue;
+        }
+        let text = lab.fill(text);
+        if let Some(line) = logs.lines().find(|l| log_line_has(l, &text)) {
+            panic!(
+                "{label}: the fixed configuration still logs the bad variant's {text:?}:\n{line}"
+            );
+        }
+    }
+    let mut codes = applied;
+    codes.sort_unstable();
+    codes.dedup();
+    format!(" -- fixed ({}): {served}", codes.join(", "))
+}
+
+impl Lab<'_> {
+    /// `ngxlint ARGS` on the prefix (told the nginx version, confined to the prefix), with its
+    /// output in `logs/ngxlint-NAME.out`.
+    fn ngxlint(&self, args: &[&str], name: &str) -> (Option<i32>, String) {
+        let root = self.dir.display().to_string();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ngxlint"));
+        cmd.args(args)
+            .args(["--color", "never"])
+            .args(["--nginx-version", &self.tools.nginx_version])
+            .arg("--root")
+            .arg(&root)
+            .arg(&root)
+            .current_dir(&self.dir);
+        run_bounded(
+            &mut cmd,
+            &self.path(&format!("logs/ngxlint-{name}.out")),
+            LINT_TIMEOUT,
+        )
+    }
+
+    /// The applicability (`none` for a finding without a fix) and the edits of the fix of each
+    /// finding of `code`, from `ngxlint check --format json`.
+    fn fixes_of(&self, code: &str) -> Vec<(String, Vec<serde_json::Value>)> {
+        let (status, out) = self.ngxlint(&["check", "--format", "json"], "json");
+        let report: serde_json::Value = out
+            .find('{')
+            .and_then(|at| serde_json::from_str(&out[at..]).ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: ngxlint check --format json ({status:?}) printed no JSON:\n{out}",
+                    self.label
+                )
+            });
+        report["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["code"] == code)
+            .map(|d| {
+                let fix = &d["fix"];
+                let applicability = fix["applicability"].as_str().unwrap_or("none");
+                let edits = fix["edits"].as_array().cloned().unwrap_or_default();
+                (applicability.to_string(), edits)
+            })
+            .collect()
+    }
+
+    /// Makes the edits of a JSON fix (`file`, `start`/`end` byte `offset`, `content`) in the
+    /// prefix's files, as `--fix` would.
+    fn apply_edits(&self, edits: &[serde_json::Value]) {
+        let mut by_file: std::collections::BTreeMap<PathBuf, Vec<(usize, usize, String)>> =
+            Default::default();
+        for e in edits {
+            let (Some(file), Some(start), Some(end), Some(content)) = (
+                e["file"].as_str(),
+                e["start"]["offset"].as_u64(),
+                e["end"]["offset"].as_u64(),
+                e["content"].as_str(),
+            ) else {
+                panic!("{}: an edit of another shape: {e}", self.label);
+            };
+            let path = self.dir.join(file);
+            by_file.entry(path).or_default().push((
+                start as usize,
+                end as usize,
+                content.to_string(),
+            ));
+        }
+        for (path, mut edits) in by_file {
+            let mut bytes =
+                fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+            edits.sort_by_key(|&(start, end, _)| std::cmp::Reverse((start, end)));
+            for (start, end, content) in edits {
+                bytes.splice(start..end, content.into_bytes());
+            }
+            fs::write(&path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        }
+    }
+}
+
+/// The good variant `name` of a scenario.
+fn good_variant<'s>(sc: &'s Scenario, name: &str, label: &str) -> &'s Variant {
+    let Some(g) = sc.variants.iter().find(|g| g.name == name && !g.bad) else {
+        panic!("{label}: FIXES names `{name}`, which is no good variant");
+    };
+    g
+}
+
+#[test]
+fn fix_table_names_bad_variants() {
+    let all = [
+        &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308, &FPM102,
+        &FPM103, &NGX309, &NGX310, &NGX311, &FPM104, &FPM105,
+    ];
+    for (i, (code, name, proof)) in FIXES.iter().enumerate() {
+        assert!(
+            !FIXES[..i].iter().any(|(c, n, _)| c == code && n == name),
+            "FIXES lists {code} {name} twice"
+        );
+        let Some(sc) = all.iter().find(|s| s.code == *code) else {
+            panic!("FIXES lists {code}, which has no scenario");
+        };
+        assert!(
+            sc.variants.iter().any(|v| v.bad && v.name == *name),
+            "FIXES lists {code} {name}, which is no bad variant"
+        );
+        let good = match proof {
+            FixProof::Like(good)
+            | FixProof::Cannot {
+                shown: Some((good, _)),
+                ..
+            } => Some(good),
+            _ => None,
+        };
+        if let Some(good) = good {
+            assert!(
+                sc.variants.iter().any(|v| !v.bad && v.name == *good),
+                "FIXES: {code} {name} names `{good}`, which is no good variant"
+            );
+        }
+    }
+    for sc in all {
+        for v in sc.variants.iter().filter(|v| v.bad) {
+            assert!(
+                FIXES.iter().any(|(c, n, _)| *c == sc.code && *n == v.name),
+                "{} {} is a bad variant with no entry in FIXES",
+                sc.code,
+                v.name
+            );
+        }
     }
 }

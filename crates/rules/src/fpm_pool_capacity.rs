@@ -62,22 +62,40 @@ fn settings(pool: &Pool, new: i32) -> Vec<String> {
         .collect()
 }
 
-/// The keys to set for `pm.max_children = new` to hold (a `dynamic` pool's spare counts fit
-/// under it), with their values.
+/// The keys to set for `pm.max_children = new` to hold on a `dynamic` pool, with their values.
+/// Shrunk, the spare and start counts fit under the new size (php-fpm refuses them above it,
+/// FACTS P3). Grown, they keep their share of the pool: a raised `pm.max_children` alone leaves
+/// php-fpm forking one worker a second once the spare workers are busy, so a burst still waits
+/// past nginx's timeout (measured in the FPM105 real-server scenario: 2 of 5 served, 3 × 504),
+/// where a pool that kept all its workers ready keeps them all ready.
 fn pairs(pool: &Pool, new: i32) -> Vec<(&'static str, String)> {
     let mut out = vec![("pm.max_children", new.to_string())];
     if pool.pm.value != Some(PmStyle::Dynamic) {
         return out;
     }
-    let max_spare = pool.pm_max_spare_servers.value.min(new);
-    if pool.pm_max_spare_servers.value > new {
-        out.push(("pm.max_spare_servers", new.to_string()));
+    let old = pool.pm_max_children.value.max(1);
+    let resize = |n: i32| -> i32 {
+        if new > old {
+            let scaled = i64::from(n) * i64::from(new) / i64::from(old);
+            i32::try_from(scaled.min(i64::from(new))).unwrap_or(new)
+        } else {
+            n.min(new)
+        }
+    };
+    // Each count moves by the same monotone map, so min <= start <= max <= max_children holds.
+    for (key, v) in [
+        ("pm.max_spare_servers", &pool.pm_max_spare_servers),
+        ("pm.min_spare_servers", &pool.pm_min_spare_servers),
+    ] {
+        let to = resize(v.value);
+        if to != v.value {
+            out.push((key, to.to_string()));
+        }
     }
-    if pool.pm_min_spare_servers.value > max_spare {
-        out.push(("pm.min_spare_servers", max_spare.to_string()));
-    }
-    if pool.pm_start_servers.is_explicit() && pool.pm_start_servers.value > max_spare {
-        out.push(("pm.start_servers", max_spare.to_string()));
+    // An implicit start count is php-fpm's own, from the spare counts.
+    let start = &pool.pm_start_servers;
+    if start.is_explicit() && resize(start.value) != start.value {
+        out.push(("pm.start_servers", resize(start.value).to_string()));
     }
     out
 }
@@ -186,7 +204,8 @@ impl FpmPoolCapacity {
             let new = i32::try_from(current + (budget - total)).unwrap_or(i32::MAX);
             edits = set(cx, tree, pool, new);
             format!(
-                "set `pm.max_children = {new}`{} ({budget} workers in all)",
+                "set {}{} ({budget} workers in all)",
+                settings(pool, new).join(", "),
                 pool_name(pool)
             )
         } else if budget == 0 {

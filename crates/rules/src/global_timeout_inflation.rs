@@ -159,6 +159,14 @@ impl GlobalTimeoutInflation {
         d = d.with_help(format!("move `{name} {value};` into {target}"));
         // One location takes the value: moved below its pass line, every location keeps the
         // timeout it has (nothing else passes with this module from under this block).
+        if users.len() > 1 {
+            // Which of them needs the long timeout is not in the configuration: the line's
+            // removal is shown, never applied (the slow location must get it back).
+            d = d.with_edits(Fix::display_only(
+                format!("Remove `{name} {value};` here and set it in the location that needs it"),
+                vec![edit::remove(at.file, at.src, at.dir)],
+            ));
+        }
         if let [(loc, pass)] = users.as_slice() {
             let block = model.scope(*loc).block;
             if block.is_some_and(|b| b.is("location")) {

@@ -241,8 +241,10 @@ fn named(pass: &Pass<'_>) -> bool {
 
 /// The edits of the help for unverified TLS, in the block of `anchor` (the pass, or `proxy_ssl
 /// on`): verification on (a line of that block that turns it off is turned on), the system's CA
-/// bundle unless one is in effect, and the pass's host name sent and checked. Unsafe: an
-/// upstream with a private or self-signed certificate fails the check. Only for a pass that
+/// bundle unless one is in effect, and the pass's host name sent and checked. Display-only: the
+/// CA that signed the upstream's certificate is not in the configuration, and with the system's
+/// bundle an upstream with a private or self-signed certificate fails the check (502 for every
+/// request, where the configuration worked unverified). Only for a pass that
 /// names its host (else the name to check is not in the configuration), in a block that takes
 /// these directives (not an `if`).
 fn verify_fix(
@@ -286,7 +288,7 @@ fn verify_fix(
             &lines.join("\n"),
         ));
     }
-    Some(Fix::unsafe_edits(
+    Some(Fix::display_only(
         "Verify the upstream's certificate against the system's CA bundle",
         edits,
     ))
@@ -349,8 +351,11 @@ impl Rule for ProxySslVerifyWithoutCa {
                 .with_help(format!(
                     "add `{p}ssl_trusted_certificate {CA_BUNDLE};` (or the CA that signed the upstream's certificate)"
                 ))
-                // The system's CA bundle is the likely CA, not a certain one (a private CA).
-                .with_edits(Fix::unsafe_edits(
+                // The CA that signed the upstream's certificate is not in the configuration:
+                // with the system's bundle nginx starts, and a private or self-signed upstream
+                // then fails every request (502) where the refused start kept the old
+                // configuration serving (the NGX305 real-server scenario). Shown, never applied.
+                .with_edits(Fix::display_only(
                     format!("Trust the system's CA bundle `{CA_BUNDLE}`"),
                     vec![edit::insert_after(
                         m.verify.file,

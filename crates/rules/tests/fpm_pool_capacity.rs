@@ -61,6 +61,13 @@ fn a_dynamic_pool_keeps_its_spare_servers_valid() {
         ["www.conf:5:19: warning: pool [www] runs up to 40 PHP workers, more than the 6 that fit in 80% of the declared 512m host memory at 64m each: under load the kernel kills workers for memory and nginx answers 502 [FPM105]\n  \
           help: set `pm.max_children = 6`, `pm.max_spare_servers = 6`, `pm.min_spare_servers = 6`, `pm.start_servers = 6` (6 workers in all)"]
     );
+    // Raised 32 times (40 of 1280), the spare and start counts keep their share of the pool:
+    // a larger pool with the old spare counts still forks a worker a second under a burst.
+    assert_eq!(
+        full("dynamic", &[("host_memory", "1600m"), ("worker_memory", "1m")]),
+        ["www.conf:5:19: warning: pool [www] runs at most 40 PHP workers, under a quarter of the 1280 that fit in 80% of the declared 1600m host memory at 1m each: under load requests wait for a worker until nginx answers 504 [FPM105]\n  \
+          help: set `pm.max_children = 1280`, `pm.max_spare_servers = 960`, `pm.min_spare_servers = 320`, `pm.start_servers = 640` (1280 workers in all)"]
+    );
 }
 
 #[test]
