@@ -79,6 +79,7 @@ pub fn run(args: FmtArgs) -> Result<ExitCode, String> {
     // Files named alone are formatted as named; folders are walked as `check` walks them.
     let only_files = paths.iter().all(|p| p.is_file());
     o.templates = false;
+    o.only_read = true;
     let project = Project::load(&paths, &o).map_err(|e| e.to_string())?;
     let named: HashSet<PathBuf> = paths
         .iter()

@@ -48,6 +48,9 @@ pub struct Options {
     /// Say of every file why it is what it is, and where it was read (`--list-files`); else
     /// only of named files.
     pub list_files: bool,
+    /// Read, parse and classify the files, and stop there: no includes followed, no FPM
+    /// configuration read, no findings beyond the reader's (`ngxlint fmt` needs only the files).
+    pub only_read: bool,
 }
 
 impl Options {
@@ -74,6 +77,7 @@ impl Options {
             complete_fragments: false,
             templates: true,
             list_files: false,
+            only_read: false,
         }
     }
 }
@@ -228,6 +232,19 @@ impl Project {
                 }),
                 _ => {}
             }
+        }
+        if opts.only_read {
+            drop(loader);
+            return Project {
+                files,
+                nginx: data,
+                diagnostics: sink.list,
+                root,
+                fpm: Vec::new(),
+                listing,
+                unlinted: Vec::new(),
+                stacks: Stacks::default(),
+            };
         }
         let entries: Vec<FileId> = ids
             .iter()
