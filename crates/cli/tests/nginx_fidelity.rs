@@ -2274,10 +2274,13 @@ fn every_nginx_file_of_the_fixtures_and_corpus_formats_idempotently() {
     assert!(ok >= 300, "only {ok} files formatted");
 }
 
-/// Each statement as nginx reads it, in file order: its depth, its words as written (quotes
-/// included), whether it opens a block; then every comment's text (trailing blanks aside).
-fn statements(src: &[u8]) -> (Vec<(usize, Vec<Vec<u8>>, bool)>, Vec<Vec<u8>>) {
-    fn go(ds: &[Directive], src: &[u8], depth: usize, out: &mut Vec<(usize, Vec<Vec<u8>>, bool)>) {
+/// A statement as nginx reads it: its depth, its words as written (quotes included), whether it
+/// opens a block.
+type Statement = (usize, Vec<Vec<u8>>, bool);
+
+/// Each statement of a file in order, then every comment's text (trailing blanks aside).
+fn statements(src: &[u8]) -> (Vec<Statement>, Vec<Vec<u8>>) {
+    fn go(ds: &[Directive], src: &[u8], depth: usize, out: &mut Vec<Statement>) {
         for d in ds {
             let mut words = vec![d.name.span.slice(src).to_vec()];
             words.extend(d.args.iter().map(|a| a.span.slice(src).to_vec()));
