@@ -2299,8 +2299,9 @@ fn statements(src: &[u8]) -> (Vec<Statement>, Vec<Vec<u8>>) {
     (out, comments)
 }
 
-/// Every fixture folder with a complete nginx config (one with `events`), copied twice: as it is,
-/// and with every nginx file that reads without errors formatted. `nginx -t` must give both the
+/// Every fixture folder with a complete nginx config (one with `events`), copied twice (with
+/// nginx's stock files, its paths moved into the copy as the corpus trees' are): as it is, and
+/// with every nginx file that reads without errors formatted. `nginx -t` must give both the
 /// same verdict (the rule fixtures, trace trees, repository fixtures; the corpus trees are
 /// `corpus_trees_formatted_keep_nginx_verdict`'s).
 #[test]
@@ -2333,19 +2334,40 @@ fn fixture_configs_formatted_keep_nginx_verdict() {
         let Some(dir) = main.parent() else { continue };
         let rel = main.strip_prefix(dir).unwrap_or(main);
         let (base, out) = (TempDir::new("fxv-base"), TempDir::new("fxv-fmt"));
-        for f in walk(dir) {
-            let Ok(r) = f.strip_prefix(dir) else { continue };
-            let Ok(mut bytes) = std::fs::read(&f) else {
-                continue;
-            };
-            write(base.path(), &r.to_string_lossy(), &bytes);
-            if nginx_like(&f) {
-                if let Ok(f) = nginx_syntax::format::format(&bytes, &opts) {
-                    changed += usize::from(f != bytes);
-                    bytes = f;
+        // nginx's stock files where `/etc/nginx/` moved (the fixture's own win).
+        let stock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/stock");
+        let files: Vec<(PathBuf, String)> = walk(&stock)
+            .into_iter()
+            .map(|f| {
+                (
+                    f.clone(),
+                    f.strip_prefix(&stock)
+                        .unwrap_or(&f)
+                        .to_string_lossy()
+                        .into_owned(),
+                )
+            })
+            .chain(walk(dir).into_iter().filter_map(|f| {
+                let r = f.strip_prefix(dir).ok()?.to_string_lossy().into_owned();
+                Some((f, r))
+            }))
+            .collect();
+        for (f, r) in &files {
+            let Ok(raw) = std::fs::read(f) else { continue };
+            write(base.path(), r, &confine(&raw, base.path()));
+            let mut bytes = confine(&raw, out.path());
+            if f.starts_with(dir) && nginx_like(f) {
+                if let Ok(formatted) = nginx_syntax::format::format(&bytes, &opts) {
+                    changed += usize::from(formatted != bytes);
+                    bytes = formatted;
                 }
             }
-            write(out.path(), &r.to_string_lossy(), &bytes);
+            write(out.path(), r, &bytes);
+        }
+        for prefix in [base.path(), out.path()] {
+            for f in walk(prefix) {
+                provision(&std::fs::read(&f).unwrap_or_default(), prefix);
+            }
         }
         let before = nginx_verdict(&nginx, base.path(), &base.path().join(rel));
         let after = nginx_verdict(&nginx, out.path(), &out.path().join(rel));

@@ -479,6 +479,13 @@ pub fn replace_all(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A fixture's file made safe to test in `prefix`, as [`render`] makes a corpus tree's: the
+/// absolute paths of [`MOVED`] moved into it and no account this host may lack. Write the files,
+/// then [`provision`] each.
+pub fn confine(src: &[u8], prefix: &Path) -> Vec<u8> {
+    neutral_user(&move_paths(src, &prefix.to_string_lossy()))
+}
+
 /// Rewrites the absolute paths of [`MOVED`] that start a word (after whitespace or a quote).
 fn move_paths(src: &[u8], prefix: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(src.len());
@@ -528,7 +535,7 @@ fn neutral_user(src: &[u8]) -> Vec<u8> {
 
 /// Creates the folder of every prefix path the config names (log files, cache and temp paths),
 /// and puts a throwaway certificate, key or DH parameters wherever the config expects one.
-fn provision(src: &[u8], prefix: &Path) {
+pub fn provision(src: &[u8], prefix: &Path) {
     let pre = prefix.to_string_lossy();
     let text = String::from_utf8_lossy(src);
     for word in text.split(|c: char| c.is_whitespace() || c == ';' || c == '"' || c == '\'') {
