@@ -26,7 +26,11 @@ pub fn payload(project: &Project) -> Value {
         let errs: Vec<&Diagnostic> = project
             .diagnostics
             .iter()
-            .filter(|d| d.file == id && d.severity == ngxlint_engine::Severity::Error)
+            .filter(|d| {
+                d.file == id
+                    && d.severity == ngxlint_engine::Severity::Error
+                    && !ngxlint_engine::codes::is_handler_code(d.code)
+            })
             .collect();
         let file = f.path.display().to_string();
         let mut file_errors = Vec::new();

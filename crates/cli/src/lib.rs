@@ -316,6 +316,8 @@ fn options(read: &ReadArgs, paths: &[PathBuf], cfg: &config::Config) -> Result<O
         .or_else(|| cfg_dir.filter(in_cfg_dir))
         .unwrap_or_else(|| default_root(paths));
     let mut opts = Options::new(root);
+    // The directives of the configured nginx release: its names, argument counts and values.
+    opts.directives = nginx_syntax::directives::Directives::for_version(nginx_version(read, cfg)?);
     opts.maps = cfg.maps.clone();
     opts.maps.extend(read.maps.iter().cloned());
     opts.allow_outside = read.allow_outside_root;
@@ -614,11 +616,7 @@ fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
             code,
             name,
             summary,
-            severity: if *code == "NGX008" {
-                Severity::Warning
-            } else {
-                Severity::Error
-            },
+            severity: ngxlint_engine::codes::reader_severity(code),
             doc: ngxlint_engine::codes::reader_doc(code),
         })
         .collect();
@@ -663,13 +661,7 @@ pub fn known_code(rules: &[Box<dyn rule::Rule>], c: &str) -> Option<(&'static st
 fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
     let mut worker_groups = cfg.worker_groups.clone();
     worker_groups.extend(read.worker_groups.iter().cloned());
-    let nginx_version = match &read.nginx_version {
-        Some(v) => config::parse_version(v)
-            .ok_or_else(|| format!("--nginx-version `{v}`: expected X.Y.Z"))?,
-        None => cfg
-            .nginx_version
-            .unwrap_or(Settings::default().nginx_version),
-    };
+    let nginx_version = nginx_version(read, cfg)?;
     let worker_user = read
         .nginx_user
         .clone()
@@ -685,6 +677,18 @@ fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
     })
 }
 
+/// The nginx version the configuration is for: `--nginx-version`, `[nginx] version`, or the newest
+/// stable release the tables hold.
+fn nginx_version(read: &ReadArgs, cfg: &config::Config) -> Result<(u32, u32, u32), String> {
+    Ok(match &read.nginx_version {
+        Some(v) => config::parse_version(v)
+            .ok_or_else(|| format!("--nginx-version `{v}`: expected X.Y.Z"))?,
+        None => cfg
+            .nginx_version
+            .unwrap_or(Settings::default().nginx_version),
+    })
+}
+
 fn list_rules() -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
     let w =
@@ -693,11 +697,7 @@ fn list_rules() -> Result<ExitCode, String> {
         };
     let io = (|| -> std::io::Result<()> {
         for (code, name, summary) in ngxlint_engine::codes::READER_CODES {
-            let sev = if *code == "NGX008" {
-                "warning"
-            } else {
-                "error"
-            };
+            let sev = ngxlint_engine::codes::reader_severity(code).as_str();
             w(&mut out, code, name, sev, summary)?;
         }
         for r in ngxlint_rules::all() {

@@ -50,7 +50,60 @@ pub const READER_CODES: &[(&str, &str, &str)] = &[
         "unused-suppression",
         "a suppression that suppresses nothing",
     ),
+    (
+        "NGX012",
+        "invalid-value",
+        "a value the directive's handler refuses (`invalid value \"yes\" in \"sendfile\" directive`)",
+    ),
+    (
+        "NGX013",
+        "duplicate-directive",
+        "a directive, location, upstream or name given twice where nginx allows it once",
+    ),
+    (
+        "NGX014",
+        "unknown-variable",
+        "a variable nginx does not know (`unknown \"x\" variable`)",
+    ),
+    (
+        "NGX015",
+        "invalid-regex",
+        "a regular expression PCRE2 does not compile",
+    ),
+    (
+        "NGX016",
+        "missing-definition",
+        "a zone, log format, upstream or section that is used but not defined",
+    ),
+    (
+        "NGX017",
+        "misplaced-directive",
+        "a directive or location nginx refuses where it stands",
+    ),
+    (
+        "NGX018",
+        "nginx-warning",
+        "a warning nginx logs at start-up (`[warn]`), in nginx's words",
+    ),
 ];
+
+/// The severity a reader code is reported at: warnings for an include outside the root and for
+/// nginx's own start-up warnings, errors for everything nginx refuses.
+pub fn reader_severity(code: &str) -> crate::Severity {
+    match code {
+        "NGX008" | "NGX018" => crate::Severity::Warning,
+        _ => crate::Severity::Error,
+    }
+}
+
+/// True for the codes of nginx's directive handlers' checks (NGX012–NGX018): what nginx refuses
+/// or warns about after a statement was read, which a parser such as crossplane does not report.
+pub fn is_handler_code(code: &str) -> bool {
+    matches!(
+        code,
+        "NGX012" | "NGX013" | "NGX014" | "NGX015" | "NGX016" | "NGX017" | "NGX018"
+    )
+}
 
 /// Looks a reader code up by code or name.
 pub fn reader_code(code_or_name: &str) -> Option<(&'static str, &'static str, &'static str)> {
@@ -81,4 +134,11 @@ const DOCS: &[(&str, &str)] = &[
     ("NGX009", include_str!("../../../rules/NGX009.md")),
     ("NGX010", include_str!("../../../rules/NGX010.md")),
     ("NGX011", include_str!("../../../rules/NGX011.md")),
+    ("NGX012", include_str!("../../../rules/NGX012.md")),
+    ("NGX013", include_str!("../../../rules/NGX013.md")),
+    ("NGX014", include_str!("../../../rules/NGX014.md")),
+    ("NGX015", include_str!("../../../rules/NGX015.md")),
+    ("NGX016", include_str!("../../../rules/NGX016.md")),
+    ("NGX017", include_str!("../../../rules/NGX017.md")),
+    ("NGX018", include_str!("../../../rules/NGX018.md")),
 ];

@@ -9,6 +9,7 @@ pub mod discover;
 pub mod fastcgi;
 pub mod files;
 pub mod fpm;
+pub mod handlers;
 pub mod hash;
 pub mod model;
 pub mod nginx;

@@ -42,6 +42,8 @@ pub struct NginxData {
     pub includes: FastMap<(FileId, u32), Vec<FileId>>,
     /// The trees, entry points first.
     pub trees: Vec<NginxTree>,
+    /// Statements nginx's handlers refuse, as (file, offset of the name): rules leave them be.
+    pub refused: FastSet<(FileId, u32)>,
 }
 
 impl NginxData {
@@ -134,6 +136,8 @@ pub struct Loader<'a> {
     pub stock_files: bool,
     /// Files read and parsed by earlier runs (a language server keeps one between changes).
     pub cache: Option<Arc<ParseCache>>,
+    /// The directive handlers' checks (`crate::handlers`).
+    pub checks: crate::handlers::Checker,
     stack: Vec<FileId>,
     resolved: FastMap<PathBuf, FileId>,
     walked: FastSet<(FileId, Context)>,
@@ -163,6 +167,7 @@ impl<'a> Loader<'a> {
             visited: FastSet::default(),
             stock_files: true,
             cache: None,
+            checks: crate::handlers::Checker::new(directives.version()),
             stack: Vec::new(),
             resolved: FastMap::default(),
             walked: FastSet::default(),
@@ -262,7 +267,11 @@ impl<'a> Loader<'a> {
         self.vfs.set_hint(conf_prefix);
         self.emitted.clear();
         self.walked.clear();
+        self.checks.begin_tree(context);
         self.walk_file(main, context);
+        let len = self.files.get(main).bytes.len() as u32;
+        self.checks.end_tree(main, len);
+        self.flush_checks();
         let diagnostics = std::mem::take(&mut self.emitted);
         self.data.trees.push(NginxTree {
             main,
@@ -324,6 +333,17 @@ impl<'a> Loader<'a> {
             // A file read again in the same context within one tree (`fastcgi_params` in every PHP
             // location) finds nothing new: its diagnostics and includes are those of the first time.
             if !self.walked.insert((file, ctx)) {
+                let files = &*self.files;
+                let bytes = |f: FileId| Arc::clone(&files.get(f).bytes);
+                self.checks.replay(
+                    self.data,
+                    &bytes,
+                    self.directives,
+                    file,
+                    ctx,
+                    self.stack.len(),
+                );
+                self.flush_checks();
                 return;
             }
         }
@@ -389,6 +409,9 @@ impl<'a> Loader<'a> {
                 }
                 if src_name == b"include" && d.args.len() == 1 {
                     self.include(file, d, ctx);
+                } else if self.dry.is_none() {
+                    self.checks.entry(file, src, d, ctx);
+                    self.flush_checks();
                 }
                 continue;
             }
@@ -406,19 +429,44 @@ impl<'a> Loader<'a> {
                 .last()
                 .is_some_and(|a| a.quote == nginx_syntax::Quote::Lua);
             let nargs = d.args.len() - usize::from(lua);
-            match self.directives.dispatch(ctx, src_name, nargs, term) {
-                Ok(child) => {
+            match self.directives.dispatch_entry(ctx, src_name, nargs, term) {
+                Ok((entry, child)) => {
                     if src_name == b"include" {
                         self.include(file, d, ctx);
-                    } else if let (Some(b), Some(child)) = (&d.block, child) {
+                        continue;
+                    }
+                    if self.dry.is_none() {
+                        self.checks.directive(file, src, d, ctx, entry, child);
+                        self.flush_checks();
+                    }
+                    if let (Some(b), Some(child)) = (&d.block, child) {
                         self.depth += 1;
                         self.walk_list(file, src, parsed, &b.children, child, next_err);
                         self.depth -= 1;
+                        if self.dry.is_none() {
+                            // nginx meets the block's syntax errors before its end.
+                            let close = b.close.unwrap_or(u32::MAX);
+                            self.flush_syntax(file, parsed, next_err, close);
+                            self.checks.leave(file, src, d, child);
+                            self.flush_checks();
+                        }
                     }
                 }
                 Err(e) => self.dispatch_error(file, d, src_name, e),
             }
         }
+    }
+
+    /// Emits what the handlers' checks found, and records the statements they refuse.
+    fn flush_checks(&mut self) {
+        if self.checks.is_empty() {
+            return;
+        }
+        let found: Vec<Diagnostic> = self.checks.take().collect();
+        for d in found {
+            self.emit(d);
+        }
+        self.data.refused.extend(self.checks.take_refused());
     }
 
     fn dispatch_error(&mut self, file: FileId, d: &Directive, name: &[u8], e: DispatchError) {

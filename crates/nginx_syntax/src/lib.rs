@@ -9,6 +9,7 @@ pub mod directives;
 pub mod error;
 mod lexer;
 pub mod parser;
+pub mod values;
 
 pub use ast::{Block, Directive, Quote, Span, Terminator, Word};
 pub use error::{SyntaxError, SyntaxErrorKind};
