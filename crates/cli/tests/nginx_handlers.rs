@@ -277,6 +277,17 @@ fn fixtures() -> Vec<(&'static str, String)> {
         ("limit_rate unknown variable", in_location("limit_rate $nope_rate;")),
         ("aio", in_location("aio sometimes;")),
         ("directio", in_location("directio 4x;")),
+        ("charset duplicate", in_location("charset utf-8;\ncharset utf-8;")),
+        ("user duplicate", "user root;\nuser root;\nevents {}\n".to_string()),
+        ("hash unknown variable", in_http("upstream u { hash $nope_key; server 127.0.0.1:9; }")),
+        ("hash parameter", in_http("upstream u { hash $uri consistant; server 127.0.0.1:9; }")),
+        ("balancer redefined accepted", in_http("upstream u { ip_hash; least_conn; server 127.0.0.1:9; }")),
+        ("certificate without key", in_server("ssl_certificate a.crt;")),
+        ("certificate without key at http", in_http("ssl_certificate a.crt;\nserver { listen 127.0.0.1:8080; }")),
+        ("listen ssl without certificate", in_http("server { listen 127.0.0.1:8443 ssl; }")),
+        ("listen ssl certificate from http accepted", in_http("ssl_certificate {CRT};\nssl_certificate_key {KEY};\nserver { listen 127.0.0.1:8443 ssl; }")),
+        ("ssl on without certificate", in_server("ssl on;")),
+        ("ssl on duplicate", in_server("ssl on;\nssl off;")),
     ]
 }
 
@@ -291,6 +302,11 @@ fn handler_fixtures_agree_with_nginx() {
     let mut names = std::collections::HashSet::new();
     for (name, conf) in &cases {
         assert!(names.insert(*name), "duplicate case name {name}");
+        let crt = testdata().join("nginx_fidelity/dummy.crt");
+        let key = testdata().join("nginx_fidelity/dummy.key");
+        let conf = conf
+            .replace("{CRT}", &crt.to_string_lossy())
+            .replace("{KEY}", &key.to_string_lossy());
         let dir = write_case(&[("nginx.conf", conf.clone())]);
         let main = dir.path().join("nginx.conf");
         match judge(&nginx, dir.path(), &main) {
@@ -310,4 +326,542 @@ fn handler_fixtures_agree_with_nginx() {
         cases.len(),
         failures.join("\n\n")
     );
+}
+
+// =============================================================================================
+// The mutation generator
+// =============================================================================================
+
+/// How a value is broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// A flag directive's value set to `yes`.
+    FlagYes,
+    /// A statement written twice in its block.
+    Repeat,
+    /// A size with a suffix nginx does not know (`10X`), or `g` where only k and m go.
+    SizeSuffix,
+    /// A time with a unit nginx does not know (`5x`), or units out of order.
+    TimeSuffix,
+    /// An enum's or bitmask's value misspelt.
+    EnumValue,
+    /// A number with a letter in it.
+    Number,
+    /// A location written twice.
+    DupLocation,
+    /// An upstream group written twice.
+    DupUpstream,
+    /// A variable's name misspelt.
+    VarTypo,
+    /// A regular expression left open.
+    RegexOpen,
+    /// A rewrite flag misspelt.
+    RewriteFlag,
+    /// A URI added to a `proxy_pass`.
+    PassUri,
+    /// A return or error_page code out of range.
+    Code,
+}
+
+const KINDS: [Kind; 13] = [
+    Kind::FlagYes,
+    Kind::Repeat,
+    Kind::SizeSuffix,
+    Kind::TimeSuffix,
+    Kind::EnumValue,
+    Kind::Number,
+    Kind::DupLocation,
+    Kind::DupUpstream,
+    Kind::VarTypo,
+    Kind::RegexOpen,
+    Kind::RewriteFlag,
+    Kind::PassUri,
+    Kind::Code,
+];
+
+/// A place a mutation can be made: the n-th statement (depth first) of a file.
+#[derive(Clone, Debug)]
+struct Site {
+    rel: String,
+    ordinal: usize,
+    kind: Kind,
+}
+
+/// The statements of a list, depth first.
+fn dfs<'a>(list: &'a [Directive], out: &mut Vec<&'a Directive>) {
+    for d in list {
+        out.push(d);
+        dfs(d.children(), out);
+    }
+}
+
+/// Every place of every mutation kind in a loaded tree (files named relative to `base`).
+fn sites(project: &ngxlint_engine::Project, directives: &Directives, base: &Path) -> Vec<Site> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for tree in &project.nginx.trees {
+        if tree.context != Context::Main {
+            continue;
+        }
+        walk_sites(
+            project,
+            directives,
+            base,
+            tree.main,
+            tree.context,
+            &mut seen,
+            &mut out,
+            0,
+        );
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk_sites(
+    project: &ngxlint_engine::Project,
+    directives: &Directives,
+    base: &Path,
+    file: ngxlint_engine::FileId,
+    ctx: Context,
+    seen: &mut std::collections::HashSet<(ngxlint_engine::FileId, Context)>,
+    out: &mut Vec<Site>,
+    depth: usize,
+) {
+    if depth > 16 || !seen.insert((file, ctx)) {
+        return;
+    }
+    let Some(parsed) = project.nginx.parsed.get(&file) else {
+        return;
+    };
+    let f = project.files.get(file);
+    let Ok(rel) = f.server_path.strip_prefix(base) else {
+        return;
+    };
+    let rel = rel.to_string_lossy().into_owned();
+    let mut all = Vec::new();
+    dfs(&parsed.directives, &mut all);
+    let ordinal: std::collections::HashMap<u32, usize> = all
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.name.span.start, i))
+        .collect();
+    let src = &f.bytes;
+    fn go(
+        cx: &mut (
+            &ngxlint_engine::Project,
+            &Directives,
+            &Path,
+            &mut std::collections::HashSet<(ngxlint_engine::FileId, Context)>,
+            &mut Vec<Site>,
+        ),
+        file: ngxlint_engine::FileId,
+        src: &[u8],
+        rel: &str,
+        ordinal: &std::collections::HashMap<u32, usize>,
+        list: &[Directive],
+        ctx: Context,
+        depth: usize,
+    ) {
+        for d in list {
+            if ctx.is_entries() || matches!(d.terminator, Terminator::Missing(_)) {
+                continue;
+            }
+            let name = d.name.value(src).into_owned();
+            let term = if d.block.is_some() {
+                DTerm::BlockStart
+            } else {
+                DTerm::Semicolon
+            };
+            let lua = d.args.last().is_some_and(|a| a.quote == Quote::Lua);
+            let Ok((entry, child)) =
+                cx.1.dispatch_entry(ctx, &name, d.args.len() - usize::from(lua), term)
+            else {
+                continue;
+            };
+            let n = ordinal[&d.name.span.start];
+            let mut add = |kind| {
+                cx.4.push(Site {
+                    rel: rel.to_string(),
+                    ordinal: n,
+                    kind,
+                })
+            };
+            if name == b"include" {
+                add(Kind::Repeat);
+                for &t in cx.0.nginx.included(file, d) {
+                    walk_sites(cx.0, cx.1, cx.2, t, ctx, cx.3, cx.4, depth + 1);
+                }
+                continue;
+            }
+            let setter = entry.and_then(|e| e.spec()).map(|s| s.setter);
+            let text = |i: usize| {
+                d.args
+                    .get(i)
+                    .map(|w| w.value(src).into_owned())
+                    .unwrap_or_default()
+            };
+            match setter {
+                Some(Setter::Flag) => add(Kind::FlagYes),
+                Some(Setter::Size | Setter::Off | Setter::Bufs) => add(Kind::SizeSuffix),
+                Some(Setter::Msec | Setter::Sec) => add(Kind::TimeSuffix),
+                Some(Setter::Enum | Setter::Bitmask) => add(Kind::EnumValue),
+                Some(Setter::Num) => add(Kind::Number),
+                _ => {}
+            }
+            if name == b"keepalive_timeout" || name == b"expires" {
+                add(Kind::TimeSuffix);
+            }
+            if d.block.is_none() || name != b"http" {
+                add(Kind::Repeat);
+            }
+            if d.args.iter().any(|w| memchr_dollar(w.value(src).as_ref())) {
+                add(Kind::VarTypo);
+            }
+            match &name[..] {
+                b"location" => {
+                    let first = text(0);
+                    let regex = first.starts_with(b"~") && !first.starts_with(b"~~");
+                    if regex {
+                        add(Kind::RegexOpen);
+                    } else if !first.starts_with(b"@") {
+                        add(Kind::DupLocation);
+                    }
+                }
+                b"upstream" => add(Kind::DupUpstream),
+                b"rewrite" => {
+                    add(Kind::RegexOpen);
+                    add(Kind::RewriteFlag);
+                }
+                b"if" if d.args.iter().any(|w| w.value(src).starts_with(b"~")) => {
+                    add(Kind::RegexOpen)
+                }
+                b"proxy_pass" => add(Kind::PassUri),
+                b"return" | b"error_page" => add(Kind::Code),
+                _ => {}
+            }
+            if let (Some(b), Some(child)) = (&d.block, child) {
+                go(cx, file, src, rel, ordinal, &b.children, child, depth);
+            }
+        }
+    }
+    let mut cx = (project, directives, base, seen, out);
+    go(
+        &mut cx,
+        file,
+        src,
+        &rel,
+        &ordinal,
+        &parsed.directives,
+        ctx,
+        depth,
+    );
+}
+
+fn memchr_dollar(v: &[u8]) -> bool {
+    v.contains(&b'$')
+}
+
+/// The text of a statement (name through terminator or closing brace).
+fn statement_text(d: &Directive, src: &[u8]) -> Vec<u8> {
+    d.span().slice(src).to_vec()
+}
+
+/// Applies a mutation to the n-th statement of `src`; `None` when it does not apply.
+fn mutate(src: &[u8], ordinal: usize, kind: Kind, rng: &mut Rng) -> Option<Vec<u8>> {
+    let parsed = nginx_syntax::parse(src);
+    let mut all = Vec::new();
+    dfs(&parsed.directives, &mut all);
+    let d = *all.get(ordinal)?;
+    let after = d.span().end as usize;
+    let arg = |i: usize| d.args.get(i).copied();
+    let replace = |w: nginx_syntax::Word, with: &[u8]| -> Vec<u8> {
+        let mut out = src.to_vec();
+        out.splice(
+            w.span.start as usize..w.span.end as usize,
+            with.iter().copied(),
+        );
+        out
+    };
+    let insert = |text: &[u8]| -> Vec<u8> {
+        let mut out = src.to_vec();
+        let mut t = vec![b'\n'];
+        t.extend_from_slice(text);
+        out.splice(after..after, t);
+        out
+    };
+    let value = |i: usize| {
+        arg(i)
+            .map(|w| w.value(src).into_owned())
+            .unwrap_or_default()
+    };
+    Some(match kind {
+        Kind::FlagYes => replace(arg(0)?, b"yes"),
+        Kind::Repeat => insert(&statement_text(d, src)),
+        Kind::SizeSuffix => {
+            let i = if d.args.len() == 2 { 1 } else { 0 };
+            let choices: [&[u8]; 3] = [b"10X", b"1g", b"1.5k"];
+            replace(arg(i)?, choices[rng.below(choices.len())])
+        }
+        Kind::TimeSuffix => {
+            let choices: [&[u8]; 4] = [b"5x", b"30s1m", b"1y", b"10 s"];
+            replace(arg(0)?, choices[rng.below(choices.len())])
+        }
+        Kind::EnumValue => {
+            let mut v = value(0);
+            v.extend_from_slice(b"x");
+            replace(arg(0)?, &v)
+        }
+        Kind::Number => replace(arg(0)?, b"1x"),
+        Kind::DupLocation => {
+            let mut t = b"location".to_vec();
+            for w in &d.args {
+                t.push(b' ');
+                t.extend_from_slice(w.span.slice(src));
+            }
+            t.extend_from_slice(b" { }");
+            insert(&t)
+        }
+        Kind::DupUpstream => {
+            let mut t = b"upstream ".to_vec();
+            t.extend_from_slice(arg(0)?.span.slice(src));
+            t.extend_from_slice(b" { server 127.0.0.1:1; }");
+            insert(&t)
+        }
+        Kind::VarTypo => {
+            let i = d.args.iter().position(|w| w.raw(src).contains(&b'$'))?;
+            let w = d.args[i];
+            let raw = w.span.slice(src).to_vec();
+            let at = raw.iter().position(|&b| b == b'$')? + 1;
+            let end = raw[at..]
+                .iter()
+                .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                .map_or(raw.len(), |e| at + e);
+            if end == at {
+                return None;
+            }
+            let mut new = raw[..end].to_vec();
+            new.extend_from_slice(b"_typo");
+            new.extend_from_slice(&raw[end..]);
+            replace(w, &new)
+        }
+        Kind::RegexOpen => {
+            let i = match &d.name.raw(src)[..] {
+                b"rewrite" => 0,
+                _ => d.args.len() - 1,
+            };
+            let w = arg(i)?;
+            let mut raw = w.span.slice(src).to_vec();
+            // Inside the quotes, before a closing parenthesis of an `if`.
+            let pos = match (w.quote, raw.last()) {
+                (Quote::Double | Quote::Single, _) => raw.len() - 1,
+                (_, Some(b')')) if d.name.raw(src) == b"if" => raw.len() - 1,
+                _ => raw.len(),
+            };
+            raw.insert(pos, b'(');
+            replace(w, &raw)
+        }
+        Kind::RewriteFlag => match arg(2) {
+            Some(w) => {
+                let mut v = w.value(src).into_owned();
+                v.push(b's');
+                replace(w, &v)
+            }
+            None => {
+                let w = arg(1)?;
+                let mut v = w.span.slice(src).to_vec();
+                v.extend_from_slice(b" permanently");
+                replace(w, &v)
+            }
+        },
+        Kind::PassUri => {
+            let w = arg(0)?;
+            let v = w.value(src).into_owned();
+            let rest = v
+                .splitn(2, |&b| b == b'/')
+                .nth(1)
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default();
+            // `http://host` → `http://host/x/`
+            if v.contains(&b'$') || rest.len() > 1 && rest[1..].contains(&b'/') {
+                return None;
+            }
+            let mut new = v.clone();
+            new.extend_from_slice(b"/x/");
+            replace(w, &new)
+        }
+        Kind::Code => {
+            let choices: [&[u8]; 3] = [b"1000", b"20x", b"299"];
+            replace(arg(0)?, choices[rng.below(choices.len())])
+        }
+    })
+}
+
+/// The fixture trees of `testdata/nginx_handlers/`: configurations that use every handler the
+/// checks know, accepted by nginx -t.
+fn fixture_trees() -> Vec<std::path::PathBuf> {
+    let root = testdata().join("nginx_handlers");
+    let mut v: Vec<_> = std::fs::read_dir(&root)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Copies a fixture tree into `dest`.
+fn copy_tree(from: &Path, dest: &Path) {
+    for f in walk(from) {
+        let rel = f.strip_prefix(from).unwrap_or(&f);
+        let bytes = std::fs::read(&f).unwrap_or_default();
+        write(dest, &rel.to_string_lossy(), &bytes);
+    }
+}
+
+#[test]
+fn value_mutations_agree_with_nginx() {
+    let Some(nginx) = nginx() else {
+        return missing("nginx", "value_mutations_agree_with_nginx");
+    };
+    let version = installed_nginx_version().unwrap_or((1, 30, 4));
+    let directives = Directives::for_version(version);
+    // Sources: the corpus trees nginx accepts, and the fixture trees.
+    enum Source {
+        Tree(&'static Tree),
+        Fixture(std::path::PathBuf),
+    }
+    let mut sources: Vec<(String, Source)> = accepted_trees()
+        .map(|t| (t.name.to_string(), Source::Tree(t)))
+        .collect();
+    for p in fixture_trees() {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        sources.push((name, Source::Fixture(p)));
+    }
+    assert!(sources.len() >= 12, "only {} sources", sources.len());
+    let render_source = |s: &Source, dir: &Path, m: &mut dyn FnMut(&str, &mut Vec<u8>)| match s {
+        Source::Tree(t) => render(t, dir, m),
+        Source::Fixture(p) => {
+            copy_tree(p, dir);
+            for f in walk(dir) {
+                let rel = f
+                    .strip_prefix(dir)
+                    .unwrap_or(&f)
+                    .to_string_lossy()
+                    .into_owned();
+                let mut bytes = std::fs::read(&f).unwrap_or_default();
+                let before = bytes.clone();
+                m(&rel, &mut bytes);
+                if bytes != before {
+                    write(dir, &rel, &bytes);
+                }
+            }
+            dir.join("nginx.conf")
+        }
+    };
+    let mut jobs: Vec<(usize, Site)> = Vec::new();
+    let mut seen_files: std::collections::HashSet<Vec<u8>> = Default::default();
+    for (i, (name, s)) in sources.iter().enumerate() {
+        let base = TempDir::new("mbase");
+        let main = render_source(s, base.path(), &mut |_, _| {});
+        if let Err(r) = nginx_verdict(&nginx, base.path(), &main) {
+            panic!("source {name} is not accepted by nginx -t: {r}");
+        }
+        let project = load(base.path(), &main);
+        let all = sites(&project, &directives, base.path());
+        // One file's sites once, in the first source that reads it.
+        let mut by_file: BTreeMap<String, Vec<Site>> = BTreeMap::new();
+        for s in all {
+            by_file.entry(s.rel.clone()).or_default().push(s);
+        }
+        for (rel, list) in by_file {
+            let bytes = std::fs::read(base.path().join(&rel)).unwrap_or_default();
+            let key = replace_all(&bytes, base.path().to_string_lossy().as_bytes(), b"PREFIX");
+            if !seen_files.insert(key) {
+                continue;
+            }
+            let mut rng = Rng::new(&format!("{name}/{rel}"));
+            for kind in KINDS {
+                let mut of_kind: Vec<&Site> = list.iter().filter(|s| s.kind == kind).collect();
+                // Up to six places of each kind in each file, chosen deterministically.
+                let take = 6.min(of_kind.len());
+                for _ in 0..take {
+                    let k = rng.below(of_kind.len());
+                    jobs.push((i, of_kind.remove(k).clone()));
+                }
+            }
+        }
+    }
+    let mut agree: BTreeMap<Kind, (usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut applied = 0;
+    for (i, site) in &jobs {
+        let (name, source) = &sources[*i];
+        let dir = TempDir::new("mut");
+        let mut shown = String::new();
+        let mut did = false;
+        let mut rng = Rng::new(&format!("{name}/{}/{}", site.rel, site.ordinal));
+        let main = render_source(source, dir.path(), &mut |path, bytes| {
+            if path == site.rel {
+                if let Some(new) = mutate(bytes, site.ordinal, site.kind, &mut rng) {
+                    let at = bytes
+                        .iter()
+                        .zip(&new)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(0);
+                    shown = excerpt(&new, at);
+                    *bytes = new;
+                    did = true;
+                }
+            }
+        });
+        if !did {
+            continue;
+        }
+        applied += 1;
+        let e = agree.entry(site.kind).or_default();
+        e.1 += 1;
+        match judge(&nginx, dir.path(), &main) {
+            Outcome::Agree => e.0 += 1,
+            Outcome::Disagree(why) => failures.push(format!(
+                "source {name}, file {}, {:?} at statement {}:\n{shown}\n{why}",
+                site.rel, site.kind, site.ordinal
+            )),
+        }
+    }
+    let total_agree: usize = agree.values().map(|(a, _)| a).sum();
+    eprintln!(
+        "value mutations: {applied} cases from {} sources, {total_agree} agree ({:.1}%)",
+        sources.len(),
+        100.0 * total_agree as f64 / applied.max(1) as f64
+    );
+    for (kind, (a, n)) in &agree {
+        eprintln!("  {kind:?}: {a} of {n}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {applied} mutations disagree with nginx:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    assert!(applied >= 400, "only {applied} mutation cases");
+}
+
+/// The lines around `at`, for failure messages.
+fn excerpt(src: &[u8], at: usize) -> String {
+    let at = at.min(src.len());
+    let line = src[..at].iter().filter(|&&b| b == b'\n').count();
+    let lines: Vec<&[u8]> = src.split(|&b| b == b'\n').collect();
+    let from = line.saturating_sub(1);
+    let to = (line + 2).min(lines.len());
+    (from..to)
+        .map(|i| format!("{:>5} | {}", i + 1, String::from_utf8_lossy(lines[i])))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

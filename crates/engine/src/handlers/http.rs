@@ -10,7 +10,7 @@ use nginx_syntax::Span;
 
 use super::regex::Compiled;
 use super::script::{self, VarRef};
-use super::{cstr, show, Checker, Code, Here};
+use super::{cstr, show, slots, Checker, Code, Here};
 use crate::files::FileId;
 use crate::units::{parse_digits, parse_size_bytes, parse_time};
 
@@ -44,6 +44,8 @@ pub(crate) struct Ups {
     /// `NGX_HTTP_UPSTREAM_*` parameters the balancing method takes.
     pub flags: u32,
     pub servers: usize,
+    /// A balancing method (or `keepalive`, which wraps one) was set.
+    pub method: bool,
 }
 
 const UPS_WEIGHT: u32 = 1 << 0;
@@ -73,6 +75,15 @@ pub(crate) struct Entries {
 pub(crate) struct Server {
     pub listens: Vec<String>,
     pub names: Vec<(Vec<u8>, FileId, Span, u32)>,
+    /// Where `server {` stands (nginx's `cscf->file_name`, `cscf->line`).
+    pub file: Option<FileId>,
+    pub at: u32,
+    /// Its own `ssl_certificate`s and number of `ssl_certificate_key`s (`None`: none written,
+    /// the http block's apply), `ssl on` and `ssl_reject_handshake`.
+    pub own_certs: Option<Vec<Vec<u8>>>,
+    pub own_keys: Option<usize>,
+    pub ssl_on: Option<(FileId, u32)>,
+    pub reject: Option<bool>,
 }
 
 /// A block's own state for the hand-written handlers.
@@ -83,6 +94,13 @@ pub(crate) struct BlockState {
     pub ups: Option<Ups>,
     pub entries: Option<Entries>,
     pub server: Option<usize>,
+    /// `ssl_certificate` / `ssl_certificate_key` values of this block (`server` or `http`).
+    pub certs: Option<Vec<Vec<u8>>>,
+    pub keys: Option<usize>,
+    /// `ssl on` here: where.
+    pub ssl_on: Option<(FileId, u32)>,
+    /// `ssl_reject_handshake` here.
+    pub reject: Option<bool>,
 }
 
 /// One listen address of the http block.
@@ -92,6 +110,9 @@ struct Addr {
     servers: Vec<usize>,
     opts_set: bool,
     default: bool,
+    /// The default server: the one with `default_server`, else the first.
+    default_server: usize,
+    ssl: bool,
 }
 
 /// One upstream name of the http block (`upstream {}` or a pass's implicit one).
@@ -134,7 +155,7 @@ pub(super) fn handler(
     c: &mut Checker,
     name: &'static str,
     h: &Here<'_>,
-    _spec: &ValueSpec,
+    spec: &ValueSpec,
     _child: Option<Context>,
 ) {
     match name {
@@ -175,7 +196,11 @@ pub(super) fn handler(
         | "ngx_mail_core_error_log" => error_log(c, h),
         "ngx_http_core_server" => {
             let idx = c.http.servers.len();
-            c.http.servers.push(Server::default());
+            c.http.servers.push(Server {
+                file: Some(h.file),
+                at: h.at(),
+                ..Server::default()
+            });
             c.pending.server = Some(idx);
         }
         "ngx_http_core_location" => location(c, h),
@@ -245,15 +270,43 @@ pub(super) fn handler(
         "ngx_http_access_rule" => access_rule(c, h),
         "ngx_http_upstream" => upstream(c, h),
         "ngx_http_upstream_server" => upstream_server(c, h),
-        "ngx_http_upstream_ip_hash" | "ngx_http_upstream_hash" => {
-            if let Some(u) = c.frame().block.ups.as_mut() {
-                u.flags = UPS_WEIGHT | UPS_MAX_CONNS | UPS_MAX_FAILS | UPS_FAIL_TIMEOUT | UPS_DOWN;
+        "ngx_http_upstream_ip_hash"
+        | "ngx_http_upstream_hash"
+        | "ngx_http_upstream_random"
+        | "ngx_http_upstream_least_conn"
+        | "ngx_http_upstream_keepalive" => balancer(c, h, name),
+        "ngx_http_set_charset_slot" => {
+            let key = if h.d.name.is(h.src, "charset") {
+                "charset"
+            } else {
+                "source_charset"
+            };
+            if dup(c, h, key) {
+                return;
+            }
+            if let Some(var) = h.arg(0).strip_prefix(b"$") {
+                c.use_name(h, 0, var);
             }
         }
-        "ngx_http_upstream_random" | "ngx_http_upstream_least_conn" => {
-            if let Some(u) = c.frame().block.ups.as_mut() {
-                u.flags = UPS_ALL;
+        "ngx_set_user" => {
+            dup(c, h, "user");
+        }
+        "ngx_http_ssl_enable" | "ngx_mail_ssl_enable" => {
+            if slots::flag(c, h, spec) {
+                let at = h.at();
+                c.frame().block.ssl_on = Some((h.file, at));
             }
+        }
+        "ngx_http_v2_obsolete" => {
+            let msg = match spec.post {
+                nginx_syntax::values::Post::Deprecated { old, new } => {
+                    format!(
+                        "the \"{old}\" directive is obsolete, use the \"{new}\" directive instead"
+                    )
+                }
+                _ => format!("the \"{}\" directive is obsolete, ignored", h.name()),
+            };
+            c.report(Code::Warning, h, h.d.name.span, msg);
         }
         "ngx_http_proxy_pass" => pass(c, h, Pass::Proxy),
         "ngx_http_fastcgi_pass" => pass(c, h, Pass::Other("fastcgi_pass")),
@@ -324,6 +377,42 @@ fn define(c: &mut Checker, h: &Here<'_>, i: usize) {
     let v = h.arg(i);
     if let Some(name) = v.strip_prefix(b"$") {
         c.vars.define(name);
+    }
+}
+
+/// A balancing method (`ngx_http_upstream_hash`, ...): the server parameters it takes, and
+/// nginx's warning when one was set already.
+fn balancer(c: &mut Checker, h: &Here<'_>, name: &str) {
+    let Some(u) = c.frame().block.ups.as_mut() else {
+        return;
+    };
+    let redefined = u.method && name != "ngx_http_upstream_keepalive";
+    u.method = true;
+    match name {
+        "ngx_http_upstream_ip_hash" | "ngx_http_upstream_hash" => {
+            u.flags = UPS_WEIGHT | UPS_MAX_CONNS | UPS_MAX_FAILS | UPS_FAIL_TIMEOUT | UPS_DOWN;
+        }
+        "ngx_http_upstream_random" | "ngx_http_upstream_least_conn" => {
+            u.flags = UPS_ALL;
+        }
+        _ => {}
+    }
+    if redefined {
+        c.report(
+            Code::Warning,
+            h,
+            h.d.name.span,
+            "load balancing method redefined",
+        );
+    }
+    if name == "ngx_http_upstream_hash" {
+        if !c.uses(h, 0, &h.arg(0), true) {
+            return;
+        }
+        if h.nargs() == 2 && cstr(&h.arg(1)) != b"consistent" {
+            let msg = format!("invalid parameter \"{}\"", show(&h.arg(1)));
+            c.report(Code::InvalidValue, h, h.span(1), msg);
+        }
     }
 }
 
@@ -510,6 +599,7 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
     let mut default = false;
     let mut set = false;
     let mut quic = false;
+    let mut ssl = false;
     for i in 1..h.nargs() {
         let a = h.arg(i);
         let b = cstr(&a);
@@ -519,7 +609,8 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
             b"default_server" | b"default" => default = true,
             b"bind" => set = true,
             b"deferred" | b"reuseport" => set = true,
-            b"ssl" | b"proxy_protocol" => {}
+            b"ssl" => ssl = true,
+            b"proxy_protocol" => {}
             b"http2" => {
                 if v >= (1, 25, 1) {
                     c.report(
@@ -620,13 +711,17 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
                 return;
             }
             a.default = true;
+            a.default_server = server;
         }
+        a.ssl |= ssl;
     } else {
         c.http.addrs.push(Addr {
             text: text.clone(),
             servers: vec![server],
             opts_set: set,
             default,
+            default_server: server,
+            ssl,
         });
     }
     if let Some(s) = c.http.servers.get_mut(server) {
@@ -1311,6 +1406,7 @@ fn upstream(c: &mut Checker, h: &Here<'_>) {
     c.pending.ups = Some(Ups {
         flags: UPS_ALL,
         servers: 0,
+        method: false,
     });
 }
 
@@ -2245,6 +2341,15 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
             // when http ends; keep them for then.
             let locs = std::mem::take(&mut c.frame().block.locations);
             c.done_locations.push(locs);
+            let b = &c.frame().block;
+            let (certs, keys, ssl_on, reject, idx) =
+                (b.certs.clone(), b.keys, b.ssl_on, b.reject, b.server);
+            if let Some(s) = idx.and_then(|i| c.http.servers.get_mut(i)) {
+                s.own_certs = certs;
+                s.own_keys = keys;
+                s.ssl_on = ssl_on;
+                s.reject = reject;
+            }
         }
         Context::HttpLocation => {
             let locs = std::mem::take(&mut c.frame().block.locations);
@@ -2256,7 +2361,61 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
 }
 
 /// What nginx checks when the `http` block ends (`ngx_http_block` after `ngx_conf_parse`).
-fn http_end(c: &mut Checker, _h: &Here<'_>) {
+fn http_end(c: &mut Checker, h: &Here<'_>) {
+    // ngx_http_ssl_merge_srv_conf, per server: a key for every certificate.
+    let (hc, hk, hs, hr) = {
+        let b = &c.frame().block;
+        (b.certs.clone(), b.keys, b.ssl_on, b.reject)
+    };
+    let mut effective: Vec<(Vec<Vec<u8>>, bool)> = Vec::new();
+    let servers: Vec<(
+        Option<Vec<Vec<u8>>>,
+        Option<usize>,
+        Option<(FileId, u32)>,
+        Option<bool>,
+    )> = c
+        .http
+        .servers
+        .iter()
+        .map(|s| (s.own_certs.clone(), s.own_keys, s.ssl_on, s.reject))
+        .collect();
+    for (certs, keys, ssl_on, reject) in servers {
+        let certs = certs.or_else(|| hc.clone()).unwrap_or_default();
+        let keys = keys.or(hk).unwrap_or(0);
+        let ssl_on = ssl_on.or(hs);
+        let reject = reject.or(hr).unwrap_or(false);
+        effective.push((certs.clone(), reject));
+        if let Some((file, at)) = ssl_on {
+            let span = Span::new(at as usize, at as usize);
+            if certs.is_empty() {
+                if !reject {
+                    c.report_at(
+                        Code::MissingDefinition,
+                        file,
+                        span,
+                        Some(at),
+                        "no \"ssl_certificate\" is defined for the \"ssl\" directive",
+                    );
+                }
+            } else if keys < certs.len() {
+                let msg = if keys == 0 {
+                    "no \"ssl_certificate_key\" is defined for the \"ssl\" directive".to_string()
+                } else {
+                    format!(
+                        "no \"ssl_certificate_key\" is defined for certificate \"{}\" and the \"ssl\" directive",
+                        show(certs.last().map(Vec::as_slice).unwrap_or_default())
+                    )
+                };
+                c.report_at(Code::MissingDefinition, file, span, Some(at), msg);
+            }
+        } else if !certs.is_empty() && keys < certs.len() {
+            let msg = format!(
+                "no \"ssl_certificate_key\" is defined for certificate \"{}\"",
+                show(certs.last().map(Vec::as_slice).unwrap_or_default())
+            );
+            c.report_at(Code::MissingDefinition, h.file, h.d.name.span, None, msg);
+        }
+    }
     // ngx_http_init_static_location_trees: duplicate exact or prefix locations.
     let groups = std::mem::take(&mut c.done_locations);
     for locs in groups {
@@ -2277,6 +2436,56 @@ fn http_end(c: &mut Checker, _h: &Here<'_>) {
                 );
             }
         }
+    }
+    // ngx_http_ssl_init: the default server of an address with `listen ... ssl` needs a
+    // certificate.
+    let mut ports: Vec<&str> = Vec::new();
+    for a in &c.http.addrs {
+        let port = a.text.rsplit(':').next().unwrap_or("");
+        if !ports.contains(&port) {
+            ports.push(port);
+        }
+    }
+    let mut missing: Vec<usize> = Vec::new();
+    for port in &ports {
+        for a in c
+            .http
+            .addrs
+            .iter()
+            .filter(|a| a.ssl && a.text.rsplit(':').next() == Some(*port))
+        {
+            let Some((certs, reject)) = effective.get(a.default_server) else {
+                continue;
+            };
+            if !certs.is_empty() {
+                continue;
+            }
+            if !reject {
+                missing.push(a.default_server);
+                continue;
+            }
+            for &s in &a.servers {
+                if effective.get(s).is_some_and(|(c, r)| c.is_empty() && !r) {
+                    missing.push(s);
+                    break;
+                }
+            }
+        }
+    }
+    for s in missing {
+        let Some(server) = c.http.servers.get(s) else {
+            continue;
+        };
+        let (Some(file), at) = (server.file, server.at) else {
+            continue;
+        };
+        c.report_at(
+            Code::MissingDefinition,
+            file,
+            Span::new(at as usize, at as usize),
+            Some(at),
+            "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
+        );
     }
     if c.whole {
         c.check_variables();

@@ -24,17 +24,10 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
     let v = h.arg(0);
     match spec.setter {
         Setter::Flag => {
-            let b = cstr(&v);
-            if !b.eq_ignore_ascii_case(b"on") && !b.eq_ignore_ascii_case(b"off") {
-                let msg = format!(
-                    "invalid value \"{}\" in \"{}\" directive, it must be \"on\" or \"off\"",
-                    show(b),
-                    h.name()
-                );
-                c.report(Code::InvalidValue, h, h.span(0), msg);
-                return;
+            let on = flag_value(c, h, spec);
+            if h.d.name.is(h.src, "ssl_reject_handshake") {
+                c.frame().block.reject = on;
             }
-            post(c, h, spec, Some(u64::from(b.eq_ignore_ascii_case(b"on"))));
         }
         Setter::Str | Setter::StrArray | Setter::KeyVal => {
             // The values nginx compiles when the block is merged: header values and
@@ -53,6 +46,18 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
                 let i = if spec.setter == Setter::KeyVal { 1 } else { 0 };
                 if !c.uses(h, i, &h.arg(i), true) {
                     return;
+                }
+                if h.ctx == nginx_syntax::directives::Context::Http
+                    || h.ctx == nginx_syntax::directives::Context::HttpServer
+                {
+                    let b = &mut c.frame().block;
+                    if h.d.name.is(h.src, "ssl_certificate") {
+                        b.certs
+                            .get_or_insert_with(Vec::new)
+                            .push(h.arg(0).into_owned());
+                    } else {
+                        *b.keys.get_or_insert(0) += 1;
+                    }
                 }
             }
             post(c, h, spec, None)
@@ -132,6 +137,35 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
         }
         Setter::Handler(_) => {}
     }
+}
+
+/// `ngx_conf_set_flag_slot` as a module's handler calls it first (`ssl on`): true when the value
+/// was taken and is `on`.
+pub(super) fn flag(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) -> bool {
+    let key = h.d.name.is(h.src, "ssl");
+    if key && !c.mark("ssl") {
+        c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+        return false;
+    }
+    flag_value(c, h, spec) == Some(true)
+}
+
+/// The value of a flag: `on` or `off`, case-insensitive; `None` after reporting anything else.
+fn flag_value(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) -> Option<bool> {
+    let v = h.arg(0);
+    let b = cstr(&v);
+    if !b.eq_ignore_ascii_case(b"on") && !b.eq_ignore_ascii_case(b"off") {
+        let msg = format!(
+            "invalid value \"{}\" in \"{}\" directive, it must be \"on\" or \"off\"",
+            show(b),
+            h.name()
+        );
+        c.report(Code::InvalidValue, h, h.span(0), msg);
+        return None;
+    }
+    let on = b.eq_ignore_ascii_case(b"on");
+    post(c, h, spec, Some(u64::from(on)));
+    Some(on)
 }
 
 /// `ngx_conf_set_bitmask_slot`: every argument one of the names; a name given twice in the
