@@ -865,3 +865,119 @@ fn excerpt(src: &[u8], at: usize) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+// =============================================================================================
+// Warnings
+// =============================================================================================
+
+/// nginx's `[warn]` lines for a tree: (message, file, line).
+fn nginx_warnings(nginx: &Path, prefix: &Path, main: &Path) -> Vec<Report> {
+    let mut prefix_arg = prefix.as_os_str().to_owned();
+    prefix_arg.push("/");
+    let ran = run_bounded(
+        std::process::Command::new(nginx)
+            .arg("-t")
+            .arg("-p")
+            .arg(&prefix_arg)
+            .arg("-c")
+            .arg(main),
+        b"",
+    );
+    String::from_utf8_lossy(&ran.stderr)
+        .lines()
+        .filter_map(|l| {
+            let i = l.find("[warn] ")?;
+            // The same parser as for errors, on the line with its level renamed.
+            let as_emerg = format!("{}[emerg] {}", &l[..i], &l[i + 7..]);
+            parse_nginx_line(&as_emerg)
+        })
+        .collect()
+}
+
+/// ngxlint's NGX018 warnings, as reports.
+fn ngxlint_warnings(project: &ngxlint_engine::Project) -> Vec<Report> {
+    project
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "NGX018")
+        .map(|d| {
+            let f = project.files.get(d.file);
+            // A warning nginx logs without a place has none here either.
+            Report {
+                message: d.message.clone(),
+                file: d.nginx_offset.map(|_| f.server_path.clone()),
+                line: d.nginx_offset.map(|o| f.nginx_line(o)),
+            }
+        })
+        .collect()
+}
+
+fn warning_fixtures() -> Vec<(&'static str, String, usize)> {
+    // (name, config, warnings nginx gives)
+    vec![
+        ("conflicting server name", in_http("server { listen 127.0.0.1:8080; server_name a.test; }\nserver { listen 127.0.0.1:8080; server_name a.test; }"), 1),
+        ("conflicting on default port", in_http("server { server_name b.test; }\nserver { server_name b.test; }"), 1),
+        ("no conflict on two ports", in_http("server { listen 127.0.0.1:8080; server_name a.test; }\nserver { listen 127.0.0.1:8081; server_name a.test; }"), 0),
+        ("suspicious server name", in_server("server_name a/b.test;"), 1),
+        ("duplicate bitmask value", in_http("ssl_protocols TLSv1.2 TLSv1.2;"), 1),
+        ("duplicate extension", in_http("types {\n    text/html html;\n    text/plain html;\n}"), 1),
+        ("send_lowat", in_http("send_lowat 0;"), 1),
+        ("low address bits", in_location("allow 10.0.0.1/8;"), 1),
+        ("balancing redefined", in_http("upstream u { ip_hash; hash $uri; server 127.0.0.1:9; }"), 1),
+        ("index absolute not last", in_location("index /a.html b.html;"), 1),
+        ("ssl on deprecated", in_server("ssl on;\nssl_certificate {CRT};\nssl_certificate_key {KEY};"), 1),
+        ("http2 obsolete", in_http("http2_idle_timeout 10s;"), 1),
+    ]
+}
+
+#[test]
+fn nginx_warnings_match() {
+    let Some(nginx) = nginx() else {
+        return missing("nginx", "nginx_warnings_match");
+    };
+    let crt = testdata().join("nginx_fidelity/dummy.crt");
+    let key = testdata().join("nginx_fidelity/dummy.key");
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    let mut count = 0;
+    for (name, conf, expected) in warning_fixtures() {
+        let conf = conf
+            .replace("{CRT}", &crt.to_string_lossy())
+            .replace("{KEY}", &key.to_string_lossy());
+        let dir = write_case(&[("nginx.conf", conf.clone())]);
+        let main = dir.path().join("nginx.conf");
+        let theirs = nginx_warnings(&nginx, dir.path(), &main);
+        let ours = ngxlint_warnings(&load(dir.path(), &main));
+        if theirs.len() != expected {
+            failures.push(format!(
+                "case `{name}`: nginx gave {} warnings, the fixture expects {expected}: {theirs:?}",
+                theirs.len()
+            ));
+        }
+        if theirs != ours {
+            failures.push(format!(
+                "case `{name}`\n{conf}\nnginx:   {theirs:?}\nngxlint: {ours:?}"
+            ));
+        }
+        compared += 1;
+        count += theirs.len();
+    }
+    // The accepted corpus trees: every warning ngxlint gives, nginx gives.
+    for tree in accepted_trees() {
+        let dir = TempDir::new("warn");
+        let main = render(tree, dir.path(), &mut |_, _| {});
+        let theirs = nginx_warnings(&nginx, dir.path(), &main);
+        let ours = ngxlint_warnings(&load(dir.path(), &main));
+        for w in &ours {
+            if !theirs.contains(w) {
+                failures.push(format!(
+                    "tree {}: ngxlint warns `{w}`, nginx does not ({theirs:?})",
+                    tree.name
+                ));
+            }
+        }
+        compared += 1;
+    }
+    eprintln!("warnings: {compared} configurations compared, {count} fixture warnings");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -63,6 +63,8 @@ pub(crate) struct Entries {
     pub default: bool,
     pub hostnames: bool,
     pub keys: crate::hash::FastSet<Vec<u8>>,
+    /// types: the content type of each extension.
+    pub types: crate::hash::FastMap<Vec<u8>, Vec<u8>>,
     /// split_clients: the sum of the percentages (hundredths) and whether `*` was seen.
     pub percent: u64,
     pub star: bool,
@@ -1695,10 +1697,9 @@ fn log_format(c: &mut Checker, h: &Here<'_>) {
             return;
         }
         for r in refs {
-            let name = &v[r.start..r.end];
             // The log module's own variables are not looked up.
-            if !LOG_VARS.contains(&name) {
-                c.use_name(h, i, name);
+            if !LOG_VARS.contains(&&v[r.start..r.end]) {
+                c.use_ref(h, i, &v, r);
             }
         }
     }
@@ -2263,13 +2264,13 @@ fn types_entry(c: &mut Checker, h: &Here<'_>) {
     for i in 0..h.d.args.len() {
         let ext = h.arg(i).to_ascii_lowercase();
         let e = c.frame().block.entries.get_or_insert_with(Entries::default);
-        if !e.keys.insert(ext.clone()) {
-            // nginx names the previous type too; the types of one block are kept by the checker
-            // only as extensions, so the message is completed from the block's record.
+        // ngx_http_core_type: the later type replaces the earlier one, with a warning.
+        if let Some(old) = e.types.insert(ext.clone(), ty.clone()) {
             let msg = format!(
-                "duplicate extension \"{}\", content type: \"{}\"",
+                "duplicate extension \"{}\", content type: \"{}\", previous content type: \"{}\"",
                 show(&ext),
-                show(&ty)
+                show(&ty),
+                show(&old)
             );
             c.report(Code::Warning, h, h.span(i), msg);
         }
@@ -2507,9 +2508,11 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
                 let key = (a.clone(), name.clone());
                 match seen.get(&key) {
                     Some(&j) if j != i => {
+                        // ngx_http_server_names logs it without a place.
+                        let _ = at;
                         let msg =
                             format!("conflicting server name \"{}\" on {a}, ignored", show(name));
-                        c.report_at(Code::Warning, *file, *span, Some(*at), msg);
+                        c.report_at(Code::Warning, *file, *span, None, msg);
                     }
                     Some(_) => {}
                     None => {
@@ -2585,9 +2588,27 @@ impl Checker {
             return false;
         }
         for r in refs {
-            self.use_name(h, i, &v[r.start..r.end]);
+            self.use_ref(h, i, v, r);
         }
         true
+    }
+
+    /// Records the use of variable `r` of argument `i`'s value `v`, pointing at it in the
+    /// argument as written when the bytes map one to one (no escapes).
+    pub(crate) fn use_ref(&mut self, h: &Here<'_>, i: usize, v: &[u8], r: VarRef) {
+        if !self.whole {
+            return;
+        }
+        let base = h.d.args.get(i).filter(|w| !w.escaped).and_then(|w| {
+            let raw = w.raw(h.src);
+            memchr::memmem::find(raw, v).map(|p| w.inner.start as usize + p)
+        });
+        let span = match base {
+            Some(b) => Span::new(b + r.whole.0, b + r.whole.1),
+            None => h.span(i),
+        };
+        let at = h.at();
+        self.vars.use_var(&v[r.start..r.end], h.file, span, at);
     }
 
     /// Records one variable use.

@@ -1,11 +1,13 @@
 //! How nginx reads the variables of a value it compiles (`ngx_http_script_compile`,
 //! `ngx_http_log_compile_format`): `$name`, `${name}`, and `$1`–`$9` for regex captures.
 
-/// A variable a value refers to: its name's byte range in the value.
+/// A variable a value refers to: its name's byte range in the value, and the range of the
+/// whole reference (`$name`, `${name}`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct VarRef {
     pub start: usize,
     pub end: usize,
+    pub whole: (usize, usize),
 }
 
 /// Why nginx refuses a value's variables.
@@ -44,6 +46,7 @@ pub(crate) fn variables(
             i += 1;
             continue;
         }
+        let dollar = i;
         i += 1;
         if i == v.len() {
             return Err(ScriptError::Invalid);
@@ -83,7 +86,11 @@ pub(crate) fn variables(
         if end == start {
             return Err(ScriptError::Invalid);
         }
-        out.push(VarRef { start, end });
+        out.push(VarRef {
+            start,
+            end,
+            whole: (dollar, i),
+        });
     }
     Ok(())
 }
