@@ -57,6 +57,36 @@ fn judge(nginx: &Path, dir: &Path, main: &Path) -> Outcome {
     }
 }
 
+/// The rules' findings for a loaded tree, as (code, file relative to `base`, message).
+fn rule_findings(project: &ngxlint_engine::Project, base: &Path) -> Vec<(String, String, String)> {
+    let opts = ngxlint_engine::Options::new(base.to_path_buf());
+    let model = ngxlint_engine::model::Model::build(project, &opts.directives);
+    let mut settings = ngxlint_engine::rule::Settings::default();
+    if let Some(v) = installed_nginx_version() {
+        settings.nginx_version = v;
+    }
+    let rules = ngxlint_rules::all();
+    let mut out: Vec<(String, String, String)> =
+        ngxlint_engine::rule::run(project, &model, &settings, &rules)
+            .into_iter()
+            .map(|d| {
+                let f = project.files.get(d.file);
+                let rel = f.server_path.strip_prefix(base).unwrap_or(&f.server_path);
+                // Counts are not what makes a finding: a repeated block adds one to "in 3 locations"
+                // of a finding the unbroken tree has already.
+                let msg: String = d
+                    .message
+                    .replace(&*base.to_string_lossy(), "PREFIX")
+                    .chars()
+                    .map(|c| if c.is_ascii_digit() { '#' } else { c })
+                    .collect();
+                (d.code.to_string(), rel.to_string_lossy().into_owned(), msg)
+            })
+            .collect();
+    out.sort();
+    out
+}
+
 /// Writes the files of a case (`nginx.conf` is the main config) into a fresh folder.
 fn write_case(files: &[(&str, String)]) -> TempDir {
     let dir = TempDir::new("h");
@@ -766,6 +796,7 @@ fn value_mutations_agree_with_nginx() {
         }
     };
     let mut jobs: Vec<(usize, Site)> = Vec::new();
+    let mut base_findings: Vec<Vec<(String, String, String)>> = Vec::new();
     let mut seen_files: std::collections::HashSet<Vec<u8>> = Default::default();
     for (i, (name, s)) in sources.iter().enumerate() {
         let base = TempDir::new("mbase");
@@ -774,6 +805,7 @@ fn value_mutations_agree_with_nginx() {
             panic!("source {name} is not accepted by nginx -t: {r}");
         }
         let project = load(base.path(), &main);
+        base_findings.push(rule_findings(&project, base.path()));
         let all = sites(&project, &directives, base.path());
         // One file's sites once, in the first source that reads it.
         let mut by_file: BTreeMap<String, Vec<Site>> = BTreeMap::new();
@@ -800,6 +832,8 @@ fn value_mutations_agree_with_nginx() {
     }
     let mut agree: BTreeMap<Kind, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
+    let mut noise = Vec::new();
+    let mut refusals = 0;
     let mut applied = 0;
     for (i, site) in &jobs {
         let (name, source) = &sources[*i];
@@ -834,6 +868,27 @@ fn value_mutations_agree_with_nginx() {
                 site.rel, site.kind, site.ordinal
             )),
         }
+        // No noise: where ngxlint reports nginx's refusal, the rules find nothing the unbroken
+        // tree does not give them.
+        let project = load(dir.path(), &main);
+        if !ngxlint_errors(&project).is_empty() {
+            refusals += 1;
+            // Counted by (code, file): a finding the refusal only rewords (a count, a plural)
+            // is the unbroken tree's; one more of a code in a file is new.
+            let base = &base_findings[*i];
+            let count = |list: &[(String, String, String)], f: &(String, String, String)| {
+                list.iter().filter(|g| g.0 == f.0 && g.1 == f.1).count()
+            };
+            let now = rule_findings(&project, dir.path());
+            for f in &now {
+                if count(&now, f) > count(base, f) && !base.contains(f) {
+                    noise.push(format!(
+                        "source {name}, file {}, {:?} at statement {}:\n{shown}\nnew rule finding: [{}] {}: {}",
+                        site.rel, site.kind, site.ordinal, f.0, f.1, f.2
+                    ));
+                }
+            }
+        }
     }
     let total_agree: usize = agree.values().map(|(a, _)| a).sum();
     eprintln!(
@@ -844,6 +899,10 @@ fn value_mutations_agree_with_nginx() {
     for (kind, (a, n)) in &agree {
         eprintln!("  {kind:?}: {a} of {n}");
     }
+    eprintln!(
+        "  rules on the {refusals} refused trees: {} findings the unbroken trees do not have",
+        noise.len()
+    );
     assert!(
         failures.is_empty(),
         "{} of {applied} mutations disagree with nginx:\n\n{}",
@@ -851,6 +910,7 @@ fn value_mutations_agree_with_nginx() {
         failures.join("\n\n")
     );
     assert!(applied >= 400, "only {applied} mutation cases");
+    assert!(noise.is_empty(), "{}", noise.join("\n\n"));
 }
 
 /// The lines around `at`, for failure messages.

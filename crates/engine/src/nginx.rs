@@ -42,11 +42,19 @@ pub struct NginxData {
     pub includes: FastMap<(FileId, u32), Vec<FileId>>,
     /// The trees, entry points first.
     pub trees: Vec<NginxTree>,
-    /// Statements nginx's handlers refuse, as (file, offset of the name): rules leave them be.
-    pub refused: FastSet<(FileId, u32)>,
+    /// What nginx's handlers refuse (a statement's head, an unknown variable), by file: rule
+    /// findings there are left out, the refusal is the finding.
+    pub refused: FastMap<FileId, Vec<Span>>,
 }
 
 impl NginxData {
+    /// True when `span` lies in something nginx's handlers refuse.
+    pub fn is_refused(&self, file: FileId, span: Span) -> bool {
+        self.refused
+            .get(&file)
+            .is_some_and(|v| v.iter().any(|r| r.start <= span.start && span.end <= r.end))
+    }
+
     /// The files an `include` directive read.
     pub fn included(&self, file: FileId, include: &Directive) -> &[FileId] {
         self.includes
@@ -466,7 +474,9 @@ impl<'a> Loader<'a> {
         for d in found {
             self.emit(d);
         }
-        self.data.refused.extend(self.checks.take_refused());
+        for (file, span) in self.checks.take_refused() {
+            self.data.refused.entry(file).or_default().push(span);
+        }
     }
 
     fn dispatch_error(&mut self, file: FileId, d: &Directive, name: &[u8], e: DispatchError) {

@@ -375,7 +375,7 @@ impl Entry {
 
 /// FxHash (rustc's): directive names are short and trusted enough; SipHash would dominate dispatch.
 #[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl FxHasher {
     #[inline]
@@ -413,6 +413,9 @@ impl Hasher for FxHasher {
 }
 
 type Map<V> = HashMap<Box<[u8]>, V, BuildHasherDefault<FxHasher>>;
+
+/// A hash map with FxHash, for the tables' own keys.
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// One parsed table row: the directive name and its entry.
 type Row = (Box<[u8]>, Entry);
@@ -471,10 +474,20 @@ impl Directives {
             .get_or_init(|| {
                 let mut rows = parse_table(BUILTIN_TSV, "nginx")
                     .expect("embedded data/nginx-directives.tsv parses (pinned by a test)");
+                // Both tables are sorted by (name, module) and hold the same entries for 1.30.4
+                // (a test pins this): walk them side by side, looking up only on a mismatch.
+                let mut active = values::rows()
+                    .iter()
+                    .filter(|r| r.active(BUILTIN_VERSION))
+                    .peekable();
                 for (name, entry) in &mut rows {
                     let name = std::str::from_utf8(name).unwrap_or_default();
-                    entry.spec =
-                        values::lookup(name, entry.module, BUILTIN_VERSION).map(|r| &r.spec);
+                    entry.spec = match active.peek() {
+                        Some(r) if r.name == name && r.module == entry.module => {
+                            active.next().map(|r| &r.spec)
+                        }
+                        _ => values::lookup(name, entry.module, BUILTIN_VERSION).map(|r| &r.spec),
+                    };
                 }
                 let mut d = Directives {
                     map: Default::default(),
@@ -915,7 +928,7 @@ fn block_opens(name: &str, ty: ModuleType, origin: &str) -> Opens {
 /// The parts of `s` between occurrences of the ASCII byte `sep`, as `str::split` gives them but
 /// through `memchr` directly: the tables are read at every start, and the char searcher's set-up
 /// per call was most of a pre-commit run's table reading.
-fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+pub(crate) fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     let mut rest = Some(s);
     std::iter::from_fn(move || {
         let r = rest?;

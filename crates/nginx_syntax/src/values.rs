@@ -7,8 +7,9 @@
 //! range of versions in which they are the same, read from every release tag from 1.18.0 to
 //! 1.31.4. The checks themselves live with the caller (`ngxlint_engine`).
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use crate::directives::{split_ascii, FxMap};
 
 /// An nginx version, `(major, minor, patch)`.
 pub type Version = (u32, u32, u32);
@@ -120,12 +121,16 @@ pub struct ValueSpec {
     pub conf: Conf,
     /// The field written, interned: two entries with the same id write the same field of the
     /// same module's structure (nginx's `proxy_buffer_size` and the deprecated
-    /// `proxy_upstream_buffer` in stream). 0 when the setter is a module's own handler.
+    /// `proxy_upstream_buffer` in stream). 0 when the command table names no field (a module's
+    /// own handler that finds its field itself).
     pub field: u16,
     /// The names of an enum's or a bitmask's values, comma-separated, in nginx's order.
     pub values: &'static str,
     /// The post handler.
     pub post: Post,
+    /// For a module's own handler, its index in [`handler_names`] (callers resolve a handler
+    /// once, not once per statement); 0 for the generic setters.
+    pub handler: u16,
 }
 
 impl ValueSpec {
@@ -168,17 +173,27 @@ const VALUES_TSV: &str = include_str!("../data/nginx-values.tsv");
 
 /// Every row of the values table, parsed once.
 pub fn rows() -> &'static [ValueRow] {
-    static ROWS: OnceLock<Vec<ValueRow>> = OnceLock::new();
-    ROWS.get_or_init(|| {
+    &table().0
+}
+
+/// The handler names of the table; index 0 is the generic setters' (empty).
+pub fn handler_names() -> &'static [&'static str] {
+    &table().1
+}
+
+fn table() -> &'static (Vec<ValueRow>, Vec<&'static str>) {
+    static TABLE: OnceLock<(Vec<ValueRow>, Vec<&'static str>)> = OnceLock::new();
+    TABLE.get_or_init(|| {
         parse(VALUES_TSV).expect("embedded data/nginx-values.tsv parses (pinned by a test)")
     })
 }
 
 /// The row describing (`name`, `module`) in nginx `v`.
 pub fn lookup(name: &str, module: &str, v: Version) -> Option<&'static ValueRow> {
-    static INDEX: OnceLock<HashMap<(&'static str, &'static str), Vec<usize>>> = OnceLock::new();
+    type Index = FxMap<(&'static str, &'static str), Vec<usize>>;
+    static INDEX: OnceLock<Index> = OnceLock::new();
     let index = INDEX.get_or_init(|| {
-        let mut m: HashMap<(&'static str, &'static str), Vec<usize>> = HashMap::new();
+        let mut m = Index::default();
         for (i, r) in rows().iter().enumerate() {
             m.entry((r.name, r.module)).or_default().push(i);
         }
@@ -194,25 +209,37 @@ pub fn lookup(name: &str, module: &str, v: Version) -> Option<&'static ValueRow>
 
 /// Reads `X.Y.Z`.
 pub fn parse_version(s: &str) -> Option<Version> {
-    let mut it = s.trim().split('.').map(|p| p.parse::<u32>().ok());
+    let mut it = split_ascii(s.trim(), b'.').map(|p| p.parse::<u32>().ok());
     let v = (it.next()??, it.next()??, it.next()??);
     it.next().is_none().then_some(v)
 }
 
-fn parse(text: &'static str) -> Result<Vec<ValueRow>, String> {
-    let mut fields: HashMap<(&str, &str), u16> = HashMap::new();
+type Parsed = (Vec<ValueRow>, Vec<&'static str>);
+
+fn parse(text: &'static str) -> Result<Parsed, String> {
+    let mut fields: FxMap<(&str, &str), u16> = FxMap::default();
+    let mut handlers: FxMap<&'static str, u16> = FxMap::default();
+    let mut names: Vec<&'static str> = vec![""];
     let mut out = Vec::new();
-    for (i, line) in text.split('\n').enumerate().skip(1) {
+    for (i, line) in split_ascii(text, b'\n').enumerate().skip(1) {
         if line.is_empty() {
             continue;
         }
         let err = |what: &str| format!("nginx-values.tsv line {}: {what}", i + 1);
-        let cols: Vec<&'static str> = line.split('\t').collect();
-        let [name, module, since, until, contexts, args, block, setter, conf, field, values, post, _source] =
-            cols[..]
-        else {
+        let mut cols = [""; 13];
+        let mut n = 0;
+        for c in split_ascii(line, b'\t') {
+            if n == cols.len() {
+                return Err(err("expected 13 tab-separated columns"));
+            }
+            cols[n] = c;
+            n += 1;
+        }
+        if n != cols.len() {
             return Err(err("expected 13 tab-separated columns"));
-        };
+        }
+        let [name, module, since, until, contexts, args, block, setter, conf, field, values, post, _source] =
+            cols;
         let since = parse_version(since).ok_or_else(|| err("bad since"))?;
         let until = match until {
             "-" => None,
@@ -243,27 +270,35 @@ fn parse(text: &'static str) -> Result<Vec<ValueRow>, String> {
             "loc" => Conf::Loc,
             _ => return Err(err("unknown conf")),
         };
-        let field = match (setter, field) {
-            (Setter::Handler(_), _) | (_, "-") => 0,
-            (_, f) => {
+        let field = match field {
+            "-" => 0,
+            f => {
                 let next = fields.len() as u16 + 1;
                 *fields.entry((module, f)).or_insert(next)
             }
         };
-        let post = match post.split(':').collect::<Vec<_>>()[..] {
-            ["-"] => Post::None,
-            ["bounds", low, high] => Post::Bounds {
+        let mut parts = post.splitn(3, ':');
+        let post = match (parts.next(), parts.next(), parts.next()) {
+            (Some("-"), None, None) => Post::None,
+            (Some("bounds"), Some(low), Some(high)) => Post::Bounds {
                 low: low.parse().map_err(|_| err("bad bound"))?,
                 high: match high.parse::<i64>().map_err(|_| err("bad bound"))? {
                     -1 => None,
                     h => Some(h),
                 },
             },
-            ["deprecated", old, new] => Post::Deprecated { old, new },
-            ["post", h] => Post::Handler(h),
+            (Some("deprecated"), Some(old), Some(new)) => Post::Deprecated { old, new },
+            (Some("post"), Some(h), None) => Post::Handler(h),
             _ => return Err(err("unknown post")),
         };
         let values = if values == "-" { "" } else { values };
+        let handler = match setter {
+            Setter::Handler(h) => *handlers.entry(h).or_insert_with(|| {
+                names.push(h);
+                names.len() as u16 - 1
+            }),
+            _ => 0,
+        };
         let block = match block {
             "yes" => true,
             "no" => false,
@@ -283,10 +318,11 @@ fn parse(text: &'static str) -> Result<Vec<ValueRow>, String> {
                 field,
                 values,
                 post,
+                handler,
             },
         });
     }
-    Ok(out)
+    Ok((out, names))
 }
 
 #[cfg(test)]
@@ -383,8 +419,8 @@ pub fn variables() -> &'static [VarRow] {
     static ROWS: OnceLock<Vec<VarRow>> = OnceLock::new();
     ROWS.get_or_init(|| {
         let mut out = Vec::new();
-        for line in VARIABLES_TSV.split('\n').skip(1) {
-            let cols: Vec<&'static str> = line.split('\t').collect();
+        for line in split_ascii(VARIABLES_TSV, b'\n').skip(1) {
+            let cols: Vec<&'static str> = split_ascii(line, b'\t').collect();
             let [name, subsystem, module, since, until, flags, _source] = cols[..] else {
                 continue;
             };
@@ -397,8 +433,8 @@ pub fn variables() -> &'static [VarRow] {
                 module,
                 since,
                 until,
-                prefix: flags.split('|').any(|f| f == "prefix"),
-                changeable: flags.split('|').any(|f| f == "changeable"),
+                prefix: split_ascii(flags, b'|').any(|f| f == "prefix"),
+                changeable: split_ascii(flags, b'|').any(|f| f == "changeable"),
             });
         }
         out

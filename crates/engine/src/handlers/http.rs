@@ -94,7 +94,8 @@ pub(crate) struct BlockState {
     pub loc: Option<Loc>,
     pub locations: Vec<LocRec>,
     pub ups: Option<Ups>,
-    pub entries: Option<Entries>,
+    /// Boxed: most blocks are not entries blocks, and frames are moved on every block.
+    pub entries: Option<Box<Entries>>,
     pub server: Option<usize>,
     /// `ssl_certificate` / `ssl_certificate_key` values of this block (`server` or `http`).
     pub certs: Option<Vec<Vec<u8>>>,
@@ -142,6 +143,12 @@ struct Zone {
 #[derive(Debug, Default)]
 pub(crate) struct HttpState {
     upstreams: Vec<UpsRec>,
+    /// `upstreams` by host.
+    upstream_index: crate::hash::FastMap<Vec<u8>, usize>,
+    /// `addrs` by address.
+    addr_index: crate::hash::FastMap<String, usize>,
+    /// `listen` values already read, with what they gave.
+    listen_urls: crate::hash::FastMap<Vec<u8>, Result<Option<String>, &'static str>>,
     formats: Vec<Vec<u8>>,
     zones: Vec<Zone>,
     addrs: Vec<Addr>,
@@ -149,8 +156,200 @@ pub(crate) struct HttpState {
     events: bool,
 }
 
+impl HttpState {
+    fn upstream(&self, host: &[u8]) -> Option<&UpsRec> {
+        self.upstream_index.get(host).map(|&i| &self.upstreams[i])
+    }
+    fn upstream_mut(&mut self, host: &[u8]) -> Option<&mut UpsRec> {
+        self.upstream_index
+            .get(host)
+            .map(|&i| &mut self.upstreams[i])
+    }
+    fn add_upstream(&mut self, u: UpsRec) {
+        self.upstream_index
+            .insert(u.host.clone(), self.upstreams.len());
+        self.upstreams.push(u);
+    }
+}
+
 /// `ngx_pagesize` on x86_64 Linux.
 const PAGESIZE: u64 = 4096;
+
+/// The handlers checked here, resolved once per handler name (matching on the name for every
+/// statement cost a tenth of a check).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum H {
+    ConfSplitClientsBlock,
+    ErrorLog,
+    EventConnections,
+    EventsBlock,
+    HttpAccessRule,
+    HttpAuthRequestSet,
+    HttpBlock,
+    HttpCoreDirectio,
+    HttpCoreErrorLog,
+    HttpCoreErrorPage,
+    HttpCoreInternal,
+    HttpCoreKeepalive,
+    HttpCoreLimitExcept,
+    HttpCoreListen,
+    HttpCoreLocation,
+    HttpCoreOpenFileCache,
+    HttpCoreResolver,
+    HttpCoreRoot,
+    HttpCoreServer,
+    HttpCoreServerName,
+    HttpCoreSetAio,
+    HttpCoreTypes,
+    HttpFastcgiCache,
+    HttpFastcgiCacheKey,
+    HttpFastcgiPass,
+    HttpFileCacheSetSlot,
+    HttpGeoBlock,
+    HttpGrpcPass,
+    HttpHeadersAdd,
+    HttpHeadersExpires,
+    HttpIndexSetIndex,
+    HttpLimitConn,
+    HttpLimitConnZone,
+    HttpLimitReq,
+    HttpLimitReqZone,
+    HttpLogSetFormat,
+    HttpLogSetLog,
+    HttpMapBlock,
+    HttpMemcachedPass,
+    HttpPerlSet,
+    HttpProxyCache,
+    HttpProxyCacheKey,
+    HttpProxyPass,
+    HttpRewrite,
+    HttpRewriteIf,
+    HttpRewriteReturn,
+    HttpRewriteSet,
+    HttpScgiCache,
+    HttpScgiCacheKey,
+    HttpScgiPass,
+    HttpSetCharsetSlot,
+    HttpSetComplexValueSizeSlot,
+    HttpSetComplexValueSlot,
+    HttpSetComplexValueZeroSlot,
+    HttpSetPredicateSlot,
+    HttpSslEnable,
+    HttpTryFiles,
+    HttpUpstream,
+    HttpUpstreamHash,
+    HttpUpstreamIpHash,
+    HttpUpstreamKeepalive,
+    HttpUpstreamLeastConn,
+    HttpUpstreamParamSetSlot,
+    HttpUpstreamRandom,
+    HttpUpstreamServer,
+    HttpUwsgiCache,
+    HttpUwsgiCacheKey,
+    HttpUwsgiPass,
+    HttpV2Obsolete,
+    MailBlock,
+    MailCoreErrorLog,
+    MailSslEnable,
+    SetUser,
+    SetWorkerProcesses,
+    StreamBlock,
+    StreamCoreErrorLog,
+}
+
+fn classify(name: &str) -> Option<H> {
+    Some(match name {
+        "ngx_conf_split_clients_block" => H::ConfSplitClientsBlock,
+        "ngx_error_log" => H::ErrorLog,
+        "ngx_event_connections" => H::EventConnections,
+        "ngx_events_block" => H::EventsBlock,
+        "ngx_http_access_rule" => H::HttpAccessRule,
+        "ngx_http_auth_request_set" => H::HttpAuthRequestSet,
+        "ngx_http_block" => H::HttpBlock,
+        "ngx_http_core_directio" => H::HttpCoreDirectio,
+        "ngx_http_core_error_log" => H::HttpCoreErrorLog,
+        "ngx_http_core_error_page" => H::HttpCoreErrorPage,
+        "ngx_http_core_internal" => H::HttpCoreInternal,
+        "ngx_http_core_keepalive" => H::HttpCoreKeepalive,
+        "ngx_http_core_limit_except" => H::HttpCoreLimitExcept,
+        "ngx_http_core_listen" => H::HttpCoreListen,
+        "ngx_http_core_location" => H::HttpCoreLocation,
+        "ngx_http_core_open_file_cache" => H::HttpCoreOpenFileCache,
+        "ngx_http_core_resolver" => H::HttpCoreResolver,
+        "ngx_http_core_root" => H::HttpCoreRoot,
+        "ngx_http_core_server" => H::HttpCoreServer,
+        "ngx_http_core_server_name" => H::HttpCoreServerName,
+        "ngx_http_core_set_aio" => H::HttpCoreSetAio,
+        "ngx_http_core_types" => H::HttpCoreTypes,
+        "ngx_http_fastcgi_cache" => H::HttpFastcgiCache,
+        "ngx_http_fastcgi_cache_key" => H::HttpFastcgiCacheKey,
+        "ngx_http_fastcgi_pass" => H::HttpFastcgiPass,
+        "ngx_http_file_cache_set_slot" => H::HttpFileCacheSetSlot,
+        "ngx_http_geo_block" => H::HttpGeoBlock,
+        "ngx_http_grpc_pass" => H::HttpGrpcPass,
+        "ngx_http_headers_add" => H::HttpHeadersAdd,
+        "ngx_http_headers_expires" => H::HttpHeadersExpires,
+        "ngx_http_index_set_index" => H::HttpIndexSetIndex,
+        "ngx_http_limit_conn" => H::HttpLimitConn,
+        "ngx_http_limit_conn_zone" => H::HttpLimitConnZone,
+        "ngx_http_limit_req" => H::HttpLimitReq,
+        "ngx_http_limit_req_zone" => H::HttpLimitReqZone,
+        "ngx_http_log_set_format" => H::HttpLogSetFormat,
+        "ngx_http_log_set_log" => H::HttpLogSetLog,
+        "ngx_http_map_block" => H::HttpMapBlock,
+        "ngx_http_memcached_pass" => H::HttpMemcachedPass,
+        "ngx_http_perl_set" => H::HttpPerlSet,
+        "ngx_http_proxy_cache" => H::HttpProxyCache,
+        "ngx_http_proxy_cache_key" => H::HttpProxyCacheKey,
+        "ngx_http_proxy_pass" => H::HttpProxyPass,
+        "ngx_http_rewrite" => H::HttpRewrite,
+        "ngx_http_rewrite_if" => H::HttpRewriteIf,
+        "ngx_http_rewrite_return" => H::HttpRewriteReturn,
+        "ngx_http_rewrite_set" => H::HttpRewriteSet,
+        "ngx_http_scgi_cache" => H::HttpScgiCache,
+        "ngx_http_scgi_cache_key" => H::HttpScgiCacheKey,
+        "ngx_http_scgi_pass" => H::HttpScgiPass,
+        "ngx_http_set_charset_slot" => H::HttpSetCharsetSlot,
+        "ngx_http_set_complex_value_size_slot" => H::HttpSetComplexValueSizeSlot,
+        "ngx_http_set_complex_value_slot" => H::HttpSetComplexValueSlot,
+        "ngx_http_set_complex_value_zero_slot" => H::HttpSetComplexValueZeroSlot,
+        "ngx_http_set_predicate_slot" => H::HttpSetPredicateSlot,
+        "ngx_http_ssl_enable" => H::HttpSslEnable,
+        "ngx_http_try_files" => H::HttpTryFiles,
+        "ngx_http_upstream" => H::HttpUpstream,
+        "ngx_http_upstream_hash" => H::HttpUpstreamHash,
+        "ngx_http_upstream_ip_hash" => H::HttpUpstreamIpHash,
+        "ngx_http_upstream_keepalive" => H::HttpUpstreamKeepalive,
+        "ngx_http_upstream_least_conn" => H::HttpUpstreamLeastConn,
+        "ngx_http_upstream_param_set_slot" => H::HttpUpstreamParamSetSlot,
+        "ngx_http_upstream_random" => H::HttpUpstreamRandom,
+        "ngx_http_upstream_server" => H::HttpUpstreamServer,
+        "ngx_http_uwsgi_cache" => H::HttpUwsgiCache,
+        "ngx_http_uwsgi_cache_key" => H::HttpUwsgiCacheKey,
+        "ngx_http_uwsgi_pass" => H::HttpUwsgiPass,
+        "ngx_http_v2_obsolete" => H::HttpV2Obsolete,
+        "ngx_mail_block" => H::MailBlock,
+        "ngx_mail_core_error_log" => H::MailCoreErrorLog,
+        "ngx_mail_ssl_enable" => H::MailSslEnable,
+        "ngx_set_user" => H::SetUser,
+        "ngx_set_worker_processes" => H::SetWorkerProcesses,
+        "ngx_stream_block" => H::StreamBlock,
+        "ngx_stream_core_error_log" => H::StreamCoreErrorLog,
+        _ => return None,
+    })
+}
+
+/// The handler of a spec, by the spec's handler index.
+fn kind(spec: &ValueSpec) -> Option<H> {
+    static TABLE: std::sync::OnceLock<Vec<Option<H>>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        nginx_syntax::values::handler_names()
+            .iter()
+            .map(|n| classify(n))
+            .collect()
+    });
+    table.get(usize::from(spec.handler)).copied().flatten()
+}
 
 /// A module's own handler, by its C name.
 pub(super) fn handler(
@@ -160,8 +359,9 @@ pub(super) fn handler(
     spec: &ValueSpec,
     _child: Option<Context>,
 ) {
-    match name {
-        "ngx_events_block" | "ngx_http_block" | "ngx_stream_block" | "ngx_mail_block" => {
+    let Some(kind) = kind(spec) else { return };
+    match kind {
+        H::EventsBlock | H::HttpBlock | H::StreamBlock | H::MailBlock => {
             if !c.mark(name) {
                 c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
                 return;
@@ -173,7 +373,7 @@ pub(super) fn handler(
                 c.http.formats = vec![b"combined".to_vec()];
             }
         }
-        "ngx_set_worker_processes" => {
+        H::SetWorkerProcesses => {
             if dup(c, h, "worker_processes") {
                 return;
             }
@@ -182,7 +382,7 @@ pub(super) fn handler(
                 c.directive_error(Code::InvalidValue, h, h.span(0), "invalid value");
             }
         }
-        "ngx_event_connections" => {
+        H::EventConnections => {
             if dup(c, h, "worker_connections") {
                 return;
             }
@@ -192,11 +392,10 @@ pub(super) fn handler(
                 c.report(Code::InvalidValue, h, h.span(0), msg);
             }
         }
-        "ngx_error_log"
-        | "ngx_http_core_error_log"
-        | "ngx_stream_core_error_log"
-        | "ngx_mail_core_error_log" => error_log(c, h),
-        "ngx_http_core_server" => {
+        H::ErrorLog | H::HttpCoreErrorLog | H::StreamCoreErrorLog | H::MailCoreErrorLog => {
+            error_log(c, h)
+        }
+        H::HttpCoreServer => {
             let idx = c.http.servers.len();
             c.http.servers.push(Server {
                 file: Some(h.file),
@@ -205,17 +404,17 @@ pub(super) fn handler(
             });
             c.pending.server = Some(idx);
         }
-        "ngx_http_core_location" => location(c, h),
-        "ngx_http_core_listen" => listen(c, h),
-        "ngx_http_core_server_name" => server_name(c, h),
-        "ngx_http_core_root" => root(c, h),
-        "ngx_http_try_files" => try_files(c, h),
-        "ngx_http_rewrite" => rewrite(c, h),
-        "ngx_http_rewrite_return" => rewrite_return(c, h),
-        "ngx_http_rewrite_if" => rewrite_if(c, h),
-        "ngx_http_rewrite_set" => rewrite_set(c, h),
-        "ngx_http_core_error_page" => error_page(c, h),
-        "ngx_http_core_keepalive" => {
+        H::HttpCoreLocation => location(c, h),
+        H::HttpCoreListen => listen(c, h),
+        H::HttpCoreServerName => server_name(c, h),
+        H::HttpCoreRoot => root(c, h),
+        H::HttpTryFiles => try_files(c, h),
+        H::HttpRewrite => rewrite(c, h),
+        H::HttpRewriteReturn => rewrite_return(c, h),
+        H::HttpRewriteIf => rewrite_if(c, h),
+        H::HttpRewriteSet => rewrite_set(c, h),
+        H::HttpCoreErrorPage => error_page(c, h),
+        H::HttpCoreKeepalive => {
             if dup(c, h, "keepalive_timeout") {
                 return;
             }
@@ -230,11 +429,11 @@ pub(super) fn handler(
                 c.directive_error(Code::InvalidValue, h, span, "invalid value");
             }
         }
-        "ngx_http_core_internal" => {
+        H::HttpCoreInternal => {
             dup(c, h, "internal");
         }
-        "ngx_http_core_limit_except" => limit_except(c, h),
-        "ngx_http_core_directio" => {
+        H::HttpCoreLimitExcept => limit_except(c, h),
+        H::HttpCoreDirectio => {
             if dup(c, h, "directio") {
                 return;
             }
@@ -243,7 +442,7 @@ pub(super) fn handler(
                 c.directive_error(Code::InvalidValue, h, h.span(0), "invalid value");
             }
         }
-        "ngx_http_core_set_aio" => {
+        H::HttpCoreSetAio => {
             if dup(c, h, "aio") {
                 return;
             }
@@ -256,28 +455,28 @@ pub(super) fn handler(
                 c.uses(h, 0, &v[8..], true);
             }
         }
-        "ngx_http_core_open_file_cache" => open_file_cache(c, h),
-        "ngx_http_core_resolver" => {
+        H::HttpCoreOpenFileCache => open_file_cache(c, h),
+        H::HttpCoreResolver => {
             dup(c, h, "resolver");
         }
-        "ngx_http_headers_add" => {
+        H::HttpHeadersAdd => {
             c.uses(h, 1, &h.arg(1), true);
             if h.nargs() == 3 && cstr(&h.arg(2)) != b"always" {
                 let msg = format!("invalid parameter \"{}\"", show(&h.arg(2)));
                 c.report(Code::InvalidValue, h, h.span(2), msg);
             }
         }
-        "ngx_http_headers_expires" => expires(c, h),
-        "ngx_http_index_set_index" => index(c, h),
-        "ngx_http_access_rule" => access_rule(c, h),
-        "ngx_http_upstream" => upstream(c, h),
-        "ngx_http_upstream_server" => upstream_server(c, h),
-        "ngx_http_upstream_ip_hash"
-        | "ngx_http_upstream_hash"
-        | "ngx_http_upstream_random"
-        | "ngx_http_upstream_least_conn"
-        | "ngx_http_upstream_keepalive" => balancer(c, h, name),
-        "ngx_http_set_charset_slot" => {
+        H::HttpHeadersExpires => expires(c, h),
+        H::HttpIndexSetIndex => index(c, h),
+        H::HttpAccessRule => access_rule(c, h),
+        H::HttpUpstream => upstream(c, h),
+        H::HttpUpstreamServer => upstream_server(c, h),
+        H::HttpUpstreamIpHash
+        | H::HttpUpstreamHash
+        | H::HttpUpstreamRandom
+        | H::HttpUpstreamLeastConn
+        | H::HttpUpstreamKeepalive => balancer(c, h, name),
+        H::HttpSetCharsetSlot => {
             let key = if h.d.name.is(h.src, "charset") {
                 "charset"
             } else {
@@ -290,16 +489,16 @@ pub(super) fn handler(
                 c.use_name(h, 0, var);
             }
         }
-        "ngx_set_user" => {
+        H::SetUser => {
             dup(c, h, "user");
         }
-        "ngx_http_ssl_enable" | "ngx_mail_ssl_enable" => {
+        H::HttpSslEnable | H::MailSslEnable => {
             if slots::flag(c, h, spec) {
                 let at = h.at();
                 c.frame().block.ssl_on = Some((h.file, at));
             }
         }
-        "ngx_http_v2_obsolete" => {
+        H::HttpV2Obsolete => {
             let msg = match spec.post {
                 nginx_syntax::values::Post::Deprecated { old, new } => {
                     format!(
@@ -310,47 +509,76 @@ pub(super) fn handler(
             };
             c.report(Code::Warning, h, h.d.name.span, msg);
         }
-        "ngx_http_proxy_pass" => pass(c, h, Pass::Proxy),
-        "ngx_http_fastcgi_pass" => pass(c, h, Pass::Other("fastcgi_pass")),
-        "ngx_http_uwsgi_pass" => pass(c, h, Pass::Uwsgi),
-        "ngx_http_scgi_pass" => pass(c, h, Pass::Other("scgi_pass")),
-        "ngx_http_grpc_pass" => pass(c, h, Pass::Grpc),
-        "ngx_http_memcached_pass" => pass(c, h, Pass::Other("memcached_pass")),
-        "ngx_http_log_set_format" => log_format(c, h),
-        "ngx_http_log_set_log" => access_log(c, h),
-        "ngx_http_limit_req_zone" | "ngx_http_limit_conn_zone" => limit_zone(c, h, name),
-        "ngx_http_limit_req" | "ngx_http_limit_conn" => limit(c, h, name),
-        "ngx_http_map_block" => entries_block(c, h, 0, 1),
-        "ngx_http_file_cache_set_slot" => cache_path(c, h),
-        "ngx_http_proxy_cache"
-        | "ngx_http_fastcgi_cache"
-        | "ngx_http_uwsgi_cache"
-        | "ngx_http_scgi_cache" => cache(c, h, name),
-        "ngx_http_geo_block" => {
+        H::HttpProxyPass => pass(c, h, Pass::Proxy),
+        H::HttpFastcgiPass => pass(c, h, Pass::Other("fastcgi_pass")),
+        H::HttpUwsgiPass => pass(c, h, Pass::Uwsgi),
+        H::HttpScgiPass => pass(c, h, Pass::Other("scgi_pass")),
+        H::HttpGrpcPass => pass(c, h, Pass::Grpc),
+        H::HttpMemcachedPass => pass(c, h, Pass::Other("memcached_pass")),
+        H::HttpLogSetFormat => log_format(c, h),
+        H::HttpLogSetLog => access_log(c, h),
+        H::HttpLimitReqZone | H::HttpLimitConnZone => limit_zone(c, h, name),
+        H::HttpLimitReq | H::HttpLimitConn => limit(c, h, name),
+        H::HttpMapBlock => entries_block(c, h, 0, 1),
+        H::HttpFileCacheSetSlot => cache_path(c, h),
+        H::HttpProxyCache | H::HttpFastcgiCache | H::HttpUwsgiCache | H::HttpScgiCache => {
+            cache(c, h, name)
+        }
+        H::HttpGeoBlock => {
             if h.nargs() == 1 {
                 define(c, h, 0);
             } else {
                 entries_block(c, h, 0, 1);
             }
         }
-        "ngx_conf_split_clients_block" => entries_block(c, h, 0, 1),
-        "ngx_http_core_types" => {
-            c.pending.entries = Some(Entries::default());
+        H::ConfSplitClientsBlock => entries_block(c, h, 0, 1),
+        H::HttpCoreTypes => {
+            c.pending.entries = Some(Box::default());
         }
-        "ngx_http_set_complex_value_slot"
-        | "ngx_http_set_complex_value_size_slot"
-        | "ngx_http_set_complex_value_zero_slot"
-        | "ngx_http_set_predicate_slot"
-        | "ngx_http_upstream_param_set_slot"
-        | "ngx_http_proxy_cache_key"
-        | "ngx_http_fastcgi_cache_key"
-        | "ngx_http_uwsgi_cache_key"
-        | "ngx_http_scgi_cache_key" => {
+        H::HttpSetComplexValueSlot
+        | H::HttpSetComplexValueSizeSlot
+        | H::HttpSetComplexValueZeroSlot
+        | H::HttpSetPredicateSlot => {
+            // ngx_http_script.c: one value per block.
+            if spec.field != 0 {
+                let f = c.frame();
+                if f.fields.contains(&spec.field) {
+                    c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+                    return;
+                }
+                f.fields.push(spec.field);
+            }
+            for i in 0..h.nargs() {
+                if !c.uses(h, i, &h.arg(i), true) {
+                    return;
+                }
+            }
+            let v = h.arg(0);
+            if name == "ngx_http_set_complex_value_size_slot"
+                && memchr::memchr(b'$', &v).is_none()
+                && parse_size_bytes(&v).is_none()
+            {
+                c.directive_error(Code::InvalidValue, h, h.span(0), "invalid value");
+            }
+        }
+        H::HttpUpstreamParamSetSlot => {
+            if !c.uses(h, 1, &h.arg(1), true) {
+                return;
+            }
+            if h.nargs() == 3 && cstr(&h.arg(2)) != b"if_not_empty" {
+                let msg = format!("invalid parameter \"{}\"", show(&h.arg(2)));
+                c.report(Code::InvalidValue, h, h.span(2), msg);
+            }
+        }
+        H::HttpProxyCacheKey
+        | H::HttpFastcgiCacheKey
+        | H::HttpUwsgiCacheKey
+        | H::HttpScgiCacheKey => {
             for i in 0..h.nargs() {
                 c.uses(h, i, &h.arg(i), true);
             }
         }
-        "ngx_http_auth_request_set" => {
+        H::HttpAuthRequestSet => {
             if h.arg(0).first() != Some(&b'$') {
                 let msg = format!("invalid variable name \"{}\"", show(&h.arg(0)));
                 c.report(Code::InvalidValue, h, h.span(0), msg);
@@ -359,7 +587,7 @@ pub(super) fn handler(
             define(c, h, 0);
             c.uses(h, 1, &h.arg(1), true);
         }
-        "ngx_http_perl_set" => define(c, h, 0),
+        H::HttpPerlSet => define(c, h, 0),
         _ => {}
     }
 }
@@ -589,7 +817,15 @@ fn limit_except(c: &mut Checker, h: &Here<'_>) {
 /// The `listen` address as nginx prints it (`ngx_sock_ntop` with the port).
 fn listen(c: &mut Checker, h: &Here<'_>) {
     let url = h.arg(0);
-    let addr = match parse_listen_url(&url) {
+    let parsed = match c.http.listen_urls.get(&*url) {
+        Some(r) => r.clone(),
+        None => {
+            let r = parse_listen_url(&url);
+            c.http.listen_urls.insert(url.to_vec(), r.clone());
+            r
+        }
+    };
+    let addr = match parsed {
         Ok(a) => a,
         Err(e) => {
             let msg = format!("{e} in \"{}\" of the \"listen\" directive", show(&url));
@@ -690,7 +926,7 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
         return;
     };
     // ngx_http_add_addresses: one address per (address, port).
-    if let Some(a) = c.http.addrs.iter_mut().find(|a| a.text == text) {
+    if let Some(a) = c.http.addr_index.get(&text).map(|&i| &mut c.http.addrs[i]) {
         let shown = a.text.clone();
         if a.servers.contains(&server) {
             let msg = format!("a duplicate listen {shown}");
@@ -717,6 +953,7 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
         }
         a.ssl |= ssl;
     } else {
+        c.http.addr_index.insert(text.clone(), c.http.addrs.len());
         c.http.addrs.push(Addr {
             text: text.clone(),
             servers: vec![server],
@@ -960,8 +1197,8 @@ fn root(c: &mut Checker, h: &Here<'_>) {
         return;
     }
     c.frame().marks.push(this);
-    let loc = c.frame().block.loc.clone().unwrap_or_default();
-    if loc.named && alias {
+    let named = c.frame().block.loc.as_ref().is_some_and(|l| l.named);
+    if named && alias {
         c.report(
             Code::Misplaced,
             h,
@@ -972,13 +1209,16 @@ fn root(c: &mut Checker, h: &Here<'_>) {
     }
     let v = h.arg(0);
     let b = cstr(&v);
-    for (var, what) in [
-        (&b"document_root"[..], "$document_root"),
-        (b"realpath_root", "$realpath_root"),
+    let dollar = memchr::memchr(b'$', b).is_some();
+    for (plain, braced, what) in [
+        (
+            &b"$document_root"[..],
+            &b"${document_root}"[..],
+            "$document_root",
+        ),
+        (b"$realpath_root", b"${realpath_root}", "$realpath_root"),
     ] {
-        let plain: Vec<u8> = [b"$", var].concat();
-        let braced: Vec<u8> = [b"${", var, b"}"].concat();
-        if contains(b, &plain) || contains(b, &braced) {
+        if dollar && (contains(b, plain) || contains(b, braced)) {
             let msg = format!("the {what} variable cannot be used in the \"{this}\" directive");
             c.report(Code::InvalidValue, h, h.span(0), msg);
             return;
@@ -997,11 +1237,12 @@ fn try_files(c: &mut Checker, h: &Here<'_>) {
     }
     let n = h.nargs();
     for i in 0..n {
-        let mut v = h.arg(i).into_owned();
-        if v.last() == Some(&b'/') && i + 1 < n {
-            v.pop();
-        }
-        if !c.uses(h, i, &v, true) {
+        let a = h.arg(i);
+        let v: &[u8] = match a.strip_suffix(b"/") {
+            Some(v) if i + 1 < n => v,
+            _ => &a,
+        };
+        if !c.uses(h, i, v, true) {
             return;
         }
     }
@@ -1067,9 +1308,15 @@ fn rewrite_return(c: &mut Checker, h: &Here<'_>) {
 }
 
 fn rewrite_if(c: &mut Checker, h: &Here<'_>) {
-    let parent = c.frame().block.loc.clone().unwrap_or_default();
+    let name = c
+        .frame()
+        .block
+        .loc
+        .as_ref()
+        .map(|l| l.name.clone())
+        .unwrap_or_default();
     c.pending.loc = Some(Loc {
-        name: parent.name,
+        name,
         noname: true,
         ..Loc::default()
     });
@@ -1078,52 +1325,57 @@ fn rewrite_if(c: &mut Checker, h: &Here<'_>) {
         let msg = format!("invalid condition \"{}\"", show(v));
         c.report(Code::InvalidValue, h, h.span(i), msg);
     };
-    let mut vals: Vec<Vec<u8>> = (0..n).map(|i| h.arg(i).into_owned()).collect();
+    let args: Vec<std::borrow::Cow<'_, [u8]>> = (0..n).map(|i| h.arg(i)).collect();
+    // ngx_http_rewrite_if_condition: the parentheses are stripped from the first and last
+    // arguments (one may be a word of its own).
+    let mut vals: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
     if vals[0].first() != Some(&b'(') {
-        return invalid(c, 0, &vals[0]);
+        return invalid(c, 0, vals[0]);
     }
     let mut cur = 0;
     let mut last = n - 1;
     if vals[0].len() == 1 {
         cur = 1;
     } else {
-        vals[0].remove(0);
+        vals[0] = &vals[0][1..];
     }
     if vals[last].last() != Some(&b')') {
-        return invalid(c, last, &vals[last]);
+        return invalid(c, last, vals[last]);
     }
     if vals[last].len() == 1 {
         if last == 0 {
-            return invalid(c, 0, &vals[0]);
+            return invalid(c, 0, vals[0]);
         }
         last -= 1;
     } else {
-        vals[last].pop();
+        let l = vals[last];
+        vals[last] = &l[..l.len() - 1];
     }
     if cur > last {
-        return invalid(c, cur.min(n - 1), &vals[cur.min(n - 1)]);
+        let i = cur.min(n - 1);
+        return invalid(c, i, vals[i]);
     }
-    let p = vals[cur].clone();
+    let p = vals[cur];
     if p.len() > 1 && p[0] == b'$' {
         if cur != last && cur + 2 != last {
-            return invalid(c, cur, &p);
+            return invalid(c, cur, p);
         }
         c.use_name(h, cur, &p[1..]);
         if cur == last {
             return;
         }
         cur += 1;
-        let op = vals[cur].clone();
-        match &op[..] {
+        let op = vals[cur];
+        match op {
             b"=" | b"!=" => {
-                c.uses(h, last, &vals[last], true);
+                c.uses(h, last, vals[last], true);
             }
             b"~" | b"~*" | b"!~" | b"!~*" => {
                 let caseless = op.last() == Some(&b'*');
-                c.regex(h, h.span(last), &vals[last], caseless);
+                c.regex(h, h.span(last), vals[last], caseless);
             }
             _ => {
-                let msg = format!("unexpected \"{}\" in condition", show(&op));
+                let msg = format!("unexpected \"{}\" in condition", show(op));
                 c.report(Code::InvalidValue, h, h.span(cur), msg);
             }
         }
@@ -1131,18 +1383,18 @@ fn rewrite_if(c: &mut Checker, h: &Here<'_>) {
     }
     if (p.len() == 2 && p[0] == b'-') || (p.len() == 3 && p[0] == b'!' && p[1] == b'-') {
         if cur + 1 != last {
-            return invalid(c, cur, &p);
+            return invalid(c, cur, p);
         }
-        if !c.uses(h, last, &vals[last], true) {
+        if !c.uses(h, last, vals[last], true) {
             return;
         }
         let op = if p[0] == b'!' { p[2] } else { p[1] };
         if !matches!(op, b'f' | b'd' | b'e' | b'x') {
-            return invalid(c, cur, &p);
+            return invalid(c, cur, p);
         }
         return;
     }
-    invalid(c, cur, &p)
+    invalid(c, cur, p)
 }
 
 fn rewrite_set(c: &mut Checker, h: &Here<'_>) {
@@ -1377,7 +1629,7 @@ pub(crate) fn ptocidr(v: &[u8]) -> Cidr {
 fn upstream(c: &mut Checker, h: &Here<'_>) {
     let host = h.arg(0).to_ascii_lowercase();
     let at = h.at();
-    if let Some(u) = c.http.upstreams.iter_mut().find(|u| u.host == host) {
+    if let Some(u) = c.http.upstream_mut(&host) {
         if u.created {
             let msg = format!("duplicate upstream \"{}\"", show(&h.arg(0)));
             c.report(Code::Duplicate, h, h.span(0), msg);
@@ -1397,7 +1649,7 @@ fn upstream(c: &mut Checker, h: &Here<'_>) {
         }
         u.created = true;
     } else {
-        c.http.upstreams.push(UpsRec {
+        c.http.add_upstream(UpsRec {
             host,
             created: true,
             port: None,
@@ -1586,39 +1838,23 @@ fn pass(c: &mut Checker, h: &Here<'_>, kind: Pass) {
         c.uses(h, 0, &url, true);
         return;
     }
+    let scheme = |p: &[u8]| url.len() >= p.len() && url[..p.len()].eq_ignore_ascii_case(p);
     let rest: &[u8] = match kind {
         Pass::Proxy => {
-            let lower = url.to_ascii_lowercase();
-            if lower.starts_with(b"http://") {
+            if scheme(b"http://") {
                 &url[7..]
-            } else if lower.starts_with(b"https://") {
+            } else if scheme(b"https://") {
                 &url[8..]
             } else {
                 c.report(Code::InvalidValue, h, h.span(0), "invalid URL prefix");
                 return;
             }
         }
-        Pass::Grpc => {
-            let lower = url.to_ascii_lowercase();
-            if lower.starts_with(b"grpc://") {
-                &url[7..]
-            } else if lower.starts_with(b"grpcs://") {
-                &url[8..]
-            } else {
-                &url[..]
-            }
-        }
-        Pass::Uwsgi => {
-            let lower = url.to_ascii_lowercase();
-            if lower.starts_with(b"uwsgi://") {
-                &url[8..]
-            } else if lower.starts_with(b"suwsgi://") {
-                &url[9..]
-            } else {
-                &url[..]
-            }
-        }
-        Pass::Other(_) => &url[..],
+        Pass::Grpc if scheme(b"grpc://") => &url[7..],
+        Pass::Grpc if scheme(b"grpcs://") => &url[8..],
+        Pass::Uwsgi if scheme(b"uwsgi://") => &url[8..],
+        Pass::Uwsgi if scheme(b"suwsgi://") => &url[9..],
+        _ => &url[..],
     };
     let parsed = match parse_upstream_url(rest, kind == Pass::Proxy) {
         Ok(u) => u,
@@ -1630,7 +1866,7 @@ fn pass(c: &mut Checker, h: &Here<'_>, kind: Pass) {
     };
     // ngx_http_upstream_add with no flags: a name given with a port cannot be an upstream{}.
     let at = h.at();
-    if let Some(u) = c.http.upstreams.iter().find(|u| u.host == parsed.host) {
+    if let Some(u) = c.http.upstream(&parsed.host) {
         if u.created {
             if let Some(p) = parsed.port {
                 let msg = format!("upstream \"{}\" may not have port {p}", show(&parsed.host));
@@ -1639,7 +1875,7 @@ fn pass(c: &mut Checker, h: &Here<'_>, kind: Pass) {
             }
         }
     } else if !rest.starts_with(b"unix:") {
-        c.http.upstreams.push(UpsRec {
+        c.http.add_upstream(UpsRec {
             host: parsed.host.clone(),
             created: false,
             port: parsed.port,
@@ -1648,8 +1884,8 @@ fn pass(c: &mut Checker, h: &Here<'_>, kind: Pass) {
         });
     }
     if kind == Pass::Proxy && parsed.uri {
-        let loc = c.frame().block.loc.clone().unwrap_or_default();
-        if loc.named || loc.regex || loc.noname {
+        let loc = c.frame().block.loc.as_ref();
+        if loc.is_some_and(|l| l.named || l.regex || l.noname) {
             c.report(
                 Code::Misplaced,
                 h,
@@ -2117,10 +2353,10 @@ fn entries_block(c: &mut Checker, h: &Here<'_>, source: usize, var: usize) {
     if !c.add_variable(h, var, &name[1..]) {
         return;
     }
-    c.pending.entries = Some(Entries {
+    c.pending.entries = Some(Box::new(Entries {
         at: h.at(),
         ..Entries::default()
-    });
+    }));
 }
 
 /// A statement of an entries block.
@@ -2163,7 +2399,7 @@ fn map_entry(c: &mut Checker, h: &Here<'_>) {
         return;
     }
     if cstr(&key) == b"default" {
-        let e = c.frame().block.entries.get_or_insert_with(Entries::default);
+        let e = c.frame().block.entries.get_or_insert_with(Default::default);
         let again = std::mem::replace(&mut e.default, true);
         if again {
             c.report(
@@ -2184,7 +2420,7 @@ fn map_entry(c: &mut Checker, h: &Here<'_>) {
         return;
     }
     let k = key.strip_prefix(b"\\").unwrap_or(&key).to_ascii_lowercase();
-    let e = c.frame().block.entries.get_or_insert_with(Entries::default);
+    let e = c.frame().block.entries.get_or_insert_with(Default::default);
     if e.hostnames {
         // Wildcard keys are normalised by ngx_hash_add_key; only exact repeats are compared here.
         if k.starts_with(b"*.") || k.starts_with(b".") || k.ends_with(b".*") {
@@ -2218,7 +2454,7 @@ fn split_entry(c: &mut Checker, h: &Here<'_>) {
             }
         }
     };
-    let e = c.frame().block.entries.get_or_insert_with(Entries::default);
+    let e = c.frame().block.entries.get_or_insert_with(Default::default);
     match pct {
         Some(p) => e.percent += p,
         None => e.star = true,
@@ -2263,7 +2499,7 @@ fn types_entry(c: &mut Checker, h: &Here<'_>) {
     }
     for i in 0..h.d.args.len() {
         let ext = h.arg(i).to_ascii_lowercase();
-        let e = c.frame().block.entries.get_or_insert_with(Entries::default);
+        let e = c.frame().block.entries.get_or_insert_with(Default::default);
         // ngx_http_core_type: the later type replaces the earlier one, with a warning.
         if let Some(old) = e.types.insert(ext.clone(), ty.clone()) {
             let msg = format!(
@@ -2286,7 +2522,7 @@ fn geo_entry(c: &mut Checker, h: &Here<'_>) {
         return;
     }
     if cstr(&key) == b"default" {
-        let e = c.frame().block.entries.get_or_insert_with(Entries::default);
+        let e = c.frame().block.entries.get_or_insert_with(Default::default);
         if e.default {
             let msg = "duplicate default geo parameter";
             let _ = msg;
@@ -2492,35 +2728,37 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
         c.check_variables();
     }
     // ngx_http_optimize_servers: server names shared by servers on one address.
-    let mut seen: crate::hash::FastMap<(String, Vec<u8>), usize> = Default::default();
     let servers = std::mem::take(&mut c.http.servers);
+    let mut seen: crate::hash::FastMap<(&str, &[u8]), usize> = Default::default();
+    let mut conflicts = Vec::new();
+    let default_addr = ["0.0.0.0:80".to_string()];
     for (i, s) in servers.iter().enumerate() {
-        let addrs: Vec<String> = if s.listens.is_empty() {
-            vec!["0.0.0.0:80".to_string()]
+        let addrs: &[String] = if s.listens.is_empty() {
+            &default_addr
         } else {
-            s.listens.clone()
+            &s.listens
         };
-        for (name, file, span, at) in &s.names {
+        for (name, file, span, _) in &s.names {
             if name.is_empty() || name.starts_with(b"\x00") {
                 continue;
             }
-            for a in &addrs {
-                let key = (a.clone(), name.clone());
-                match seen.get(&key) {
+            for a in addrs {
+                match seen.get(&(a.as_str(), name.as_slice())) {
                     Some(&j) if j != i => {
-                        // ngx_http_server_names logs it without a place.
-                        let _ = at;
-                        let msg =
-                            format!("conflicting server name \"{}\" on {a}, ignored", show(name));
-                        c.report_at(Code::Warning, *file, *span, None, msg);
+                        conflicts.push((a.as_str(), name.as_slice(), *file, *span))
                     }
                     Some(_) => {}
                     None => {
-                        seen.insert(key, i);
+                        seen.insert((a.as_str(), name.as_slice()), i);
                     }
                 }
             }
         }
+    }
+    for (a, name, file, span) in conflicts {
+        // ngx_http_server_names logs it without a place.
+        let msg = format!("conflicting server name \"{}\" on {a}, ignored", show(name));
+        c.report_at(Code::Warning, file, span, None, msg);
     }
 }
 
@@ -2559,20 +2797,23 @@ impl Checker {
         pattern: &[u8],
         caseless: bool,
     ) -> bool {
-        match self.regexes.compile(pattern, caseless).clone() {
+        // Most patterns compile and name no captures: nothing to copy out of the cache then.
+        match self.regexes.compile(pattern, caseless) {
+            Compiled::Ok { names, .. } if names.is_empty() => true,
+            Compiled::Unchecked => true,
             Compiled::Err(msg) => {
+                let msg = msg.clone();
                 self.report(Code::InvalidRegex, h, span, msg);
                 false
             }
             Compiled::Ok { names, .. } => {
-                for n in names {
+                for n in names.clone() {
                     if !self.add_variable(h, 0, n.as_bytes()) {
                         return false;
                     }
                 }
                 true
             }
-            Compiled::Unchecked => true,
         }
     }
 
@@ -2582,15 +2823,30 @@ impl Checker {
         if memchr::memchr(b'$', v).is_none() {
             return true;
         }
-        let mut refs: Vec<VarRef> = Vec::new();
-        if let Err(e) = script::variables(v, captures, &mut refs) {
-            self.report(Code::InvalidValue, h, h.span(i), e.message());
-            return false;
+        // Configurations repeat a few values thousands of times (`$uri $uri/ =404`,
+        // `$host`): a value read without error already gave its variables' first uses.
+        if self.read_values.contains(v) {
+            return true;
         }
-        for r in refs {
-            self.use_ref(h, i, v, r);
-        }
-        true
+        let mut refs = std::mem::take(&mut self.refs);
+        refs.clear();
+        let ok = match script::variables(v, captures, &mut refs) {
+            Err(e) => {
+                self.report(Code::InvalidValue, h, h.span(i), e.message());
+                false
+            }
+            Ok(()) => {
+                for &r in &refs {
+                    self.use_ref(h, i, v, r);
+                }
+                if captures {
+                    self.read_values.insert(v.to_vec());
+                }
+                true
+            }
+        };
+        self.refs = refs;
+        ok
     }
 
     /// Records the use of variable `r` of argument `i`'s value `v`, pointing at it in the
@@ -2599,9 +2855,12 @@ impl Checker {
         if !self.whole {
             return;
         }
+        // `v` is the argument's bytes in the file, or a part of them, when nothing was
+        // unescaped: its address says where it stands.
         let base = h.d.args.get(i).filter(|w| !w.escaped).and_then(|w| {
             let raw = w.raw(h.src);
-            memchr::memmem::find(raw, v).map(|p| w.inner.start as usize + p)
+            let off = (v.as_ptr() as usize).checked_sub(raw.as_ptr() as usize)?;
+            (off + v.len() <= raw.len()).then(|| w.inner.start as usize + off)
         });
         let span = match base {
             Some(b) => Span::new(b + r.whole.0, b + r.whole.1),

@@ -119,8 +119,8 @@ pub struct Checker {
     whole: bool,
     frames: Vec<Frame>,
     out: Vec<Diagnostic>,
-    /// Statements nginx refuses (file, offset of the name): the rules leave them alone.
-    refused: Vec<(FileId, u32)>,
+    /// What nginx refuses (a statement's head, an unknown variable): the rules leave it alone.
+    refused: Vec<(FileId, Span)>,
     http: http::HttpState,
     vars: vars::Vars,
     /// The state a block handler prepared for the block it opens.
@@ -129,6 +129,13 @@ pub struct Checker {
     regexes: regex::Cache,
     /// Locations of the blocks that ended, checked for duplicates when `http` ends.
     done_locations: Vec<Vec<http::LocRec>>,
+    /// A buffer for the variables of one value.
+    refs: Vec<script::VarRef>,
+    /// Values whose variables were read (per tree).
+    read_values: crate::hash::FastSet<Vec<u8>>,
+    /// Files whose statements change nothing a repeat could trip over (`fastcgi_params`: only
+    /// lists): a second reading in the same context is not replayed.
+    stateless: crate::hash::FastMap<(FileId, Context), bool>,
 }
 
 impl Checker {
@@ -145,6 +152,9 @@ impl Checker {
             pending: Default::default(),
             regexes: Default::default(),
             done_locations: Vec::new(),
+            refs: Vec::new(),
+            read_values: Default::default(),
+            stateless: Default::default(),
         }
     }
 
@@ -160,6 +170,7 @@ impl Checker {
         self.vars = Default::default();
         self.vars.whole = self.whole;
         self.done_locations.clear();
+        self.read_values.clear();
     }
 
     /// Ends the tree: what nginx checks once the whole configuration is read.
@@ -180,8 +191,8 @@ impl Checker {
         self.out.is_empty()
     }
 
-    /// The statements nginx refused since the last call, as (file, offset of the name).
-    pub fn take_refused(&mut self) -> std::vec::Drain<'_, (FileId, u32)> {
+    /// What nginx refused since the last call.
+    pub fn take_refused(&mut self) -> std::vec::Drain<'_, (FileId, Span)> {
         self.refused.drain(..)
     }
 
@@ -196,7 +207,9 @@ impl Checker {
         child: Option<Context>,
     ) {
         let h = Here { file, src, d, ctx };
-        self.pending = Default::default();
+        if child.is_some() {
+            self.pending = Default::default();
+        }
         match entry.and_then(Entry::spec) {
             Some(spec) => match spec.setter {
                 Setter::Handler(name) => self.handler(name, &h, spec, child),
@@ -281,6 +294,13 @@ impl Checker {
             return;
         };
         let src = bytes(file);
+        let stateless = *self
+            .stateless
+            .entry((file, ctx))
+            .or_insert_with(|| stateless(directives, &src, &parsed.directives, ctx));
+        if stateless {
+            return;
+        }
         self.replay_list(
             data,
             bytes,
@@ -359,7 +379,7 @@ impl Checker {
         let at = h.at();
         self.report_at(code, h.file, span, Some(at), msg);
         if code != Code::Warning {
-            self.refused.push((h.file, h.d.name.span.start));
+            self.refused.push((h.file, h.d.head_span()));
         }
     }
 
@@ -441,6 +461,35 @@ impl Checker {
     fn end_main(&mut self, main: FileId, main_len: u32) {
         http::end_main(self, main, main_len);
     }
+}
+
+/// True when reading `list` again in `ctx` changes nothing the checks keep: every statement is a
+/// list entry (`fastcgi_param`, `proxy_set_header`, `add_header`, `allow`, ...) whose values were
+/// read the first time.
+fn stateless(directives: &Directives, src: &[u8], list: &[Directive], ctx: Context) -> bool {
+    list.iter().all(|d| {
+        if d.block.is_some() || ctx.is_entries() {
+            return false;
+        }
+        let name = d.name.value(src);
+        let Ok((Some(e), _)) =
+            directives.dispatch_entry(ctx, &name, d.args.len(), DTerm::Semicolon)
+        else {
+            // Statements nginx would not dispatch are reported where they stand.
+            return true;
+        };
+        match e.spec().map(|s| s.setter) {
+            Some(Setter::KeyVal | Setter::StrArray) => true,
+            Some(Setter::Handler(h)) => matches!(
+                h,
+                "ngx_http_upstream_param_set_slot"
+                    | "ngx_http_headers_add"
+                    | "ngx_http_access_rule"
+                    | "ngx_http_index_set_index"
+            ),
+            _ => false,
+        }
+    })
 }
 
 /// The bytes of a C string: up to the first NUL (nginx compares arguments with `strcmp`).

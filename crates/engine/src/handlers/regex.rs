@@ -14,10 +14,12 @@ pub(crate) enum Compiled {
     Unchecked,
 }
 
-/// Patterns compiled in this run, by (pattern, caseless): configurations repeat the same few.
+/// Patterns compiled in this run, by pattern (case-sensitive and caseless apart):
+/// configurations repeat the same few.
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
-    map: FastMap<(Vec<u8>, bool), Compiled>,
+    sensitive: FastMap<Vec<u8>, Compiled>,
+    caseless: FastMap<Vec<u8>, Compiled>,
 }
 
 /// `NGX_MAX_CONF_ERRSTR`: nginx's buffer for the whole message.
@@ -26,12 +28,16 @@ const MAX_CONF_ERRSTR: usize = 1024;
 impl Cache {
     /// Compiles `pattern` (once per run).
     pub fn compile(&mut self, pattern: &[u8], caseless: bool) -> &Compiled {
+        let map = if caseless {
+            &mut self.caseless
+        } else {
+            &mut self.sensitive
+        };
         // Two lookups instead of the entry API: the key would be built for every hit.
-        if !self.map.contains_key(&(pattern.to_vec(), caseless)) {
-            let c = compile(pattern, caseless);
-            self.map.insert((pattern.to_vec(), caseless), c);
+        if !map.contains_key(pattern) {
+            map.insert(pattern.to_vec(), compile(pattern, caseless));
         }
-        &self.map[&(pattern.to_vec(), caseless)]
+        &map[pattern]
     }
 }
 

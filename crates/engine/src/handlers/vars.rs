@@ -122,7 +122,7 @@ impl super::Checker {
         for u in self.vars.unknown(v) {
             let msg = format!("unknown \"{}\" variable", String::from_utf8_lossy(&u.name));
             self.report_at(super::Code::UnknownVariable, u.file, u.span, None, msg);
-            self.refused.push((u.file, u.span.start));
+            self.refused.push((u.file, u.span));
         }
     }
 }
