@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod config;
 pub mod crossplane;
+pub mod crossplane_format;
 pub mod lsp;
 pub mod render;
 
@@ -148,7 +149,7 @@ struct ParseArgs {
     path: PathBuf,
     #[command(flatten)]
     read: ReadArgs,
-    /// Output format (only crossplane's JSON).
+    /// Output format: ngxlint's JSON (nginx's values, with spans) or crossplane's payload.
     #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
     format: ParseFormat,
     /// Indent the JSON.
@@ -182,8 +183,10 @@ enum Report {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ParseFormat {
-    /// crossplane's payload.
+    /// crossplane's payload shape with nginx's values (escapes processed) and byte spans.
     Json,
+    /// What `crossplane parse` prints (crossplane 0.5.8), byte for byte, where it reads nginx right.
+    Crossplane,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -757,7 +760,31 @@ fn terminal_width() -> Option<usize> {
         .filter(|&w: &usize| w >= 40)
 }
 
+/// `parse --format crossplane`: what `crossplane parse PATH` prints, read from the disk as
+/// crossplane reads it (files named as given, relative to the current folder); `--pretty` is
+/// crossplane's `--indent 4`.
+fn parse_crossplane(args: &ParseArgs) -> Result<ExitCode, String> {
+    let indent = args.pretty.then_some(4);
+    let text = crossplane_format::payload(&args.path.to_string_lossy(), indent);
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(format!("cannot write: {e}"));
+        }
+    }
+    Ok(
+        if text.starts_with("{\"status\":\"ok\"") || text.starts_with("{\n    \"status\": \"ok\"") {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
+}
+
 fn parse(args: ParseArgs) -> Result<ExitCode, String> {
+    if let ParseFormat::Crossplane = args.format {
+        return parse_crossplane(&args);
+    }
     let paths = vec![args.path.clone()];
     let cfg = load_config(&args.read)?;
     let mut opts = options(&args.read, &paths, &cfg)?;

@@ -93,7 +93,7 @@ pub fn parse_time(b: &[u8], is_sec: bool) -> Option<u64> {
             continue;
         }
         let (next, mut max, mut scale): (u8, u64, u64) = match c {
-            b'y' if step <= START => (YEAR, MAX / (60 * 60 * 24 * 365), 60 * 60 * 24 * 365),
+            b'y' if step == START => (YEAR, MAX / (60 * 60 * 24 * 365), 60 * 60 * 24 * 365),
             b'M' if step < MONTH => (MONTH, MAX / (60 * 60 * 24 * 30), 60 * 60 * 24 * 30),
             b'w' if step < WEEK => (WEEK, MAX / (60 * 60 * 24 * 7), 60 * 60 * 24 * 7),
             b'd' if step < DAY => (DAY, MAX / (60 * 60 * 24), 60 * 60 * 24),

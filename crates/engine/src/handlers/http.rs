@@ -68,9 +68,15 @@ pub(crate) struct Entries {
     /// split_clients: the sum of the percentages (hundredths) and whether `*` was seen.
     pub percent: u64,
     pub star: bool,
-    /// The block's opener, for the checks made when it ends.
-    pub at: u32,
 }
+
+/// A server's own `ssl_certificate`s, number of keys, `ssl on` and `ssl_reject_handshake`.
+type ServerSsl = (
+    Option<Vec<Vec<u8>>>,
+    Option<usize>,
+    Option<(FileId, u32)>,
+    Option<bool>,
+);
 
 /// A `server {}` block's listen addresses and names.
 #[derive(Debug, Default)]
@@ -477,7 +483,7 @@ pub(super) fn handler(
         | H::HttpUpstreamLeastConn
         | H::HttpUpstreamKeepalive => balancer(c, h, name),
         H::HttpSetCharsetSlot => {
-            let key = if h.d.name.is(h.src, "charset") {
+            let key = if h.is("charset") {
                 "charset"
             } else {
                 "source_charset"
@@ -588,7 +594,6 @@ pub(super) fn handler(
             c.uses(h, 1, &h.arg(1), true);
         }
         H::HttpPerlSet => define(c, h, 0),
-        _ => {}
     }
 }
 
@@ -611,22 +616,30 @@ fn define(c: &mut Checker, h: &Here<'_>, i: usize) {
 }
 
 /// A balancing method (`ngx_http_upstream_hash`, ...): the server parameters it takes, and
-/// nginx's warning when one was set already.
+/// nginx's warning when one was set already. Before 1.29.7 `keepalive` wraps the method set so
+/// far and counts as one for a method set after it.
 fn balancer(c: &mut Checker, h: &Here<'_>, name: &str) {
+    if c.frame().block.ups.is_none() {
+        return;
+    }
+    if name == "ngx_http_upstream_keepalive" {
+        keepalive(c, h);
+        return;
+    }
+    // `hash` compiles its key before anything else.
+    if name == "ngx_http_upstream_hash" && !c.uses(h, 0, &h.arg(0), true) {
+        return;
+    }
     let Some(u) = c.frame().block.ups.as_mut() else {
         return;
     };
-    let redefined = u.method && name != "ngx_http_upstream_keepalive";
+    let redefined = u.method;
     u.method = true;
-    match name {
-        "ngx_http_upstream_ip_hash" | "ngx_http_upstream_hash" => {
-            u.flags = UPS_WEIGHT | UPS_MAX_CONNS | UPS_MAX_FAILS | UPS_FAIL_TIMEOUT | UPS_DOWN;
-        }
-        "ngx_http_upstream_random" | "ngx_http_upstream_least_conn" => {
-            u.flags = UPS_ALL;
-        }
-        _ => {}
-    }
+    u.flags = if name == "ngx_http_upstream_least_conn" {
+        UPS_ALL
+    } else {
+        UPS_WEIGHT | UPS_MAX_CONNS | UPS_MAX_FAILS | UPS_FAIL_TIMEOUT | UPS_DOWN
+    };
     if redefined {
         c.report(
             Code::Warning,
@@ -635,13 +648,47 @@ fn balancer(c: &mut Checker, h: &Here<'_>, name: &str) {
             "load balancing method redefined",
         );
     }
-    if name == "ngx_http_upstream_hash" {
-        if !c.uses(h, 0, &h.arg(0), true) {
-            return;
+    let bad = |c: &mut Checker, i: usize| {
+        let msg = format!("invalid parameter \"{}\"", show(&h.arg(i)));
+        c.report(Code::InvalidValue, h, h.span(i), msg);
+    };
+    match name {
+        "ngx_http_upstream_hash" if h.nargs() == 2 && cstr(&h.arg(1)) != b"consistent" => bad(c, 1),
+        "ngx_http_upstream_random" => {
+            if h.nargs() >= 1 && cstr(&h.arg(0)) != b"two" {
+                bad(c, 0);
+            } else if h.nargs() == 2 && cstr(&h.arg(1)) != b"least_conn" {
+                bad(c, 1);
+            }
         }
-        if h.nargs() == 2 && cstr(&h.arg(1)) != b"consistent" {
-            let msg = format!("invalid parameter \"{}\"", show(&h.arg(1)));
-            c.report(Code::InvalidValue, h, h.span(1), msg);
+        _ => {}
+    }
+}
+
+/// `ngx_http_upstream_keepalive`: once per upstream, a number (above zero before 1.29.7), then
+/// `local` (1.29.7).
+fn keepalive(c: &mut Checker, h: &Here<'_>) {
+    if dup(c, h, "keepalive") {
+        return;
+    }
+    let old = c.version() < (1, 29, 7);
+    let n = parse_digits(cstr(&h.arg(0)));
+    if n.is_none() || old && n == Some(0) {
+        let msg = format!(
+            "invalid value \"{}\" in \"keepalive\" directive",
+            show(&h.arg(0))
+        );
+        c.report(Code::InvalidValue, h, h.span(0), msg);
+        return;
+    }
+    if h.nargs() == 2 && cstr(&h.arg(1)) != b"local" {
+        let msg = format!("invalid parameter \"{}\"", show(&h.arg(1)));
+        c.report(Code::InvalidValue, h, h.span(1), msg);
+        return;
+    }
+    if old {
+        if let Some(u) = c.frame().block.ups.as_mut() {
+            u.method = true;
         }
     }
 }
@@ -1177,7 +1224,7 @@ fn server_name(c: &mut Checker, h: &Here<'_>) {
 }
 
 fn root(c: &mut Checker, h: &Here<'_>) {
-    let alias = h.d.name.is(h.src, "alias");
+    let alias = h.is("alias");
     let this: &'static str = if alias { "alias" } else { "root" };
     let f = c.frame();
     let earlier = f
@@ -2327,7 +2374,7 @@ fn limit(c: &mut Checker, h: &Here<'_>, handler: &'static str) {
                 return;
             }
             Some(k) if k > 65535 => {
-                let msg = format!("connection limit must be less 65536");
+                let msg = "connection limit must be less 65536".to_string();
                 c.report(Code::InvalidValue, h, h.span(1), msg);
                 return;
             }
@@ -2353,10 +2400,7 @@ fn entries_block(c: &mut Checker, h: &Here<'_>, source: usize, var: usize) {
     if !c.add_variable(h, var, &name[1..]) {
         return;
     }
-    c.pending.entries = Some(Box::new(Entries {
-        at: h.at(),
-        ..Entries::default()
-    }));
+    c.pending.entries = Some(Box::default());
 }
 
 /// A statement of an entries block.
@@ -2590,7 +2634,9 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
         }
         Context::HttpLocation => {
             let locs = std::mem::take(&mut c.frame().block.locations);
-            c.done_locations.push(locs);
+            if !locs.is_empty() {
+                c.done_locations.push(locs);
+            }
         }
         Context::Http => http_end(c, h),
         _ => {}
@@ -2605,12 +2651,7 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
         (b.certs.clone(), b.keys, b.ssl_on, b.reject)
     };
     let mut effective: Vec<(Vec<Vec<u8>>, bool)> = Vec::new();
-    let servers: Vec<(
-        Option<Vec<Vec<u8>>>,
-        Option<usize>,
-        Option<(FileId, u32)>,
-        Option<bool>,
-    )> = c
+    let servers: Vec<ServerSsl> = c
         .http
         .servers
         .iter()
@@ -2866,8 +2907,7 @@ impl Checker {
             Some(b) => Span::new(b + r.whole.0, b + r.whole.1),
             None => h.span(i),
         };
-        let at = h.at();
-        self.vars.use_var(&v[r.start..r.end], h.file, span, at);
+        self.vars.use_var(&v[r.start..r.end], h.file, span);
     }
 
     /// Records one variable use.
@@ -2875,8 +2915,7 @@ impl Checker {
         if !self.whole {
             return;
         }
-        let at = h.at();
-        self.vars.use_var(name, h.file, h.span(i), at);
+        self.vars.use_var(name, h.file, h.span(i));
     }
 
     /// `ngx_http_add_variable` with `NGX_HTTP_VAR_CHANGEABLE`: a built-in that may not be

@@ -93,6 +93,16 @@ impl<'a> Here<'a> {
     pub fn at(&self) -> u32 {
         self.d.terminator.offset()
     }
+    /// Whether the directive's name is `s` (the handlers ask for a few names on hot paths:
+    /// the length is compared first).
+    #[inline]
+    pub fn is(&self, s: &str) -> bool {
+        let n = self.d.name;
+        if n.escaped {
+            return n.is(self.src, s);
+        }
+        n.inner.len() == s.len() && n.raw(self.src) == s.as_bytes()
+    }
 }
 
 /// One block being read (or a tree's top level): what nginx's conf structures of that block hold.
@@ -411,14 +421,6 @@ impl Checker {
         }
         let last = self.frames.len() - 1;
         &mut self.frames[last]
-    }
-
-    /// The frame `up` levels above the innermost one.
-    pub(crate) fn frame_up(&self, up: usize) -> Option<&Frame> {
-        self.frames
-            .len()
-            .checked_sub(1 + up)
-            .map(|i| &self.frames[i])
     }
 
     /// Records a mark in the innermost frame; false when it was there already.

@@ -25,7 +25,7 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
     match spec.setter {
         Setter::Flag => {
             let on = flag_value(c, h, spec);
-            if h.d.name.is(h.src, "ssl_reject_handshake") {
+            if h.is("ssl_reject_handshake") {
                 c.frame().block.reject = on;
             }
         }
@@ -33,13 +33,8 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
             // The values nginx compiles when the block is merged: header values and
             // certificate paths with variables.
             let compiled = match spec.setter {
-                Setter::KeyVal => {
-                    h.d.name.is(h.src, "proxy_set_header") || h.d.name.is(h.src, "grpc_set_header")
-                }
-                Setter::StrArray => {
-                    h.d.name.is(h.src, "ssl_certificate")
-                        || h.d.name.is(h.src, "ssl_certificate_key")
-                }
+                Setter::KeyVal => h.is("proxy_set_header") || h.is("grpc_set_header"),
+                Setter::StrArray => h.is("ssl_certificate") || h.is("ssl_certificate_key"),
                 _ => false,
             };
             if compiled {
@@ -51,7 +46,7 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
                     || h.ctx == nginx_syntax::directives::Context::HttpServer
                 {
                     let b = &mut c.frame().block;
-                    if h.d.name.is(h.src, "ssl_certificate") {
+                    if h.is("ssl_certificate") {
                         b.certs
                             .get_or_insert_with(Vec::new)
                             .push(h.arg(0).into_owned());
@@ -142,7 +137,7 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
 /// `ngx_conf_set_flag_slot` as a module's handler calls it first (`ssl on`): true when the value
 /// was taken and is `on`.
 pub(super) fn flag(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) -> bool {
-    let key = h.d.name.is(h.src, "ssl");
+    let key = h.is("ssl");
     if key && !c.mark("ssl") {
         c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
         return false;
@@ -238,31 +233,25 @@ fn post_handler(c: &mut Checker, h: &Here<'_>, name: &str, n: Option<u64>) {
                 c.report(Code::InvalidValue, h, h.span(0), msg);
             }
         }
-        ("ngx_http_gzip_window", Some(n)) => {
-            if !(9..=15).any(|b| n == 1 << b) {
-                c.directive_error(
-                    Code::InvalidValue,
-                    h,
-                    h.span(0),
-                    "must be 512, 1k, 2k, 4k, 8k, 16k, or 32k",
-                );
-            }
+        ("ngx_http_gzip_window", Some(n)) if !(9..=15).any(|b| n == 1 << b) => {
+            c.directive_error(
+                Code::InvalidValue,
+                h,
+                h.span(0),
+                "must be 512, 1k, 2k, 4k, 8k, 16k, or 32k",
+            );
         }
-        ("ngx_http_gzip_hash", Some(n)) => {
-            if !(9..=17).any(|b| n == 1 << b) {
-                c.directive_error(
-                    Code::InvalidValue,
-                    h,
-                    h.span(0),
-                    "must be 512, 1k, 2k, 4k, 8k, 16k, 32k, 64k, or 128k",
-                );
-            }
+        ("ngx_http_gzip_hash", Some(n)) if !(9..=17).any(|b| n == 1 << b) => {
+            c.directive_error(
+                Code::InvalidValue,
+                h,
+                h.span(0),
+                "must be 512, 1k, 2k, 4k, 8k, 16k, 32k, 64k, or 128k",
+            );
         }
-        ("ngx_http_v2_recv_buffer_size", Some(n)) => {
-            // NGX_HTTP_V2_STATE_BUFFER_SIZE
-            if n <= 16 {
-                c.directive_error(Code::InvalidValue, h, h.span(0), "value is too small");
-            }
+        // NGX_HTTP_V2_STATE_BUFFER_SIZE
+        ("ngx_http_v2_recv_buffer_size", Some(n)) if n <= 16 => {
+            c.directive_error(Code::InvalidValue, h, h.span(0), "value is too small");
         }
         ("ngx_http_v2_preread_size", Some(n)) => {
             // NGX_HTTP_V2_MAX_WINDOW
@@ -280,10 +269,8 @@ fn post_handler(c: &mut Checker, h: &Here<'_>, name: &str, n: Option<u64>) {
                 "the http2 chunk size cannot be zero",
             );
         }
-        ("ngx_http_v2_streams_index_mask", Some(n)) => {
-            if n == 0 || n & (n - 1) != 0 {
-                c.directive_error(Code::InvalidValue, h, h.span(0), "must be a power of two");
-            }
+        ("ngx_http_v2_streams_index_mask", Some(n)) if n == 0 || n & (n - 1) != 0 => {
+            c.directive_error(Code::InvalidValue, h, h.span(0), "must be a power of two");
         }
         // Linux has no SO_SNDLOWAT: nginx ignores the value with a warning, whatever it is.
         (

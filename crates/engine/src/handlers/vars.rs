@@ -16,7 +16,6 @@ pub(crate) struct Use {
     pub name: Vec<u8>,
     pub file: FileId,
     pub span: Span,
-    pub at: u32,
 }
 
 /// Variable definitions and uses of one tree.
@@ -74,7 +73,7 @@ impl Vars {
     }
 
     /// Records a use; only the first use of a name is kept.
-    pub fn use_var(&mut self, name: &[u8], file: FileId, span: Span, at: u32) {
+    pub fn use_var(&mut self, name: &[u8], file: FileId, span: Span) {
         if self.used.contains(name) {
             return;
         }
@@ -87,7 +86,6 @@ impl Vars {
             name: lower,
             file,
             span,
-            at,
         });
     }
 
