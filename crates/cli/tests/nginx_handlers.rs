@@ -1051,3 +1051,112 @@ fn nginx_warnings_match() {
     eprintln!("warnings: {compared} configurations compared, {count} fixture warnings");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+// =============================================================================================
+// Other versions (no oracle installed for them: the facts are nginx's source, cited)
+// =============================================================================================
+
+/// Loads `files` (the first is the main file) with the tables and checks of nginx `version`.
+fn load_at(files: &[(&str, String)], version: (u32, u32, u32)) -> ngxlint_engine::Project {
+    let dir = write_case(files);
+    let mut opts = ngxlint_engine::Options::new(dir.path().to_path_buf());
+    opts.directives = Directives::for_version(version);
+    opts.stock_files = false;
+    let main = dir.path().join(files[0].0);
+    ngxlint_engine::Project::load(&[main], &opts).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Version-dependent handler facts: `server ... resolve`/`service=` (1.27.3,
+/// `ngx_http_upstream_server` under `NGX_HTTP_UPSTREAM_ZONE`), `keepalive 0` and `local` and
+/// `keepalive` no longer counting as a balancing method (1.29.7,
+/// `ngx_http_upstream_keepalive`).
+#[test]
+fn checks_follow_the_configured_version() {
+    const OLD: (u32, u32, u32) = (1, 22, 1);
+    const NEW: (u32, u32, u32) = (1, 30, 4);
+    let ups = |body: &str| {
+        in_http(&format!(
+            "resolver 127.0.0.1;\nupstream u {{ zone u 64k; {body} }}"
+        ))
+    };
+    let cases: Vec<(String, (u32, u32, u32), Option<&str>)> = vec![
+        (
+            ups("server backend.test resolve;"),
+            OLD,
+            Some("invalid parameter \"resolve\""),
+        ),
+        (ups("server backend.test resolve;"), NEW, None),
+        (ups("server backend.test service=http resolve;"), NEW, None),
+        (
+            ups("server backend.test service=http;"),
+            NEW,
+            Some("service upstream \"backend.test\" requires \"resolve\" parameter"),
+        ),
+        (
+            ups("server backend.test:80 service=http resolve;"),
+            NEW,
+            Some("service upstream \"backend.test:80\" may not have port"),
+        ),
+        (
+            ups("server 127.0.0.1 service=http resolve;"),
+            NEW,
+            Some("service upstream \"127.0.0.1\" requires domain name"),
+        ),
+        (
+            ups("server backend.test service= resolve;"),
+            NEW,
+            Some("service is empty"),
+        ),
+        (
+            ups("server 127.0.0.1:9; keepalive 0;"),
+            OLD,
+            Some("invalid value \"0\" in \"keepalive\" directive"),
+        ),
+        (ups("server 127.0.0.1:9; keepalive 0;"), NEW, None),
+        (ups("server 127.0.0.1:9; keepalive 8 local;"), NEW, None),
+    ];
+    for (conf, v, want) in &cases {
+        let project = load_at(&[("nginx.conf", conf.clone())], *v);
+        let got = ngxlint_errors(&project)
+            .first()
+            .map(|(_, r)| r.message.clone());
+        assert_eq!(got.as_deref(), *want, "{v:?}\n{conf}");
+    }
+    let after_keepalive = ups("server 127.0.0.1:9; keepalive 8; ip_hash;");
+    let warned = |v| ngxlint_warnings(&load_at(&[("nginx.conf", after_keepalive.clone())], v));
+    assert_eq!(warned(OLD).len(), 1);
+    assert_eq!(warned(NEW).len(), 0);
+}
+
+/// The checks nginx makes once the whole configuration is read run for a complete
+/// configuration only: a fragment with a top-level `http {}` may use what the configuration
+/// including it defines, while a main file without `events` is refused.
+#[test]
+fn whole_configuration_checks_need_a_whole_configuration() {
+    let fragment = "http {\n    server { location / { return 200 $defined_elsewhere; } }\n}\n";
+    let project = load_at(&[("site.conf", fragment.to_string())], (1, 30, 4));
+    assert_eq!(ngxlint_errors(&project).len(), 0);
+    // Named nginx.conf it is the main file: nginx judges the variable when the http block
+    // ends, then misses the events section.
+    let project = load_at(&[("nginx.conf", fragment.to_string())], (1, 30, 4));
+    let messages: Vec<String> = ngxlint_errors(&project)
+        .into_iter()
+        .map(|(_, r)| r.message)
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "unknown \"defined_elsewhere\" variable",
+            "no \"events\" section in configuration"
+        ]
+    );
+    let with_events = format!("events {{}}\n{fragment}");
+    let project = load_at(&[("main.conf", with_events)], (1, 30, 4));
+    assert_eq!(
+        ngxlint_errors(&project)
+            .first()
+            .map(|(_, r)| r.message.clone())
+            .as_deref(),
+        Some("unknown \"defined_elsewhere\" variable")
+    );
+}

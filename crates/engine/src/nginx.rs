@@ -275,7 +275,11 @@ impl<'a> Loader<'a> {
         self.vfs.set_hint(conf_prefix);
         self.emitted.clear();
         self.walked.clear();
-        self.checks.begin_tree(context);
+        self.checks.begin_tree(
+            context,
+            self.files.get(main),
+            self.data.parsed.get(&main).map(|p| &**p),
+        );
         self.walk_file(main, context);
         let len = self.files.get(main).bytes.len() as u32;
         self.checks.end_tree(main, len);
@@ -460,7 +464,10 @@ impl<'a> Loader<'a> {
                         }
                     }
                 }
-                Err(e) => self.dispatch_error(file, d, src_name, e),
+                Err(e) => {
+                    self.checks.undispatched(src, d);
+                    self.dispatch_error(file, d, src_name, e)
+                }
             }
         }
     }

@@ -1719,8 +1719,24 @@ fn upstream_server(c: &mut Checker, h: &Here<'_>) {
         }
         None => return,
     };
+    // 1.27.3: names resolved at run time, and DNS SRV services.
+    let zone = c.version() >= (1, 27, 3);
+    let mut resolve = false;
+    let mut service = false;
     for i in 1..h.nargs() {
         let a = h.arg(i);
+        if zone && cstr(&a) == b"resolve" {
+            resolve = true;
+            continue;
+        }
+        if let Some(name) = a.strip_prefix(b"service=").filter(|_| zone) {
+            if name.is_empty() {
+                c.report(Code::InvalidValue, h, h.span(i), "service is empty");
+                return;
+            }
+            service = true;
+            continue;
+        }
         let (need, ok) = if let Some(n) = a.strip_prefix(b"weight=") {
             (UPS_WEIGHT, parse_digits(n).is_some_and(|n| n > 0))
         } else if let Some(n) = a.strip_prefix(b"max_conns=") {
@@ -1751,9 +1767,34 @@ fn upstream_server(c: &mut Checker, h: &Here<'_>) {
         }
     }
     let url = h.arg(0);
-    if let Err(e) = parse_upstream_url(&url, false) {
-        let msg = format!("{e} in upstream \"{}\"", show(&url));
+    if service && !resolve {
+        let msg = format!(
+            "service upstream \"{}\" requires \"resolve\" parameter",
+            show(&url)
+        );
         c.report(Code::InvalidValue, h, h.span(0), msg);
+        return;
+    }
+    match parse_upstream_url(&url, false) {
+        Err(e) => {
+            let msg = format!("{e} in upstream \"{}\"", show(&url));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+        }
+        Ok(u) if service => {
+            let address = url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:")
+                || std::str::from_utf8(&u.host)
+                    .is_ok_and(|s| s.parse::<std::net::IpAddr>().is_ok());
+            let msg = if u.port.is_some() {
+                "may not have port"
+            } else if address {
+                "requires domain name"
+            } else {
+                return;
+            };
+            let msg = format!("service upstream \"{}\" {msg}", show(&url));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+        }
+        Ok(_) => {}
     }
 }
 

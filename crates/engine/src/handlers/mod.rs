@@ -16,10 +16,10 @@ mod vars;
 
 use nginx_syntax::directives::{Context, Directives, Entry, Terminator as DTerm};
 use nginx_syntax::values::{Setter, ValueSpec, Version};
-use nginx_syntax::{Directive, Quote, Span, Terminator};
+use nginx_syntax::{Directive, ParsedFile, Quote, Span, Terminator};
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::files::FileId;
+use crate::files::{FileId, SourceFile};
 use crate::nginx::NginxData;
 
 /// The kinds of finding the handlers make, each a reader code (see `codes.rs`).
@@ -168,9 +168,23 @@ impl Checker {
         }
     }
 
-    /// Starts a tree read from its top level in `ctx`.
-    pub fn begin_tree(&mut self, ctx: Context) {
-        self.whole = ctx == Context::Main;
+    /// Starts a tree read from its top level in `ctx`, from `main`. The checks nginx makes once
+    /// the whole configuration is read (an `events` section, variables every use of which must be
+    /// defined somewhere, log formats, ...) run only for a complete configuration: the main
+    /// context of a file with an `events` block or named `nginx.conf`. A fragment with a
+    /// top-level `stream {}` or `http {}` is read in the main context too, but whatever it uses
+    /// may be defined by the configuration that includes it.
+    pub fn begin_tree(&mut self, ctx: Context, main: &SourceFile, parsed: Option<&ParsedFile>) {
+        let complete = main
+            .server_path
+            .file_name()
+            .is_some_and(|n| n == "nginx.conf")
+            || parsed.is_some_and(|p| {
+                p.directives
+                    .iter()
+                    .any(|d| d.block.is_some() && d.is(&main.bytes, "events"))
+            });
+        self.whole = ctx == Context::Main && complete;
         self.frames.clear();
         self.frames.push(Frame {
             ctx: Some(ctx),
@@ -204,6 +218,21 @@ impl Checker {
     /// What nginx refused since the last call.
     pub fn take_refused(&mut self) -> std::vec::Drain<'_, (FileId, Span)> {
         self.refused.drain(..)
+    }
+
+    /// A statement nginx refuses before any handler runs (an unknown directive, one out of its
+    /// context): a third-party module's, perhaps, which may define the variables it names
+    /// (`set_random $v 1 3`), so their uses are not reported as unknown too.
+    pub fn undispatched(&mut self, src: &[u8], d: &Directive) {
+        for a in &d.args {
+            let v = a.value(src);
+            if let Some(name) = v.strip_prefix(b"$") {
+                if !name.is_empty() && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+                {
+                    self.vars.define(name);
+                }
+            }
+        }
     }
 
     /// A statement dispatched to `entry` in `ctx`; `child` is the context of the block it opens.
@@ -244,7 +273,7 @@ impl Checker {
                     self.vars.foreign = true;
                 }
             }
-            None => {}
+            None => self.undispatched(src, d),
         }
         if let (Some(child), Some(_)) = (child, &d.block) {
             let mut block = std::mem::take(&mut self.pending);
