@@ -784,7 +784,14 @@ fn location(c: &mut Checker, h: &Here<'_>) {
     }
     loc.name = name;
     // A nested location.
-    if h.ctx == Context::HttpLocation {
+    let misplaced = h.ctx == Context::HttpLocation
+        && c.frame().block.loc.as_ref().is_none_or(|parent| {
+            parent.exact
+                || parent.named
+                || loc.named
+                || !loc.regex && !loc.name.starts_with(&parent.name)
+        });
+    if misplaced {
         let parent = c.frame().block.loc.clone().unwrap_or_default();
         let shown = show(&loc.name).into_owned();
         let pname = show(&parent.name).into_owned();
