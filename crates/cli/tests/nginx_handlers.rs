@@ -16,7 +16,7 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nginx_syntax::directives::{Context, Directives, Terminator as DTerm};
 use nginx_syntax::values::Setter;
@@ -320,6 +320,36 @@ fn fixtures() -> Vec<(&'static str, String)> {
         ("keepalive invalid", in_http("upstream u { server 127.0.0.1:9; keepalive x; }")),
         ("keepalive zero", in_http("upstream u { server 127.0.0.1:9; keepalive 0; }")),
         ("keepalive then method accepted", in_http("upstream u { server 127.0.0.1:9; keepalive 8; least_conn; }")),
+        // Handlers that refuse a second value in one block.
+        ("auth_basic_user_file duplicate", in_location("auth_basic_user_file a;\nauth_basic_user_file b;")),
+        ("proxy_cache_key duplicate", in_location("proxy_cache_key $uri;\nproxy_cache_key $uri;")),
+        ("real_ip_header duplicate", in_server("real_ip_header X-Real-IP;\nreal_ip_header X-Forwarded-For;")),
+        ("disable_symlinks duplicate", in_location("disable_symlinks on;\ndisable_symlinks off;")),
+        ("proxy_cache_key across levels accepted", in_server("proxy_cache_key $uri;\nlocation / { proxy_cache_key $host; }")),
+        ("memcached_key undefined", in_location("memcached_pass 127.0.0.1:11211;")),
+        ("memcached_key defined accepted", in_location("set $memcached_key $uri;\nmemcached_pass 127.0.0.1:11211;")),
+        ("proxy_bind variable", in_location("proxy_bind $nope_addr;\nproxy_pass http://127.0.0.1:9;")),
+        ("proxy_bind duplicate", in_location("proxy_bind 127.0.0.1;\nproxy_bind off;\nproxy_pass http://127.0.0.1:9;")),
+        ("proxy_bind parameter", in_location("proxy_bind 127.0.0.1 transparnt;\nproxy_pass http://127.0.0.1:9;")),
+        ("proxy_cookie_domain variable", in_location("proxy_cookie_domain $nope_dom example.org;\nproxy_pass http://127.0.0.1:9;")),
+        ("proxy_cookie_domain off twice", in_location("proxy_cookie_domain off;\nproxy_cookie_domain a b;\nproxy_pass http://127.0.0.1:9;")),
+        ("proxy_cookie_domain off after", in_location("proxy_cookie_domain a b;\nproxy_cookie_domain off;\nproxy_pass http://127.0.0.1:9;")),
+        ("proxy_cookie_domain parameter", in_location("proxy_cookie_domain on;\nproxy_pass http://127.0.0.1:9;")),
+        ("proxy_cookie_path regex", in_location("proxy_cookie_path ~*^/(a $1;\nproxy_pass http://127.0.0.1:9;")),
+        ("proxy_cookie_path captures accepted", in_location("proxy_cookie_path ~^/(a)/ /$1/;\nproxy_cookie_path /b/ /c/;\nproxy_pass http://127.0.0.1:9;")),
+        ("charset_map duplicate", in_http("charset_map a b { 41 42; }\ncharset_map B A { 41 42; }")),
+        ("charset_map same", in_http("charset_map a A { 41 42; }")),
+        ("valid_referers conflicting", in_location("valid_referers a.test A.test;")),
+        ("valid_referers server names conflicting", in_server("server_name a.test b.test A.test;\nvalid_referers server_names;")),
+        ("valid_referers server names and a host", in_server("server_name a.test;\nlocation /x { valid_referers server_names a.test; }")),
+        ("valid_referers none alone", in_location("valid_referers none;")),
+        ("valid_referers none with regex", in_location("valid_referers none ~example;")),
+        ("cache path twice", in_http("proxy_cache_path c1 keys_zone=a:1m;\nproxy_cache_path c1 keys_zone=b:1m;")),
+        ("cache path as temp path", in_http("proxy_cache_path tp2 keys_zone=a:1m;\nlocation_placeholder;").replace("location_placeholder;", "fastcgi_temp_path tp2;")),
+        ("temp paths with other levels", in_http("fastcgi_temp_path tq 1;\nserver { location / { uwsgi_temp_path tq 2; } }")),
+        ("temp paths shared accepted", in_http("fastcgi_temp_path tq 1;\nserver { location / { uwsgi_temp_path tq 1; } }")),
+        ("proxy_no_cache twice accepted", in_location("proxy_no_cache $arg_a;\nproxy_no_cache $arg_b;")),
+        ("valid_referers accepted", in_server("server_name a.test;\nvalid_referers none server_names *.example.org;\nlocation /x { valid_referers blocked b.test; }")),
         ("certificate without key", in_server("ssl_certificate a.crt;")),
         ("certificate without key at http", in_http("ssl_certificate a.crt;\nserver { listen 127.0.0.1:8080; }")),
         ("listen ssl without certificate", in_http("server { listen 127.0.0.1:8443 ssl; }")),
@@ -737,9 +767,8 @@ fn mutate(src: &[u8], ordinal: usize, kind: Kind, rng: &mut Rng) -> Option<Vec<u
 
 /// The fixture trees of `testdata/nginx_handlers/`: configurations that use every handler the
 /// checks know, accepted by nginx -t.
-fn fixture_trees() -> Vec<std::path::PathBuf> {
-    let root = testdata().join("nginx_handlers");
-    let mut v: Vec<_> = std::fs::read_dir(&root)
+fn fixture_trees(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(root)
         .map(|rd| {
             rd.flatten()
                 .map(|e| e.path())
@@ -765,17 +794,11 @@ fn value_mutations_agree_with_nginx() {
     let Some(nginx) = nginx() else {
         return missing("nginx", "value_mutations_agree_with_nginx");
     };
-    let version = installed_nginx_version().unwrap_or((1, 30, 4));
-    let directives = Directives::for_version(version);
     // Sources: the corpus trees nginx accepts, and the fixture trees.
-    enum Source {
-        Tree(&'static Tree),
-        Fixture(std::path::PathBuf),
-    }
     let mut sources: Vec<(String, Source)> = accepted_trees()
         .map(|t| (t.name.to_string(), Source::Tree(t)))
         .collect();
-    for p in fixture_trees() {
+    for p in fixture_trees(&testdata().join("nginx_handlers")) {
         let name = p
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -783,7 +806,40 @@ fn value_mutations_agree_with_nginx() {
         sources.push((name, Source::Fixture(p)));
     }
     assert!(sources.len() >= 12, "only {} sources", sources.len());
-    let render_source = |s: &Source, dir: &Path, m: &mut dyn FnMut(&str, &mut Vec<u8>)| match s {
+    let applied = mutations_agree(&nginx, &sources, 6, "value mutations");
+    assert!(applied >= 400, "only {applied} mutation cases");
+}
+
+/// The measure: nginx's own test-suite configurations (nginx-tests, those the installed
+/// nginx accepts as they are; `testdata/nginx_tests`), each mutated the ways people break them.
+#[test]
+fn nginx_tests_mutations_agree_with_nginx() {
+    let Some(nginx) = nginx() else {
+        return missing("nginx", "nginx_tests_mutations_agree_with_nginx");
+    };
+    let sources: Vec<(String, Source)> = fixture_trees(&testdata().join("nginx_tests"))
+        .into_iter()
+        .map(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            (format!("nginx-tests/{name}"), Source::Fixture(p))
+        })
+        .collect();
+    assert!(sources.len() >= 200, "only {} sources", sources.len());
+    let applied = mutations_agree(&nginx, &sources, 2, "nginx-tests mutations");
+    assert!(applied >= 1500, "only {applied} mutation cases");
+}
+
+/// A mutation source: a corpus tree or a fixture folder (its `nginx.conf` the main file).
+enum Source {
+    Tree(&'static Tree),
+    Fixture(std::path::PathBuf),
+}
+
+fn render_source(s: &Source, dir: &Path, m: &mut dyn FnMut(&str, &mut Vec<u8>)) -> PathBuf {
+    match s {
         Source::Tree(t) => render(t, dir, m),
         Source::Fixture(p) => {
             copy_tree(p, dir);
@@ -802,17 +858,42 @@ fn value_mutations_agree_with_nginx() {
             }
             dir.join("nginx.conf")
         }
-    };
+    }
+}
+
+/// What one mutation case gave.
+struct CaseResult {
+    kind: Kind,
+    failure: Option<String>,
+    noise: Vec<String>,
+    refused: bool,
+}
+
+/// Mutates up to `per_kind` places of each kind in each file of `sources` and judges each case
+/// against nginx -t (verdict, message, line) and for rule noise; prints the agreement by kind,
+/// fails on any disagreement, and returns the number of cases.
+fn mutations_agree(
+    nginx: &Path,
+    sources: &[(String, Source)],
+    per_kind: usize,
+    label: &str,
+) -> usize {
+    let version = installed_nginx_version().unwrap_or((1, 30, 4));
+    let directives = Directives::for_version(version);
     let mut jobs: Vec<(usize, Site)> = Vec::new();
     let mut base_findings: Vec<Vec<(String, String, String)>> = Vec::new();
     let mut seen_files: std::collections::HashSet<Vec<u8>> = Default::default();
     for (i, (name, s)) in sources.iter().enumerate() {
         let base = TempDir::new("mbase");
         let main = render_source(s, base.path(), &mut |_, _| {});
-        if let Err(r) = nginx_verdict(&nginx, base.path(), &main) {
+        if let Err(r) = nginx_verdict(nginx, base.path(), &main) {
             panic!("source {name} is not accepted by nginx -t: {r}");
         }
         let project = load(base.path(), &main);
+        // An unbroken source nginx accepts gets no error either.
+        if let Some((code, r)) = ngxlint_errors(&project).first() {
+            panic!("source {name}: nginx -t accepts it, ngxlint reports [{code}] {r}");
+        }
         base_findings.push(rule_findings(&project, base.path()));
         let all = sites(&project, &directives, base.path());
         // One file's sites once, in the first source that reads it.
@@ -829,8 +910,8 @@ fn value_mutations_agree_with_nginx() {
             let mut rng = Rng::new(&format!("{name}/{rel}"));
             for kind in KINDS {
                 let mut of_kind: Vec<&Site> = list.iter().filter(|s| s.kind == kind).collect();
-                // Up to six places of each kind in each file, chosen deterministically.
-                let take = 6.min(of_kind.len());
+                // Up to `per_kind` places of each kind in each file, chosen deterministically.
+                let take = per_kind.min(of_kind.len());
                 for _ in 0..take {
                     let k = rng.below(of_kind.len());
                     jobs.push((i, of_kind.remove(k).clone()));
@@ -838,13 +919,8 @@ fn value_mutations_agree_with_nginx() {
             }
         }
     }
-    let mut agree: BTreeMap<Kind, (usize, usize)> = BTreeMap::new();
-    let mut failures = Vec::new();
-    let mut noise = Vec::new();
-    let mut refusals = 0;
-    let mut applied = 0;
-    for (i, site) in &jobs {
-        let (name, source) = &sources[*i];
+    let run_case = |i: usize, site: &Site| -> Option<CaseResult> {
+        let (name, source) = &sources[i];
         let dir = TempDir::new("mut");
         let mut shown = String::new();
         let mut did = false;
@@ -864,26 +940,24 @@ fn value_mutations_agree_with_nginx() {
             }
         });
         if !did {
-            continue;
+            return None;
         }
-        applied += 1;
-        let e = agree.entry(site.kind).or_default();
-        e.1 += 1;
-        match judge(&nginx, dir.path(), &main) {
-            Outcome::Agree => e.0 += 1,
-            Outcome::Disagree(why) => failures.push(format!(
+        let failure = match judge(nginx, dir.path(), &main) {
+            Outcome::Agree => None,
+            Outcome::Disagree(why) => Some(format!(
                 "source {name}, file {}, {:?} at statement {}:\n{shown}\n{why}",
                 site.rel, site.kind, site.ordinal
             )),
-        }
+        };
         // No noise: where ngxlint reports nginx's refusal, the rules find nothing the unbroken
         // tree does not give them.
         let project = load(dir.path(), &main);
-        if !ngxlint_errors(&project).is_empty() {
-            refusals += 1;
+        let refused = !ngxlint_errors(&project).is_empty();
+        let mut noise = Vec::new();
+        if refused {
             // Counted by (code, file): a finding the refusal only rewords (a count, a plural)
             // is the unbroken tree's; one more of a code in a file is new.
-            let base = &base_findings[*i];
+            let base = &base_findings[i];
             let count = |list: &[(String, String, String)], f: &(String, String, String)| {
                 list.iter().filter(|g| g.0 == f.0 && g.1 == f.1).count()
             };
@@ -897,10 +971,50 @@ fn value_mutations_agree_with_nginx() {
                 }
             }
         }
+        Some(CaseResult {
+            kind: site.kind,
+            failure,
+            noise,
+            refused,
+        })
+    };
+    // Two workers: each case is an nginx -t process and a load.
+    let results: Vec<CaseResult> = std::thread::scope(|scope| {
+        let run_case = &run_case;
+        let workers: Vec<_> = jobs
+            .chunks(jobs.len().div_ceil(2).max(1))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|(i, site)| run_case(*i, site))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let mut agree: BTreeMap<Kind, (usize, usize)> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut noise = Vec::new();
+    let mut refusals = 0;
+    for r in results.iter() {
+        let e = agree.entry(r.kind).or_default();
+        e.1 += 1;
+        match &r.failure {
+            None => e.0 += 1,
+            Some(f) => failures.push(f.clone()),
+        }
+        refusals += usize::from(r.refused);
+        noise.extend(r.noise.iter().cloned());
     }
+    let applied = results.len();
     let total_agree: usize = agree.values().map(|(a, _)| a).sum();
     eprintln!(
-        "value mutations: {applied} cases from {} sources, {total_agree} agree ({:.1}%)",
+        "{label}: {applied} cases from {} sources, {total_agree} agree ({:.1}%)",
         sources.len(),
         100.0 * total_agree as f64 / applied.max(1) as f64
     );
@@ -917,8 +1031,8 @@ fn value_mutations_agree_with_nginx() {
         failures.len(),
         failures.join("\n\n")
     );
-    assert!(applied >= 400, "only {applied} mutation cases");
     assert!(noise.is_empty(), "{}", noise.join("\n\n"));
+    applied
 }
 
 /// The lines around `at`, for failure messages.

@@ -478,7 +478,8 @@ impl<'a> Loader<'a> {
             return;
         }
         let found: Vec<Diagnostic> = self.checks.take().collect();
-        for d in found {
+        for mut d in found {
+            crate::handlers::resolve_places(&mut d, self.files);
             self.emit(d);
         }
         for (file, span) in self.checks.take_refused() {

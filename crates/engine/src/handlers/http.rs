@@ -110,6 +110,12 @@ pub(crate) struct BlockState {
     pub ssl_on: Option<(FileId, u32)>,
     /// `ssl_reject_handshake` here.
     pub reject: Option<bool>,
+    /// `valid_referers` hostnames of this block (lowercase), and whether it named `server_names`.
+    pub referers: Vec<Vec<u8>>,
+    pub referer_server_names: bool,
+    /// `valid_referers` here at all, and with `none` or `blocked`.
+    pub referer: bool,
+    pub referer_none: bool,
 }
 
 /// One listen address of the http block.
@@ -145,6 +151,16 @@ struct Zone {
     span: Span,
 }
 
+/// A block's own `valid_referers`, as `ngx_http_referer_merge_conf` sees it.
+#[derive(Debug)]
+struct RefererCheck {
+    server: usize,
+    location: bool,
+    keys: Vec<Vec<u8>>,
+    server_names: bool,
+    none: bool,
+}
+
 /// State of the tree's `http` block (and the cycle's shared memory).
 #[derive(Debug, Default)]
 pub(crate) struct HttpState {
@@ -160,6 +176,10 @@ pub(crate) struct HttpState {
     addrs: Vec<Addr>,
     servers: Vec<Server>,
     events: bool,
+    /// `charset_map` pairs (lowercase).
+    charset_maps: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Blocks with their own `valid_referers`, merged when `http` ends.
+    referer_checks: Vec<RefererCheck>,
 }
 
 impl HttpState {
@@ -193,6 +213,7 @@ enum H {
     HttpAuthRequestSet,
     HttpBlock,
     HttpCoreDirectio,
+    HttpCharsetMap,
     HttpCoreErrorLog,
     HttpCoreErrorPage,
     HttpCoreInternal,
@@ -227,6 +248,8 @@ enum H {
     HttpPerlSet,
     HttpProxyCache,
     HttpProxyCacheKey,
+    HttpProxyCookieDomain,
+    HttpProxyCookiePath,
     HttpProxyPass,
     HttpRewrite,
     HttpRewriteIf,
@@ -243,6 +266,7 @@ enum H {
     HttpSslEnable,
     HttpTryFiles,
     HttpUpstream,
+    HttpUpstreamBind,
     HttpUpstreamHash,
     HttpUpstreamIpHash,
     HttpUpstreamKeepalive,
@@ -254,6 +278,7 @@ enum H {
     HttpUwsgiCacheKey,
     HttpUwsgiPass,
     HttpV2Obsolete,
+    HttpValidReferers,
     MailBlock,
     MailCoreErrorLog,
     MailSslEnable,
@@ -334,6 +359,11 @@ fn classify(name: &str) -> Option<H> {
         "ngx_http_uwsgi_cache_key" => H::HttpUwsgiCacheKey,
         "ngx_http_uwsgi_pass" => H::HttpUwsgiPass,
         "ngx_http_v2_obsolete" => H::HttpV2Obsolete,
+        "ngx_http_valid_referers" => H::HttpValidReferers,
+        "ngx_http_charset_map_block" => H::HttpCharsetMap,
+        "ngx_http_proxy_cookie_domain" => H::HttpProxyCookieDomain,
+        "ngx_http_proxy_cookie_path" => H::HttpProxyCookiePath,
+        "ngx_http_upstream_bind_set_slot" => H::HttpUpstreamBind,
         "ngx_mail_block" => H::MailBlock,
         "ngx_mail_core_error_log" => H::MailCoreErrorLog,
         "ngx_mail_ssl_enable" => H::MailSslEnable,
@@ -365,8 +395,16 @@ pub(super) fn handler(
     spec: &ValueSpec,
     _child: Option<Context>,
 ) {
+    if SET_ONCE.contains(&name) && dup(c, h, name) {
+        return;
+    }
     let Some(kind) = kind(spec) else { return };
     match kind {
+        H::HttpValidReferers => valid_referers(c, h),
+        H::HttpCharsetMap => charset_map(c, h),
+        H::HttpProxyCookieDomain => proxy_cookie(c, h, true),
+        H::HttpProxyCookiePath => proxy_cookie(c, h, false),
+        H::HttpUpstreamBind => upstream_bind(c, h),
         H::EventsBlock | H::HttpBlock | H::StreamBlock | H::MailBlock => {
             if !c.mark(name) {
                 c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
@@ -520,7 +558,13 @@ pub(super) fn handler(
         H::HttpUwsgiPass => pass(c, h, Pass::Uwsgi),
         H::HttpScgiPass => pass(c, h, Pass::Other("scgi_pass")),
         H::HttpGrpcPass => pass(c, h, Pass::Grpc),
-        H::HttpMemcachedPass => pass(c, h, Pass::Other("memcached_pass")),
+        H::HttpMemcachedPass => {
+            // ngx_http_memcached_pass asks for the index of $memcached_key.
+            if !c.frame().marks.contains(&"memcached_pass") {
+                c.use_name(h, 0, b"memcached_key");
+            }
+            pass(c, h, Pass::Other("memcached_pass"))
+        }
         H::HttpLogSetFormat => log_format(c, h),
         H::HttpLogSetLog => access_log(c, h),
         H::HttpLimitReqZone | H::HttpLimitConnZone => limit_zone(c, h, name),
@@ -545,8 +589,8 @@ pub(super) fn handler(
         | H::HttpSetComplexValueSizeSlot
         | H::HttpSetComplexValueZeroSlot
         | H::HttpSetPredicateSlot => {
-            // ngx_http_script.c: one value per block.
-            if spec.field != 0 {
+            // ngx_http_script.c: one value per block (predicates accumulate).
+            if spec.field != 0 && kind != H::HttpSetPredicateSlot {
                 let f = c.frame();
                 if f.fields.contains(&spec.field) {
                     c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
@@ -594,6 +638,238 @@ pub(super) fn handler(
             c.uses(h, 1, &h.arg(1), true);
         }
         H::HttpPerlSet => define(c, h, 0),
+    }
+}
+
+/// Handlers whose first act is `return "is duplicate"` once their value is set in the block
+/// (nginx 1.22.1–1.31.4; a simple test of the field, unlike `proxy_cookie_domain`'s or
+/// `mirror`'s): `ngx_http_auth_basic_user_file`, ... Those checked with more state have their own
+/// code (`*_pass`, `root`, `try_files`, `keepalive_timeout`, ...).
+const SET_ONCE: [&str; 40] = [
+    "ngx_event_use",
+    "ngx_http_auth_basic_user_file",
+    "ngx_http_auth_request",
+    "ngx_http_disable_symlinks",
+    "ngx_http_fastcgi_cache",
+    "ngx_http_fastcgi_cache_key",
+    "ngx_http_fastcgi_store",
+    "ngx_http_geoip_city",
+    "ngx_http_geoip_country",
+    "ngx_http_geoip_org",
+    "ngx_http_grpc_ssl_password_file",
+    "ngx_http_log_open_file_cache",
+    "ngx_http_proxy_cache",
+    "ngx_http_proxy_cache_key",
+    "ngx_http_proxy_ssl_password_file",
+    "ngx_http_proxy_store",
+    "ngx_http_quic_host_key",
+    "ngx_http_realip",
+    "ngx_http_scgi_cache",
+    "ngx_http_scgi_cache_key",
+    "ngx_http_scgi_store",
+    "ngx_http_ssl_certificate_cache",
+    "ngx_http_ssl_ocsp_cache",
+    "ngx_http_ssl_password_file",
+    "ngx_http_upstream_resolver",
+    "ngx_http_userid_expires",
+    "ngx_http_userid_mark",
+    "ngx_http_uwsgi_cache",
+    "ngx_http_uwsgi_cache_key",
+    "ngx_http_uwsgi_ssl_password_file",
+    "ngx_http_uwsgi_store",
+    "ngx_http_xslt_entities",
+    "ngx_mail_core_resolver",
+    "ngx_mail_ssl_password_file",
+    "ngx_openssl_engine",
+    "ngx_stream_core_resolver",
+    "ngx_stream_log_open_file_cache",
+    "ngx_stream_proxy_bind",
+    "ngx_stream_ssl_password_file",
+    "ngx_stream_upstream_resolver",
+];
+
+/// `ngx_http_valid_referers`: hostnames are hash keys (case-insensitive); one given twice in a
+/// block's lists is `conflicting parameter`. `server_names` adds the server's names when the
+/// blocks are merged (see [`referer_server_names`]).
+fn valid_referers(c: &mut Checker, h: &Here<'_>) {
+    c.frame().block.referer = true;
+    for i in 0..h.nargs() {
+        let a = h.arg(i);
+        if a.is_empty() {
+            let msg = format!("invalid referer \"{}\"", show(&a));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+        match cstr(&a) {
+            b"none" | b"blocked" => {
+                c.frame().block.referer_none = true;
+                continue;
+            }
+            b"server_names" => {
+                c.frame().block.referer_server_names = true;
+                continue;
+            }
+            _ => {}
+        }
+        if a[0] == b'~' {
+            // ngx_http_add_regex_referer: caseless, `~` dropped.
+            if !c.regex(h, h.span(i), &a[1..], true) {
+                return;
+            }
+            continue;
+        }
+        let host = match a.iter().position(|&b| b == b'/') {
+            Some(p) => &a[..p],
+            None => &a[..],
+        };
+        // ngx_hash_add_key lowercases the key in place: nginx shows it so.
+        let key = host.to_ascii_lowercase();
+        if c.frame().block.referers.contains(&key) {
+            let msg = format!("conflicting parameter \"{}\"", show(&key));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+        c.frame().block.referers.push(key);
+    }
+}
+
+/// `ngx_http_referer_merge_conf`: a block with its own `valid_referers ... server_names` adds
+/// its server's names (regex names aside) to its keys when `http` ends; a name met twice is
+/// `conflicting parameter`, reported at the end of `http`.
+fn referer_server_names(c: &mut Checker, h: &Here<'_>, close: u32) {
+    let mut pending = std::mem::take(&mut c.http.referer_checks);
+    // Merged server by server, each server's own configuration before its locations'.
+    pending.sort_by_key(|r| (r.server, r.location));
+    for mut r in pending {
+        if r.server_names {
+            if let Some(s) = c.http.servers.get(r.server) {
+                for (name, ..) in &s.names {
+                    if name.is_empty() || name.first() == Some(&b'~') {
+                        continue;
+                    }
+                    let key = name.to_ascii_lowercase();
+                    if r.keys.contains(&key) {
+                        let msg = format!("conflicting parameter \"{}\"", show(name));
+                        let span = Span::new(close as usize, close as usize + 1);
+                        c.report_at(Code::InvalidValue, h.file, span, Some(close), msg);
+                        return;
+                    }
+                    r.keys.push(key);
+                }
+            }
+        }
+        if r.none && r.keys.is_empty() {
+            let span = Span::new(close as usize, close as usize + 1);
+            c.report_at(
+                Code::InvalidValue,
+                h.file,
+                span,
+                None,
+                "the \"none\" or \"blocked\" referers are specified in the \"valid_referers\" directive without any valid referer",
+            );
+            return;
+        }
+    }
+}
+
+/// `ngx_http_charset_map_block`: a map between two charsets once (either way round, names
+/// compared case-insensitively), never between a charset and itself.
+fn charset_map(c: &mut Checker, h: &Here<'_>) {
+    let (a, b) = (h.arg(0).to_ascii_lowercase(), h.arg(1).to_ascii_lowercase());
+    if a == b {
+        let msg = format!(
+            "\"charset_map\" between the same charsets \"{}\" and \"{}\"",
+            show(&h.arg(0)),
+            show(&h.arg(1))
+        );
+        c.report(Code::InvalidValue, h, h.d.name.span, msg);
+        return;
+    }
+    let seen = c
+        .http
+        .charset_maps
+        .iter()
+        .any(|(x, y)| (*x == a && *y == b) || (*x == b && *y == a));
+    if seen {
+        let msg = format!(
+            "duplicate \"charset_map\" between \"{}\" and \"{}\"",
+            show(&h.arg(0)),
+            show(&h.arg(1))
+        );
+        c.report(Code::Duplicate, h, h.d.name.span, msg);
+        return;
+    }
+    c.http.charset_maps.push((a, b));
+}
+
+/// `ngx_http_proxy_cookie_domain` / `_path`: `off` once and alone; otherwise a pattern (`~`
+/// a regex, caseless for domains and for `~*` paths) and a replacement, both compiled.
+fn proxy_cookie(c: &mut Checker, h: &Here<'_>, domain: bool) {
+    let (off, on) = if domain {
+        ("proxy_cookie_domain off", "proxy_cookie_domain")
+    } else {
+        ("proxy_cookie_path off", "proxy_cookie_path")
+    };
+    let marks = &c.frame().marks;
+    let (was_off, was_on) = (marks.contains(&off), marks.contains(&on));
+    if was_off {
+        c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+        return;
+    }
+    if h.nargs() == 1 {
+        if cstr(&h.arg(0)) == b"off" {
+            if was_on {
+                c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+                return;
+            }
+            c.mark(off);
+            return;
+        }
+        let msg = format!("invalid parameter \"{}\"", show(&h.arg(0)));
+        c.report(Code::InvalidValue, h, h.span(0), msg);
+        return;
+    }
+    c.mark(on);
+    let pattern = h.arg(0);
+    if let Some(re) = pattern.strip_prefix(b"~") {
+        let (re, caseless) = match re.strip_prefix(b"*") {
+            Some(r) if !domain => (r, true),
+            _ => (re, domain),
+        };
+        if !c.regex(h, h.span(0), re, caseless) {
+            return;
+        }
+    } else if !c.uses(h, 0, &pattern, false) {
+        return;
+    }
+    c.uses(h, 1, &h.arg(1), true);
+}
+
+/// `ngx_http_upstream_bind_set_slot`: once per block; `off`, or an address (variables allowed)
+/// and `transparent`.
+fn upstream_bind(c: &mut Checker, h: &Here<'_>) {
+    let key = match &*h.d.name.value(h.src) {
+        b"proxy_bind" => "proxy_bind",
+        b"fastcgi_bind" => "fastcgi_bind",
+        b"uwsgi_bind" => "uwsgi_bind",
+        b"scgi_bind" => "scgi_bind",
+        b"grpc_bind" => "grpc_bind",
+        b"memcached_bind" => "memcached_bind",
+        _ => "upstream_bind",
+    };
+    if dup(c, h, key) {
+        return;
+    }
+    let a = h.arg(0);
+    if h.nargs() == 1 && cstr(&a) == b"off" {
+        return;
+    }
+    if !c.uses(h, 0, &a, true) {
+        return;
+    }
+    if h.nargs() == 2 && cstr(&h.arg(1)) != b"transparent" {
+        let msg = format!("invalid parameter \"{}\"", show(&h.arg(1)));
+        c.report(Code::InvalidValue, h, h.span(1), msg);
     }
 }
 
@@ -2238,6 +2514,16 @@ fn cache_path(c: &mut Checker, h: &Here<'_>) {
         c.report(Code::MissingDefinition, h, h.d.name.span, msg);
         return;
     };
+    let levels: Vec<u64> = (1..h.nargs())
+        .find_map(|i| {
+            let a = h.arg(i);
+            let l = a.strip_prefix(b"levels=")?;
+            Some(l.split(|&b| b == b':').filter_map(parse_digits).collect())
+        })
+        .unwrap_or_default();
+    if !c.add_path(h, &h.arg(0), true, levels) {
+        return;
+    }
     let tag = cache_tag(&h.name());
     if !c.shared_memory(h, i, &name, size, tag) {
         return;
@@ -2665,6 +2951,20 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
                 );
             }
         }
+        Context::HttpServer | Context::HttpLocation if c.frame().block.referer => {
+            let b = &mut c.frame().block;
+            let check = RefererCheck {
+                server: b.server.unwrap_or(usize::MAX),
+                location: child == Context::HttpLocation,
+                keys: std::mem::take(&mut b.referers),
+                server_names: b.referer_server_names,
+                none: b.referer_none,
+            };
+            b.referer = false;
+            c.http.referer_checks.push(check);
+            // The block's other checks.
+            left(c, h, child);
+        }
         Context::HttpServer => {
             // Locations of the server: duplicates (ngx_http_join_exact_locations) are reported
             // when http ends; keep them for then.
@@ -2813,6 +3113,12 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
             "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
         );
     }
+    let close =
+        h.d.block
+            .as_ref()
+            .and_then(|b| b.close)
+            .unwrap_or_else(|| h.at());
+    referer_server_names(c, h, close);
     if c.whole {
         c.check_variables();
     }

@@ -137,6 +137,10 @@ pub struct Checker {
     pending: http::BlockState,
     /// Regexes compiled in this run.
     regexes: regex::Cache,
+    /// nginx's prefix (`-p`), as the main file's folder: relative paths are full names under it.
+    prefix: Vec<u8>,
+    /// The cycle's paths (`ngx_add_path`): temp folders and caches.
+    paths: Vec<PathReg>,
     /// Locations of the blocks that ended, checked for duplicates when `http` ends.
     done_locations: Vec<Vec<http::LocRec>>,
     /// A buffer for the variables of one value.
@@ -161,6 +165,8 @@ impl Checker {
             vars: Default::default(),
             pending: Default::default(),
             regexes: Default::default(),
+            prefix: Vec::new(),
+            paths: Vec::new(),
             done_locations: Vec::new(),
             refs: Vec::new(),
             read_values: Default::default(),
@@ -185,6 +191,16 @@ impl Checker {
                     .any(|d| d.block.is_some() && d.is(&main.bytes, "events"))
             });
         self.whole = ctx == Context::Main && complete;
+        self.prefix = main
+            .server_path
+            .parent()
+            .map(|p| {
+                let mut v = p.as_os_str().as_encoded_bytes().to_vec();
+                v.push(b'/');
+                v
+            })
+            .unwrap_or_default();
+        self.paths.clear();
         self.frames.clear();
         self.frames.push(Frame {
             ctx: Some(ctx),
@@ -492,6 +508,95 @@ impl Checker {
     fn end_main(&mut self, main: FileId, main_len: u32) {
         http::end_main(self, main, main_len);
     }
+}
+
+/// A path of the cycle (`ngx_path_t`): its full name, who owns it (0 for a temp folder, a
+/// cache's own number otherwise), its levels, and where it was set.
+#[derive(Debug)]
+pub(crate) struct PathReg {
+    name: Vec<u8>,
+    owner: usize,
+    levels: Vec<u64>,
+    file: FileId,
+    at: u32,
+}
+
+impl Checker {
+    /// `ngx_add_path`: a full name used twice must belong to the same owner (temp folders are
+    /// shared) with the same levels. False when nginx refuses it.
+    pub(crate) fn add_path(
+        &mut self,
+        h: &Here<'_>,
+        name: &[u8],
+        cache: bool,
+        levels: Vec<u64>,
+    ) -> bool {
+        let full = if name.first() == Some(&b'/') {
+            name.to_vec()
+        } else {
+            let mut f = self.prefix.clone();
+            f.extend_from_slice(name);
+            f
+        };
+        let owner = if cache { self.paths.len() + 1 } else { 0 };
+        if let Some(p) = self.paths.iter().find(|p| p.name == full) {
+            let place = place_token(p.file, p.at);
+            let msg = if p.owner != owner || owner != 0 {
+                format!("the same path name \"{}\" used in {place} and", show(&full))
+            } else if p.levels != levels {
+                format!(
+                    "the same path name \"{}\" in {place} has the different levels than",
+                    show(&full)
+                )
+            } else {
+                return true;
+            };
+            self.report(Code::InvalidValue, h, h.span(0), msg);
+            return false;
+        }
+        self.paths.push(PathReg {
+            name: full,
+            owner,
+            levels,
+            file: h.file,
+            at: h.at(),
+        });
+        true
+    }
+}
+
+/// Marks `file:line` of an offset in a message; the loader writes the place as nginx does
+/// ([`resolve_places`]).
+pub(crate) fn place_token(file: FileId, at: u32) -> String {
+    format!("\u{1}{}:{at}\u{1}", file.0)
+}
+
+/// Writes the places [`place_token`] marked as `path:line`.
+pub(crate) fn resolve_places(d: &mut Diagnostic, files: &crate::files::Files) {
+    if !d.message.contains('\u{1}') {
+        return;
+    }
+    let mut out = String::new();
+    let mut parts = d.message.split('\u{1}');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    let mut token = true;
+    for part in parts {
+        if token {
+            let place = part.split_once(':').and_then(|(f, o)| {
+                let f = crate::files::FileId(f.parse().ok()?);
+                let o: u32 = o.parse().ok()?;
+                let sf = files.get(f);
+                Some(format!("{}:{}", sf.server_path.display(), sf.nginx_line(o)))
+            });
+            out.push_str(&place.unwrap_or_default());
+        } else {
+            out.push_str(part);
+        }
+        token = !token;
+    }
+    d.message = out;
 }
 
 /// True when reading `list` again in `ctx` changes nothing the checks keep: every statement is a

@@ -113,7 +113,12 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
             let levels = h.nargs().saturating_sub(1) as u64;
             if len > 10 + levels {
                 c.directive_error(Code::InvalidValue, h, h.span(1), "invalid value");
+                return;
             }
+            let levels: Vec<u64> = (1..h.nargs())
+                .filter_map(|i| parse_digits(&h.arg(i)))
+                .collect();
+            c.add_path(h, &h.arg(0), false, levels);
         }
         Setter::Access => {
             for i in 0..h.nargs() {
