@@ -97,9 +97,12 @@ fn first_difference(a: &[u8], b: &[u8]) -> String {
     )
 }
 
+/// A fixture's files: (path, bytes).
+type Files = Vec<(&'static str, &'static [u8])>;
+
 /// The fixtures: (name, files). The main file is `nginx.conf`.
-fn fixtures() -> Vec<(&'static str, Vec<(&'static str, &'static [u8])>)> {
-    let sub: Vec<(&'static str, &'static [u8])> = vec![
+fn fixtures() -> Vec<(&'static str, Files)> {
+    let sub: Files = vec![
         ("sub/a.conf", b"gzip on;\n"),
         ("sub/b.conf", b"server { listen 80; }\n"),
         ("sub/.hidden.conf", b"x;\n"),

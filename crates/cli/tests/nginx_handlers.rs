@@ -515,14 +515,15 @@ fn walk_sites(
         .map(|(i, d)| (d.name.span.start, i))
         .collect();
     let src = &f.bytes;
+    type Walk<'a> = (
+        &'a ngxlint_engine::Project,
+        &'a Directives,
+        &'a Path,
+        &'a mut std::collections::HashSet<(ngxlint_engine::FileId, Context)>,
+        &'a mut Vec<Site>,
+    );
     fn go(
-        cx: &mut (
-            &ngxlint_engine::Project,
-            &Directives,
-            &Path,
-            &mut std::collections::HashSet<(ngxlint_engine::FileId, Context)>,
-            &mut Vec<Site>,
-        ),
+        cx: &mut Walk<'_>,
         file: ngxlint_engine::FileId,
         src: &[u8],
         rel: &str,
@@ -714,7 +715,7 @@ fn mutate(src: &[u8], ordinal: usize, kind: Kind, rng: &mut Rng) -> Option<Vec<u
             replace(w, &new)
         }
         Kind::RegexOpen => {
-            let i = match &d.name.raw(src)[..] {
+            let i = match d.name.raw(src) {
                 b"rewrite" => 0,
                 _ => d.args.len() - 1,
             };
@@ -1193,7 +1194,8 @@ fn checks_follow_the_configured_version() {
             "resolver 127.0.0.1;\nupstream u {{ zone u 64k; {body} }}"
         ))
     };
-    let cases: Vec<(String, (u32, u32, u32), Option<&str>)> = vec![
+    type Case<'a> = (String, (u32, u32, u32), Option<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             ups("server backend.test resolve;"),
             OLD,
