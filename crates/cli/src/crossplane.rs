@@ -150,14 +150,29 @@ fn strip_parens(args: &mut Vec<String>, spans: &mut Vec<[u32; 2]>) {
     if args.first().is_some_and(|a| a.starts_with('('))
         && args.last().is_some_and(|a| a.ends_with(')'))
     {
-        let first = args[0][1..].trim_start().to_string();
-        spans[0][0] += (args[0].len() - first.len()) as u32;
-        args[0] = first;
-        let last = args.len() - 1;
-        let l = args[last].clone();
-        args[last] = l[..l.len() - 1].trim_end().to_string();
-        spans[last][1] -= (l.len() - args[last].len()) as u32;
-        if args[last].is_empty() {
+        if let Some(first) = args.first_mut() {
+            let kept = first
+                .strip_prefix('(')
+                .unwrap_or(first)
+                .trim_start()
+                .to_string();
+            if let Some(span) = spans.first_mut() {
+                span[0] += (first.len() - kept.len()) as u32;
+            }
+            *first = kept;
+        }
+        if let Some(last) = args.last_mut() {
+            let kept = last
+                .strip_suffix(')')
+                .unwrap_or(last)
+                .trim_end()
+                .to_string();
+            if let Some(span) = spans.last_mut() {
+                span[1] -= (last.len() - kept.len()) as u32;
+            }
+            *last = kept;
+        }
+        if args.last().is_some_and(|a| a.is_empty()) {
             args.pop();
             spans.pop();
         }

@@ -173,10 +173,20 @@ fn strip_if(args: &mut Vec<String>) {
     if args.first().is_some_and(|a| a.starts_with('('))
         && args.last().is_some_and(|a| a.ends_with(')'))
     {
-        args[0] = args[0][1..].trim_start_matches(py_space).to_string();
-        let last = args.len() - 1;
-        let l = args[last].clone();
-        args[last] = l[..l.len() - 1].trim_end_matches(py_space).to_string();
+        if let Some(first) = args.first_mut() {
+            *first = first
+                .strip_prefix('(')
+                .unwrap_or(first)
+                .trim_start_matches(py_space)
+                .to_string();
+        }
+        if let Some(last) = args.last_mut() {
+            *last = last
+                .strip_suffix(')')
+                .unwrap_or(last)
+                .trim_end_matches(py_space)
+                .to_string();
+        }
         let start = usize::from(args[0].is_empty());
         let end = args.len() - usize::from(args[args.len() - 1].is_empty());
         *args = args[start.min(end)..end].to_vec();
@@ -296,19 +306,22 @@ fn py_space(c: char) -> bool {
 
 /// `os.path.dirname`.
 fn dirname(p: &str) -> String {
-    let i = p.rfind('/').map_or(0, |i| i + 1);
-    let head = &p[..i];
-    if !head.is_empty() && head.bytes().any(|b| b != b'/') {
+    // Python's head keeps the last separator (`a/b` → `a/`), then trims the separators unless
+    // the head is nothing but separators.
+    let head = p
+        .rsplit_once('/')
+        .map_or(String::new(), |(h, _)| format!("{h}/"));
+    if head.bytes().any(|b| b != b'/') {
         head.trim_end_matches('/').to_string()
     } else {
-        head.to_string()
+        head
     }
 }
 
 /// `os.path.split`.
 fn split(p: &str) -> (String, String) {
-    let i = p.rfind('/').map_or(0, |i| i + 1);
-    (dirname(p), p[i..].to_string())
+    let tail = p.rsplit_once('/').map_or(p, |(_, t)| t);
+    (dirname(p), tail.to_string())
 }
 
 /// Python's `repr()` of a string.
@@ -343,10 +356,9 @@ fn repr(s: &str) -> String {
 fn os_error(e: &std::io::Error, path: &str) -> String {
     let code = e.raw_os_error().unwrap_or(0);
     let text = e.to_string();
-    let text = match text.rfind(" (os error ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    };
+    let text = text
+        .rsplit_once(" (os error ")
+        .map_or(text.as_str(), |(head, _)| head);
     format!("[Errno {code}] {text}: {}", repr(path))
 }
 
@@ -767,7 +779,12 @@ impl Run {
             let mut term = toks.next_in_statement()?;
             while term.quoted || !(term.is("{") || term.is(";") || term.is("}")) {
                 if term.is_comment() {
-                    comments.push(term.text[1..].to_string());
+                    comments.push(
+                        term.text
+                            .strip_prefix('#')
+                            .unwrap_or(&term.text)
+                            .to_string(),
+                    );
                 } else {
                     args.push(term.text);
                 }

@@ -87,7 +87,7 @@ impl miette::Diagnostic for Report {
     }
 }
 
-fn source(files: &Files, id: ngxlint_engine::FileId) -> NamedSource<String> {
+pub(crate) fn source(files: &Files, id: ngxlint_engine::FileId) -> NamedSource<String> {
     let f = files.get(id);
     NamedSource::new(
         f.path.display().to_string(),
@@ -95,7 +95,7 @@ fn source(files: &Files, id: ngxlint_engine::FileId) -> NamedSource<String> {
     )
 }
 
-fn span(s: nginx_syntax::Span, files: &Files, id: ngxlint_engine::FileId) -> SourceSpan {
+pub(crate) fn span(s: nginx_syntax::Span, files: &Files, id: ngxlint_engine::FileId) -> SourceSpan {
     // miette indexes the lossily decoded text; map byte offsets through the decoding.
     let bytes = &files.get(id).bytes;
     let start = lossy_offset(bytes, s.start as usize);
@@ -382,7 +382,7 @@ pub fn gitlab(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std::
     write_json(out, &serde_json::Value::Array(list))
 }
 
-/// What SARIF needs to know of each rule.
+/// What `ngxlint rules`, `ngxlint rule` and SARIF tell of each check.
 pub struct RuleInfo {
     /// Code.
     pub code: &'static str,
@@ -392,8 +392,8 @@ pub struct RuleInfo {
     pub summary: &'static str,
     /// Default severity.
     pub severity: Severity,
-    /// The document (markdown).
-    pub doc: Option<&'static str>,
+    /// The document (markdown, `rules/CODE.md`).
+    pub doc: &'static str,
 }
 
 /// `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it.
@@ -422,7 +422,7 @@ pub fn sarif(
                 "shortDescription": {"text": r.summary},
                 "fullDescription": {"text": r.summary},
                 "helpUri": rule_url(r.code),
-                "help": {"text": format!("See {}", rule_url(r.code)), "markdown": r.doc.unwrap_or(r.summary)},
+                "help": {"text": format!("See {}", rule_url(r.code)), "markdown": r.doc},
                 "defaultConfiguration": {"level": level(r.severity)},
             })
         })

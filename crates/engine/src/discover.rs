@@ -1,118 +1,391 @@
-//! Finds the nginx and PHP-FPM files under the paths a run is given.
+//! Finds the files under the paths a run is given that may be nginx or PHP-FPM configuration.
+//!
+//! A walk opens only files whose name or folder is one configuration goes by
+//! ([`crate::classify::is_candidate`]); what each of those files is, is decided from its content
+//! when it is read. Files the repository does not keep (`.gitignore`), files `[paths] exclude`
+//! names, and backup copies and samples are passed over; a file named on the command line, or
+//! matched by `[paths] include`, is always read.
 
 use std::path::{Path, PathBuf};
 
-/// What a file found by the walk looks like.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Guess {
-    /// nginx configuration.
-    Nginx,
-    /// PHP-FPM configuration (ini, or the pre-5.3 XML format).
-    Fpm,
-    /// Neither.
-    Other,
+use crate::classify;
+
+/// Which files a walk takes, beyond what their names say.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Globs (relative to `base`, `**` for any folders) of files always read, whatever their name.
+    pub include: Vec<String>,
+    /// Globs of files and folders never read (named files too).
+    pub exclude: Vec<String>,
+    /// The folder the globs are relative to (the configuration file's).
+    pub base: PathBuf,
+    /// Honour `.gitignore` files (and `.git/info/exclude`).
+    pub gitignore: bool,
+}
+
+/// A file the walk will read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    /// The path as walked.
+    pub path: PathBuf,
+    /// Named on the command line (evidence it is meant to be linted).
+    pub named: bool,
+    /// A symbolic link (resolved when read, with absolute targets mapped into the tree).
+    pub symlink: bool,
+    /// What its path says (relative to the linted root).
+    pub hints: classify::Hints,
 }
 
 /// The files found.
 #[derive(Debug, Default)]
 pub struct Found {
-    /// nginx files, sorted.
-    pub nginx: Vec<PathBuf>,
-    /// FPM files, sorted.
-    pub fpm: Vec<PathBuf>,
+    /// Files to read and classify, sorted.
+    pub candidates: Vec<Candidate>,
+    /// Every other file the walk saw, with why it was passed over (for `--list-files`).
+    pub skipped: Vec<(PathBuf, String)>,
     /// Paths that could not be walked, with the reason.
     pub errors: Vec<(PathBuf, String)>,
     /// Every folder the walk entered.
     pub dirs: Vec<PathBuf>,
     /// Files the walk saw as regular files (not symbolic links).
     pub regular: std::collections::HashSet<PathBuf>,
-    /// Symbolic links that lead nowhere (dangling or looping), with the reason.
-    pub broken_links: Vec<(PathBuf, String)>,
+    /// Files and folders the repository does not keep (`.gitignore`, `[paths] exclude`): includes
+    /// find nothing there either.
+    pub hidden_files: Vec<PathBuf>,
+    /// See `hidden_files`.
+    pub hidden_dirs: Vec<PathBuf>,
 }
 
 /// Folders never walked into.
 const SKIP_DIRS: [&str; 5] = [".git", ".hg", ".svn", "node_modules", "target"];
 
-/// Folders whose every file is nginx configuration (Debian and Docker layouts).
-const NGINX_DIRS: [&str; 8] = [
-    "sites-available",
-    "sites-enabled",
-    "conf.d",
-    "snippets",
-    "http.d",
-    "stream.d",
-    "modules-enabled",
-    "vhosts.d",
-];
+/// `.gitignore` matchers of the folders above and along the walk.
+struct Ignores {
+    /// (depth of the folder in the walk, its matcher); folders above the walk at depth 0.
+    stack: Vec<(usize, ignore::gitignore::Gitignore)>,
+}
 
-/// Walks `paths`. A file named on the command line is always taken (its kind guessed from its
-/// contents when its name says nothing); a folder is walked for files that look like configuration.
-pub fn discover(paths: &[PathBuf]) -> Found {
-    let mut found = Found::default();
-    for p in paths {
-        if p.is_file() {
-            match guess(p, true) {
-                Guess::Fpm => found.fpm.push(p.clone()),
-                _ => found.nginx.push(p.clone()),
+impl Ignores {
+    /// The `.gitignore` files from the repository root down to `start`, and `.git/info/exclude`.
+    fn above(start: &Path) -> Ignores {
+        let mut stack = Vec::new();
+        let start = crate::project::absolute(start);
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        let mut repo = None;
+        for d in start.ancestors() {
+            dirs.push(d.to_path_buf());
+            if d.join(".git").exists() {
+                repo = Some(d.to_path_buf());
+                break;
             }
+        }
+        // Outside a repository, only the walk's own `.gitignore` files count.
+        let Some(repo) = repo else {
+            return Ignores { stack };
+        };
+        let exclude = repo.join(".git/info/exclude");
+        if exclude.is_file() {
+            let mut b = ignore::gitignore::GitignoreBuilder::new(&repo);
+            b.add(&exclude);
+            if let Ok(g) = b.build() {
+                stack.push((0, g));
+            }
+        }
+        // Above the start only: the start folder's own file is read by the walk.
+        for d in dirs.iter().rev().filter(|d| **d != start) {
+            if let Some(g) = matcher(d) {
+                stack.push((0, g));
+            }
+        }
+        Ignores { stack }
+    }
+
+    /// Whether a path is ignored: the deepest matcher with an opinion decides, as in git.
+    fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+        for (_, g) in self.stack.iter().rev() {
+            let abs;
+            let p = if path.is_absolute() {
+                path
+            } else {
+                abs = crate::project::absolute(path);
+                &abs
+            };
+            if !p.starts_with(g.path()) {
+                continue;
+            }
+            match g.matched(p, is_dir) {
+                ignore::Match::Ignore(_) => return true,
+                ignore::Match::Whitelist(_) => return false,
+                ignore::Match::None => {}
+            }
+        }
+        false
+    }
+}
+
+/// The matcher of a folder's `.gitignore`, when it has one.
+fn matcher(dir: &Path) -> Option<ignore::gitignore::Gitignore> {
+    let file = dir.join(".gitignore");
+    if !file.is_file() {
+        return None;
+    }
+    let mut b = ignore::gitignore::GitignoreBuilder::new(crate::project::absolute(dir));
+    b.add(&file);
+    b.build().ok()
+}
+
+/// The path relative to `base`, `/`-separated, for `[paths]` globs; `None` outside it.
+fn relative_text(path: &Path, base: &Path) -> Option<String> {
+    let abs = crate::project::absolute(path);
+    let rel = abs.strip_prefix(base).ok()?;
+    Some(rel.to_string_lossy().into_owned())
+}
+
+impl Filter {
+    fn excluded(&self, path: &Path) -> Option<&str> {
+        if self.exclude.is_empty() {
+            return None;
+        }
+        let rel = relative_text(path, &self.base)?;
+        self.exclude
+            .iter()
+            .find(|g| ngxlint_vfs::path_matches(g, &rel))
+            .map(String::as_str)
+    }
+    fn included(&self, path: &Path) -> bool {
+        !self.include.is_empty()
+            && relative_text(path, &self.base).is_some_and(|rel| {
+                self.include
+                    .iter()
+                    .any(|g| ngxlint_vfs::path_matches(g, &rel))
+            })
+    }
+}
+
+/// Walks `paths` (relative paths are taken against the working folder; `root` is the linted root,
+/// which the path evidence is relative to).
+pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
+    let mut found = Found::default();
+    let cwd = std::env::current_dir().ok();
+    let root = crate::project::absolute(root);
+    let rel_to_root = |p: &Path| -> PathBuf {
+        let abs = crate::project::absolute(p);
+        abs.strip_prefix(&root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    for p in paths {
+        if !p.is_dir() {
+            let is_link = std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+            if let Some(g) = filter.excluded(p) {
+                found
+                    .skipped
+                    .push((p.clone(), format!("excluded by `[paths] exclude` `{g}`")));
+                continue;
+            }
+            found.candidates.push(Candidate {
+                path: p.clone(),
+                named: true,
+                symlink: is_link,
+                hints: classify::hints(&rel_to_root(p)),
+            });
             continue;
         }
-        let walker = walkdir::WalkDir::new(p)
+        let mut ignores = if filter.gitignore {
+            Ignores::above(p)
+        } else {
+            Ignores { stack: Vec::new() }
+        };
+        // What each folder's path says, worked out once per folder.
+        let mut folder: Option<(PathBuf, classify::FolderHints)> = None;
+        let mut walker = walkdir::WalkDir::new(p)
             .follow_links(false)
             .max_depth(64)
             .into_iter();
-        let walker = walker.filter_entry(|e| {
-            !(e.file_type().is_dir()
-                && e.depth() > 0
-                && SKIP_DIRS.iter().any(|s| e.file_name() == *s))
-        });
-        for entry in walker {
+        while let Some(entry) = walker.next() {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
                     let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| p.clone());
-                    found.errors.push((path, e.to_string()));
+                    // walkdir's own text names the absolute path; the finding names the file.
+                    let why = match e.io_error() {
+                        Some(io) => io.to_string(),
+                        None => "a symbolic link loop".to_string(),
+                    };
+                    found.errors.push((path, why));
                     continue;
                 }
             };
-            if entry.file_type().is_dir() {
+            let depth = entry.depth();
+            // A folder's matcher applies below it: drop those of folders the walk has left.
+            while ignores
+                .stack
+                .last()
+                .is_some_and(|(d, _)| *d >= depth && *d > 0)
+            {
+                ignores.stack.pop();
+            }
+            let ft = entry.file_type();
+            if ft.is_dir() {
+                if depth > 0 {
+                    let vcs = SKIP_DIRS.iter().any(|s| entry.file_name() == *s);
+                    let unkept = filter.excluded(entry.path()).is_some()
+                        || ignores.ignored(entry.path(), true);
+                    if unkept {
+                        found
+                            .hidden_dirs
+                            .push(crate::project::absolute(entry.path()));
+                    }
+                    if vcs || unkept {
+                        walker.skip_current_dir();
+                        continue;
+                    }
+                }
+                if filter.gitignore {
+                    if let Some(g) = matcher(entry.path()) {
+                        ignores.stack.push((depth, g));
+                    }
+                }
                 found.dirs.push(entry.path().to_path_buf());
                 continue;
             }
-            // Symlinks are followed only to files; loops and links to folders are not walked.
-            if entry.path_is_symlink() {
-                if let Err(e) = std::fs::metadata(entry.path()) {
-                    if guess_by_name(entry.path()) {
-                        found
-                            .broken_links
-                            .push((entry.path().to_path_buf(), e.to_string()));
-                    }
+            // `ngxlint check .` walks `./a/b`: shown as `a/b`, and a walk of the working folder by
+            // its absolute path too, as the other paths are.
+            let path = entry.path().strip_prefix("./").unwrap_or(entry.path());
+            let path = cwd
+                .as_deref()
+                .and_then(|c| path.strip_prefix(c).ok())
+                .filter(|r| !r.as_os_str().is_empty())
+                .unwrap_or(path);
+            if ignores.ignored(path, false) {
+                found
+                    .skipped
+                    .push((path.to_path_buf(), "ignored by .gitignore".into()));
+                found.hidden_files.push(crate::project::absolute(path));
+                continue;
+            }
+            if let Some(g) = filter.excluded(path) {
+                found.skipped.push((
+                    path.to_path_buf(),
+                    format!("excluded by `[paths] exclude` `{g}`"),
+                ));
+                found.hidden_files.push(crate::project::absolute(path));
+                continue;
+            }
+            let symlink = ft.is_symlink();
+            if !ft.is_file() && !symlink {
+                continue;
+            }
+            let dir = path.parent().unwrap_or(Path::new(""));
+            if folder.as_ref().is_none_or(|(d, _)| d != dir) {
+                folder = Some((
+                    dir.to_path_buf(),
+                    classify::FolderHints::of(&rel_to_root(dir)),
+                ));
+            }
+            let name = entry.file_name();
+            let hints = folder
+                .as_ref()
+                .map(|(_, f)| f.file(Path::new(name)))
+                .unwrap_or_default();
+            let forced = filter.included(path);
+            if !forced {
+                let name = name.to_string_lossy();
+                if let Some(why) = classify::skipped_by_name(&name) {
+                    found.skipped.push((path.to_path_buf(), why.to_string()));
+                    continue;
+                }
+                if !classify::is_candidate(Path::new(&*name), hints) {
+                    found
+                        .skipped
+                        .push((path.to_path_buf(), "not a configuration file name".into()));
                     continue;
                 }
             }
-            let is_file =
-                entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file());
-            if !is_file {
-                continue;
+            if ft.is_file() {
+                found.regular.insert(path.to_path_buf());
             }
-            if entry.file_type().is_file() {
-                found.regular.insert(entry.path().to_path_buf());
-            }
-            match guess(entry.path(), false) {
-                Guess::Nginx => found.nginx.push(entry.into_path()),
-                Guess::Fpm => found.fpm.push(entry.into_path()),
-                Guess::Other => {}
-            }
+            found.candidates.push(Candidate {
+                path: path.to_path_buf(),
+                named: forced,
+                symlink,
+                hints,
+            });
         }
     }
-    // The walk is in the file system's order: sort for output that does not depend on it.
-    for list in [&mut found.nginx, &mut found.fpm, &mut found.dirs] {
-        list.sort_unstable_by(|a, b| path_order(a, b));
-        list.dedup();
+    // A file both named and found by a walk (`ngxlint check . conf.d/x.conf`, or pre-commit's
+    // files with the root around them) is read once, as named.
+    if paths.len() > 1 {
+        let mut by_abs: crate::hash::FastMap<PathBuf, usize> = Default::default();
+        let mut unique: Vec<Candidate> = Vec::with_capacity(found.candidates.len());
+        for c in found.candidates {
+            match by_abs.entry(crate::project::absolute(&c.path)) {
+                std::collections::hash_map::Entry::Occupied(e) => unique[*e.get()].named |= c.named,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(unique.len());
+                    unique.push(c);
+                }
+            }
+        }
+        found.candidates = unique;
+        // A file a walk passed over but the command line named is read (and listed once).
+        found
+            .skipped
+            .retain(|(p, _)| !by_abs.contains_key(&crate::project::absolute(p)));
     }
-    found.errors.sort_by(|a, b| path_order(&a.0, &b.0));
-    found.broken_links.sort_by(|a, b| path_order(&a.0, &b.0));
+    // The walk is in the file system's order: sort for output that does not depend on it.
     found
+        .candidates
+        .sort_unstable_by(|a, b| path_order(&a.path, &b.path));
+    found.dirs.sort_unstable_by(|a, b| path_order(a, b));
+    found.dirs.dedup();
+    found.skipped.sort_by(|a, b| path_order(&a.0, &b.0));
+    found.errors.sort_by(|a, b| path_order(&a.0, &b.0));
+    found
+}
+
+/// Adds the editor buffers not saved yet (`overlays` whose file does not exist) that lie under a
+/// walked folder, as files the editor names: the walk cannot see them, and the project around a
+/// new buffer is read as if it were saved. (A buffer named itself is a named candidate already.)
+pub fn add_unsaved(
+    found: &mut Found,
+    paths: &[PathBuf],
+    root: &Path,
+    overlays: &[(PathBuf, Vec<u8>)],
+) {
+    let root = crate::project::absolute(root);
+    let walked: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .map(|p| crate::project::absolute(p))
+        .collect();
+    let mut added = false;
+    for (path, _) in overlays {
+        if std::fs::symlink_metadata(path).is_ok() {
+            continue;
+        }
+        let abs = crate::project::absolute(path);
+        let known = found
+            .candidates
+            .iter()
+            .any(|c| crate::project::absolute(&c.path) == abs);
+        if known || !walked.iter().any(|w| abs.starts_with(w)) {
+            continue;
+        }
+        let rel = abs.strip_prefix(&root).unwrap_or(&abs).to_path_buf();
+        found.candidates.push(Candidate {
+            path: abs,
+            named: true,
+            symlink: false,
+            hints: classify::hints(&rel),
+        });
+        added = true;
+    }
+    if added {
+        found
+            .candidates
+            .sort_unstable_by(|a, b| path_order(&a.path, &b.path));
+    }
 }
 
 /// The order of `Path`'s `Ord` (component by component) for the clean paths a walk produces,
@@ -126,101 +399,6 @@ pub fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
         Some(i) => key(a[i]).cmp(&key(b[i])),
         None => a.len().cmp(&b.len()),
     }
-}
-
-/// A path's file name, parent folder's name and extension, as text.
-fn name_parts(path: &Path) -> (String, String, String) {
-    let text = |o: Option<&std::ffi::OsStr>| {
-        o.map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
-    (
-        text(path.file_name()),
-        text(path.parent().and_then(|p| p.file_name())),
-        text(path.extension()),
-    )
-}
-
-/// Whether the name alone makes a file a configuration candidate.
-fn guess_by_name(path: &Path) -> bool {
-    let (_, parent, ext) = name_parts(path);
-    matches!(ext.as_str(), "conf" | "nginx" | "vhost" | "types")
-        || NGINX_DIRS.contains(&parent.as_str())
-        || parent == "pool.d"
-        || parent == "php-fpm.d"
-}
-
-/// Guesses a file's kind from its name, its folder and its first significant line.
-pub fn guess(path: &Path, named: bool) -> Guess {
-    let (name, parent, ext) = name_parts(path);
-    if name == "php-fpm.conf" || parent == "pool.d" || parent == "php-fpm.d" {
-        return Guess::Fpm;
-    }
-    let nginx_by_name = name == "nginx.conf"
-        || name == "mime.types"
-        || name.ends_with("_params")
-        || matches!(name.as_str(), "koi-utf" | "koi-win" | "win-utf")
-        || matches!(ext.as_str(), "nginx" | "vhost")
-        || NGINX_DIRS.contains(&parent.as_str());
-    let candidate =
-        named || nginx_by_name || matches!(ext.as_str(), "conf" | "inc" | "acl" | "types");
-    if !candidate {
-        return Guess::Other;
-    }
-    if nginx_by_name && !named {
-        // The name says nginx: no need to open the file twice.
-        return Guess::Nginx;
-    }
-    match sniff(path) {
-        Some(Guess::Fpm) => Guess::Fpm,
-        Some(Guess::Other) if !named && !nginx_by_name => Guess::Other,
-        _ => Guess::Nginx,
-    }
-}
-
-/// Looks at the first significant line: `[section]` or `key = value` is FPM; `<?xml` with
-/// `<configuration>` is the old FPM format.
-fn sniff(path: &Path) -> Option<Guess> {
-    use std::io::Read;
-    let mut buf = vec![0u8; 4096];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut buf))
-        .ok()?;
-    let head = &buf[..n];
-    if head.contains(&0) {
-        return Some(Guess::Other);
-    }
-    let text = String::from_utf8_lossy(head);
-    if text.trim_start().starts_with("<?xml") {
-        return Some(
-            if text.contains("<configuration") || text.contains("php_fpm") {
-                Guess::Fpm
-            } else {
-                Guess::Other
-            },
-        );
-    }
-    for line in text.lines() {
-        let l = line.trim();
-        if l.is_empty() || l.starts_with(';') || l.starts_with('#') {
-            continue;
-        }
-        if l.starts_with('[') && l.ends_with(']') {
-            return Some(Guess::Fpm);
-        }
-        if let Some(eq) = l.find('=') {
-            let key = l[..eq].trim();
-            let keyish = !key.is_empty()
-                && key
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"._[]-".contains(&b));
-            if keyish && !l.ends_with(';') && !l.ends_with('{') {
-                return Some(Guess::Fpm);
-            }
-        }
-        return Some(Guess::Nginx);
-    }
-    None
 }
 
 #[cfg(test)]
@@ -257,5 +435,97 @@ mod order_tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod walk_tests {
+    use super::*;
+
+    #[test]
+    fn gitignore_exclude_include_and_names() {
+        let dir = std::env::temp_dir().join(format!("ngxlint-walk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let w = |p: &str, t: &str| {
+            let f = dir.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, t).unwrap();
+        };
+        std::fs::create_dir_all(dir.join(".git/info")).unwrap();
+        w(".git/info/exclude", "local.conf\n");
+        w(
+            ".gitignore",
+            "build/\n*.generated.conf\n!keep.generated.conf\n",
+        );
+        w("nginx/nginx.conf", "events {}\n");
+        w("nginx/conf.d/a.conf", "");
+        w("nginx/conf.d/b.generated.conf", "");
+        w("nginx/conf.d/keep.generated.conf", "");
+        w("nginx/conf.d/c.conf.bak", "");
+        w("nginx/sites-enabled/default", "");
+        w("nginx/local.conf", "");
+        w("build/out.conf", "");
+        w("vendor/x/site.conf", "");
+        w("docs/site.cfg", "");
+        w("app/index.php", "");
+        w("sub/.gitignore", "*.conf\n");
+        w("sub/x.conf", "");
+        let filter = Filter {
+            include: vec!["docs/*.cfg".into()],
+            exclude: vec!["vendor".into()],
+            base: dir.clone(),
+            gitignore: true,
+        };
+        let found = discover(std::slice::from_ref(&dir), &dir, &filter);
+        let rel = |p: &Path| p.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
+        let cands: Vec<String> = found.candidates.iter().map(|c| rel(&c.path)).collect();
+        assert_eq!(
+            cands,
+            [
+                "docs/site.cfg",
+                "nginx/conf.d/a.conf",
+                "nginx/conf.d/keep.generated.conf",
+                "nginx/nginx.conf",
+                "nginx/sites-enabled/default"
+            ]
+        );
+        let why = |p: &str| {
+            found
+                .skipped
+                .iter()
+                .find(|(f, _)| rel(f) == p)
+                .map(|(_, w)| w.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            why("nginx/conf.d/b.generated.conf"),
+            "ignored by .gitignore"
+        );
+        assert_eq!(why("nginx/local.conf"), "ignored by .gitignore");
+        assert_eq!(why("sub/x.conf"), "ignored by .gitignore");
+        assert!(why("nginx/conf.d/c.conf.bak").contains("backup"));
+        assert_eq!(why("app/index.php"), "not a configuration file name");
+        // Ignored and excluded folders are not entered at all.
+        assert!(found
+            .skipped
+            .iter()
+            .all(|(f, _)| !rel(f).starts_with("build/")));
+        assert!(found
+            .skipped
+            .iter()
+            .all(|(f, _)| !rel(f).starts_with("vendor/")));
+        // Named files are read whatever their name, unless excluded.
+        let named = discover(
+            &[
+                dir.join("nginx/conf.d/c.conf.bak"),
+                dir.join("vendor/x/site.conf"),
+            ],
+            &dir,
+            &filter,
+        );
+        assert_eq!(named.candidates.len(), 1);
+        assert!(named.candidates[0].named);
+        assert!(named.skipped[0].1.contains("[paths] exclude"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -69,6 +69,16 @@ impl SourceFile {
         self.line_col(offset.min(self.bytes.len() as u32)).0
     }
 
+    /// Whether the file is a template rendered when the server starts (`X.template`, envsubst
+    /// fills its `${NAME}` placeholders in): a placeholder stands for a value not known here.
+    pub fn is_template(&self) -> bool {
+        use std::os::unix::ffi::OsStrExt;
+        self.server_path
+            .as_os_str()
+            .as_bytes()
+            .ends_with(b".template")
+    }
+
     /// The text of a span, lossily decoded.
     pub fn text(&self, span: Span) -> String {
         String::from_utf8_lossy(span.slice(&self.bytes)).into_owned()
@@ -87,6 +97,8 @@ fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
 pub struct Files {
     files: Vec<SourceFile>,
     by_server_path: crate::hash::FastMap<PathBuf, FileId>,
+    /// The linted root (as given and canonical): messages name paths relative to it.
+    roots: Vec<PathBuf>,
 }
 
 impl Files {
@@ -112,6 +124,25 @@ impl Files {
         });
         id
     }
+    /// Sets the linted root, as given and as resolved, that [`Files::shown`] names paths from.
+    pub fn set_root(&mut self, given: &Path, canonical: &Path) {
+        // Under `/` every path is "inside": a server path such as `/etc/nginx/x` stays as it is.
+        self.roots = [given, canonical]
+            .into_iter()
+            .filter(|r| r.parent().is_some())
+            .map(Path::to_path_buf)
+            .collect();
+    }
+    /// How a message names a path: relative to the linted root when inside it, else as given
+    /// (the server's path, such as `/etc/nginx/snippets/ssl.conf`). A message never holds the
+    /// checkout's absolute location, so a baseline written in one checkout holds in another.
+    pub fn shown(&self, path: &Path) -> String {
+        match self.roots.iter().find_map(|r| path.strip_prefix(r).ok()) {
+            Some(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+            Some(rel) => rel.display().to_string(),
+            None => path.display().to_string(),
+        }
+    }
     /// The file with this id.
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
@@ -134,5 +165,48 @@ impl Files {
     /// True when no file was read.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+    /// Moves every file of another run's table after this one's (runs of paths under different
+    /// configurations make one report); returns the amount added to the other run's ids. Files are
+    /// kept apart even when their server paths are equal: two repositories may both hold an
+    /// `/etc/nginx/nginx.conf`.
+    pub fn append(&mut self, other: Files) -> u32 {
+        if self.files.is_empty() {
+            // The common case, one run: nothing to renumber.
+            *self = other;
+            return 0;
+        }
+        let offset = self.files.len() as u32;
+        for (i, f) in other.files.into_iter().enumerate() {
+            self.by_server_path
+                .entry(f.server_path.clone())
+                .or_insert(FileId(offset + i as u32));
+            self.files.push(f);
+        }
+        offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_from_the_root() {
+        let mut f = Files::default();
+        assert_eq!(
+            f.shown(Path::new("/srv/repo/nginx/a.conf")),
+            "/srv/repo/nginx/a.conf"
+        );
+        f.set_root(Path::new("/home/me/repo"), Path::new("/srv/repo"));
+        assert_eq!(f.shown(Path::new("/srv/repo/nginx/a.conf")), "nginx/a.conf");
+        assert_eq!(
+            f.shown(Path::new("/home/me/repo/nginx/a.conf")),
+            "nginx/a.conf"
+        );
+        assert_eq!(f.shown(Path::new("/etc/nginx/a.conf")), "/etc/nginx/a.conf");
+        assert_eq!(f.shown(Path::new("/srv/repo")), ".");
+        f.set_root(Path::new("/"), Path::new("/"));
+        assert_eq!(f.shown(Path::new("/etc/nginx/a.conf")), "/etc/nginx/a.conf");
     }
 }

@@ -8,7 +8,6 @@ use ngxlint_vfs::Vfs;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::{FileId, FileKind, Files};
-use crate::project::absolute;
 
 /// One FPM configuration and where its files sit in the project's file table.
 #[derive(Debug)]
@@ -88,22 +87,31 @@ impl Vfs for Cached<'_> {
     fn set_hint(&self, dir: &Path) {
         self.inner.set_hint(dir)
     }
+    fn mapping(&self, path: &Path) -> ngxlint_vfs::Mapping {
+        self.inner.mapping(path)
+    }
 }
 
-/// Whether a file is an FPM main config: it has `[global]` or an `include=`.
-fn is_main(bytes: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(bytes);
-    text.lines().any(|l| {
-        let t = l.trim();
-        t.eq_ignore_ascii_case("[global]")
-            || t.starts_with("include") && t[7..].trim_start().starts_with('=')
-    }) || text.trim_start().starts_with("<?xml")
+/// A file judged to be PHP-FPM configuration, as read.
+#[derive(Debug)]
+pub struct FpmCandidate {
+    /// The path as found (absolute).
+    pub path: PathBuf,
+    /// The local file.
+    pub canonical: PathBuf,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// A main config (`include=`, or `[global]` outside a pool folder).
+    pub main: bool,
+    /// It sits in a folder of pool files (`pool.d/`, `php-fpm.d/`).
+    pub pool_dir: bool,
 }
 
-/// Reads the FPM files found: main configs first (with their includes), then each file no main
-/// config included, as a pool.d file.
+/// Reads the FPM files found: main configs first (with their includes); then the pool files no
+/// main config included, the files of one pool folder together (in the order a main config's
+/// `include=…/*.conf` reads them) and any other alone.
 pub fn load_fpm(
-    found: &[PathBuf],
+    found: Vec<FpmCandidate>,
     vfs: &dyn Vfs,
     opts: &LoadOptions,
     files: &mut Files,
@@ -113,41 +121,45 @@ pub fn load_fpm(
         canonical: Default::default(),
         bytes: Default::default(),
     };
+    // The files were read to judge them: the loaders read them from here.
+    if let Ok(mut m) = cached.bytes.lock() {
+        for c in &found {
+            m.insert(c.canonical.clone(), c.bytes.clone());
+        }
+    }
     let vfs: &dyn Vfs = &cached;
     let mut trees = Vec::new();
-    let mut diags = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut mains = Vec::new();
-    let mut pools = Vec::new();
-    for p in found {
-        let abs = absolute(p);
-        match vfs
-            .canonical(&abs)
-            .and_then(|c| vfs.read_canonical(&c).map(|b| (c, b)))
-        {
-            Ok((canonical, bytes)) => {
-                if is_main(&bytes) {
-                    mains.push((abs, canonical));
-                } else {
-                    pools.push((abs, canonical));
-                }
-            }
-            Err(e) => diags.push(crate::project::unreadable_diag(files, p, &e, FileKind::Fpm)),
-        }
-    }
-    for (abs, _) in &mains {
-        vfs.set_hint(abs.parent().unwrap_or(Path::new("/")));
-        let config = fpm_ini::load(abs, opts, vfs);
+    for c in found.iter().filter(|c| c.main) {
+        vfs.set_hint(c.path.parent().unwrap_or(Path::new("/")));
+        let config = fpm_ini::load(&c.path, opts, vfs);
         trees.push(register(config, vfs, files, &mut seen, false));
     }
-    for (abs, canonical) in &pools {
-        if seen.contains(canonical) {
-            continue;
+    // Pool files: grouped by folder where the folder is one of pool files.
+    let mut groups: Vec<Vec<PathBuf>> = Vec::new();
+    let mut last_dir: Option<PathBuf> = None;
+    for c in found
+        .iter()
+        .filter(|c| !c.main && !seen.contains(&c.canonical))
+    {
+        let dir = c.path.parent().map(Path::to_path_buf);
+        match groups.last_mut() {
+            Some(g) if c.pool_dir && dir == last_dir => g.push(c.path.clone()),
+            _ => groups.push(vec![c.path.clone()]),
         }
-        vfs.set_hint(abs.parent().unwrap_or(Path::new("/")));
-        let config = fpm_ini::load_pool_file(abs, opts, vfs);
+        last_dir = if c.pool_dir { dir } else { None };
+    }
+    for group in &mut groups {
+        // glob(3) order, as the main config's `include=` would read them.
+        group.sort_by(|a, b| {
+            use std::os::unix::ffi::OsStrExt;
+            a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes())
+        });
+        vfs.set_hint(group[0].parent().unwrap_or(Path::new("/")));
+        let config = fpm_ini::load_pool_files(group, opts, vfs);
         trees.push(register(config, vfs, files, &mut seen, true));
     }
+    let mut diags = Vec::new();
     for t in &trees {
         for d in &t.config.diagnostics {
             diags.push(convert(t, d));
@@ -210,6 +222,32 @@ fn convert(t: &FpmTree, d: &fpm_ini::Diagnostic) -> Diagnostic {
             end: span.end,
         };
         out = out.with_place(t.file(*file), s, label.clone());
+    }
+    if let Some(f) = &d.fix {
+        let edits = f
+            .edits
+            .iter()
+            .map(|e| match e {
+                fpm_ini::FixEdit::Replace { file, span, text } => crate::diagnostic::Edit::replace(
+                    t.file(*file),
+                    nginx_syntax::Span {
+                        start: span.start,
+                        end: span.end,
+                    },
+                    text.clone(),
+                ),
+                fpm_ini::FixEdit::RemoveLine { file, at } => {
+                    let src = t
+                        .config
+                        .files
+                        .get(*file)
+                        .map(|f| f.bytes.as_slice())
+                        .unwrap_or_default();
+                    crate::edit::remove_line(t.file(*file), src, *at as usize)
+                }
+            })
+            .collect();
+        out = out.with_edits(crate::diagnostic::Fix::safe(f.title.clone(), edits));
     }
     out
 }

@@ -164,6 +164,8 @@ pub enum Target {
     Name(String),
     /// Contains variables: resolved at request time.
     Variable,
+    /// A template's placeholder (`http://${BACKEND}`): fixed when the container starts, not known here.
+    Unknown,
 }
 
 /// A pass directive in effect at a location.
@@ -267,12 +269,23 @@ pub struct Model<'p> {
     interned: FastMap<Cow<'p, [u8]>, NameId>,
     /// Entries of the scopes being filled (see `fill_scope`).
     scratch: Vec<(At<'p>, NameId)>,
+    /// Files that are templates (their `${NAME}` placeholders are filled in at start-up).
+    templates: crate::hash::FastSet<FileId>,
+    /// For each tree, whether it is a file no main config includes (a fragment).
+    fragments: Vec<bool>,
 }
 
 impl<'p> Model<'p> {
     /// Builds the model of every tree of the project.
     pub fn build(project: &'p Project, directives: &Directives) -> Model<'p> {
-        let mut m = Model::default();
+        let mut m = Model {
+            fragments: project.nginx.trees.iter().map(|t| t.fragment).collect(),
+            templates: (0..project.files.len() as u32)
+                .map(FileId)
+                .filter(|&f| project.files.get(f).is_template())
+                .collect(),
+            ..Model::default()
+        };
         for (t, tree) in project.nginx.trees.iter().enumerate() {
             let id = m.push(Scope {
                 kind: tree.context,
@@ -503,6 +516,20 @@ impl<'p> Model<'p> {
         }
     }
 
+    /// Whether a scope is in a file no main config includes: what its parent sets is not known.
+    pub fn in_fragment(&self, scope: ScopeId) -> bool {
+        self.fragments
+            .get(self.scope(scope).tree)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Whether `name` is unset at `scope` within what this run sees, in a fragment: its value may
+    /// come from a parent the run does not see, so nginx's default cannot be assumed.
+    pub fn unset_in_fragment(&self, scope: ScopeId, name: &str) -> bool {
+        self.in_fragment(scope) && self.effective(scope, name).is_none()
+    }
+
     /// The scope with this id.
     pub fn scope(&self, id: ScopeId) -> &Scope<'p> {
         &self.scopes[id.0 as usize]
@@ -618,10 +645,22 @@ impl<'p> Model<'p> {
         }
         let module = PassModule::ALL.into_iter().find(|m| at.is(m.directive()))?;
         let raw = at.arg(0)?.into_owned();
-        let has_variables = raw.contains('$');
+        let placeholders =
+            self.templates.contains(&at.file) && crate::text::has_placeholder(raw.as_bytes());
+        let has_variables = if placeholders {
+            let mut rest = raw.clone().into_bytes();
+            for r in crate::text::placeholders(raw.as_bytes()).into_iter().rev() {
+                rest.drain(r);
+            }
+            rest.contains(&b'$')
+        } else {
+            raw.contains('$')
+        };
         let (tls, rest, default_port) = strip_scheme(module, &raw);
         let target = if has_variables {
             Target::Variable
+        } else if placeholders {
+            Target::Unknown
         } else {
             self.target(tree, module, rest, default_port)
         };
@@ -651,8 +690,8 @@ impl<'p> Model<'p> {
             return Target::Unix(path.to_string());
         }
         // The authority ends at the URI part (proxy_pass http://host:port/uri).
-        let authority = match rest.find('/') {
-            Some(i) if module == PassModule::Proxy || default_port.is_some() => &rest[..i],
+        let authority = match rest.split_once('/') {
+            Some((a, _)) if module == PassModule::Proxy || default_port.is_some() => a,
             _ => rest,
         };
         let (host, port) = split_host_port(authority);
@@ -806,8 +845,8 @@ fn strip_scheme(module: PassModule, raw: &str) -> (bool, &str, Option<u16>) {
         _ => &[],
     };
     for (scheme, tls, port) in schemes {
-        if raw.len() >= scheme.len() && raw[..scheme.len()].eq_ignore_ascii_case(scheme) {
-            return (*tls, &raw[scheme.len()..], Some(*port));
+        if let Some(rest) = crate::text::strip_prefix_ignore_ascii_case(raw, scheme) {
+            return (*tls, rest, Some(*port));
         }
     }
     (false, raw, None)
@@ -816,11 +855,8 @@ fn strip_scheme(module: PassModule, raw: &str) -> (bool, &str, Option<u16>) {
 /// `host:port`, `[v6]:port`, `host`, `[v6]` (brackets removed).
 pub fn split_host_port(s: &str) -> (&str, Option<u16>) {
     if let Some(rest) = s.strip_prefix('[') {
-        if let Some(end) = rest.find(']') {
-            let host = &rest[..end];
-            let port = rest[end + 1..]
-                .strip_prefix(':')
-                .and_then(|p| p.parse().ok());
+        if let Some((host, after)) = rest.split_once(']') {
+            let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
             return (host, port);
         }
     }
@@ -846,5 +882,18 @@ mod tests {
         assert_eq!(split_host_port("localhost"), ("localhost", None));
         assert_eq!(split_host_port("::1"), ("::1", None));
         assert_eq!(split_host_port("php"), ("php", None));
+    }
+
+    #[test]
+    fn schemes_of_multibyte_addresses() {
+        // Seven bytes end inside the fourth `é`: no panic, no scheme.
+        assert_eq!(
+            strip_scheme(PassModule::Proxy, "ééééé"),
+            (false, "ééééé", None)
+        );
+        assert_eq!(
+            strip_scheme(PassModule::Proxy, "HTTPS://a"),
+            (true, "a", Some(443))
+        );
     }
 }

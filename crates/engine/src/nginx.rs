@@ -15,6 +15,8 @@ use ngxlint_vfs::{has_glob_chars, Vfs, VfsError};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::{FileId, FileKind, Files};
 
+mod modules;
+
 /// Deepest chain of includes followed (nginx has none: a self-include loops until it runs out of
 /// file descriptors).
 pub const MAX_INCLUDE_DEPTH: usize = 64;
@@ -29,6 +31,12 @@ pub struct NginxTree {
     pub context: Context,
     /// The folder relative includes resolve against (nginx's conf_prefix).
     pub conf_prefix: PathBuf,
+    /// Whether that folder is known: a main config's, or one that holds a main config the file
+    /// sits below. A file no main config includes may be meant for any nginx prefix.
+    pub prefix_known: bool,
+    /// A file no main config includes, read alone: what its parent sets (inherited values,
+    /// `load_module`, upstream groups, the `user`) is not known.
+    pub fragment: bool,
     /// Indexes into the project's diagnostics emitted while reading this tree, in nginx's order.
     pub diagnostics: Vec<usize>,
 }
@@ -106,6 +114,19 @@ fn read_parse(
     Ok((bytes, parsed))
 }
 
+/// A file as [`Loader::read_many`] read it.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The path to show.
+    pub display: PathBuf,
+    /// The local file.
+    pub canonical: PathBuf,
+    /// Its bytes.
+    pub bytes: Arc<Vec<u8>>,
+    /// The bytes read as nginx reads them.
+    pub parsed: Arc<ParsedFile>,
+}
+
 /// Collects diagnostics in emission order, once each.
 #[derive(Debug, Default)]
 pub struct Sink {
@@ -146,7 +167,14 @@ pub struct Loader<'a> {
     pub cache: Option<Arc<ParseCache>>,
     /// The directive handlers' checks (`crate::handlers`).
     pub checks: crate::handlers::Checker,
+    /// The first `include` that read each file: (including file, offset of the include's name).
+    pub included_by: FastMap<FileId, (FileId, u32)>,
+    /// The file the tree being read starts from.
+    tree_main: FileId,
+    /// The tree being read is a file no main config includes.
+    fragment: bool,
     stack: Vec<FileId>,
+    prefix_known: bool,
     resolved: FastMap<PathBuf, FileId>,
     walked: FastSet<(FileId, Context)>,
     conf_prefix: PathBuf,
@@ -155,6 +183,8 @@ pub struct Loader<'a> {
     dry: Option<usize>,
     /// Block nesting below the top of the file being walked.
     depth: usize,
+    /// The dynamic modules the tree being read has loaded.
+    modules: modules::TreeModules,
 }
 
 impl<'a> Loader<'a> {
@@ -176,41 +206,50 @@ impl<'a> Loader<'a> {
             stock_files: true,
             cache: None,
             checks: crate::handlers::Checker::new(directives.version()),
+            included_by: FastMap::default(),
+            tree_main: FileId(0),
+            fragment: false,
             stack: Vec::new(),
+            prefix_known: true,
             resolved: FastMap::default(),
             walked: FastSet::default(),
             conf_prefix: PathBuf::new(),
             emitted: Vec::new(),
             dry: None,
             depth: 0,
+            modules: Default::default(),
         }
     }
 
-    /// Reads and parses many files on all cores, then registers them in order.
-    /// Returns, for each path, its id or the reason it could not be read.
-    pub fn preload(
-        &mut self,
+    /// Reads and parses many files on all cores, in order, without registering them: what each
+    /// file is, is decided from what was read ([`Loader::register`] takes the nginx ones).
+    pub fn read_many(
+        &self,
         paths: &[PathBuf],
         regular: &HashSet<PathBuf>,
-    ) -> Vec<Result<FileId, VfsError>> {
-        type Loaded = Result<(PathBuf, PathBuf, Arc<Vec<u8>>, Arc<ParsedFile>), VfsError>;
+    ) -> Vec<Result<Loaded, VfsError>> {
         let vfs = self.vfs;
         let cache = self.cache.clone();
-        let load = |p: &PathBuf| -> Loaded {
+        let load = |p: &PathBuf| -> Result<Loaded, VfsError> {
             let canonical = if regular.contains(p) {
                 vfs.canonical_regular(p)?
             } else {
                 vfs.canonical(p)?
             };
             let (bytes, parsed) = read_parse(vfs, cache.as_deref(), &canonical)?;
-            Ok((vfs.display_canonical(&canonical), canonical, bytes, parsed))
+            Ok(Loaded {
+                display: vfs.display_canonical(&canonical),
+                canonical,
+                bytes,
+                parsed,
+            })
         };
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
             .min(8);
         let chunk = paths.len().div_ceil(threads).max(1);
-        let loaded: Vec<Loaded> = if threads > 1 && paths.len() > 64 {
+        if threads > 1 && paths.len() > 64 {
             std::thread::scope(|s| {
                 let handles: Vec<_> = paths
                     .chunks(chunk)
@@ -226,24 +265,26 @@ impl<'a> Loader<'a> {
             })
         } else {
             paths.iter().map(load).collect()
+        }
+    }
+
+    /// Registers a file [`Loader::read_many`] read as nginx configuration, found as `path`.
+    pub fn register(&mut self, path: &Path, loaded: Loaded) -> FileId {
+        let id = match self.files.by_server_path(&loaded.canonical) {
+            Some(id) => id,
+            None => {
+                let id = self.files.add(
+                    loaded.display,
+                    loaded.canonical,
+                    loaded.bytes,
+                    FileKind::Nginx,
+                );
+                self.data.parsed.insert(id, loaded.parsed);
+                id
+            }
         };
-        loaded
-            .into_iter()
-            .zip(paths)
-            .map(|(r, path)| {
-                let (display, canonical, bytes, parsed) = r?;
-                let id = match self.files.by_server_path(&canonical) {
-                    Some(id) => id,
-                    None => {
-                        let id = self.files.add(display, canonical, bytes, FileKind::Nginx);
-                        self.data.parsed.insert(id, parsed);
-                        id
-                    }
-                };
-                self.resolved.insert(path.clone(), id);
-                Ok(id)
-            })
-            .collect()
+        self.resolved.insert(path.to_path_buf(), id);
+        id
     }
 
     /// Reads (once) and parses a file; the error is the OS's reason.
@@ -271,6 +312,33 @@ impl<'a> Loader<'a> {
 
     /// Reads the tree starting at `main` in `context`; relative includes resolve against `conf_prefix`.
     pub fn load_tree(&mut self, main: FileId, context: Context, conf_prefix: &Path) {
+        self.load(main, context, conf_prefix, true, false);
+    }
+
+    /// [`Loader::load_tree`] for a file no main config includes. Without a known prefix, a
+    /// relative include is looked for from the file's folder upwards (the first folder where it
+    /// exists is taken for the prefix), and one found nowhere is reported as unknowable, not missing.
+    pub fn load_fragment(
+        &mut self,
+        main: FileId,
+        context: Context,
+        conf_prefix: &Path,
+        prefix_known: bool,
+    ) {
+        self.load(main, context, conf_prefix, prefix_known, true);
+    }
+
+    fn load(
+        &mut self,
+        main: FileId,
+        context: Context,
+        conf_prefix: &Path,
+        prefix_known: bool,
+        fragment: bool,
+    ) {
+        self.prefix_known = prefix_known;
+        self.fragment = fragment;
+        self.tree_main = main;
         self.conf_prefix = conf_prefix.to_path_buf();
         self.vfs.set_hint(conf_prefix);
         self.emitted.clear();
@@ -280,6 +348,7 @@ impl<'a> Loader<'a> {
             self.files.get(main),
             self.data.parsed.get(&main).map(|p| &**p),
         );
+        self.modules = Default::default();
         self.walk_file(main, context);
         let len = self.files.get(main).bytes.len() as u32;
         self.checks.end_tree(main, len);
@@ -288,9 +357,12 @@ impl<'a> Loader<'a> {
         self.data.trees.push(NginxTree {
             main,
             context,
-            conf_prefix: conf_prefix.to_path_buf(),
+            conf_prefix: self.conf_prefix.clone(),
+            prefix_known,
+            fragment,
             diagnostics,
         });
+        self.prefix_known = true;
     }
 
     /// The context a file no entry point includes is evidently written for: the first candidate
@@ -306,9 +378,13 @@ impl<'a> Loader<'a> {
             Context::StreamServer,
         ];
         self.conf_prefix = conf_prefix.to_path_buf();
+        // A module's directive says where it may stand whether or not this run has the module
+        // (a `brotli` line belongs in `http`, not in the main context).
+        let table = std::mem::replace(&mut self.directives, Directives::all_sets());
         let mut best = (usize::MAX, Context::Main);
         for ctx in CANDIDATES {
             self.dry = Some(0);
+            self.modules = Default::default();
             self.walk_file(file, ctx);
             let errors = self.dry.take().unwrap_or(0);
             if errors < best.0 {
@@ -318,6 +394,7 @@ impl<'a> Loader<'a> {
                 break;
             }
         }
+        self.directives = table;
         best.1
     }
 
@@ -441,28 +518,51 @@ impl<'a> Loader<'a> {
                 .last()
                 .is_some_and(|a| a.quote == nginx_syntax::Quote::Lua);
             let nargs = d.args.len() - usize::from(lua);
-            match self.directives.dispatch_entry(ctx, src_name, nargs, term) {
+            let table = self.modules.table(self.directives);
+            let dispatched = table
+                .dispatch_entry(ctx, src_name, nargs, term)
+                .map(|(entry, child)| (entry.copied(), child));
+            // A template's placeholder (`${NAME}`) is a value the container's start-up fills in:
+            // the handlers cannot judge the statement until then.
+            let placeholder = self.files.get(file).is_template()
+                && d.args
+                    .iter()
+                    .any(|a| crate::text::has_placeholder(a.raw(src)));
+            match dispatched {
                 Ok((entry, child)) => {
                     if src_name == b"include" {
                         self.include(file, d, ctx);
-                        continue;
-                    }
-                    if self.dry.is_none() {
-                        self.checks.directive(file, src, d, ctx, entry, child);
-                        self.flush_checks();
-                    }
-                    if let (Some(b), Some(child)) = (&d.block, child) {
-                        self.depth += 1;
-                        self.walk_list(file, src, parsed, &b.children, child, next_err);
-                        self.depth -= 1;
+                    } else {
                         if self.dry.is_none() {
-                            // nginx meets the block's syntax errors before its end.
-                            let close = b.close.unwrap_or(u32::MAX);
-                            self.flush_syntax(file, parsed, next_err, close);
-                            self.checks.leave(file, src, d, child);
-                            self.flush_checks();
+                            if placeholder && d.block.is_none() {
+                                self.checks.undispatched(src, d);
+                            } else {
+                                self.checks
+                                    .directive(file, src, d, ctx, entry.as_ref(), child);
+                                self.flush_checks();
+                            }
+                        }
+                        if let (Some(b), Some(child)) = (&d.block, child) {
+                            self.depth += 1;
+                            self.walk_list(file, src, parsed, &b.children, child, next_err);
+                            self.depth -= 1;
+                            if self.dry.is_none() {
+                                // nginx meets the block's syntax errors before its end.
+                                let close = b.close.unwrap_or(u32::MAX);
+                                self.flush_syntax(file, parsed, next_err, close);
+                                self.checks.leave(file, src, d, child);
+                                self.flush_checks();
+                            }
                         }
                     }
+                    if ctx == Context::Main {
+                        self.main_statement(file, d, src_name);
+                    }
+                }
+                // A template's placeholder may stand for several words (`fastcgi_buffers
+                // ${BUFFERS};`): its count is not known until the container starts.
+                Err(DispatchError::InvalidArgCount) if placeholder => {
+                    self.checks.undispatched(src, d);
                 }
                 Err(e) => {
                     self.checks.undispatched(src, d);
@@ -506,16 +606,43 @@ impl<'a> Loader<'a> {
             }
             _ => d.name.span,
         };
-        let mut diag = Diagnostic::new(code, cname, Severity::Error, file, span, message)
+        // In a file no main config includes, a module's directive is as good as the main config
+        // that loads the module: said, not an error.
+        let severity = match &e {
+            DispatchError::Unknown { set: Some(_), .. } if self.fragment => Severity::Info,
+            _ => Severity::Error,
+        };
+        let mut diag = Diagnostic::new(code, cname, severity, file, span, message)
             .at_nginx(d.terminator.offset());
-        if let DispatchError::Unknown { suggestion, set } = &e {
+        if let DispatchError::Unknown {
+            suggestion,
+            set,
+            module_file,
+        } = &e
+        {
             diag = diag.with_help(match (set, suggestion) {
-                (Some(set), _) => format!("it belongs to the `{set}` module set: enable it with `--module {set}`"),
+                (Some(set), _) if self.fragment => match module_file {
+                    Some(so) => format!("it comes from the `{set}` module: the main configuration that includes this file must load it with `load_module modules/{so};` (or `--module {set}` if your nginx has it built in)"),
+                    None => format!("it belongs to the `{set}` module set: the nginx this file is for must have it (`--module {set}`)"),
+                },
+                (Some(set), _) => match module_file {
+                    Some(so) => format!("it comes from the `{set}` module: load it with `load_module modules/{so};` at the top of the main configuration, or pass `--module {set}` if your nginx has it built in"),
+                    None => format!("it belongs to the `{set}` module set: enable it with `--module {set}`"),
+                },
                 (None, Some(s)) => format!("did you mean `{s}`?"),
                 (None, None) => "if it comes from a third-party module, declare it with `--directive NAME` or enable its module set with `--module`".to_string(),
             });
             if let (None, Some(s)) = (set, suggestion) {
                 diag = diag.with_fix(format!("Replace with `{s}`"), d.name.span, s.clone());
+            }
+            // A configuration written for a module this run does not have (NGINX Plus, Lua)
+            // uses dozens of its directives: one finding per tree says so.
+            if let Some(set) = set {
+                diag.group = Some(crate::diagnostic::Group {
+                    key: format!("module-set:{set}:{}", self.tree_main.0),
+                    what: format!("directives of the `{set}` module set"),
+                    item: String::from_utf8_lossy(name).into_owned(),
+                });
             }
         }
         self.emit(diag);
@@ -525,13 +652,40 @@ impl<'a> Loader<'a> {
         let Some(arg) = d.args.first() else { return };
         let value = arg.value(&self.files.get(file).bytes).into_owned();
         let rel = Path::new(OsStr::from_bytes(&value));
+        let at = d.terminator.offset();
         let path = if rel.is_absolute() {
             rel.to_path_buf()
-        } else {
+        } else if self.prefix_known {
             self.conf_prefix.join(rel)
+        } else {
+            match self.guess_prefix(rel, has_glob_chars(&value)) {
+                Some(p) => p,
+                None => {
+                    if self.dry.is_none() {
+                        let msg = format!(
+                            "`{}` is relative to nginx's conf prefix, which is unknown for a file no main config includes; it was not read",
+                            rel.display()
+                        );
+                        let diag = Diagnostic::new(
+                            "NGX008",
+                            "include-outside-root",
+                            Severity::Info,
+                            file,
+                            arg.span,
+                            msg,
+                        )
+                        .with_help("lint the main config that includes this file, or set nginx's prefix with `--prefix DIR`");
+                        self.emit(diag.at_nginx(at));
+                        self.data
+                            .includes
+                            .insert((file, d.name.span.start), Vec::new());
+                    }
+                    return;
+                }
+            }
         };
-        let at = d.terminator.offset();
-        let mut targets = Vec::new();
+        // Each file read, with the server path it was reached by.
+        let mut targets: Vec<(FileId, PathBuf)> = Vec::new();
         if has_glob_chars(&value) {
             match self.vfs.glob(&path) {
                 Ok(matches) => {
@@ -539,7 +693,7 @@ impl<'a> Loader<'a> {
                         if m.is_dir {
                             let msg = format!(
                                 "pread() \"{}\" failed (21: Is a directory)",
-                                m.path.display()
+                                self.files.shown(&m.path)
                             );
                             self.emit(
                                 Diagnostic::new(
@@ -555,31 +709,56 @@ impl<'a> Loader<'a> {
                             continue;
                         }
                         match self.open(&m.path) {
-                            Ok(id) => targets.push(id),
+                            Ok(id) => targets.push((id, m.path)),
+                            // A link in the folder to a file the repository does not hold: the
+                            // walk says so at the link.
+                            Err(VfsError::NotInTree(t)) if t != m.path => {}
                             Err(e) => self.open_error(file, d, &m.path, e),
                         }
                     }
                 }
                 // glob(3) without GLOB_ERR: a folder that does not exist is simply no match.
-                Err(VfsError::NotFound) => {}
+                Err(VfsError::NotFound | VfsError::NotInTree(_)) => {}
                 Err(e) => self.open_error(file, d, &path, e),
             }
         } else {
             match self.open(&path) {
-                Ok(id) => targets.push(id),
-                Err(e @ (VfsError::NotFound | VfsError::OutsideRoot)) => match self.stock(&path) {
-                    Some(id) => targets.push(id),
-                    None => self.open_error(file, d, &path, e),
-                },
+                Ok(id) => targets.push((id, path.clone())),
+                Err(e @ (VfsError::NotFound | VfsError::OutsideRoot | VfsError::NotInTree(_))) => {
+                    match self.stock(&path) {
+                        Some(id) => targets.push((id, path.clone())),
+                        None => self.open_error(file, d, &path, e),
+                    }
+                }
                 Err(e) => self.open_error(file, d, &path, e),
             }
         }
-        for &t in &targets {
+        let mut read = Vec::with_capacity(targets.len());
+        for (t, server_path) in targets {
             if let Some(pos) = self.stack.iter().position(|&f| f == t) {
+                if self.vfs.mapping(&server_path) == ngxlint_vfs::Mapping::AutoPartial {
+                    // The tree's file of that name was a guess (`/config/nginx/nginx.conf` found as
+                    // this repository's `nginx/nginx.conf`): the server reads some other file.
+                    let guess = self.files.get(t).path.display().to_string();
+                    let diag = Diagnostic::new(
+                        "NGX008",
+                        "include-outside-root",
+                        Severity::Info,
+                        file,
+                        arg.span,
+                        format!(
+                            "`{}` is not in the repository (`{guess}` only shares its name and includes it); it was not read",
+                            server_path.display()
+                        ),
+                    )
+                    .with_help("if the repository holds that file elsewhere, map its folder with `--map FROM=TO` or `[paths] map`");
+                    self.emit(diag.at_nginx(at));
+                    continue;
+                }
                 let chain: Vec<String> = self.stack[pos..]
                     .iter()
                     .chain(std::iter::once(&t))
-                    .map(|f| self.files.get(*f).path.display().to_string())
+                    .map(|f| self.files.shown(&self.files.get(*f).server_path))
                     .collect();
                 let msg = format!("include cycle: {}", chain.join(" → "));
                 let diag = Diagnostic::new("NGX007", "include-cycle", Severity::Error, file, d.head_span(), msg)
@@ -587,6 +766,7 @@ impl<'a> Loader<'a> {
                 self.emit(diag);
                 continue;
             }
+            read.push(t);
             if self.stack.len() >= MAX_INCLUDE_DEPTH {
                 let msg = format!("includes nested deeper than {MAX_INCLUDE_DEPTH} files");
                 self.emit(Diagnostic::new(
@@ -601,11 +781,46 @@ impl<'a> Loader<'a> {
             }
             self.walk_file(t, ctx);
         }
+        let targets = read;
+        if self.dry.is_none() {
+            for &t in &targets {
+                self.included_by
+                    .entry(t)
+                    .or_insert((file, d.name.span.start));
+            }
+        }
         if self.dry.is_none() {
             self.data
                 .includes
                 .insert((file, d.name.span.start), targets);
         }
+    }
+
+    /// For a file whose conf prefix is unknown: the path of a relative include from the first
+    /// folder, from the file's own up to the root, where it exists (for a pattern: where it
+    /// matches something).
+    fn guess_prefix(&mut self, rel: &Path, glob: bool) -> Option<PathBuf> {
+        let start = self.conf_prefix.clone();
+        for dir in start.ancestors() {
+            let candidate = dir.join(rel);
+            let found = if glob {
+                self.vfs.glob(&candidate).is_ok_and(|m| !m.is_empty())
+            } else {
+                self.vfs.canonical(&candidate).is_ok()
+            };
+            if found {
+                return Some(candidate);
+            }
+            if self.vfs.canonical(dir).is_err() {
+                // Above the root: nothing more to find.
+                break;
+            }
+        }
+        // nginx's stock files (`fastcgi_params`, `mime.types`) are everywhere nginx is.
+        if !glob && self.stock_files && crate::stock::lookup(rel).is_some() {
+            return Some(start.join(rel));
+        }
+        None
     }
 
     /// nginx's stock copy of a file the tree includes but does not hold (`fastcgi_params`,
@@ -630,20 +845,34 @@ impl<'a> Loader<'a> {
     fn open_error(&mut self, file: FileId, d: &Directive, path: &Path, e: VfsError) {
         let at = d.terminator.offset();
         let span = d.args.first().map(|a| a.span).unwrap_or(d.name.span);
-        let shown = path.display();
+        // nginx names the path it opened; inside the linted root that is the repository's path.
+        let shown = self.files.shown(path);
         let diag = match e {
             VfsError::NotFound => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (2: No such file or directory)")),
             VfsError::PermissionDenied => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (13: Permission denied)")),
             VfsError::IsDir => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("pread() \"{shown}\" failed (21: Is a directory)")),
+            // What the server reads there is not in the repository: nothing says it is wrong.
             VfsError::OutsideRoot => Diagnostic::new(
                 "NGX008",
                 "include-outside-root",
-                Severity::Warning,
+                Severity::Info,
                 file,
                 span,
                 format!("include `{shown}` points outside the linted root; it was not read"),
             )
             .with_help("map the folder into the tree with `--map /etc/nginx=DIR`, or allow reading it with `--allow-outside-root`"),
+            VfsError::NotInTree(target) => {
+                let msg = if target == path {
+                    format!("`{shown}` is not in the repository; it was not read")
+                } else {
+                    format!(
+                        "`{shown}` links to `{}`, which is not in the repository; it was not read",
+                        target.display()
+                    )
+                };
+                Diagnostic::new("NGX008", "include-outside-root", Severity::Info, file, span, msg)
+                    .with_help("what it holds was not checked; if the repository keeps it elsewhere, map its folder with `--map FROM=TO` or `[paths] map`")
+            }
             VfsError::TooLarge { limit } => Diagnostic::new("NGX009", "unreadable-file", Severity::Error, file, span, format!("`{shown}` is larger than {limit} bytes; it was not read")),
             VfsError::Io(m) => Diagnostic::new("NGX009", "unreadable-file", Severity::Error, file, span, format!("cannot read `{shown}`: {m}")),
         };

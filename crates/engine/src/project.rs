@@ -4,8 +4,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use nginx_syntax::directives::{Context, Directives};
-use ngxlint_vfs::{FsVfs, VfsError};
+use ngxlint_vfs::{FsVfs, Vfs, VfsError};
 
+use crate::classify::{self, Kind};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::discover::{discover, Found};
 use crate::files::{FileId, FileKind, Files};
@@ -36,11 +37,23 @@ pub struct Options {
     pub overlays: Vec<(PathBuf, Vec<u8>)>,
     /// Parsed files kept between runs (the language server).
     pub cache: Option<std::sync::Arc<crate::nginx::ParseCache>>,
+    /// Which files a walk takes (`.gitignore`, `[paths] include/exclude`).
+    pub filter: crate::discover::Filter,
+    /// Judge a file no main config includes as a whole configuration, with nginx's defaults
+    /// above it and its own folder as the prefix (rule documents' examples), instead of only for
+    /// what it sets itself.
+    pub complete_fragments: bool,
+    /// A template (`X.template`) stands for the file it renders to at start-up.
+    pub templates: bool,
+    /// Say of every file why it is what it is, and where it was read (`--list-files`); else
+    /// only of named files.
+    pub list_files: bool,
 }
 
 impl Options {
     /// Defaults for a root folder.
     pub fn new(root: PathBuf) -> Self {
+        let root_for_filter = absolute(&root);
         Options {
             root,
             maps: Vec::new(),
@@ -53,6 +66,14 @@ impl Options {
             fpm: fpm_ini::LoadOptions::default(),
             overlays: Vec::new(),
             cache: None,
+            filter: crate::discover::Filter {
+                base: root_for_filter,
+                gitignore: true,
+                ..Default::default()
+            },
+            complete_fragments: false,
+            templates: true,
+            list_files: false,
         }
     }
 }
@@ -81,13 +102,25 @@ pub struct Project {
     pub root: PathBuf,
     /// The FPM side: each main config with its includes, and pool files read alone.
     pub fpm: Vec<crate::fpm::FpmTree>,
+    /// Every file the run saw: what it is and why (`--list-files`).
+    pub listing: Vec<Listed>,
+    /// Paths named on the command line that hold no configuration, with why.
+    pub unlinted: Vec<(PathBuf, String)>,
+    /// Which FPM configurations each nginx tree works with.
+    pub stacks: Stacks,
 }
 
 impl Project {
     /// Reads everything under `paths`.
     pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Project, LoadError> {
         for p in paths {
-            if std::fs::symlink_metadata(p).is_err() {
+            // An editor's buffer not saved yet is linted from its text, as the file it will be.
+            let unsaved = || {
+                opts.overlays
+                    .iter()
+                    .any(|(o, _)| absolute(o) == absolute(p))
+            };
+            if std::fs::symlink_metadata(p).is_err() && !unsaved() {
                 return Err(LoadError::Missing(p.clone()));
             }
         }
@@ -98,36 +131,103 @@ impl Project {
         vfs.allow_outside(opts.allow_outside);
         vfs.auto_map(opts.auto_map);
         vfs.max_size(opts.max_file_size);
+        vfs.render_templates(opts.templates);
         for (path, bytes) in &opts.overlays {
             vfs.add_overlay(path, bytes.clone());
         }
-        let found = discover(paths);
+        let mut found = discover(paths, &opts.root, &opts.filter);
+        crate::discover::add_unsaved(&mut found, paths, &opts.root, &opts.overlays);
+        vfs.hide(&found.hidden_files, &found.hidden_dirs);
         // Absolute paths map into the folders that were walked (and only those): a sibling
         // project elsewhere under the root must not stand in for this one's `/etc/nginx`. When
         // only files were named (pre-commit), the whole root is indexed lazily instead.
         if paths.iter().any(|p| p.is_dir()) {
             vfs.set_dirs(found.dirs.iter().map(|d| absolute(d)).collect());
         }
-        Ok(Self::load_found(&vfs, found, opts))
+        let mut project = Self::load_found(&vfs, found, opts);
+        project.unlinted = unlinted_paths(paths, &project.listing);
+        Ok(project)
     }
 
     fn load_found(vfs: &FsVfs, found: Found, opts: &Options) -> Project {
         let mut files = Files::default();
         let mut data = NginxData::default();
         let mut sink = Sink::default();
+        let mut listing: Vec<Listed> = Vec::new();
         let root = vfs.root().to_path_buf();
+        files.set_root(&absolute(&opts.root), &root);
         let mut loader = Loader::new(vfs, &opts.directives, &mut files, &mut data, &mut sink);
         loader.stock_files = opts.stock_files;
         loader.cache = opts.cache.clone();
-        // Read every nginx file once; entry points are those with main-context blocks.
+        // Read every candidate once, then judge it by its content.
         let mut ids: Vec<FileId> = Vec::new();
+        let mut fpm_found: Vec<crate::fpm::FpmCandidate> = Vec::new();
         let mut unreadable = Vec::new();
-        let abs: Vec<PathBuf> = found.nginx.iter().map(|p| absolute(p)).collect();
+        let mut broken_links = Vec::new();
+        let mut outside_links = Vec::new();
+        let abs: Vec<PathBuf> = found.candidates.iter().map(|c| absolute(&c.path)).collect();
         let regular: HashSet<PathBuf> = found.regular.iter().map(|p| absolute(p)).collect();
-        for (path, r) in found.nginx.iter().zip(loader.preload(&abs, &regular)) {
-            match r {
-                Ok(id) => ids.push(id),
-                Err(e) => unreadable.push((path.clone(), e)),
+        let reads = loader.read_many(&abs, &regular);
+        for ((cand, path), r) in found.candidates.iter().zip(&abs).zip(reads) {
+            let loaded = match r {
+                Ok(l) => l,
+                // A link to a folder: its files are reached through includes, not as one file.
+                Err(VfsError::IsDir) if cand.symlink => continue,
+                // A link to nothing, or a loop of links.
+                Err(e @ (VfsError::NotFound | VfsError::Io(_))) if cand.symlink => {
+                    let why = format!("a broken symbolic link: {e}");
+                    listing.push(Listed::new(&cand.path, ListKind::Unreadable, why));
+                    broken_links.push((cand.path.clone(), e));
+                    continue;
+                }
+                Err(VfsError::NotInTree(target)) if cand.symlink => {
+                    let why = format!(
+                        "a link to `{}`, which is not in the repository",
+                        target.display()
+                    );
+                    listing.push(Listed::new(&cand.path, ListKind::Unreadable, why));
+                    outside_links.push((cand.path.clone(), target));
+                    continue;
+                }
+                Err(e) => {
+                    listing.push(Listed::new(&cand.path, ListKind::Unreadable, e.to_string()));
+                    unreadable.push((cand.path.clone(), e));
+                    continue;
+                }
+            };
+            let hints = cand.hints;
+            // Why a file is what it is is told for `--list-files` and for named files; a check
+            // of 2,000 files does not spell it out 2,000 times.
+            let explain = opts.list_files || cand.named;
+            let verdict = classify::classify(
+                &loaded.bytes,
+                &loaded.parsed,
+                &opts.directives,
+                hints,
+                cand.named,
+                explain,
+            );
+            let mut listed = Listed::new(&cand.path, ListKind::Read(verdict.kind), verdict.why);
+            if explain {
+                if cand.symlink {
+                    let target = vfs.display_canonical(&loaded.canonical);
+                    listed.why = format!("a link to {}: {}", target.display(), listed.why);
+                }
+                listed.canonical = Some(loaded.canonical.clone());
+            }
+            listing.push(listed);
+            match verdict.kind {
+                k if k.is_nginx() => {
+                    ids.push(loader.register(path, loaded));
+                }
+                k if k.is_fpm() => fpm_found.push(crate::fpm::FpmCandidate {
+                    path: path.clone(),
+                    canonical: loaded.canonical,
+                    bytes: loaded.bytes.to_vec(),
+                    main: k == Kind::FpmMain,
+                    pool_dir: hints.pool_dir,
+                }),
+                _ => {}
             }
         }
         let entries: Vec<FileId> = ids
@@ -154,28 +254,63 @@ impl Project {
                 .iter()
                 .filter(|d| own.starts_with(d))
                 .max_by_key(|d| d.as_os_str().len())
-                .cloned()
+                .cloned();
+            let known_prefix = prefix.is_some() || opts.prefix.is_some();
+            let prefix = prefix
+                .or_else(|| opts.prefix.clone())
                 .unwrap_or_else(|| parent_of(&own));
             let ctx = loader.evident_context(id, &prefix);
-            loader.load_tree(id, ctx, &prefix);
+            // `nginx.conf` of main-context statements is a main config by its name
+            // (`include /config/nginx/nginx.conf;` and nothing else, as a container's is).
+            let by_name = ctx == Context::Main
+                && loader.files.get(id).path.file_name()
+                    == Some(std::ffi::OsStr::new("nginx.conf"));
+            if by_name || opts.complete_fragments {
+                loader.load_tree(id, ctx, &prefix);
+            } else {
+                loader.load_fragment(id, ctx, &prefix, known_prefix);
+            }
         }
+        let included_by = std::mem::take(&mut loader.included_by);
         drop(loader);
         let mut diagnostics = sink.list;
         for (path, e) in unreadable {
             diagnostics.push(unreadable_diag(&mut files, &path, &e, FileKind::Nginx));
         }
-        for (path, e) in found.broken_links {
+        for (path, e) in broken_links {
             let msg = format!(
-                "`{}` is a broken symbolic link: {}",
-                path.display(),
-                strip_os_error(&e)
+                "`{}` is a broken symbolic link: {e}",
+                files.shown(&absolute(&path))
             );
             let d = file_problem(&mut files, &path, FileKind::Nginx, Severity::Warning, msg)
                 .with_help("point the link at an existing file or remove it; nginx fails on it wherever it is included");
             diagnostics.push(d);
         }
+        for (path, target) in outside_links {
+            let msg = format!(
+                "`{}` links to `{}`, which is not in the repository; it was not read",
+                files.shown(&absolute(&path)),
+                target.display()
+            );
+            let id = files.add(path.clone(), absolute(&path), Vec::new(), FileKind::Nginx);
+            diagnostics.push(
+                Diagnostic::new(
+                    "NGX008",
+                    "include-outside-root",
+                    Severity::Info,
+                    id,
+                    nginx_syntax::Span::default(),
+                    msg,
+                )
+                .with_help("what it holds was not checked; if the repository keeps it elsewhere, map its folder with `--map FROM=TO` or `[paths] map`"),
+            );
+        }
         for (path, e) in found.errors {
-            let msg = format!("cannot read `{}`: {e}", path.display());
+            let msg = format!(
+                "cannot read `{}`: {}",
+                files.shown(&absolute(&path)),
+                strip_os_error(&e)
+            );
             diagnostics.push(file_problem(
                 &mut files,
                 &path,
@@ -184,19 +319,239 @@ impl Project {
                 msg,
             ));
         }
-        let (fpm, fpm_diags) = crate::fpm::load_fpm(&found.fpm, vfs, &opts.fpm, &mut files);
+        let (fpm, fpm_diags) = crate::fpm::load_fpm(fpm_found, vfs, &opts.fpm, &mut files);
         diagnostics.extend(fpm_diags);
         // A file shared by several configs (a pool.d file included by two mains) reports once.
         let mut seen = std::collections::HashSet::new();
         diagnostics.retain(|d| seen.insert((d.file, d.span, d.code, d.message.clone())));
-        Project {
+        for (path, why) in found.skipped {
+            listing.push(Listed::new(&path, ListKind::Skipped, why));
+        }
+        if opts.list_files {
+            listing.sort_by(|a, b| crate::discover::path_order(&a.path, &b.path));
+        }
+        let mut project = Project {
             files,
             nginx: data,
             diagnostics,
             root,
             fpm,
+            listing,
+            unlinted: Vec::new(),
+            stacks: Stacks::default(),
+        };
+        if opts.list_files {
+            project.describe_listing(&included_by);
+        }
+        project.stacks = Stacks::pair(&project);
+        project
+    }
+
+    /// Says where each file of the listing was read: included by which line, or alone.
+    fn describe_listing(&mut self, included_by: &crate::hash::FastMap<FileId, (FileId, u32)>) {
+        let by_canonical: std::collections::HashMap<PathBuf, FileId> = (0..self.files.len())
+            .map(|i| FileId(i as u32))
+            .map(|id| (self.files.get(id).server_path.clone(), id))
+            .collect();
+        let mut fragment_ctx: std::collections::HashMap<FileId, Context> = Default::default();
+        for t in &self.nginx.trees {
+            if t.fragment {
+                fragment_ctx.insert(t.main, t.context);
+            }
+        }
+        let mut fpm_role: std::collections::HashMap<FileId, String> = Default::default();
+        for t in &self.fpm {
+            for (i, f) in t.config.files.iter().enumerate() {
+                let role = match f.included_from {
+                    Some((by, span)) => {
+                        let by_file = self.files.get(t.file(by));
+                        format!(
+                            "included by {}:{}",
+                            by_file.path.display(),
+                            by_file.line_col(span.start).0
+                        )
+                    }
+                    None if t.pool_file_only && t.config.files.len() > 1 => {
+                        "read with the other pool files of its folder, as a main config's `include=` reads them (no main config here)".to_string()
+                    }
+                    None if t.pool_file_only => {
+                        "read alone: no main config here includes it".to_string()
+                    }
+                    None => "a main config".to_string(),
+                };
+                fpm_role.entry(t.file(i)).or_insert(role);
+            }
+        }
+        for l in &mut self.listing {
+            let ListKind::Read(kind) = l.kind else {
+                continue;
+            };
+            let Some(&id) = l.canonical.as_ref().and_then(|c| by_canonical.get(c)) else {
+                continue;
+            };
+            let role = if kind.is_nginx() {
+                if let Some(&(by, at)) = included_by.get(&id) {
+                    let f = self.files.get(by);
+                    Some(format!(
+                        "included by {}:{}",
+                        f.path.display(),
+                        f.line_col(at).0
+                    ))
+                } else {
+                    fragment_ctx.get(&id).map(|c| {
+                        format!(
+                            "read alone in `{}` context: no main config includes it",
+                            c.as_str()
+                        )
+                    })
+                }
+            } else if kind.is_fpm() {
+                fpm_role.get(&id).cloned()
+            } else {
+                None
+            };
+            if let Some(role) = role {
+                l.why = format!("{}; {role}", l.why);
+            }
         }
     }
+}
+
+/// What a file of the listing is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListKind {
+    /// Read and judged.
+    Read(Kind),
+    /// Passed over without being read (its name, `.gitignore`, `[paths] exclude`).
+    Skipped,
+    /// Could not be read.
+    Unreadable,
+}
+
+impl ListKind {
+    /// A short name for the listing.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListKind::Read(Kind::NginxMain) => "nginx-main",
+            ListKind::Read(Kind::Nginx) => "nginx",
+            ListKind::Read(Kind::FpmMain) => "fpm-main",
+            ListKind::Read(Kind::FpmPool) => "fpm-pool",
+            ListKind::Read(Kind::Other) => "not-config",
+            ListKind::Skipped => "skipped",
+            ListKind::Unreadable => "unreadable",
+        }
+    }
+    /// Whether the file is linted.
+    pub fn linted(self) -> bool {
+        matches!(self, ListKind::Read(k) if k != Kind::Other)
+    }
+}
+
+/// One file a run saw, what it is and why.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    /// The path as walked (or named).
+    pub path: PathBuf,
+    /// What it is.
+    pub kind: ListKind,
+    /// The evidence, and where it was read.
+    pub why: String,
+    /// The local file it was read from (a link's target), when it was read.
+    pub canonical: Option<PathBuf>,
+}
+
+impl Listed {
+    fn new(path: &Path, kind: ListKind, why: impl Into<String>) -> Listed {
+        Listed {
+            path: path.to_path_buf(),
+            kind,
+            why: why.into(),
+            canonical: None,
+        }
+    }
+}
+
+/// The paths named on the command line that hold no configuration, with why (the run says so:
+/// a green run on nothing is no answer).
+fn unlinted_paths(paths: &[PathBuf], listing: &[Listed]) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for p in paths {
+        let abs = absolute(p);
+        let under: Vec<&Listed> = listing
+            .iter()
+            .filter(|l| absolute(&l.path).starts_with(&abs))
+            .collect();
+        if under.iter().any(|l| l.kind.linted()) {
+            continue;
+        }
+        let why = if p.is_dir() {
+            format!(
+                "no nginx or PHP-FPM configuration found in `{}` ({} files looked at)",
+                p.display(),
+                under.len()
+            )
+        } else {
+            match under.first() {
+                Some(l) => format!(
+                    "`{}` is not nginx or PHP-FPM configuration: {}; it was not linted",
+                    p.display(),
+                    l.why
+                ),
+                None => format!("`{}` was not linted", p.display()),
+            }
+        };
+        out.push((p.clone(), why));
+    }
+    out
+}
+
+/// Which PHP-FPM configurations each nginx tree works with: those of its own stack. A repository
+/// may hold several (a folder per image or site); an nginx tree is paired with the FPM
+/// configurations nearest it in the folder tree, and an FPM configuration with the nginx trees
+/// nearest it, so `shop/nginx` meets `shop/php` and never `blog/php`.
+#[derive(Debug, Default)]
+pub struct Stacks {
+    /// For each nginx tree (index into `nginx.trees`), the FPM trees (indexes into `fpm`).
+    pub fpm_of: Vec<Vec<usize>>,
+}
+
+impl Stacks {
+    fn pair(project: &Project) -> Stacks {
+        let dir_of = |id: FileId| -> PathBuf {
+            let p = &project.files.get(id).server_path;
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let nginx_dirs: Vec<PathBuf> = project.nginx.trees.iter().map(|t| dir_of(t.main)).collect();
+        let mut fpm_of = vec![Vec::new(); nginx_dirs.len()];
+        for (f, tree) in project.fpm.iter().enumerate() {
+            let Some(&first) = tree.file_ids.first() else {
+                continue;
+            };
+            let fd = dir_of(first);
+            let affinity: Vec<usize> = nginx_dirs.iter().map(|d| common_prefix(d, &fd)).collect();
+            let Some(&best) = affinity.iter().max() else {
+                continue;
+            };
+            for (t, a) in affinity.iter().enumerate() {
+                if *a == best {
+                    fpm_of[t].push(f);
+                }
+            }
+        }
+        Stacks { fpm_of }
+    }
+
+    /// The FPM trees an nginx tree works with.
+    pub fn fpm_of(&self, tree: usize) -> &[usize] {
+        self.fpm_of.get(tree).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+fn common_prefix(a: &Path, b: &Path) -> usize {
+    a.components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// A file that could not be read: a placeholder entry (so the finding has a file) and its NGX009.
@@ -229,7 +584,7 @@ pub(crate) fn unreadable_diag(
         VfsError::OutsideRoot => {
             let msg = format!(
                 "`{}` is outside the linted root; it was not read",
-                path.display()
+                files.shown(&absolute(path))
             );
             file_problem(files, path, kind, Severity::Error, msg)
                 .with_help("pass `--allow-outside-root` or lint from a folder that contains it")
@@ -239,7 +594,7 @@ pub(crate) fn unreadable_diag(
             path,
             kind,
             Severity::Error,
-            format!("cannot read `{}`: {other}", path.display()),
+            format!("cannot read `{}`: {other}", files.shown(&absolute(path))),
         ),
     }
 }
@@ -258,7 +613,7 @@ fn is_entry_point(loader: &Loader<'_>, id: FileId) -> bool {
 }
 
 fn strip_os_error(s: &str) -> &str {
-    s.find(" (os error").map(|i| &s[..i]).unwrap_or(s)
+    s.split(" (os error").next().unwrap_or(s)
 }
 
 fn parent_of(p: &Path) -> PathBuf {

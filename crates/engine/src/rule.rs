@@ -104,6 +104,32 @@ impl<'p> Cx<'p> {
     pub fn has_fpm(&self) -> bool {
         self.project.fpm.iter().any(|t| !t.config.pools.is_empty())
     }
+    /// The FPM configurations (indexes into `project.fpm`) an nginx tree works with: those of its
+    /// own stack, never another stack's of the same repository.
+    pub fn fpm_of(&self, tree: usize) -> &'p [usize] {
+        self.project.stacks.fpm_of(tree)
+    }
+    /// Every pool of the FPM configuration an nginx tree works with.
+    pub fn pools_for(
+        &self,
+        tree: usize,
+    ) -> impl Iterator<Item = (&'p FpmTree, &'p fpm_ini::Pool)> + 'p {
+        let fpm = &self.project.fpm;
+        self.fpm_of(tree).iter().flat_map(move |&f| {
+            let t = &fpm[f];
+            t.config.pools.iter().map(move |p| (t, p))
+        })
+    }
+    /// Whether an nginx tree's stack holds a pool to compare its passes with. A pool whose
+    /// `listen` comes from the environment at start-up cannot be compared: nothing is.
+    pub fn has_fpm_for(&self, tree: usize) -> bool {
+        let mut pools = self.pools_for(tree).peekable();
+        pools.peek().is_some() && !self.pools_for(tree).any(|(_, p)| p.from_env("listen"))
+    }
+    /// Whether the FPM configuration `fpm` (an index into `project.fpm`) is in an nginx tree's stack.
+    pub fn in_stack(&self, tree: usize, fpm: usize) -> bool {
+        self.fpm_of(tree).contains(&fpm)
+    }
     /// The project file and span of an FPM origin.
     pub fn fpm_span(&self, tree: &FpmTree, origin: &fpm_ini::Origin) -> (FileId, Span) {
         (
@@ -113,6 +139,39 @@ impl<'p> Cx<'p> {
                 end: origin.value.end,
             },
         )
+    }
+    /// Edits that give keys of a pool these values: a key the pool sets has its winning value
+    /// replaced; the others are added as `key = value` lines below the line of `anchor` (a key
+    /// of the pool), at its indentation, in one insertion.
+    pub fn fpm_set(
+        &self,
+        tree: &FpmTree,
+        pool: &fpm_ini::Pool,
+        anchor: &fpm_ini::Origin,
+        settings: &[(&str, String)],
+    ) -> Vec<crate::diagnostic::Edit> {
+        let mut edits = Vec::new();
+        let mut added: Vec<String> = Vec::new();
+        for (key, value) in settings {
+            match pool.get(key) {
+                Some(r) => {
+                    let (file, span) = self.fpm_span(tree, &r.origin);
+                    edits.push(crate::diagnostic::Edit::replace(file, span, value.clone()));
+                }
+                None => added.push(format!("{key} = {value}")),
+            }
+        }
+        if !added.is_empty() {
+            let (file, span) = self.fpm_span(tree, anchor);
+            let src = &self.project.files.get(file).bytes;
+            edits.push(crate::edit::insert_line_after(
+                file,
+                src,
+                span.start as usize,
+                &added.join("\n"),
+            ));
+        }
+        edits
     }
     /// The project file and span of an FPM key (the key token).
     pub fn fpm_key_span(&self, tree: &FpmTree, origin: &fpm_ini::Origin) -> (FileId, Span) {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::codes;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{quoting, Diagnostic, Says, Severity};
 use crate::load::{Loader, SectionState};
 use crate::model::{
     full_path, FpmConfig, GlobalConfig, Listen, Origin, PmStyle, Pool, RawSetting, Setting,
@@ -298,6 +298,7 @@ fn pool_model(s: &SectionState, fpm_prefix: &str) -> Pool {
         decorate_workers_output: boolean(s, "decorate_workers_output", true),
         clear_env: boolean(s, "clear_env", true),
         security_limit_extensions: limit_ext,
+        from_env: s.from_env.clone(),
         apparmor_hat: string(s, "apparmor_hat"),
         php_values: s.php_values.clone(),
         php_admin_values: s.php_admin_values.clone(),
@@ -337,10 +338,13 @@ impl PoolCheck<'_> {
     }
 }
 
+/// php-fpm's checks of one pool. `partial`: pool files read without their main config, where
+/// a setting that is missing may come from a file that is not here.
 fn check_pool(
     p: &mut Pool,
     opts: &crate::load::LoadOptions,
     global: &GlobalConfig,
+    partial: bool,
     out: &mut Vec<Diagnostic>,
 ) {
     let snapshot = p.clone();
@@ -351,12 +355,18 @@ fn check_pool(
     let name = c.name().to_string();
     let root_rules = opts.run_as_root && !opts.allow_root;
 
-    if snapshot.user.value.is_none() && root_rules {
+    if snapshot.user.value.is_none() && root_rules && !partial && !snapshot.from_env("user") {
         let loc = snapshot.header();
+        // A pool without `user` is how a master that does not run as root is configured (a
+        // container's `USER`), and the configuration does not say which it is.
         c.push(
             codes::USER_NOT_DEFINED,
-            Severity::Warning,
-            format!("[pool {name}] user has not been defined"),
+            Severity::Info,
+            quoting(
+                format!("pool [{name}] sets no `user`"),
+                Says::Refuses,
+                format!("[pool {name}] user has not been defined"),
+            ),
             loc,
         )
         .help = Some(
@@ -367,12 +377,17 @@ fn check_pool(
 
     match &snapshot.listen.value {
         Some(v) if !v.is_empty() => {}
+        None if partial || snapshot.from_env("listen") => {}
         _ => {
             let loc = c.at(&snapshot.listen);
             c.push(
                 codes::NO_LISTEN,
                 Severity::Error,
-                format!("[pool {name}] no listen address have been defined!"),
+                quoting(
+                    format!("pool [{name}] has no `listen` address"),
+                    Says::Refuses,
+                    format!("[pool {name}] no listen address have been defined!"),
+                ),
                 loc,
             )
             .help = Some("add `listen = /run/php/php8.2-fpm.sock` (or `127.0.0.1:9000`)".into());
@@ -385,25 +400,33 @@ fn check_pool(
             c.push(
                 codes::PROCESS_PRIORITY,
                 Severity::Error,
-                format!("[pool {name}] process.priority must be included into [-19,20]"),
+                quoting(
+                    "`process.priority` must be between -19 and 20",
+                    Says::Refuses,
+                    format!("[pool {name}] process.priority must be included into [-19,20]"),
+                ),
                 loc,
             );
         }
     }
 
-    check_pm(&mut c, p, global);
+    // Limits that depend on a value from the environment cannot be checked here.
+    let unknown_pm = partial && snapshot.pm.value.is_none() || snapshot.any_from_env("pm");
+    if !unknown_pm {
+        check_pm(&mut c, p, global);
+    }
 
     check_path(
         &mut c,
         &snapshot.pm_status_path,
-        "status path",
+        ("pm.status_path", "status path"),
         snapshot.pm_status_listen.value.is_some(),
         codes::STATUS_PATH,
     );
     if check_path(
         &mut c,
         &snapshot.ping_path,
-        "ping path",
+        ("ping.path", "ping path"),
         false,
         codes::PING_PATH,
     ) {
@@ -413,7 +436,11 @@ fn check_pool(
                 c.push(
                     codes::PING_PATH,
                     Severity::Error,
-                    format!("[pool {name}] the ping response page '{resp}' is not long enough"),
+                    quoting(
+                        "`ping.response` is empty",
+                        Says::Refuses,
+                        format!("[pool {name}] the ping response page '{resp}' is not long enough"),
+                    ),
                     loc,
                 );
             }
@@ -424,15 +451,20 @@ fn check_pool(
         .slowlog
         .value
         .as_deref()
-        .is_some_and(|s| !s.is_empty());
+        .is_some_and(|s| !s.is_empty())
+        || snapshot.from_env("slowlog");
     let slow = snapshot.request_slowlog_timeout.value;
-    if slow != 0 {
+    if slow != 0 && !snapshot.from_env("request_terminate_timeout") {
         if !slowlog_set {
             let loc = c.at(&snapshot.request_slowlog_timeout);
             c.push(
                 codes::SLOWLOG_REQUIRED,
                 Severity::Error,
-                format!("[pool {name}] 'slowlog' must be specified for use with 'request_slowlog_timeout'"),
+                quoting(
+                    "`request_slowlog_timeout` needs a `slowlog` file",
+                    Says::Refuses,
+                    format!("[pool {name}] 'slowlog' must be specified for use with 'request_slowlog_timeout'"),
+                ),
                 loc,
             )
             .help = Some("add `slowlog = /var/log/php-fpm/$pool.slow.log`".into());
@@ -443,8 +475,10 @@ fn check_pool(
                 let d = c.push(
                     codes::SLOWLOG_GT_TERMINATE,
                     Severity::Error,
-                    format!(
-                        "[pool {name}] 'request_slowlog_timeout' ({slow}) can't be greater than 'request_terminate_timeout' ({term})"
+                    quoting(
+                        "`request_slowlog_timeout` is longer than `request_terminate_timeout`",
+                        Says::Refuses,
+                        format!("[pool {name}] 'request_slowlog_timeout' ({slow}) can't be greater than 'request_terminate_timeout' ({term})"),
                     ),
                     loc,
                 );
@@ -466,14 +500,22 @@ fn check_pool(
             c.push(
                 codes::SLOWLOG_REQUIRED,
                 Severity::Error,
-                format!("[pool {name}] 'slowlog' must be specified for use with 'request_slowlog_trace_depth'"),
+                quoting(
+                    "`request_slowlog_trace_depth` needs a `slowlog` file",
+                    Says::Refuses,
+                    format!("[pool {name}] 'slowlog' must be specified for use with 'request_slowlog_trace_depth'"),
+                ),
                 loc,
             );
         } else if depth <= 0 {
             c.push(
                 codes::TRACE_DEPTH,
                 Severity::Error,
-                format!("[pool {name}] 'request_slowlog_trace_depth' ({depth}) must be a positive value"),
+                quoting(
+                    "`request_slowlog_trace_depth` must be 1 or more",
+                    Says::Refuses,
+                    format!("[pool {name}] 'request_slowlog_trace_depth' ({depth}) must be a positive value"),
+                ),
                 loc,
             );
         }
@@ -491,29 +533,50 @@ fn check_pool(
         let Some(v) = setting.value.as_deref().filter(|v| !v.is_empty()) else {
             continue;
         };
-        let mut path = v.to_string();
-        if expand {
+        // `fpm_evaluate_full_path()`: an absolute value is kept as written (a `$prefix` inside it
+        // stays literal); `$prefix` elsewhere than at the start of a relative value is an error
+        // that leaves the value unexpanded; any other relative value gets the pool's prefix.
+        let mut full = full_path(v, &prefix);
+        if expand && !v.starts_with('/') {
             if let Some(pos) = v.find("$prefix") {
-                if pos != 0 {
+                if pos == 0 {
+                    let rest = v.strip_prefix("$prefix").unwrap_or(v);
+                    full = format!("{prefix}{rest}");
+                } else {
                     let loc = c.at(setting);
                     c.push(
                         codes::PATH_NOT_ABSOLUTE,
                         Severity::Warning,
-                        "'$prefix' must be use at the beginning of the value".to_string(),
+                        quoting(
+                            format!("`$prefix` is expanded only at the start of `{what}`"),
+                            Says::Logs,
+                            "'$prefix' must be use at the beginning of the value",
+                        ),
                         loc,
                     );
-                } else {
-                    path = format!("{prefix}{}", &v["$prefix".len()..]);
+                    full = v.to_string();
                 }
             }
+        } else if expand && v.find("$prefix").is_some_and(|pos| pos > 0) {
+            let loc = c.at(setting);
+            c.push(
+                codes::PATH_NOT_ABSOLUTE,
+                Severity::Warning,
+                format!("`$prefix` is expanded only at the start of `{what}`: php-fpm takes `{v}` literally"),
+                loc,
+            )
+            .help = Some(format!("write `{what} = $prefix/…`, or the absolute path itself"));
         }
-        let full = full_path(&path, &prefix);
         if !full.starts_with('/') {
             let loc = c.at(setting);
             c.push(
                 codes::PATH_NOT_ABSOLUTE,
                 Severity::Error,
-                format!("[pool {name}] the {what} path '{full}' must start with a '/'"),
+                quoting(
+                    format!("`{what}` is not an absolute path"),
+                    Says::Refuses,
+                    format!("[pool {name}] the {what} path '{full}' must start with a '/'"),
+                ),
                 loc,
             );
         }
@@ -527,7 +590,7 @@ fn check_pool(
 fn check_path(
     c: &mut PoolCheck<'_>,
     s: &Setting<Option<String>>,
-    what: &str,
+    (key, what): (&str, &str),
     short_ok: bool,
     code: &'static str,
 ) -> bool {
@@ -540,7 +603,11 @@ fn check_path(
         c.push(
             code,
             Severity::Error,
-            format!("[pool {name}] the {what} '{path}' must start with a '/'"),
+            quoting(
+                format!("`{key}` must start with `/`"),
+                Says::Refuses,
+                format!("[pool {name}] the {what} '{path}' must start with a '/'"),
+            ),
             loc,
         )
         .help = Some(format!("write `/{path}`"));
@@ -548,7 +615,11 @@ fn check_path(
         c.push(
             code,
             Severity::Error,
-            format!("[pool {name}] the {what} '{path}' is not long enough"),
+            quoting(
+                format!("`{key}` needs a name after `/`"),
+                Says::Refuses,
+                format!("[pool {name}] the {what} '{path}' is not long enough"),
+            ),
             loc,
         );
     } else if !path
@@ -558,7 +629,11 @@ fn check_path(
         c.push(
             code,
             Severity::Error,
-            format!("[pool {name}] the {what} '{path}' must contain only the following characters '[alphanum]/_-.~'"),
+            quoting(
+                format!("`{key}` holds characters php-fpm does not allow in a path"),
+                Says::Refuses,
+                format!("[pool {name}] the {what} '{path}' must contain only the following characters '[alphanum]/_-.~'"),
+            ),
             loc,
         );
     }
@@ -573,7 +648,13 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
         c.push(
             codes::PM_MISSING,
             Severity::Error,
-            format!("[pool {name}] the process manager is missing (static, dynamic or ondemand)"),
+            quoting(
+                format!("pool [{name}] has no `pm`"),
+                Says::Refuses,
+                format!(
+                    "[pool {name}] the process manager is missing (static, dynamic or ondemand)"
+                ),
+            ),
             loc,
         )
         .help = Some("add `pm = dynamic` (or `static`, `ondemand`)".into());
@@ -585,7 +666,11 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
         c.push(
             codes::PM_MAX_CHILDREN,
             Severity::Error,
-            format!("[pool {name}] pm.max_children must be a positive value"),
+            quoting(
+                format!("pool [{name}] needs a `pm.max_children` of 1 or more"),
+                Says::Refuses,
+                format!("[pool {name}] pm.max_children must be a positive value"),
+            ),
             loc,
         )
         .help =
@@ -601,7 +686,13 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 c.push(
                     codes::PM_SPARE_POSITIVE,
                     Severity::Error,
-                    format!("[pool {name}] pm.min_spare_servers({min_s}) must be a positive value"),
+                    quoting(
+                        "`pm.min_spare_servers` must be 1 or more",
+                        Says::Refuses,
+                        format!(
+                            "[pool {name}] pm.min_spare_servers({min_s}) must be a positive value"
+                        ),
+                    ),
                     loc,
                 );
                 return;
@@ -611,7 +702,13 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 c.push(
                     codes::PM_SPARE_POSITIVE,
                     Severity::Error,
-                    format!("[pool {name}] pm.max_spare_servers({max_s}) must be a positive value"),
+                    quoting(
+                        "`pm.max_spare_servers` must be 1 or more",
+                        Says::Refuses,
+                        format!(
+                            "[pool {name}] pm.max_spare_servers({max_s}) must be a positive value"
+                        ),
+                    ),
                     loc,
                 );
                 return;
@@ -626,8 +723,10 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 let d = c.push(
                     codes::PM_SPARE_GT_CHILDREN,
                     Severity::Error,
-                    format!(
-                        "[pool {name}] pm.min_spare_servers({min_s}) and pm.max_spare_servers({max_s}) cannot be greater than pm.max_children({max})"
+                    quoting(
+                        format!("pool [{name}] keeps more spare workers than `pm.max_children` allows"),
+                        Says::Refuses,
+                        format!("[pool {name}] pm.min_spare_servers({min_s}) and pm.max_spare_servers({max_s}) cannot be greater than pm.max_children({max})"),
                     ),
                     loc,
                 );
@@ -642,7 +741,11 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 c.push(
                     codes::PM_MAX_SPARE_LT_MIN,
                     Severity::Error,
-                    format!("[pool {name}] pm.max_spare_servers({max_s}) must not be less than pm.min_spare_servers({min_s})"),
+                    quoting(
+                        "`pm.max_spare_servers` is below `pm.min_spare_servers`",
+                        Says::Refuses,
+                        format!("[pool {name}] pm.max_spare_servers({max_s}) must not be less than pm.min_spare_servers({min_s})"),
+                    ),
                     loc,
                 );
                 return;
@@ -657,8 +760,10 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 c.push(
                     codes::PM_START_DEFAULT,
                     Severity::Info,
-                    format!(
-                        "[pool {name}] pm.start_servers is not set. It's been set to {computed}."
+                    quoting(
+                        format!("pool [{name}] sets no `pm.start_servers`"),
+                        Says::Logs,
+                        format!("[pool {name}] pm.start_servers is not set. It's been set to {computed}."),
                     ),
                     loc,
                 );
@@ -668,8 +773,10 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 c.push(
                     codes::PM_START_RANGE,
                     Severity::Error,
-                    format!(
-                        "[pool {name}] pm.start_servers({start}) must not be less than pm.min_spare_servers({min_s}) and not greater than pm.max_spare_servers({max_s})"
+                    quoting(
+                        "`pm.start_servers` lies outside `pm.min_spare_servers`..`pm.max_spare_servers`",
+                        Says::Refuses,
+                        format!("[pool {name}] pm.start_servers({start}) must not be less than pm.min_spare_servers({min_s}) and not greater than pm.max_spare_servers({max_s})"),
                     ),
                     loc,
                 );
@@ -680,7 +787,11 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 c.push(
                     codes::PM_SPAWN_RATE,
                     Severity::Error,
-                    format!("[pool {name}] pm.max_spawn_rate must be a positive value"),
+                    quoting(
+                        "`pm.max_spawn_rate` must be 1 or more",
+                        Says::Refuses,
+                        format!("[pool {name}] pm.max_spawn_rate must be a positive value"),
+                    ),
                     loc,
                 );
             }
@@ -692,8 +803,10 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 let d = c.push(
                     codes::ONDEMAND_EVENTS,
                     Severity::Error,
-                    format!(
-                        "[pool {name}] ondemand process manager can ONLY be used when events.mechanism is either epoll (Linux) or kqueue (*BSD)."
+                    quoting(
+                        format!("`pm = ondemand` needs the `epoll` event mechanism, not `{mech}`"),
+                        Says::Refuses,
+                        format!("[pool {name}] ondemand process manager can ONLY be used when events.mechanism is either epoll (Linux) or kqueue (*BSD)."),
                     ),
                     loc,
                 );
@@ -709,8 +822,10 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 c.push(
                     codes::PM_IDLE_TIMEOUT,
                     Severity::Error,
-                    format!(
-                        "[pool {name}] pm.process_idle_timeout({idle}s) must be greater than 0s"
+                    quoting(
+                        "`pm.process_idle_timeout` must be 1s or more",
+                        Says::Refuses,
+                        format!("[pool {name}] pm.process_idle_timeout({idle}s) must be greater than 0s"),
                     ),
                     loc,
                 );
@@ -722,8 +837,10 @@ fn check_pm(c: &mut PoolCheck<'_>, p: &mut Pool, global: &GlobalConfig) {
                 c.push(
                     codes::ONDEMAND_BACKLOG,
                     Severity::Warning,
-                    format!(
-                        "[pool {name}] listen.backlog({backlog}) was too low for the ondemand process manager. I updated it for you to {BACKLOG_DEFAULT}."
+                    quoting(
+                        format!("`listen.backlog = {backlog}` is too low for `pm = ondemand` and replaced with {BACKLOG_DEFAULT} (the kernel's maximum)"),
+                        Says::Logs,
+                        format!("[pool {name}] listen.backlog({backlog}) was too low for the ondemand process manager. I updated it for you to {BACKLOG_DEFAULT}."),
                     ),
                     loc,
                 );
@@ -765,9 +882,13 @@ fn check_listen(c: &mut PoolCheck<'_>, opts: &crate::load::LoadOptions) {
                     c.push(
                         codes::SOCKET_PATH_TOO_LONG,
                         Severity::Error,
-                        format!(
-                            "[pool {name}] cannot bind to UNIX socket '{path}' as path is too long (found length: {n}, maximal length: {})",
-                            SUN_PATH - 1
+                        quoting(
+                            format!("the unix socket path `{path}` is {n} bytes long"),
+                            Says::Refuses,
+                            format!(
+                                "[pool {name}] cannot bind to UNIX socket '{path}' as path is too long (found length: {n}, maximal length: {})",
+                                SUN_PATH - 1
+                            ),
                         ),
                         loc,
                     );
@@ -796,10 +917,14 @@ fn check_listen(c: &mut PoolCheck<'_>, opts: &crate::load::LoadOptions) {
                     c.push(
                         codes::INVALID_PORT,
                         Severity::Error,
-                        format!("invalid port value '{port_str}'"),
+                        quoting(
+                            format!("port `{port_str}` is outside 1..65535"),
+                            Says::StartFails,
+                            format!("invalid port value '{port_str}'"),
+                        ),
                         loc,
                     )
-                    .help = Some("use a port between 1 and 65535 (php-fpm -t does not check it; the start fails)".into());
+                    .help = Some("use a port between 1 and 65535".into());
                 }
             }
         }
@@ -815,7 +940,13 @@ fn check_listen(c: &mut PoolCheck<'_>, opts: &crate::load::LoadOptions) {
                 c.push(
                     codes::ACL_OVERRIDES_OWNER,
                     Severity::Warning,
-                    format!("[pool {name}] ACL set, {key} = '{v}' is ignored"),
+                    quoting(
+                        format!(
+                            "`{key}` has no effect beside `listen.acl_users`/`listen.acl_groups`"
+                        ),
+                        Says::Logs,
+                        format!("[pool {name}] ACL set, {key} = '{v}' is ignored"),
+                    ),
                     (o.file, o.key),
                 )
                 .help = Some(format!("remove `{key}`, or the `listen.acl_*` lines"));
@@ -852,7 +983,11 @@ fn check_listen(c: &mut PoolCheck<'_>, opts: &crate::load::LoadOptions) {
                 c.push(
                     codes::ALLOWED_CLIENTS,
                     Severity::Warning,
-                    format!("Wrong IP address '{item}' in listen.allowed_clients"),
+                    quoting(
+                        format!("`{item}` in `listen.allowed_clients` is not an IP address"),
+                        Says::Logs,
+                        format!("Wrong IP address '{item}' in listen.allowed_clients"),
+                    ),
                     (o.file, o.value),
                 )
                 .help = Some(if item.trim() != item {
@@ -866,10 +1001,14 @@ fn check_listen(c: &mut PoolCheck<'_>, opts: &crate::load::LoadOptions) {
             c.push(
                 codes::ALLOWED_CLIENTS,
                 Severity::Warning,
-                "There are no allowed addresses".to_string(),
+                quoting(
+                    "`listen.allowed_clients` holds no IP address: php-fpm refuses every connection",
+                    Says::Logs,
+                    "There are no allowed addresses",
+                ),
                 (o.file, o.value),
             )
-            .help = Some("php-fpm then refuses every connection (nginx answers 502)".into());
+            .help = Some("list the addresses nginx connects from, such as `127.0.0.1`; without any, nginx answers 502".into());
         }
     }
 }
@@ -892,11 +1031,15 @@ fn check_root(c: &mut PoolCheck<'_>, root_rules: bool) {
         c.push(
             codes::RUN_AS_ROOT,
             Severity::Error,
-            format!("[pool {name}] please specify user and group other than root"),
+            quoting(
+                format!("pool [{name}] runs as root"),
+                Says::StartFails,
+                format!("[pool {name}] please specify user and group other than root"),
+            ),
             loc,
         )
         .help = Some(
-            "run the pool as an unprivileged user such as `www-data` (php-fpm -t passes, but the start fails unless php-fpm gets `-R`)"
+            "run the pool as an unprivileged user such as `www-data` (or start php-fpm with `-R`)"
                 .into(),
         );
     }
@@ -909,7 +1052,11 @@ fn check_global(g: &GlobalConfig, header: (usize, Span), out: &mut Vec<Diagnosti
         out.push(Diagnostic::new(
             codes::LOG_LIMIT,
             Severity::Error,
-            format!("log_limit must be greater than {LOG_LIMIT_MIN}"),
+            quoting(
+                format!("`log_limit` must be more than {LOG_LIMIT_MIN}"),
+                Says::Refuses,
+                format!("log_limit must be greater than {LOG_LIMIT_MIN}"),
+            ),
             f,
             s,
         ));
@@ -919,7 +1066,11 @@ fn check_global(g: &GlobalConfig, header: (usize, Span), out: &mut Vec<Diagnosti
         out.push(Diagnostic::new(
             codes::PROCESS_MAX,
             Severity::Error,
-            "process_max can't be negative",
+            quoting(
+                "`process.max` is negative",
+                Says::Refuses,
+                "process_max can't be negative",
+            ),
             f,
             s,
         ));
@@ -930,7 +1081,11 @@ fn check_global(g: &GlobalConfig, header: (usize, Span), out: &mut Vec<Diagnosti
             out.push(Diagnostic::new(
                 codes::PROCESS_PRIORITY,
                 Severity::Error,
-                "process.priority must be included into [-19,20]",
+                quoting(
+                    "`process.priority` must be between -19 and 20",
+                    Says::Refuses,
+                    "process.priority must be included into [-19,20]",
+                ),
                 f,
                 s,
             ));
@@ -946,7 +1101,11 @@ fn check_global(g: &GlobalConfig, header: (usize, Span), out: &mut Vec<Diagnosti
                 Diagnostic::new(
                     codes::EVENTS_MECHANISM,
                     Severity::Error,
-                    format!("event mechanism '{m}' is not available on this system"),
+                    quoting(
+                        format!("event mechanism `{m}` does not exist on Linux"),
+                        Says::Refuses,
+                        format!("event mechanism '{m}' is not available on this system"),
+                    ),
                     f,
                     s,
                 )
@@ -956,10 +1115,14 @@ fn check_global(g: &GlobalConfig, header: (usize, Span), out: &mut Vec<Diagnosti
     }
 }
 
+/// A key set twice in one section. In one file that is a slip (warning); in two files it is how
+/// a later file overrides an earlier one (the php image's `zz-docker.conf` sets `listen = 9000`
+/// over `www.conf`'s), worth knowing but not wrong (info).
 fn duplicate_keys(
     name: &str,
     raw: &BTreeMap<&'static str, RawSetting>,
     in_global: bool,
+    files: &[crate::model::SourceFile],
     out: &mut Vec<Diagnostic>,
 ) {
     for (key, r) in raw {
@@ -967,19 +1130,40 @@ fn duplicate_keys(
             let where_ = if in_global {
                 "`[global]`".to_string()
             } else {
-                format!("pool `{name}`")
+                format!("pool [{name}]")
             };
-            out.push(
+            let d = if o.file == r.origin.file {
                 Diagnostic::new(
                     codes::DUPLICATE_KEY,
                     Severity::Warning,
-                    format!("`{key}` is set again later in {where_}; php-fpm uses the last value"),
+                    format!("`{key}` is set again later in {where_}: php-fpm uses the last value"),
                     o.file,
                     o.key,
                 )
-                .with_related(r.origin.file, r.origin.key, "this value wins")
-                .with_help("remove one of the two lines"),
-            );
+                .with_help("remove one of the two lines")
+                // php-fpm uses the last value: the earlier line does nothing.
+                .with_fix(
+                    format!("Remove the earlier `{key}`"),
+                    vec![crate::diag::FixEdit::RemoveLine {
+                        file: o.file,
+                        at: o.key.start,
+                    }],
+                )
+            } else {
+                let later = files
+                    .get(r.origin.file)
+                    .and_then(|f| f.path.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Diagnostic::new(
+                    codes::DUPLICATE_KEY,
+                    Severity::Info,
+                    format!("`{key}` of {where_} is set again in `{later}`, which php-fpm reads later: that value is the one in effect"),
+                    o.file,
+                    o.key,
+                )
+            };
+            out.push(d.with_related(r.origin.file, r.origin.key, "this value wins"));
         }
     }
 }
@@ -992,9 +1176,9 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
     let global = global_model(&l.global, l.includes);
     let mut pools: Vec<Pool> = l.pools.iter().map(|s| pool_model(s, &prefix)).collect();
 
-    duplicate_keys("global", &global.raw, true, &mut diags);
+    duplicate_keys("global", &global.raw, true, &l.files, &mut diags);
     for p in &pools {
-        duplicate_keys(&p.name, &p.raw, false, &mut diags);
+        duplicate_keys(&p.name, &p.raw, false, &l.files, &mut diags);
     }
 
     if main_ok {
@@ -1016,21 +1200,37 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
             )
         });
         if pools.is_empty() && !pool_file && !incomplete {
+            // Where the pools were expected: the last `include=` (it brought none), else `[global]`.
+            let (file, span) = global
+                .includes
+                .last()
+                .map(|i| (i.origin.file, i.origin.value))
+                .unwrap_or(header);
+            let what = if global.includes.is_empty() {
+                "no pool section"
+            } else {
+                "no pool section, here or in the included files"
+            };
             diags.push(
                 Diagnostic::new(
                     codes::NO_POOL,
                     Severity::Error,
-                    "No pool defined. at least one pool section must be specified in config file",
-                    0,
-                    Span::default(),
+                    quoting(
+                        what,
+                        Says::Refuses,
+                        "No pool defined. at least one pool section must be specified in config file",
+                    ),
+                    file,
+                    span,
                 )
                 .with_help(
                     "add a pool section such as `[www]`, or an `include=` of the pool files",
                 ),
             );
         }
+        let partial = pool_file && !opts.complete_pool_files;
         for p in &mut pools {
-            check_pool(p, &opts, &global, &mut diags);
+            check_pool(p, &opts, &global, partial, &mut diags);
         }
         // `ensure 2 pools do not use the same listening address`: exact strings after path resolution.
         for (i, b) in pools.iter().enumerate() {
@@ -1043,16 +1243,20 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
                 let mut d = Diagnostic::new(
                     codes::DUPLICATE_LISTEN,
                     Severity::Error,
-                    format!(
-                        "[pool {}] unable to set listen address as it's already used in another pool '{}'",
-                        b.name, a.name
+                    quoting(
+                        format!("pool [{}] listens on the address of pool [{}]", b.name, a.name),
+                        Says::Refuses,
+                        format!(
+                            "[pool {}] unable to set listen address as it's already used in another pool '{}'",
+                            b.name, a.name
+                        ),
                     ),
                     bf,
                     bs,
                 )
                 .with_help("give each pool its own socket or port");
                 if let Some(o) = a.listen.origin {
-                    d = d.with_related(o.file, o.value, format!("pool `{}` listens here", a.name));
+                    d = d.with_related(o.file, o.value, format!("pool [{}] listens here", a.name));
                 }
                 diags.push(d);
             }

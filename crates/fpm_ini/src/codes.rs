@@ -1,4 +1,8 @@
-//! The stable diagnostic codes. Never renumber or reuse one; the crate docs carry the same table.
+//! The stable diagnostic codes: each with its name, the severity its diagnostics have and a summary,
+//! in one table ([`CODES`]) that `ngxlint rules`, SARIF and the documents in `rules/` read.
+//! Never renumber or reuse a code.
+
+use crate::diag::Severity;
 
 /// PHP INI syntax error (`syntax error, unexpected '='`).
 pub const SYNTAX: &str = "FPM001";
@@ -106,117 +110,375 @@ pub const LISTEN_MODE: &str = "FPM061";
 /// Codes whose errors php-fpm finds only when it really starts, not with `-t`.
 pub const START_ONLY: &[&str] = &[RUN_AS_ROOT, INVALID_PORT];
 
-/// Every code, for the table in the docs and the uniqueness test.
-pub const ALL: &[&str] = &[
-    SYNTAX,
-    VALUE_NULL,
-    LEGACY_XML,
-    UNKNOWN_ENTRY,
-    UNKNOWN_ARRAY,
-    ARRAY_KEY_MISSING,
-    ARRAY_IN_GLOBAL,
-    INVALID_VALUE,
-    EMPTY_ENV,
-    ARRAY_VALUE,
-    POOL_IN_GLOBAL,
-    ENV_DEPENDENT,
-    FALLBACK_NEEDS_83,
-    TIME_MISREAD,
-    DUPLICATE_KEY,
-    INCLUDE_NO_MATCH,
-    INCLUDE_GLOB_FAILED,
-    INCLUDE_TOO_DEEP,
-    FILE_UNREADABLE,
-    NO_POOL,
-    USER_NOT_DEFINED,
-    NO_LISTEN,
-    PROCESS_PRIORITY,
-    PM_MISSING,
-    PM_MAX_CHILDREN,
-    PM_SPARE_POSITIVE,
-    PM_SPARE_GT_CHILDREN,
-    PM_MAX_SPARE_LT_MIN,
-    PM_START_DEFAULT,
-    PM_START_RANGE,
-    PM_SPAWN_RATE,
-    ONDEMAND_EVENTS,
-    PM_IDLE_TIMEOUT,
-    STATUS_PATH,
-    PING_PATH,
-    SLOWLOG_REQUIRED,
-    SLOWLOG_GT_TERMINATE,
-    TRACE_DEPTH,
-    PATH_NOT_ABSOLUTE,
-    DUPLICATE_LISTEN,
-    RUN_AS_ROOT,
-    SOCKET_PATH_TOO_LONG,
-    LISTEN_LOCALHOST_UNIX,
-    ACL_OVERRIDES_OWNER,
-    ALLOWED_CLIENTS,
-    LOG_LIMIT,
-    PROCESS_MAX,
-    EVENTS_MECHANISM,
-    ONDEMAND_BACKLOG,
-    INVALID_PORT,
-    LISTEN_MODE,
+/// One check of the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code {
+    /// Stable code, `FPM031`.
+    pub code: &'static str,
+    /// Stable kebab-case name, `user-not-defined`.
+    pub name: &'static str,
+    /// The severity of its diagnostics (the default `ngxlint rules` and SARIF show).
+    pub severity: Severity,
+    /// Other severities some of its diagnostics have; its document says when.
+    pub also: &'static [Severity],
+    /// One line: what it finds.
+    pub summary: &'static str,
+}
+
+const fn code(
+    code: &'static str,
+    name: &'static str,
+    severity: Severity,
+    summary: &'static str,
+) -> Code {
+    code_also(code, name, severity, &[], summary)
+}
+
+const fn code_also(
+    code: &'static str,
+    name: &'static str,
+    severity: Severity,
+    also: &'static [Severity],
+    summary: &'static str,
+) -> Code {
+    Code {
+        code,
+        name,
+        severity,
+        also,
+        summary,
+    }
+}
+
+/// Every code, in code order.
+pub const CODES: &[Code] = &[
+    code(
+        SYNTAX,
+        "ini-syntax-error",
+        Severity::Error,
+        "a line php-fpm's INI parser rejects (`syntax error, unexpected ...`)",
+    ),
+    code(
+        VALUE_NULL,
+        "value-is-null",
+        Severity::Error,
+        "a key without `=`, such as a `#` comment line",
+    ),
+    code(
+        LEGACY_XML,
+        "legacy-xml",
+        Severity::Error,
+        "the PHP 5.2 XML configuration format",
+    ),
+    code(
+        UNKNOWN_ENTRY,
+        "unknown-entry",
+        Severity::Error,
+        "a setting php-fpm does not know in its section",
+    ),
+    code(
+        UNKNOWN_ARRAY,
+        "unknown-array",
+        Severity::Error,
+        "`name[key]` on a setting that takes no key",
+    ),
+    code(
+        ARRAY_KEY_MISSING,
+        "array-key-missing",
+        Severity::Error,
+        "`php_value[]` (or another array setting) without a key",
+    ),
+    code(
+        ARRAY_IN_GLOBAL,
+        "array-in-global",
+        Severity::Error,
+        "`php_value[...]`, `env[...]` and the like in `[global]`",
+    ),
+    code(
+        INVALID_VALUE,
+        "invalid-value",
+        Severity::Error,
+        "a value php-fpm cannot parse for its setting (number, time, boolean, ...)",
+    ),
+    code(
+        EMPTY_ENV,
+        "empty-env",
+        Severity::Error,
+        "`env[NAME]` with an empty value",
+    ),
+    code(
+        ARRAY_VALUE,
+        "array-value",
+        Severity::Error,
+        "a bad `php_flag[]`, `php_admin_flag[]` or `access.suppress_path[]` entry",
+    ),
+    code(
+        POOL_IN_GLOBAL,
+        "pool-in-global",
+        Severity::Error,
+        "`$pool` in `[global]`, where there is no pool to name",
+    ),
+    code_also(
+        ENV_DEPENDENT,
+        "env-dependent",
+        Severity::Info,
+        &[Severity::Warning],
+        "a `${VAR}` value php-fpm takes from its environment at start-up",
+    ),
+    code(
+        FALLBACK_NEEDS_83,
+        "fallback-needs-83",
+        Severity::Warning,
+        "`${VAR:-default}` before PHP 8.3, which expands it to an empty string",
+    ),
+    code(
+        TIME_MISREAD,
+        "time-misread",
+        Severity::Warning,
+        "a time such as `100ms` or `1.5m` that php-fpm reads as another number of seconds",
+    ),
+    code_also(
+        DUPLICATE_KEY,
+        "duplicate-key",
+        Severity::Warning,
+        &[Severity::Info],
+        "a setting set twice in one section (the last value wins)",
+    ),
+    code(
+        INCLUDE_NO_MATCH,
+        "include-no-match",
+        Severity::Warning,
+        "an `include=` pattern that matches no file",
+    ),
+    code(
+        INCLUDE_GLOB_FAILED,
+        "include-glob-failed",
+        Severity::Error,
+        "an `include=` pattern whose folder does not exist or cannot be read",
+    ),
+    code(
+        INCLUDE_TOO_DEEP,
+        "include-too-deep",
+        Severity::Error,
+        "includes nested more than 5 files deep",
+    ),
+    code(
+        FILE_UNREADABLE,
+        "file-unreadable",
+        Severity::Error,
+        "a configuration file that cannot be read",
+    ),
+    code(
+        NO_POOL,
+        "no-pool",
+        Severity::Error,
+        "a configuration without any pool section",
+    ),
+    code(
+        USER_NOT_DEFINED,
+        "user-not-defined",
+        Severity::Info,
+        "a pool without `user` (php-fpm started as root refuses it)",
+    ),
+    code(
+        NO_LISTEN,
+        "no-listen",
+        Severity::Error,
+        "a pool without a `listen` address",
+    ),
+    code(
+        PROCESS_PRIORITY,
+        "process-priority",
+        Severity::Error,
+        "a `process.priority` outside -19..20",
+    ),
+    code(
+        PM_MISSING,
+        "pm-missing",
+        Severity::Error,
+        "a pool without `pm`",
+    ),
+    code(
+        PM_MAX_CHILDREN,
+        "pm-max-children",
+        Severity::Error,
+        "a `pm.max_children` missing or below 1",
+    ),
+    code(
+        PM_SPARE_POSITIVE,
+        "pm-spare-positive",
+        Severity::Error,
+        "a `pm.min_spare_servers` or `pm.max_spare_servers` below 1",
+    ),
+    code(
+        PM_SPARE_GT_CHILDREN,
+        "pm-spare-gt-children",
+        Severity::Error,
+        "spare servers above `pm.max_children`",
+    ),
+    code(
+        PM_MAX_SPARE_LT_MIN,
+        "pm-max-spare-lt-min",
+        Severity::Error,
+        "a `pm.max_spare_servers` below `pm.min_spare_servers`",
+    ),
+    code(
+        PM_START_DEFAULT,
+        "pm-start-default",
+        Severity::Info,
+        "a dynamic pool without `pm.start_servers`: php-fpm picks the number",
+    ),
+    code(
+        PM_START_RANGE,
+        "pm-start-range",
+        Severity::Error,
+        "a `pm.start_servers` outside the spare-server range",
+    ),
+    code(
+        PM_SPAWN_RATE,
+        "pm-spawn-rate",
+        Severity::Error,
+        "a `pm.max_spawn_rate` below 1",
+    ),
+    code(
+        ONDEMAND_EVENTS,
+        "ondemand-events",
+        Severity::Error,
+        "`pm = ondemand` with an event mechanism other than epoll or kqueue",
+    ),
+    code(
+        PM_IDLE_TIMEOUT,
+        "pm-idle-timeout",
+        Severity::Error,
+        "a `pm.process_idle_timeout` below 1s",
+    ),
+    code(
+        STATUS_PATH,
+        "status-path",
+        Severity::Error,
+        "a `pm.status_path` php-fpm refuses",
+    ),
+    code(
+        PING_PATH,
+        "ping-path",
+        Severity::Error,
+        "a `ping.path` or `ping.response` php-fpm refuses",
+    ),
+    code(
+        SLOWLOG_REQUIRED,
+        "slowlog-required",
+        Severity::Error,
+        "`request_slowlog_timeout` or `request_slowlog_trace_depth` without `slowlog`",
+    ),
+    code(
+        SLOWLOG_GT_TERMINATE,
+        "slowlog-gt-terminate",
+        Severity::Error,
+        "a `request_slowlog_timeout` above `request_terminate_timeout`",
+    ),
+    code(
+        TRACE_DEPTH,
+        "trace-depth",
+        Severity::Error,
+        "a `request_slowlog_trace_depth` below 1",
+    ),
+    code_also(
+        PATH_NOT_ABSOLUTE,
+        "path-not-absolute",
+        Severity::Error,
+        &[Severity::Warning],
+        "a `chroot` or `chdir` that is not absolute, or `$prefix` not at its start",
+    ),
+    code(
+        DUPLICATE_LISTEN,
+        "duplicate-listen",
+        Severity::Error,
+        "two pools on the same `listen` address",
+    ),
+    code(
+        RUN_AS_ROOT,
+        "run-as-root",
+        Severity::Error,
+        "a pool running as root (the start fails without `-R`; `-t` passes)",
+    ),
+    code_also(
+        SOCKET_PATH_TOO_LONG,
+        "socket-path-too-long",
+        Severity::Warning,
+        &[Severity::Error],
+        "a unix socket path of 108 bytes or more",
+    ),
+    code(
+        LISTEN_LOCALHOST_UNIX,
+        "listen-localhost-unix",
+        Severity::Warning,
+        "`listen = localhost` or an IP address without a port: a unix socket file",
+    ),
+    code(
+        ACL_OVERRIDES_OWNER,
+        "acl-overrides-owner",
+        Severity::Warning,
+        "`listen.owner` or `listen.group` beside `listen.acl_*`, which replace them",
+    ),
+    code(
+        ALLOWED_CLIENTS,
+        "allowed-clients",
+        Severity::Warning,
+        "a `listen.allowed_clients` entry that is not an IP address",
+    ),
+    code(
+        LOG_LIMIT,
+        "log-limit",
+        Severity::Error,
+        "a `log_limit` below 512",
+    ),
+    code(
+        PROCESS_MAX,
+        "process-max",
+        Severity::Error,
+        "a negative `process.max`",
+    ),
+    code(
+        EVENTS_MECHANISM,
+        "events-mechanism",
+        Severity::Error,
+        "an `events.mechanism` Linux does not have",
+    ),
+    code(
+        ONDEMAND_BACKLOG,
+        "ondemand-backlog",
+        Severity::Warning,
+        "a `listen.backlog` php-fpm raises for `pm = ondemand`",
+    ),
+    code(
+        INVALID_PORT,
+        "invalid-port",
+        Severity::Error,
+        "a `listen` port outside 1..65535 (the start fails; `-t` passes)",
+    ),
+    code(
+        LISTEN_MODE,
+        "listen-mode",
+        Severity::Warning,
+        "a `listen.mode` that is not an octal number",
+    ),
 ];
 
-/// The kebab-case name of each code (`FPM050` → `duplicate-listen`), for configuration and output.
-pub const NAMES: &[(&str, &str)] = &[
-    (SYNTAX, "ini-syntax-error"),
-    (VALUE_NULL, "value-is-null"),
-    (LEGACY_XML, "legacy-xml"),
-    (UNKNOWN_ENTRY, "unknown-entry"),
-    (UNKNOWN_ARRAY, "unknown-array"),
-    (ARRAY_KEY_MISSING, "array-key-missing"),
-    (ARRAY_IN_GLOBAL, "array-in-global"),
-    (INVALID_VALUE, "invalid-value"),
-    (EMPTY_ENV, "empty-env"),
-    (ARRAY_VALUE, "array-value"),
-    (POOL_IN_GLOBAL, "pool-in-global"),
-    (ENV_DEPENDENT, "env-dependent"),
-    (FALLBACK_NEEDS_83, "fallback-needs-83"),
-    (TIME_MISREAD, "time-misread"),
-    (DUPLICATE_KEY, "duplicate-key"),
-    (INCLUDE_NO_MATCH, "include-no-match"),
-    (INCLUDE_GLOB_FAILED, "include-glob-failed"),
-    (INCLUDE_TOO_DEEP, "include-too-deep"),
-    (FILE_UNREADABLE, "file-unreadable"),
-    (NO_POOL, "no-pool"),
-    (USER_NOT_DEFINED, "user-not-defined"),
-    (NO_LISTEN, "no-listen"),
-    (PROCESS_PRIORITY, "process-priority"),
-    (PM_MISSING, "pm-missing"),
-    (PM_MAX_CHILDREN, "pm-max-children"),
-    (PM_SPARE_POSITIVE, "pm-spare-positive"),
-    (PM_SPARE_GT_CHILDREN, "pm-spare-gt-children"),
-    (PM_MAX_SPARE_LT_MIN, "pm-max-spare-lt-min"),
-    (PM_START_DEFAULT, "pm-start-default"),
-    (PM_START_RANGE, "pm-start-range"),
-    (PM_SPAWN_RATE, "pm-spawn-rate"),
-    (ONDEMAND_EVENTS, "ondemand-events"),
-    (PM_IDLE_TIMEOUT, "pm-idle-timeout"),
-    (STATUS_PATH, "status-path"),
-    (PING_PATH, "ping-path"),
-    (SLOWLOG_REQUIRED, "slowlog-required"),
-    (SLOWLOG_GT_TERMINATE, "slowlog-gt-terminate"),
-    (TRACE_DEPTH, "trace-depth"),
-    (PATH_NOT_ABSOLUTE, "path-not-absolute"),
-    (DUPLICATE_LISTEN, "duplicate-listen"),
-    (RUN_AS_ROOT, "run-as-root"),
-    (SOCKET_PATH_TOO_LONG, "socket-path-too-long"),
-    (LISTEN_LOCALHOST_UNIX, "listen-localhost-unix"),
-    (ACL_OVERRIDES_OWNER, "acl-overrides-owner"),
-    (ALLOWED_CLIENTS, "allowed-clients"),
-    (LOG_LIMIT, "log-limit"),
-    (PROCESS_MAX, "process-max"),
-    (EVENTS_MECHANISM, "events-mechanism"),
-    (ONDEMAND_BACKLOG, "ondemand-backlog"),
-    (INVALID_PORT, "invalid-port"),
-    (LISTEN_MODE, "listen-mode"),
-];
+/// A code by its code or its name (`FPM031`, `fpm031` or `user-not-defined`).
+pub fn find(code_or_name: &str) -> Option<&'static Code> {
+    CODES
+        .iter()
+        .find(|c| c.code.eq_ignore_ascii_case(code_or_name) || c.name == code_or_name)
+}
 
 /// The name of a code.
 pub fn name(code: &str) -> Option<&'static str> {
-    NAMES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+    CODES.iter().find(|c| c.code == code).map(|c| c.name)
+}
+
+/// Whether a diagnostic of `code` may have `severity`: its own, or one its document names.
+pub fn allows(code: &str, severity: Severity) -> bool {
+    CODES
+        .iter()
+        .any(|c| c.code == code && (c.severity == severity || c.also.contains(&severity)))
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ngxlint_vfs::{Vfs, VfsError};
 
 use crate::codes;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{quoting, Diagnostic, Says, Severity};
 use crate::keys::{self, Kind};
 use crate::model::{ArrayValue, FpmConfig, Include, Origin, RawSetting, SourceFile};
 use crate::span::Span;
@@ -27,6 +27,9 @@ pub struct LoadOptions {
     pub run_as_root: bool,
     /// Whether php-fpm is started with `-R` / `--allow-to-run-as-root`.
     pub allow_root: bool,
+    /// Pool files read without their main config are the whole configuration (rule documents'
+    /// examples): what php-fpm requires of a pool is asked for, as of a main config's.
+    pub complete_pool_files: bool,
 }
 
 impl Default for LoadOptions {
@@ -37,6 +40,7 @@ impl Default for LoadOptions {
             env: None,
             run_as_root: true,
             allow_root: false,
+            complete_pool_files: false,
         }
     }
 }
@@ -74,6 +78,8 @@ pub(crate) struct SectionState {
     pub php_admin_values: Vec<ArrayValue>,
     pub env: Vec<ArrayValue>,
     pub suppress: Vec<ArrayValue>,
+    /// Keys set from the environment at start-up (see [`crate::Pool::from_env`]).
+    pub from_env: Vec<(&'static str, Origin)>,
 }
 
 pub(crate) struct Loader<'a> {
@@ -87,6 +93,11 @@ pub(crate) struct Loader<'a> {
     pub includes: Vec<Include>,
     /// `None` = `[global]`; php-fpm keeps the current section across included files.
     current: Option<usize>,
+    /// Reading pool files without their main config: until the first section header, settings
+    /// continue a section of a file that is not here, so they are checked but not kept.
+    unknown_section: bool,
+    /// Where the settings of that unknown section go.
+    orphan: SectionState,
     depth: usize,
     by_name: HashMap<String, usize>,
 }
@@ -106,6 +117,8 @@ impl<'a> Loader<'a> {
             pools: Vec::new(),
             includes: Vec::new(),
             current: None,
+            unknown_section: false,
+            orphan: SectionState::default(),
             depth: 0,
             by_name: HashMap::new(),
         }
@@ -119,13 +132,18 @@ impl<'a> Loader<'a> {
                 Ok(b) => b,
                 Err(e) => {
                     let idx = self.push_file(path, Vec::new(), None);
+                    // The path is the file's own (local) one: the finding is located in it.
+                    let (severity, message) = match e {
+                        VfsError::OutsideRoot => (
+                            Severity::Warning,
+                            "the file is outside the linted root; it was not read".to_string(),
+                        ),
+                        e => (Severity::Error, format!("cannot read the file: {e}")),
+                    };
                     self.diags.push(Diagnostic::new(
                         codes::FILE_UNREADABLE,
-                        Severity::Error,
-                        format!(
-                            "failed to open configuration file '{}': {e}",
-                            path.display()
-                        ),
+                        severity,
+                        message,
                         idx,
                         Span::default(),
                     ));
@@ -154,6 +172,13 @@ impl<'a> Loader<'a> {
         let parsed = parse_with(&self.files[idx].bytes, &self.parse_opts);
         for mut d in parsed.diagnostics.iter().cloned() {
             d.file = idx;
+            // The reader of one file knows no file index: its edits are in this file.
+            for e in d.fix.iter_mut().flat_map(|f| f.edits.iter_mut()) {
+                match e {
+                    crate::diag::FixEdit::Replace { file, .. }
+                    | crate::diag::FixEdit::RemoveLine { file, .. } => *file = idx,
+                }
+            }
             self.diags.push(d);
         }
         let items = parsed.items.clone();
@@ -168,6 +193,7 @@ impl<'a> Loader<'a> {
 
     /// `fpm_conf_ini_parser_section()`.
     fn enter_section(&mut self, file: usize, name: &str, span: Span) {
+        self.unknown_section = false;
         if name.eq_ignore_ascii_case("global") {
             self.current = None;
             self.global.headers.push((file, span));
@@ -191,6 +217,9 @@ impl<'a> Loader<'a> {
     }
 
     fn section(&mut self) -> &mut SectionState {
+        if self.unknown_section {
+            return &mut self.orphan;
+        }
         match self.current {
             Some(i) => &mut self.pools[i],
             None => &mut self.global,
@@ -233,11 +262,17 @@ impl<'a> Loader<'a> {
             self.include(file, e, value);
             return;
         }
-        let in_global = self.current.is_none();
+        let in_global = self.current.is_none() && !self.unknown_section;
         let table = if in_global {
             keys::GLOBAL_KEYS
         } else {
             keys::POOL_KEYS
+        };
+        // In a section that is not here, a `[global]` setting is as likely as a pool's.
+        let table = if self.unknown_section && keys::lookup(table, &e.key).is_none() {
+            keys::GLOBAL_KEYS
+        } else {
+            table
         };
         let origin = Origin {
             file,
@@ -246,9 +281,14 @@ impl<'a> Loader<'a> {
         };
         let Some((name, kind)) = keys::lookup(table, &e.key) else {
             let key = e.key.clone();
+            let section = if in_global { "a `[global]`" } else { "a pool" };
             let d = self.err(
                 codes::UNKNOWN_ENTRY,
-                format!("unknown entry '{key}'"),
+                quoting(
+                    format!("`{key}` is not {section} setting"),
+                    Says::Refuses,
+                    format!("unknown entry '{key}'"),
+                ),
                 file,
                 e.key_span,
             );
@@ -260,8 +300,17 @@ impl<'a> Loader<'a> {
                 });
             } else if let Some(s) = keys::closest(&key, in_global) {
                 d.help = Some(format!("did you mean `{s}`?"));
+                d.fix = Some(crate::diag::Fix {
+                    title: format!("Replace with `{s}`"),
+                    edits: vec![crate::diag::FixEdit::Replace {
+                        file,
+                        span: e.key_span,
+                        text: s.to_string(),
+                    }],
+                });
             } else if key.starts_with('#') {
                 d.help = Some("php-fpm has no `#` comments: use `;`".into());
+                d.fix = Some(hash_to_semicolon(file, e.key_span.start));
             } else if keys::ARRAY_KEYS
                 .iter()
                 .any(|a| key.to_ascii_lowercase().starts_with(a))
@@ -277,8 +326,10 @@ impl<'a> Loader<'a> {
                 Err(()) => {
                     self.err(
                         codes::POOL_IN_GLOBAL,
-                        format!(
-                            "unable to parse value for entry '{name}': Can't use '$pool' when the pool is not defined"
+                        quoting(
+                            "`$pool` in `[global]` names no pool",
+                            Says::Refuses,
+                            format!("unable to parse value for entry '{name}': Can't use '$pool' when the pool is not defined"),
                         ),
                         file,
                         value.span,
@@ -289,6 +340,17 @@ impl<'a> Loader<'a> {
             },
             _ => value.text.clone(),
         };
+        // `${VAR}` from an environment not known here (a container's, set when it starts): the
+        // key is set, to a value this run cannot judge.
+        // (`${VAR:-default}` is the default where the environment lacks VAR, and empty before
+        // PHP 8.3, which reads the whole as one unset name: known either way.)
+        if self.opts.env.is_none() && value.vars.iter().any(|v| v.default.is_none()) {
+            let section = self.section();
+            section.raw.remove(name);
+            section.from_env.retain(|(k, _)| *k != name);
+            section.from_env.push((name, origin));
+            return;
+        }
         let check = match kind {
             Kind::Str => Ok(()),
             Kind::Int => values::parse_int(&text).map(|_| ()),
@@ -311,9 +373,23 @@ impl<'a> Loader<'a> {
                 Kind::Pm => Some("write `static`, `dynamic` or `ondemand`".to_string()),
                 _ => None,
             };
+            let what = match kind {
+                Kind::Int => "number",
+                Kind::Time => "time",
+                Kind::Bool => "boolean",
+                Kind::Pm => "process manager",
+                Kind::LogLevel => "log level",
+                Kind::RlimitCore => "core size limit",
+                Kind::SyslogFacility => "syslog facility",
+                Kind::Str => "value",
+            };
             let d = self.err(
                 codes::INVALID_VALUE,
-                format!("unable to parse value for entry '{name}': {why}"),
+                quoting(
+                    format!("invalid {what} for `{name}`"),
+                    Says::Refuses,
+                    format!("unable to parse value for entry '{name}': {why}"),
+                ),
                 file,
                 value.span,
             );
@@ -321,6 +397,7 @@ impl<'a> Loader<'a> {
             return;
         }
         let section = self.section();
+        section.from_env.retain(|(k, _)| *k != name);
         match section.raw.get_mut(name) {
             Some(prev) => {
                 let old = prev.origin;
@@ -352,7 +429,16 @@ impl<'a> Loader<'a> {
                 file,
                 value.span,
             )
-            .with_help(format!("write `{name} = {seconds}s` if that is what you mean")),
+            .with_help(format!("write `{name} = {seconds}s` if that is what you mean"))
+            // What php-fpm reads, written so it reads as it is read.
+            .with_fix(
+                format!("Write `{seconds}s`"),
+                vec![crate::diag::FixEdit::Replace {
+                    file,
+                    span: value.span,
+                    text: format!("{seconds}s"),
+                }],
+            ),
         );
     }
 
@@ -369,7 +455,11 @@ impl<'a> Loader<'a> {
             if !index.key.is_empty() {
                 self.err(
                     codes::ARRAY_VALUE,
-                    "Keys provided to field 'access.suppress_path' are ignored".into(),
+                    quoting(
+                        "`access.suppress_path[]` takes no key",
+                        Says::Refuses,
+                        "Keys provided to field 'access.suppress_path' are ignored",
+                    ),
                     file,
                     index.span,
                 )
@@ -379,7 +469,11 @@ impl<'a> Loader<'a> {
             if !value.text.starts_with('/') {
                 self.err(
                     codes::ARRAY_VALUE,
-                    "Values provided to field 'access.suppress_path' must begin with '/'".into(),
+                    quoting(
+                        "`access.suppress_path[]` takes a path that begins with `/`",
+                        Says::Refuses,
+                        "Values provided to field 'access.suppress_path' must begin with '/'",
+                    ),
                     file,
                     value.span,
                 );
@@ -391,17 +485,25 @@ impl<'a> Loader<'a> {
         } else if index.key.is_empty() {
             self.err(
                 codes::ARRAY_KEY_MISSING,
-                format!("You must provide a key for field '{name}'"),
+                quoting(
+                    format!("`{name}[]` needs a key in the brackets"),
+                    Says::Refuses,
+                    format!("You must provide a key for field '{name}'"),
+                ),
                 file,
                 index.span,
             )
             .help = Some(format!("write `{name}[name] = value`"));
             return;
         }
-        if self.current.is_none() {
+        if self.current.is_none() && !self.unknown_section {
             self.err(
                 codes::ARRAY_IN_GLOBAL,
-                "Array are not allowed in the global section".into(),
+                quoting(
+                    format!("`{name}[…]` belongs in a pool section, not in `[global]`"),
+                    Says::Refuses,
+                    "Array are not allowed in the global section",
+                ),
                 file,
                 e.key_span,
             )
@@ -416,7 +518,11 @@ impl<'a> Loader<'a> {
                     let key = index.key.clone();
                     self.err(
                         codes::ARRAY_VALUE,
-                        format!("error while parsing '{name}[{key}]' : {why}"),
+                        quoting(
+                            format!("invalid boolean for `{name}[{key}]`"),
+                            Says::Refuses,
+                            format!("error while parsing '{name}[{key}]' : {why}"),
+                        ),
                         file,
                         value.span,
                     )
@@ -431,7 +537,17 @@ impl<'a> Loader<'a> {
             }
         };
         if name == "env" && value.text.is_empty() {
-            let d = self.err(codes::EMPTY_ENV, "empty value".into(), file, value.span);
+            let key = &index.key;
+            let d = self.err(
+                codes::EMPTY_ENV,
+                quoting(
+                    format!("`env[{key}]` is empty"),
+                    Says::Refuses,
+                    "empty value",
+                ),
+                file,
+                value.span,
+            );
             d.help = Some(if value.bool_word == Some(false) {
                 "quote it (`\"no\"`): unquoted `no`, `off`, `none`, `false` and `null` are empty strings".to_string()
             } else {
@@ -453,7 +569,11 @@ impl<'a> Loader<'a> {
             _ => {
                 let d = self.err(
                     codes::UNKNOWN_ARRAY,
-                    format!("unknown directive '{name}'"),
+                    quoting(
+                        format!("`{name}[…]` is not an array setting"),
+                        Says::Refuses,
+                        format!("unknown directive '{name}'"),
+                    ),
                     file,
                     e.key_span,
                 );
@@ -474,8 +594,6 @@ impl<'a> Loader<'a> {
             key: e.key_span,
             value: value.span,
         };
-        let from = self.files[file].path.display().to_string();
-        let line = e.line;
         let mut include = Include {
             pattern: pattern.clone(),
             resolved: resolved.clone(),
@@ -494,18 +612,43 @@ impl<'a> Loader<'a> {
                         .collect()
                 }
                 Err(err) => {
-                    let d = self.err(
-                        codes::INCLUDE_GLOB_FAILED,
-                        format!(
-                            "Unable to globalize '{resolved}' (ret=2) from {from} at line {line}."
+                    // php-fpm's line ends with glob(3)'s return code, `(ret=2)`: the quote stops
+                    // before it, the message says what it means.
+                    let words = format!("Unable to globalize '{resolved}'");
+                    let d = match err {
+                        VfsError::OutsideRoot => Diagnostic::new(
+                            codes::INCLUDE_GLOB_FAILED,
+                            Severity::Warning,
+                            format!("include pattern `{resolved}` points outside the linted root; it was not read"),
+                            file,
+                            value.span,
+                        )
+                        .with_help("map the folder into the tree with `--map FROM=DIR`, or allow reading it with `--allow-outside-root`"),
+                        VfsError::NotFound => Diagnostic::new(
+                            codes::INCLUDE_GLOB_FAILED,
+                            Severity::Error,
+                            quoting(
+                                format!("the folder of include pattern `{resolved}` does not exist"),
+                                Says::Refuses,
+                                words,
+                            ),
+                            file,
+                            value.span,
+                        )
+                        .with_help("create the folder, or fix the pattern: relative patterns are relative to the FPM prefix, not to this file"),
+                        other => Diagnostic::new(
+                            codes::INCLUDE_GLOB_FAILED,
+                            Severity::Error,
+                            quoting(
+                                format!("the folder of include pattern `{resolved}` cannot be read ({other})"),
+                                Says::Refuses,
+                                words,
+                            ),
+                            file,
+                            value.span,
                         ),
-                        file,
-                        value.span,
-                    );
-                    d.help = Some(match err {
-                        VfsError::NotFound => "create the directory, or fix the pattern: relative patterns are relative to the FPM prefix, not to this file".to_string(),
-                        other => format!("the directory cannot be read ({other})"),
-                    });
+                    };
+                    self.diags.push(d);
                     self.includes.push(include);
                     return;
                 }
@@ -528,8 +671,10 @@ impl<'a> Loader<'a> {
             let mut d = Diagnostic::new(
                 codes::INCLUDE_NO_MATCH,
                 Severity::Warning,
-                format!(
-                    "Nothing matches the include pattern '{resolved}' from {from} at line {line}."
+                quoting(
+                    format!("include pattern `{resolved}` matches no file"),
+                    Says::Logs,
+                    format!("Nothing matches the include pattern '{resolved}'"),
                 ),
                 file,
                 value.span,
@@ -543,7 +688,7 @@ impl<'a> Loader<'a> {
             self.diags.push(d);
         }
         for path in matches {
-            if let Some(idx) = self.load_included(&path, file, value.span, &from, line) {
+            if let Some(idx) = self.load_included(&path, file, value.span) {
                 include.files.push(idx);
             } else {
                 break;
@@ -553,27 +698,41 @@ impl<'a> Loader<'a> {
     }
 
     /// `fpm_conf_load_ini_file()` for an included file; `None` stops the include (php-fpm gives up).
-    fn load_included(
-        &mut self,
-        path: &Path,
-        file: usize,
-        span: Span,
-        from: &str,
-        line: u32,
-    ) -> Option<usize> {
+    fn load_included(&mut self, path: &Path, file: usize, span: Span) -> Option<usize> {
         let bytes = match self.vfs.read(path) {
             Ok(b) => b,
             Err(e) => {
-                self.err(
-                    codes::FILE_UNREADABLE,
-                    format!(
-                        "Unable to include {} from {from} at line {line}: failed to open configuration file '{}': {e}",
-                        path.display(),
-                        path.display()
+                // `path` is the server's path, as the pattern spelled it.
+                let shown = path.display();
+                let d = match e {
+                    VfsError::OutsideRoot => Diagnostic::new(
+                        codes::FILE_UNREADABLE,
+                        Severity::Warning,
+                        format!("included file `{shown}` is outside the linted root; it was not read"),
+                        file,
+                        span,
+                    )
+                    .with_help("map the folder into the tree with `--map FROM=DIR`, or allow reading it with `--allow-outside-root`"),
+                    VfsError::TooLarge { limit } => Diagnostic::new(
+                        codes::FILE_UNREADABLE,
+                        Severity::Error,
+                        format!("included file `{shown}` is larger than {limit} bytes; it was not read"),
+                        file,
+                        span,
                     ),
-                    file,
-                    span,
-                );
+                    e => Diagnostic::new(
+                        codes::FILE_UNREADABLE,
+                        Severity::Error,
+                        quoting(
+                            format!("cannot read included file `{shown}` ({e})"),
+                            Says::Refuses,
+                            format!("Unable to include {shown}"),
+                        ),
+                        file,
+                        span,
+                    ),
+                };
+                self.diags.push(d);
                 return None;
             }
         };
@@ -588,7 +747,11 @@ impl<'a> Loader<'a> {
             let mut d = Diagnostic::new(
                 codes::INCLUDE_TOO_DEEP,
                 Severity::Error,
-                "failed to include more than 5 files recursively",
+                quoting(
+                    "includes nested more than 5 files deep",
+                    Says::Refuses,
+                    "failed to include more than 5 files recursively",
+                ),
                 file,
                 span,
             )
@@ -622,10 +785,40 @@ pub fn load_source(main: &Path, bytes: Vec<u8>, opts: &LoadOptions, vfs: &dyn Vf
     crate::check::finish(l, ok, false)
 }
 
-/// Reads a pool file found without its main configuration (a `pool.d/*.conf` file): it starts in
-/// `[global]` like any included file, and having no pool is not an error.
+/// Reads a pool file found without its main configuration (a `pool.d/*.conf` file): see
+/// [`load_pool_files`].
 pub fn load_pool_file(path: &Path, opts: &LoadOptions, vfs: &dyn Vfs) -> FpmConfig {
+    load_pool_files(&[path.to_path_buf()], opts, vfs)
+}
+
+/// Reads pool files found without their main configuration, in the order given, as one
+/// configuration: as the main config's `include=…/*.conf` would read them, each file continuing
+/// the section the one before ended in (the php image's `docker.conf`, `www.conf` and
+/// `zz-docker.conf`, whose `[global]` overrides apply to the whole). Having no pool is not an
+/// error, settings before the first section header continue a section of a file that is not here
+/// (they are checked, not kept), and settings php-fpm requires of a pool (`user`, `listen`, `pm`)
+/// are not asked for: the files of the server's configuration that are not here may set them.
+pub fn load_pool_files(paths: &[PathBuf], opts: &LoadOptions, vfs: &dyn Vfs) -> FpmConfig {
     let mut l = Loader::new(opts, vfs);
-    let ok = l.load_main(path, None);
+    l.unknown_section = !opts.complete_pool_files;
+    let mut ok = false;
+    for path in paths {
+        ok |= l.load_main(path, None);
+    }
     crate::check::finish(l, ok, true)
+}
+
+/// A `#` line made a `;` comment, as the line meant.
+pub(crate) fn hash_to_semicolon(file: usize, at: u32) -> crate::diag::Fix {
+    crate::diag::Fix {
+        title: "Comment the line out with `;`".into(),
+        edits: vec![crate::diag::FixEdit::Replace {
+            file,
+            span: Span {
+                start: at,
+                end: at + 1,
+            },
+            text: ";".into(),
+        }],
+    }
 }

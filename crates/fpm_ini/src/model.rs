@@ -310,9 +310,24 @@ pub struct Pool {
     pub env: Vec<ArrayValue>,
     /// Every explicit scalar key (canonical lower-case name) with its last value.
     pub raw: BTreeMap<&'static str, RawSetting>,
+    /// Keys whose last value comes from php-fpm's environment at start-up (`${VAR}` with no
+    /// environment given): set, to a value not known here. Their fields hold php-fpm's default.
+    pub from_env: Vec<(&'static str, Origin)>,
 }
 
 impl Pool {
+    /// Whether a key's value comes from the environment at start-up (set, but not known here).
+    pub fn from_env(&self, key: &str) -> bool {
+        self.from_env
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(key))
+    }
+
+    /// Whether any key with this prefix (`pm.`, `listen.`) comes from the environment.
+    pub fn any_from_env(&self, prefix: &str) -> bool {
+        self.from_env.iter().any(|(k, _)| k.starts_with(prefix))
+    }
+
     /// The explicit setting of a key (canonical name, e.g. `pm.max_children`), if set.
     pub fn get(&self, key: &str) -> Option<&RawSetting> {
         let lower = key.to_ascii_lowercase();

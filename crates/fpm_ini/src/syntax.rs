@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::codes;
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{quoting, Diagnostic, Says, Severity};
 use crate::span::Span;
 
 /// A PHP version, major.minor (the reader's behaviour changes at 8.3).
@@ -173,7 +173,7 @@ pub fn parse_with(bytes: &[u8], opts: &ParseOptions) -> ParsedFile {
             Diagnostic::new(
                 codes::LEGACY_XML,
                 Severity::Error,
-                "this is the PHP 5.2 XML configuration format, which php-fpm 5.3 and later cannot read",
+                "the XML configuration format of PHP 5.2: php-fpm 5.3 and later read only the INI format",
                 0,
                 span,
             )
@@ -1140,11 +1140,12 @@ impl LineParser<'_, '_> {
     }
 
     fn syntax_error(&mut self, t: &Tok, expecting: Option<&str>) -> Stop {
-        let mut msg = format!("syntax error, unexpected {}", t.kind.bison_name());
+        let mut words = format!("syntax error, unexpected {}", t.kind.bison_name());
         if let Some(e) = expecting {
-            msg.push_str(", expecting ");
-            msg.push_str(e);
+            words.push_str(", expecting ");
+            words.push_str(e);
         }
+        let msg = quoting("invalid INI syntax", Says::Refuses, words);
         let span = if t.end > t.start {
             self.span(t.start, t.end)
         } else {
@@ -1233,12 +1234,18 @@ impl LineParser<'_, '_> {
         let mut d = Diagnostic::new(
             codes::VALUE_NULL,
             Severity::Error,
-            "value is NULL for a ZEND_INI_PARSER_ENTRY",
+            quoting(
+                "a line without `=`",
+                Says::Refuses,
+                "value is NULL for a ZEND_INI_PARSER_ENTRY",
+            ),
             0,
             key_span,
         );
         d = if key.starts_with('#') {
-            d.with_help("php-fpm has no `#` comments: start the line with `;`")
+            let mut d = d.with_help("php-fpm has no `#` comments: start the line with `;`");
+            d.fix = Some(crate::load::hash_to_semicolon(0, key_span.start));
+            d
         } else {
             d.with_help(format!(
                 "write `{key} = value`, or comment the line out with `;`"
@@ -1269,9 +1276,10 @@ impl LineParser<'_, '_> {
         if close.kind != K::RBracket {
             return Err(self.syntax_error(&close, Some("']'")));
         }
+        // An empty key is shown as the brackets themselves: `php_value[]`.
         let index_span = match ev.start {
             Some(s) => self.span(s, ev.end),
-            None => self.span(open_end.min(close.start), close.start),
+            None => self.span(open_end.min(close.start).saturating_sub(1), close.end),
         };
         let eq = self.next();
         if eq.kind != K::Eq {
@@ -1600,12 +1608,14 @@ mod tests {
         }
     }
 
+    /// php-fpm's words quoted by the first error.
     fn first_error(src: &str) -> String {
         let p = parse(src.as_bytes());
         p.diagnostics
             .iter()
             .find(|d| d.is_error())
-            .map(|d| d.message.clone())
+            .and_then(|d| crate::quoted(&d.message))
+            .map(|(_, words)| words.to_string())
             .unwrap_or_default()
     }
 
@@ -1659,8 +1669,8 @@ mod tests {
         assert_eq!(
             msgs,
             [
-                "value is NULL for a ZEND_INI_PARSER_ENTRY",
-                "syntax error, unexpected '('"
+                "a line without `=`: php-fpm refuses to start with `value is NULL for a ZEND_INI_PARSER_ENTRY`",
+                "invalid INI syntax: php-fpm refuses to start with `syntax error, unexpected '('`"
             ]
         );
     }

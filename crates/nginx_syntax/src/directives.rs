@@ -2,7 +2,8 @@
 //! and whether it opens a block — the table behind nginx's `ngx_conf_handler`.
 //!
 //! The built-in table is nginx 1.30.4's own `ngx_command_t` arrays (`data/nginx-directives.tsv`, see
-//! `data/README.md`). Extra module sets (`lua`, `njs`, `headers-more`, `plus`) and user-declared
+//! `data/README.md`). Extra module sets ([`Directives::set_names`]: `lua`, `njs`, `brotli`, `rtmp`, `plus`, …),
+//! whole or by the dynamic module a `load_module` names ([`Directives::load_module_file`]), and user-declared
 //! third-party directives are added on top. [`Directives::dispatch`] repeats nginx's search: the first
 //! entry whose module type and context fit wins, then the terminator and the argument count are checked,
 //! with nginx's exact error wording ([`DispatchError::message`]).
@@ -70,6 +71,14 @@ pub enum Context {
     Opaque,
     /// Body of an OpenResty `*_by_lua_block`: raw Lua code read by the lexer, no statements at all.
     LuaCode,
+    /// `rtmp { }` of nginx-rtmp-module (`NGX_RTMP_MAIN_CONF`).
+    Rtmp,
+    /// `server { }` in `rtmp` (`NGX_RTMP_SRV_CONF`).
+    RtmpServer,
+    /// `application { }` in an rtmp `server` (`NGX_RTMP_APP_CONF`).
+    RtmpApplication,
+    /// `recorder { }` in an rtmp `application` (`NGX_RTMP_REC_CONF`).
+    RtmpRecorder,
 }
 
 /// What the statements inside a context are.
@@ -96,6 +105,8 @@ pub enum ModuleType {
     Stream,
     /// `NGX_MAIL_MODULE`.
     Mail,
+    /// `NGX_RTMP_MODULE` (nginx-rtmp-module's own subsystem).
+    Rtmp,
     /// `NGX_CONF_MODULE` (`include`): fits every context.
     Conf,
 }
@@ -113,12 +124,15 @@ pub enum Terminator {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum DispatchError {
     /// No enabled entry has this name. `suggestion` is a close known name (not part of nginx's message);
-    /// `set` names a known module set that has the name but is not enabled.
+    /// `set` names a known module set that has the name but is not enabled, and `module_file` the
+    /// dynamic module whose `load_module` would make it known.
     Unknown {
         /// The closest known name, when reasonably close.
         suggestion: Option<String>,
-        /// A disabled module set that would make the name known.
+        /// A module set with this name whose module is not enabled.
         set: Option<&'static str>,
+        /// The shared object of that module (`ngx_http_brotli_static_module.so`), when it is one.
+        module_file: Option<&'static str>,
     },
     /// The name is known, but no entry fits this context.
     NotAllowedHere,
@@ -153,7 +167,7 @@ impl DispatchError {
 
 /// [`Directives::enable_set`] was given a name that is not a known module set.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown module set `{name}` (known: lua, njs, headers-more, plus)")]
+#[error("unknown module set `{name}` (known: {})", Directives::set_names().collect::<Vec<_>>().join(", "))]
 pub struct UnknownSet {
     /// The name that was asked for.
     pub name: String,
@@ -186,8 +200,12 @@ const C_STREAM_SRV: u32 = 1 << 10;
 const C_STREAM_UPS: u32 = 1 << 11;
 const C_MAIL_MAIN: u32 = 1 << 12;
 const C_MAIL_SRV: u32 = 1 << 13;
+const C_RTMP_MAIN: u32 = 1 << 14;
+const C_RTMP_SRV: u32 = 1 << 15;
+const C_RTMP_APP: u32 = 1 << 16;
+const C_RTMP_REC: u32 = 1 << 17;
 /// `NGX_ANY_CONF`: every directive context.
-const C_ANY: u32 = (1 << 14) - 1;
+const C_ANY: u32 = (1 << 18) - 1;
 
 // Argument bits, nginx's own values (ngx_conf_file.h).
 const A_NOARGS: u16 = 0x0001;
@@ -245,6 +263,10 @@ impl Context {
             Context::CharsetMap => "charset_map",
             Context::Opaque => "block",
             Context::LuaCode => "lua block",
+            Context::Rtmp => "rtmp",
+            Context::RtmpServer => "server",
+            Context::RtmpApplication => "application",
+            Context::RtmpRecorder => "recorder",
         }
     }
 
@@ -265,6 +287,10 @@ impl Context {
             Context::StreamUpstream => (ModuleType::Stream, C_STREAM_UPS),
             Context::Mail => (ModuleType::Mail, C_MAIL_MAIN),
             Context::MailServer => (ModuleType::Mail, C_MAIL_SRV),
+            Context::Rtmp => (ModuleType::Rtmp, C_RTMP_MAIN),
+            Context::RtmpServer => (ModuleType::Rtmp, C_RTMP_SRV),
+            Context::RtmpApplication => (ModuleType::Rtmp, C_RTMP_APP),
+            Context::RtmpRecorder => (ModuleType::Rtmp, C_RTMP_REC),
             _ => return None,
         })
     }
@@ -445,12 +471,237 @@ const LUA_BLOCKS: [&str; 19] = [
 
 /// The embedded tables: origin name, TSV text.
 const BUILTIN_TSV: &str = include_str!("../data/nginx-directives.tsv");
-const SETS: [(&str, &str); 4] = [
+/// `plus` comes last: its `*_cache_purge` names are also cache-purge's, and an unknown name is
+/// attributed to the first set that has it, which for an open-source nginx is the module to load.
+const SETS: [(&str, &str); 26] = [
     ("lua", include_str!("../data/lua-nginx-module.tsv")),
     ("njs", include_str!("../data/njs.tsv")),
     ("headers-more", include_str!("../data/headers-more.tsv")),
+    ("auth-pam", include_str!("../data/auth-pam.tsv")),
+    ("brotli", include_str!("../data/brotli.tsv")),
+    ("cache-purge", include_str!("../data/cache-purge.tsv")),
+    ("dav-ext", include_str!("../data/dav-ext.tsv")),
+    ("echo", include_str!("../data/echo.tsv")),
+    (
+        "encrypted-session",
+        include_str!("../data/encrypted-session.tsv"),
+    ),
+    ("fancyindex", include_str!("../data/fancyindex.tsv")),
+    ("geoip2", include_str!("../data/geoip2.tsv")),
+    ("memc", include_str!("../data/memc.tsv")),
+    ("modsecurity", include_str!("../data/modsecurity.tsv")),
+    ("naxsi", include_str!("../data/naxsi.tsv")),
+    ("nchan", include_str!("../data/nchan.tsv")),
+    ("ndk", include_str!("../data/ndk.tsv")),
+    ("otel", include_str!("../data/otel.tsv")),
+    ("rtmp", include_str!("../data/rtmp.tsv")),
+    ("set-misc", include_str!("../data/set-misc.tsv")),
+    ("srcache", include_str!("../data/srcache.tsv")),
+    ("subs-filter", include_str!("../data/subs-filter.tsv")),
+    (
+        "upload-progress",
+        include_str!("../data/upload-progress.tsv"),
+    ),
+    ("upstream-fair", include_str!("../data/upstream-fair.tsv")),
+    ("vts", include_str!("../data/vts.tsv")),
+    ("zstd", include_str!("../data/zstd.tsv")),
     ("plus", include_str!("../data/nginx-plus.tsv")),
 ];
+
+/// The origin of the built-in entries, and the set [`Directives::set_for_module_file`] names for
+/// nginx's own dynamic modules.
+pub const BUILTIN_SET: &str = "nginx";
+
+/// A dynamic module's shared object: the set its directives are in and the `ngx_module_t`s it
+/// holds (`ngx_module_names` of the object, checked against Debian 12's `libnginx-mod-*` builds
+/// and the modules' `config` files; see `data/README.md`).
+struct ModuleFile {
+    file: &'static str,
+    set: &'static str,
+    modules: &'static [&'static str],
+}
+
+const fn mf(file: &'static str, set: &'static str, modules: &'static [&'static str]) -> ModuleFile {
+    ModuleFile { file, set, modules }
+}
+
+const MODULE_FILES: &[ModuleFile] = &[
+    // nginx's own modules that `./configure --with-X=dynamic` builds as objects: their directives
+    // are in the built-in table already.
+    mf("ngx_http_geoip_module.so", BUILTIN_SET, &[]),
+    mf("ngx_http_image_filter_module.so", BUILTIN_SET, &[]),
+    mf("ngx_http_perl_module.so", BUILTIN_SET, &[]),
+    mf("ngx_http_xslt_filter_module.so", BUILTIN_SET, &[]),
+    mf("ngx_mail_module.so", BUILTIN_SET, &[]),
+    mf("ngx_stream_geoip_module.so", BUILTIN_SET, &[]),
+    mf("ngx_stream_module.so", BUILTIN_SET, &[]),
+    mf("ndk_http_module.so", "ndk", &["ndk_http_module"]),
+    mf(
+        "ngx_http_auth_pam_module.so",
+        "auth-pam",
+        &["ngx_http_auth_pam_module"],
+    ),
+    mf(
+        "ngx_http_brotli_filter_module.so",
+        "brotli",
+        &["ngx_http_brotli_filter_module"],
+    ),
+    mf(
+        "ngx_http_brotli_static_module.so",
+        "brotli",
+        &["ngx_http_brotli_static_module"],
+    ),
+    mf(
+        "ngx_http_cache_purge_module.so",
+        "cache-purge",
+        &["ngx_http_cache_purge_module"],
+    ),
+    mf(
+        "ngx_http_dav_ext_module.so",
+        "dav-ext",
+        &["ngx_http_dav_ext_module"],
+    ),
+    mf("ngx_http_echo_module.so", "echo", &["ngx_http_echo_module"]),
+    mf(
+        "ngx_http_encrypted_session_module.so",
+        "encrypted-session",
+        &["ngx_http_encrypted_session_module"],
+    ),
+    mf(
+        "ngx_http_fancyindex_module.so",
+        "fancyindex",
+        &["ngx_http_fancyindex_module"],
+    ),
+    mf(
+        "ngx_http_geoip2_module.so",
+        "geoip2",
+        &["ngx_http_geoip2_module"],
+    ),
+    mf(
+        "ngx_http_headers_more_filter_module.so",
+        "headers-more",
+        &["ngx_http_headers_more_filter_module"],
+    ),
+    mf(
+        "ngx_http_js_module.so",
+        "njs",
+        &["ngx_http_js_module", "ngx_http_js_core_module"],
+    ),
+    mf("ngx_http_lua_module.so", "lua", &["ngx_http_lua_module"]),
+    mf("ngx_http_memc_module.so", "memc", &["ngx_http_memc_module"]),
+    mf(
+        "ngx_http_modsecurity_module.so",
+        "modsecurity",
+        &["ngx_http_modsecurity_module"],
+    ),
+    mf(
+        "ngx_http_naxsi_module.so",
+        "naxsi",
+        &["ngx_http_naxsi_module"],
+    ),
+    mf(
+        "ngx_http_set_misc_module.so",
+        "set-misc",
+        &["ngx_http_set_misc_module"],
+    ),
+    mf(
+        "ngx_http_srcache_filter_module.so",
+        "srcache",
+        &["ngx_http_srcache_filter_module"],
+    ),
+    mf(
+        "ngx_http_subs_filter_module.so",
+        "subs-filter",
+        &["ngx_http_subs_filter_module"],
+    ),
+    mf(
+        "ngx_http_uploadprogress_module.so",
+        "upload-progress",
+        &["ngx_http_uploadprogress_module"],
+    ),
+    mf(
+        "ngx_http_upstream_fair_module.so",
+        "upstream-fair",
+        &["ngx_http_upstream_fair_module"],
+    ),
+    mf(
+        "ngx_http_vhost_traffic_status_module.so",
+        "vts",
+        &["ngx_http_vhost_traffic_status_module"],
+    ),
+    mf(
+        "ngx_http_zstd_filter_module.so",
+        "zstd",
+        &["ngx_http_zstd_filter_module"],
+    ),
+    mf(
+        "ngx_http_zstd_static_module.so",
+        "zstd",
+        &["ngx_http_zstd_static_module"],
+    ),
+    mf("ngx_nchan_module.so", "nchan", &["ngx_nchan_module"]),
+    mf("ngx_otel_module.so", "otel", &["ngx_otel_module"]),
+    mf(
+        "ngx_rtmp_module.so",
+        "rtmp",
+        &[
+            "ngx_rtmp_module",
+            "ngx_rtmp_access_module",
+            "ngx_rtmp_auto_push_module",
+            "ngx_rtmp_codec_module",
+            "ngx_rtmp_control_module",
+            "ngx_rtmp_core_module",
+            "ngx_rtmp_dash_module",
+            "ngx_rtmp_exec_module",
+            "ngx_rtmp_hls_module",
+            "ngx_rtmp_limit_module",
+            "ngx_rtmp_live_module",
+            "ngx_rtmp_log_module",
+            "ngx_rtmp_netcall_module",
+            "ngx_rtmp_notify_module",
+            "ngx_rtmp_play_module",
+            "ngx_rtmp_record_module",
+            "ngx_rtmp_relay_module",
+            "ngx_rtmp_stat_module",
+        ],
+    ),
+    mf(
+        "ngx_stream_geoip2_module.so",
+        "geoip2",
+        &["ngx_stream_geoip2_module"],
+    ),
+    mf(
+        "ngx_stream_js_module.so",
+        "njs",
+        &["ngx_stream_js_module", "ngx_stream_js_core_module"],
+    ),
+];
+
+/// The module file a `load_module` path or a Debian/Ubuntu `modules-enabled` file name stands for.
+fn module_file(name: &[u8]) -> Option<&'static ModuleFile> {
+    let base = name.rsplit(|&b| b == b'/').next().unwrap_or(name);
+    if base.ends_with(b".so") {
+        return MODULE_FILES.iter().find(|m| m.file.as_bytes() == base);
+    }
+    // Debian's `dh_nginx` names a module's snippet after its package: `libnginx-mod-http-echo`
+    // installs `modules-available/mod-http-echo.conf` (`load_module modules/ngx_http_echo_module.so;`)
+    // and links it as `modules-enabled/50-mod-http-echo.conf`. The object is `ngx_` + the rest with
+    // `_` for `-` + `_module.so` for every package Debian 12 ships, except the devel kit's.
+    let stem = base.strip_suffix(b".conf")?;
+    let digits = stem.iter().take_while(|b| b.is_ascii_digit()).count();
+    let stem = match stem[digits..].strip_prefix(b"-") {
+        Some(rest) if digits > 0 => rest,
+        _ => stem,
+    };
+    let rest = stem.strip_prefix(b"mod-")?;
+    if rest == b"http-ndk" {
+        return module_file(b"ndk_http_module.so");
+    }
+    let mut so = b"ngx_".to_vec();
+    so.extend(rest.iter().map(|&b| if b == b'-' { b'_' } else { b }));
+    so.extend_from_slice(b"_module.so");
+    MODULE_FILES.iter().find(|m| m.file.as_bytes() == so)
+}
 
 /// The set of known directives: the built-in table, enabled module sets and user declarations.
 #[derive(Clone, Debug)]
@@ -459,7 +710,10 @@ pub struct Directives {
     /// starts from the built-in table, and copying 700 entries cost a pre-commit run a tenth of
     /// its work.
     map: std::sync::Arc<Map<Vec<Entry>>>,
+    /// Module sets with at least one module enabled, in the order they were enabled.
     enabled: Vec<&'static str>,
+    /// The set modules (`ngx_module_t` names) whose entries are in `map`.
+    modules: Vec<&'static str>,
     /// Names declared with a Lua body beyond the 19 OpenResty ones.
     lua_blocks: Vec<Box<[u8]>>,
     /// The nginx version the built-in entries are those of.
@@ -492,6 +746,7 @@ impl Directives {
                 let mut d = Directives {
                     map: Default::default(),
                     enabled: Vec::new(),
+                    modules: Vec::new(),
                     lua_blocks: Vec::new(),
                     version: BUILTIN_VERSION,
                 };
@@ -536,6 +791,7 @@ impl Directives {
         let mut d = Directives {
             map: Default::default(),
             enabled: Vec::new(),
+            modules: Vec::new(),
             lua_blocks: Vec::new(),
             version: v,
         };
@@ -548,28 +804,81 @@ impl Directives {
         self.version
     }
 
+    /// The built-in table with every known module set enabled: what nginx with any of the
+    /// modules this crate knows could accept (for telling nginx's syntax from another tool's).
+    pub fn all_sets() -> &'static Directives {
+        static ALL: OnceLock<Directives> = OnceLock::new();
+        ALL.get_or_init(|| {
+            let mut d = Directives::builtin();
+            for set in Directives::set_names() {
+                // Every name in `SETS` is known to `enable_set`.
+                let _ = d.enable_set(set);
+            }
+            d
+        })
+    }
+
     /// The names accepted by [`Directives::enable_set`].
     pub fn set_names() -> impl Iterator<Item = &'static str> {
         SETS.iter().map(|(name, _)| *name)
     }
 
-    /// Adds a well-known module set (`lua`, `njs`, `headers-more`, `plus`); enabling twice is a no-op.
+    /// Adds every module of a well-known module set ([`Directives::set_names`]); enabling twice is a no-op.
     pub fn enable_set(&mut self, name: &str) -> Result<(), UnknownSet> {
         let Some(idx) = SETS.iter().position(|(n, _)| *n == name) else {
             return Err(UnknownSet {
                 name: name.to_owned(),
             });
         };
-        let origin = SETS[idx].0;
-        if self.enabled.contains(&origin) {
-            return Ok(());
-        }
-        self.enabled.push(origin);
-        self.append(set_rows(idx));
+        self.enable_modules(idx, None);
         Ok(())
     }
 
-    /// The module sets enabled so far, in the order they were enabled.
+    /// The module set a dynamic module's file belongs to: the shared object a `load_module` names
+    /// (`modules/ngx_http_brotli_filter_module.so`; the folder does not matter), or a Debian/Ubuntu
+    /// `modules-enabled` / `modules-available` snippet (`50-mod-http-geoip2.conf`).
+    /// [`BUILTIN_SET`] for nginx's own dynamic modules (`ngx_stream_module.so`,
+    /// `mod-mail.conf`, …), whose directives the built-in table has; `None` for a file it does not know.
+    pub fn set_for_module_file(name: &[u8]) -> Option<&'static str> {
+        module_file(name).map(|m| m.set)
+    }
+
+    /// What nginx does for `load_module FILE`: the directives of the modules that file holds
+    /// become known (only those: the brotli filter's object does not bring `brotli_static`).
+    /// Returns [`Directives::set_for_module_file`]'s answer.
+    pub fn load_module_file(&mut self, name: &[u8]) -> Option<&'static str> {
+        let m = module_file(name)?;
+        if let Some(idx) = SETS.iter().position(|(n, _)| *n == m.set) {
+            self.enable_modules(idx, Some(m.modules));
+        }
+        Some(m.set)
+    }
+
+    /// Appends the rows of set `idx` whose module is in `only` (every module when `None`) and not
+    /// appended yet.
+    fn enable_modules(&mut self, idx: usize, only: Option<&[&str]>) {
+        let set = SETS[idx].0;
+        let rows: Vec<Row> = set_rows(idx)
+            .iter()
+            .filter(|(_, e)| {
+                only.is_none_or(|o| o.contains(&e.module)) && !self.modules.contains(&e.module)
+            })
+            .cloned()
+            .collect();
+        for (_, e) in &rows {
+            if !self.modules.contains(&e.module) {
+                self.modules.push(e.module);
+            }
+        }
+        if !self.enabled.contains(&set) && (only.is_none() || !rows.is_empty()) {
+            self.enabled.push(set);
+        }
+        if !rows.is_empty() {
+            self.append(&rows);
+        }
+    }
+
+    /// The module sets enabled so far (wholly or by one of their modules), in the order they were enabled.
     pub fn enabled_sets(&self) -> &[&'static str] {
         &self.enabled
     }
@@ -579,7 +888,8 @@ impl Directives {
     /// - `NAME` alone: any context, any arguments, ended by `;` or `{` (a block's body is not checked).
     /// - `CONTEXTS`: comma-separated; `any` (or `*`), `main`, `events`, `http`, `server`, `location`,
     ///   `upstream`, `if` (both `server_if` and `location_if`), `server_if`, `location_if`,
-    ///   `limit_except`, `stream`, `stream_server`, `stream_upstream`, `mail`, `mail_server`. Empty means `any`.
+    ///   `limit_except`, `stream`, `stream_server`, `stream_upstream`, `mail`, `mail_server`, `rtmp`,
+    ///   `rtmp_server`, `rtmp_application`, `rtmp_recorder`. Empty means `any`.
     /// - `ARGS`: `any` (default), `flag`, `1more`, `2more`, or the counts allowed as digits `0`–`7`
     ///   (`1` = TAKE1, `12` = TAKE12, `012` = NOARGS|TAKE12; `|` between digits is ignored).
     /// - `BODY`: omitted = ends with `;`; `block` = opens a block whose body is not checked;
@@ -667,6 +977,10 @@ impl Directives {
                 "stream_upstream" => add(ModuleType::Stream, C_STREAM_UPS),
                 "mail" => add(ModuleType::Mail, C_MAIL_MAIN),
                 "mail_server" => add(ModuleType::Mail, C_MAIL_SRV),
+                "rtmp" => add(ModuleType::Rtmp, C_RTMP_MAIN),
+                "rtmp_server" => add(ModuleType::Rtmp, C_RTMP_SRV),
+                "rtmp_application" => add(ModuleType::Rtmp, C_RTMP_APP),
+                "rtmp_recorder" => add(ModuleType::Rtmp, C_RTMP_REC),
                 _ => {
                     return Err(bad(
                         "unknown context (see the list in the docs of `declare`)",
@@ -797,16 +1111,22 @@ impl Directives {
     }
 
     fn unknown(&self, ctx: Context, name: &[u8]) -> DispatchError {
-        let set = SETS
-            .iter()
-            .enumerate()
-            .find(|(i, (n, _))| {
-                !self.enabled.contains(n) && set_rows(*i).iter().any(|(r, _)| &**r == name)
-            })
-            .map(|(_, (n, _))| *n);
+        let found = SETS.iter().enumerate().find_map(|(i, (set, _))| {
+            set_rows(i)
+                .iter()
+                .find(|(r, e)| &**r == name && !self.modules.contains(&e.module))
+                .map(|(_, e)| (*set, e.module))
+        });
+        let module_file = found.and_then(|(_, module)| {
+            MODULE_FILES
+                .iter()
+                .find(|m| m.modules.contains(&module))
+                .map(|m| m.file)
+        });
         DispatchError::Unknown {
             suggestion: self.suggest(ctx, name),
-            set,
+            set: found.map(|(set, _)| set),
+            module_file,
         }
     }
 
@@ -888,10 +1208,19 @@ fn module_type_of(module: &str) -> Option<ModuleType> {
         | "ngx_google_perftools_module"
         | "ngx_http_js_core_module"
         | "ngx_stream_js_core_module"
-        | "ngx_mgmt_module" => ModuleType::Core,
+        | "ngx_mgmt_module"
+        | "ngx_rtmp_module"
+        | "ngx_rtmp_auto_push_module" => ModuleType::Core,
+        // HTTP modules without the `ngx_http_` prefix.
+        "ndk_http_module"
+        | "ngx_nchan_module"
+        | "ngx_otel_module"
+        | "ngx_rtmp_control_module"
+        | "ngx_rtmp_stat_module" => ModuleType::Http,
         m if m.starts_with("ngx_http_") => ModuleType::Http,
         m if m.starts_with("ngx_stream_") => ModuleType::Stream,
         m if m.starts_with("ngx_mail_") => ModuleType::Mail,
+        m if m.starts_with("ngx_rtmp_") => ModuleType::Rtmp,
         _ => return None,
     })
 }
@@ -920,6 +1249,10 @@ fn block_opens(name: &str, ty: ModuleType, origin: &str) -> Opens {
         ("split_clients", T::Http) => Context::SplitClients,
         ("split_clients", T::Stream) => Context::StreamSplitClients,
         ("charset_map", T::Http) => Context::CharsetMap,
+        ("rtmp", T::Core) => Context::Rtmp,
+        ("server", T::Rtmp) => Context::RtmpServer,
+        ("application", T::Rtmp) => Context::RtmpApplication,
+        ("recorder", T::Rtmp) => Context::RtmpRecorder,
         _ if origin == "lua" && name.ends_with("_by_lua_block") => Context::LuaCode,
         _ => Context::Opaque,
     })
@@ -934,8 +1267,10 @@ pub(crate) fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
         let r = rest?;
         match memchr::memchr(sep, r.as_bytes()) {
             Some(i) => {
-                rest = Some(&r[i + 1..]);
-                Some(&r[..i])
+                // `sep` is ASCII: cutting at it and after it is on character boundaries.
+                let (part, after) = r.split_at_checked(i)?;
+                rest = after.get(1..);
+                Some(part)
             }
             None => {
                 rest = None;
@@ -1010,6 +1345,10 @@ fn entry_of(
             "NGX_STREAM_UPS_CONF" => C_STREAM_UPS,
             "NGX_MAIL_MAIN_CONF" => C_MAIL_MAIN,
             "NGX_MAIL_SRV_CONF" => C_MAIL_SRV,
+            "NGX_RTMP_MAIN_CONF" => C_RTMP_MAIN,
+            "NGX_RTMP_SRV_CONF" => C_RTMP_SRV,
+            "NGX_RTMP_APP_CONF" => C_RTMP_APP,
+            "NGX_RTMP_REC_CONF" => C_RTMP_REC,
             _ => return Err(err("unknown context macro")),
         };
     }
@@ -1225,10 +1564,15 @@ mod tests {
     fn search_order_never_matters() {
         let mut all = d();
         assert_no_overlap(&all);
-        for set in Directives::set_names() {
+        // NGINX Plus and the cache-purge module both define `*_cache_purge`: a build has one or the
+        // other, and whichever is enabled first wins, as the first module in ngx_modules[] does.
+        for set in Directives::set_names().filter(|s| *s != "plus") {
             all.enable_set(set).unwrap();
         }
         assert_no_overlap(&all);
+        let mut plus = d();
+        plus.enable_set("plus").unwrap();
+        assert_no_overlap(&plus);
     }
 
     #[test]
@@ -1608,7 +1952,8 @@ mod tests {
             e,
             DispatchError::Unknown {
                 suggestion: None,
-                set: Some("lua")
+                set: Some("lua"),
+                module_file: Some("ngx_http_lua_module.so"),
             }
         );
         assert!(d.enable_set("lua").is_ok());
@@ -1655,13 +2000,306 @@ mod tests {
         assert_eq!(d.dispatch(C::StreamServer, b"zone_sync", 0, Semi), Ok(None));
         assert_eq!(d.dispatch(C::Events, b"stall_threshold", 1, Semi), Ok(None));
         let err = d.enable_set("perl6").unwrap_err();
+        let known = "lua, njs, headers-more, auth-pam, brotli, cache-purge, dav-ext, echo, \
+                     encrypted-session, fancyindex, geoip2, memc, modsecurity, naxsi, nchan, ndk, \
+                     otel, rtmp, set-misc, srcache, subs-filter, upload-progress, upstream-fair, \
+                     vts, zstd, plus";
         assert_eq!(
             err.to_string(),
-            "unknown module set `perl6` (known: lua, njs, headers-more, plus)"
+            format!("unknown module set `perl6` (known: {known})")
         );
         assert_eq!(
-            Directives::set_names().collect::<Vec<_>>(),
-            ["lua", "njs", "headers-more", "plus"]
+            Directives::set_names().collect::<Vec<_>>().join(", "),
+            known
+        );
+    }
+
+    /// Rows and names of each set, as `data/README.md` lists them.
+    #[test]
+    fn module_set_counts() {
+        let counts: Vec<(&str, usize, usize)> = SETS
+            .iter()
+            .enumerate()
+            .map(|(i, (set, _))| {
+                let rows = set_rows(i);
+                let names: std::collections::HashSet<_> = rows.iter().map(|(n, _)| n).collect();
+                (*set, rows.len(), names.len())
+            })
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("lua", 88, 88),
+                ("njs", 55, 31),
+                ("headers-more", 4, 4),
+                ("auth-pam", 3, 3),
+                ("brotli", 7, 7),
+                ("cache-purge", 4, 4),
+                ("dav-ext", 3, 3),
+                ("echo", 19, 19),
+                ("encrypted-session", 5, 5),
+                ("fancyindex", 15, 15),
+                ("geoip2", 4, 3),
+                ("memc", 11, 11),
+                ("modsecurity", 5, 5),
+                ("naxsi", 24, 24),
+                ("nchan", 151, 151),
+                ("ndk", 1, 1),
+                ("otel", 7, 7),
+                ("rtmp", 117, 117),
+                ("set-misc", 29, 29),
+                ("srcache", 20, 20),
+                ("subs-filter", 5, 5),
+                ("upload-progress", 10, 10),
+                ("upstream-fair", 2, 2),
+                ("vts", 24, 24),
+                ("zstd", 7, 7),
+                ("plus", 103, 93),
+            ]
+        );
+    }
+
+    #[test]
+    fn module_files_cover_every_set_module() {
+        for m in MODULE_FILES {
+            if m.set == BUILTIN_SET {
+                assert!(m.modules.is_empty(), "{}", m.file);
+                continue;
+            }
+            let idx = SETS.iter().position(|(n, _)| *n == m.set).unwrap();
+            for module in m.modules {
+                assert!(
+                    set_rows(idx).iter().any(|(_, e)| e.module == *module),
+                    "{}: {module} has no row in set {}",
+                    m.file,
+                    m.set
+                );
+            }
+        }
+        // Every module of every set but `plus` (built into NGINX Plus, never loaded) is in one object.
+        for (i, (set, _)) in SETS.iter().enumerate() {
+            if *set == "plus" {
+                continue;
+            }
+            for (name, e) in set_rows(i) {
+                let holders = MODULE_FILES
+                    .iter()
+                    .filter(|m| m.set == *set && m.modules.contains(&e.module))
+                    .count();
+                assert_eq!(
+                    holders,
+                    1,
+                    "{set}: {} ({}) is in {holders} module files",
+                    String::from_utf8_lossy(name),
+                    e.module
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn module_file_names() {
+        let set = |n: &str| Directives::set_for_module_file(n.as_bytes());
+        // `load_module` arguments: any folder, the object's name decides.
+        assert_eq!(
+            set("modules/ngx_http_brotli_filter_module.so"),
+            Some("brotli")
+        );
+        assert_eq!(
+            set("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so"),
+            Some("brotli")
+        );
+        assert_eq!(set("ngx_http_geoip2_module.so"), Some("geoip2"));
+        assert_eq!(set("modules/ngx_stream_geoip2_module.so"), Some("geoip2"));
+        assert_eq!(set("modules/ngx_http_js_module.so"), Some("njs"));
+        assert_eq!(set("modules/ngx_stream_js_module.so"), Some("njs"));
+        assert_eq!(set("modules/ndk_http_module.so"), Some("ndk"));
+        assert_eq!(
+            set("/usr/share/nginx/modules/ngx_http_lua_module.so"),
+            Some("lua")
+        );
+        assert_eq!(
+            set("ngx_http_headers_more_filter_module.so"),
+            Some("headers-more")
+        );
+        assert_eq!(set("ngx_rtmp_module.so"), Some("rtmp"));
+        assert_eq!(set("ngx_http_vhost_traffic_status_module.so"), Some("vts"));
+        // nginx's own dynamic modules are known, and their directives are built in.
+        for own in [
+            "ngx_stream_module.so",
+            "ngx_mail_module.so",
+            "ngx_http_geoip_module.so",
+            "ngx_stream_geoip_module.so",
+            "ngx_http_image_filter_module.so",
+            "ngx_http_xslt_filter_module.so",
+            "ngx_http_perl_module.so",
+        ] {
+            assert_eq!(set(own), Some(BUILTIN_SET), "{own}");
+        }
+        // Debian/Ubuntu snippets, linked or not, with or without the order prefix.
+        assert_eq!(
+            set("mod-http-headers-more-filter.conf"),
+            Some("headers-more")
+        );
+        assert_eq!(set("50-mod-http-geoip2.conf"), Some("geoip2"));
+        assert_eq!(set("70-mod-stream-geoip2.conf"), Some("geoip2"));
+        assert_eq!(
+            set("/etc/nginx/modules-enabled/50-mod-http-brotli-filter.conf"),
+            Some("brotli")
+        );
+        assert_eq!(set("10-mod-http-ndk.conf"), Some("ndk"));
+        assert_eq!(
+            set("50-mod-http-uploadprogress.conf"),
+            Some("upload-progress")
+        );
+        assert_eq!(set("50-mod-nchan.conf"), Some("nchan"));
+        assert_eq!(set("50-mod-rtmp.conf"), Some("rtmp"));
+        assert_eq!(set("50-mod-http-js.conf"), Some("njs"));
+        assert_eq!(set("mod-stream.conf"), Some(BUILTIN_SET));
+        assert_eq!(set("50-mod-mail.conf"), Some(BUILTIN_SET));
+        assert_eq!(set("50-mod-http-image-filter.conf"), Some(BUILTIN_SET));
+        // Not a module file, or a module it does not know.
+        for other in [
+            "ngx_http_foo_module.so",
+            "mod-http-foo.conf",
+            "default.conf",
+            "50-default.conf",
+            "ngx_http_echo_module.so.conf",
+            "mod-.conf",
+            "-mod-http-echo.conf",
+            "",
+            "/",
+            ".so",
+        ] {
+            assert_eq!(set(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn load_module_file_enables_only_its_modules() {
+        let mut d = d();
+        let unknown = d
+            .dispatch(C::HttpLocation, b"brotli_static", 1, Semi)
+            .unwrap_err();
+        assert_eq!(
+            unknown,
+            DispatchError::Unknown {
+                suggestion: None,
+                set: Some("brotli"),
+                module_file: Some("ngx_http_brotli_static_module.so"),
+            }
+        );
+        assert_eq!(
+            d.load_module_file(b"modules/ngx_http_brotli_filter_module.so"),
+            Some("brotli")
+        );
+        assert_eq!(d.dispatch(C::HttpLocationIf, b"brotli", 1, Semi), Ok(None));
+        // The static module is another object: still unknown, and the help can name it.
+        assert_eq!(
+            d.dispatch(C::HttpLocation, b"brotli_static", 1, Semi),
+            Err(unknown)
+        );
+        assert_eq!(d.enabled_sets(), ["brotli"]);
+        // Loading the same object again adds nothing (no duplicate entries).
+        d.load_module_file(b"ngx_http_brotli_filter_module.so");
+        assert_eq!(d.entries(b"brotli").len(), 1);
+        d.load_module_file(b"50-mod-http-brotli-static.conf");
+        assert_eq!(
+            d.dispatch(C::HttpLocation, b"brotli_static", 1, Semi),
+            Ok(None)
+        );
+        // The whole set afterwards adds nothing twice either.
+        d.enable_set("brotli").unwrap();
+        assert_eq!(d.entries(b"brotli_static").len(), 1);
+        // nginx's own objects change nothing; unknown objects neither.
+        let before = d.names().count();
+        assert_eq!(
+            d.load_module_file(b"ngx_stream_module.so"),
+            Some(BUILTIN_SET)
+        );
+        assert_eq!(d.load_module_file(b"ngx_http_foo_module.so"), None);
+        assert_eq!(d.names().count(), before);
+        assert_eq!(d.enabled_sets(), ["brotli"]);
+        // An http object does not bring its stream sibling.
+        d.load_module_file(b"ngx_http_geoip2_module.so");
+        assert_eq!(d.dispatch(C::Http, b"geoip2", 1, Open), Ok(Some(C::Opaque)));
+        assert!(matches!(
+            d.dispatch(C::Stream, b"geoip2", 1, Open),
+            Err(DispatchError::NotAllowedHere)
+        ));
+        d.load_module_file(b"ngx_stream_geoip2_module.so");
+        assert_eq!(
+            d.dispatch(C::Stream, b"geoip2", 1, Open),
+            Ok(Some(C::Opaque))
+        );
+        // A plus-only name is attributed to the set but has no object to load.
+        assert!(matches!(
+            d.dispatch(C::HttpLocation, b"health_check", 0, Semi),
+            Err(DispatchError::Unknown {
+                set: Some("plus"),
+                module_file: None,
+                ..
+            })
+        ));
+        // cache-purge and plus share `proxy_cache_purge`: the loadable module is named.
+        assert!(matches!(
+            d.dispatch(C::HttpLocation, b"proxy_cache_purge", 1, Semi),
+            Err(DispatchError::Unknown {
+                set: Some("cache-purge"),
+                module_file: Some("ngx_http_cache_purge_module.so"),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn rtmp_is_its_own_subsystem() {
+        let mut d = d();
+        assert!(matches!(
+            d.dispatch(C::Main, b"rtmp", 0, Open),
+            Err(DispatchError::Unknown {
+                set: Some("rtmp"),
+                ..
+            })
+        ));
+        d.load_module_file(b"modules/ngx_rtmp_module.so");
+        assert_eq!(d.dispatch(C::Main, b"rtmp", 0, Open), Ok(Some(C::Rtmp)));
+        assert_eq!(
+            d.dispatch(C::Rtmp, b"server", 0, Open),
+            Ok(Some(C::RtmpServer))
+        );
+        assert_eq!(d.dispatch(C::RtmpServer, b"listen", 1, Semi), Ok(None));
+        assert_eq!(
+            d.dispatch(C::RtmpServer, b"application", 1, Open),
+            Ok(Some(C::RtmpApplication))
+        );
+        assert_eq!(d.dispatch(C::RtmpApplication, b"live", 1, Semi), Ok(None));
+        assert_eq!(
+            d.dispatch(C::RtmpApplication, b"recorder", 1, Open),
+            Ok(Some(C::RtmpRecorder))
+        );
+        assert_eq!(d.dispatch(C::RtmpRecorder, b"record", 1, Semi), Ok(None));
+        assert_eq!(d.dispatch(C::RtmpServer, b"include", 1, Semi), Ok(None));
+        // http's `server`/`listen` are not rtmp's, and the other way round.
+        assert_eq!(
+            d.dispatch(C::RtmpServer, b"server_name", 1, Semi),
+            Err(DispatchError::NotAllowedHere)
+        );
+        assert_eq!(
+            d.dispatch(C::HttpServer, b"application", 1, Open),
+            Err(DispatchError::NotAllowedHere)
+        );
+        assert_eq!(
+            d.dispatch(C::Http, b"server", 0, Open),
+            Ok(Some(C::HttpServer))
+        );
+        // The object's HTTP modules: the statistics page and the control handler.
+        assert_eq!(d.dispatch(C::HttpLocation, b"rtmp_stat", 1, Semi), Ok(None));
+        assert_eq!(d.dispatch(C::Main, b"rtmp_auto_push", 1, Semi), Ok(None));
+        d.declare("my_rtmp:rtmp_application:1").unwrap();
+        assert_eq!(
+            d.dispatch(C::RtmpApplication, b"my_rtmp", 1, Semi),
+            Ok(None)
         );
     }
 

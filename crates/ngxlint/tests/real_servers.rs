@@ -1121,9 +1121,10 @@ fn run_scenario(sc: &Scenario) {
         let t = Instant::now();
         let real = lab.real_half(v);
         let lint = lab.lint_half(sc, v);
+        let triage = lab.triage_half(sc, v);
         // One line per variant: the tests run in parallel and their lines interleave.
         eprintln!(
-            "{} {:<16} {real} ({:.2} s) -- {lint}",
+            "{} {:<16} {real} ({:.2} s) -- {lint} -- {triage}",
             sc.code,
             v.name,
             t.elapsed().as_secs_f64()
@@ -2237,4 +2238,233 @@ fn strip_time(line: &str) -> String {
         .map_or(rest, |(_, m)| m);
     let rest = rest.split(", client: ").next().unwrap_or(rest);
     format!("{level}] {rest}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// ngxlint triage on the real logs
+
+/// The causes expected of one variant's logs, each with its rule (see [`TRIAGE`]).
+type Expected = &'static [(&'static str, &'static str)];
+
+/// What `ngxlint triage` must make of each variant's real logs: the causes of its incidents,
+/// each with the rule whose finding must come with it (`""`: none may, `"*"`: not checked;
+/// `a|b` for causes the servers choose between, `?cause` for one that may or may not appear).
+/// A variant not listed must give no incident.
+const TRIAGE: &[(&str, &str, Expected)] = &[
+    ("NGX301", "bad", &[("socket-missing", "NGX301")]),
+    (
+        "NGX301",
+        "bad-tcp-vs-unix",
+        &[("connection-refused", "NGX301")],
+    ),
+    ("FPM101", "bad", &[("permission-denied", "FPM101")]),
+    (
+        "FPM101",
+        "bad-nginx-user",
+        &[("permission-denied", "FPM101")],
+    ),
+    ("NGX302", "bad", &[("header-too-big", "NGX302")]),
+    ("NGX302", "bad-start", &[("startup-refused", "NGX302")]),
+    ("NGX302", "bad-proxy", &[("header-too-big", "NGX302")]),
+    (
+        "NGX304",
+        "bad",
+        &[
+            ("connection-refused", "NGX304"),
+            ("no-live-upstreams", "NGX304"),
+        ],
+    ),
+    // The dead primaries are still refused; the backup answers, and no rule blames the group.
+    ("NGX304", "good", &[("connection-refused", "")]),
+    ("NGX305", "bad", &[("startup-refused", "NGX305")]),
+    ("NGX306", "bad", &[("no-resolver", "NGX306")]),
+    ("NGX306", "bad-localhost", &[("no-resolver", "NGX306")]),
+    ("NGX307", "bad", &[("connection-refused", "NGX307")]),
+    (
+        "NGX307",
+        "bad-upstream",
+        &[("connection-refused", "NGX307")],
+    ),
+    ("NGX307", "bad-fpm", &[("connection-refused", "NGX307")]),
+    ("NGX307", "latent", &[("connection-refused", "NGX307")]),
+    ("NGX308", "bad", &[("startup-refused", "NGX308")]),
+    (
+        "FPM102",
+        "bad",
+        &[
+            ("reset-by-peer", "FPM102"),
+            ("fpm-request-terminated", "FPM102"),
+        ],
+    ),
+    (
+        "FPM103",
+        "bad",
+        &[("reset-by-peer|premature-close", "FPM103")],
+    ),
+    ("NGX309", "bad", &[("primary-script-unknown", "NGX309")]),
+    // NGX311 is about the access log: the dead server's refusals are real, predicted by no rule
+    // of this scenario's concern.
+    ("NGX311", "bad", &[("connection-refused", "*")]),
+    ("NGX311", "good", &[("connection-refused", "*")]),
+    // Under load nginx at times logs `upstream prematurely closed connection` in the variants
+    // that talk to upstream.py (seen in bad-discarded and once more in a parallel run; the
+    // request was retried and answered 200): a real line, which triage reports.
+    ("NGX310", "bad", &[("?premature-close", "*")]),
+    ("NGX310", "bad-close", &[("?premature-close", "*")]),
+    ("NGX310", "bad-discarded", &[("?premature-close", "*")]),
+    ("NGX310", "bad-order", &[("?premature-close", "*")]),
+    ("NGX310", "good", &[("?premature-close", "*")]),
+    ("NGX310", "good-order", &[("?premature-close", "*")]),
+    ("FPM104", "bad", &[("backlog-full", "FPM104")]),
+    ("FPM104", "bad-dynamic", &[("backlog-full", "FPM104")]),
+    (
+        "FPM105",
+        "bad",
+        &[
+            ("upstream-timeout", "FPM105"),
+            ("fpm-max-children", "FPM105"),
+        ],
+    ),
+    // Five requests for five workers: all served, and php-fpm says it reached its limit; the
+    // pool is sized right, so no rule predicts it.
+    ("FPM105", "good", &[("?fpm-max-children", "")]),
+];
+
+impl Lab<'_> {
+    /// Runs `ngxlint triage` on the variant's real logs (nginx's error log, `nginx -t`'s output,
+    /// php-fpm's log) and checks the incidents against [`TRIAGE`]; returns a summary.
+    fn triage_half(&self, sc: &Scenario, v: &Variant) -> String {
+        let root = self.dir.display().to_string();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ngxlint"));
+        cmd.args(["triage", "--format", "json", "--color", "never"])
+            .args(["--nginx-version", &self.tools.nginx_version])
+            .arg("--root")
+            .arg(&root)
+            .arg(&root)
+            .current_dir(&self.dir);
+        for log in ["logs/error.log", "logs/nginx-t.out", "logs/php-fpm.log"] {
+            if self.path(log).is_file() {
+                cmd.arg("--log").arg(self.path(log));
+            }
+        }
+        let (code, out) = run_bounded(&mut cmd, &self.path("logs/triage.out"), LINT_TIMEOUT);
+        let json_start = out.find('{').unwrap_or(0);
+        let report: serde_json::Value =
+            serde_json::from_str(&out[json_start..]).unwrap_or_else(|e| {
+                panic!(
+                    "{}: ngxlint triage ({code:?}) printed no JSON: {e}\n{out}",
+                    self.label
+                )
+            });
+        let incidents = report["incidents"].as_array().cloned().unwrap_or_default();
+        let want: &[(&str, &str)] = TRIAGE
+            .iter()
+            .find(|(c, n, _)| *c == sc.code && *n == v.name)
+            .map(|(_, _, w)| *w)
+            .unwrap_or(&[]);
+        let logs = || {
+            format!(
+                "\n--- error.log\n{}\n--- nginx -t\n{}\n--- php-fpm.log\n{}\n--- triage\n{out}",
+                read_from(&self.path("logs/error.log"), 0),
+                read_from(&self.path("logs/nginx-t.out"), 0),
+                read_from(&self.path("logs/php-fpm.log"), 0)
+            )
+        };
+        let causes: Vec<&str> = incidents
+            .iter()
+            .filter_map(|i| i["cause"].as_str())
+            .collect();
+        assert_eq!(
+            code,
+            Some(if incidents.is_empty() { 0 } else { 1 }),
+            "{}: triage's exit code{}",
+            self.label,
+            logs()
+        );
+        for c in &causes {
+            assert!(
+                want.iter()
+                    .any(|(w, _)| w.trim_start_matches('?').split('|').any(|a| a == *c)),
+                "{}: triage found a `{c}` incident, expected only {want:?}{}",
+                self.label,
+                logs()
+            );
+        }
+        let mut summary = Vec::new();
+        for (cause, rule) in want {
+            let optional = cause.starts_with('?');
+            let cause = &cause.trim_start_matches('?');
+            let of_cause: Vec<&serde_json::Value> = incidents
+                .iter()
+                .filter(|i| cause.split('|').any(|c| i["cause"] == *c))
+                .collect();
+            if optional && of_cause.is_empty() {
+                continue;
+            }
+            assert!(
+                !of_cause.is_empty(),
+                "{}: expected a `{cause}` incident, got {causes:?}{}",
+                self.label,
+                logs()
+            );
+            let rules: Vec<&str> = of_cause
+                .iter()
+                .flat_map(|i| i["rules"].as_array().cloned().unwrap_or_default())
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .map(|r| if r == *rule { *rule } else { "other" })
+                .collect();
+            match *rule {
+                "*" => {}
+                "" => assert!(
+                    rules.is_empty(),
+                    "{}: no rule should predict `{cause}` here{}",
+                    self.label,
+                    logs()
+                ),
+                r => assert!(
+                    rules.contains(&r),
+                    "{}: the `{cause}` incident should come with {r}{}",
+                    self.label,
+                    logs()
+                ),
+            }
+            // Every nginx-side incident points at configuration.
+            for i in &of_cause {
+                assert!(
+                    i["config"].as_array().is_some_and(|c| !c.is_empty()),
+                    "{}: the `{cause}` incident names no configuration place{}",
+                    self.label,
+                    logs()
+                );
+            }
+            summary.push(format!(
+                "{cause}{}",
+                if rule.is_empty() || *rule == "*" {
+                    String::new()
+                } else {
+                    format!(" → {rule}")
+                }
+            ));
+        }
+        if summary.is_empty() {
+            "triage: no incident".into()
+        } else {
+            format!("triage: {}", summary.join(", "))
+        }
+    }
+}
+
+#[test]
+fn triage_table_names_real_variants() {
+    let all = [
+        &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308, &FPM102,
+        &FPM103, &NGX309, &NGX310, &NGX311, &FPM104, &FPM105,
+    ];
+    for (code, name, _) in TRIAGE {
+        assert!(
+            all.iter()
+                .any(|s| s.code == *code && s.variants.iter().any(|v| v.name == *name)),
+            "TRIAGE lists {code} {name}, which is no variant"
+        );
+    }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use fpm_ini::{Listen, Pool};
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use ngxlint_engine::fastcgi::{
     fastcgi_hops, is_localhost, nginx_address, normalize_socket_path, reaches, reaches_remote,
     Endpoint, Hop, Locality, Reach, Via,
@@ -145,7 +145,9 @@ impl FastcgiListenMismatch {
             .iter()
             .filter(|(_, _, l)| !remote || listens_beyond_loopback(l));
         let mut closest: Option<(&FpmTree, &Pool, &Listen, (u8, f64))> = None;
+        let mut count = 0;
         for &(t, p, l) in candidates {
+            count += 1;
             let c = closeness(&hop.endpoint, l);
             if closest.as_ref().is_none_or(|b| c > b.3) {
                 closest = Some((t, p, l, c));
@@ -184,6 +186,31 @@ impl FastcgiListenMismatch {
                     _ => format!("fastcgi_pass {address};"),
                 };
                 d = d.with_help(format!("use `{line}` (pool [{}])", p.name));
+                // The address token (or the `set` value) pointed at the pool: exactly the help
+                // when the stack has one pool to choose, a guess by closeness among several.
+                let token = match &hop.via {
+                    Via::Variables { sets } if sets.len() == 1 && raw.trim() == sets_var(sets) => {
+                        Some((sets[0].file, sets[0].arg_span(1)))
+                    }
+                    Via::Variables { .. } => None,
+                    _ => Some((hop.token.file, hop.span)),
+                };
+                if let Some((file, span)) = token {
+                    let applicability = if count == 1 {
+                        Applicability::Safe
+                    } else {
+                        Applicability::Unsafe
+                    };
+                    d = d.with_edits(Fix::new(
+                        format!("Pass to pool [{}] at `{address}`", p.name),
+                        applicability,
+                        vec![Edit::replace(
+                            file,
+                            span,
+                            ngxlint_engine::edit::word(&address),
+                        )],
+                    ));
+                }
                 if let Some(o) = &p.listen.origin {
                     let (file, span) = cx.fpm_span(t, o);
                     let written = p.listen.value.as_deref().unwrap_or_default();
@@ -224,26 +251,38 @@ impl Rule for FastcgiListenMismatch {
         if !cx.has_fpm() {
             return;
         }
-        let pools: Vec<(&FpmTree, &Pool, &Listen)> = cx
-            .pools()
-            .filter_map(|(t, p)| p.listen_address.as_ref().map(|l| (t, p, l)))
-            .collect();
-        if pools.is_empty() {
-            return;
-        }
-        let unix_paths: HashSet<String> = pools
-            .iter()
-            .filter_map(|(_, _, l)| match l {
-                Listen::Unix { path } => Some(normalize_socket_path(path)),
-                _ => None,
-            })
-            .collect();
+        // Each nginx tree is compared with the pools of its own stack; trees share stacks.
+        type StackPools<'a> = (Vec<(&'a FpmTree, &'a Pool, &'a Listen)>, HashSet<String>);
+        let mut stacks: FastMap<&[usize], Option<StackPools<'_>>> = FastMap::default();
         let mut seen = HashSet::new();
         // Addresses without variables whose every hop matches a pool, by tree and address as
         // written: 1,200 locations pass to 40 sockets. A pass that reports nothing has nothing
         // to deduplicate either, so skipping it changes no output.
         let mut quiet: FastMap<(usize, &[u8]), bool> = FastMap::default();
         for (scope, at) in fastcgi_addresses(cx.model) {
+            let tree = cx.model.scope(scope).tree;
+            let stack = stacks.entry(cx.fpm_of(tree)).or_insert_with(|| {
+                // A stack without FPM configuration (a static site beside a PHP one), or whose
+                // pools listen where the environment says: nothing to compare with.
+                if !cx.has_fpm_for(tree) {
+                    return None;
+                }
+                let pools: Vec<(&FpmTree, &Pool, &Listen)> = cx
+                    .pools_for(tree)
+                    .filter_map(|(t, p)| p.listen_address.as_ref().map(|l| (t, p, l)))
+                    .collect();
+                let unix_paths: HashSet<String> = pools
+                    .iter()
+                    .filter_map(|(_, _, l)| match l {
+                        Listen::Unix { path } => Some(normalize_socket_path(path)),
+                        _ => None,
+                    })
+                    .collect();
+                (!pools.is_empty()).then_some((pools, unix_paths))
+            });
+            let Some((pools, unix_paths)) = stack else {
+                continue;
+            };
             if let Some(w) = at.dir.args.first() {
                 let raw = w.raw(at.src);
                 if !raw.contains(&b'$') {
@@ -251,7 +290,7 @@ impl Rule for FastcgiListenMismatch {
                     let q = *quiet.entry((tree, raw)).or_insert_with(|| {
                         fastcgi_hops(cx.model, scope, &at)
                             .iter()
-                            .all(|hop| self.mismatch(&pools, &unix_paths, &hop.endpoint).is_none())
+                            .all(|hop| self.mismatch(pools, unix_paths, &hop.endpoint).is_none())
                     });
                     if q {
                         continue;
@@ -260,7 +299,7 @@ impl Rule for FastcgiListenMismatch {
             }
             for hop in fastcgi_hops(cx.model, scope, &at) {
                 if seen.insert((hop.token.file, hop.span, hop.text.clone())) {
-                    self.check_hop(cx, &pools, &unix_paths, &hop, out);
+                    self.check_hop(cx, pools, unix_paths, &hop, out);
                 }
             }
         }

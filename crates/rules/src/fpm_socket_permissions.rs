@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use fpm_ini::{Listen, Pool, SocketGroup, SocketOwner};
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use ngxlint_engine::fastcgi::{
     fastcgi_hops, normalize_socket_path, reaches, Endpoint, Locality, Reach,
 };
@@ -151,6 +151,18 @@ fn check(pool: &Pool, worker: &Worker<'_>, groups: &[String]) -> Option<Denied> 
     }
 }
 
+/// Removes every line that sets a key (the winning one and those it overrides).
+fn remove_setting(cx: &Cx<'_>, tree: &FpmTree, r: &fpm_ini::RawSetting) -> Vec<Edit> {
+    std::iter::once(&r.origin)
+        .chain(&r.earlier)
+        .map(|o| {
+            let (file, span) = cx.fpm_key_span(tree, o);
+            let src = &cx.project.files.get(file).bytes;
+            ngxlint_engine::edit::remove_line(file, src, span.start as usize)
+        })
+        .collect()
+}
+
 impl FpmSocketPermissions {
     fn report(
         &self,
@@ -180,6 +192,8 @@ impl FpmSocketPermissions {
         };
         let acl =
             !pool.listen_acl_users.value.is_empty() || !pool.listen_acl_groups.value.is_empty();
+        // What the help says, as (key, value) pairs for the fix.
+        let mut set: Vec<(&str, String)> = Vec::new();
         let (origin, message, help) = match why {
             Denied::OwnerBits | Denied::GroupBits => {
                 let (class, need) = match why {
@@ -204,7 +218,10 @@ impl FpmSocketPermissions {
                     format!(
                         "listen.mode `{mode:04o}` gives the socket's {class} no write access: nginx workers running as {who} cannot connect to `{path}`"
                     ),
-                    format!("set `listen.mode = {:04o}`", mode | need),
+                    {
+                        set.push(("listen.mode", format!("{:04o}", mode | need)));
+                        format!("set `listen.mode = {:04o}`", mode | need)
+                    },
                 )
             }
             Denied::Other if acl => {
@@ -222,6 +239,7 @@ impl FpmSocketPermissions {
                     .filter(|u| !u.is_empty())
                     .collect();
                 users.push(worker.user.clone());
+                set.push(("listen.acl_users", users.join(",")));
                 (
                     o,
                     format!(
@@ -257,8 +275,10 @@ impl FpmSocketPermissions {
                 );
                 let help = if owner_set {
                     let mut h = format!("set `listen.group = {}`", worker.group);
+                    set.push(("listen.group", worker.group.clone()));
                     if mode & 0o020 == 0 {
                         h.push_str(&format!(" and `listen.mode = {:04o}`", mode | 0o060));
+                        set.push(("listen.mode", format!("{:04o}", mode | 0o060)));
                     }
                     h
                 } else {
@@ -266,8 +286,11 @@ impl FpmSocketPermissions {
                         "set `listen.owner = {}` and `listen.group = {}`",
                         worker.user, worker.group
                     );
+                    set.push(("listen.owner", worker.user.clone()));
+                    set.push(("listen.group", worker.group.clone()));
                     if mode & 0o200 == 0 {
                         h.push_str(&format!(" and `listen.mode = {:04o}`", mode | 0o600));
+                        set.push(("listen.mode", format!("{:04o}", mode | 0o600)));
                     }
                     h
                 };
@@ -275,7 +298,15 @@ impl FpmSocketPermissions {
             }
         };
         let (file, span) = cx.fpm_span(tree, &origin);
-        let mut d = META.diag(file, span, message).with_help(help);
+        // Exactly the settings the help names, in the pool: safe.
+        let edits = cx.fpm_set(tree, pool, &listen_origin, &set);
+        let mut d = META
+            .diag(file, span, message)
+            .with_help(help)
+            .with_edits(Fix::safe(
+                format!("Let nginx workers running as {who} connect"),
+                edits,
+            ));
         if let Some(u) = &worker.at {
             d = d.with_related(u.file, u.arg_span(0), format!("nginx workers run as {who}"));
         }
@@ -311,23 +342,32 @@ impl Rule for FpmSocketPermissions {
                         )
                         .with_help(format!(
                             "remove `{key}` (`listen.allowed_clients` limits who may connect over TCP)"
+                        ))
+                        // The line does nothing: removing it changes nothing.
+                        .with_edits(Fix::safe(
+                            format!("Remove `{key}`"),
+                            remove_setting(cx, t, r),
                         )),
                     );
                 }
             }
         }
         // Unix pools that a fastcgi_pass reaches, per nginx tree whose `user` is written.
-        let pools: Vec<(&FpmTree, &Pool, &Listen)> = cx
-            .pools()
-            .filter_map(|(t, p)| p.listen_address.as_ref().map(|l| (t, p, l)))
-            .filter(|(_, _, l)| l.is_unix())
+        let pools: Vec<(&FpmTree, &Pool, &Listen, usize)> = cx
+            .project
+            .fpm
+            .iter()
+            .enumerate()
+            .flat_map(|(f, t)| t.config.pools.iter().map(move |p| (f, t, p)))
+            .filter_map(|(f, t, p)| p.listen_address.as_ref().map(|l| (t, p, l, f)))
+            .filter(|(_, _, l, _)| l.is_unix())
             .collect();
         if pools.is_empty() {
             return;
         }
         // Pools by socket path: a large project has thousands of passes and hundreds of pools.
         let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, (_, _, l)) in pools.iter().enumerate() {
+        for (i, (_, _, l, _)) in pools.iter().enumerate() {
             if let Listen::Unix { path } = l {
                 by_path
                     .entry(normalize_socket_path(path))
@@ -337,6 +377,8 @@ impl Rule for FpmSocketPermissions {
         }
         // The unix pools one pass reaches for certain.
         let reach = |scope, at: &At<'_>, into: &mut Vec<usize>| {
+            // Only the pools of the pass's own stack.
+            let tree = cx.model.scope(scope).tree;
             for hop in fastcgi_hops(cx.model, scope, at) {
                 if hop.endpoint.locality() != Locality::Local {
                     continue;
@@ -354,7 +396,9 @@ impl Rule for FpmSocketPermissions {
                     .flatten()
                 {
                     debug_assert_eq!(reaches(&hop.endpoint, pools[i].2), Reach::Yes);
-                    into.push(i);
+                    if cx.in_stack(tree, pools[i].3) {
+                        into.push(i);
+                    }
                 }
             }
         };
@@ -396,7 +440,7 @@ impl Rule for FpmSocketPermissions {
             }
         }
         for (tree, i) in order {
-            let (t, p, _) = pools[i];
+            let (t, p, _, _) = pools[i];
             let Some(worker) = cx.worker(tree) else {
                 continue;
             };

@@ -75,6 +75,8 @@ impl Rule for FpmTerminateBeforeNginxTimeout {
                     // A value nginx refuses is the reader's finding.
                     None => continue,
                 },
+                // A file read alone: its parent may set the timeout.
+                None if cx.model.in_fragment(scope) => continue,
                 None => NGINX_DEFAULT_MS,
             };
             done.clear();
@@ -83,7 +85,11 @@ impl Rule for FpmTerminateBeforeNginxTimeout {
                     continue;
                 }
                 done.push(i);
-                let limit = pools.list[i].pool.request_terminate_timeout.value;
+                let pool = pools.list[i].pool;
+                if pool.from_env("request_terminate_timeout") {
+                    continue;
+                }
+                let limit = pool.request_terminate_timeout.value;
                 if limit <= 0 || u64::from(limit.unsigned_abs()) * 1000 >= ms {
                     continue;
                 }
@@ -167,7 +173,15 @@ impl Rule for FpmTerminateBeforeNginxTimeout {
             if limit >= 2 {
                 help.push_str(&format!(", or `fastcgi_read_timeout {}s;`", limit - 1));
             }
-            out.push(d.with_help(help));
+            // The first of the help's two ways; which side should give is the user's call.
+            let value = format!("{}s", wait + 5);
+            out.push(
+                d.with_help(help)
+                    .with_edits(ngxlint_engine::Fix::unsafe_edits(
+                        format!("Set `request_terminate_timeout = {value}`"),
+                        vec![ngxlint_engine::Edit::replace(file, span, value)],
+                    )),
+            );
         }
     }
 }

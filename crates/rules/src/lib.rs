@@ -1,6 +1,10 @@
 //! ngxlint's rules and THE registry: adding a rule is one file here, one `rules/CODE.md`, and one
 //! line in [`all`].
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
+
 use ngxlint_engine::rule::Rule;
 
 mod fastcgi_listen_mismatch;

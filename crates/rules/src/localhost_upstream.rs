@@ -8,8 +8,8 @@ use std::net::IpAddr;
 
 use fpm_ini::{Listen, Pool};
 use nginx_syntax::Span;
-use ngxlint_engine::diagnostic::Diagnostic;
 use ngxlint_engine::diagnostic::Severity;
+use ngxlint_engine::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use ngxlint_engine::fastcgi::is_localhost;
 use ngxlint_engine::fpm::FpmTree;
 use ngxlint_engine::model::{split_host_port, At, PassModule, Target};
@@ -66,18 +66,31 @@ fn mentions_localhost(raw: &[u8]) -> bool {
 
 /// The address text with `localhost` replaced by `ip`.
 fn literal(text: &str, ip: &str) -> String {
-    match text.to_ascii_lowercase().find("localhost") {
-        Some(i) => {
-            let end = i + "localhost".len();
-            let end = if text[end..].starts_with('.') {
-                end + 1
-            } else {
-                end
-            };
-            format!("{}{ip}{}", &text[..i], &text[end..])
-        }
+    // ASCII lowercasing keeps every byte where it was: the offset found holds in `text`.
+    let found = text.to_ascii_lowercase().find("localhost");
+    let cut = found.and_then(|i| {
+        let (before, rest) = text.split_at_checked(i)?;
+        let rest = rest.get("localhost".len()..)?;
+        Some((before, rest.strip_prefix('.').unwrap_or(rest)))
+    });
+    match cut {
+        Some((before, after)) => format!("{before}{ip}{after}"),
         None => text.to_string(),
     }
+}
+
+/// The address token with `localhost` replaced by `ip`.
+fn fix(at: &At<'_>, span: Span, ip: &str, applicability: Applicability) -> Fix {
+    let value = literal(&at.arg(0).unwrap_or_default(), ip);
+    Fix::new(
+        format!("Connect to `{ip}` only"),
+        applicability,
+        vec![Edit::replace(
+            at.file,
+            span,
+            ngxlint_engine::edit::word(&value),
+        )],
+    )
 }
 
 impl LocalhostUpstream {
@@ -86,6 +99,7 @@ impl LocalhostUpstream {
     fn report(
         &self,
         cx: &Cx<'_>,
+        tree: usize,
         at: &At<'_>,
         span: Span,
         what: String,
@@ -94,10 +108,10 @@ impl LocalhostUpstream {
         line: &dyn Fn(&str) -> String,
         out: &mut Vec<Diagnostic>,
     ) {
-        // A pool of the project on this port that answers on both families: nothing fails.
+        // A pool of this stack on this port that answers on both families: nothing fails.
         if fastcgi {
             if let Some(port) = port {
-                let both = cx.pools().any(|(_, p)| {
+                let both = cx.pools_for(tree).any(|(_, p)| {
                     p.listen_address
                         .as_ref()
                         .is_some_and(|l| both_families(l, port))
@@ -110,7 +124,7 @@ impl LocalhostUpstream {
         // A pool of the project on this port that binds one family tells which one fails.
         let pool: Option<(&FpmTree, &Pool, bool, String)> = if fastcgi {
             port.and_then(|port| {
-                cx.pools().find_map(|(t, p)| {
+                cx.pools_for(tree).find_map(|(t, p)| {
                     let l = p.listen_address.as_ref()?;
                     let (v4, shown) = one_family(l, port)?;
                     Some((t, p, v4, shown))
@@ -136,7 +150,8 @@ impl LocalhostUpstream {
                             p.name
                         ),
                     )
-                    .with_help(format!("use `{}`", line(works)));
+                    .with_help(format!("use `{}`", line(works)))
+                    .with_edits(fix(at, span, works, Applicability::Safe));
                 if let Some(o) = &p.listen.origin {
                     let (file, span) = cx.fpm_span(t, o);
                     d = d.with_place(file,
@@ -154,7 +169,9 @@ impl LocalhostUpstream {
                         "{what} connects to `::1` and `127.0.0.1` in turn where the hosts file lists both: a backend bound to one of them refuses the other"
                     ),
                 )
-                .with_help(format!("use `{}`", line("127.0.0.1"))),
+                .with_help(format!("use `{}`", line("127.0.0.1")))
+                // Which family the backend binds is not in the configuration: IPv4 is a guess.
+                .with_edits(fix(at, span, "127.0.0.1", Applicability::Unsafe)),
         };
         out.push(d);
     }
@@ -168,8 +185,9 @@ impl Rule for LocalhostUpstream {
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         // Pass directives with a literal `localhost` address.
-        for (_, pass) in model.pass_directives() {
+        for (scope, pass) in model.pass_directives() {
             let at = &pass.at;
+            let tree = model.scope(*scope).tree;
             {
                 if pass.has_variables {
                     continue;
@@ -202,6 +220,7 @@ impl Rule for LocalhostUpstream {
                 let raw_s = raw.to_string();
                 self.report(
                     cx,
+                    tree,
                     at,
                     at.arg_span(0),
                     format!("{directive} `{raw_s}`"),
@@ -241,6 +260,7 @@ impl Rule for LocalhostUpstream {
                 let address = s.address.clone();
                 self.report(
                     cx,
+                    u.tree,
                     &s.at,
                     s.at.arg_span(0),
                     format!("server `{address}` of upstream `{}`", u.name),

@@ -18,6 +18,8 @@ use ngxlint_engine::rule::Cx;
 pub(crate) struct PoolRef<'p> {
     /// The FPM configuration the pool is in.
     pub tree: &'p FpmTree,
+    /// Its index in `project.fpm` (which stacks hold it).
+    pub fpm: usize,
     /// The pool.
     pub pool: &'p Pool,
     /// Where it listens.
@@ -36,11 +38,18 @@ impl<'p> Pools<'p> {
     /// Every pool of the project that has a listen address.
     pub fn of(cx: &Cx<'p>) -> Pools<'p> {
         let list: Vec<PoolRef<'p>> = cx
-            .pools()
-            .filter_map(|(tree, pool)| {
-                pool.listen_address
-                    .as_ref()
-                    .map(|listen| PoolRef { tree, pool, listen })
+            .project
+            .fpm
+            .iter()
+            .enumerate()
+            .flat_map(|(fpm, tree)| tree.config.pools.iter().map(move |p| (fpm, tree, p)))
+            .filter_map(|(fpm, tree, pool)| {
+                pool.listen_address.as_ref().map(|listen| PoolRef {
+                    tree,
+                    fpm,
+                    pool,
+                    listen,
+                })
             })
             .collect();
         let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
@@ -62,6 +71,8 @@ impl<'p> Pools<'p> {
     /// paths and names that depend on resolution reach nothing here.
     pub fn reached_by(&self, cx: &Cx<'p>, scope: ScopeId, pass: &At<'p>) -> Vec<(usize, Hop<'p>)> {
         let mut out = Vec::new();
+        // Only the pools of this nginx tree's own stack.
+        let tree = cx.model.scope(scope).tree;
         for hop in fastcgi_hops(cx.model, scope, pass) {
             if hop.endpoint.locality() != Locality::Local {
                 continue;
@@ -76,6 +87,9 @@ impl<'p> Pools<'p> {
                 Endpoint::Inet { .. } => &self.tcp,
             };
             for &i in candidates {
+                if !cx.in_stack(tree, self.list[i].fpm) {
+                    continue;
+                }
                 if reaches(&hop.endpoint, self.list[i].listen) == Reach::Yes {
                     out.push((i, hop.clone()));
                 }

@@ -2,7 +2,9 @@
 //! (FACTS N4): no `backup` server, every server `down`, `backup` under a method that does not
 //! support it, and (optionally) groups of one `server` line.
 
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use nginx_syntax::Span;
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use ngxlint_engine::edit;
 use ngxlint_engine::model::{split_host_port, At, Upstream};
 use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
 
@@ -94,7 +96,8 @@ impl UpstreamWithoutBackup {
                     )
                     .with_help(format!(
                         "remove `backup` from this line, or balance with `least_conn;` instead of `{mname}`"
-                    ));
+                    ))
+                    .with_edits(drop_backup(d, i + 1));
                 out.push(diag.with_place(
                     m.file,
                     m.head_span(),
@@ -114,7 +117,8 @@ impl UpstreamWithoutBackup {
                     )
                     .with_help(format!(
                         "remove `backup` from this line, or balance with `least_conn;` instead of `{mname}`"
-                    ));
+                    ))
+                    .with_edits(drop_backup(d, i + 1));
                 out.push(diag.with_place(m.file, m.head_span(), format!("`{mname}` set here")));
                 bad_backup = true;
             }
@@ -135,12 +139,37 @@ impl UpstreamWithoutBackup {
                 .with_help("remove `down` from at least one `server` line");
             if let Some(s) = u.servers.first() {
                 diag = diag.with_place(s.at.file, s.at.head_span(), "marked `down` here");
+                // Which server should take traffic again is the user's call: the first one.
+                if let Some(i) = s.at.args().iter().skip(1).position(|a| a == "down") {
+                    let (a, b) = (s.at.dir.args[i].span.end, s.at.arg_span(i + 1).end);
+                    diag = diag.with_edits(Fix::unsafe_edits(
+                        "Remove `down` from the first server",
+                        vec![Edit::delete(s.at.file, Span { start: a, end: b })],
+                    ));
+                }
             }
             out.push(diag);
             return;
         }
 
         if u.servers.iter().any(|s| s.backup) {
+            return;
+        }
+        // Failover is not nginx's here: `max_fails=0` on every server turns failure accounting
+        // off (a backup would never be used), and `balancer_by_lua*` picks each peer itself.
+        let no_accounting = u.servers.iter().all(|s| {
+            s.at.args()
+                .iter()
+                .skip(1)
+                .any(|p| p.eq_ignore_ascii_case("max_fails=0"))
+        });
+        let lua_balancer = cx
+            .model
+            .scope(u.scope)
+            .directives
+            .iter()
+            .any(|d| d.name().starts_with("balancer_by_lua"));
+        if no_accounting || lua_balancer {
             return;
         }
         if effective.is_some_and(|m| method_name(&m).is_some_and(|n| NO_BACKUP.contains(&n))) {
@@ -159,6 +188,13 @@ impl UpstreamWithoutBackup {
                 )
                 .with_help(format!(
                     "add a standby server that is not one of the primaries: `{example}`"
+                ))
+                // The standby's address is not in the configuration: shown, never applied.
+                .with_edits(Fix::display_only(
+                    format!("Add `{example}`"),
+                    vec![edit::insert_in_block(
+                        u.at.file, u.at.src, u.at.dir, &example, true,
+                    )],
                 ));
             out.push(diag);
         } else if primaries == 1 && self.note_single_server {
@@ -177,6 +213,16 @@ impl UpstreamWithoutBackup {
             out.push(diag.with_place(s.at.file, s.at.head_span(), "the only `server` line"));
         }
     }
+}
+
+/// Removes the `backup` parameter (argument `i` of a `server` line) with the blank before it. A
+/// standby becomes a peer of the balancing method: for the user to review.
+fn drop_backup(d: &At<'_>, i: usize) -> Fix {
+    let (a, b) = (d.dir.args[i - 1].span.end, d.arg_span(i).end);
+    Fix::unsafe_edits(
+        "Remove `backup`",
+        vec![Edit::delete(d.file, Span { start: a, end: b })],
+    )
 }
 
 /// The port every server of the group uses, if they share one.

@@ -153,7 +153,7 @@ fn https_without_verification() {
         lint(&fixture(CODE, "https-no-verify"), rule(CODE, &[])),
         [
             concat!(
-                "nginx.conf:19:24: warning: proxy_pass `https://127.0.0.1:8443` accepts any upstream certificate: `proxy_ssl_verify` is off [NGX305]\n",
+                "nginx.conf:19:24: warning: proxy_pass `https://10.0.3.20:8443` accepts any upstream certificate: `proxy_ssl_verify` is off [NGX305]\n",
                 "  help: add `proxy_ssl_verify on;`, `proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;` and `proxy_ssl_name` with the host name in the upstream's certificate"
             ),
             concat!(
@@ -162,7 +162,7 @@ fn https_without_verification() {
                 "  help: add `proxy_ssl_verify on;`, `proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;` and `proxy_ssl_name` with the host name in the upstream's certificate"
             ),
             concat!(
-                "nginx.conf:28:24: warning: proxy_pass `https://localhost:8443` accepts any upstream certificate: `proxy_ssl_verify` is off [NGX305]\n",
+                "nginx.conf:30:24: warning: proxy_pass `https://$api:8443` accepts any upstream certificate: `proxy_ssl_verify` is off [NGX305]\n",
                 "  help: add `proxy_ssl_verify on;`, `proxy_ssl_trusted_certificate /etc/ssl/certs/ca-certificates.crt;` and `proxy_ssl_server_name on;`"
             ),
         ]
@@ -172,6 +172,10 @@ fn https_without_verification() {
         check("https-no-verify", &[("require_verify", "false")]),
         Vec::<String>::new()
     );
+    // TLS to this machine's loopback interface (an address, `localhost`, a group of them):
+    // nobody on the network can present a certificate in the upstream's place.
+    assert_eq!(check("https-loopback-ok", &[]), Vec::<String>::new());
+    nginx_says("https-loopback-ok", None);
 }
 
 #[test]

@@ -211,3 +211,26 @@ fn options_are_typed() {
     assert!(r.configure("nope", "1").is_err());
     assert!(r.configure("min_servers", "3").is_ok());
 }
+
+#[test]
+fn no_failure_accounting_or_a_lua_balancer_needs_no_backup() {
+    // `max_fails=0` on every server: nginx never marks a server failed, a backup would never be
+    // used. The second group still counts failures on one server.
+    assert_eq!(
+        check("no-accounting-ok", &[]),
+        ["nginx.conf:19:14: warning: upstream `billing` has no `backup` server [NGX304]"]
+    );
+    nginx_says("no-accounting-ok", None);
+    // OpenResty's balancer picks each peer itself (not run through nginx -t: Debian's nginx has
+    // no Lua module).
+    let t = std::env::temp_dir().join(format!("ngxlint-ngx304-lua-{}", std::process::id()));
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::write(
+        t.join("nginx.conf"),
+        "events {}\nhttp {\n    upstream dynamic {\n        server 0.0.0.1;\n        server 0.0.0.2;\n        balancer_by_lua_block {\n            require(\"ngx.balancer\").set_current_peer(\"127.0.0.1\", 8080)\n        }\n    }\n}\n",
+    )
+    .unwrap();
+    let found = heads(&t, rule(CODE, &[]));
+    let _ = std::fs::remove_dir_all(&t);
+    assert!(found.iter().all(|f| !f.contains("NGX304")), "{found:?}");
+}

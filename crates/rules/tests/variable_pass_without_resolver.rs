@@ -83,3 +83,29 @@ fn resolver_ip_upstream_and_socket_are_clean() {
     assert_eq!(check("resolved"), Vec::<String>::new());
     nginx_starts("resolved");
 }
+
+#[test]
+fn a_literal_ip_before_the_variable_needs_no_resolver() {
+    // `http://127.0.0.1:$server_port/...`, `http://127.0.0.1:8081$uri`: the host is written.
+    assert_eq!(check("literal-ip-ok"), Vec::<String>::new());
+    nginx_starts("literal-ip-ok");
+}
+
+#[test]
+fn a_scheme_completed_by_the_uri_takes_its_host_from_the_client() {
+    // nginx joins `http:/` and `$uri` (which starts with `/`) into `http://SEGMENT/...`: the
+    // client's first path segment is the host, looked up at request time.
+    assert_eq!(
+        check("uri-host"),
+        ["nginx.conf:16:24: warning: proxy_pass `http:/$uri` takes its host from `$uri` at request time, and no `resolver` is in effect: a value that is not an upstream name or an IP address gets 502 [NGX306]"]
+    );
+    nginx_starts("uri-host");
+}
+
+#[test]
+fn multibyte_addresses_are_read() {
+    // The scheme comparison once sliced inside `é` and panicked: the address is read whole.
+    let found = lint(&fixture(CODE, "multibyte"), rule(CODE, &[]));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("proxy_pass `ééé$a`"), "{found:?}");
+}

@@ -4,6 +4,10 @@
 //! (nothing outside the linted root unless allowed), how absolute paths such as `/etc/nginx/…`
 //! map into a config repository, and how globs expand (glob(3) semantics, as nginx and php-fpm use).
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
+
 use std::path::{Path, PathBuf};
 
 /// Why a file could not be read.
@@ -24,9 +28,32 @@ pub enum VfsError {
     /// The file is larger than the configured limit.
     #[error("file is larger than {limit} bytes")]
     TooLarge { limit: u64 },
+    /// An absolute path (an include, or a symbolic link's target) outside the root that the tree
+    /// holds no counterpart of: what the server reads there is not in the repository.
+    #[error("`{}` is not in the linted tree", .0.display())]
+    NotInTree(PathBuf),
     /// Any other I/O failure, with the OS's words.
     #[error("{0}")]
     Io(String),
+}
+
+/// How a server path was found in the tree ([`FsVfs::locate_how`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mapping {
+    /// A relative path, or an absolute one inside the root: read as written.
+    Inside,
+    /// Through an explicit `--map` / `[paths] map`.
+    Explicit,
+    /// Found by the automatic suffix mapping, every distinctive folder matched (`/etc/nginx/conf.d`
+    /// as `nginx/conf.d`: only `etc`, `usr` and `local` may be missing).
+    AutoFull,
+    /// Found by the automatic suffix mapping on part of the path only (`/config/nginx` as a tree's
+    /// `nginx/`): a guess, so a missing file or a cycle through it says nothing about the server.
+    AutoPartial,
+    /// On the host, outside the root (reading outside was allowed).
+    Host,
+    /// Nowhere: outside the root and not mapped.
+    Outside,
 }
 
 /// One match of a glob pattern.
@@ -72,6 +99,10 @@ pub trait Vfs: Sync {
     fn is_overlaid(&self, _canonical: &Path) -> bool {
         false
     }
+    /// How a server path is found in the tree (see [`Mapping`]).
+    fn mapping(&self, _path: &Path) -> Mapping {
+        Mapping::Inside
+    }
     /// Reads a file by the path [`Vfs::canonical`] returned (skips resolving it again).
     fn read_canonical(&self, canonical: &Path) -> Result<Vec<u8>, VfsError> {
         self.read(canonical)
@@ -81,6 +112,31 @@ pub trait Vfs: Sync {
 /// True when nginx (and php-fpm) would treat `s` as a glob pattern.
 pub fn has_glob_chars(s: &[u8]) -> bool {
     s.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
+}
+
+/// glob with `**` (any folders), `*`, `?`, `[...]`, on `/`-separated relative paths.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    fn go(p: &[&str], s: &[&str]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some((&"**", rest)) => (0..=s.len()).any(|i| go(rest, &s[i..])),
+            Some((first, rest)) => match s.split_first() {
+                Some((name, srest)) => {
+                    fnmatch(first.as_bytes(), name.as_bytes()) && go(rest, srest)
+                }
+                None => false,
+            },
+        }
+    }
+    let p: Vec<&str> = pattern
+        .trim_start_matches("./")
+        .split('/')
+        .filter(|x| !x.is_empty())
+        .collect();
+    let s: Vec<&str> = path.split('/').filter(|x| !x.is_empty()).collect();
+    // A pattern naming a folder covers everything below it.
+    go(&p, &s)
+        || (!p.is_empty() && p.last() != Some(&"**") && (1..s.len()).any(|i| go(&p, &s[..i])))
 }
 
 /// Bytewise fnmatch for one path component, as glob(3) with flags 0 applies it: `*` and `?`
@@ -206,9 +262,15 @@ pub struct FsVfs {
     hint: std::sync::Mutex<Option<PathBuf>>,
     locate_cache: std::sync::Mutex<LocateCache>,
     cwd: Option<PathBuf>,
+    /// Templates stand for the files they render to (see [`template_for`]).
+    templates: bool,
+    /// Files the repository does not keep (`.gitignore`, `[paths] exclude`): as if absent.
+    hidden_files: std::collections::HashSet<PathBuf>,
+    /// Folders the repository does not keep: everything below them is as if absent.
+    hidden_dirs: Vec<PathBuf>,
 }
 
-type LocateCache = std::collections::HashMap<(PathBuf, Option<PathBuf>), Option<PathBuf>>;
+type LocateCache = std::collections::HashMap<(PathBuf, Option<PathBuf>), Option<(PathBuf, bool)>>;
 
 /// `O_NONBLOCK` on Linux (the vfs crate needs no libc for one constant).
 const O_NONBLOCK: i32 = 0o4000;
@@ -242,6 +304,9 @@ impl FsVfs {
             cwd: std::env::current_dir()
                 .ok()
                 .and_then(|c| std::fs::canonicalize(c).ok()),
+            templates: true,
+            hidden_files: std::collections::HashSet::new(),
+            hidden_dirs: Vec::new(),
         })
     }
     /// Maps the server path prefix `from` (e.g. `/etc/nginx`) to the folder `to`.
@@ -252,10 +317,10 @@ impl FsVfs {
         self.maps
             .sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
     }
-    /// Reads `bytes` instead of the file at `path` (an editor's unsaved buffer, or stdin).
+    /// Reads `bytes` instead of the file at `path` (an editor's unsaved buffer, or stdin). The
+    /// file need not exist: a new buffer stands in its folder as if it were saved.
     pub fn add_overlay(&mut self, path: &Path, bytes: Vec<u8>) {
-        let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        self.overlays.insert(canon, bytes);
+        self.overlays.insert(overlay_key(path), bytes);
     }
     /// Allows reading outside the root.
     pub fn allow_outside(&mut self, allow: bool) {
@@ -265,6 +330,35 @@ impl FsVfs {
     pub fn auto_map(&mut self, on: bool) {
         self.auto_map = on;
     }
+    /// Whether a template stands for the file it renders to (on by default; off to read what is
+    /// on disk only, as crossplane does).
+    pub fn render_templates(&mut self, on: bool) {
+        self.templates = on;
+    }
+    /// Files and folders the repository does not keep (ignored by git, excluded by configuration):
+    /// an include or a glob finds nothing there, as on a fresh checkout.
+    pub fn hide(&mut self, files: &[PathBuf], dirs: &[PathBuf]) {
+        let canon = |p: &PathBuf| {
+            let parent = p.parent().and_then(|d| std::fs::canonicalize(d).ok());
+            match (parent, p.file_name()) {
+                (Some(d), Some(n)) => d.join(n),
+                _ => p.clone(),
+            }
+        };
+        self.hidden_files.extend(files.iter().map(canon));
+        self.hidden_dirs.extend(dirs.iter().map(canon));
+    }
+
+    fn hiding(&self) -> bool {
+        !self.hidden_files.is_empty() || !self.hidden_dirs.is_empty()
+    }
+
+    fn hidden(&self, canon: &Path) -> bool {
+        self.hiding()
+            && (self.hidden_files.contains(canon)
+                || self.hidden_dirs.iter().any(|d| canon.starts_with(d)))
+    }
+
     /// Sets the largest file size read.
     pub fn max_size(&mut self, bytes: u64) {
         self.max_size = bytes;
@@ -282,26 +376,37 @@ impl FsVfs {
     /// Where a server path lives locally: an explicit map, the path itself when inside the root,
     /// else the tree folder whose path ends with the longest suffix of the path's folder.
     pub fn locate(&self, path: &Path) -> PathBuf {
-        for (from, to) in &self.maps {
-            if let Ok(rest) = path.strip_prefix(from) {
-                return to.join(rest);
-            }
-        }
-        if !path.is_absolute()
-            || path.starts_with(&self.root)
-            || self.allow_outside && path.exists()
-        {
-            return path.to_path_buf();
-        }
-        if self.auto_map {
-            if let Some(p) = self.auto_locate(path) {
-                return p;
-            }
-        }
-        path.to_path_buf()
+        self.locate_how(path).0
     }
 
-    fn auto_locate(&self, path: &Path) -> Option<PathBuf> {
+    /// [`FsVfs::locate`], and how the path was found.
+    pub fn locate_how(&self, path: &Path) -> (PathBuf, Mapping) {
+        for (from, to) in &self.maps {
+            if let Ok(rest) = path.strip_prefix(from) {
+                return (to.join(rest), Mapping::Explicit);
+            }
+        }
+        if !path.is_absolute() || path.starts_with(&self.root) || path.starts_with(&self.root_given)
+        {
+            return (path.to_path_buf(), Mapping::Inside);
+        }
+        if self.allow_outside && path.exists() {
+            return (path.to_path_buf(), Mapping::Host);
+        }
+        if self.auto_map {
+            if let Some((p, full)) = self.auto_locate(path) {
+                let how = if full {
+                    Mapping::AutoFull
+                } else {
+                    Mapping::AutoPartial
+                };
+                return (p, how);
+            }
+        }
+        (path.to_path_buf(), Mapping::Outside)
+    }
+
+    fn auto_locate(&self, path: &Path) -> Option<(PathBuf, bool)> {
         let (parent, name) = (path.parent()?, path.file_name()?);
         let hint = self.hint.lock().ok().and_then(|h| h.clone());
         let key = (parent.to_path_buf(), hint.clone());
@@ -311,13 +416,13 @@ impl FsVfs {
             .ok()
             .and_then(|c| c.get(&key).cloned())
         {
-            return hit.map(|d| d.join(name));
+            return hit.map(|(d, full)| (d.join(name), full));
         }
         let found = self.auto_locate_dir(parent, hint.as_deref());
         if let Ok(mut c) = self.locate_cache.lock() {
             c.insert(key, found.clone());
         }
-        found.map(|d| d.join(name))
+        found.map(|(d, full)| (d.join(name), full))
     }
 
     /// The tree folder standing for a server folder such as `/etc/nginx/conf.d`: the deepest
@@ -325,39 +430,75 @@ impl FsVfs {
     /// `<root>/nginx/snippets` even when `snippets/` is missing, and the include is reported as not
     /// found in the tree rather than looked for on the host). Among candidates, the one nearest the
     /// hint (the config being read) wins, then the longest matching suffix, then the shallowest.
-    fn auto_locate_dir(&self, parent: &Path, hint: Option<&Path>) -> Option<PathBuf> {
+    /// The flag says whether the match is full: the folders of the server path left unmatched are
+    /// only the generic `etc`, `usr` and `local` (`/etc/nginx` as `nginx/` is full, `/config/nginx`
+    /// as `nginx/` is not).
+    fn auto_locate_dir(&self, parent: &Path, hint: Option<&Path>) -> Option<(PathBuf, bool)> {
         let dirs = self.auto_dirs.get_or_init(|| index_dirs(&self.root));
         let comps: Vec<_> = parent
             .components()
             .filter(|c| matches!(c, std::path::Component::Normal(_)))
             .collect();
+        fn name<'a>(c: &std::path::Component<'a>) -> &'a str {
+            c.as_os_str().to_str().unwrap_or("")
+        }
+        // Folder names every kind of server uses: a match on them alone says little
+        // (`/etc/nginx/conf.d` is not PHP's `php/conf.d`).
+        let common = |c: &std::path::Component<'_>| {
+            matches!(
+                name(c),
+                "etc"
+                    | "usr"
+                    | "local"
+                    | "share"
+                    | "opt"
+                    | "conf"
+                    | "conf.d"
+                    | "config"
+                    | "configs"
+                    | "default"
+                    | "defaults"
+                    | "data"
+                    | "docker"
+            )
+        };
+        // (distinctive folders matched, nearness to the hint, folders matched, folders left to
+        // add below the match, shallowness)
+        type Rank = (
+            usize,
+            usize,
+            usize,
+            std::cmp::Reverse<usize>,
+            std::cmp::Reverse<usize>,
+        );
+        let mut best: Option<(Rank, PathBuf, bool)> = None;
         for depth in (1..=comps.len()).rev() {
             let ancestor = &comps[..depth];
             let rest: PathBuf = comps[depth..].iter().collect();
-            let mut best: Option<(usize, usize, std::cmp::Reverse<usize>, &PathBuf)> = None;
             for skip in 0..ancestor.len() {
-                let suffix: PathBuf = ancestor[skip..].iter().collect();
+                let matched = &ancestor[skip..];
+                let suffix: PathBuf = matched.iter().collect();
+                let distinct = matched.iter().filter(|c| !common(c)).count();
                 for d in dirs.iter().filter(|d| d.ends_with(&suffix)) {
                     let near = hint.map(|h| common_prefix(d, h)).unwrap_or(0);
-                    let cand = (
+                    let rank = (
+                        distinct,
                         near,
-                        ancestor.len() - skip,
+                        matched.len(),
+                        std::cmp::Reverse(comps.len() - depth),
                         std::cmp::Reverse(d.components().count()),
-                        d,
                     );
-                    if best
-                        .as_ref()
-                        .is_none_or(|b| (cand.0, cand.1, cand.2) > (b.0, b.1, b.2))
-                    {
-                        best = Some(cand);
+                    if best.as_ref().is_none_or(|b| rank > b.0) {
+                        let generic = |c: &std::path::Component<'_>| {
+                            matches!(name(c), "etc" | "usr" | "local")
+                        };
+                        let full = ancestor[..skip].iter().all(generic);
+                        best = Some((rank, d.join(&rest), full));
                     }
                 }
             }
-            if let Some((_, _, _, d)) = best {
-                return Some(d.join(rest));
-            }
         }
-        None
+        best.map(|(_, d, full)| (d, full))
     }
 
     fn check_inside(&self, local: &Path) -> Result<PathBuf, VfsError> {
@@ -375,39 +516,200 @@ impl FsVfs {
         if !self.allow_outside && !canon.starts_with(&self.root) {
             return Err(VfsError::OutsideRoot);
         }
+        if self.hidden(&canon) {
+            return Err(VfsError::NotFound);
+        }
         Ok(canon)
     }
 }
 
 impl FsVfs {
-    /// realpath(3) of a folder, cached.
+    /// Whether a local path is a folder, its symbolic links followed as [`FsVfs::resolve`] maps
+    /// them (not to the host's `/etc`).
+    fn is_dir_mapped(&self, local: &Path) -> bool {
+        self.resolve(local).is_ok_and(|c| c.is_dir())
+    }
+
+    /// realpath(3) of a folder, cached (see [`FsVfs::resolve`]).
     fn realpath_dir(&self, dir: &Path) -> Result<PathBuf, VfsError> {
         if let Some(p) = self.dir_cache.lock().ok().and_then(|c| c.get(dir).cloned()) {
             return Ok(p);
         }
-        let p = std::fs::canonicalize(dir).map_err(|e| io_error(&e))?;
-        if let Ok(mut c) = self.dir_cache.lock() {
-            c.insert(dir.to_path_buf(), p.clone());
-        }
-        Ok(p)
+        self.resolve(dir)
     }
 
     /// realpath(3) with the folder part cached; the last component is resolved with one lstat.
     fn realpath(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        if !self.overlays.is_empty() && std::fs::symlink_metadata(path).is_err() {
+            // An editor's buffer not saved yet (its folder may be new too).
+            let key = overlay_key(path);
+            if self.overlays.contains_key(&key) {
+                return Ok(key);
+            }
+        }
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-            return std::fs::canonicalize(path).map_err(|e| io_error(&e));
+            return self.resolve(path);
         };
         if name == ".." || name == "." || parent.as_os_str().is_empty() {
-            return std::fs::canonicalize(path).map_err(|e| io_error(&e));
+            return self.resolve(path);
         }
         let canon_parent = self.realpath_dir(parent)?;
         let full = canon_parent.join(name);
         let meta = std::fs::symlink_metadata(&full).map_err(|e| io_error(&e))?;
         if meta.file_type().is_symlink() {
-            return std::fs::canonicalize(&full).map_err(|e| io_error(&e));
+            return self.resolve(&full);
         }
         Ok(full)
     }
+
+    /// realpath(3) of an absolute local path, except that a symbolic link whose target is an
+    /// absolute path outside the root is mapped into the tree like an absolute include (explicit
+    /// maps, then the automatic suffix mapping): config repositories keep `/etc` as the packages
+    /// install it, with `sites-enabled/app -> /etc/nginx/sites-available/app`. A target that has no
+    /// counterpart in the tree is [`VfsError::NotInTree`]; the folders resolved on the way are
+    /// cached, so a tree of 2,000 files costs one lstat per folder.
+    fn resolve(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        use std::collections::VecDeque;
+        use std::ffi::OsString;
+        use std::path::Component;
+        // Start from the nearest folder already resolved.
+        let cached = path.ancestors().skip(1).find_map(|a| {
+            self.dir_cache
+                .lock()
+                .ok()
+                .and_then(|c| c.get(a).cloned())
+                .map(|r| (a.to_path_buf(), r))
+        });
+        let (mut orig, mut out, rest) = match cached {
+            Some((a, r)) => {
+                let rest = path.strip_prefix(&a).unwrap_or(path).to_path_buf();
+                (a, r, rest)
+            }
+            None => (PathBuf::from("/"), PathBuf::from("/"), path.to_path_buf()),
+        };
+        let word = |c: Component<'_>| -> Option<OsString> {
+            match c {
+                Component::Normal(n) => Some(n.to_os_string()),
+                Component::ParentDir => Some(OsString::from("..")),
+                _ => None,
+            }
+        };
+        let mut queue: VecDeque<(OsString, bool)> = rest
+            .components()
+            .filter_map(word)
+            .map(|w| (w, true))
+            .collect();
+        // Components queued from link targets still to consume, and the absolute target that an
+        // automatic mapping guessed (a miss under it means "not in the tree", not "broken").
+        let mut injected = 0usize;
+        let mut guessed: Option<PathBuf> = None;
+        let mut links = 0usize;
+        // An original folder resolved but not yet remembered (its link target may still be queued).
+        let mut pending = false;
+        while let Some((c, original)) = queue.pop_front() {
+            injected = injected.saturating_sub(1);
+            if original {
+                orig.push(&c);
+                pending = true;
+            }
+            if c == ".." {
+                out.pop();
+            } else {
+                let next = out.join(&c);
+                let meta = match std::fs::symlink_metadata(&next) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        return Err(match (&guessed, e.kind()) {
+                            (Some(t), std::io::ErrorKind::NotFound) => {
+                                VfsError::NotInTree(t.clone())
+                            }
+                            _ => io_error(&e),
+                        })
+                    }
+                };
+                if meta.file_type().is_symlink() {
+                    links += 1;
+                    if links > 40 {
+                        return Err(VfsError::Io("Too many levels of symbolic links".into()));
+                    }
+                    let target = std::fs::read_link(&next).map_err(|e| io_error(&e))?;
+                    let target = if target.is_absolute() {
+                        let (local, how) = self.locate_how(&target);
+                        match how {
+                            Mapping::Outside => return Err(VfsError::NotInTree(target)),
+                            Mapping::AutoPartial => guessed = Some(target),
+                            _ => {}
+                        }
+                        out = PathBuf::from("/");
+                        local
+                    } else {
+                        target
+                    };
+                    let parts: Vec<OsString> = target.components().filter_map(word).collect();
+                    injected += parts.len();
+                    for p in parts.into_iter().rev() {
+                        queue.push_front((p, false));
+                    }
+                } else {
+                    out = next;
+                }
+            }
+            if injected == 0 {
+                guessed = None;
+                // A folder of the original path, fully resolved: remember it.
+                if pending && !queue.is_empty() {
+                    if let Ok(mut cache) = self.dir_cache.lock() {
+                        cache.insert(orig.clone(), out.clone());
+                    }
+                }
+                pending = false;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The template a file is rendered from at start-up, when the file itself is not in the tree:
+/// `X.template` beside it (rendered in place), or, for a file under a `conf.d/` folder, the nginx
+/// image's `templates/X.template` beside that folder (its entrypoint renders `templates/**` into
+/// `conf.d/`, dropping the suffix).
+pub fn template_for(local: &Path) -> Option<PathBuf> {
+    let name = local.file_name()?;
+    let dir = local.parent()?;
+    let mut t = name.to_os_string();
+    t.push(".template");
+    let beside = dir.join(&t);
+    if beside.symlink_metadata().is_ok() {
+        return Some(beside);
+    }
+    let source = template_source_dir(dir)?.join(&t);
+    source.symlink_metadata().is_ok().then_some(source)
+}
+
+/// For a folder at or below a `conf.d/`, the folder of the nginx image's `templates/` that renders
+/// into it, when there is one.
+fn template_source_dir(dir: &Path) -> Option<PathBuf> {
+    let mut sub = Vec::new();
+    for a in dir.ancestors() {
+        let name = a.file_name()?;
+        if name == "conf.d" {
+            let mut source = a.parent()?.join("templates");
+            for s in sub.iter().rev() {
+                source.push(s);
+            }
+            return source.is_dir().then_some(source);
+        }
+        sub.push(name.to_os_string());
+    }
+    None
+}
+
+/// `X` for a file named `X.template`.
+fn template_stem(name: &std::ffi::OsStr) -> Option<std::ffi::OsString> {
+    name.to_str()
+        .and_then(|n| n.strip_suffix(".template"))
+        .filter(|s| !s.is_empty())
+        .map(std::ffi::OsString::from)
 }
 
 fn common_prefix(a: &Path, b: &Path) -> usize {
@@ -451,18 +753,33 @@ fn io_error(e: &std::io::Error) -> VfsError {
     }
 }
 
+/// Where an overlay is kept: the file's canonical path, or for a file not saved yet the canonical
+/// path of its nearest existing folder with the rest.
+fn overlay_key(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    // The nearest folder that exists, resolved, with the rest of the path.
+    for a in abs.ancestors() {
+        if let Ok(c) = std::fs::canonicalize(a) {
+            return match abs.strip_prefix(a) {
+                Ok(rest) if !rest.as_os_str().is_empty() => c.join(rest),
+                _ => c,
+            };
+        }
+    }
+    abs
+}
+
 /// "Too many levels of symbolic links (os error 40)" → without the os error suffix.
 fn strip_os_code(s: String) -> String {
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
+    match s.split_once(" (os error") {
+        Some((words, _)) => words.to_string(),
         None => s,
     }
 }
 
 impl Vfs for FsVfs {
     fn read(&self, path: &Path) -> Result<Vec<u8>, VfsError> {
-        let local = self.locate(path);
-        let canon = self.check_inside(&local)?;
+        let canon = self.canonical(path)?;
         self.read_canonical(&canon)
     }
 
@@ -537,7 +854,15 @@ impl Vfs for FsVfs {
             let probe = self.locate(&base_server.join("x"));
             probe.parent().map(Path::to_path_buf).unwrap_or(probe)
         };
-        let canon = self.check_inside(&base_local)?;
+        let canon = match self.check_inside(&base_local) {
+            // `conf.d/` that only the nginx image's `templates/` fills at start-up.
+            Err(VfsError::NotFound)
+                if self.templates && template_source_dir(&base_local).is_some() =>
+            {
+                base_local
+            }
+            r => r?,
+        };
         let mut current: Vec<(PathBuf, PathBuf, bool)> = vec![(base_server, canon, true)];
         for (k, comp) in comps[first_glob..].iter().enumerate() {
             let last = first_glob + k + 1 == comps.len();
@@ -545,35 +870,71 @@ impl Vfs for FsVfs {
             for (server, local, _) in &current {
                 if !has_glob_chars(comp.as_bytes()) {
                     let l = local.join(comp);
-                    if l.symlink_metadata().is_ok() {
-                        let is_dir = l.is_dir();
+                    if l.symlink_metadata().is_ok() || self.overlays.contains_key(&l) {
+                        let is_dir = self.is_dir_mapped(&l);
                         next.push((server.join(comp), l, is_dir));
                     }
                     continue;
                 }
-                let Ok(rd) = std::fs::read_dir(local) else {
-                    if k == 0 {
-                        return Err(VfsError::NotFound);
+                // What the folder holds once templates are rendered (see `template_for`).
+                let source = template_source_dir(local).filter(|_| self.templates);
+                let rd = match std::fs::read_dir(local) {
+                    Ok(rd) => Some(rd),
+                    Err(_) if source.is_some() => None,
+                    Err(_) => {
+                        if k == 0 {
+                            return Err(VfsError::NotFound);
+                        }
+                        continue;
                     }
-                    continue;
                 };
-                let mut names: Vec<(std::ffi::OsString, Option<bool>)> = rd
-                    .flatten()
-                    .filter(|e| fnmatch(comp.as_bytes(), e.file_name().as_bytes()))
-                    .map(|e| {
+                let mut names: Vec<(std::ffi::OsString, Option<bool>)> = Vec::new();
+                let mut rendered: Vec<(std::ffi::OsString, bool)> = Vec::new();
+                for e in rd.into_iter().flatten().flatten() {
+                    let name = e.file_name();
+                    if let Some(stem) = template_stem(&name).filter(|_| self.templates) {
+                        rendered.push((stem, false));
+                    }
+                    if fnmatch(comp.as_bytes(), name.as_bytes())
+                        && (!self.hiding() || !self.hidden(&local.join(&name)))
+                    {
                         // d_type answers without a stat, except for symlinks.
                         let is_dir = e
                             .file_type()
                             .ok()
                             .filter(|t| !t.is_symlink())
                             .map(|t| t.is_dir());
-                        (e.file_name(), is_dir)
-                    })
-                    .collect();
+                        names.push((name, is_dir));
+                    }
+                }
+                if let Some(source) = &source {
+                    for e in std::fs::read_dir(source).into_iter().flatten().flatten() {
+                        if e.file_type().is_ok_and(|t| t.is_dir()) {
+                            rendered.push((e.file_name(), true));
+                        } else if let Some(stem) = template_stem(&e.file_name()) {
+                            rendered.push((stem, false));
+                        }
+                    }
+                }
+                // Editor buffers not saved yet are matched as the files they will be.
+                for o in self.overlays.keys() {
+                    if let (Some(dir), Some(name)) = (o.parent(), o.file_name()) {
+                        if dir == local {
+                            rendered.push((name.to_os_string(), false));
+                        }
+                    }
+                }
+                for (name, is_dir) in rendered {
+                    if fnmatch(comp.as_bytes(), name.as_bytes())
+                        && !names.iter().any(|(n, _)| *n == name)
+                    {
+                        names.push((name, Some(is_dir)));
+                    }
+                }
                 names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
                 for (name, is_dir) in names {
                     let l = local.join(&name);
-                    let is_dir = is_dir.unwrap_or_else(|| l.is_dir());
+                    let is_dir = is_dir.unwrap_or_else(|| self.is_dir_mapped(&l));
                     if !last && !is_dir {
                         continue;
                     }
@@ -606,7 +967,26 @@ impl Vfs for FsVfs {
     }
 
     fn canonical(&self, path: &Path) -> Result<PathBuf, VfsError> {
-        self.check_inside(&self.locate(path))
+        let (local, how) = self.locate_how(path);
+        let found = match self.check_inside(&local) {
+            // A template rendered at start-up stands for the file it renders to.
+            Err(VfsError::NotFound) if self.templates => match template_for(&local) {
+                Some(t) => self.check_inside(&t),
+                None => Err(VfsError::NotFound),
+            },
+            r => r,
+        };
+        match found {
+            // A guessed folder without the file: the server's file is somewhere the tree does not hold.
+            Err(VfsError::NotFound) if how == Mapping::AutoPartial => {
+                Err(VfsError::NotInTree(path.to_path_buf()))
+            }
+            r => r,
+        }
+    }
+
+    fn mapping(&self, path: &Path) -> Mapping {
+        self.locate_how(path).1
     }
 
     fn display_canonical(&self, canonical: &Path) -> PathBuf {
@@ -698,12 +1078,17 @@ mod tests {
             vfs.read(Path::new("/etc/passwd")),
             Err(VfsError::OutsideRoot)
         );
-        // A symlink inside the tree pointing outside is refused too.
+        // A symlink inside the tree pointing outside is refused too: the tree holds nothing
+        // standing for `/etc/hostname`.
         std::os::unix::fs::symlink("/etc/hostname", conf.join("leak.conf")).unwrap();
         assert_eq!(
             vfs.read(&conf.join("leak.conf")),
-            Err(VfsError::OutsideRoot)
+            Err(VfsError::NotInTree(PathBuf::from("/etc/hostname")))
         );
+        // A relative link climbing out of the root is refused as well.
+        std::os::unix::fs::symlink("../../../../../../../../etc/hostname", conf.join("up.conf"))
+            .unwrap();
+        assert_eq!(vfs.read(&conf.join("up.conf")), Err(VfsError::OutsideRoot));
         // Symlink loops are an error, not a hang.
         std::os::unix::fs::symlink(conf.join("loop2"), conf.join("loop1")).unwrap();
         std::os::unix::fs::symlink(conf.join("loop1"), conf.join("loop2")).unwrap();
@@ -711,6 +1096,169 @@ mod tests {
             vfs.read(&conf.join("loop1")),
             Err(VfsError::Io(_))
         ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_buffer_not_saved_yet_is_read_and_globbed_as_its_file() {
+        let dir = std::env::temp_dir().join(format!("ngxlint-vfs-unsaved-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+        std::fs::write(dir.join("conf.d/a.conf"), "a").unwrap();
+        let mut vfs = FsVfs::new(&dir).unwrap();
+        vfs.add_overlay(&dir.join("conf.d/b.conf"), b"b".to_vec());
+        // In a folder that does not exist either.
+        vfs.add_overlay(&dir.join("pool.d/www.conf"), b"[www]".to_vec());
+        assert_eq!(vfs.read(&dir.join("conf.d/b.conf")).unwrap(), b"b");
+        assert_eq!(vfs.read(&dir.join("pool.d/www.conf")).unwrap(), b"[www]");
+        let names: Vec<PathBuf> = vfs
+            .glob(&dir.join("conf.d/*.conf"))
+            .unwrap()
+            .into_iter()
+            .map(|m| m.path)
+            .collect();
+        assert_eq!(
+            names,
+            [dir.join("conf.d/a.conf"), dir.join("conf.d/b.conf")]
+        );
+        assert_eq!(
+            vfs.read(&dir.join("conf.d/c.conf")),
+            Err(VfsError::NotFound)
+        );
+        assert!(!dir.join("conf.d/b.conf").exists() && !dir.join("pool.d").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn absolute_symlinks_map_into_the_tree() {
+        use std::os::unix::fs::symlink;
+        let dir = std::env::temp_dir().join(format!("ngxlint-vfs-links-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let etc = dir.join("repo/etc/nginx");
+        for d in [
+            "sites-available",
+            "sites-enabled",
+            "modules-available",
+            "modules-enabled",
+        ] {
+            std::fs::create_dir_all(etc.join(d)).unwrap();
+        }
+        std::fs::create_dir_all(etc.join("real-conf.d")).unwrap();
+        std::fs::write(etc.join("sites-available/app"), "server {}\n").unwrap();
+        std::fs::write(etc.join("real-conf.d/a.conf"), "# a\n").unwrap();
+        // etckeeper keeps the links exactly as the package manager made them: absolute.
+        symlink(
+            "/etc/nginx/sites-available/app",
+            etc.join("sites-enabled/app"),
+        )
+        .unwrap();
+        symlink("/etc/nginx/real-conf.d", etc.join("conf.d")).unwrap();
+        symlink(
+            "/usr/share/nginx/modules-available/mod-mail.conf",
+            etc.join("modules-enabled/50-mod-mail.conf"),
+        )
+        .unwrap();
+        symlink("/etc/nginx/loop-b", etc.join("loop-a")).unwrap();
+        symlink("/etc/nginx/loop-a", etc.join("loop-b")).unwrap();
+        let vfs = FsVfs::new(&dir.join("repo")).unwrap();
+        let root = vfs.root().to_path_buf();
+        // Through the include path and through the tree path alike.
+        for p in [
+            PathBuf::from("/etc/nginx/sites-enabled/app"),
+            etc.join("sites-enabled/app"),
+        ] {
+            assert_eq!(vfs.read(&p).unwrap(), b"server {}\n", "{}", p.display());
+            assert_eq!(
+                vfs.canonical(&p).unwrap(),
+                root.join("etc/nginx/sites-available/app")
+            );
+        }
+        // A linked folder, and a file below it.
+        assert_eq!(vfs.read(&etc.join("conf.d/a.conf")).unwrap(), b"# a\n");
+        let g = vfs.glob(Path::new("/etc/nginx/conf.d/*.conf")).unwrap();
+        assert_eq!(g.len(), 1);
+        // `/usr/share/nginx/...` is not in an /etc repository: said so, not "broken".
+        assert_eq!(
+            vfs.read(&etc.join("modules-enabled/50-mod-mail.conf")),
+            Err(VfsError::NotInTree(PathBuf::from(
+                "/usr/share/nginx/modules-available/mod-mail.conf"
+            )))
+        );
+        // Absolute links that loop end in an error, not a hang.
+        assert!(matches!(
+            vfs.read(&etc.join("loop-a")),
+            Err(VfsError::Io(_))
+        ));
+        // How a server path was found.
+        assert_eq!(
+            vfs.locate_how(Path::new("/etc/nginx/sites-available/app"))
+                .1,
+            Mapping::AutoFull
+        );
+        assert_eq!(
+            vfs.locate_how(Path::new("/config/nginx/nginx.conf")).1,
+            Mapping::AutoPartial
+        );
+        assert_eq!(
+            vfs.locate_how(Path::new("/srv/other/x.conf")).1,
+            Mapping::Outside
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn templates_stand_for_what_they_render_to() {
+        let dir = std::env::temp_dir().join(format!("ngxlint-vfs-tpl-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let w = |p: &str| {
+            let f = dir.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, p).unwrap();
+        };
+        // The nginx image: templates/ rendered into conf.d/ (which the repository may not have).
+        w("repo/nginx/templates/default.conf.template");
+        w("repo/nginx/templates/api/v1.conf.template");
+        w("repo/nginx/nginx.conf");
+        // In place: site-opts.d/https.conf.template renders to site-opts.d/https.conf.
+        w("repo/nginx/site-opts.d/https.conf.template");
+        w("repo/nginx/site-opts.d/real.conf");
+        let vfs = FsVfs::new(&dir.join("repo")).unwrap();
+        let names = |pat: &str| -> Vec<String> {
+            vfs.glob(Path::new(pat))
+                .unwrap()
+                .iter()
+                .map(|m| m.path.to_string_lossy().into_owned())
+                .collect()
+        };
+        assert_eq!(
+            names("/etc/nginx/conf.d/*.conf"),
+            ["/etc/nginx/conf.d/default.conf"]
+        );
+        assert_eq!(
+            names("/etc/nginx/conf.d/*/*.conf"),
+            ["/etc/nginx/conf.d/api/v1.conf"]
+        );
+        assert_eq!(
+            names("/etc/nginx/site-opts.d/*.conf"),
+            [
+                "/etc/nginx/site-opts.d/https.conf",
+                "/etc/nginx/site-opts.d/real.conf"
+            ]
+        );
+        assert_eq!(
+            vfs.read(Path::new("/etc/nginx/conf.d/default.conf"))
+                .unwrap(),
+            b"repo/nginx/templates/default.conf.template"
+        );
+        assert_eq!(
+            vfs.read(Path::new("/etc/nginx/site-opts.d/https.conf"))
+                .unwrap(),
+            b"repo/nginx/site-opts.d/https.conf.template"
+        );
+        assert_eq!(
+            vfs.read(Path::new("/etc/nginx/conf.d/missing.conf")),
+            Err(VfsError::NotFound)
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

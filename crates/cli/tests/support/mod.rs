@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod trees;
+// Not every test file renders trees (`load_module.rs` does not).
+#[allow(unused_imports)]
 pub use trees::*;
 
 use std::io::Read;
@@ -240,8 +242,21 @@ pub fn parse_nginx_line(line: &str) -> Option<Report> {
     })
 }
 
-/// nginx -t's answer: None when it accepts, else its first fatal error.
+/// nginx -t's answer: None when it accepts, else its first fatal error. The prefix is the linted
+/// root of the comparison: a path under it in nginx's message is made relative to it, as ngxlint
+/// names paths inside the root (`open() "missing.conf" failed`), so that its messages do not
+/// depend on where the checkout lies.
 pub fn nginx_verdict(nginx: &Path, prefix: &Path, main: &Path) -> Result<(), Report> {
+    nginx_verdict_raw(nginx, prefix, main).map_err(|mut r| {
+        let canonical = std::fs::canonicalize(prefix).unwrap_or_else(|_| prefix.to_path_buf());
+        for p in [prefix, canonical.as_path()] {
+            r.message = r.message.replace(&format!("\"{}/", p.display()), "\"");
+        }
+        r
+    })
+}
+
+fn nginx_verdict_raw(nginx: &Path, prefix: &Path, main: &Path) -> Result<(), Report> {
     // `-p` makes relative paths (temp paths, logs, `load_module`) land in the prefix; `pid` and
     // `error_log` are not given with `-g` because a config that sets them too would fail with
     // "is duplicate" (the tested trees have their paths rewritten into the prefix instead).
@@ -316,6 +331,7 @@ pub fn load(root: &Path, main: &Path) -> Project {
     }
     // nginx -t and crossplane read what is on disk: no stock stand-ins for missing includes.
     opts.stock_files = false;
+    opts.templates = false;
     Project::load(&[main.to_path_buf()], &opts)
         .unwrap_or_else(|e| panic!("ngxlint cannot load {}: {e}", main.display()))
 }

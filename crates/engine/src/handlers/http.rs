@@ -2497,8 +2497,10 @@ fn cache_path(c: &mut Checker, h: &Here<'_>) {
             "manager_threshold=",
         ]
         .iter()
-        .find_map(|p| a.strip_prefix(p.as_bytes()).map(|t| (&p[..p.len() - 1], t)))
-        {
+        .find_map(|p| {
+            a.strip_prefix(p.as_bytes())
+                .map(|t| (p.strip_suffix('=').unwrap_or(p), t))
+        }) {
             if parse_time(t, false).is_none() {
                 c.report(Code::InvalidValue, h, h.span(i), bad(what));
                 return;

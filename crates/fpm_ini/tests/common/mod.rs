@@ -1,6 +1,8 @@
 //! Test helpers: a `Vfs` over the real file system (with a small glob) and shortcuts.
 #![allow(dead_code)]
 
+pub mod php_fpm;
+
 use std::path::{Path, PathBuf};
 
 use fpm_ini::{Diagnostic, FpmConfig, LoadOptions};
@@ -169,7 +171,38 @@ pub fn codes(c: &FpmConfig) -> Vec<&'static str> {
 
 /// The first diagnostic with this code.
 pub fn find<'a>(c: &'a FpmConfig, code: &str) -> Option<&'a Diagnostic> {
+    assert_voice(c);
     c.diagnostics.iter().find(|d| d.code == code)
+}
+
+/// Every diagnostic reads as STYLE.md says (one line, lowercase, no final period), has a severity
+/// its code declares, and names no file of the temporary folder the test wrote (messages name
+/// the server's paths, never the local ones: a baseline must hold in another checkout).
+#[track_caller]
+pub fn assert_voice(c: &FpmConfig) {
+    let tmp = std::env::temp_dir().display().to_string();
+    for d in &c.diagnostics {
+        let m = &d.message;
+        assert!(!m.contains('\n'), "{}: two lines: {m:?}", d.code);
+        assert!(
+            !m.starts_with(|ch: char| ch.is_ascii_uppercase()),
+            "{}: starts with a capital: {m}",
+            d.code
+        );
+        assert!(!m.ends_with('.'), "{}: ends with a period: {m}", d.code);
+        assert!(
+            fpm_ini::codes::allows(d.code, d.severity),
+            "{} is not declared with severity {:?}: {m}",
+            d.code,
+            d.severity
+        );
+        let own = c.files[d.file].path.display().to_string();
+        assert!(
+            !m.contains(&own) || !own.starts_with(&tmp),
+            "{}: names its own file's local path: {m}",
+            d.code
+        );
+    }
 }
 
 /// The text a diagnostic's span covers.
