@@ -103,7 +103,7 @@ const NGINX: &[(&str, &str, Severity, &[Severity], &str)] = &[
     ),
     (
         "NGX012",
-        "invalid-value",
+        "invalid-directive-value",
         Severity::Error,
         &[],
         "a value the directive's handler refuses (`invalid value \"yes\" in \"sendfile\" directive`)",

@@ -408,6 +408,10 @@ impl<'a> Loader<'a> {
             }
             return;
         }
+        if matches!(d.code, "NGX006" | "NGX008") {
+            // A part of the configuration was not read: what it may define is not known.
+            self.checks.partial();
+        }
         if let Some(i) = self.sink.push(d) {
             self.emitted.push(i);
         }
@@ -499,7 +503,11 @@ impl<'a> Loader<'a> {
                 if src_name == b"include" && d.args.len() == 1 {
                     self.include(file, d, ctx);
                 } else if self.dry.is_none() {
+                    self.checks.set_template(self.files.get(file).is_template());
                     self.checks.entry(file, src, d, ctx);
+                    if self.has_placeholder(file, src, d) {
+                        self.checks.discard();
+                    }
                     self.flush_checks();
                 }
                 continue;
@@ -522,25 +530,19 @@ impl<'a> Loader<'a> {
             let dispatched = table
                 .dispatch_entry(ctx, src_name, nargs, term)
                 .map(|(entry, child)| (entry.copied(), child));
-            // A template's placeholder (`${NAME}`) is a value the container's start-up fills in:
-            // the handlers cannot judge the statement until then.
-            let placeholder = self.files.get(file).is_template()
-                && d.args
-                    .iter()
-                    .any(|a| crate::text::has_placeholder(a.raw(src)));
+            let placeholder = self.has_placeholder(file, src, d);
             match dispatched {
                 Ok((entry, child)) => {
                     if src_name == b"include" {
                         self.include(file, d, ctx);
                     } else {
                         if self.dry.is_none() {
-                            if placeholder && d.block.is_none() {
-                                self.checks.undispatched(src, d);
-                            } else {
-                                self.checks
-                                    .directive(file, src, d, ctx, entry.as_ref(), child);
-                                self.flush_checks();
+                            self.checks.set_template(self.files.get(file).is_template());
+                            self.checks.directive(file, src, d, ctx, entry.as_ref(), child);
+                            if placeholder {
+                                self.checks.discard();
                             }
+                            self.flush_checks();
                         }
                         if let (Some(b), Some(child)) = (&d.block, child) {
                             self.depth += 1;
@@ -570,6 +572,15 @@ impl<'a> Loader<'a> {
                 }
             }
         }
+    }
+
+    /// A template's statement with a placeholder (`${NAME}`, `$NAME`): a value the container's
+    /// start-up fills in, which may stand for several words; the handlers judge it only then.
+    fn has_placeholder(&self, file: FileId, src: &[u8], d: &Directive) -> bool {
+        self.files.get(file).is_template()
+            && std::iter::once(&d.name)
+                .chain(&d.args)
+                .any(|a| crate::text::has_placeholder(a.raw(src)))
     }
 
     /// Emits what the handlers' checks found, and records the statements they refuse.

@@ -2924,7 +2924,16 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
     match child {
         Context::HttpUpstream => {
             let servers = c.frame().block.ups.as_ref().map(|u| u.servers);
-            if servers == Some(0) {
+            // An empty group with a shared-memory `zone` is NGINX Plus's, filled through its API
+            // or a `state` file; nginx refuses it, but only a whole configuration says which
+            // nginx it is for (a `conf.d` file of the NGINX Plus demos is such a group).
+            let plus = !c.whole
+                && h.d.block.as_ref().is_some_and(|b| {
+                    b.children
+                        .iter()
+                        .any(|s| s.block.is_none() && s.is(h.src, "zone"))
+                });
+            if servers == Some(0) && !plus {
                 let span = Span::new(close as usize, close as usize + 1);
                 c.report_at(
                     Code::MissingDefinition,
@@ -3031,7 +3040,7 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
                 } else {
                     format!(
                         "no \"ssl_certificate_key\" is defined for certificate \"{}\" and the \"ssl\" directive",
-                        show(certs.last().map(Vec::as_slice).unwrap_or_default())
+                        super::path_token(certs.last().map(Vec::as_slice).unwrap_or_default())
                     )
                 };
                 c.report_at(Code::MissingDefinition, file, span, Some(at), msg);
@@ -3039,7 +3048,7 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
         } else if !certs.is_empty() && keys < certs.len() {
             let msg = format!(
                 "no \"ssl_certificate_key\" is defined for certificate \"{}\"",
-                show(certs.last().map(Vec::as_slice).unwrap_or_default())
+                super::path_token(certs.last().map(Vec::as_slice).unwrap_or_default())
             );
             c.report_at(Code::MissingDefinition, h.file, h.d.name.span, None, msg);
         }

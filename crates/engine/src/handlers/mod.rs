@@ -44,7 +44,7 @@ pub(crate) enum Code {
 impl Code {
     fn meta(self) -> (&'static str, &'static str, Severity) {
         match self {
-            Code::InvalidValue => ("NGX012", "invalid-value", Severity::Error),
+            Code::InvalidValue => ("NGX012", "invalid-directive-value", Severity::Error),
             Code::Duplicate => ("NGX013", "duplicate-directive", Severity::Error),
             Code::UnknownVariable => ("NGX014", "unknown-variable", Severity::Error),
             Code::InvalidRegex => ("NGX015", "invalid-regex", Severity::Error),
@@ -234,6 +234,29 @@ impl Checker {
     /// What nginx refused since the last call.
     pub fn take_refused(&mut self) -> std::vec::Drain<'_, (FileId, Span)> {
         self.refused.drain(..)
+    }
+
+    /// A part of the tree was not read (an include outside the repository): the checks that
+    /// need the whole configuration (an `events` section, every variable's and log format's
+    /// definition, zones) have nothing to stand on.
+    pub fn partial(&mut self) {
+        self.whole = false;
+        self.vars.whole = false;
+    }
+
+    /// The statements that follow are a template's (`X.template`, the nginx image's
+    /// `templates/`): an upper-case `$NAME` or `${NAME}` there is envsubst's placeholder, not a
+    /// variable nginx is asked to know.
+    pub fn set_template(&mut self, on: bool) {
+        self.vars.template = on;
+    }
+
+    /// Forgets what the checks found since the last [`Checker::take`]: a template's statement with
+    /// a placeholder (`${NAME}`) is judged only once the container fills it in, but what it
+    /// defines (a zone, a variable, an upstream's server) stays defined.
+    pub fn discard(&mut self) {
+        self.out.clear();
+        self.refused.clear();
     }
 
     /// A statement nginx refuses before any handler runs (an unknown directive, one out of its
@@ -542,11 +565,11 @@ impl Checker {
         if let Some(p) = self.paths.iter().find(|p| p.name == full) {
             let place = place_token(p.file, p.at);
             let msg = if p.owner != owner || owner != 0 {
-                format!("the same path name \"{}\" used in {place} and", show(&full))
+                format!("the same path name \"{}\" used in {place} and", path_token(&full))
             } else if p.levels != levels {
                 format!(
                     "the same path name \"{}\" in {place} has the different levels than",
-                    show(&full)
+                    path_token(&full)
                 )
             } else {
                 return true;
@@ -571,8 +594,26 @@ pub(crate) fn place_token(file: FileId, at: u32) -> String {
     format!("\u{1}{}:{at}\u{1}", file.0)
 }
 
-/// Writes the places [`place_token`] marked as `path:line`.
+/// Marks a full path name in a message (nginx's prefix joined to a relative name); the loader
+/// writes it as every message names a path ([`crate::files::Files::shown`]): inside the linted
+/// root, relative to it, so no message holds the checkout's location.
+pub(crate) fn path_token(full: &[u8]) -> String {
+    format!("\u{2}{}\u{2}", show(full))
+}
+
+/// Writes the places [`place_token`] marked as `path:line` and the paths [`path_token`] marked.
 pub(crate) fn resolve_places(d: &mut Diagnostic, files: &crate::files::Files) {
+    if d.message.contains('\u{2}') {
+        let mut out = String::new();
+        for (i, part) in d.message.split('\u{2}').enumerate() {
+            if i % 2 == 1 {
+                out.push_str(&files.shown(std::path::Path::new(part)));
+            } else {
+                out.push_str(part);
+            }
+        }
+        d.message = out;
+    }
     if !d.message.contains('\u{1}') {
         return;
     }

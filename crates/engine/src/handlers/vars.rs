@@ -26,6 +26,8 @@ pub(crate) struct Vars {
     /// A directive of a module the tables do not describe was met: it may define variables, so
     /// unknown ones are not reported.
     pub foreign: bool,
+    /// The statement being read is a template's: upper-case names are placeholders.
+    pub template: bool,
     defined: FastSet<Vec<u8>>,
     uses: Vec<Use>,
     used: FastSet<Vec<u8>>,
@@ -75,6 +77,14 @@ impl Vars {
     /// Records a use; only the first use of a name is kept.
     pub fn use_var(&mut self, name: &[u8], file: FileId, span: Span) {
         if self.used.contains(name) {
+            return;
+        }
+        if self.template
+            && name.iter().any(u8::is_ascii_uppercase)
+            && !name.iter().any(u8::is_ascii_lowercase)
+        {
+            // `$NGINX_PORT` in a template: envsubst fills it in before nginx reads the file
+            // (the rule of `crate::text::placeholders`).
             return;
         }
         let lower = name.to_ascii_lowercase();
