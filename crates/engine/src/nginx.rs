@@ -538,7 +538,8 @@ impl<'a> Loader<'a> {
                     } else {
                         if self.dry.is_none() {
                             self.checks.set_template(self.files.get(file).is_template());
-                            self.checks.directive(file, src, d, ctx, entry.as_ref(), child);
+                            self.checks
+                                .directive(file, src, d, ctx, entry.as_ref(), child);
                             if placeholder {
                                 self.checks.discard();
                             }

@@ -565,7 +565,10 @@ impl Checker {
         if let Some(p) = self.paths.iter().find(|p| p.name == full) {
             let place = place_token(p.file, p.at);
             let msg = if p.owner != owner || owner != 0 {
-                format!("the same path name \"{}\" used in {place} and", path_token(&full))
+                format!(
+                    "the same path name \"{}\" used in {place} and",
+                    path_token(&full)
+                )
             } else if p.levels != levels {
                 format!(
                     "the same path name \"{}\" in {place} has the different levels than",
@@ -607,7 +610,7 @@ pub(crate) fn resolve_places(d: &mut Diagnostic, files: &crate::files::Files) {
         let mut out = String::new();
         for (i, part) in d.message.split('\u{2}').enumerate() {
             if i % 2 == 1 {
-                out.push_str(&files.shown(std::path::Path::new(part)));
+                out.push_str(&files.shown_name(part));
             } else {
                 out.push_str(part);
             }
