@@ -375,16 +375,20 @@ fn classify(name: &str) -> Option<H> {
     })
 }
 
-/// The handler of a spec, by the spec's handler index.
-fn kind(spec: &ValueSpec) -> Option<H> {
-    static TABLE: std::sync::OnceLock<Vec<Option<H>>> = std::sync::OnceLock::new();
+/// The handler of a spec, by the spec's handler index, and whether it is one of [`SET_ONCE`]
+/// (looked up once per handler name, not once per statement).
+fn kind(spec: &ValueSpec) -> (Option<H>, bool) {
+    static TABLE: std::sync::OnceLock<Vec<(Option<H>, bool)>> = std::sync::OnceLock::new();
     let table = TABLE.get_or_init(|| {
         nginx_syntax::values::handler_names()
             .iter()
-            .map(|n| classify(n))
+            .map(|n| (classify(n), SET_ONCE.contains(n)))
             .collect()
     });
-    table.get(usize::from(spec.handler)).copied().flatten()
+    table
+        .get(usize::from(spec.handler))
+        .copied()
+        .unwrap_or((None, false))
 }
 
 /// A module's own handler, by its C name.
@@ -395,10 +399,11 @@ pub(super) fn handler(
     spec: &ValueSpec,
     _child: Option<Context>,
 ) {
-    if SET_ONCE.contains(&name) && dup(c, h, name) {
+    let (kind, once) = kind(spec);
+    if once && dup(c, h, name) {
         return;
     }
-    let Some(kind) = kind(spec) else { return };
+    let Some(kind) = kind else { return };
     match kind {
         H::HttpValidReferers => valid_referers(c, h),
         H::HttpCharsetMap => charset_map(c, h),
