@@ -32,7 +32,7 @@ pub fn parse_digits(b: &[u8]) -> Option<u64> {
         if !d.is_ascii_digit() {
             return None;
         }
-        let n = n * 10 + u64::from(d - b'0');
+        let n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
         (n <= MAX).then_some(n)
     })
 }
@@ -168,6 +168,13 @@ pub fn format_time_ms(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_past_the_largest_value_are_refused_not_wrapped() {
+        assert_eq!(parse_digits(b"9223372036854775807"), Some(MAX));
+        assert_eq!(parse_digits(b"9223372036854775808"), None);
+        assert_eq!(parse_digits(b"99999999999999999999999"), None);
+    }
 
     #[test]
     fn sizes_as_nginx_reads_them() {
