@@ -1,9 +1,13 @@
-//! `ngxlint parse --format json`: crossplane's JSON payload, so crossplane users can switch.
+//! `ngxlint parse --format json`: ngxlint's own payload, in crossplane's shape so crossplane users
+//! can switch, with what crossplane leaves out.
 //!
 //! Shape (crossplane 0.5.8 `parse`): `{"status","errors":[{"file","line","error"}],
 //! "config":[{"file","status","errors":[{"error","line"}],"parsed":[directive]}]}` with directives
-//! `{"directive","line","args"[,"includes"][,"block"]}`. Values are nginx's (escapes processed),
-//! where crossplane keeps most escapes raw; error lines are the lines nginx cites.
+//! `{"directive","line","args","span","arg_spans"[,"includes"][,"block"]}`. Values are nginx's
+//! (escapes processed), where crossplane keeps most escapes raw; `span` is the statement's byte
+//! range in its file (name through `;` or the block's `}`), `arg_spans` each argument's as written
+//! (quotes included); error lines are the lines nginx cites. `--format crossplane` is crossplane's
+//! own payload (`crossplane_format`).
 
 use serde_json::{json, Map, Value};
 
@@ -26,7 +30,11 @@ pub fn payload(project: &Project) -> Value {
         let errs: Vec<&Diagnostic> = project
             .diagnostics
             .iter()
-            .filter(|d| d.file == id && d.severity == ngxlint_engine::Severity::Error)
+            .filter(|d| {
+                d.file == id
+                    && d.severity == ngxlint_engine::Severity::Error
+                    && !ngxlint_engine::codes::is_handler_code(d.code)
+            })
             .collect();
         let file = f.path.display().to_string();
         let mut file_errors = Vec::new();
@@ -107,10 +115,15 @@ fn directives(
             m.insert("directive".into(), Value::String(name.clone()));
             m.insert("line".into(), json!(f.line_col(d.name.span.start).0));
             let mut args: Vec<String> = d.args.iter().map(|a| a.text(src).into_owned()).collect();
+            let mut arg_spans: Vec<[u32; 2]> =
+                d.args.iter().map(|a| [a.span.start, a.span.end]).collect();
             if name == "if" {
-                strip_parens(&mut args);
+                strip_parens(&mut args, &mut arg_spans);
             }
             m.insert("args".into(), json!(args));
+            let span = d.span();
+            m.insert("span".into(), json!([span.start, span.end]));
+            m.insert("arg_spans".into(), json!(arg_spans));
             if name == "include" {
                 let inc: Vec<usize> = project
                     .nginx
@@ -131,30 +144,41 @@ fn directives(
         .collect()
 }
 
-/// crossplane drops the parentheses around an `if` condition.
-fn strip_parens(args: &mut Vec<String>) {
+/// crossplane drops the parentheses around an `if` condition; the spans shrink with the words
+/// (a word left empty goes, with its span).
+fn strip_parens(args: &mut Vec<String>, spans: &mut Vec<[u32; 2]>) {
     if args.first().is_some_and(|a| a.starts_with('('))
         && args.last().is_some_and(|a| a.ends_with(')'))
     {
         if let Some(first) = args.first_mut() {
-            *first = first
+            let kept = first
                 .strip_prefix('(')
                 .unwrap_or(first)
                 .trim_start()
                 .to_string();
+            if let Some(span) = spans.first_mut() {
+                span[0] += (first.len() - kept.len()) as u32;
+            }
+            *first = kept;
         }
         if let Some(last) = args.last_mut() {
-            *last = last
+            let kept = last
                 .strip_suffix(')')
                 .unwrap_or(last)
                 .trim_end()
                 .to_string();
+            if let Some(span) = spans.last_mut() {
+                span[1] -= (last.len() - kept.len()) as u32;
+            }
+            *last = kept;
         }
         if args.last().is_some_and(|a| a.is_empty()) {
             args.pop();
+            spans.pop();
         }
         if args.first().is_some_and(|a| a.is_empty()) {
             args.remove(0);
+            spans.remove(0);
         }
     }
 }

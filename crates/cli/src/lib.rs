@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod config;
 pub mod crossplane;
+pub mod crossplane_format;
 pub mod fix;
 pub mod fmt;
 pub mod lsp;
@@ -214,7 +215,7 @@ struct ParseArgs {
     path: PathBuf,
     #[command(flatten)]
     read: ReadArgs,
-    /// Output format (only crossplane's JSON).
+    /// Output format: ngxlint's JSON (nginx's values, with spans) or crossplane's payload.
     #[arg(long, value_enum, default_value_t = ParseFormat::Json)]
     format: ParseFormat,
     /// Indent the JSON.
@@ -248,8 +249,10 @@ enum Report {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ParseFormat {
-    /// crossplane's payload.
+    /// crossplane's payload shape with nginx's values (escapes processed) and byte spans.
     Json,
+    /// What `crossplane parse` prints (crossplane 0.5.8), byte for byte, where it reads nginx right.
+    Crossplane,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -479,6 +482,8 @@ pub(crate) fn options(
         .or_else(|| cfg_dir.filter(in_cfg_dir))
         .unwrap_or_else(|| default_root(paths));
     let mut opts = Options::new(root);
+    // The directives of the configured nginx release: its names, argument counts and values.
+    opts.directives = nginx_syntax::directives::Directives::for_version(nginx_version(read, cfg)?);
     if let Some(base) = cfg.path.as_ref().and_then(|p| p.parent()) {
         opts.filter.base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
     }
@@ -1071,13 +1076,7 @@ pub fn known_code(rules: &[Box<dyn rule::Rule>], c: &str) -> Option<(&'static st
 fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
     let mut worker_groups = cfg.worker_groups.clone();
     worker_groups.extend(read.worker_groups.iter().cloned());
-    let nginx_version = match &read.nginx_version {
-        Some(v) => config::parse_version(v)
-            .ok_or_else(|| format!("--nginx-version `{v}`: expected X.Y.Z"))?,
-        None => cfg
-            .nginx_version
-            .unwrap_or(Settings::default().nginx_version),
-    };
+    let nginx_version = nginx_version(read, cfg)?;
     let worker_user = read
         .nginx_user
         .clone()
@@ -1090,6 +1089,18 @@ fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
         worker_groups,
         nginx_version,
         worker_user,
+    })
+}
+
+/// The nginx version the configuration is for: `--nginx-version`, `[nginx] version`, or the newest
+/// stable release the tables hold.
+fn nginx_version(read: &ReadArgs, cfg: &config::Config) -> Result<(u32, u32, u32), String> {
+    Ok(match &read.nginx_version {
+        Some(v) => config::parse_version(v)
+            .ok_or_else(|| format!("--nginx-version `{v}`: expected X.Y.Z"))?,
+        None => cfg
+            .nginx_version
+            .unwrap_or(Settings::default().nginx_version),
     })
 }
 
@@ -1156,7 +1167,31 @@ fn terminal_width() -> Option<usize> {
         .filter(|&w: &usize| w >= 40)
 }
 
+/// `parse --format crossplane`: what `crossplane parse PATH` prints, read from the disk as
+/// crossplane reads it (files named as given, relative to the current folder); `--pretty` is
+/// crossplane's `--indent 4`.
+fn parse_crossplane(args: &ParseArgs) -> Result<ExitCode, String> {
+    let indent = args.pretty.then_some(4);
+    let text = crossplane_format::payload(&args.path.to_string_lossy(), indent);
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(format!("cannot write: {e}"));
+        }
+    }
+    Ok(
+        if text.starts_with("{\"status\":\"ok\"") || text.starts_with("{\n    \"status\": \"ok\"") {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
+}
+
 fn parse(args: ParseArgs) -> Result<ExitCode, String> {
+    if let ParseFormat::Crossplane = args.format {
+        return parse_crossplane(&args);
+    }
     let paths = vec![args.path.clone()];
     let cfg = load_config(&args.read, &args.path)?;
     let mut opts = options(&args.read, &paths, &cfg)?;

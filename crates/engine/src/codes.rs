@@ -101,7 +101,65 @@ const NGINX: &[(&str, &str, Severity, &[Severity], &str)] = &[
         &[],
         "a suppression that suppresses nothing",
     ),
+    (
+        "NGX012",
+        "invalid-directive-value",
+        Severity::Error,
+        &[],
+        "a value the directive's handler refuses (`invalid value \"yes\" in \"sendfile\" directive`)",
+    ),
+    (
+        "NGX013",
+        "duplicate-directive",
+        Severity::Error,
+        &[],
+        "a directive, location, upstream or name given twice where nginx allows it once",
+    ),
+    (
+        "NGX014",
+        "unknown-variable",
+        Severity::Error,
+        &[],
+        "a variable nginx does not know (`unknown \"x\" variable`)",
+    ),
+    (
+        "NGX015",
+        "invalid-regex",
+        Severity::Error,
+        &[],
+        "a regular expression PCRE2 does not compile",
+    ),
+    (
+        "NGX016",
+        "missing-definition",
+        Severity::Error,
+        &[],
+        "a zone, log format, upstream or section that is used but not defined",
+    ),
+    (
+        "NGX017",
+        "misplaced-directive",
+        Severity::Error,
+        &[],
+        "a directive or location nginx refuses where it stands",
+    ),
+    (
+        "NGX018",
+        "nginx-warning",
+        Severity::Warning,
+        &[],
+        "a warning nginx logs at start-up (`[warn]`), in nginx's words",
+    ),
 ];
+
+/// True for the codes of nginx's directive handlers' checks (NGX012–NGX018): what nginx refuses
+/// or warns about after a statement was read, which a parser such as crossplane does not report.
+pub fn is_handler_code(code: &str) -> bool {
+    matches!(
+        code,
+        "NGX012" | "NGX013" | "NGX014" | "NGX015" | "NGX016" | "NGX017" | "NGX018"
+    )
+}
 
 /// `rules/CODE.md` of every reader code.
 macro_rules! docs {
@@ -112,7 +170,7 @@ macro_rules! docs {
 
 const DOCS: &[(&str, &str)] = docs![
     "NGX001" "NGX002" "NGX003" "NGX004" "NGX005" "NGX006" "NGX007" "NGX008" "NGX009" "NGX010"
-    "NGX011"
+    "NGX011" "NGX012" "NGX013" "NGX014" "NGX015" "NGX016" "NGX017" "NGX018"
     "FPM001" "FPM002" "FPM003" "FPM004" "FPM005" "FPM006" "FPM007" "FPM008" "FPM009" "FPM010"
     "FPM011" "FPM012" "FPM013" "FPM014" "FPM015"
     "FPM020" "FPM021" "FPM022" "FPM023"

@@ -143,6 +143,18 @@ impl Files {
             None => path.display().to_string(),
         }
     }
+    /// [`Files::shown`] of a path name as nginx writes it (`prefix/./cache`): the root is cut
+    /// off, the rest kept byte for byte (`./cache`, as nginx's own message has it).
+    pub fn shown_name(&self, name: &str) -> String {
+        self.roots
+            .iter()
+            .find_map(|r| {
+                let r = r.to_str()?;
+                name.strip_prefix(r)?.strip_prefix('/')
+            })
+            .unwrap_or(name)
+            .to_string()
+    }
     /// The file with this id.
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]

@@ -15,6 +15,7 @@ pub mod edit;
 pub mod fastcgi;
 pub mod files;
 pub mod fpm;
+pub mod handlers;
 pub mod hash;
 pub mod matching;
 pub mod model;

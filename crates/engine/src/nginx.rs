@@ -50,9 +50,19 @@ pub struct NginxData {
     pub includes: FastMap<(FileId, u32), Vec<FileId>>,
     /// The trees, entry points first.
     pub trees: Vec<NginxTree>,
+    /// What nginx's handlers refuse (a statement's head, an unknown variable), by file: rule
+    /// findings there are left out, the refusal is the finding.
+    pub refused: FastMap<FileId, Vec<Span>>,
 }
 
 impl NginxData {
+    /// True when `span` lies in something nginx's handlers refuse.
+    pub fn is_refused(&self, file: FileId, span: Span) -> bool {
+        self.refused
+            .get(&file)
+            .is_some_and(|v| v.iter().any(|r| r.start <= span.start && span.end <= r.end))
+    }
+
     /// The files an `include` directive read.
     pub fn included(&self, file: FileId, include: &Directive) -> &[FileId] {
         self.includes
@@ -155,6 +165,8 @@ pub struct Loader<'a> {
     pub stock_files: bool,
     /// Files read and parsed by earlier runs (a language server keeps one between changes).
     pub cache: Option<Arc<ParseCache>>,
+    /// The directive handlers' checks (`crate::handlers`).
+    pub checks: crate::handlers::Checker,
     /// The first `include` that read each file: (including file, offset of the include's name).
     pub included_by: FastMap<FileId, (FileId, u32)>,
     /// The file the tree being read starts from.
@@ -193,6 +205,7 @@ impl<'a> Loader<'a> {
             visited: FastSet::default(),
             stock_files: true,
             cache: None,
+            checks: crate::handlers::Checker::new(directives.version()),
             included_by: FastMap::default(),
             tree_main: FileId(0),
             fragment: false,
@@ -309,8 +322,16 @@ impl<'a> Loader<'a> {
         self.vfs.set_hint(conf_prefix);
         self.emitted.clear();
         self.walked.clear();
+        self.checks.begin_tree(
+            context,
+            self.files.get(main),
+            self.data.parsed.get(&main).map(|p| &**p),
+        );
         self.modules = Default::default();
         self.walk_file(main, context);
+        let len = self.files.get(main).bytes.len() as u32;
+        self.checks.end_tree(main, len);
+        self.flush_checks();
         let diagnostics = std::mem::take(&mut self.emitted);
         self.data.trees.push(NginxTree {
             main,
@@ -366,6 +387,10 @@ impl<'a> Loader<'a> {
             }
             return;
         }
+        if matches!(d.code, "NGX006" | "NGX008") {
+            // A part of the configuration was not read: what it may define is not known.
+            self.checks.partial();
+        }
         if let Some(i) = self.sink.push(d) {
             self.emitted.push(i);
         }
@@ -380,6 +405,17 @@ impl<'a> Loader<'a> {
             // A file read again in the same context within one tree (`fastcgi_params` in every PHP
             // location) finds nothing new: its diagnostics and includes are those of the first time.
             if !self.walked.insert((file, ctx)) {
+                let files = &*self.files;
+                let bytes = |f: FileId| Arc::clone(&files.get(f).bytes);
+                self.checks.replay(
+                    self.data,
+                    &bytes,
+                    self.directives,
+                    file,
+                    ctx,
+                    self.stack.len(),
+                );
+                self.flush_checks();
                 return;
             }
         }
@@ -445,6 +481,13 @@ impl<'a> Loader<'a> {
                 }
                 if src_name == b"include" && d.args.len() == 1 {
                     self.include(file, d, ctx);
+                } else if self.dry.is_none() {
+                    self.checks.set_template(self.files.get(file).is_template());
+                    self.checks.entry(file, src, d, ctx);
+                    if self.has_placeholder(file, src, d) {
+                        self.checks.discard();
+                    }
+                    self.flush_checks();
                 }
                 continue;
             }
@@ -463,14 +506,36 @@ impl<'a> Loader<'a> {
                 .is_some_and(|a| a.quote == nginx_syntax::Quote::Lua);
             let nargs = d.args.len() - usize::from(lua);
             let table = self.modules.table(self.directives);
-            match table.dispatch(ctx, src_name, nargs, term) {
-                Ok(child) => {
+            let dispatched = table
+                .dispatch_entry(ctx, src_name, nargs, term)
+                .map(|(entry, child)| (entry.copied(), child));
+            let placeholder = self.has_placeholder(file, src, d);
+            match dispatched {
+                Ok((entry, child)) => {
                     if src_name == b"include" {
                         self.include(file, d, ctx);
-                    } else if let (Some(b), Some(child)) = (&d.block, child) {
-                        self.depth += 1;
-                        self.walk_list(file, src, parsed, &b.children, child, next_err);
-                        self.depth -= 1;
+                    } else {
+                        if self.dry.is_none() {
+                            self.checks.set_template(self.files.get(file).is_template());
+                            self.checks
+                                .directive(file, src, d, ctx, entry.as_ref(), child);
+                            if placeholder {
+                                self.checks.discard();
+                            }
+                            self.flush_checks();
+                        }
+                        if let (Some(b), Some(child)) = (&d.block, child) {
+                            self.depth += 1;
+                            self.walk_list(file, src, parsed, &b.children, child, next_err);
+                            self.depth -= 1;
+                            if self.dry.is_none() {
+                                // nginx meets the block's syntax errors before its end.
+                                let close = b.close.unwrap_or(u32::MAX);
+                                self.flush_syntax(file, parsed, next_err, close);
+                                self.checks.leave(file, src, d, child);
+                                self.flush_checks();
+                            }
+                        }
                     }
                     if ctx == Context::Main {
                         self.main_statement(file, d, src_name);
@@ -478,13 +543,38 @@ impl<'a> Loader<'a> {
                 }
                 // A template's placeholder may stand for several words (`fastcgi_buffers
                 // ${BUFFERS};`): its count is not known until the container starts.
-                Err(DispatchError::InvalidArgCount)
-                    if self.files.get(file).is_template()
-                        && d.args
-                            .iter()
-                            .any(|a| crate::text::has_placeholder(a.raw(src))) => {}
-                Err(e) => self.dispatch_error(file, d, src_name, e),
+                Err(DispatchError::InvalidArgCount) if placeholder => {
+                    self.checks.undispatched(src, d);
+                }
+                Err(e) => {
+                    self.checks.undispatched(src, d);
+                    self.dispatch_error(file, d, src_name, e)
+                }
             }
+        }
+    }
+
+    /// A template's statement with a placeholder (`${NAME}`, `$NAME`): a value the container's
+    /// start-up fills in, which may stand for several words; the handlers judge it only then.
+    fn has_placeholder(&self, file: FileId, src: &[u8], d: &Directive) -> bool {
+        self.files.get(file).is_template()
+            && std::iter::once(&d.name)
+                .chain(&d.args)
+                .any(|a| crate::text::has_placeholder(a.raw(src)))
+    }
+
+    /// Emits what the handlers' checks found, and records the statements they refuse.
+    fn flush_checks(&mut self) {
+        if self.checks.is_empty() {
+            return;
+        }
+        let found: Vec<Diagnostic> = self.checks.take().collect();
+        for mut d in found {
+            crate::handlers::resolve_places(&mut d, self.files);
+            self.emit(d);
+        }
+        for (file, span) in self.checks.take_refused() {
+            self.data.refused.entry(file).or_default().push(span);
         }
     }
 

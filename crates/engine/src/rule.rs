@@ -306,5 +306,9 @@ pub fn run(
     let mut out: Vec<Diagnostic> = results.into_iter().flat_map(|(_, o)| o).collect();
     let mut seen = std::collections::HashSet::new();
     out.retain(|d| seen.insert((d.file, d.span, d.code, d.message.clone())));
+    // Where nginx's handlers refuse a statement, the refusal is the finding (NGX012–NGX017).
+    if !project.nginx.refused.is_empty() {
+        out.retain(|d| !project.nginx.is_refused(d.file, d.span));
+    }
     out
 }

@@ -18,6 +18,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
+use crate::values::{self, ValueSpec, Version, BUILTIN_VERSION};
+
 /// Where a statement stands: nginx's (`cf->module_type`, `cf->cmd_type`) pair, or a custom-handler block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Context {
@@ -326,6 +328,7 @@ pub struct Entry {
     args: u16,
     shape: Shape,
     opens: Opens,
+    spec: Option<&'static ValueSpec>,
 }
 
 /// `origin` of entries added by [`Directives::declare`], and their `module`.
@@ -356,6 +359,11 @@ impl Entry {
             }
             None => false,
         }
+    }
+
+    /// What the entry's handler does with its arguments (`None` for module sets and declarations).
+    pub fn spec(&self) -> Option<&'static ValueSpec> {
+        self.spec
     }
 
     /// True when the entry must open a block (`NGX_CONF_BLOCK`).
@@ -393,7 +401,7 @@ impl Entry {
 
 /// FxHash (rustc's): directive names are short and trusted enough; SipHash would dominate dispatch.
 #[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl FxHasher {
     #[inline]
@@ -431,6 +439,9 @@ impl Hasher for FxHasher {
 }
 
 type Map<V> = HashMap<Box<[u8]>, V, BuildHasherDefault<FxHasher>>;
+
+/// A hash map with FxHash, for the tables' own keys.
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// One parsed table row: the directive name and its entry.
 type Row = (Box<[u8]>, Entry);
@@ -705,6 +716,8 @@ pub struct Directives {
     modules: Vec<&'static str>,
     /// Names declared with a Lua body beyond the 19 OpenResty ones.
     lua_blocks: Vec<Box<[u8]>>,
+    /// The nginx version the built-in entries are those of.
+    version: Version,
 }
 
 impl Directives {
@@ -713,18 +726,82 @@ impl Directives {
         static BUILTIN: OnceLock<Directives> = OnceLock::new();
         BUILTIN
             .get_or_init(|| {
-                let rows = parse_table(BUILTIN_TSV, "nginx")
+                let mut rows = parse_table(BUILTIN_TSV, "nginx")
                     .expect("embedded data/nginx-directives.tsv parses (pinned by a test)");
+                // Both tables are sorted by (name, module) and hold the same entries for 1.30.4
+                // (a test pins this): walk them side by side, looking up only on a mismatch.
+                let mut active = values::rows()
+                    .iter()
+                    .filter(|r| r.active(BUILTIN_VERSION))
+                    .peekable();
+                for (name, entry) in &mut rows {
+                    let name = std::str::from_utf8(name).unwrap_or_default();
+                    entry.spec = match active.peek() {
+                        Some(r) if r.name == name && r.module == entry.module => {
+                            active.next().map(|r| &r.spec)
+                        }
+                        _ => values::lookup(name, entry.module, BUILTIN_VERSION).map(|r| &r.spec),
+                    };
+                }
                 let mut d = Directives {
                     map: Default::default(),
                     enabled: Vec::new(),
                     modules: Vec::new(),
                     lua_blocks: Vec::new(),
+                    version: BUILTIN_VERSION,
                 };
                 d.append(&rows);
                 d
             })
             .clone()
+    }
+
+    /// nginx `v`'s own directives: the entries of that release, with their argument counts
+    /// (`data/nginx-values.tsv`, read from every release from 1.18.0 to 1.31.4; older versions
+    /// are taken as 1.18.0). The built-in table for 1.30.4.
+    pub fn for_version(v: Version) -> Self {
+        if v == BUILTIN_VERSION {
+            return Self::builtin();
+        }
+        static BY_VERSION: OnceLock<std::sync::Mutex<HashMap<Version, Directives>>> =
+            OnceLock::new();
+        let cache = BY_VERSION.get_or_init(Default::default);
+        if let Some(d) = cache.lock().ok().and_then(|m| m.get(&v).cloned()) {
+            return d;
+        }
+        let d = Self::from_values(v);
+        if let Ok(mut m) = cache.lock() {
+            m.insert(v, d.clone());
+        }
+        d
+    }
+
+    /// The entries of nginx `v` as the values table has them.
+    fn from_values(v: Version) -> Self {
+        let rows: Vec<Row> = values::rows()
+            .iter()
+            .filter(|r| r.active(v))
+            .filter_map(|r| {
+                let block = if r.block { "yes" } else { "no" };
+                let mut e = entry_of(r.name, r.module, r.contexts, r.args, block, "nginx").ok()?;
+                e.spec = Some(&r.spec);
+                Some((Box::from(r.name.as_bytes()), e))
+            })
+            .collect();
+        let mut d = Directives {
+            map: Default::default(),
+            enabled: Vec::new(),
+            modules: Vec::new(),
+            lua_blocks: Vec::new(),
+            version: v,
+        };
+        d.append(&rows);
+        d
+    }
+
+    /// The nginx version whose directives these are.
+    pub fn version(&self) -> Version {
+        self.version
     }
 
     /// The built-in table with every known module set enabled: what nginx with any of the
@@ -930,6 +1007,7 @@ impl Directives {
                     args,
                     shape,
                     opens,
+                    spec: None,
                 };
                 (Box::from(name.as_bytes()), entry)
             })
@@ -954,9 +1032,21 @@ impl Directives {
         nargs: usize,
         term: Terminator,
     ) -> Result<Option<Context>, DispatchError> {
+        self.dispatch_entry(ctx, name, nargs, term).map(|(_, c)| c)
+    }
+
+    /// [`Directives::dispatch`], also giving the entry that accepted the statement (`None` in an
+    /// entries context, where there is none).
+    pub fn dispatch_entry(
+        &self,
+        ctx: Context,
+        name: &[u8],
+        nargs: usize,
+        term: Terminator,
+    ) -> Result<(Option<&Entry>, Option<Context>), DispatchError> {
         if ctx.selector().is_none() {
             return match term {
-                Terminator::Semicolon => Ok(None),
+                Terminator::Semicolon => Ok((None, None)),
                 Terminator::BlockStart => Err(DispatchError::UnexpectedBrace),
             };
         }
@@ -974,10 +1064,13 @@ impl Directives {
         if !entry.accepts_args(nargs) {
             return Err(DispatchError::InvalidArgCount);
         }
-        Ok(match term {
-            Terminator::Semicolon => None,
-            Terminator::BlockStart => Some(entry.opened(ctx)),
-        })
+        Ok((
+            Some(entry),
+            match term {
+                Terminator::Semicolon => None,
+                Terminator::BlockStart => Some(entry.opened(ctx)),
+            },
+        ))
     }
 
     /// True when `name` in directive position starts a block whose body is Lua code.
@@ -1168,7 +1261,7 @@ fn block_opens(name: &str, ty: ModuleType, origin: &str) -> Opens {
 /// The parts of `s` between occurrences of the ASCII byte `sep`, as `str::split` gives them but
 /// through `memchr` directly: the tables are read at every start, and the char searcher's set-up
 /// per call was most of a pre-commit run's table reading.
-fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+pub(crate) fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     let mut rest = Some(s);
     std::iter::from_fn(move || {
         let r = rest?;
@@ -1216,76 +1309,90 @@ fn parse_table(text: &'static str, origin: &'static str) -> Result<Vec<Row>, Str
         else {
             return Err(err("expected 6 tab-separated columns"));
         };
-        let module_type = module_type_of(module).ok_or_else(|| err("unknown module type"))?;
-        let mut ctx_bits = 0;
-        for c in split_ascii(contexts, b'|') {
-            ctx_bits |= match c {
-                "NGX_MAIN_CONF" => C_MAIN,
-                "NGX_DIRECT_CONF" => 0,
-                "NGX_ANY_CONF" => C_ANY,
-                "NGX_EVENT_CONF" => C_EVENT,
-                "NGX_HTTP_MAIN_CONF" => C_HTTP_MAIN,
-                "NGX_HTTP_SRV_CONF" => C_HTTP_SRV,
-                "NGX_HTTP_LOC_CONF" => C_HTTP_LOC,
-                "NGX_HTTP_UPS_CONF" => C_HTTP_UPS,
-                "NGX_HTTP_SIF_CONF" => C_HTTP_SIF,
-                "NGX_HTTP_LIF_CONF" => C_HTTP_LIF,
-                "NGX_HTTP_LMT_CONF" => C_HTTP_LMT,
-                "NGX_STREAM_MAIN_CONF" => C_STREAM_MAIN,
-                "NGX_STREAM_SRV_CONF" => C_STREAM_SRV,
-                "NGX_STREAM_UPS_CONF" => C_STREAM_UPS,
-                "NGX_MAIL_MAIN_CONF" => C_MAIL_MAIN,
-                "NGX_MAIL_SRV_CONF" => C_MAIL_SRV,
-                "NGX_RTMP_MAIN_CONF" => C_RTMP_MAIN,
-                "NGX_RTMP_SRV_CONF" => C_RTMP_SRV,
-                "NGX_RTMP_APP_CONF" => C_RTMP_APP,
-                "NGX_RTMP_REC_CONF" => C_RTMP_REC,
-                _ => return Err(err("unknown context macro")),
-            };
-        }
-        let mut arg_bits = 0;
-        for a in split_ascii(args, b'|') {
-            arg_bits |= match a {
-                "NGX_CONF_NOARGS" => A_NOARGS,
-                "NGX_CONF_TAKE1" => A_TAKE[1],
-                "NGX_CONF_TAKE2" => A_TAKE[2],
-                "NGX_CONF_TAKE3" => A_TAKE[3],
-                "NGX_CONF_TAKE4" => A_TAKE[4],
-                "NGX_CONF_TAKE5" => A_TAKE[5],
-                "NGX_CONF_TAKE6" => A_TAKE[6],
-                "NGX_CONF_TAKE7" => A_TAKE[7],
-                "NGX_CONF_TAKE12" => A_TAKE[1] | A_TAKE[2],
-                "NGX_CONF_TAKE13" => A_TAKE[1] | A_TAKE[3],
-                "NGX_CONF_TAKE23" => A_TAKE[2] | A_TAKE[3],
-                "NGX_CONF_TAKE123" => A_TAKE[1] | A_TAKE[2] | A_TAKE[3],
-                "NGX_CONF_TAKE1234" => A_TAKE[1] | A_TAKE[2] | A_TAKE[3] | A_TAKE[4],
-                "NGX_CONF_FLAG" => A_FLAG,
-                "NGX_CONF_ANY" => A_ANY,
-                "NGX_CONF_1MORE" => A_1MORE,
-                "NGX_CONF_2MORE" => A_2MORE,
-                _ => return Err(err("unknown argument macro")),
-            };
-        }
-        let (shape, opens) = match block {
-            "yes" => (Shape::Block, block_opens(name, module_type, origin)),
-            "no" => (Shape::Simple, Opens::Nothing),
-            _ => return Err(err("block must be yes or no")),
-        };
-        if ctx_bits == 0 || name.is_empty() {
-            return Err(err("empty name or context set"));
-        }
-        let entry = Entry {
-            module,
-            module_type,
-            origin,
-            contexts: ctx_bits,
-            args: arg_bits,
-            shape,
-            opens,
-        };
+        let entry = entry_of(name, module, contexts, args, block, origin).map_err(|e| err(&e))?;
         rows.push((Box::from(name.as_bytes()), entry));
     }
     Ok(rows)
+}
+
+/// One command entry from its table columns.
+fn entry_of(
+    name: &str,
+    module: &'static str,
+    contexts: &str,
+    args: &str,
+    block: &str,
+    origin: &'static str,
+) -> Result<Entry, String> {
+    let err = |what: &str| what.to_string();
+    let module_type = module_type_of(module).ok_or_else(|| err("unknown module type"))?;
+    let mut ctx_bits = 0;
+    for c in split_ascii(contexts, b'|') {
+        ctx_bits |= match c {
+            "NGX_MAIN_CONF" => C_MAIN,
+            "NGX_DIRECT_CONF" => 0,
+            "NGX_ANY_CONF" => C_ANY,
+            "NGX_EVENT_CONF" => C_EVENT,
+            "NGX_HTTP_MAIN_CONF" => C_HTTP_MAIN,
+            "NGX_HTTP_SRV_CONF" => C_HTTP_SRV,
+            "NGX_HTTP_LOC_CONF" => C_HTTP_LOC,
+            "NGX_HTTP_UPS_CONF" => C_HTTP_UPS,
+            "NGX_HTTP_SIF_CONF" => C_HTTP_SIF,
+            "NGX_HTTP_LIF_CONF" => C_HTTP_LIF,
+            "NGX_HTTP_LMT_CONF" => C_HTTP_LMT,
+            "NGX_STREAM_MAIN_CONF" => C_STREAM_MAIN,
+            "NGX_STREAM_SRV_CONF" => C_STREAM_SRV,
+            "NGX_STREAM_UPS_CONF" => C_STREAM_UPS,
+            "NGX_MAIL_MAIN_CONF" => C_MAIL_MAIN,
+            "NGX_MAIL_SRV_CONF" => C_MAIL_SRV,
+            "NGX_RTMP_MAIN_CONF" => C_RTMP_MAIN,
+            "NGX_RTMP_SRV_CONF" => C_RTMP_SRV,
+            "NGX_RTMP_APP_CONF" => C_RTMP_APP,
+            "NGX_RTMP_REC_CONF" => C_RTMP_REC,
+            _ => return Err(err("unknown context macro")),
+        };
+    }
+    let mut arg_bits = 0;
+    for a in split_ascii(args, b'|') {
+        arg_bits |= match a {
+            "NGX_CONF_NOARGS" => A_NOARGS,
+            "NGX_CONF_TAKE1" => A_TAKE[1],
+            "NGX_CONF_TAKE2" => A_TAKE[2],
+            "NGX_CONF_TAKE3" => A_TAKE[3],
+            "NGX_CONF_TAKE4" => A_TAKE[4],
+            "NGX_CONF_TAKE5" => A_TAKE[5],
+            "NGX_CONF_TAKE6" => A_TAKE[6],
+            "NGX_CONF_TAKE7" => A_TAKE[7],
+            "NGX_CONF_TAKE12" => A_TAKE[1] | A_TAKE[2],
+            "NGX_CONF_TAKE13" => A_TAKE[1] | A_TAKE[3],
+            "NGX_CONF_TAKE23" => A_TAKE[2] | A_TAKE[3],
+            "NGX_CONF_TAKE123" => A_TAKE[1] | A_TAKE[2] | A_TAKE[3],
+            "NGX_CONF_TAKE1234" => A_TAKE[1] | A_TAKE[2] | A_TAKE[3] | A_TAKE[4],
+            "NGX_CONF_FLAG" => A_FLAG,
+            "NGX_CONF_ANY" => A_ANY,
+            "NGX_CONF_1MORE" => A_1MORE,
+            "NGX_CONF_2MORE" => A_2MORE,
+            _ => return Err(err("unknown argument macro")),
+        };
+    }
+    let (shape, opens) = match block {
+        "yes" => (Shape::Block, block_opens(name, module_type, origin)),
+        "no" => (Shape::Simple, Opens::Nothing),
+        _ => return Err(err("block must be yes or no")),
+    };
+    if ctx_bits == 0 || name.is_empty() {
+        return Err(err("empty name or context set"));
+    }
+    Ok(Entry {
+        module,
+        module_type,
+        origin,
+        contexts: ctx_bits,
+        args: arg_bits,
+        shape,
+        opens,
+        spec: None,
+    })
 }
 
 /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
@@ -1332,6 +1439,51 @@ mod tests {
             assert!(!parsed.is_empty(), "{origin}");
             assert_eq!(parsed.len(), set_rows(i).len());
         }
+    }
+
+    #[test]
+    fn values_table_gives_the_builtin_table_for_its_version() {
+        let a = Directives::from_values(BUILTIN_VERSION);
+        let b = d();
+        assert_eq!(a.names().count(), b.names().count());
+        for name in b.names() {
+            assert_eq!(
+                a.entries(name),
+                b.entries(name),
+                "{}",
+                String::from_utf8_lossy(name)
+            );
+            assert!(b.entries(name).iter().all(|e| e.spec().is_some()));
+        }
+    }
+
+    #[test]
+    fn directives_by_version() {
+        let old = Directives::for_version((1, 22, 1));
+        assert_eq!(old.version(), (1, 22, 1));
+        assert!(matches!(
+            old.dispatch(C::HttpServer, b"http2", 1, Semi),
+            Err(DispatchError::Unknown { .. })
+        ));
+        assert_eq!(d().dispatch(C::HttpServer, b"http2", 1, Semi), Ok(None));
+        assert_eq!(old.dispatch(C::HttpServer, b"ssl", 1, Semi), Ok(None));
+        assert!(matches!(
+            d().dispatch(C::HttpServer, b"ssl", 1, Semi),
+            Err(DispatchError::Unknown { .. })
+        ));
+        // upstream keepalive took a second argument from 1.29.7.
+        assert_eq!(
+            old.dispatch(C::HttpUpstream, b"keepalive", 2, Semi),
+            Err(DispatchError::InvalidArgCount)
+        );
+        assert_eq!(
+            d().dispatch(C::HttpUpstream, b"keepalive", 2, Semi),
+            Ok(None)
+        );
+        assert_eq!(
+            Directives::for_version(BUILTIN_VERSION).version(),
+            BUILTIN_VERSION
+        );
     }
 
     #[test]

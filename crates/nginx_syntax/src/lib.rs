@@ -14,6 +14,7 @@ pub mod error;
 pub mod format;
 mod lexer;
 pub mod parser;
+pub mod values;
 
 pub use ast::{Block, Directive, Quote, Span, Terminator, Word};
 pub use error::{SyntaxError, SyntaxErrorKind};

@@ -247,6 +247,45 @@ fn parse_prints_crossplane_payload() {
 }
 
 #[test]
+fn parse_json_has_spans_and_crossplane_format_is_crossplanes() {
+    let d = Dir::new("parsefmt");
+    d.write(
+        "nginx.conf",
+        "events {}\nhttp {\n    include x.conf;\n    server { if ( $a = b ) { return 403 \"a\\\"b\"; } }\n}\n",
+    );
+    d.write("x.conf", "server { listen 80; }\n");
+    let o = run(&d.0, &["parse", "nginx.conf"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cond = &v["config"][0]["parsed"][1]["block"][1]["block"][0];
+    assert_eq!(cond["args"], serde_json::json!(["$a", "=", "b"]));
+    assert_eq!(
+        cond["arg_spans"],
+        serde_json::json!([[55, 57], [58, 59], [60, 61]])
+    );
+    assert_eq!(cond["span"], serde_json::json!([50, 86]));
+    // nginx's value: the escape processed.
+    assert_eq!(cond["block"][0]["args"], serde_json::json!(["403", "a\"b"]));
+
+    let o = run(&d.0, &["parse", "--format", "crossplane", "nginx.conf"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        concat!(
+            r#"{"status":"ok","errors":[],"config":[{"file":"nginx.conf","status":"ok","errors":[],"parsed":["#,
+            r#"{"directive":"events","line":1,"args":[],"block":[]},{"directive":"http","line":2,"args":[],"block":["#,
+            r#"{"directive":"include","line":3,"args":["x.conf"],"includes":[1]},{"directive":"server","line":4,"args":[],"block":["#,
+            r#"{"directive":"if","line":4,"args":["$a","=","b"],"block":[{"directive":"return","line":4,"args":["403","a\"b"]}]}]}]}]},"#,
+            r#"{"file":"x.conf","status":"ok","errors":[],"parsed":[{"directive":"server","line":1,"args":[],"block":[{"directive":"listen","line":1,"args":["80"]}]}]}]}"#,
+            "\n"
+        )
+    );
+    let o = run(&d.0, &["parse", "--format", "crossplane", "missing.conf"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout)
+        .contains(r#""error":"[Errno 2] No such file or directory: 'missing.conf'","line":null"#));
+}
+
+#[test]
 fn third_party_directives_by_set_and_declaration() {
     let d = Dir::new("thirdparty");
     d.write("nginx.conf", "events {}\nhttp { server { location / { more_set_headers 'X: y'; content_by_lua_block { ngx.say('}') } } } }\n");

@@ -4,6 +4,11 @@
 
 #![allow(dead_code)]
 
+pub mod trees;
+// Not every test file renders trees (`load_module.rs` does not).
+#[allow(unused_imports)]
+pub use trees::*;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -281,7 +286,8 @@ fn nginx_verdict_raw(nginx: &Path, prefix: &Path, main: &Path) -> Result<(), Rep
     }
 }
 
-/// Reader codes: the checks nginx itself makes while reading (parser.md §1).
+/// Reader codes: the checks nginx itself makes while reading (parser.md §1) and those of its
+/// directive handlers (NGX012–NGX017; NGX018 is nginx's warnings, which do not refuse).
 pub fn is_reader_code(code: &str) -> bool {
     matches!(
         code,
@@ -294,12 +300,35 @@ pub fn is_reader_code(code: &str) -> bool {
             | "NGX007"
             | "NGX008"
             | "NGX009"
+            | "NGX012"
+            | "NGX013"
+            | "NGX014"
+            | "NGX015"
+            | "NGX016"
+            | "NGX017"
     )
 }
 
-/// Loads the tree from `main` (nothing else) the way `ngxlint check MAIN --root ROOT` does.
+/// The version of the installed nginx (`nginx -v`), read once; `None` without nginx.
+pub fn installed_nginx_version() -> Option<(u32, u32, u32)> {
+    static V: std::sync::OnceLock<Option<(u32, u32, u32)>> = std::sync::OnceLock::new();
+    *V.get_or_init(|| {
+        let nginx = nginx()?;
+        let ran = run_bounded(Command::new(nginx).arg("-v"), b"");
+        let text = String::from_utf8_lossy(&ran.stderr).into_owned();
+        let v = text.split("nginx/").nth(1)?.split_whitespace().next()?;
+        nginx_syntax::values::parse_version(v)
+    })
+}
+
+/// Loads the tree from `main` (nothing else) the way `ngxlint check MAIN --root ROOT
+/// --nginx-version V` does, V being the installed nginx's version (the newest stable release
+/// the tables hold when there is none).
 pub fn load(root: &Path, main: &Path) -> Project {
     let mut opts = Options::new(root.to_path_buf());
+    if let Some(v) = installed_nginx_version() {
+        opts.directives = nginx_syntax::directives::Directives::for_version(v);
+    }
     // nginx -t and crossplane read what is on disk: no stock stand-ins for missing includes.
     opts.stock_files = false;
     opts.templates = false;

@@ -30,14 +30,31 @@ pub fn lint_with(dir: &Path, rule: Box<dyn Rule>, settings: &Settings) -> Vec<St
     let opts = Options::new(dir.clone());
     let project = Project::load(std::slice::from_ref(&dir), &opts).unwrap();
     let model = Model::build(&project, &opts.directives);
-    let mut diags = run(&project, &model, settings, &[rule]);
+    let diags = run(&project, &model, settings, &[rule]);
+    show(&project, &dir, diags)
+}
+
+/// The first lines of the reader's own diagnostics (NGX0xx: what nginx itself refuses or warns
+/// about) on the project in `dir`, formatted as [`lint`] formats a rule's.
+pub fn reader_heads(dir: &Path) -> Vec<String> {
+    let dir = std::fs::canonicalize(dir).unwrap();
+    let opts = Options::new(dir.clone());
+    let project = Project::load(std::slice::from_ref(&dir), &opts).unwrap();
+    let diags = project.diagnostics.clone();
+    show(&project, &dir, diags)
+        .into_iter()
+        .map(|s| s.lines().next().unwrap_or("").to_string())
+        .collect()
+}
+
+fn show(project: &Project, dir: &Path, mut diags: Vec<ngxlint_engine::Diagnostic>) -> Vec<String> {
     diags.sort_by_key(|d| (project.files.get(d.file).path.clone(), d.span.start));
     let place = |file, offset| {
         let f = project.files.get(file);
         let (line, col) = f.line_col_chars(offset);
         let name = f
             .path
-            .strip_prefix(&dir)
+            .strip_prefix(dir)
             .unwrap_or(&f.path)
             .display()
             .to_string();

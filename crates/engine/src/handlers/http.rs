@@ -1,0 +1,3421 @@
+//! The hand-written handlers nginx configurations meet most (`ngx_http_core_module.c`,
+//! `ngx_http_rewrite_module.c`, the upstream, pass, log, limit, headers, map, geo and
+//! split_clients modules, and the core's `events`, `worker_processes`, `error_log`), and the
+//! checks nginx makes when a block ends. Each is written from the handler's source in nginx
+//! 1.22.1 and checked against 1.30.4 where they differ (noted where they do).
+
+use nginx_syntax::directives::Context;
+use nginx_syntax::values::ValueSpec;
+use nginx_syntax::Span;
+
+use super::regex::Compiled;
+use super::script::{self, VarRef};
+use super::{cstr, show, slots, Checker, Code, Here};
+use crate::files::FileId;
+use crate::units::{parse_digits, parse_size_bytes, parse_time};
+
+/// A location's (or `if`'s, `limit_except`'s) own facts, as `ngx_http_core_loc_conf_t` has them.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Loc {
+    pub name: Vec<u8>,
+    pub exact: bool,
+    pub noregex: bool,
+    pub named: bool,
+    pub regex: bool,
+    /// `if` and `limit_except` blocks (`clcf->noname`).
+    pub noname: bool,
+}
+
+/// A location a block holds, for the duplicate check when `http` ends.
+#[derive(Debug, Clone)]
+pub(crate) struct LocRec {
+    pub name: Vec<u8>,
+    /// `exact` for `=` (and regex, named: never joined), `inclusive` for prefix locations.
+    pub exact: bool,
+    pub inclusive: bool,
+    pub file: FileId,
+    pub span: Span,
+    pub at: u32,
+}
+
+/// An `upstream {}` block's state.
+#[derive(Debug, Default)]
+pub(crate) struct Ups {
+    /// `NGX_HTTP_UPSTREAM_*` parameters the balancing method takes.
+    pub flags: u32,
+    pub servers: usize,
+    /// A balancing method (or `keepalive`, which wraps one) was set.
+    pub method: bool,
+}
+
+const UPS_WEIGHT: u32 = 1 << 0;
+const UPS_MAX_CONNS: u32 = 1 << 1;
+const UPS_MAX_FAILS: u32 = 1 << 2;
+const UPS_FAIL_TIMEOUT: u32 = 1 << 3;
+const UPS_DOWN: u32 = 1 << 4;
+const UPS_BACKUP: u32 = 1 << 5;
+const UPS_ALL: u32 =
+    UPS_WEIGHT | UPS_MAX_CONNS | UPS_MAX_FAILS | UPS_FAIL_TIMEOUT | UPS_DOWN | UPS_BACKUP;
+
+/// An entries block's state (`map`, `geo`, `split_clients`, `types`).
+#[derive(Debug, Default)]
+pub(crate) struct Entries {
+    pub default: bool,
+    pub hostnames: bool,
+    pub keys: crate::hash::FastSet<Vec<u8>>,
+    /// types: the content type of each extension.
+    pub types: crate::hash::FastMap<Vec<u8>, Vec<u8>>,
+    /// split_clients: the sum of the percentages (hundredths) and whether `*` was seen.
+    pub percent: u64,
+    pub star: bool,
+}
+
+/// A server's own `ssl_certificate`s, number of keys, `ssl on` and `ssl_reject_handshake`.
+type ServerSsl = (
+    Option<Vec<Vec<u8>>>,
+    Option<usize>,
+    Option<(FileId, u32)>,
+    Option<bool>,
+);
+
+/// A `server {}` block's listen addresses and names.
+#[derive(Debug, Default)]
+pub(crate) struct Server {
+    pub listens: Vec<String>,
+    pub names: Vec<(Vec<u8>, FileId, Span, u32)>,
+    /// Where `server {` stands (nginx's `cscf->file_name`, `cscf->line`).
+    pub file: Option<FileId>,
+    pub at: u32,
+    /// Its own `ssl_certificate`s and number of `ssl_certificate_key`s (`None`: none written,
+    /// the http block's apply), `ssl on` and `ssl_reject_handshake`.
+    pub own_certs: Option<Vec<Vec<u8>>>,
+    pub own_keys: Option<usize>,
+    pub ssl_on: Option<(FileId, u32)>,
+    pub reject: Option<bool>,
+}
+
+/// A block's own state for the hand-written handlers.
+#[derive(Debug, Default)]
+pub(crate) struct BlockState {
+    pub loc: Option<Loc>,
+    pub locations: Vec<LocRec>,
+    pub ups: Option<Ups>,
+    /// Boxed: most blocks are not entries blocks, and frames are moved on every block.
+    pub entries: Option<Box<Entries>>,
+    pub server: Option<usize>,
+    /// `ssl_certificate` / `ssl_certificate_key` values of this block (`server` or `http`).
+    pub certs: Option<Vec<Vec<u8>>>,
+    pub keys: Option<usize>,
+    /// `ssl on` here: where.
+    pub ssl_on: Option<(FileId, u32)>,
+    /// `ssl_reject_handshake` here.
+    pub reject: Option<bool>,
+    /// `valid_referers` hostnames of this block (lowercase), and whether it named `server_names`.
+    pub referers: Vec<Vec<u8>>,
+    pub referer_server_names: bool,
+    /// `valid_referers` here at all, and with `none` or `blocked`.
+    pub referer: bool,
+    pub referer_none: bool,
+}
+
+/// One listen address of the http block.
+#[derive(Debug)]
+struct Addr {
+    text: String,
+    servers: Vec<usize>,
+    opts_set: bool,
+    default: bool,
+    /// The default server: the one with `default_server`, else the first.
+    default_server: usize,
+    ssl: bool,
+}
+
+/// One upstream name of the http block (`upstream {}` or a pass's implicit one).
+#[derive(Debug)]
+struct UpsRec {
+    host: Vec<u8>,
+    created: bool,
+    port: Option<u16>,
+    file: FileId,
+    at: u32,
+}
+
+/// A shared memory zone (cycle-wide).
+#[derive(Debug)]
+struct Zone {
+    name: Vec<u8>,
+    tag: &'static str,
+    size: u64,
+    bound: bool,
+    file: FileId,
+    span: Span,
+}
+
+/// A block's own `valid_referers`, as `ngx_http_referer_merge_conf` sees it.
+#[derive(Debug)]
+struct RefererCheck {
+    server: usize,
+    location: bool,
+    keys: Vec<Vec<u8>>,
+    server_names: bool,
+    none: bool,
+}
+
+/// State of the tree's `http` block (and the cycle's shared memory).
+#[derive(Debug, Default)]
+pub(crate) struct HttpState {
+    upstreams: Vec<UpsRec>,
+    /// `upstreams` by host.
+    upstream_index: crate::hash::FastMap<Vec<u8>, usize>,
+    /// `addrs` by address.
+    addr_index: crate::hash::FastMap<String, usize>,
+    /// `listen` values already read, with what they gave.
+    listen_urls: crate::hash::FastMap<Vec<u8>, Result<Option<String>, &'static str>>,
+    formats: Vec<Vec<u8>>,
+    zones: Vec<Zone>,
+    addrs: Vec<Addr>,
+    servers: Vec<Server>,
+    events: bool,
+    /// `charset_map` pairs (lowercase).
+    charset_maps: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Blocks with their own `valid_referers`, merged when `http` ends.
+    referer_checks: Vec<RefererCheck>,
+}
+
+impl HttpState {
+    fn upstream(&self, host: &[u8]) -> Option<&UpsRec> {
+        self.upstream_index.get(host).map(|&i| &self.upstreams[i])
+    }
+    fn upstream_mut(&mut self, host: &[u8]) -> Option<&mut UpsRec> {
+        self.upstream_index
+            .get(host)
+            .map(|&i| &mut self.upstreams[i])
+    }
+    fn add_upstream(&mut self, u: UpsRec) {
+        self.upstream_index
+            .insert(u.host.clone(), self.upstreams.len());
+        self.upstreams.push(u);
+    }
+}
+
+/// `ngx_pagesize` on x86_64 Linux.
+const PAGESIZE: u64 = 4096;
+
+/// The handlers checked here, resolved once per handler name (matching on the name for every
+/// statement cost a tenth of a check).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum H {
+    ConfSplitClientsBlock,
+    ErrorLog,
+    EventConnections,
+    EventsBlock,
+    HttpAccessRule,
+    HttpAuthRequestSet,
+    HttpBlock,
+    HttpCoreDirectio,
+    HttpCharsetMap,
+    HttpCoreErrorLog,
+    HttpCoreErrorPage,
+    HttpCoreInternal,
+    HttpCoreKeepalive,
+    HttpCoreLimitExcept,
+    HttpCoreListen,
+    HttpCoreLocation,
+    HttpCoreOpenFileCache,
+    HttpCoreResolver,
+    HttpCoreRoot,
+    HttpCoreServer,
+    HttpCoreServerName,
+    HttpCoreSetAio,
+    HttpCoreTypes,
+    HttpFastcgiCache,
+    HttpFastcgiCacheKey,
+    HttpFastcgiPass,
+    HttpFileCacheSetSlot,
+    HttpGeoBlock,
+    HttpGrpcPass,
+    HttpHeadersAdd,
+    HttpHeadersExpires,
+    HttpIndexSetIndex,
+    HttpLimitConn,
+    HttpLimitConnZone,
+    HttpLimitReq,
+    HttpLimitReqZone,
+    HttpLogSetFormat,
+    HttpLogSetLog,
+    HttpMapBlock,
+    HttpMemcachedPass,
+    HttpPerlSet,
+    HttpProxyCache,
+    HttpProxyCacheKey,
+    HttpProxyCookieDomain,
+    HttpProxyCookiePath,
+    HttpProxyPass,
+    HttpRewrite,
+    HttpRewriteIf,
+    HttpRewriteReturn,
+    HttpRewriteSet,
+    HttpScgiCache,
+    HttpScgiCacheKey,
+    HttpScgiPass,
+    HttpSetCharsetSlot,
+    HttpSetComplexValueSizeSlot,
+    HttpSetComplexValueSlot,
+    HttpSetComplexValueZeroSlot,
+    HttpSetPredicateSlot,
+    HttpSslEnable,
+    HttpTryFiles,
+    HttpUpstream,
+    HttpUpstreamBind,
+    HttpUpstreamHash,
+    HttpUpstreamIpHash,
+    HttpUpstreamKeepalive,
+    HttpUpstreamLeastConn,
+    HttpUpstreamParamSetSlot,
+    HttpUpstreamRandom,
+    HttpUpstreamServer,
+    HttpUwsgiCache,
+    HttpUwsgiCacheKey,
+    HttpUwsgiPass,
+    HttpV2Obsolete,
+    HttpValidReferers,
+    MailBlock,
+    MailCoreErrorLog,
+    MailSslEnable,
+    SetUser,
+    SetWorkerProcesses,
+    StreamBlock,
+    StreamCoreErrorLog,
+}
+
+fn classify(name: &str) -> Option<H> {
+    Some(match name {
+        "ngx_conf_split_clients_block" => H::ConfSplitClientsBlock,
+        "ngx_error_log" => H::ErrorLog,
+        "ngx_event_connections" => H::EventConnections,
+        "ngx_events_block" => H::EventsBlock,
+        "ngx_http_access_rule" => H::HttpAccessRule,
+        "ngx_http_auth_request_set" => H::HttpAuthRequestSet,
+        "ngx_http_block" => H::HttpBlock,
+        "ngx_http_core_directio" => H::HttpCoreDirectio,
+        "ngx_http_core_error_log" => H::HttpCoreErrorLog,
+        "ngx_http_core_error_page" => H::HttpCoreErrorPage,
+        "ngx_http_core_internal" => H::HttpCoreInternal,
+        "ngx_http_core_keepalive" => H::HttpCoreKeepalive,
+        "ngx_http_core_limit_except" => H::HttpCoreLimitExcept,
+        "ngx_http_core_listen" => H::HttpCoreListen,
+        "ngx_http_core_location" => H::HttpCoreLocation,
+        "ngx_http_core_open_file_cache" => H::HttpCoreOpenFileCache,
+        "ngx_http_core_resolver" => H::HttpCoreResolver,
+        "ngx_http_core_root" => H::HttpCoreRoot,
+        "ngx_http_core_server" => H::HttpCoreServer,
+        "ngx_http_core_server_name" => H::HttpCoreServerName,
+        "ngx_http_core_set_aio" => H::HttpCoreSetAio,
+        "ngx_http_core_types" => H::HttpCoreTypes,
+        "ngx_http_fastcgi_cache" => H::HttpFastcgiCache,
+        "ngx_http_fastcgi_cache_key" => H::HttpFastcgiCacheKey,
+        "ngx_http_fastcgi_pass" => H::HttpFastcgiPass,
+        "ngx_http_file_cache_set_slot" => H::HttpFileCacheSetSlot,
+        "ngx_http_geo_block" => H::HttpGeoBlock,
+        "ngx_http_grpc_pass" => H::HttpGrpcPass,
+        "ngx_http_headers_add" => H::HttpHeadersAdd,
+        "ngx_http_headers_expires" => H::HttpHeadersExpires,
+        "ngx_http_index_set_index" => H::HttpIndexSetIndex,
+        "ngx_http_limit_conn" => H::HttpLimitConn,
+        "ngx_http_limit_conn_zone" => H::HttpLimitConnZone,
+        "ngx_http_limit_req" => H::HttpLimitReq,
+        "ngx_http_limit_req_zone" => H::HttpLimitReqZone,
+        "ngx_http_log_set_format" => H::HttpLogSetFormat,
+        "ngx_http_log_set_log" => H::HttpLogSetLog,
+        "ngx_http_map_block" => H::HttpMapBlock,
+        "ngx_http_memcached_pass" => H::HttpMemcachedPass,
+        "ngx_http_perl_set" => H::HttpPerlSet,
+        "ngx_http_proxy_cache" => H::HttpProxyCache,
+        "ngx_http_proxy_cache_key" => H::HttpProxyCacheKey,
+        "ngx_http_proxy_pass" => H::HttpProxyPass,
+        "ngx_http_rewrite" => H::HttpRewrite,
+        "ngx_http_rewrite_if" => H::HttpRewriteIf,
+        "ngx_http_rewrite_return" => H::HttpRewriteReturn,
+        "ngx_http_rewrite_set" => H::HttpRewriteSet,
+        "ngx_http_scgi_cache" => H::HttpScgiCache,
+        "ngx_http_scgi_cache_key" => H::HttpScgiCacheKey,
+        "ngx_http_scgi_pass" => H::HttpScgiPass,
+        "ngx_http_set_charset_slot" => H::HttpSetCharsetSlot,
+        "ngx_http_set_complex_value_size_slot" => H::HttpSetComplexValueSizeSlot,
+        "ngx_http_set_complex_value_slot" => H::HttpSetComplexValueSlot,
+        "ngx_http_set_complex_value_zero_slot" => H::HttpSetComplexValueZeroSlot,
+        "ngx_http_set_predicate_slot" => H::HttpSetPredicateSlot,
+        "ngx_http_ssl_enable" => H::HttpSslEnable,
+        "ngx_http_try_files" => H::HttpTryFiles,
+        "ngx_http_upstream" => H::HttpUpstream,
+        "ngx_http_upstream_hash" => H::HttpUpstreamHash,
+        "ngx_http_upstream_ip_hash" => H::HttpUpstreamIpHash,
+        "ngx_http_upstream_keepalive" => H::HttpUpstreamKeepalive,
+        "ngx_http_upstream_least_conn" => H::HttpUpstreamLeastConn,
+        "ngx_http_upstream_param_set_slot" => H::HttpUpstreamParamSetSlot,
+        "ngx_http_upstream_random" => H::HttpUpstreamRandom,
+        "ngx_http_upstream_server" => H::HttpUpstreamServer,
+        "ngx_http_uwsgi_cache" => H::HttpUwsgiCache,
+        "ngx_http_uwsgi_cache_key" => H::HttpUwsgiCacheKey,
+        "ngx_http_uwsgi_pass" => H::HttpUwsgiPass,
+        "ngx_http_v2_obsolete" => H::HttpV2Obsolete,
+        "ngx_http_valid_referers" => H::HttpValidReferers,
+        "ngx_http_charset_map_block" => H::HttpCharsetMap,
+        "ngx_http_proxy_cookie_domain" => H::HttpProxyCookieDomain,
+        "ngx_http_proxy_cookie_path" => H::HttpProxyCookiePath,
+        "ngx_http_upstream_bind_set_slot" => H::HttpUpstreamBind,
+        "ngx_mail_block" => H::MailBlock,
+        "ngx_mail_core_error_log" => H::MailCoreErrorLog,
+        "ngx_mail_ssl_enable" => H::MailSslEnable,
+        "ngx_set_user" => H::SetUser,
+        "ngx_set_worker_processes" => H::SetWorkerProcesses,
+        "ngx_stream_block" => H::StreamBlock,
+        "ngx_stream_core_error_log" => H::StreamCoreErrorLog,
+        _ => return None,
+    })
+}
+
+/// The handler of a spec, by the spec's handler index, and whether it is one of [`SET_ONCE`]
+/// (looked up once per handler name, not once per statement).
+fn kind(spec: &ValueSpec) -> (Option<H>, bool) {
+    static TABLE: std::sync::OnceLock<Vec<(Option<H>, bool)>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        nginx_syntax::values::handler_names()
+            .iter()
+            .map(|n| (classify(n), SET_ONCE.contains(n)))
+            .collect()
+    });
+    table
+        .get(usize::from(spec.handler))
+        .copied()
+        .unwrap_or((None, false))
+}
+
+/// A module's own handler, by its C name.
+pub(super) fn handler(
+    c: &mut Checker,
+    name: &'static str,
+    h: &Here<'_>,
+    spec: &ValueSpec,
+    _child: Option<Context>,
+) {
+    let (kind, once) = kind(spec);
+    if once && dup(c, h, name) {
+        return;
+    }
+    let Some(kind) = kind else { return };
+    match kind {
+        H::HttpValidReferers => valid_referers(c, h),
+        H::HttpCharsetMap => charset_map(c, h),
+        H::HttpProxyCookieDomain => proxy_cookie(c, h, true),
+        H::HttpProxyCookiePath => proxy_cookie(c, h, false),
+        H::HttpUpstreamBind => upstream_bind(c, h),
+        H::EventsBlock | H::HttpBlock | H::StreamBlock | H::MailBlock => {
+            if !c.mark(name) {
+                c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+                return;
+            }
+            if name == "ngx_events_block" {
+                c.http.events = true;
+            }
+            if name == "ngx_http_block" {
+                c.http.formats = vec![b"combined".to_vec()];
+            }
+        }
+        H::SetWorkerProcesses => {
+            if dup(c, h, "worker_processes") {
+                return;
+            }
+            let v = h.arg(0);
+            if cstr(&v) != b"auto" && parse_digits(&v).is_none() {
+                c.directive_error(Code::InvalidValue, h, h.span(0), "invalid value");
+            }
+        }
+        H::EventConnections => {
+            if dup(c, h, "worker_connections") {
+                return;
+            }
+            let v = h.arg(0);
+            if parse_digits(&v).is_none() {
+                let msg = format!("invalid number \"{}\"", show(&v));
+                c.report(Code::InvalidValue, h, h.span(0), msg);
+            }
+        }
+        H::ErrorLog | H::HttpCoreErrorLog | H::StreamCoreErrorLog | H::MailCoreErrorLog => {
+            error_log(c, h)
+        }
+        H::HttpCoreServer => {
+            let idx = c.http.servers.len();
+            c.http.servers.push(Server {
+                file: Some(h.file),
+                at: h.at(),
+                ..Server::default()
+            });
+            c.pending.server = Some(idx);
+        }
+        H::HttpCoreLocation => location(c, h),
+        H::HttpCoreListen => listen(c, h),
+        H::HttpCoreServerName => server_name(c, h),
+        H::HttpCoreRoot => root(c, h),
+        H::HttpTryFiles => try_files(c, h),
+        H::HttpRewrite => rewrite(c, h),
+        H::HttpRewriteReturn => rewrite_return(c, h),
+        H::HttpRewriteIf => rewrite_if(c, h),
+        H::HttpRewriteSet => rewrite_set(c, h),
+        H::HttpCoreErrorPage => error_page(c, h),
+        H::HttpCoreKeepalive => {
+            if dup(c, h, "keepalive_timeout") {
+                return;
+            }
+            if parse_time(&h.arg(0), false).is_none()
+                || (h.nargs() == 2 && parse_time(&h.arg(1), true).is_none())
+            {
+                let span = if parse_time(&h.arg(0), false).is_none() {
+                    h.span(0)
+                } else {
+                    h.span(1)
+                };
+                c.directive_error(Code::InvalidValue, h, span, "invalid value");
+            }
+        }
+        H::HttpCoreInternal => {
+            dup(c, h, "internal");
+        }
+        H::HttpCoreLimitExcept => limit_except(c, h),
+        H::HttpCoreDirectio => {
+            if dup(c, h, "directio") {
+                return;
+            }
+            let v = h.arg(0);
+            if cstr(&v) != b"off" && crate::units::parse_offset_bytes(&v).is_none() {
+                c.directive_error(Code::InvalidValue, h, h.span(0), "invalid value");
+            }
+        }
+        H::HttpCoreSetAio => {
+            if dup(c, h, "aio") {
+                return;
+            }
+            let v = h.arg(0);
+            let b = cstr(&v);
+            let threads = b.starts_with(b"threads") && (v.len() == 7 || v.get(7) == Some(&b'='));
+            if b != b"off" && b != b"on" && !threads {
+                c.directive_error(Code::InvalidValue, h, h.span(0), "invalid value");
+            } else if threads && v.len() > 8 {
+                c.uses(h, 0, &v[8..], true);
+            }
+        }
+        H::HttpCoreOpenFileCache => open_file_cache(c, h),
+        H::HttpCoreResolver => {
+            dup(c, h, "resolver");
+        }
+        H::HttpHeadersAdd => {
+            c.uses(h, 1, &h.arg(1), true);
+            if h.nargs() == 3 && cstr(&h.arg(2)) != b"always" {
+                let msg = format!("invalid parameter \"{}\"", show(&h.arg(2)));
+                c.report(Code::InvalidValue, h, h.span(2), msg);
+            }
+        }
+        H::HttpHeadersExpires => expires(c, h),
+        H::HttpIndexSetIndex => index(c, h),
+        H::HttpAccessRule => access_rule(c, h),
+        H::HttpUpstream => upstream(c, h),
+        H::HttpUpstreamServer => upstream_server(c, h),
+        H::HttpUpstreamIpHash
+        | H::HttpUpstreamHash
+        | H::HttpUpstreamRandom
+        | H::HttpUpstreamLeastConn
+        | H::HttpUpstreamKeepalive => balancer(c, h, name),
+        H::HttpSetCharsetSlot => {
+            let key = if h.is("charset") {
+                "charset"
+            } else {
+                "source_charset"
+            };
+            if dup(c, h, key) {
+                return;
+            }
+            if let Some(var) = h.arg(0).strip_prefix(b"$") {
+                c.use_name(h, 0, var);
+            }
+        }
+        H::SetUser => {
+            dup(c, h, "user");
+        }
+        H::HttpSslEnable | H::MailSslEnable => {
+            if slots::flag(c, h, spec) {
+                let at = h.at();
+                c.frame().block.ssl_on = Some((h.file, at));
+            }
+        }
+        H::HttpV2Obsolete => {
+            let msg = match spec.post {
+                nginx_syntax::values::Post::Deprecated { old, new } => {
+                    format!(
+                        "the \"{old}\" directive is obsolete, use the \"{new}\" directive instead"
+                    )
+                }
+                _ => format!("the \"{}\" directive is obsolete, ignored", h.name()),
+            };
+            c.report(Code::Warning, h, h.d.name.span, msg);
+        }
+        H::HttpProxyPass => pass(c, h, Pass::Proxy),
+        H::HttpFastcgiPass => pass(c, h, Pass::Other("fastcgi_pass")),
+        H::HttpUwsgiPass => pass(c, h, Pass::Uwsgi),
+        H::HttpScgiPass => pass(c, h, Pass::Other("scgi_pass")),
+        H::HttpGrpcPass => pass(c, h, Pass::Grpc),
+        H::HttpMemcachedPass => {
+            // ngx_http_memcached_pass asks for the index of $memcached_key.
+            if !c.frame().marks.contains(&"memcached_pass") {
+                c.use_name(h, 0, b"memcached_key");
+            }
+            pass(c, h, Pass::Other("memcached_pass"))
+        }
+        H::HttpLogSetFormat => log_format(c, h),
+        H::HttpLogSetLog => access_log(c, h),
+        H::HttpLimitReqZone | H::HttpLimitConnZone => limit_zone(c, h, name),
+        H::HttpLimitReq | H::HttpLimitConn => limit(c, h, name),
+        H::HttpMapBlock => entries_block(c, h, 0, 1),
+        H::HttpFileCacheSetSlot => cache_path(c, h),
+        H::HttpProxyCache | H::HttpFastcgiCache | H::HttpUwsgiCache | H::HttpScgiCache => {
+            cache(c, h, name)
+        }
+        H::HttpGeoBlock => {
+            if h.nargs() == 1 {
+                define(c, h, 0);
+            } else {
+                entries_block(c, h, 0, 1);
+            }
+        }
+        H::ConfSplitClientsBlock => entries_block(c, h, 0, 1),
+        H::HttpCoreTypes => {
+            c.pending.entries = Some(Box::default());
+        }
+        H::HttpSetComplexValueSlot
+        | H::HttpSetComplexValueSizeSlot
+        | H::HttpSetComplexValueZeroSlot
+        | H::HttpSetPredicateSlot => {
+            // ngx_http_script.c: one value per block (predicates accumulate).
+            if spec.field != 0 && kind != H::HttpSetPredicateSlot {
+                let f = c.frame();
+                if f.fields.contains(&spec.field) {
+                    c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+                    return;
+                }
+                f.fields.push(spec.field);
+            }
+            for i in 0..h.nargs() {
+                if !c.uses(h, i, &h.arg(i), true) {
+                    return;
+                }
+            }
+            let v = h.arg(0);
+            if name == "ngx_http_set_complex_value_size_slot"
+                && memchr::memchr(b'$', &v).is_none()
+                && parse_size_bytes(&v).is_none()
+            {
+                c.directive_error(Code::InvalidValue, h, h.span(0), "invalid value");
+            }
+        }
+        H::HttpUpstreamParamSetSlot => {
+            if !c.uses(h, 1, &h.arg(1), true) {
+                return;
+            }
+            if h.nargs() == 3 && cstr(&h.arg(2)) != b"if_not_empty" {
+                let msg = format!("invalid parameter \"{}\"", show(&h.arg(2)));
+                c.report(Code::InvalidValue, h, h.span(2), msg);
+            }
+        }
+        H::HttpProxyCacheKey
+        | H::HttpFastcgiCacheKey
+        | H::HttpUwsgiCacheKey
+        | H::HttpScgiCacheKey => {
+            for i in 0..h.nargs() {
+                c.uses(h, i, &h.arg(i), true);
+            }
+        }
+        H::HttpAuthRequestSet => {
+            if h.arg(0).first() != Some(&b'$') {
+                let msg = format!("invalid variable name \"{}\"", show(&h.arg(0)));
+                c.report(Code::InvalidValue, h, h.span(0), msg);
+                return;
+            }
+            define(c, h, 0);
+            c.uses(h, 1, &h.arg(1), true);
+        }
+        H::HttpPerlSet => define(c, h, 0),
+    }
+}
+
+/// Handlers whose first act is `return "is duplicate"` once their value is set in the block
+/// (nginx 1.22.1–1.31.4; a simple test of the field, unlike `proxy_cookie_domain`'s or
+/// `mirror`'s): `ngx_http_auth_basic_user_file`, ... Those checked with more state have their own
+/// code (`*_pass`, `root`, `try_files`, `keepalive_timeout`, ...).
+const SET_ONCE: [&str; 40] = [
+    "ngx_event_use",
+    "ngx_http_auth_basic_user_file",
+    "ngx_http_auth_request",
+    "ngx_http_disable_symlinks",
+    "ngx_http_fastcgi_cache",
+    "ngx_http_fastcgi_cache_key",
+    "ngx_http_fastcgi_store",
+    "ngx_http_geoip_city",
+    "ngx_http_geoip_country",
+    "ngx_http_geoip_org",
+    "ngx_http_grpc_ssl_password_file",
+    "ngx_http_log_open_file_cache",
+    "ngx_http_proxy_cache",
+    "ngx_http_proxy_cache_key",
+    "ngx_http_proxy_ssl_password_file",
+    "ngx_http_proxy_store",
+    "ngx_http_quic_host_key",
+    "ngx_http_realip",
+    "ngx_http_scgi_cache",
+    "ngx_http_scgi_cache_key",
+    "ngx_http_scgi_store",
+    "ngx_http_ssl_certificate_cache",
+    "ngx_http_ssl_ocsp_cache",
+    "ngx_http_ssl_password_file",
+    "ngx_http_upstream_resolver",
+    "ngx_http_userid_expires",
+    "ngx_http_userid_mark",
+    "ngx_http_uwsgi_cache",
+    "ngx_http_uwsgi_cache_key",
+    "ngx_http_uwsgi_ssl_password_file",
+    "ngx_http_uwsgi_store",
+    "ngx_http_xslt_entities",
+    "ngx_mail_core_resolver",
+    "ngx_mail_ssl_password_file",
+    "ngx_openssl_engine",
+    "ngx_stream_core_resolver",
+    "ngx_stream_log_open_file_cache",
+    "ngx_stream_proxy_bind",
+    "ngx_stream_ssl_password_file",
+    "ngx_stream_upstream_resolver",
+];
+
+/// `ngx_http_valid_referers`: hostnames are hash keys (case-insensitive); one given twice in a
+/// block's lists is `conflicting parameter`. `server_names` adds the server's names when the
+/// blocks are merged (see [`referer_server_names`]).
+fn valid_referers(c: &mut Checker, h: &Here<'_>) {
+    c.frame().block.referer = true;
+    for i in 0..h.nargs() {
+        let a = h.arg(i);
+        if a.is_empty() {
+            let msg = format!("invalid referer \"{}\"", show(&a));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+        match cstr(&a) {
+            b"none" | b"blocked" => {
+                c.frame().block.referer_none = true;
+                continue;
+            }
+            b"server_names" => {
+                c.frame().block.referer_server_names = true;
+                continue;
+            }
+            _ => {}
+        }
+        if a[0] == b'~' {
+            // ngx_http_add_regex_referer: caseless, `~` dropped.
+            if !c.regex(h, h.span(i), &a[1..], true) {
+                return;
+            }
+            continue;
+        }
+        let host = match a.iter().position(|&b| b == b'/') {
+            Some(p) => &a[..p],
+            None => &a[..],
+        };
+        // ngx_hash_add_key lowercases the key in place: nginx shows it so.
+        let key = host.to_ascii_lowercase();
+        if c.frame().block.referers.contains(&key) {
+            let msg = format!("conflicting parameter \"{}\"", show(&key));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+        c.frame().block.referers.push(key);
+    }
+}
+
+/// `ngx_http_referer_merge_conf`: a block with its own `valid_referers ... server_names` adds
+/// its server's names (regex names aside) to its keys when `http` ends; a name met twice is
+/// `conflicting parameter`, reported at the end of `http`.
+fn referer_server_names(c: &mut Checker, h: &Here<'_>, close: u32) {
+    let mut pending = std::mem::take(&mut c.http.referer_checks);
+    // Merged server by server, each server's own configuration before its locations'.
+    pending.sort_by_key(|r| (r.server, r.location));
+    for mut r in pending {
+        if r.server_names {
+            if let Some(s) = c.http.servers.get(r.server) {
+                for (name, ..) in &s.names {
+                    if name.is_empty() || name.first() == Some(&b'~') {
+                        continue;
+                    }
+                    let key = name.to_ascii_lowercase();
+                    if r.keys.contains(&key) {
+                        let msg = format!("conflicting parameter \"{}\"", show(name));
+                        let span = Span::new(close as usize, close as usize + 1);
+                        c.report_at(Code::InvalidValue, h.file, span, Some(close), msg);
+                        return;
+                    }
+                    r.keys.push(key);
+                }
+            }
+        }
+        if r.none && r.keys.is_empty() {
+            let span = Span::new(close as usize, close as usize + 1);
+            c.report_at(
+                Code::InvalidValue,
+                h.file,
+                span,
+                None,
+                "the \"none\" or \"blocked\" referers are specified in the \"valid_referers\" directive without any valid referer",
+            );
+            return;
+        }
+    }
+}
+
+/// `ngx_http_charset_map_block`: a map between two charsets once (either way round, names
+/// compared case-insensitively), never between a charset and itself.
+fn charset_map(c: &mut Checker, h: &Here<'_>) {
+    let (a, b) = (h.arg(0).to_ascii_lowercase(), h.arg(1).to_ascii_lowercase());
+    if a == b {
+        let msg = format!(
+            "\"charset_map\" between the same charsets \"{}\" and \"{}\"",
+            show(&h.arg(0)),
+            show(&h.arg(1))
+        );
+        c.report(Code::InvalidValue, h, h.d.name.span, msg);
+        return;
+    }
+    let seen = c
+        .http
+        .charset_maps
+        .iter()
+        .any(|(x, y)| (*x == a && *y == b) || (*x == b && *y == a));
+    if seen {
+        let msg = format!(
+            "duplicate \"charset_map\" between \"{}\" and \"{}\"",
+            show(&h.arg(0)),
+            show(&h.arg(1))
+        );
+        c.report(Code::Duplicate, h, h.d.name.span, msg);
+        return;
+    }
+    c.http.charset_maps.push((a, b));
+}
+
+/// `ngx_http_proxy_cookie_domain` / `_path`: `off` once and alone; otherwise a pattern (`~`
+/// a regex, caseless for domains and for `~*` paths) and a replacement, both compiled.
+fn proxy_cookie(c: &mut Checker, h: &Here<'_>, domain: bool) {
+    let (off, on) = if domain {
+        ("proxy_cookie_domain off", "proxy_cookie_domain")
+    } else {
+        ("proxy_cookie_path off", "proxy_cookie_path")
+    };
+    let marks = &c.frame().marks;
+    let (was_off, was_on) = (marks.contains(&off), marks.contains(&on));
+    if was_off {
+        c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+        return;
+    }
+    if h.nargs() == 1 {
+        if cstr(&h.arg(0)) == b"off" {
+            if was_on {
+                c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+                return;
+            }
+            c.mark(off);
+            return;
+        }
+        let msg = format!("invalid parameter \"{}\"", show(&h.arg(0)));
+        c.report(Code::InvalidValue, h, h.span(0), msg);
+        return;
+    }
+    c.mark(on);
+    let pattern = h.arg(0);
+    if let Some(re) = pattern.strip_prefix(b"~") {
+        let (re, caseless) = match re.strip_prefix(b"*") {
+            Some(r) if !domain => (r, true),
+            _ => (re, domain),
+        };
+        if !c.regex(h, h.span(0), re, caseless) {
+            return;
+        }
+    } else if !c.uses(h, 0, &pattern, false) {
+        return;
+    }
+    c.uses(h, 1, &h.arg(1), true);
+}
+
+/// `ngx_http_upstream_bind_set_slot`: once per block; `off`, or an address (variables allowed)
+/// and `transparent`.
+fn upstream_bind(c: &mut Checker, h: &Here<'_>) {
+    let key = match &*h.d.name.value(h.src) {
+        b"proxy_bind" => "proxy_bind",
+        b"fastcgi_bind" => "fastcgi_bind",
+        b"uwsgi_bind" => "uwsgi_bind",
+        b"scgi_bind" => "scgi_bind",
+        b"grpc_bind" => "grpc_bind",
+        b"memcached_bind" => "memcached_bind",
+        _ => "upstream_bind",
+    };
+    if dup(c, h, key) {
+        return;
+    }
+    let a = h.arg(0);
+    if h.nargs() == 1 && cstr(&a) == b"off" {
+        return;
+    }
+    if !c.uses(h, 0, &a, true) {
+        return;
+    }
+    if h.nargs() == 2 && cstr(&h.arg(1)) != b"transparent" {
+        let msg = format!("invalid parameter \"{}\"", show(&h.arg(1)));
+        c.report(Code::InvalidValue, h, h.span(1), msg);
+    }
+}
+
+/// A value the handler records once per block (`"x" directive is duplicate`): true when this
+/// statement is the repeat.
+fn dup(c: &mut Checker, h: &Here<'_>, key: &'static str) -> bool {
+    if c.mark(key) {
+        return false;
+    }
+    c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+    true
+}
+
+/// Defines the variable named by argument `i` (`$name`).
+fn define(c: &mut Checker, h: &Here<'_>, i: usize) {
+    let v = h.arg(i);
+    if let Some(name) = v.strip_prefix(b"$") {
+        c.vars.define(name);
+    }
+}
+
+/// A balancing method (`ngx_http_upstream_hash`, ...): the server parameters it takes, and
+/// nginx's warning when one was set already. Before 1.29.7 `keepalive` wraps the method set so
+/// far and counts as one for a method set after it.
+fn balancer(c: &mut Checker, h: &Here<'_>, name: &str) {
+    if c.frame().block.ups.is_none() {
+        return;
+    }
+    if name == "ngx_http_upstream_keepalive" {
+        keepalive(c, h);
+        return;
+    }
+    // `hash` compiles its key before anything else.
+    if name == "ngx_http_upstream_hash" && !c.uses(h, 0, &h.arg(0), true) {
+        return;
+    }
+    let Some(u) = c.frame().block.ups.as_mut() else {
+        return;
+    };
+    let redefined = u.method;
+    u.method = true;
+    u.flags = if name == "ngx_http_upstream_least_conn" {
+        UPS_ALL
+    } else {
+        UPS_WEIGHT | UPS_MAX_CONNS | UPS_MAX_FAILS | UPS_FAIL_TIMEOUT | UPS_DOWN
+    };
+    if redefined {
+        c.report(
+            Code::Warning,
+            h,
+            h.d.name.span,
+            "load balancing method redefined",
+        );
+    }
+    let bad = |c: &mut Checker, i: usize| {
+        let msg = format!("invalid parameter \"{}\"", show(&h.arg(i)));
+        c.report(Code::InvalidValue, h, h.span(i), msg);
+    };
+    match name {
+        "ngx_http_upstream_hash" if h.nargs() == 2 && cstr(&h.arg(1)) != b"consistent" => bad(c, 1),
+        "ngx_http_upstream_random" => {
+            if h.nargs() >= 1 && cstr(&h.arg(0)) != b"two" {
+                bad(c, 0);
+            } else if h.nargs() == 2 && cstr(&h.arg(1)) != b"least_conn" {
+                bad(c, 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `ngx_http_upstream_keepalive`: once per upstream, a number (above zero before 1.29.7), then
+/// `local` (1.29.7).
+fn keepalive(c: &mut Checker, h: &Here<'_>) {
+    if dup(c, h, "keepalive") {
+        return;
+    }
+    let old = c.version() < (1, 29, 7);
+    let n = parse_digits(cstr(&h.arg(0)));
+    if n.is_none() || old && n == Some(0) {
+        let msg = format!(
+            "invalid value \"{}\" in \"keepalive\" directive",
+            show(&h.arg(0))
+        );
+        c.report(Code::InvalidValue, h, h.span(0), msg);
+        return;
+    }
+    if h.nargs() == 2 && cstr(&h.arg(1)) != b"local" {
+        let msg = format!("invalid parameter \"{}\"", show(&h.arg(1)));
+        c.report(Code::InvalidValue, h, h.span(1), msg);
+        return;
+    }
+    if old {
+        if let Some(u) = c.frame().block.ups.as_mut() {
+            u.method = true;
+        }
+    }
+}
+
+/// `ngx_log_set_log`: `stderr`, `memory:`, `syslog:`, a file, then levels.
+fn error_log(c: &mut Checker, h: &Here<'_>) {
+    const LEVELS: [&[u8]; 8] = [
+        b"emerg", b"alert", b"crit", b"error", b"warn", b"notice", b"info", b"debug",
+    ];
+    const DEBUG: [&[u8]; 7] = [
+        b"debug_core",
+        b"debug_alloc",
+        b"debug_mutex",
+        b"debug_event",
+        b"debug_http",
+        b"debug_mail",
+        b"debug_stream",
+    ];
+    let mut level = false;
+    let mut debug = false;
+    for i in 1..h.nargs() {
+        let a = h.arg(i);
+        let b = cstr(&a);
+        if LEVELS.contains(&b) {
+            if level || debug {
+                let msg = format!("duplicate log level \"{}\"", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+            level = true;
+            continue;
+        }
+        if DEBUG.contains(&b) {
+            if level {
+                let msg = format!("invalid log level \"{}\"", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+            debug = true;
+            continue;
+        }
+        let msg = format!("invalid log level \"{}\"", show(&a));
+        c.report(Code::InvalidValue, h, h.span(i), msg);
+        return;
+    }
+}
+
+fn location(c: &mut Checker, h: &Here<'_>) {
+    let mut loc = Loc::default();
+    let (name, caseless) = if h.nargs() == 2 {
+        let m = h.arg(0);
+        let name = h.arg(1).into_owned();
+        match &*m {
+            b"=" => {
+                loc.exact = true;
+                (name, None)
+            }
+            b"^~" => {
+                loc.noregex = true;
+                (name, None)
+            }
+            b"~" => (name, Some(false)),
+            b"~*" => (name, Some(true)),
+            _ => {
+                let msg = format!("invalid location modifier \"{}\"", show(&m));
+                c.report(Code::InvalidValue, h, h.span(0), msg);
+                return;
+            }
+        }
+    } else {
+        let v = h.arg(0);
+        if let Some(rest) = v.strip_prefix(b"=") {
+            loc.exact = true;
+            (rest.to_vec(), None)
+        } else if let Some(rest) = v.strip_prefix(b"^~") {
+            loc.noregex = true;
+            (rest.to_vec(), None)
+        } else if let Some(rest) = v.strip_prefix(b"~*") {
+            (rest.to_vec(), Some(true))
+        } else if let Some(rest) = v.strip_prefix(b"~") {
+            (rest.to_vec(), Some(false))
+        } else {
+            loc.named = v.first() == Some(&b'@');
+            (v.into_owned(), None)
+        }
+    };
+    let pattern_span = h.span(h.nargs() - 1);
+    if let Some(caseless) = caseless {
+        if !c.regex(h, pattern_span, &name, caseless) {
+            return;
+        }
+        loc.regex = true;
+    }
+    loc.name = name;
+    // A nested location.
+    let misplaced = h.ctx == Context::HttpLocation
+        && c.frame().block.loc.as_ref().is_none_or(|parent| {
+            parent.exact
+                || parent.named
+                || loc.named
+                || !loc.regex && !loc.name.starts_with(&parent.name)
+        });
+    if misplaced {
+        let parent = c.frame().block.loc.clone().unwrap_or_default();
+        let shown = show(&loc.name).into_owned();
+        let pname = show(&parent.name).into_owned();
+        if parent.exact {
+            let msg =
+                format!("location \"{shown}\" cannot be inside the exact location \"{pname}\"");
+            c.report(Code::Misplaced, h, h.d.name.span, msg);
+            return;
+        }
+        if parent.named {
+            let msg =
+                format!("location \"{shown}\" cannot be inside the named location \"{pname}\"");
+            c.report(Code::Misplaced, h, h.d.name.span, msg);
+            return;
+        }
+        if loc.named {
+            let msg = format!("named location \"{shown}\" can be on the server level only");
+            c.report(Code::Misplaced, h, h.d.name.span, msg);
+            return;
+        }
+        if !loc.regex && !loc.name.starts_with(&parent.name) {
+            let msg = format!("location \"{shown}\" is outside location \"{pname}\"");
+            c.report(Code::Misplaced, h, h.d.name.span, msg);
+            return;
+        }
+    }
+    let rec = LocRec {
+        name: loc.name.clone(),
+        exact: loc.exact || loc.regex || loc.named,
+        inclusive: !(loc.exact || loc.regex || loc.named),
+        file: h.file,
+        span: h.d.name.span,
+        at: h.at(),
+    };
+    if !loc.regex && !loc.named {
+        c.frame().block.locations.push(rec);
+    }
+    c.pending.loc = Some(loc);
+}
+
+fn limit_except(c: &mut Checker, h: &Here<'_>) {
+    const METHODS: [&[u8]; 14] = [
+        b"GET",
+        b"HEAD",
+        b"POST",
+        b"PUT",
+        b"DELETE",
+        b"MKCOL",
+        b"COPY",
+        b"MOVE",
+        b"OPTIONS",
+        b"PROPFIND",
+        b"PROPPATCH",
+        b"LOCK",
+        b"UNLOCK",
+        b"PATCH",
+    ];
+    let parent = c.frame().block.loc.clone().unwrap_or_default();
+    if dup(c, h, "limit_except") {
+        return;
+    }
+    for i in 0..h.nargs() {
+        let a = h.arg(i);
+        if !METHODS.iter().any(|m| cstr(&a).eq_ignore_ascii_case(m)) {
+            let msg = format!("invalid method \"{}\"", show(&a));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+    }
+    c.pending.loc = Some(Loc {
+        name: parent.name,
+        noname: true,
+        ..Loc::default()
+    });
+}
+
+/// The `listen` address as nginx prints it (`ngx_sock_ntop` with the port).
+fn listen(c: &mut Checker, h: &Here<'_>) {
+    let url = h.arg(0);
+    let parsed = match c.http.listen_urls.get(&*url) {
+        Some(r) => r.clone(),
+        None => {
+            let r = parse_listen_url(&url);
+            c.http.listen_urls.insert(url.to_vec(), r.clone());
+            r
+        }
+    };
+    let addr = match parsed {
+        Ok(a) => a,
+        Err(e) => {
+            let msg = format!("{e} in \"{}\" of the \"listen\" directive", show(&url));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+            return;
+        }
+    };
+    let v = c.version();
+    let mut default = false;
+    let mut set = false;
+    let mut quic = false;
+    let mut ssl = false;
+    for i in 1..h.nargs() {
+        let a = h.arg(i);
+        let b = cstr(&a);
+        let rest = |p: &[u8]| -> Option<Vec<u8>> { a.strip_prefix(p).map(<[u8]>::to_vec) };
+        let bad = |what: &str| format!("invalid {what} \"{}\"", show(&a));
+        match b {
+            b"default_server" | b"default" => default = true,
+            b"bind" => set = true,
+            b"deferred" | b"reuseport" => set = true,
+            b"ssl" => ssl = true,
+            b"proxy_protocol" => {}
+            b"http2" => {
+                if v >= (1, 25, 1) {
+                    c.report(
+                        Code::Warning,
+                        h,
+                        h.span(i),
+                        "the \"listen ... http2\" directive is deprecated, use the \"http2\" directive instead",
+                    );
+                }
+            }
+            b"quic" if v >= (1, 25, 0) => quic = true,
+            b"multipath" if v >= (1, 29, 3) => set = true,
+            _ => {
+                if let Some(n) = rest(b"setfib=") {
+                    let _ = n;
+                    let msg = format!("invalid parameter \"{}\"", show(&a));
+                    c.report(Code::InvalidValue, h, h.span(i), msg);
+                    return;
+                } else if let Some(n) = rest(b"fastopen=") {
+                    set = true;
+                    if parse_digits(&n).is_none() {
+                        c.report(Code::InvalidValue, h, h.span(i), bad("fastopen"));
+                        return;
+                    }
+                } else if let Some(n) = rest(b"backlog=") {
+                    set = true;
+                    if parse_digits(&n).is_none_or(|n| n == 0) {
+                        c.report(Code::InvalidValue, h, h.span(i), bad("backlog"));
+                        return;
+                    }
+                } else if let Some(n) = rest(b"rcvbuf=") {
+                    set = true;
+                    if parse_size_bytes(&n).is_none() {
+                        c.report(Code::InvalidValue, h, h.span(i), bad("rcvbuf"));
+                        return;
+                    }
+                } else if let Some(n) = rest(b"sndbuf=") {
+                    set = true;
+                    if parse_size_bytes(&n).is_none() {
+                        c.report(Code::InvalidValue, h, h.span(i), bad("sndbuf"));
+                        return;
+                    }
+                } else if a.starts_with(b"accept_filter=") {
+                    let msg = format!(
+                        "accept filters \"{}\" are not supported on this platform, ignored",
+                        show(&a)
+                    );
+                    c.report(Code::InvalidValue, h, h.span(i), msg);
+                    return;
+                } else if let Some(f) = rest(b"ipv6only=o") {
+                    set = true;
+                    if cstr(&f) != b"n" && cstr(&f) != b"ff" {
+                        let msg = format!("invalid ipv6only flags \"{}\"", show(cstr(&a[9..])));
+                        c.report(Code::InvalidValue, h, h.span(i), msg);
+                        return;
+                    }
+                } else if let Some(k) = rest(b"so_keepalive=") {
+                    set = true;
+                    if cstr(&k) != b"on" && cstr(&k) != b"off" && !so_keepalive(&k) {
+                        let msg = format!("invalid so_keepalive value: \"{}\"", show(cstr(&k)));
+                        c.report(Code::InvalidValue, h, h.span(i), msg);
+                        return;
+                    }
+                } else {
+                    let msg = format!("invalid parameter \"{}\"", show(&a));
+                    c.report(Code::InvalidValue, h, h.span(i), msg);
+                    return;
+                }
+            }
+        }
+    }
+    let _ = quic;
+    let Some(text) = addr else { return };
+    let Some(server) = c.frame().block.server else {
+        return;
+    };
+    // ngx_http_add_addresses: one address per (address, port).
+    if let Some(a) = c.http.addr_index.get(&text).map(|&i| &mut c.http.addrs[i]) {
+        let shown = a.text.clone();
+        if a.servers.contains(&server) {
+            let msg = format!("a duplicate listen {shown}");
+            c.report(Code::Duplicate, h, h.span(0), msg);
+            return;
+        }
+        a.servers.push(server);
+        if set {
+            if a.opts_set {
+                let msg = format!("duplicate listen options for {shown}");
+                c.report(Code::Duplicate, h, h.span(0), msg);
+                return;
+            }
+            a.opts_set = true;
+        }
+        if default {
+            if a.default {
+                let msg = format!("a duplicate default server for {shown}");
+                c.report(Code::Duplicate, h, h.span(0), msg);
+                return;
+            }
+            a.default = true;
+            a.default_server = server;
+        }
+        a.ssl |= ssl;
+    } else {
+        c.http.addr_index.insert(text.clone(), c.http.addrs.len());
+        c.http.addrs.push(Addr {
+            text: text.clone(),
+            servers: vec![server],
+            opts_set: set,
+            default,
+            default_server: server,
+            ssl,
+        });
+    }
+    if let Some(s) = c.http.servers.get_mut(server) {
+        s.listens.push(text);
+    }
+}
+
+/// `so_keepalive=idle:intvl:cnt` (NGX_HAVE_KEEPALIVE_TUNABLE on Linux).
+fn so_keepalive(v: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = v.splitn(3, |&b| b == b':').collect();
+    let (mut idle, mut intvl, mut cnt) = (0, 0, 0);
+    if let Some(p) = parts.first().filter(|p| !p.is_empty()) {
+        match parse_time(p, true) {
+            Some(n) => idle = n,
+            None => return false,
+        }
+    }
+    if let Some(p) = parts.get(1).filter(|p| !p.is_empty()) {
+        match parse_time(p, true) {
+            Some(n) => intvl = n,
+            None => return false,
+        }
+    }
+    if let Some(p) = parts.get(2).filter(|p| !p.is_empty()) {
+        match parse_digits(p) {
+            Some(n) => cnt = n,
+            None => return false,
+        }
+    }
+    !(idle == 0 && intvl == 0 && cnt == 0)
+}
+
+/// `ngx_parse_url` for `listen`: the address as nginx prints it (`None` for a name nginx would
+/// resolve, which is not compared), or nginx's reason.
+fn parse_listen_url(url: &[u8]) -> Result<Option<String>, &'static str> {
+    if url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:") {
+        let path = &url[5..];
+        if path.is_empty() {
+            return Err("no path in the unix domain socket");
+        }
+        if path.len() + 1 > 108 {
+            return Err("too long path in the unix domain socket");
+        }
+        return Ok(Some(format!("unix:{}", show(path))));
+    }
+    if url.first() == Some(&b'[') {
+        let Some(close) = url.iter().position(|&b| b == b']') else {
+            return Err("invalid host");
+        };
+        let host = &url[1..close];
+        let rest = &url[close + 1..];
+        if rest.contains(&b'/') {
+            return Err("invalid host");
+        }
+        let port = if rest.is_empty() {
+            80
+        } else {
+            if rest[0] != b':' {
+                return Err("invalid host");
+            }
+            listen_port(&rest[1..])?
+        };
+        if host.is_empty() {
+            return Err("no host");
+        }
+        let Ok(ip) = std::str::from_utf8(host)
+            .ok()
+            .and_then(|s| s.parse::<std::net::Ipv6Addr>().ok())
+            .ok_or(())
+        else {
+            return Err("invalid IPv6 address");
+        };
+        return Ok(Some(format!("[{ip}]:{port}")));
+    }
+    let colon = url.iter().position(|&b| b == b':');
+    let slash = url.iter().position(|&b| b == b'/' || b == b'?');
+    if slash.is_some() {
+        return Err("invalid host");
+    }
+    let (host, port) = match colon {
+        Some(i) => (&url[..i], listen_port(&url[i + 1..])?),
+        None => {
+            // A value of digits only is a port.
+            if let Some(n) = port_only(url)? {
+                return Ok(Some(format!("0.0.0.0:{n}")));
+            }
+            (url, 80)
+        }
+    };
+    if host.is_empty() {
+        return Err("no host");
+    }
+    if host == b"*" {
+        return Ok(Some(format!("0.0.0.0:{port}")));
+    }
+    match inet_addr(host) {
+        Some(ip) => Ok(Some(format!("{ip}:{port}"))),
+        None => Ok(None),
+    }
+}
+
+/// A listen port (`n` or a range `n-m`).
+fn listen_port(p: &[u8]) -> Result<u16, &'static str> {
+    let (first, last) = match p.iter().position(|&b| b == b'-') {
+        Some(d) => {
+            let last = parse_digits(&p[d + 1..]).filter(|n| (1..=65535).contains(n));
+            let Some(last) = last else {
+                return Err("invalid port");
+            };
+            (&p[..d], Some(last))
+        }
+        None => (p, None),
+    };
+    let n = parse_digits(first).filter(|n| (1..=65535).contains(n));
+    let Some(n) = n else {
+        return Err("invalid port");
+    };
+    if last.is_some_and(|l| n > l) {
+        return Err("invalid port range");
+    }
+    Ok(n as u16)
+}
+
+/// A listen value without `:` that is a port (`8080`, `8000-8010`): `Some(port)`.
+fn port_only(v: &[u8]) -> Result<Option<u16>, &'static str> {
+    let (first, last) = match v.iter().position(|&b| b == b'-') {
+        Some(d) => match parse_digits(&v[d + 1..]) {
+            None => return Ok(None),
+            Some(l) => (&v[..d], Some(l)),
+        },
+        None => (v, None),
+    };
+    let Some(n) = parse_digits(first) else {
+        return Ok(None);
+    };
+    if last.is_some_and(|l| !(1..=65535).contains(&l)) || !(1..=65535).contains(&n) {
+        return Err("invalid port");
+    }
+    if last.is_some_and(|l| n > l) {
+        return Err("invalid port range");
+    }
+    Ok(Some(n as u16))
+}
+
+/// `ngx_inet_addr`: exactly four decimal octets.
+fn inet_addr(b: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u32; 4];
+    let mut n = 0;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                octets[n.min(3)] = octets[n.min(3)] * 10 + u32::from(c - b'0');
+                if octets[n.min(3)] > 255 {
+                    return None;
+                }
+            }
+            b'.' => {
+                n += 1;
+                if n > 3 {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    (n == 3).then(|| {
+        std::net::Ipv4Addr::new(
+            octets[0] as u8,
+            octets[1] as u8,
+            octets[2] as u8,
+            octets[3] as u8,
+        )
+    })
+}
+
+fn server_name(c: &mut Checker, h: &Here<'_>) {
+    for i in 0..h.nargs() {
+        let v = h.arg(i);
+        let ch = v.first().copied().unwrap_or(0);
+        if (ch == b'*' && (v.len() < 3 || v.get(1) != Some(&b'.'))) || (ch == b'.' && v.len() < 2) {
+            let msg = format!("server name \"{}\" is invalid", show(&v));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+        if cstr(&v).contains(&b'/') {
+            let msg = format!("server name \"{}\" has suspicious symbols", show(&v));
+            c.report(Code::Warning, h, h.span(i), msg);
+        }
+        if ch == b'~' {
+            if v.len() == 1 {
+                let msg = format!("empty regex in server name \"{}\"", show(&v));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+            let pattern = &v[1..];
+            let caseless = pattern.iter().any(u8::is_ascii_uppercase);
+            if !c.regex(h, h.span(i), pattern, caseless) {
+                return;
+            }
+            continue;
+        }
+        let name = if cstr(&v).eq_ignore_ascii_case(b"$hostname") {
+            b"\x00hostname".to_vec()
+        } else {
+            v.to_ascii_lowercase()
+        };
+        if let Some(s) = c.frame().block.server {
+            let at = h.at();
+            if let Some(server) = c.http.servers.get_mut(s) {
+                server.names.push((name, h.file, h.span(i), at));
+            }
+        }
+    }
+}
+
+fn root(c: &mut Checker, h: &Here<'_>) {
+    let alias = h.is("alias");
+    let this: &'static str = if alias { "alias" } else { "root" };
+    let f = c.frame();
+    let earlier = f
+        .marks
+        .iter()
+        .find(|m| **m == "root" || **m == "alias")
+        .copied();
+    if let Some(earlier) = earlier {
+        if earlier == this {
+            c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+        } else {
+            let msg = format!(
+                "\"{this}\" directive is duplicate, \"{earlier}\" directive was specified earlier"
+            );
+            c.report(Code::Duplicate, h, h.d.name.span, msg);
+        }
+        return;
+    }
+    c.frame().marks.push(this);
+    let named = c.frame().block.loc.as_ref().is_some_and(|l| l.named);
+    if named && alias {
+        c.report(
+            Code::Misplaced,
+            h,
+            h.d.name.span,
+            "the \"alias\" directive cannot be used inside the named location",
+        );
+        return;
+    }
+    let v = h.arg(0);
+    let b = cstr(&v);
+    let dollar = memchr::memchr(b'$', b).is_some();
+    for (plain, braced, what) in [
+        (
+            &b"$document_root"[..],
+            &b"${document_root}"[..],
+            "$document_root",
+        ),
+        (b"$realpath_root", b"${realpath_root}", "$realpath_root"),
+    ] {
+        if dollar && (contains(b, plain) || contains(b, braced)) {
+            let msg = format!("the {what} variable cannot be used in the \"{this}\" directive");
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+            return;
+        }
+    }
+    c.uses(h, 0, &v, true);
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(hay, needle).is_some()
+}
+
+fn try_files(c: &mut Checker, h: &Here<'_>) {
+    if dup(c, h, "try_files") {
+        return;
+    }
+    let n = h.nargs();
+    for i in 0..n {
+        let a = h.arg(i);
+        let v: &[u8] = match a.strip_suffix(b"/") {
+            Some(v) if i + 1 < n => v,
+            _ => &a,
+        };
+        if !c.uses(h, i, v, true) {
+            return;
+        }
+    }
+    let last = h.arg(n - 1);
+    if last.first() == Some(&b'=') {
+        // nginx's length for the code excludes the name's terminating byte it added.
+        let code = parse_digits(&last[1..]);
+        if code.is_none_or(|c| c > 999) {
+            let msg = format!("invalid code \"{}\"", show(&last));
+            c.report(Code::InvalidValue, h, h.span(n - 1), msg);
+        }
+    }
+}
+
+fn rewrite(c: &mut Checker, h: &Here<'_>) {
+    let replacement = h.arg(1);
+    if replacement.is_empty() {
+        c.report(Code::InvalidValue, h, h.span(1), "empty replacement");
+        return;
+    }
+    if !c.regex(h, h.span(0), &h.arg(0), false) {
+        return;
+    }
+    if h.nargs() == 3 {
+        let flag = h.arg(2);
+        if !matches!(cstr(&flag), b"last" | b"break" | b"redirect" | b"permanent") {
+            let msg = format!("invalid parameter \"{}\"", show(&flag));
+            c.report(Code::InvalidValue, h, h.span(2), msg);
+            return;
+        }
+    }
+    let mut r = replacement.into_owned();
+    if r.last() == Some(&b'?') {
+        r.pop();
+    }
+    c.uses(h, 1, &r, true);
+}
+
+fn rewrite_return(c: &mut Checker, h: &Here<'_>) {
+    let v = h.arg(0);
+    match parse_digits(&v) {
+        None => {
+            let redirect = v.starts_with(b"http://")
+                || v.starts_with(b"https://")
+                || v.starts_with(b"$scheme");
+            if h.nargs() == 1 && redirect {
+                c.uses(h, 0, &v, true);
+            } else {
+                let msg = format!("invalid return code \"{}\"", show(&v));
+                c.report(Code::InvalidValue, h, h.span(0), msg);
+            }
+        }
+        Some(n) if n > 999 => {
+            let msg = format!("invalid return code \"{}\"", show(&v));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+        }
+        Some(_) => {
+            if h.nargs() == 2 {
+                c.uses(h, 1, &h.arg(1), true);
+            }
+        }
+    }
+}
+
+fn rewrite_if(c: &mut Checker, h: &Here<'_>) {
+    let name = c
+        .frame()
+        .block
+        .loc
+        .as_ref()
+        .map(|l| l.name.clone())
+        .unwrap_or_default();
+    c.pending.loc = Some(Loc {
+        name,
+        noname: true,
+        ..Loc::default()
+    });
+    let n = h.nargs();
+    let invalid = |c: &mut Checker, i: usize, v: &[u8]| {
+        let msg = format!("invalid condition \"{}\"", show(v));
+        c.report(Code::InvalidValue, h, h.span(i), msg);
+    };
+    let args: Vec<std::borrow::Cow<'_, [u8]>> = (0..n).map(|i| h.arg(i)).collect();
+    // ngx_http_rewrite_if_condition: the parentheses are stripped from the first and last
+    // arguments (one may be a word of its own).
+    let mut vals: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
+    if vals[0].first() != Some(&b'(') {
+        return invalid(c, 0, vals[0]);
+    }
+    let mut cur = 0;
+    let mut last = n - 1;
+    if vals[0].len() == 1 {
+        cur = 1;
+    } else {
+        vals[0] = &vals[0][1..];
+    }
+    if vals[last].last() != Some(&b')') {
+        return invalid(c, last, vals[last]);
+    }
+    if vals[last].len() == 1 {
+        if last == 0 {
+            return invalid(c, 0, vals[0]);
+        }
+        last -= 1;
+    } else {
+        let l = vals[last];
+        vals[last] = &l[..l.len() - 1];
+    }
+    if cur > last {
+        let i = cur.min(n - 1);
+        return invalid(c, i, vals[i]);
+    }
+    let p = vals[cur];
+    if p.len() > 1 && p[0] == b'$' {
+        if cur != last && cur + 2 != last {
+            return invalid(c, cur, p);
+        }
+        c.use_name(h, cur, &p[1..]);
+        if cur == last {
+            return;
+        }
+        cur += 1;
+        let op = vals[cur];
+        match op {
+            b"=" | b"!=" => {
+                c.uses(h, last, vals[last], true);
+            }
+            b"~" | b"~*" | b"!~" | b"!~*" => {
+                let caseless = op.last() == Some(&b'*');
+                c.regex(h, h.span(last), vals[last], caseless);
+            }
+            _ => {
+                let msg = format!("unexpected \"{}\" in condition", show(op));
+                c.report(Code::InvalidValue, h, h.span(cur), msg);
+            }
+        }
+        return;
+    }
+    if (p.len() == 2 && p[0] == b'-') || (p.len() == 3 && p[0] == b'!' && p[1] == b'-') {
+        if cur + 1 != last {
+            return invalid(c, cur, p);
+        }
+        if !c.uses(h, last, vals[last], true) {
+            return;
+        }
+        let op = if p[0] == b'!' { p[2] } else { p[1] };
+        if !matches!(op, b'f' | b'd' | b'e' | b'x') {
+            return invalid(c, cur, p);
+        }
+        return;
+    }
+    invalid(c, cur, p)
+}
+
+fn rewrite_set(c: &mut Checker, h: &Here<'_>) {
+    let name = h.arg(0);
+    if name.first() != Some(&b'$') {
+        let msg = format!("invalid variable name \"{}\"", show(&name));
+        c.report(Code::InvalidValue, h, h.span(0), msg);
+        return;
+    }
+    let var = &name[1..];
+    if var.is_empty() {
+        c.report(
+            Code::InvalidValue,
+            h,
+            h.span(0),
+            "invalid variable name \"$\"",
+        );
+        return;
+    }
+    if !c.add_variable(h, 0, var) {
+        return;
+    }
+    c.uses(h, 1, &h.arg(1), true);
+}
+
+fn error_page(c: &mut Checker, h: &Here<'_>) {
+    let n = h.nargs();
+    let i = n - 2;
+    let mut codes_end = n - 1;
+    let v = h.arg(i);
+    if v.first() == Some(&b'=') {
+        if i == 0 {
+            let msg = format!("invalid value \"{}\"", show(&v));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+        if v.len() > 1 && parse_digits(&v[1..]).is_none() {
+            let msg = format!("invalid value \"{}\"", show(&v));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+        codes_end = n - 2;
+    }
+    if !c.uses(h, n - 1, &h.arg(n - 1), true) {
+        return;
+    }
+    for k in 0..codes_end {
+        let a = h.arg(k);
+        match parse_digits(&a) {
+            None | Some(499) => {
+                let msg = format!("invalid value \"{}\"", show(&a));
+                c.report(Code::InvalidValue, h, h.span(k), msg);
+                return;
+            }
+            Some(code) if !(300..=599).contains(&code) => {
+                let msg = format!("value \"{}\" must be between 300 and 599", show(&a));
+                c.report(Code::InvalidValue, h, h.span(k), msg);
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn open_file_cache(c: &mut Checker, h: &Here<'_>) {
+    if dup(c, h, "open_file_cache") {
+        return;
+    }
+    let mut max = 0;
+    let mut off = false;
+    for i in 0..h.nargs() {
+        let a = h.arg(i);
+        let ok = if let Some(m) = a.strip_prefix(b"max=") {
+            max = parse_digits(m).unwrap_or(0);
+            max > 0
+        } else if let Some(t) = a.strip_prefix(b"inactive=") {
+            parse_time(t, true).is_some()
+        } else if cstr(&a) == b"off" {
+            off = true;
+            true
+        } else {
+            false
+        };
+        if !ok {
+            let msg = format!("invalid \"open_file_cache\" parameter \"{}\"", show(&a));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+    }
+    if !off && max == 0 {
+        c.report(
+            Code::InvalidValue,
+            h,
+            h.d.name.span,
+            "\"open_file_cache\" must have the \"max\" parameter",
+        );
+    }
+}
+
+fn expires(c: &mut Checker, h: &Here<'_>) {
+    if dup(c, h, "expires") {
+        return;
+    }
+    let modified = h.nargs() == 2;
+    if modified && cstr(&h.arg(0)) != b"modified" {
+        c.directive_error(Code::InvalidValue, h, h.span(0), "invalid value");
+        return;
+    }
+    let n = if modified { 1 } else { 0 };
+    let v = h.arg(n).into_owned();
+    if memchr::memchr(b'$', &v).is_some() {
+        c.uses(h, n, &v, true);
+        return;
+    }
+    if !modified && matches!(&v[..], b"epoch" | b"max" | b"off") {
+        return;
+    }
+    let (daily, t) = match v.first() {
+        Some(b'@') => {
+            if modified {
+                c.directive_error(
+                    Code::InvalidValue,
+                    h,
+                    h.span(n),
+                    "daily time cannot be used with \"modified\" parameter",
+                );
+                return;
+            }
+            (true, &v[1..])
+        }
+        Some(b'+' | b'-') => (false, &v[1..]),
+        _ => (false, &v[..]),
+    };
+    match parse_time(t, true) {
+        None => c.directive_error(Code::InvalidValue, h, h.span(n), "invalid value"),
+        Some(s) if daily && s > 24 * 60 * 60 => c.directive_error(
+            Code::InvalidValue,
+            h,
+            h.span(n),
+            "daily time value must be less than 24 hours",
+        ),
+        _ => {}
+    }
+}
+
+fn index(c: &mut Checker, h: &Here<'_>) {
+    let n = h.nargs();
+    for i in 0..n {
+        let v = h.arg(i);
+        if v.first() == Some(&b'/') && i != n - 1 {
+            c.report(
+                Code::Warning,
+                h,
+                h.span(i),
+                "only the last index in \"index\" directive should be absolute",
+            );
+        }
+        if v.is_empty() {
+            let msg = format!(
+                "index \"{}\" in \"index\" directive is invalid",
+                show(&h.arg(0))
+            );
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+        if !c.uses(h, i, &v, true) {
+            return;
+        }
+    }
+}
+
+/// `ngx_http_access_rule`: `all`, `unix:`, or an address with an optional prefix length.
+fn access_rule(c: &mut Checker, h: &Here<'_>) {
+    let v = h.arg(0);
+    if &*v == b"all" || &*v == b"unix:" {
+        return;
+    }
+    match ptocidr(&v) {
+        Cidr::Invalid => {
+            let msg = format!("invalid parameter \"{}\"", show(&v));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+        }
+        Cidr::LowBits => {
+            let msg = format!("low address bits of {} are meaningless", show(&v));
+            c.report(Code::Warning, h, h.span(0), msg);
+        }
+        Cidr::Ok => {}
+    }
+}
+
+/// What `ngx_ptocidr` says of an address.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Cidr {
+    Ok,
+    /// `NGX_DONE`: the prefix leaves host bits set.
+    LowBits,
+    Invalid,
+}
+
+/// `ngx_ptocidr`: `addr` or `addr/bits`, IPv4 or IPv6.
+pub(crate) fn ptocidr(v: &[u8]) -> Cidr {
+    let (addr, bits) = match v.iter().position(|&b| b == b'/') {
+        Some(i) => (&v[..i], Some(&v[i + 1..])),
+        None => (v, None),
+    };
+    let Ok(text) = std::str::from_utf8(addr) else {
+        return Cidr::Invalid;
+    };
+    let (bytes, max): (Vec<u8>, u64) = if let Some(ip) = inet_addr(addr) {
+        (ip.octets().to_vec(), 32)
+    } else if let Ok(ip) = text.parse::<std::net::Ipv6Addr>() {
+        (ip.octets().to_vec(), 128)
+    } else {
+        return Cidr::Invalid;
+    };
+    let Some(bits) = bits else { return Cidr::Ok };
+    let Some(n) = parse_digits(bits).filter(|&n| n <= max) else {
+        return Cidr::Invalid;
+    };
+    // Bits below the prefix must be zero.
+    for (i, b) in bytes.iter().enumerate() {
+        let start = i as u64 * 8;
+        let keep = n.saturating_sub(start).min(8);
+        let mask: u8 = if keep == 0 { 0 } else { 0xffu8 << (8 - keep) };
+        if b & !mask != 0 {
+            return Cidr::LowBits;
+        }
+    }
+    Cidr::Ok
+}
+
+fn upstream(c: &mut Checker, h: &Here<'_>) {
+    let host = h.arg(0).to_ascii_lowercase();
+    let at = h.at();
+    if let Some(u) = c.http.upstream_mut(&host) {
+        if u.created {
+            let msg = format!("duplicate upstream \"{}\"", show(&h.arg(0)));
+            c.report(Code::Duplicate, h, h.span(0), msg);
+            return;
+        }
+        if let Some(port) = u.port {
+            let msg = format!("upstream \"{}\" may not have port {port}", show(&h.arg(0)));
+            let (file, uat) = (u.file, u.at);
+            c.report_at(
+                Code::InvalidValue,
+                file,
+                Span::new(uat as usize, uat as usize),
+                Some(uat),
+                msg,
+            );
+            return;
+        }
+        u.created = true;
+    } else {
+        c.http.add_upstream(UpsRec {
+            host,
+            created: true,
+            port: None,
+            file: h.file,
+            at,
+        });
+    }
+    c.pending.ups = Some(Ups {
+        flags: UPS_ALL,
+        servers: 0,
+        method: false,
+    });
+}
+
+fn upstream_server(c: &mut Checker, h: &Here<'_>) {
+    let flags = match c.frame().block.ups.as_mut() {
+        Some(u) => {
+            u.servers += 1;
+            u.flags
+        }
+        None => return,
+    };
+    // 1.27.3: names resolved at run time, and DNS SRV services.
+    let zone = c.version() >= (1, 27, 3);
+    let mut resolve = false;
+    let mut service = false;
+    for i in 1..h.nargs() {
+        let a = h.arg(i);
+        if zone && cstr(&a) == b"resolve" {
+            resolve = true;
+            continue;
+        }
+        if let Some(name) = a.strip_prefix(b"service=").filter(|_| zone) {
+            if name.is_empty() {
+                c.report(Code::InvalidValue, h, h.span(i), "service is empty");
+                return;
+            }
+            service = true;
+            continue;
+        }
+        let (need, ok) = if let Some(n) = a.strip_prefix(b"weight=") {
+            (UPS_WEIGHT, parse_digits(n).is_some_and(|n| n > 0))
+        } else if let Some(n) = a.strip_prefix(b"max_conns=") {
+            (UPS_MAX_CONNS, parse_digits(n).is_some())
+        } else if let Some(n) = a.strip_prefix(b"max_fails=") {
+            (UPS_MAX_FAILS, parse_digits(n).is_some())
+        } else if let Some(t) = a.strip_prefix(b"fail_timeout=") {
+            (UPS_FAIL_TIMEOUT, parse_time(t, true).is_some())
+        } else if cstr(&a) == b"backup" {
+            (UPS_BACKUP, true)
+        } else if cstr(&a) == b"down" {
+            (UPS_DOWN, true)
+        } else {
+            (0, false)
+        };
+        if need != 0 && flags & need == 0 {
+            let msg = format!(
+                "balancing method does not support parameter \"{}\"",
+                show(&a)
+            );
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+        if !ok {
+            let msg = format!("invalid parameter \"{}\"", show(&a));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+    }
+    let url = h.arg(0);
+    if service && !resolve {
+        let msg = format!(
+            "service upstream \"{}\" requires \"resolve\" parameter",
+            show(&url)
+        );
+        c.report(Code::InvalidValue, h, h.span(0), msg);
+        return;
+    }
+    match parse_upstream_url(&url, false) {
+        Err(e) => {
+            let msg = format!("{e} in upstream \"{}\"", show(&url));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+        }
+        Ok(u) if service => {
+            let address = url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:")
+                || std::str::from_utf8(&u.host)
+                    .is_ok_and(|s| s.parse::<std::net::IpAddr>().is_ok());
+            let msg = if u.port.is_some() {
+                "may not have port"
+            } else if address {
+                "requires domain name"
+            } else {
+                return;
+            };
+            let msg = format!("service upstream \"{}\" {msg}", show(&url));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+        }
+        Ok(_) => {}
+    }
+}
+
+/// What `ngx_parse_url` takes from a pass address: its host (lowercase), its port when given,
+/// and whether it has a URI part.
+struct Url {
+    host: Vec<u8>,
+    port: Option<u16>,
+    uri: bool,
+}
+
+/// `ngx_parse_url` without resolving (`no_resolve`): `uri_part` allows a path.
+fn parse_upstream_url(url: &[u8], uri_part: bool) -> Result<Url, &'static str> {
+    if url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:") {
+        let mut path = &url[5..];
+        let mut uri = false;
+        if uri_part {
+            if let Some(i) = path.iter().position(|&b| b == b':') {
+                uri = i + 1 < path.len();
+                path = &path[..i];
+            }
+        }
+        if path.is_empty() {
+            return Err("no path in the unix domain socket");
+        }
+        if path.len() + 1 > 108 {
+            return Err("too long path in the unix domain socket");
+        }
+        return Ok(Url {
+            host: path.to_vec(),
+            port: None,
+            uri,
+        });
+    }
+    if url.first() == Some(&b'[') {
+        let Some(close) = url.iter().position(|&b| b == b']') else {
+            return Err("invalid host");
+        };
+        let host = &url[1..close];
+        let mut rest = &url[close + 1..];
+        let mut uri = false;
+        if let Some(s) = rest.iter().position(|&b| b == b'/') {
+            if !uri_part {
+                return Err("invalid host");
+            }
+            uri = true;
+            rest = &rest[..s];
+        }
+        let port = if rest.is_empty() {
+            None
+        } else {
+            if rest[0] != b':' {
+                return Err("invalid host");
+            }
+            match parse_digits(&rest[1..]).filter(|n| (1..=65535).contains(n)) {
+                Some(n) => Some(n as u16),
+                None => return Err("invalid port"),
+            }
+        };
+        if host.is_empty() {
+            return Err("no host");
+        }
+        if std::str::from_utf8(host)
+            .ok()
+            .and_then(|s| s.parse::<std::net::Ipv6Addr>().ok())
+            .is_none()
+        {
+            return Err("invalid IPv6 address");
+        }
+        return Ok(Url {
+            host: url[..=close].to_ascii_lowercase(),
+            port,
+            uri,
+        });
+    }
+    let mut last = url.len();
+    let mut uri = false;
+    let slash = url.iter().position(|&b| b == b'/');
+    let args = url.iter().position(|&b| b == b'?');
+    let u = match (slash, args) {
+        (Some(s), Some(a)) => Some(s.min(a)),
+        (s, a) => s.or(a),
+    };
+    if let Some(u) = u {
+        if !uri_part {
+            return Err("invalid host");
+        }
+        uri = true;
+        last = u;
+    }
+    let host_part = &url[..last];
+    let (host, port) = match host_part.iter().position(|&b| b == b':') {
+        Some(i) => match parse_digits(&host_part[i + 1..]).filter(|n| (1..=65535).contains(n)) {
+            Some(n) => (&host_part[..i], Some(n as u16)),
+            None => return Err("invalid port"),
+        },
+        None => (host_part, None),
+    };
+    if host.is_empty() {
+        return Err("no host");
+    }
+    Ok(Url {
+        host: host.to_ascii_lowercase(),
+        port,
+        uri,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Proxy,
+    Grpc,
+    Uwsgi,
+    Other(&'static str),
+}
+
+fn pass(c: &mut Checker, h: &Here<'_>, kind: Pass) {
+    let key: &'static str = match kind {
+        Pass::Proxy => "proxy_pass",
+        Pass::Grpc => "grpc_pass",
+        Pass::Uwsgi => "uwsgi_pass",
+        Pass::Other(n) => n,
+    };
+    if dup(c, h, key) {
+        return;
+    }
+    let url = h.arg(0);
+    if memchr::memchr(b'$', &url).is_some() && kind != Pass::Other("memcached_pass") {
+        c.uses(h, 0, &url, true);
+        return;
+    }
+    let scheme = |p: &[u8]| url.len() >= p.len() && url[..p.len()].eq_ignore_ascii_case(p);
+    let rest: &[u8] = match kind {
+        Pass::Proxy => {
+            if scheme(b"http://") {
+                &url[7..]
+            } else if scheme(b"https://") {
+                &url[8..]
+            } else {
+                c.report(Code::InvalidValue, h, h.span(0), "invalid URL prefix");
+                return;
+            }
+        }
+        Pass::Grpc if scheme(b"grpc://") => &url[7..],
+        Pass::Grpc if scheme(b"grpcs://") => &url[8..],
+        Pass::Uwsgi if scheme(b"uwsgi://") => &url[8..],
+        Pass::Uwsgi if scheme(b"suwsgi://") => &url[9..],
+        _ => &url[..],
+    };
+    let parsed = match parse_upstream_url(rest, kind == Pass::Proxy) {
+        Ok(u) => u,
+        Err(e) => {
+            let msg = format!("{e} in upstream \"{}\"", show(rest));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+            return;
+        }
+    };
+    // ngx_http_upstream_add with no flags: a name given with a port cannot be an upstream{}.
+    let at = h.at();
+    if let Some(u) = c.http.upstream(&parsed.host) {
+        if u.created {
+            if let Some(p) = parsed.port {
+                let msg = format!("upstream \"{}\" may not have port {p}", show(&parsed.host));
+                c.report(Code::InvalidValue, h, h.span(0), msg);
+                return;
+            }
+        }
+    } else if !rest.starts_with(b"unix:") {
+        c.http.add_upstream(UpsRec {
+            host: parsed.host.clone(),
+            created: false,
+            port: parsed.port,
+            file: h.file,
+            at,
+        });
+    }
+    if kind == Pass::Proxy && parsed.uri {
+        let loc = c.frame().block.loc.as_ref();
+        if loc.is_some_and(|l| l.named || l.regex || l.noname) {
+            c.report(
+                Code::Misplaced,
+                h,
+                h.span(0),
+                "\"proxy_pass\" cannot have URI part in location given by regular expression, or inside named location, or inside \"if\" statement, or inside \"limit_except\" block",
+            );
+        }
+    }
+}
+
+fn log_format(c: &mut Checker, h: &Here<'_>) {
+    let name = h.arg(0).into_owned();
+    if c.http
+        .formats
+        .iter()
+        .any(|f| cstr(f) == cstr(&name) && f.len() == name.len())
+    {
+        let msg = format!("duplicate \"log_format\" name \"{}\"", show(&name));
+        c.report(Code::Duplicate, h, h.span(0), msg);
+        return;
+    }
+    c.http.formats.push(name);
+    let mut s = 1;
+    if let Some(e) = h.arg(1).strip_prefix(b"escape=") {
+        if !matches!(cstr(e), b"json" | b"none" | b"default") {
+            let msg = format!("unknown log format escaping \"{}\"", show(cstr(e)));
+            c.report(Code::InvalidValue, h, h.span(1), msg);
+            return;
+        }
+        s = 2;
+    }
+    for i in s..h.nargs() {
+        let v = h.arg(i);
+        let mut refs = Vec::new();
+        if let Err(e) = script::variables(&v, false, &mut refs) {
+            let msg = match e {
+                script::ScriptError::Invalid => {
+                    // nginx names the text from the `$` on.
+                    let at = v.iter().rposition(|&b| b == b'$').unwrap_or(0);
+                    format!("invalid parameter \"{}\"", show(cstr(&v[at..])))
+                }
+                other => other.message(),
+            };
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+        for r in refs {
+            // The log module's own variables are not looked up.
+            if !LOG_VARS.contains(&&v[r.start..r.end]) {
+                c.use_ref(h, i, &v, r);
+            }
+        }
+    }
+}
+
+/// `ngx_http_log_vars`: written by the log module itself.
+const LOG_VARS: [&[u8]; 9] = [
+    b"pipe",
+    b"time_local",
+    b"time_iso8601",
+    b"msec",
+    b"request_time",
+    b"status",
+    b"bytes_sent",
+    b"body_bytes_sent",
+    b"request_length",
+];
+
+fn access_log(c: &mut Checker, h: &Here<'_>) {
+    let path = h.arg(0);
+    if cstr(&path) == b"off" {
+        if h.nargs() > 1 {
+            let msg = format!("invalid parameter \"{}\"", show(&h.arg(1)));
+            c.report(Code::InvalidValue, h, h.span(1), msg);
+        }
+        return;
+    }
+    let syslog = path.starts_with(b"syslog:");
+    let vars = !syslog && memchr::memchr(b'$', &path).is_some();
+    if vars && !c.uses(h, 0, &path, true) {
+        return;
+    }
+    let name: Vec<u8> = if h.nargs() >= 2 {
+        h.arg(1).into_owned()
+    } else {
+        b"combined".to_vec()
+    };
+    if c.whole && !c.http.formats.iter().any(|f| f.eq_ignore_ascii_case(&name)) {
+        let msg = format!("unknown log format \"{}\"", show(&name));
+        c.report(
+            Code::MissingDefinition,
+            h,
+            h.span(1.min(h.nargs() - 1)),
+            msg,
+        );
+        return;
+    }
+    let (mut size, mut flush) = (0, 0);
+    for i in 2..h.nargs() {
+        let a = h.arg(i);
+        if let Some(s) = a.strip_prefix(b"buffer=") {
+            size = parse_size_bytes(s).unwrap_or(0);
+            if size == 0 {
+                let msg = format!("invalid buffer size \"{}\"", show(s));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+        } else if let Some(s) = a.strip_prefix(b"flush=") {
+            flush = parse_time(s, false).unwrap_or(0);
+            if flush == 0 {
+                let msg = format!("invalid flush time \"{}\"", show(s));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+        } else if a.starts_with(b"gzip") && (a.len() == 4 || a[4] == b'=') {
+            if size == 0 {
+                size = 64 * 1024;
+            }
+            if a.len() > 4 && parse_digits(&a[5..]).is_none_or(|n| !(1..=9).contains(&n)) {
+                let msg = format!("invalid compression level \"{}\"", show(&a[5..]));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+        } else if let Some(s) = a.strip_prefix(b"if=") {
+            if !c.uses(h, i, s, true) {
+                return;
+            }
+        } else {
+            let msg = format!("invalid parameter \"{}\"", show(&a));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+    }
+    if flush != 0 && size == 0 {
+        let msg = format!("no buffer is defined for access_log \"{}\"", show(&path));
+        c.report(Code::InvalidValue, h, h.span(0), msg);
+        return;
+    }
+    if size != 0 && vars {
+        c.report(
+            Code::InvalidValue,
+            h,
+            h.span(0),
+            "buffered logs cannot have variables in name",
+        );
+    } else if size != 0 && syslog {
+        c.report(
+            Code::InvalidValue,
+            h,
+            h.span(0),
+            "logs to syslog cannot be buffered",
+        );
+    }
+}
+
+/// The module a cache directive belongs to: its zones are that module's.
+fn cache_tag(name: &str) -> &'static str {
+    if name.starts_with("fastcgi") || name.contains("fastcgi") {
+        "fastcgi_cache"
+    } else if name.contains("uwsgi") {
+        "uwsgi_cache"
+    } else if name.contains("scgi") {
+        "scgi_cache"
+    } else {
+        "proxy_cache"
+    }
+}
+
+/// `ngx_http_file_cache_set_slot` (`proxy_cache_path` and its siblings).
+fn cache_path(c: &mut Checker, h: &Here<'_>) {
+    let mut zone: Option<(Vec<u8>, u64, usize)> = None;
+    for i in 1..h.nargs() {
+        let a = h.arg(i);
+        let bad = |what: &str| format!("invalid {what} value \"{}\"", show(&a));
+        if let Some(l) = a.strip_prefix(b"levels=") {
+            if !cache_levels(l) {
+                let msg = format!("invalid \"levels\" \"{}\"", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+        } else if let Some(v) = a.strip_prefix(b"use_temp_path=") {
+            if cstr(v) != b"on" && cstr(v) != b"off" {
+                let msg = format!(
+                    "invalid use_temp_path value \"{}\", it must be \"on\" or \"off\"",
+                    show(&a)
+                );
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+        } else if let Some(z) = a.strip_prefix(b"keys_zone=") {
+            let size = cstr(z)
+                .iter()
+                .position(|&b| b == b':')
+                .and_then(|colon| parse_size_bytes(&z[colon + 1..]).map(|s| (colon, s)));
+            let Some((colon, size)) = size else {
+                let msg = format!("invalid keys zone size \"{}\"", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            };
+            if size < 2 * PAGESIZE {
+                let msg = format!("keys zone \"{}\" is too small", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+            zone = Some((z[..colon].to_vec(), size, i));
+        } else if let Some(t) = a.strip_prefix(b"inactive=") {
+            if parse_time(t, true).is_none() {
+                c.report(Code::InvalidValue, h, h.span(i), bad("inactive"));
+                return;
+            }
+        } else if let Some(t) = a.strip_prefix(b"max_size=") {
+            if crate::units::parse_offset_bytes(t).is_none() {
+                c.report(Code::InvalidValue, h, h.span(i), bad("max_size"));
+                return;
+            }
+        } else if let Some(t) = a.strip_prefix(b"min_free=") {
+            if crate::units::parse_offset_bytes(t).is_none() {
+                c.report(Code::InvalidValue, h, h.span(i), bad("min_free"));
+                return;
+            }
+        } else if let Some(n) = a
+            .strip_prefix(b"loader_files=")
+            .or_else(|| a.strip_prefix(b"manager_files="))
+        {
+            if parse_digits(n).is_none_or(|n| n == 0) {
+                let what = if a.starts_with(b"loader") {
+                    "loader_files"
+                } else {
+                    "manager_files"
+                };
+                c.report(Code::InvalidValue, h, h.span(i), bad(what));
+                return;
+            }
+        } else if let Some((what, t)) = [
+            "loader_sleep=",
+            "loader_threshold=",
+            "manager_sleep=",
+            "manager_threshold=",
+        ]
+        .iter()
+        .find_map(|p| {
+            a.strip_prefix(p.as_bytes())
+                .map(|t| (p.strip_suffix('=').unwrap_or(p), t))
+        }) {
+            if parse_time(t, false).is_none() {
+                c.report(Code::InvalidValue, h, h.span(i), bad(what));
+                return;
+            }
+        } else {
+            let msg = format!("invalid parameter \"{}\"", show(&a));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+    }
+    let Some((name, size, i)) = zone else {
+        let msg = format!("\"{}\" must have \"keys_zone\" parameter", h.name());
+        c.report(Code::MissingDefinition, h, h.d.name.span, msg);
+        return;
+    };
+    let levels: Vec<u64> = (1..h.nargs())
+        .find_map(|i| {
+            let a = h.arg(i);
+            let l = a.strip_prefix(b"levels=")?;
+            Some(l.split(|&b| b == b':').filter_map(parse_digits).collect())
+        })
+        .unwrap_or_default();
+    if !c.add_path(h, &h.arg(0), true, levels) {
+        return;
+    }
+    let tag = cache_tag(&h.name());
+    if !c.shared_memory(h, i, &name, size, tag) {
+        return;
+    }
+    if let Some(z) = c.http.zones.iter_mut().find(|z| z.name == name) {
+        if z.bound {
+            let msg = format!("duplicate zone \"{}\"", show(&name));
+            c.report(Code::Duplicate, h, h.span(i), msg);
+            return;
+        }
+        z.bound = true;
+    }
+}
+
+/// `levels=1:2`: one to three levels of one or two hex digits.
+fn cache_levels(l: &[u8]) -> bool {
+    const MAX_LEVEL: usize = 3;
+    let mut p = 0;
+    let mut len = 0;
+    let mut n = 0;
+    while n < MAX_LEVEL && p < l.len() {
+        if !(b'1'..=b'2').contains(&l[p]) {
+            return false;
+        }
+        len += usize::from(l[p] - b'0') + 1;
+        p += 1;
+        if p == l.len() {
+            break;
+        }
+        let sep = l[p];
+        p += 1;
+        if sep == b':' && n < MAX_LEVEL - 1 && p < l.len() {
+            n += 1;
+            continue;
+        }
+        return false;
+    }
+    len < 10 + MAX_LEVEL
+}
+
+/// `proxy_cache` and its siblings: `off`, a zone, or a value with variables.
+fn cache(c: &mut Checker, h: &Here<'_>, handler: &'static str) {
+    let key: &'static str = match handler {
+        "ngx_http_fastcgi_cache" => "fastcgi_cache",
+        "ngx_http_uwsgi_cache" => "uwsgi_cache",
+        "ngx_http_scgi_cache" => "scgi_cache",
+        _ => "proxy_cache",
+    };
+    if dup(c, h, key) {
+        return;
+    }
+    let v = h.arg(0);
+    if cstr(&v) == b"off" {
+        return;
+    }
+    if memchr::memchr(b'$', &v).is_some() {
+        c.uses(h, 0, &v, true);
+        return;
+    }
+    c.shared_memory(h, 0, &v, 0, key);
+}
+
+/// `limit_req_zone` / `limit_conn_zone`.
+fn limit_zone(c: &mut Checker, h: &Here<'_>, handler: &'static str) {
+    let req = handler == "ngx_http_limit_req_zone";
+    if !c.uses(h, 0, &h.arg(0), true) {
+        return;
+    }
+    let mut zone: Option<(Vec<u8>, u64, usize)> = None;
+    for i in 1..h.nargs() {
+        let a = h.arg(i);
+        if let Some(z) = a.strip_prefix(b"zone=") {
+            let Some(colon) = cstr(z).iter().position(|&b| b == b':') else {
+                let msg = format!("invalid zone size \"{}\"", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            };
+            let Some(size) = parse_size_bytes(&z[colon + 1..]) else {
+                let msg = format!("invalid zone size \"{}\"", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            };
+            if size < 8 * PAGESIZE {
+                let msg = format!("zone \"{}\" is too small", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+            zone = Some((z[..colon].to_vec(), size, i));
+            continue;
+        }
+        if req {
+            if let Some(r) = a.strip_prefix(b"rate=") {
+                let r = r
+                    .strip_suffix(b"r/s")
+                    .or_else(|| r.strip_suffix(b"r/m"))
+                    .unwrap_or(r);
+                if parse_digits(r).is_none_or(|n| n == 0) {
+                    let msg = format!("invalid rate \"{}\"", show(&a));
+                    c.report(Code::InvalidValue, h, h.span(i), msg);
+                    return;
+                }
+                continue;
+            }
+        }
+        let msg = format!("invalid parameter \"{}\"", show(&a));
+        c.report(Code::InvalidValue, h, h.span(i), msg);
+        return;
+    }
+    let Some((name, size, i)) = zone else {
+        let msg = format!("\"{}\" must have \"zone\" parameter", h.name());
+        c.report(Code::MissingDefinition, h, h.d.name.span, msg);
+        return;
+    };
+    let tag = if req { "limit_req" } else { "limit_conn" };
+    if !c.shared_memory(h, i, &name, size, tag) {
+        return;
+    }
+    if let Some(z) = c.http.zones.iter_mut().find(|z| z.name == name) {
+        if z.bound {
+            let msg = format!(
+                "{} \"{}\" is already bound to key \"{}\"",
+                h.name(),
+                show(&name),
+                show(&h.arg(0))
+            );
+            c.report(Code::Duplicate, h, h.span(i), msg);
+            return;
+        }
+        z.bound = true;
+    }
+}
+
+/// `limit_req` / `limit_conn`.
+fn limit(c: &mut Checker, h: &Here<'_>, handler: &'static str) {
+    let req = handler == "ngx_http_limit_req";
+    let tag = if req { "limit_req" } else { "limit_conn" };
+    if req {
+        let mut zone = None;
+        for i in 0..h.nargs() {
+            let a = h.arg(i);
+            if let Some(z) = a.strip_prefix(b"zone=") {
+                if !c.shared_memory(h, i, z, 0, tag) {
+                    return;
+                }
+                zone = Some(z.to_vec());
+            } else if let Some(n) = a.strip_prefix(b"burst=") {
+                if parse_digits(n).is_none_or(|n| n == 0) {
+                    let msg = format!("invalid burst value \"{}\"", show(&a));
+                    c.report(Code::InvalidValue, h, h.span(i), msg);
+                    return;
+                }
+            } else if let Some(n) = a.strip_prefix(b"delay=") {
+                if parse_digits(n).is_none_or(|n| n == 0) {
+                    let msg = format!("invalid delay value \"{}\"", show(&a));
+                    c.report(Code::InvalidValue, h, h.span(i), msg);
+                    return;
+                }
+            } else if cstr(&a) != b"nodelay" {
+                let msg = format!("invalid parameter \"{}\"", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+        }
+        let Some(zone) = zone else {
+            let msg = format!("\"{}\" must have \"zone\" parameter", h.name());
+            c.report(Code::MissingDefinition, h, h.d.name.span, msg);
+            return;
+        };
+        if !c.mark_zone(&zone) {
+            c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+        }
+    } else {
+        let zone = h.arg(0).into_owned();
+        if !c.shared_memory(h, 0, &zone, 0, tag) {
+            return;
+        }
+        let n = h.arg(1);
+        match parse_digits(&n) {
+            Some(0) | None => {
+                let msg = format!("invalid number of connections \"{}\"", show(&n));
+                c.report(Code::InvalidValue, h, h.span(1), msg);
+                return;
+            }
+            Some(k) if k > 65535 => {
+                let msg = "connection limit must be less 65536".to_string();
+                c.report(Code::InvalidValue, h, h.span(1), msg);
+                return;
+            }
+            _ => {}
+        }
+        if !c.mark_zone(&zone) {
+            c.directive_error(Code::Duplicate, h, h.d.name.span, "is duplicate");
+        }
+    }
+}
+
+/// `map`, `geo` (two arguments), `split_clients`: the source value and the variable defined.
+fn entries_block(c: &mut Checker, h: &Here<'_>, source: usize, var: usize) {
+    let name = h.arg(var);
+    if !c.uses(h, source, &h.arg(source), true) {
+        return;
+    }
+    if name.first() != Some(&b'$') {
+        let msg = format!("invalid variable name \"{}\"", show(&name));
+        c.report(Code::InvalidValue, h, h.span(var), msg);
+        return;
+    }
+    if !c.add_variable(h, var, &name[1..]) {
+        return;
+    }
+    c.pending.entries = Some(Box::default());
+}
+
+/// A statement of an entries block.
+pub(super) fn block_entry(c: &mut Checker, h: &Here<'_>) {
+    let Some(ctx) = c.frame().ctx else { return };
+    match ctx {
+        Context::Map => map_entry(c, h),
+        Context::SplitClients => split_entry(c, h),
+        Context::Types => types_entry(c, h),
+        Context::Geo => geo_entry(c, h),
+        _ => {}
+    }
+}
+
+fn map_entry(c: &mut Checker, h: &Here<'_>) {
+    let n = h.d.args.len() + 1;
+    let key = h.d.name.value(h.src).into_owned();
+    if n == 1 && (cstr(&key) == b"hostnames" || cstr(&key) == b"volatile") {
+        if cstr(&key) == b"hostnames" {
+            if let Some(e) = c.frame().block.entries.as_mut() {
+                e.hostnames = true;
+            }
+        }
+        return;
+    }
+    if n != 2 {
+        c.report(
+            Code::InvalidValue,
+            h,
+            h.d.head_span(),
+            "invalid number of the map parameters",
+        );
+        return;
+    }
+    if cstr(&key) == b"include" {
+        return;
+    }
+    let value = h.arg(0);
+    if !c.uses(h, 0, &value, true) {
+        return;
+    }
+    if cstr(&key) == b"default" {
+        let e = c.frame().block.entries.get_or_insert_with(Default::default);
+        let again = std::mem::replace(&mut e.default, true);
+        if again {
+            c.report(
+                Code::Duplicate,
+                h,
+                h.d.name.span,
+                "duplicate default map parameter",
+            );
+        }
+        return;
+    }
+    if let Some(pattern) = key.strip_prefix(b"~") {
+        let (pattern, caseless) = match pattern.strip_prefix(b"*") {
+            Some(p) => (p, true),
+            None => (pattern, false),
+        };
+        c.regex(h, h.d.name.span, pattern, caseless);
+        return;
+    }
+    let k = key.strip_prefix(b"\\").unwrap_or(&key).to_ascii_lowercase();
+    let e = c.frame().block.entries.get_or_insert_with(Default::default);
+    if e.hostnames {
+        // Wildcard keys are normalised by ngx_hash_add_key; only exact repeats are compared here.
+        if k.starts_with(b"*.") || k.starts_with(b".") || k.ends_with(b".*") {
+            return;
+        }
+    }
+    if !e.keys.insert(k.clone()) {
+        // ngx_hash_add_key lowercases the key in place before nginx prints it.
+        let msg = format!("conflicting parameter \"{}\"", show(&k));
+        c.report(Code::Duplicate, h, h.d.name.span, msg);
+    }
+}
+
+fn split_entry(c: &mut Checker, h: &Here<'_>) {
+    let key = h.d.name.value(h.src).into_owned();
+    let pct = if key == b"*" {
+        None
+    } else {
+        let ok = key.last() == Some(&b'%');
+        let n = if ok {
+            atofp(&key[..key.len() - 1], 2)
+        } else {
+            None
+        };
+        match n.filter(|&n| n > 0) {
+            Some(n) => Some(n),
+            None => {
+                let msg = format!("invalid percent value \"{}\"", show(&key));
+                c.report(Code::InvalidValue, h, h.d.name.span, msg);
+                return;
+            }
+        }
+    };
+    let e = c.frame().block.entries.get_or_insert_with(Default::default);
+    match pct {
+        Some(p) => e.percent += p,
+        None => e.star = true,
+    }
+}
+
+/// `ngx_atofp`: a decimal with at most `point` digits after the dot, scaled by 10^point.
+fn atofp(b: &[u8], point: u32) -> Option<u64> {
+    if b.is_empty() {
+        return None;
+    }
+    let (mut value, mut dot, mut point) = (0u64, false, point);
+    for &ch in b {
+        if point == 0 {
+            return None;
+        }
+        if ch == b'.' {
+            if dot {
+                return None;
+            }
+            dot = true;
+            continue;
+        }
+        if !ch.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(ch - b'0'))?;
+        if dot {
+            point -= 1;
+        }
+    }
+    for _ in 0..point {
+        value = value.checked_mul(10)?;
+    }
+    Some(value)
+}
+
+fn types_entry(c: &mut Checker, h: &Here<'_>) {
+    let ty = h.d.name.value(h.src).into_owned();
+    if cstr(&ty) == b"include" {
+        return;
+    }
+    for i in 0..h.d.args.len() {
+        let ext = h.arg(i).to_ascii_lowercase();
+        let e = c.frame().block.entries.get_or_insert_with(Default::default);
+        // ngx_http_core_type: the later type replaces the earlier one, with a warning.
+        if let Some(old) = e.types.insert(ext.clone(), ty.clone()) {
+            let msg = format!(
+                "duplicate extension \"{}\", content type: \"{}\", previous content type: \"{}\"",
+                show(&ext),
+                show(&ty),
+                show(&old)
+            );
+            c.report(Code::Warning, h, h.span(i), msg);
+        }
+    }
+}
+
+fn geo_entry(c: &mut Checker, h: &Here<'_>) {
+    let key = h.d.name.value(h.src).into_owned();
+    if matches!(
+        cstr(&key),
+        b"ranges" | b"include" | b"proxy_recursive" | b"delete" | b"proxy"
+    ) {
+        return;
+    }
+    if cstr(&key) == b"default" {
+        let e = c.frame().block.entries.get_or_insert_with(Default::default);
+        if e.default {
+            let msg = "duplicate default geo parameter";
+            let _ = msg;
+        }
+        e.default = true;
+    }
+}
+
+/// A block was entered.
+pub(super) fn entered(_c: &mut Checker, _h: &Here<'_>, _child: Context) {}
+
+/// A block ends.
+pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
+    let close =
+        h.d.block
+            .as_ref()
+            .and_then(|b| b.close)
+            .unwrap_or_else(|| h.at());
+    match child {
+        Context::HttpUpstream => {
+            let servers = c.frame().block.ups.as_ref().map(|u| u.servers);
+            // An empty group with a shared-memory `zone` is NGINX Plus's, filled through its API
+            // or a `state` file; nginx refuses it, but only a whole configuration says which
+            // nginx it is for (a `conf.d` file of the NGINX Plus demos is such a group).
+            let plus = !c.whole
+                && h.d.block.as_ref().is_some_and(|b| {
+                    b.children
+                        .iter()
+                        .any(|s| s.block.is_none() && s.is(h.src, "zone"))
+                });
+            if servers == Some(0) && !plus {
+                let span = Span::new(close as usize, close as usize + 1);
+                c.report_at(
+                    Code::MissingDefinition,
+                    h.file,
+                    span,
+                    Some(close),
+                    "no servers are inside upstream",
+                );
+            }
+        }
+        Context::SplitClients => {
+            let over = c
+                .frame()
+                .block
+                .entries
+                .as_ref()
+                .is_some_and(|e| e.percent > 10000);
+            if over {
+                let span = Span::new(close as usize, close as usize + 1);
+                c.report_at(
+                    Code::InvalidValue,
+                    h.file,
+                    span,
+                    Some(close),
+                    "percent total is greater than 100%",
+                );
+            }
+        }
+        Context::HttpServer | Context::HttpLocation if c.frame().block.referer => {
+            let b = &mut c.frame().block;
+            let check = RefererCheck {
+                server: b.server.unwrap_or(usize::MAX),
+                location: child == Context::HttpLocation,
+                keys: std::mem::take(&mut b.referers),
+                server_names: b.referer_server_names,
+                none: b.referer_none,
+            };
+            b.referer = false;
+            c.http.referer_checks.push(check);
+            // The block's other checks.
+            left(c, h, child);
+        }
+        Context::HttpServer => {
+            // Locations of the server: duplicates (ngx_http_join_exact_locations) are reported
+            // when http ends; keep them for then.
+            let locs = std::mem::take(&mut c.frame().block.locations);
+            c.done_locations.push(locs);
+            let b = &c.frame().block;
+            let (certs, keys, ssl_on, reject, idx) =
+                (b.certs.clone(), b.keys, b.ssl_on, b.reject, b.server);
+            if let Some(s) = idx.and_then(|i| c.http.servers.get_mut(i)) {
+                s.own_certs = certs;
+                s.own_keys = keys;
+                s.ssl_on = ssl_on;
+                s.reject = reject;
+            }
+        }
+        Context::HttpLocation => {
+            let locs = std::mem::take(&mut c.frame().block.locations);
+            if !locs.is_empty() {
+                c.done_locations.push(locs);
+            }
+        }
+        Context::Http => http_end(c, h),
+        _ => {}
+    }
+}
+
+/// What nginx checks when the `http` block ends (`ngx_http_block` after `ngx_conf_parse`).
+fn http_end(c: &mut Checker, h: &Here<'_>) {
+    // ngx_http_ssl_merge_srv_conf, per server: a key for every certificate.
+    let (hc, hk, hs, hr) = {
+        let b = &c.frame().block;
+        (b.certs.clone(), b.keys, b.ssl_on, b.reject)
+    };
+    let mut effective: Vec<(Vec<Vec<u8>>, bool)> = Vec::new();
+    let servers: Vec<ServerSsl> = c
+        .http
+        .servers
+        .iter()
+        .map(|s| (s.own_certs.clone(), s.own_keys, s.ssl_on, s.reject))
+        .collect();
+    for (certs, keys, ssl_on, reject) in servers {
+        let certs = certs.or_else(|| hc.clone()).unwrap_or_default();
+        let keys = keys.or(hk).unwrap_or(0);
+        let ssl_on = ssl_on.or(hs);
+        let reject = reject.or(hr).unwrap_or(false);
+        effective.push((certs.clone(), reject));
+        if let Some((file, at)) = ssl_on {
+            let span = Span::new(at as usize, at as usize);
+            if certs.is_empty() {
+                if !reject {
+                    c.report_at(
+                        Code::MissingDefinition,
+                        file,
+                        span,
+                        Some(at),
+                        "no \"ssl_certificate\" is defined for the \"ssl\" directive",
+                    );
+                }
+            } else if keys < certs.len() {
+                let msg = if keys == 0 {
+                    "no \"ssl_certificate_key\" is defined for the \"ssl\" directive".to_string()
+                } else {
+                    format!(
+                        "no \"ssl_certificate_key\" is defined for certificate \"{}\" and the \"ssl\" directive",
+                        super::path_token(certs.last().map(Vec::as_slice).unwrap_or_default())
+                    )
+                };
+                c.report_at(Code::MissingDefinition, file, span, Some(at), msg);
+            }
+        } else if !certs.is_empty() && keys < certs.len() {
+            let msg = format!(
+                "no \"ssl_certificate_key\" is defined for certificate \"{}\"",
+                super::path_token(certs.last().map(Vec::as_slice).unwrap_or_default())
+            );
+            c.report_at(Code::MissingDefinition, h.file, h.d.name.span, None, msg);
+        }
+    }
+    // ngx_http_init_static_location_trees: duplicate exact or prefix locations.
+    let groups = std::mem::take(&mut c.done_locations);
+    for locs in groups {
+        let mut sorted: Vec<&LocRec> = locs.iter().collect();
+        sorted.sort_by(|a, b| a.name.cmp(&b.name));
+        for w in sorted.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if a.name == b.name && ((a.exact && b.exact) || (a.inclusive && b.inclusive)) {
+                let (first, second) = if a.at <= b.at { (a, b) } else { (b, a) };
+                let _ = first;
+                let msg = format!("duplicate location \"{}\"", show(&second.name));
+                c.report_at(
+                    Code::Duplicate,
+                    second.file,
+                    second.span,
+                    Some(second.at),
+                    msg,
+                );
+            }
+        }
+    }
+    // ngx_http_ssl_init: the default server of an address with `listen ... ssl` needs a
+    // certificate.
+    let mut ports: Vec<&str> = Vec::new();
+    for a in &c.http.addrs {
+        let port = a.text.rsplit(':').next().unwrap_or("");
+        if !ports.contains(&port) {
+            ports.push(port);
+        }
+    }
+    let mut missing: Vec<usize> = Vec::new();
+    for port in &ports {
+        for a in c
+            .http
+            .addrs
+            .iter()
+            .filter(|a| a.ssl && a.text.rsplit(':').next() == Some(*port))
+        {
+            let Some((certs, reject)) = effective.get(a.default_server) else {
+                continue;
+            };
+            if !certs.is_empty() {
+                continue;
+            }
+            if !reject {
+                missing.push(a.default_server);
+                continue;
+            }
+            for &s in &a.servers {
+                if effective.get(s).is_some_and(|(c, r)| c.is_empty() && !r) {
+                    missing.push(s);
+                    break;
+                }
+            }
+        }
+    }
+    for s in missing {
+        let Some(server) = c.http.servers.get(s) else {
+            continue;
+        };
+        let (Some(file), at) = (server.file, server.at) else {
+            continue;
+        };
+        c.report_at(
+            Code::MissingDefinition,
+            file,
+            Span::new(at as usize, at as usize),
+            Some(at),
+            "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
+        );
+    }
+    let close =
+        h.d.block
+            .as_ref()
+            .and_then(|b| b.close)
+            .unwrap_or_else(|| h.at());
+    referer_server_names(c, h, close);
+    if c.whole {
+        c.check_variables();
+    }
+    // ngx_http_optimize_servers: server names shared by servers on one address.
+    let servers = std::mem::take(&mut c.http.servers);
+    let mut seen: crate::hash::FastMap<(&str, &[u8]), usize> = Default::default();
+    let mut conflicts = Vec::new();
+    let default_addr = ["0.0.0.0:80".to_string()];
+    for (i, s) in servers.iter().enumerate() {
+        let addrs: &[String] = if s.listens.is_empty() {
+            &default_addr
+        } else {
+            &s.listens
+        };
+        for (name, file, span, _) in &s.names {
+            if name.is_empty() || name.starts_with(b"\x00") {
+                continue;
+            }
+            for a in addrs {
+                match seen.get(&(a.as_str(), name.as_slice())) {
+                    Some(&j) if j != i => {
+                        conflicts.push((a.as_str(), name.as_slice(), *file, *span))
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.insert((a.as_str(), name.as_slice()), i);
+                    }
+                }
+            }
+        }
+    }
+    for (a, name, file, span) in conflicts {
+        // ngx_http_server_names logs it without a place.
+        let msg = format!("conflicting server name \"{}\" on {a}, ignored", show(name));
+        c.report_at(Code::Warning, file, span, None, msg);
+    }
+}
+
+/// The whole configuration was read (`ngx_init_cycle`).
+pub(super) fn end_main(c: &mut Checker, main: FileId, len: u32) {
+    if !c.http.events {
+        c.report_at(
+            Code::MissingDefinition,
+            main,
+            Span::new(0, 0),
+            None,
+            "no \"events\" section in configuration",
+        );
+        let _ = len;
+    }
+    let zones: Vec<(FileId, Span, Vec<u8>)> = c
+        .http
+        .zones
+        .iter()
+        .filter(|z| z.size == 0)
+        .map(|z| (z.file, z.span, z.name.clone()))
+        .collect();
+    for (file, span, name) in zones {
+        let msg = format!("zero size shared memory zone \"{}\"", show(&name));
+        c.report_at(Code::MissingDefinition, file, span, None, msg);
+    }
+}
+
+impl Checker {
+    /// Compiles a regex; reports nginx's message and returns false when PCRE2 refuses it.
+    /// Named captures define variables.
+    pub(crate) fn regex(
+        &mut self,
+        h: &Here<'_>,
+        span: Span,
+        pattern: &[u8],
+        caseless: bool,
+    ) -> bool {
+        // Most patterns compile and name no captures: nothing to copy out of the cache then.
+        match self.regexes.compile(pattern, caseless) {
+            Compiled::Ok { names, .. } if names.is_empty() => true,
+            Compiled::Unchecked => true,
+            Compiled::Err(msg) => {
+                let msg = msg.clone();
+                self.report(Code::InvalidRegex, h, span, msg);
+                false
+            }
+            Compiled::Ok { names, .. } => {
+                for n in names.clone() {
+                    if !self.add_variable(h, 0, n.as_bytes()) {
+                        return false;
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    /// Records the variables of argument `i`'s value `v` (a value nginx compiles); reports
+    /// nginx's error and returns false when it cannot read them.
+    pub(crate) fn uses(&mut self, h: &Here<'_>, i: usize, v: &[u8], captures: bool) -> bool {
+        if memchr::memchr(b'$', v).is_none() {
+            return true;
+        }
+        // Configurations repeat a few values thousands of times (`$uri $uri/ =404`,
+        // `$host`): a value read without error already gave its variables' first uses.
+        if self.read_values.contains(v) {
+            return true;
+        }
+        let mut refs = std::mem::take(&mut self.refs);
+        refs.clear();
+        let ok = match script::variables(v, captures, &mut refs) {
+            Err(e) => {
+                self.report(Code::InvalidValue, h, h.span(i), e.message());
+                false
+            }
+            Ok(()) => {
+                for &r in &refs {
+                    self.use_ref(h, i, v, r);
+                }
+                if captures {
+                    self.read_values.insert(v.to_vec());
+                }
+                true
+            }
+        };
+        self.refs = refs;
+        ok
+    }
+
+    /// Records the use of variable `r` of argument `i`'s value `v`, pointing at it in the
+    /// argument as written when the bytes map one to one (no escapes).
+    pub(crate) fn use_ref(&mut self, h: &Here<'_>, i: usize, v: &[u8], r: VarRef) {
+        if !self.whole {
+            return;
+        }
+        // `v` is the argument's bytes in the file, or a part of them, when nothing was
+        // unescaped: its address says where it stands.
+        let base = h.d.args.get(i).filter(|w| !w.escaped).and_then(|w| {
+            let raw = w.raw(h.src);
+            let off = (v.as_ptr() as usize).checked_sub(raw.as_ptr() as usize)?;
+            (off + v.len() <= raw.len()).then(|| w.inner.start as usize + off)
+        });
+        let span = match base {
+            Some(b) => Span::new(b + r.whole.0, b + r.whole.1),
+            None => h.span(i),
+        };
+        self.vars.use_var(&v[r.start..r.end], h.file, span);
+    }
+
+    /// Records one variable use.
+    pub(crate) fn use_name(&mut self, h: &Here<'_>, i: usize, name: &[u8]) {
+        if !self.whole {
+            return;
+        }
+        self.vars.use_var(name, h.file, h.span(i));
+    }
+
+    /// `ngx_http_add_variable` with `NGX_HTTP_VAR_CHANGEABLE`: a built-in that may not be
+    /// redefined is `the duplicate "x" variable`.
+    pub(crate) fn add_variable(&mut self, h: &Here<'_>, i: usize, name: &[u8]) -> bool {
+        if name.is_empty() {
+            self.report(
+                Code::InvalidValue,
+                h,
+                h.span(i),
+                "invalid variable name \"$\"",
+            );
+            return false;
+        }
+        if self.vars.fixed_builtin(name, self.version) {
+            let msg = format!("the duplicate \"{}\" variable", show(name));
+            self.report(Code::Duplicate, h, h.span(i), msg);
+            return false;
+        }
+        self.vars.define(name);
+        true
+    }
+
+    /// `ngx_shared_memory_add`: a zone of this name must have the same use and size.
+    fn shared_memory(
+        &mut self,
+        h: &Here<'_>,
+        i: usize,
+        name: &[u8],
+        size: u64,
+        tag: &'static str,
+    ) -> bool {
+        if let Some(z) = self.http.zones.iter_mut().find(|z| z.name == name) {
+            if z.tag != tag {
+                let msg = format!(
+                    "the shared memory zone \"{}\" is already declared for a different use",
+                    show(name)
+                );
+                self.report(Code::Duplicate, h, h.span(i), msg);
+                return false;
+            }
+            if z.size == 0 {
+                z.size = size;
+            }
+            if size != 0 && size != z.size {
+                let msg = format!(
+                    "the size {size} of shared memory zone \"{}\" conflicts with already declared size {}",
+                    show(name),
+                    z.size
+                );
+                self.report(Code::Duplicate, h, h.span(i), msg);
+                return false;
+            }
+            return true;
+        }
+        self.http.zones.push(Zone {
+            name: name.to_vec(),
+            tag,
+            size,
+            bound: false,
+            file: h.file,
+            span: h.span(i),
+        });
+        true
+    }
+
+    /// A zone used by `limit_req`/`limit_conn` in this block: false when already used here.
+    fn mark_zone(&mut self, zone: &[u8]) -> bool {
+        let f = self.frame();
+        if f.zones.iter().any(|z| z == zone) {
+            return false;
+        }
+        f.zones.push(zone.to_vec());
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_urls() {
+        assert_eq!(parse_listen_url(b"80"), Ok(Some("0.0.0.0:80".into())));
+        assert_eq!(
+            parse_listen_url(b"127.0.0.1:8080"),
+            Ok(Some("127.0.0.1:8080".into()))
+        );
+        assert_eq!(parse_listen_url(b"*:443"), Ok(Some("0.0.0.0:443".into())));
+        assert_eq!(
+            parse_listen_url(b"127.0.0.1"),
+            Ok(Some("127.0.0.1:80".into()))
+        );
+        assert_eq!(parse_listen_url(b"[::]:80"), Ok(Some("[::]:80".into())));
+        assert_eq!(parse_listen_url(b"[::1]"), Ok(Some("[::1]:80".into())));
+        assert_eq!(
+            parse_listen_url(b"unix:/run/x.sock"),
+            Ok(Some("unix:/run/x.sock".into()))
+        );
+        assert_eq!(parse_listen_url(b"localhost:80"), Ok(None));
+        assert_eq!(parse_listen_url(b"127.0.0.1:99999"), Err("invalid port"));
+        assert_eq!(parse_listen_url(b"127.0.0.1:0"), Err("invalid port"));
+        assert_eq!(parse_listen_url(b"70000"), Err("invalid port"));
+        assert_eq!(parse_listen_url(b":80"), Err("no host"));
+        assert_eq!(parse_listen_url(b"127.0.0.1/x"), Err("invalid host"));
+        assert_eq!(parse_listen_url(b"[::1"), Err("invalid host"));
+        assert_eq!(parse_listen_url(b"[zz]:80"), Err("invalid IPv6 address"));
+        assert_eq!(
+            parse_listen_url(b"unix:"),
+            Err("no path in the unix domain socket")
+        );
+    }
+
+    #[test]
+    fn cidrs() {
+        assert_eq!(ptocidr(b"10.0.0.0/8"), Cidr::Ok);
+        assert_eq!(ptocidr(b"10.0.0.1/8"), Cidr::LowBits);
+        assert_eq!(ptocidr(b"10.0.0.1"), Cidr::Ok);
+        assert_eq!(ptocidr(b"::1"), Cidr::Ok);
+        assert_eq!(ptocidr(b"2001:db8::/32"), Cidr::Ok);
+        assert_eq!(ptocidr(b"10.0.0.0/33"), Cidr::Invalid);
+        assert_eq!(ptocidr(b"example.com"), Cidr::Invalid);
+    }
+
+    #[test]
+    fn percents() {
+        assert_eq!(atofp(b"50", 2), Some(5000));
+        assert_eq!(atofp(b"0.5", 2), Some(50));
+        assert_eq!(atofp(b"33.33", 2), Some(3333));
+        assert_eq!(atofp(b"1.234", 2), None);
+        assert_eq!(atofp(b"x", 2), None);
+    }
+}
