@@ -407,9 +407,11 @@ impl<'a> Loader<'a> {
             if !self.walked.insert((file, ctx)) {
                 let files = &*self.files;
                 let bytes = |f: FileId| Arc::clone(&files.get(f).bytes);
+                let template = |f: FileId| files.get(f).is_template();
                 self.checks.replay(
                     self.data,
                     &bytes,
+                    &template,
                     self.directives,
                     file,
                     ctx,
@@ -556,11 +558,11 @@ impl<'a> Loader<'a> {
 
     /// A template's statement with a placeholder (`${NAME}`, `$NAME`): a value the container's
     /// start-up fills in, which may stand for several words; the handlers judge it only then.
+    /// A statement with a placeholder (a template's `${NAME}`, an installer's `<NAME>`): a value
+    /// filled in before nginx reads the file, which may stand for several words; the handlers
+    /// judge it only then.
     fn has_placeholder(&self, file: FileId, src: &[u8], d: &Directive) -> bool {
-        self.files.get(file).is_template()
-            && std::iter::once(&d.name)
-                .chain(&d.args)
-                .any(|a| crate::text::has_placeholder(a.raw(src)))
+        crate::handlers::has_placeholder(self.files.get(file).is_template(), src, d)
     }
 
     /// Emits what the handlers' checks found, and records the statements they refuse.

@@ -68,9 +68,44 @@ pub fn has_placeholder(raw: &[u8]) -> bool {
     !placeholders(raw).is_empty()
 }
 
+/// Whether an argument holds an installer's placeholder `<NAME>` (upper case, digits and `_`,
+/// at least two characters): a word a script replaces before nginx reads the file. nginx's own
+/// syntax has no `<` in a value, so the word cannot be a real one.
+pub fn has_installer_placeholder(raw: &[u8]) -> bool {
+    let mut rest = raw;
+    while let Some(open) = memchr::memchr(b'<', rest) {
+        let after = &rest[open + 1..];
+        let name_len = after
+            .iter()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || **b == b'_')
+            .count();
+        if name_len >= 2
+            && after.first().is_some_and(u8::is_ascii_uppercase)
+            && after.get(name_len) == Some(&b'>')
+        {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn installer_placeholders() {
+        assert!(has_installer_placeholder(b"<PHP_TIMEOUT>"));
+        assert!(has_installer_placeholder(b"unix:<PHP_SOCKET>"));
+        assert!(has_installer_placeholder(b"/app/<DOCUMENT_ROOT>/x"));
+        assert!(!has_installer_placeholder(b"<x>"));
+        assert!(!has_installer_placeholder(b"<A>"));
+        assert!(!has_installer_placeholder(b"a<b"));
+        assert!(!has_installer_placeholder(b"<PHP_TIMEOUT"));
+        assert!(!has_installer_placeholder(b"10s"));
+        assert!(!has_installer_placeholder("<É>".as_bytes()));
+    }
 
     #[test]
     // A list of one span, not a range meant as its numbers.

@@ -602,3 +602,38 @@ fn a_file_is_judged_where_it_is_included_and_alone_for_what_it_sets() {
         "{out}"
     );
 }
+
+#[test]
+fn installer_placeholders_are_values_filled_in_later() {
+    // webdevops' images `sed` `<PHP_TIMEOUT>` into the site's snippets at start; the snippet is
+    // included by two servers, so the second reading is a replay of the first.
+    let snippet = "location ~ \\.php$ {\n    fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n    fastcgi_pass 127.0.0.1:9000;\n    fastcgi_read_timeout <PHP_TIMEOUT>;\n}\nclient_max_body_size <MAX_BODY>;\n";
+    let t = scratch(
+        "installer",
+        &[
+            (
+                "etc/nginx/nginx.conf",
+                "events {}\nhttp {\n    server { listen 80; include /etc/nginx/vhost.common.d/*.conf; }\n    server { listen 81; include /etc/nginx/vhost.common.d/*.conf; }\n}\n",
+            ),
+            ("etc/nginx/vhost.common.d/10-php.conf", snippet),
+        ],
+    );
+    let o = ngxlint(&t.0, &["check", "--format", "concise", "."]);
+    let out = stdout(&o);
+    assert!(!out.contains("NGX012"), "{out}");
+    assert!(!out.contains(": error:") && !out.contains(": warning:"), "{out}");
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    // The same snippet with a real bad value is refused, once.
+    std::fs::write(
+        t.0.join("etc/nginx/vhost.common.d/10-php.conf"),
+        snippet.replace("<PHP_TIMEOUT>", "10X"),
+    )
+    .unwrap();
+    let out = stdout(&ngxlint(&t.0, &["check", "--format", "concise", "."]));
+    assert_eq!(
+        out.matches("\"fastcgi_read_timeout\" directive invalid value [NGX012]")
+            .count(),
+        1,
+        "{out}"
+    );
+}

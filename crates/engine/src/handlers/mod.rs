@@ -259,6 +259,18 @@ impl Checker {
         self.refused.clear();
     }
 
+    /// How much the checks have found so far (for [`Checker::discard_since`]).
+    fn mark_len(&self) -> (usize, usize) {
+        (self.out.len(), self.refused.len())
+    }
+
+    /// Forgets what the checks found since `mark`: a replayed statement with a placeholder, as
+    /// [`Checker::discard`] forgets it the first time.
+    fn discard_since(&mut self, mark: (usize, usize)) {
+        self.out.truncate(mark.0);
+        self.refused.truncate(mark.1);
+    }
+
     /// A statement nginx refuses before any handler runs (an unknown directive, one out of its
     /// context): a third-party module's, perhaps, which may define the variables it names
     /// (`set_random $v 1 3`), so their uses are not reported as unknown too.
@@ -360,6 +372,7 @@ impl Checker {
         &mut self,
         data: &NginxData,
         bytes: &dyn Fn(FileId) -> std::sync::Arc<Vec<u8>>,
+        template: &dyn Fn(FileId) -> bool,
         directives: &Directives,
         file: FileId,
         ctx: Context,
@@ -382,6 +395,7 @@ impl Checker {
         self.replay_list(
             data,
             bytes,
+            template,
             directives,
             file,
             &src,
@@ -396,6 +410,7 @@ impl Checker {
         &mut self,
         data: &NginxData,
         bytes: &dyn Fn(FileId) -> std::sync::Arc<Vec<u8>>,
+        template: &dyn Fn(FileId) -> bool,
         directives: &Directives,
         file: FileId,
         src: &[u8],
@@ -409,10 +424,14 @@ impl Checker {
                 if d.block.is_none() {
                     if &*name == b"include" && d.args.len() == 1 {
                         for &t in data.included(file, d) {
-                            self.replay(data, bytes, directives, t, ctx, depth + 1);
+                            self.replay(data, bytes, template, directives, t, ctx, depth + 1);
                         }
                     } else {
+                        let mark = self.mark_len();
                         self.entry(file, src, d, ctx);
+                        if has_placeholder(template(file), src, d) {
+                            self.discard_since(mark);
+                        }
                     }
                 }
                 continue;
@@ -431,15 +450,20 @@ impl Checker {
             };
             if &*name == b"include" {
                 for &t in data.included(file, d) {
-                    self.replay(data, bytes, directives, t, ctx, depth + 1);
+                    self.replay(data, bytes, template, directives, t, ctx, depth + 1);
                 }
                 continue;
             }
+            let mark = self.mark_len();
             self.directive(file, src, d, ctx, entry, child);
+            if has_placeholder(template(file), src, d) {
+                self.discard_since(mark);
+            }
             if let (Some(b), Some(child)) = (&d.block, child) {
                 self.replay_list(
                     data,
                     bytes,
+                    template,
                     directives,
                     file,
                     src,
@@ -684,4 +708,15 @@ pub(crate) fn cstr(b: &[u8]) -> &[u8] {
 /// Bytes as nginx prints them, lossily decoded.
 pub(crate) fn show(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)
+}
+
+/// Whether a statement holds a value filled in before nginx reads the file: a template's
+/// `${NAME}` (envsubst) or, in any file, an installer's `<NAME>`. The loader and the replay of a
+/// file read again judge it the same way.
+pub(crate) fn has_placeholder(template: bool, src: &[u8], d: &Directive) -> bool {
+    std::iter::once(&d.name).chain(&d.args).any(|a| {
+        let raw = a.raw(src);
+        (template && crate::text::has_placeholder(raw))
+            || crate::text::has_installer_placeholder(raw)
+    })
 }
