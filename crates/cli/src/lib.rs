@@ -484,6 +484,7 @@ pub(crate) fn options(
     let mut opts = Options::new(root);
     // The directives of the configured nginx release: its names, argument counts and values.
     opts.directives = nginx_syntax::directives::Directives::for_version(nginx_version(read, cfg)?);
+    opts.nginx_version_pinned = read.nginx_version.is_some() || cfg.nginx_version.is_some();
     if let Some(base) = cfg.path.as_ref().and_then(|p| p.parent()) {
         opts.filter.base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
     }

@@ -188,6 +188,11 @@ pub struct Loader<'a> {
 }
 
 impl<'a> Loader<'a> {
+    /// Whether the nginx release was named by the user (see `Options::nginx_version_pinned`).
+    pub fn set_version_pinned(&mut self, on: bool) {
+        self.checks.set_version_pinned(on);
+    }
+
     /// A loader writing into the given tables.
     pub fn new(
         vfs: &'a dyn Vfs,

@@ -45,6 +45,10 @@ pub struct Options {
     pub complete_fragments: bool,
     /// A template (`X.template`) stands for the file it renders to at start-up.
     pub templates: bool,
+    /// Whether `directives` are those of a release the user named (`--nginx-version`,
+    /// `[nginx] version`): nginx's version-dependent start-up warnings are warnings then, and
+    /// only information about the newest release otherwise.
+    pub nginx_version_pinned: bool,
     /// Say of every file why it is what it is, and where it was read (`--list-files`); else
     /// only of named files.
     pub list_files: bool,
@@ -76,6 +80,7 @@ impl Options {
             },
             complete_fragments: false,
             templates: true,
+            nginx_version_pinned: false,
             list_files: false,
             only_read: false,
         }
@@ -162,6 +167,7 @@ impl Project {
         files.set_root(&absolute(&opts.root), &root);
         let mut loader = Loader::new(vfs, &opts.directives, &mut files, &mut data, &mut sink);
         loader.stock_files = opts.stock_files;
+        loader.set_version_pinned(opts.nginx_version_pinned);
         loader.cache = opts.cache.clone();
         // Read every candidate once, then judge it by its content.
         let mut ids: Vec<FileId> = Vec::new();

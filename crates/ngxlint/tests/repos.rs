@@ -621,7 +621,10 @@ fn installer_placeholders_are_values_filled_in_later() {
     let o = ngxlint(&t.0, &["check", "--format", "concise", "."]);
     let out = stdout(&o);
     assert!(!out.contains("NGX012"), "{out}");
-    assert!(!out.contains(": error:") && !out.contains(": warning:"), "{out}");
+    assert!(
+        !out.contains(": error:") && !out.contains(": warning:"),
+        "{out}"
+    );
     assert_eq!(o.status.code(), Some(0), "{out}");
     // The same snippet with a real bad value is refused, once.
     std::fs::write(

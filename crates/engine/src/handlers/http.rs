@@ -1186,11 +1186,11 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
             b"proxy_protocol" => {}
             b"http2" => {
                 if v >= (1, 25, 1) {
-                    c.report(
-                        Code::Warning,
+                    c.version_warning(
                         h,
                         h.span(i),
                         "the \"listen ... http2\" directive is deprecated, use the \"http2\" directive instead",
+                        "1.25.1",
                     );
                 }
             }

@@ -125,6 +125,8 @@ pub(crate) struct Frame {
 /// The handlers' checks for one run; state is per tree.
 pub struct Checker {
     version: Version,
+    /// Whether the user named the release (see [`Checker::set_version_pinned`]).
+    version_pinned: bool,
     /// The tree starts at the main context: checks that need the whole configuration run.
     whole: bool,
     frames: Vec<Frame>,
@@ -157,6 +159,7 @@ impl Checker {
     pub fn new(version: Version) -> Self {
         Checker {
             version,
+            version_pinned: false,
             whole: false,
             frames: Vec::new(),
             out: Vec::new(),
@@ -523,6 +526,33 @@ impl Checker {
         }
         f.marks.push(key);
         true
+    }
+
+    /// Whether the user named the nginx release (else it is the newest the tables hold).
+    pub fn set_version_pinned(&mut self, on: bool) {
+        self.version_pinned = on;
+    }
+
+    /// A start-up warning that only some releases give (`listen ... http2` from 1.25.1): a
+    /// warning when the user named a release that gives it, information when the release is
+    /// only the assumed newest one (a repository's image may run an older nginx).
+    pub(crate) fn version_warning(&mut self, h: &Here<'_>, span: Span, msg: &str, since: &str) {
+        if self.version_pinned {
+            self.report(Code::Warning, h, span, msg);
+        } else {
+            let (a, b, c) = self.version;
+            self.report(
+                Code::Warning,
+                h,
+                span,
+                format!(
+                    "{msg} (nginx {since} and later; ngxlint assumed {a}.{b}.{c}: set `[nginx] version` to the release you run)"
+                ),
+            );
+            if let Some(d) = self.out.last_mut() {
+                d.severity = Severity::Info;
+            }
+        }
     }
 
     /// The configured nginx version.
