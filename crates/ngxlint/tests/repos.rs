@@ -640,3 +640,44 @@ fn installer_placeholders_are_values_filled_in_later() {
         "{out}"
     );
 }
+
+#[test]
+fn a_version_dependent_warning_needs_the_release_named() {
+    let t = scratch(
+        "h2",
+        &[(
+            "etc/nginx/nginx.conf",
+            "events {}\nhttp {\n    server {\n        listen 443 ssl http2;\n        ssl_certificate a.crt;\n        ssl_certificate_key a.key;\n    }\n}\n",
+        )],
+    );
+    let line = |args: &[&str]| {
+        let mut a = vec!["check", "--format", "concise"];
+        a.extend_from_slice(args);
+        a.push(".");
+        stdout(&ngxlint(&t.0, &a))
+            .lines()
+            .filter(|l| l.contains("NGX018"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    // The newest release assumed: information, saying so.
+    let assumed = line(&[]);
+    assert_eq!(assumed.len(), 1, "{assumed:?}");
+    assert!(
+        assumed[0].contains(": info: the \"listen ... http2\" directive is deprecated"),
+        "{assumed:?}"
+    );
+    assert!(assumed[0].contains("ngxlint assumed"), "{assumed:?}");
+    // A release named: nginx's warning in its words, or nothing before 1.25.1.
+    assert_eq!(
+        line(&["--nginx-version", "1.26.0"]),
+        ["etc/nginx/nginx.conf:4:24: warning: the \"listen ... http2\" directive is deprecated, use the \"http2\" directive instead [NGX018]"]
+    );
+    assert!(line(&["--nginx-version", "1.24.0"]).is_empty());
+    std::fs::write(t.0.join("ngxlint.toml"), "[nginx]\nversion = \"1.27.0\"\n").unwrap();
+    let pinned = line(&[]);
+    assert!(
+        pinned.len() == 1 && pinned[0].contains(": warning:"),
+        "{pinned:?}"
+    );
+}
