@@ -371,6 +371,7 @@ impl Checker {
     /// fed to the checks again, with the includes the loader resolved the first time, so that
     /// repeats across inclusions and the blocks it holds count. Nothing the first reading
     /// reported is reported twice (the loader's sink keeps one of each).
+    #[allow(clippy::too_many_arguments)]
     pub fn replay(
         &mut self,
         data: &NginxData,
