@@ -11,15 +11,18 @@ pub mod fastcgi;
 pub mod files;
 pub mod fpm;
 pub mod hash;
+pub mod inherit;
 pub mod matching;
 pub mod model;
 pub mod nginx;
 pub mod project;
+pub mod regex;
 pub mod rule;
 pub mod stock;
 pub mod suppress;
 pub mod text;
 pub mod units;
+pub mod vars;
 
 pub use diagnostic::{Diagnostic, Fix, Label, Related, Severity};
 pub use files::{FileId, FileKind, Files, SourceFile};

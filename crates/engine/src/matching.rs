@@ -338,7 +338,8 @@ pub struct Matcher<'m, 'p> {
     locs: HashMap<ScopeId, Vec<Loc>>,
 }
 
-fn loc_kind_and_name(at: &At<'_>) -> Option<(LocKind, String)> {
+/// The modifier and the pattern (or name) of a `location` directive, as nginx reads them.
+pub fn loc_kind_and_name(at: &At<'_>) -> Option<(LocKind, String)> {
     let a0 = at.arg(0)?.into_owned();
     if let Some(a1) = at.arg(1) {
         let kind = match a0.as_str() {

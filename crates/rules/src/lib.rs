@@ -1,32 +1,24 @@
-//! ngxlint's rules and THE registry: adding a rule is one file here, one `rules/CODE.md`, and one
-//! line in [`all`].
+//! ngxlint's rules and THE registry: adding a rule is one file in its family's folder
+//! (`gateway/`: what fails a request between nginx and its upstreams; `security/`: what a hostile
+//! client can exploit; `hardening/`: weaker settings, deprecations and opinions), one
+//! `rules/CODE.md`, fixtures under `testdata/rules/CODE/`, and one line in [`all`].
 
 use ngxlint_engine::rule::Rule;
 
-mod fastcgi_listen_mismatch;
-mod fastcgi_missing_script_filename;
-mod fpm_allowed_clients;
-mod fpm_pool_capacity;
-mod fpm_socket_permissions;
-mod fpm_terminate_before_nginx_timeout;
-mod fpm_tiny_backlog;
-mod global_timeout_inflation;
+mod gateway;
+mod hardening;
+mod security;
+
 mod includes;
-mod inherit;
-mod localhost_upstream;
-mod proxy_ssl_verify_without_ca;
 mod reach;
-mod undersized_buffers;
-mod unknown_upstream_host;
-mod upstream_keepalive_misconfigured;
-mod upstream_timing_not_logged;
-mod upstream_without_backup;
-mod variable_pass_without_resolver;
 mod words;
 
-/// Every rule, in code order.
+use gateway::*;
+
+/// Every rule, by family; within a family in code order.
 pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
+        // Gateway.
         Box::new(fpm_socket_permissions::FpmSocketPermissions),
         Box::new(fpm_terminate_before_nginx_timeout::FpmTerminateBeforeNginxTimeout),
         Box::new(fpm_allowed_clients::FpmAllowedClients),

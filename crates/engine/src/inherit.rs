@@ -1,12 +1,15 @@
-//! [`Model::effective`] and [`Model::effective_list`] for a few names known in advance: the names
-//! are looked up once (not once per question, which hashed the string every time), and a list
-//! comes as an iterator over the level that holds it (not a new `Vec` per location).
+//! Inheritance as rules ask it, computed here once for all of them: [`Model::effective`] and
+//! [`Model::effective_list`] for a few names known in advance (the names are looked up once, not
+//! once per question, and a list comes as an iterator over the level that holds it, not a new
+//! `Vec` per location), and what a nested level discards of an inherited list — `add_header` and
+//! `add_trailer` with `add_header_inherit`/`add_trailer_inherit` (nginx 1.29.3), `proxy_set_header`,
+//! `fastcgi_param`, `limit_req`, `allow`/`deny`, … (FACTS N3).
 
+use crate::model::{At, Model, NameId, Named, ScopeId};
 use nginx_syntax::directives::Context;
-use ngxlint_engine::model::{At, Model, NameId, Named, ScopeId};
 
 /// The directives in effect for `N` names.
-pub(crate) struct Inherited<'m, 'p, const N: usize> {
+pub struct Inherited<'m, 'p, const N: usize> {
     model: &'m Model<'p>,
     /// The interned id of each name (`None`: no scope holds it).
     ids: [Option<NameId>; N],
@@ -97,6 +100,95 @@ impl<'m, 'p, const N: usize> Inherited<'m, 'p, N> {
     }
 }
 
+/// How a level takes the `add_header` (or `add_trailer`) list of the level above: nginx 1.29.3's
+/// `add_header_inherit` / `add_trailer_inherit`, itself inherited (`on` when not set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderInherit {
+    /// The list above, unless this level has `add_header`s of its own (nginx before 1.29.3).
+    On,
+    /// Nothing from above.
+    Off,
+    /// This level's own, then the list above.
+    Merge,
+}
+
+impl<'p> Model<'p> {
+    /// The `add_header_inherit` (`trailer`: `add_trailer_inherit`) in effect at `scope`, with the
+    /// line that sets it.
+    pub fn header_inherit(&self, scope: ScopeId, trailer: bool) -> (HeaderInherit, Option<At<'p>>) {
+        let name = if trailer {
+            "add_trailer_inherit"
+        } else {
+            "add_header_inherit"
+        };
+        match self.effective(scope, name) {
+            Some((_, at)) => {
+                let mode = match at.arg(0).as_deref() {
+                    Some("off") => HeaderInherit::Off,
+                    Some("merge") => HeaderInherit::Merge,
+                    _ => HeaderInherit::On,
+                };
+                (mode, Some(at))
+            }
+            None => (HeaderInherit::On, None),
+        }
+    }
+
+    /// The `add_header` (`trailer`: `add_trailer`) lines in effect at `scope`, as nginx merges
+    /// them (`ngx_http_headers_merge_conf`): with `merge`, this level's own and then the list above.
+    pub fn headers_in_effect(&self, scope: ScopeId, trailer: bool) -> Vec<At<'p>> {
+        let name = if trailer { "add_trailer" } else { "add_header" };
+        let own: Vec<At<'p>> = self.here(scope, name).copied().collect();
+        let parent = merge_parent(self, scope);
+        let above = || {
+            parent
+                .map(|p| self.headers_in_effect(p, trailer))
+                .unwrap_or_default()
+        };
+        match self.header_inherit(scope, trailer).0 {
+            HeaderInherit::Off => own,
+            HeaderInherit::Merge => {
+                let mut v = own;
+                v.extend(above());
+                v
+            }
+            HeaderInherit::On if own.is_empty() => above(),
+            HeaderInherit::On => own,
+        }
+    }
+
+    /// What the level `scope` discards of an inherited list by setting `name` itself: the list in
+    /// effect at the level above, with the level that holds it; `None` when the level sets none
+    /// of its own, inherits nothing, or (for `add_header`/`add_trailer`) merges or switches
+    /// inheritance off on purpose.
+    pub fn discarded_list(&self, scope: ScopeId, name: &str) -> Option<(ScopeId, Vec<At<'p>>)> {
+        self.here(scope, name).next()?;
+        let parent = merge_parent(self, scope)?;
+        let trailer = match name {
+            "add_header" => Some(false),
+            "add_trailer" => Some(true),
+            _ => None,
+        };
+        if let Some(trailer) = trailer {
+            if self.header_inherit(scope, trailer).0 != HeaderInherit::On {
+                return None;
+            }
+            let lost = self.headers_in_effect(parent, trailer);
+            let level = self
+                .chain(parent)
+                .find(|&l| self.here(l, name).next().is_some())
+                .unwrap_or(parent);
+            return (!lost.is_empty()).then_some((level, lost));
+        }
+        self.effective_list(parent, name)
+    }
+}
+
+/// The level `scope` merges from (its parent, unless it is where nginx's merge starts).
+fn merge_parent(model: &Model<'_>, scope: ScopeId) -> Option<ScopeId> {
+    inherits_from(model, scope)
+}
+
 /// Whether a scope holds a directive named `id`: a scan without early exit for the small scopes
 /// (several names compared at a time), the model's index for the large ones.
 fn holds(model: &Model<'_>, scope: ScopeId, id: NameId) -> bool {
@@ -121,7 +213,7 @@ fn inherits_from(model: &Model<'_>, id: ScopeId) -> Option<ScopeId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ngxlint_engine::{Options, Project};
+    use crate::{Options, Project};
 
     #[test]
     fn agrees_with_the_model() {

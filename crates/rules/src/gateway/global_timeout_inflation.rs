@@ -4,7 +4,7 @@
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{At, PassModule, ScopeId};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::units::{format_time_ms, parse_time_ms};
 
 static META: RuleMeta = RuleMeta {
@@ -13,7 +13,10 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     summary:
         "an upstream read or send timeout raised for every location, or a connect timeout above 75s",
-    doc: include_str!("../../../rules/NGX303.md"),
+    doc: include_str!("../../../../rules/NGX303.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// nginx's documentation: a connect "cannot usually exceed 75 seconds".

@@ -9,7 +9,7 @@ use nginx_syntax::Span;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::files::FileId;
 use ngxlint_engine::model::{At, Model, NameId, PassModule, ScopeId};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::units::{format_size, parse_digits, parse_size, parse_size_bytes};
 
 use crate::words::arg_bytes;
@@ -19,7 +19,10 @@ static META: RuleMeta = RuleMeta {
     name: "undersized-buffers",
     severity: Severity::Error,
     summary: "upstream buffers that nginx refuses at start-up, or a header buffer too small for the upstream",
-    doc: include_str!("../../../rules/NGX302.md"),
+    doc: include_str!("../../../../rules/NGX302.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// x86_64 Linux page size: nginx's default for `X_buffer_size` and one `X_buffers` buffer.

@@ -13,14 +13,17 @@ use ngxlint_engine::diagnostic::Severity;
 use ngxlint_engine::fastcgi::is_localhost;
 use ngxlint_engine::fpm::FpmTree;
 use ngxlint_engine::model::{split_host_port, At, PassModule, Target};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
     code: "NGX307",
     name: "localhost-upstream",
     severity: Severity::Warning,
     summary: "`localhost` as an upstream host: nginx connects to `::1` and `127.0.0.1` in turn",
-    doc: include_str!("../../../rules/NGX307.md"),
+    doc: include_str!("../../../../rules/NGX307.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// The rule.

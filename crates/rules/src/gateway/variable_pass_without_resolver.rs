@@ -8,14 +8,17 @@ use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::{expand_variables, is_localhost};
 use ngxlint_engine::model::{split_host_port, At, Model, PassModule, ScopeId};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
     code: "NGX306",
     name: "variable-pass-without-resolver",
     severity: Severity::Error,
     summary: "pass address with variables whose host is a name, and no `resolver` in effect",
-    doc: include_str!("../../../rules/NGX306.md"),
+    doc: include_str!("../../../../rules/NGX306.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// The rule.

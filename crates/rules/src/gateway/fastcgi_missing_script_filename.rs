@@ -10,19 +10,22 @@ use std::collections::HashSet;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::fastcgi_passes;
 use ngxlint_engine::model::{At, ScopeId};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 use crate::includes::Unknown;
-use crate::inherit::Inherited;
 use crate::reach::{Pools, ReachCache};
 use crate::words::arg_is;
+use ngxlint_engine::inherit::Inherited;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX309",
     name: "fastcgi-missing-script-filename",
     severity: Severity::Error,
     summary: "`fastcgi_pass` without an effective `SCRIPT_FILENAME`; PATH_INFO passed unguarded",
-    doc: include_str!("../../../rules/NGX309.md"),
+    doc: include_str!("../../../../rules/NGX309.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// What nginx's `fastcgi.conf` sets.
@@ -174,9 +177,7 @@ impl FastcgiMissingScriptFilename {
         };
         // One set above, discarded by this level's own list?
         let inherited = model
-            .scope(lvl)
-            .parent
-            .and_then(|p| model.effective_list(p, "fastcgi_param"))
+            .discarded_list(lvl, "fastcgi_param")
             .and_then(|(_, v)| v.into_iter().rev().find(is_script_filename));
         let block_file = model.scope(lvl).block.map(|b| b.file);
         let note =

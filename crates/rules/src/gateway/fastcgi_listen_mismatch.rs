@@ -12,7 +12,7 @@ use ngxlint_engine::fastcgi::{
 };
 use ngxlint_engine::fpm::FpmTree;
 use ngxlint_engine::model::FastMap;
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 use crate::reach::fastcgi_addresses;
 
@@ -21,7 +21,10 @@ static META: RuleMeta = RuleMeta {
     name: "fastcgi-listen-mismatch",
     severity: Severity::Error,
     summary: "`fastcgi_pass` to an address no PHP-FPM pool of the project listens on",
-    doc: include_str!("../../../rules/NGX301.md"),
+    doc: include_str!("../../../../rules/NGX301.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// The rule and its options.

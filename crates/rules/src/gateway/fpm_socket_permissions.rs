@@ -12,7 +12,7 @@ use ngxlint_engine::fastcgi::{
 };
 use ngxlint_engine::fpm::FpmTree;
 use ngxlint_engine::model::{At, FastMap, Worker};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 use crate::reach::fastcgi_addresses;
 
@@ -21,7 +21,10 @@ static META: RuleMeta = RuleMeta {
     name: "fpm-socket-permissions",
     severity: Severity::Error,
     summary: "PHP-FPM unix socket the nginx workers that pass to it cannot connect to",
-    doc: include_str!("../../../rules/FPM101.md"),
+    doc: include_str!("../../../../rules/FPM101.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// Socket settings that only apply to unix sockets.

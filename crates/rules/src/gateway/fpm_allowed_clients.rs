@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::{fastcgi_passes, is_localhost, reaches, Endpoint, Reach};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 use crate::reach::{where_from, Pools};
 
@@ -18,7 +18,10 @@ static META: RuleMeta = RuleMeta {
     name: "fpm-allowed-clients",
     severity: Severity::Error,
     summary: "PHP-FPM `listen.allowed_clients` that leaves out the address nginx connects from",
-    doc: include_str!("../../../rules/FPM103.md"),
+    doc: include_str!("../../../../rules/FPM103.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// The rule (no options).

@@ -4,14 +4,17 @@
 
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{split_host_port, At, Upstream};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
     code: "NGX304",
     name: "upstream-without-backup",
     severity: Severity::Warning,
     summary: "upstream group with no `backup` server, every server `down`, or `backup` under hash/ip_hash/random",
-    doc: include_str!("../../../rules/NGX304.md"),
+    doc: include_str!("../../../../rules/NGX304.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// Balancing methods that reset the group's parameter flags (the last one wins; FACTS N4).

@@ -5,19 +5,22 @@
 
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::At;
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::units::parse_time_ms;
 
-use crate::inherit::Inherited;
 use crate::reach::{fastcgi_addresses, Pools, ReachCache};
 use crate::words::Parsed;
+use ngxlint_engine::inherit::Inherited;
 
 static META: RuleMeta = RuleMeta {
     code: "FPM102",
     name: "fpm-terminate-before-nginx-timeout",
     severity: Severity::Warning,
     summary: "PHP-FPM `request_terminate_timeout` shorter than nginx's `fastcgi_read_timeout`",
-    doc: include_str!("../../../rules/FPM102.md"),
+    doc: include_str!("../../../../rules/FPM102.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// nginx's `fastcgi_read_timeout` default (FACTS N2).

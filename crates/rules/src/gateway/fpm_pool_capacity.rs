@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use fpm_ini::{PmStyle, Pool};
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fpm::FpmTree;
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::units::parse_offset;
 
 static META: RuleMeta = RuleMeta {
@@ -19,7 +19,10 @@ static META: RuleMeta = RuleMeta {
     name: "fpm-pool-capacity",
     severity: Severity::Warning,
     summary: "PHP-FPM `pm.max_children` out of proportion to the declared host memory",
-    doc: include_str!("../../../rules/FPM105.md"),
+    doc: include_str!("../../../../rules/FPM105.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// A pool total below `budget / UNDER` is reported as too small.

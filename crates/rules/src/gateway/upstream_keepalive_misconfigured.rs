@@ -13,19 +13,22 @@ use std::collections::{HashMap, HashSet};
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{At, Model, PassModule, ScopeId, Target};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::FileId;
 
 use crate::includes::Unknown;
-use crate::inherit::Inherited;
 use crate::words::{arg_bytes, arg_is, arg_text};
+use ngxlint_engine::inherit::Inherited;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX310",
     name: "upstream-keepalive-misconfigured",
     severity: Severity::Warning,
     summary: "upstream `keepalive` that caches nothing: HTTP/1.0 or `Connection: close` to it, no `fastcgi_keep_conn on`, a balancing method after it",
-    doc: include_str!("../../../rules/NGX310.md"),
+    doc: include_str!("../../../../rules/NGX310.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &["nginx-lint:proxy-keepalive"],
 };
 
 /// From this version on, nginx speaks HTTP/1.1 to upstreams, sends no `Connection` header of its

@@ -11,7 +11,7 @@ use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::is_localhost;
 use ngxlint_engine::model::{split_host_port, FastMap, Pass, Upstream};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
     code: "NGX308",
@@ -19,7 +19,10 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary:
         "pass to a single-word host that is not an upstream group but is close to one (a typo)",
-    doc: include_str!("../../../rules/NGX308.md"),
+    doc: include_str!("../../../../rules/NGX308.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// The rule and its options.

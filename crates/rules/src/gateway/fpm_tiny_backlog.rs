@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use fpm_ini::{PmStyle, Pool};
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::fastcgi::{fastcgi_passes, Hop};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 use crate::reach::{where_from, Pools};
 
@@ -20,7 +20,10 @@ static META: RuleMeta = RuleMeta {
     name: "fpm-tiny-backlog",
     severity: Severity::Warning,
     summary: "PHP-FPM `listen.backlog` too short for bursts on a unix socket (502)",
-    doc: include_str!("../../../rules/FPM104.md"),
+    doc: include_str!("../../../../rules/FPM104.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// The value the help suggests: php-fpm's documented default on Linux (FACTS P2).

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{At, Model, Pass, PassModule, ScopeId, Target};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::FileId;
 
 static META: RuleMeta = RuleMeta {
@@ -15,7 +15,10 @@ static META: RuleMeta = RuleMeta {
     name: "proxy-ssl-verify-without-ca",
     severity: Severity::Error,
     summary: "`proxy_ssl_verify on` without `proxy_ssl_trusted_certificate`, or TLS to the upstream without verification",
-    doc: include_str!("../../../rules/NGX305.md"),
+    doc: include_str!("../../../../rules/NGX305.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// The rule and its options.

@@ -13,17 +13,20 @@
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{split_host_port, At, FastMap, Model, Pass, ScopeId, Target};
-use ngxlint_engine::rule::{Cx, Rule, RuleMeta};
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 use crate::includes::Unknown;
-use crate::inherit::Inherited;
+use ngxlint_engine::inherit::Inherited;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX311",
     name: "upstream-timing-not-logged",
     severity: Severity::Info,
     summary: "servers that pass upstream with an access log format lacking `$upstream_addr`, `$upstream_status` or `$upstream_response_time`",
-    doc: include_str!("../../../rules/NGX311.md"),
+    doc: include_str!("../../../../rules/NGX311.md"),
+    family: Family::Gateway,
+    default: Enabled::On,
+    aliases: &[],
 };
 
 /// The variables that tell which backend answered, with what, and how fast.
