@@ -238,6 +238,60 @@ impl Regex {
         (self.is_match(&out) == Some(true)).then_some(out)
     }
 
+    /// What can come right before capture `g` in a match: the subject's start, or some bytes
+    /// (`None` when the syntax was not read, or the capture is not found).
+    pub fn before_group(&self, g: usize) -> Option<Before> {
+        let h = self.hir.as_ref()?;
+        let mut path = Vec::new();
+        if !find_capture(h, g as u32, &mut path) {
+            return None;
+        }
+        // From the capture outwards: the nearest sibling before it in a concatenation that
+        // matches something decides; lookarounds and empty pieces are passed over.
+        for (parent, index) in path.iter().rev() {
+            if let HirKind::Concat(v) = parent.kind() {
+                for x in v[..*index].iter().rev() {
+                    if let HirKind::Look(l) = x.kind() {
+                        if is_start(l) {
+                            return Some(Before::Start);
+                        }
+                        continue;
+                    }
+                    match last_bytes(x) {
+                        Some(set) if !empty_possible(x) => return Some(Before::Bytes(set)),
+                        // A piece that may match nothing: what is before it may come first.
+                        Some(_) | None => return Some(Before::Bytes(ByteSet::ALL)),
+                    }
+                }
+            }
+        }
+        // Nothing before it in the pattern: an unanchored regex may match anywhere.
+        Some(Before::Bytes(ByteSet::ALL))
+    }
+
+    /// The bytes a match of capture `g` can start with (every byte when unknown).
+    pub fn group_first(&self, g: usize) -> ByteSet {
+        let Some(h) = self.hir.as_ref() else {
+            return ByteSet::ALL;
+        };
+        let mut path = Vec::new();
+        if !find_capture(h, g as u32, &mut path) {
+            return ByteSet::ALL;
+        }
+        let (parent, index) = path[path.len() - 1];
+        let cap = match parent.kind() {
+            HirKind::Concat(v) | HirKind::Alternation(v) => &v[index],
+            HirKind::Capture(c) => &c.sub,
+            HirKind::Repetition(r) => &r.sub,
+            _ => return ByteSet::ALL,
+        };
+        match cap.kind() {
+            HirKind::Capture(c) if empty_possible(&c.sub) => ByteSet::ALL,
+            HirKind::Capture(c) => first_bytes(&c.sub).unwrap_or(ByteSet::ALL),
+            _ => ByteSet::ALL,
+        }
+    }
+
     /// The syntax as read, for analyses of its shape (nested repetition, alternation).
     pub fn hir(&self) -> Option<&Hir> {
         self.hir.as_ref()
@@ -247,6 +301,113 @@ impl Regex {
     pub fn caseless(&self) -> bool {
         self.caseless
     }
+}
+
+/// What can come right before a capture in a match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Before {
+    /// The start of the subject (`^(…)`).
+    Start,
+    /// One of these bytes.
+    Bytes(ByteSet),
+}
+
+/// The path from `h` to capture `index`: each ancestor with the position of the child taken.
+fn find_capture<'h>(h: &'h Hir, index: u32, path: &mut Vec<(&'h Hir, usize)>) -> bool {
+    match h.kind() {
+        HirKind::Concat(v) | HirKind::Alternation(v) => {
+            for (i, x) in v.iter().enumerate() {
+                path.push((h, i));
+                if matches!(x.kind(), HirKind::Capture(c) if c.index == index)
+                    || find_capture(x, index, path)
+                {
+                    return true;
+                }
+                path.pop();
+            }
+            false
+        }
+        HirKind::Capture(c) => {
+            path.push((h, 0));
+            if matches!(c.sub.kind(), HirKind::Capture(d) if d.index == index)
+                || find_capture(&c.sub, index, path)
+            {
+                return true;
+            }
+            path.pop();
+            false
+        }
+        HirKind::Repetition(r) => {
+            path.push((h, 0));
+            if matches!(r.sub.kind(), HirKind::Capture(d) if d.index == index)
+                || find_capture(&r.sub, index, path)
+            {
+                return true;
+            }
+            path.pop();
+            false
+        }
+        _ => false,
+    }
+}
+
+/// Whether `h` can match the empty string.
+fn empty_possible(h: &Hir) -> bool {
+    h.properties().minimum_len() == Some(0)
+}
+
+/// The bytes a non-empty match of `h` can start with (`None`: it matches only the empty string).
+fn first_bytes(h: &Hir) -> Option<ByteSet> {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => None,
+        HirKind::Literal(l) => l.0.first().map(|&b| ByteSet::of(&[b])),
+        HirKind::Class(_) => Some(class_bytes(h)),
+        HirKind::Repetition(r) => first_bytes(&r.sub),
+        HirKind::Capture(c) => first_bytes(&c.sub),
+        HirKind::Concat(v) => {
+            let mut set = ByteSet::NONE;
+            for x in v {
+                if let Some(f) = first_bytes(x) {
+                    set = set.union(f);
+                }
+                if !empty_possible(x) {
+                    return Some(set);
+                }
+            }
+            (!set.is_empty()).then_some(set)
+        }
+        HirKind::Alternation(v) => v.iter().filter_map(first_bytes).reduce(ByteSet::union),
+    }
+}
+
+/// The bytes a non-empty match of `h` can end with.
+fn last_bytes(h: &Hir) -> Option<ByteSet> {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => None,
+        HirKind::Literal(l) => l.0.last().map(|&b| ByteSet::of(&[b])),
+        HirKind::Class(_) => Some(class_bytes(h)),
+        HirKind::Repetition(r) => last_bytes(&r.sub),
+        HirKind::Capture(c) => last_bytes(&c.sub),
+        HirKind::Concat(v) => {
+            let mut set = ByteSet::NONE;
+            for x in v.iter().rev() {
+                if let Some(f) = last_bytes(x) {
+                    set = set.union(f);
+                }
+                if !empty_possible(x) {
+                    return Some(set);
+                }
+            }
+            (!set.is_empty()).then_some(set)
+        }
+        HirKind::Alternation(v) => v.iter().filter_map(last_bytes).reduce(ByteSet::union),
+    }
+}
+
+/// The bytes of a class.
+fn class_bytes(h: &Hir) -> ByteSet {
+    let mut g = Vec::new();
+    collect(h, &mut g, &mut Vec::new())
 }
 
 /// Rewrites the PCRE constructs regex-syntax refuses into ones that accept at least the same
@@ -576,6 +737,20 @@ mod tests {
         assert_eq!(r.captures(), 2);
         assert_eq!(r.group(2), ByteSet::ALL);
         assert!(Regex::new(r"(", false).error().is_some());
+    }
+
+    #[test]
+    fn what_precedes_a_capture() {
+        let r = Regex::new(r"^/files(.*)$", false);
+        assert_eq!(r.before_group(1), Some(Before::Bytes(ByteSet::of(b"s"))));
+        assert!(r.group_first(1).contains(b'.'));
+        let r = Regex::new(r"^/files/(.+)$", false);
+        assert_eq!(r.before_group(1), Some(Before::Bytes(ByteSet::of(b"/"))));
+        let r = Regex::new(r"^(/.*)$", false);
+        assert_eq!(r.before_group(1), Some(Before::Start));
+        assert_eq!(r.group_first(1), ByteSet::of(b"/"));
+        let r = Regex::new(r"/static(?:/v\d+)?(.*)", false);
+        assert_eq!(r.before_group(1), Some(Before::Bytes(ByteSet::ALL)));
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod reach;
 mod words;
 
 use gateway::*;
+use security::*;
 
 /// Every rule, by family; within a family in code order.
 pub fn all() -> Vec<Box<dyn Rule>> {
@@ -35,6 +36,8 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(fastcgi_missing_script_filename::FastcgiMissingScriptFilename),
         Box::new(upstream_keepalive_misconfigured::UpstreamKeepaliveMisconfigured),
         Box::new(upstream_timing_not_logged::UpstreamTimingNotLogged),
+        // Security.
+        Box::new(alias_traversal::AliasTraversal),
     ]
 }
 

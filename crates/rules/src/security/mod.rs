@@ -1,3 +1,5 @@
 //! The security rules: what a hostile client can exploit as the configuration is written — a file
 //! read outside an alias, a split response, a request to a host the client chose — each exploit
 //! shown on the real nginx (`tests/security_servers.rs`).
+
+pub(crate) mod alias_traversal;

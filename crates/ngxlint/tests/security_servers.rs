@@ -1,0 +1,480 @@
+//! The security rules proved against the real nginx: each scenario's bad configuration is
+//! exploited on 127.0.0.1 and its good one is not, and `ngxlint check` flags the first and not the
+//! second.
+//!
+//! For each scenario a bad and a good configuration (testdata/security/CODE/) are rendered into a
+//! fresh prefix with the shared main file (`testdata/security/nginx.conf.in`); nginx starts on a
+//! free 127.0.0.1 port (with `echo.py` upstreams where the scenario needs them, which answer with
+//! what they were sent); the scenario's exploit is sent as raw bytes and its effect read from the
+//! response — a file from outside the alias, a header the client wrote, what the upstream saw —
+//! and must appear for the bad variant only. A client "outside" is 127.0.0.2, another loopback
+//! address. Then `ngxlint check` runs on the prefix, told the version `nginx -v` prints.
+//!
+//! Needs root (nginx's workers switch to www-data), nginx and python3. When one is missing the test
+//! fails if `CI` is set and otherwise prints a skip line. Every server runs in its own process group
+//! and is stopped through it by a guard, also when an assertion fails. Set `NGXLINT_KEEP_LAB=1` to
+//! keep the rendered prefixes under /tmp.
+
+#[path = "support/servers.rs"]
+mod servers;
+
+use std::fs;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use servers::*;
+
+/// `ngxlint check` on a small tree.
+const LINT_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn templates() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/security")
+}
+
+/// The client inside (the server's own address) and one outside it.
+const INSIDE: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1));
+const OUTSIDE: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+
+/// A scenario: a rule, its variants, the upstreams it needs, and the exploit.
+struct Scenario {
+    code: &'static str,
+    /// `(name, template under testdata/security/CODE/, bad)`.
+    variants: &'static [(&'static str, &'static str, bool)],
+    /// Names of `echo.py` upstreams to start; each gets a port `{{NAME_PORT}}` (upper case).
+    upstreams: &'static [&'static str],
+    /// Sends the exploit: `Ok(Some(evidence))` when it worked, `Ok(None)` when the server resisted
+    /// (with the sanity requests that show the variant still serves), `Err` when the lab is broken.
+    exploit: fn(&Lab) -> Result<Option<String>, String>,
+}
+
+/// A response as read from the socket.
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    /// The header block as sent, CRLFs included (split to find injected lines).
+    head: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    /// The values of a header (case-insensitive name), as sent.
+    fn headers(&self, name: &str) -> Vec<String> {
+        let head = String::from_utf8_lossy(&self.head);
+        head.split("\r\n")
+            .skip(1)
+            .filter_map(|l| l.split_once(':'))
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
+    fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends `request` as is from `from` to nginx and reads the whole response (the request should
+/// carry `Connection: close`).
+fn send(from: IpAddr, port: u16, request: &[u8]) -> Result<Response, String> {
+    let socket = socket2_connect(from, port)?;
+    let mut s = socket;
+    s.set_read_timeout(Some(READY)).map_err(|e| e.to_string())?;
+    s.write_all(request).map_err(|e| format!("send: {e}"))?;
+    let deadline = Instant::now() + READY;
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16384];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return Err(format!("no response within {READY:?}"))
+            }
+            Err(e) if e.kind() == ErrorKind::ConnectionReset && !raw.is_empty() => break,
+            Err(e) => return Err(format!("read: {e}")),
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no end of response after {READY:?}"));
+        }
+    }
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| format!("no header end in {:?}", String::from_utf8_lossy(&raw)))?;
+    let head = raw[..split + 2].to_vec();
+    let body = raw[split + 4..].to_vec();
+    let status = String::from_utf8_lossy(&head[..head.len().min(12)])
+        .get(9..12)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("not an HTTP response: {:?}", String::from_utf8_lossy(&raw)))?;
+    Ok(Response { status, head, body })
+}
+
+/// A TCP connection from a chosen loopback address (bound before connecting).
+fn socket2_connect(from: IpAddr, port: u16) -> Result<TcpStream, String> {
+    // SAFETY: plain socket calls on a descriptor this function owns until it hands it over.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error().to_string());
+        }
+        let addr = |ip: IpAddr, port: u16| {
+            let IpAddr::V4(v4) = ip else { unreachable!() };
+            libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: port.to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(v4.octets()),
+                },
+                sin_zero: [0; 8],
+            }
+        };
+        let local = addr(from, 0);
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let stream = <TcpStream as std::os::fd::FromRawFd>::from_raw_fd(fd);
+        if libc::bind(fd, &local as *const _ as *const libc::sockaddr, len) != 0 {
+            return Err(format!("bind {from}: {}", std::io::Error::last_os_error()));
+        }
+        let remote = addr(INSIDE, port);
+        if libc::connect(fd, &remote as *const _ as *const libc::sockaddr, len) != 0 {
+            return Err(format!("connect: {}", std::io::Error::last_os_error()));
+        }
+        Ok(stream)
+    }
+}
+
+/// `GET path` with `Host: lab` from `from`.
+fn get(lab: &Lab, from: IpAddr, path: &str) -> Result<Response, String> {
+    send(
+        from,
+        lab.port,
+        format!("GET {path} HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+}
+
+/// The programs the suite needs.
+struct Tools {
+    nginx: PathBuf,
+    nginx_version: String,
+    python: PathBuf,
+}
+
+impl Tools {
+    fn find(test: &str) -> Option<Tools> {
+        let nginx = tool("NGINX", &["/usr/sbin/nginx"], "nginx");
+        let python = tool("PYTHON3", &[], "python3");
+        let mut missing = Vec::new();
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            missing.push("root (nginx switches its workers to www-data)");
+        }
+        if nginx.is_none() {
+            missing.push("nginx");
+        }
+        if python.is_none() {
+            missing.push("python3");
+        }
+        if !missing.is_empty() {
+            let missing = missing.join(", ");
+            if std::env::var_os("CI").is_some() {
+                panic!("{test}: needs {missing} when CI is set, but it was not found");
+            }
+            eprintln!("skipped {test}: needs {missing} (set CI=1 to make this a failure)");
+            return None;
+        }
+        let nginx = nginx?;
+        Some(Tools {
+            nginx_version: nginx_version(&nginx),
+            nginx,
+            python: python?,
+        })
+    }
+}
+
+/// One variant's prefix.
+struct Lab<'t> {
+    dir: PathBuf,
+    vars: Vec<(String, String)>,
+    port: u16,
+    tools: &'t Tools,
+    label: String,
+}
+
+impl Drop for Lab<'_> {
+    fn drop(&mut self) {
+        if std::env::var_os("NGXLINT_KEEP_LAB").is_some() {
+            eprintln!("kept {}", self.dir.display());
+        } else {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl<'t> Lab<'t> {
+    fn new(sc: &Scenario, name: &str, template: &str, tools: &'t Tools) -> Lab<'t> {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = PathBuf::from(format!(
+            "/tmp/ngxsec-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        let port = free_port();
+        let mut vars = vec![
+            ("PREFIX".to_string(), dir.display().to_string()),
+            ("PORT".to_string(), port.to_string()),
+            ("DEAD_PORT".to_string(), free_port().to_string()),
+        ];
+        for up in sc.upstreams {
+            vars.push((
+                format!("{}_PORT", up.to_ascii_uppercase()),
+                free_port().to_string(),
+            ));
+        }
+        let lab = Lab {
+            dir,
+            vars,
+            port,
+            tools,
+            label: format!("{} {name}", sc.code),
+        };
+        for d in ["", "conf.d", "logs", "run", "tmp", "www", "www/data"] {
+            let p = lab.dir.join(d);
+            fs::create_dir_all(&p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let read = |rel: &str| {
+            let p = templates().join(rel);
+            fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+        };
+        lab.write("nginx.conf", &lab.fill(&read("nginx.conf.in")));
+        lab.write(
+            "conf.d/site.conf",
+            &lab.fill(&read(&format!("{}/{template}", sc.code))),
+        );
+        // What a server must not give away, and what it may.
+        lab.write("www/secret.txt", "SECRET-OUTSIDE-THE-ALIAS\n");
+        lab.write("www/data/public.txt", "public file\n");
+        lab
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.dir.join(rel);
+        fs::write(&p, text).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+
+    /// Replaces every `{{NAME}}`; a placeholder left over is a broken template.
+    fn fill(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (k, v) in &self.vars {
+            out = out.replace(&format!("{{{{{k}}}}}"), v);
+        }
+        if let Some(at) = out.find("{{") {
+            panic!("{}: unknown placeholder at {:?}", self.label, &out[at..]);
+        }
+        out
+    }
+
+    /// The port of an upstream by name.
+    fn upstream_port(&self, name: &str) -> u16 {
+        let key = format!("{}_PORT", name.to_ascii_uppercase());
+        self.vars
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or_else(|| panic!("{}: no upstream {name}", self.label))
+    }
+
+    /// Starts the upstreams and nginx, runs the exploit, stops them: the exploit's verdict.
+    fn real_half(&self, sc: &Scenario) -> Result<Option<String>, String> {
+        let conf = self.dir.join("nginx.conf");
+        let error_log = self.dir.join("logs/error.log");
+        let prefix = format!("{}/", self.dir.display());
+        let args = |cmd: &mut Command| {
+            cmd.arg("-p")
+                .arg(&prefix)
+                .arg("-c")
+                .arg(&conf)
+                .arg("-e")
+                .arg(&error_log);
+        };
+        let mut test = Command::new(&self.tools.nginx);
+        test.arg("-t");
+        args(&mut test);
+        let (code, out) = run_bounded(&mut test, &self.dir.join("logs/nginx-t.out"), READY);
+        assert_eq!(
+            code,
+            Some(0),
+            "{}: nginx -t refuses the variant:\n{out}",
+            self.label
+        );
+        let mut procs = Procs::default();
+        for up in sc.upstreams {
+            let port = self.upstream_port(up);
+            let ready = self.dir.join(format!("run/{up}.ready"));
+            let mut cmd = Command::new(&self.tools.python);
+            cmd.arg(templates().join("echo.py"))
+                .arg(port.to_string())
+                .arg(&ready)
+                .arg(up);
+            let i = procs.spawn(
+                "upstream",
+                &mut cmd,
+                &self.dir.join(format!("logs/{up}.out")),
+            );
+            procs.wait_ready(i, &self.label, || ready.exists());
+        }
+        let mut cmd = Command::new(&self.tools.nginx);
+        args(&mut cmd);
+        let i = procs.spawn("nginx", &mut cmd, &self.dir.join("logs/nginx.out"));
+        let port = self.port;
+        procs.wait_ready(i, &self.label, || probe(port));
+        let verdict = (sc.exploit)(self);
+        procs.stop();
+        verdict.map_err(|e| format!("{e}{}", dump_logs(&error_log)))
+    }
+
+    /// `ngxlint check` on the prefix: whether it reports the scenario's code. No reader check may
+    /// call a configuration nginx ran an error.
+    fn lint_half(&self, code: &str) -> bool {
+        let root = self.dir.display().to_string();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ngxlint"));
+        cmd.args(["check", "--format", "concise", "--color", "never"])
+            .args(["--nginx-version", &self.tools.nginx_version])
+            .arg("--root")
+            .arg(&root)
+            .arg(&root)
+            .current_dir(&self.dir);
+        let (status, out) = run_bounded(&mut cmd, &self.dir.join("logs/ngxlint.out"), LINT_TIMEOUT);
+        assert!(
+            matches!(status, Some(0) | Some(1)),
+            "{}: ngxlint check exited {status:?}:\n{out}",
+            self.label
+        );
+        let wrong: Vec<&str> = out
+            .lines()
+            .filter(|l| (l.contains("[NGX0") || l.contains("[FPM0")) && l.contains(": error: "))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{}: nginx runs this configuration, but ngxlint calls it an error:\n{}",
+            self.label,
+            wrong.join("\n")
+        );
+        out.lines().any(|l| l.ends_with(&format!("[{code}]")))
+    }
+}
+
+fn run(sc: &Scenario) {
+    let test = format!("{} security scenario", sc.code);
+    let Some(tools) = Tools::find(&test) else {
+        return;
+    };
+    for &(name, template, bad) in sc.variants {
+        let lab = Lab::new(sc, name, template, &tools);
+        let t = Instant::now();
+        let exploited = lab
+            .real_half(sc)
+            .unwrap_or_else(|e| panic!("{}: the lab failed: {e}", lab.label));
+        match (bad, &exploited) {
+            (true, None) => panic!(
+                "{}: the exploit did not work on the bad variant{}",
+                lab.label,
+                dump_logs(&lab.dir.join("logs/error.log"))
+            ),
+            (false, Some(e)) => {
+                panic!("{}: the exploit worked on the good variant: {e}", lab.label)
+            }
+            _ => {}
+        }
+        let flagged = lab.lint_half(sc.code);
+        assert_eq!(
+            flagged,
+            bad,
+            "{}: ngxlint {} {} (see {}/logs/ngxlint.out with NGXLINT_KEEP_LAB=1)",
+            lab.label,
+            if flagged {
+                "reports"
+            } else {
+                "does not report"
+            },
+            sc.code,
+            lab.dir.display()
+        );
+        eprintln!(
+            "{} {:<12} {} ({:.2} s) -- ngxlint: {}",
+            sc.code,
+            name,
+            exploited.as_deref().unwrap_or("not exploitable"),
+            t.elapsed().as_secs_f64(),
+            if flagged { "reported" } else { "clean" }
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+/// NGX201: `/files../secret.txt` reads a file of the folder above the alias.
+const NGX201: Scenario = Scenario {
+    code: "NGX201",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let public = get(lab, INSIDE, "/files/public.txt")?;
+        if public.status != 200 || !public.body_text().contains("public file") {
+            return Err(format!("the alias itself does not serve: {public:?}"));
+        }
+        let r = get(lab, OUTSIDE, "/files../secret.txt")?;
+        Ok(
+            (r.status == 200 && r.body_text().contains("SECRET-OUTSIDE-THE-ALIAS")).then(|| {
+                format!(
+                    "GET /files../secret.txt: {} with {}",
+                    r.status,
+                    r.body_text().trim()
+                )
+            }),
+        )
+    },
+};
+
+#[test]
+fn ngx201_alias_traversal() {
+    run(&NGX201);
+}
+
+#[test]
+fn every_security_rule_with_a_proof_has_a_scenario() {
+    // The security rules whose harm the real nginx shows, and the scenarios above.
+    let scenarios = [NGX201.code];
+    for r in ngxlint_rules::all() {
+        let m = r.meta();
+        if m.family != ngxlint_engine::rule::Family::Security {
+            continue;
+        }
+        let doc = m.doc;
+        if doc.contains("security_servers.rs") {
+            assert!(
+                scenarios.contains(&m.code),
+                "{}: its document cites the real-server proof, but no scenario runs it",
+                m.code
+            );
+        }
+    }
+    for code in scenarios {
+        let rules = ngxlint_rules::all();
+        let r = ngxlint_rules::find(&rules, code).unwrap_or_else(|| panic!("{code}: no rule"));
+        assert!(
+            r.meta().doc.contains("security_servers.rs"),
+            "{code}: a scenario proves it; its document should say so"
+        );
+    }
+}
