@@ -389,8 +389,61 @@ impl<'m, 'p> Values<'m, 'p> {
             return self.defined(scope, at, defs, depth);
         }
         match builtin(&lower) {
+            Some((flow, _))
+                if matches!(
+                    lower.as_str(),
+                    "uri" | "document_uri" | "fastcgi_script_name" | "request_filename"
+                ) =>
+            {
+                self.uri_here(scope, at, flow)
+            }
             Some((flow, _)) => (Some(flow), Vec::new()),
             None => (None, Vec::new()),
+        }
+    }
+
+    /// What the URI can hold in the location of `scope`, when the location says: an exact
+    /// location's URI is its name; a regex location anchored at both ends holds only what the
+    /// whole regex matches (PCRE's `$` also lets a final newline through, which is left out: a
+    /// line break with nothing the client chooses after it injects nothing). A `rewrite` before
+    /// the directive may have changed the URI: then nothing is known beyond `flow`.
+    fn uri_here(&self, scope: ScopeId, at: &At<'p>, flow: Flow) -> (Option<Flow>, Vec<Step<'p>>) {
+        let model = self.model;
+        let Some(loc) = model.location_of(scope) else {
+            return (Some(flow), Vec::new());
+        };
+        let rewritten = self.ancestors(scope).iter().any(|&s| {
+            let mut dirs = model.scope(s).directives.iter();
+            dirs.any(|d| d.is("rewrite") && !std::ptr::eq(d.dir, at.dir))
+        });
+        let Some(block) = model.scope(loc).block else {
+            return (Some(flow), Vec::new());
+        };
+        if rewritten {
+            return (Some(flow), Vec::new());
+        }
+        match loc_kind_and_name(&block) {
+            Some((LocKind::Exact, name)) => {
+                (Some(Flow::server(ByteSet::of(name.as_bytes()))), Vec::new())
+            }
+            Some((kind @ (LocKind::Regex | LocKind::RegexCaseless), pattern)) => {
+                let re = self.regex(pattern.as_bytes(), kind == LocKind::RegexCaseless);
+                if re.anchored_start() == Some(true) && re.anchored_end() == Some(true) {
+                    let f = Flow {
+                        bytes: flow.bytes.intersect(re.group(0)),
+                        client: flow.client,
+                    };
+                    return (
+                        Some(f),
+                        vec![Step {
+                            at: block,
+                            what: format!("the URI as `location {pattern}` lets it through"),
+                        }],
+                    );
+                }
+                (Some(flow), Vec::new())
+            }
+            _ => (Some(flow), Vec::new()),
         }
     }
 

@@ -451,10 +451,52 @@ fn ngx201_alias_traversal() {
     run(&NGX201);
 }
 
+/// NGX401: a CR LF in the URI adds a `Set-Cookie` of the client's to the response, through a
+/// redirect's `Location` and through `add_header`.
+const NGX401: Scenario = Scenario {
+    code: "NGX401",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let mut evidence = Vec::new();
+        for path in ["/old/", "/page/"] {
+            let plain = get(lab, INSIDE, path)?;
+            if plain
+                .headers("Set-Cookie")
+                .iter()
+                .any(|v| v.contains("pwned"))
+            {
+                return Err(format!("{path}: a cookie without the exploit: {plain:?}"));
+            }
+            let r = get(lab, OUTSIDE, &format!("{path}%0d%0aSet-Cookie:%20pwned=1"))?;
+            if r.headers("Set-Cookie").iter().any(|v| v == "pwned=1") {
+                evidence.push(format!(
+                    "GET {path}%0d%0a…: {} with `Set-Cookie: pwned=1`",
+                    r.status
+                ));
+            }
+        }
+        // Both places split, or neither: a half-working lab proves nothing.
+        match evidence.len() {
+            0 => Ok(None),
+            2 => Ok(Some(evidence.join("; "))),
+            _ => Err(format!("only one of the two places split: {evidence:?}")),
+        }
+    },
+};
+
+#[test]
+fn ngx401_http_splitting() {
+    run(&NGX401);
+}
+
 #[test]
 fn every_security_rule_with_a_proof_has_a_scenario() {
     // The security rules whose harm the real nginx shows, and the scenarios above.
-    let scenarios = [NGX201.code];
+    let scenarios = [NGX201.code, NGX401.code];
     for r in ngxlint_rules::all() {
         let m = r.meta();
         if m.family != ngxlint_engine::rule::Family::Security {

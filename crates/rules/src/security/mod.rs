@@ -3,3 +3,4 @@
 //! shown on the real nginx (`tests/security_servers.rs`).
 
 pub(crate) mod alias_traversal;
+pub(crate) mod http_splitting;
