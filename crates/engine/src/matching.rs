@@ -376,7 +376,8 @@ const PASSES: [&str; 6] = [
     "memcached_pass",
 ];
 
-fn parse_listen<'p>(at: At<'p>) -> ListenAt<'p> {
+/// A `listen` directive as server selection reads it: address, port, `default_server`.
+pub fn parse_listen<'p>(at: At<'p>) -> ListenAt<'p> {
     let a0 = at.arg(0).map(|a| a.into_owned()).unwrap_or_default();
     let default = at
         .args()

@@ -256,6 +256,8 @@ pub struct Values<'m, 'p> {
     /// By tree and variable name (lowercase: nginx's variable names are case-insensitive).
     defs: HashMap<(usize, String), Vec<Def<'p>>>,
     regexes: RefCell<HashMap<(Vec<u8>, bool), Rc<Regex>>>,
+    /// Servers that take requests for any Host: the default server of one of their sockets.
+    open: std::collections::HashSet<ScopeId>,
 }
 
 impl<'m, 'p> Values<'m, 'p> {
@@ -292,6 +294,7 @@ impl<'m, 'p> Values<'m, 'p> {
             model,
             defs,
             regexes: RefCell::new(HashMap::new()),
+            open: open_servers(model),
         }
     }
 
@@ -397,9 +400,33 @@ impl<'m, 'p> Values<'m, 'p> {
             {
                 self.uri_here(scope, at, flow)
             }
+            Some((flow, _)) if lower == "host" => self.host_here(scope, flow),
             Some((flow, _)) => (Some(flow), Vec::new()),
             None => (None, Vec::new()),
         }
+    }
+
+    /// What `$host` holds in the server of `scope`: any host in a server that takes requests
+    /// for any Host (the default server of a socket); else one of its `server_name`s, which the
+    /// client picks among but does not write (a wildcard name's subdomains stay in its domain).
+    fn host_here(&self, scope: ScopeId, flow: Flow) -> (Option<Flow>, Vec<Step<'p>>) {
+        let model = self.model;
+        let mut cur = Some(scope);
+        while let Some(s) = cur {
+            let sc = model.scope(s);
+            if sc.kind == Context::HttpServer {
+                if self.open.contains(&s) {
+                    return (Some(flow), Vec::new());
+                }
+                let names = model
+                    .here(s, "server_name")
+                    .flat_map(|d| d.args())
+                    .fold(ByteSet::NONE, |b, n| b.union(ByteSet::of(n.as_bytes())));
+                return (Some(Flow::server(names)), Vec::new());
+            }
+            cur = sc.parent;
+        }
+        (Some(flow), Vec::new())
     }
 
     /// What the URI can hold in the location of `scope`, when the location says: an exact
@@ -727,6 +754,39 @@ impl<'m, 'p> Values<'m, 'p> {
     pub fn place(step: &Step<'p>) -> (FileId, Span) {
         (step.at.file, step.at.head_span())
     }
+}
+
+/// The servers that are the default of one of their sockets (`default_server`, or the first
+/// server of an address and port in a tree): requests with any Host reach them. In a file no main
+/// config includes, only `default_server` says so: servers of the parent may come first.
+fn open_servers(model: &Model<'_>) -> std::collections::HashSet<ScopeId> {
+    let mut open = std::collections::HashSet::new();
+    let mut first: HashMap<(usize, Option<std::net::IpAddr>, u16), ScopeId> = HashMap::new();
+    for id in model.ids() {
+        let s = model.scope(id);
+        if s.kind != Context::HttpServer {
+            continue;
+        }
+        let listens: Vec<_> = model
+            .here(id, "listen")
+            .map(|d| crate::matching::parse_listen(*d))
+            .collect();
+        if listens.is_empty() {
+            first.entry((s.tree, None, 80)).or_insert(id);
+        }
+        for l in &listens {
+            if l.default {
+                open.insert(id);
+            }
+            first.entry((s.tree, l.addr, l.port)).or_insert(id);
+        }
+    }
+    for id in first.into_values() {
+        if !model.in_fragment(id) {
+            open.insert(id);
+        }
+    }
+    open
 }
 
 /// A description of what a client-chosen variable is, for messages (`the decoded URI`).

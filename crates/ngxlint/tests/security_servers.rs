@@ -488,6 +488,38 @@ const NGX401: Scenario = Scenario {
     },
 };
 
+/// NGX312: `?host=` names the internal service, which answers through nginx.
+const NGX312: Scenario = Scenario {
+    code: "NGX312",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app", "internal"],
+    exploit: |lab| {
+        let app = lab.upstream_port("app");
+        let internal = lab.upstream_port("internal");
+        // The intended use: the application answers.
+        let r = get(lab, INSIDE, &format!("/fetch/?host=127.0.0.1:{app}"))?;
+        let r2 = get(lab, INSIDE, "/fetch/?host=app")?;
+        if !(r.body_text().starts_with("app\n") || r2.body_text().starts_with("app\n")) {
+            return Err(format!("the application does not answer: {r:?} / {r2:?}"));
+        }
+        let r = get(lab, OUTSIDE, &format!("/fetch/?host=127.0.0.1:{internal}"))?;
+        Ok(r.body_text().starts_with("internal\n").then(|| {
+            format!(
+                "GET /fetch/?host=127.0.0.1:{internal}: {} from the internal service",
+                r.status
+            )
+        }))
+    },
+};
+
+#[test]
+fn ngx312_ssrf() {
+    run(&NGX312);
+}
+
 #[test]
 fn ngx401_http_splitting() {
     run(&NGX401);
@@ -496,7 +528,7 @@ fn ngx401_http_splitting() {
 #[test]
 fn every_security_rule_with_a_proof_has_a_scenario() {
     // The security rules whose harm the real nginx shows, and the scenarios above.
-    let scenarios = [NGX201.code, NGX401.code];
+    let scenarios = [NGX201.code, NGX312.code, NGX401.code];
     for r in ngxlint_rules::all() {
         let m = r.meta();
         if m.family != ngxlint_engine::rule::Family::Security {

@@ -38,6 +38,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(upstream_timing_not_logged::UpstreamTimingNotLogged),
         // Security.
         Box::new(alias_traversal::AliasTraversal),
+        Box::new(ssrf::Ssrf),
         Box::new(http_splitting::HttpSplitting),
     ]
 }

@@ -4,3 +4,4 @@
 
 pub(crate) mod alias_traversal;
 pub(crate) mod http_splitting;
+pub(crate) mod ssrf;
