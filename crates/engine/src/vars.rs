@@ -789,6 +789,81 @@ fn open_servers(model: &Model<'_>) -> std::collections::HashSet<ScopeId> {
     open
 }
 
+/// Which argument of a `return` or `rewrite` nginx sends as the `Location` of a redirect:
+/// `return 301|302|303|307|308 URL`, `return URL` (a URL alone: `http://`, `https://` or
+/// `$scheme`, as nginx's check is), a `rewrite` with `redirect`/`permanent` or such a URL.
+pub fn redirect_argument(at: &At<'_>) -> Option<usize> {
+    let arg = |i| at.arg(i).unwrap_or_default();
+    let url =
+        |u: &str| u.starts_with("http://") || u.starts_with("https://") || u.starts_with("$scheme");
+    if at.is("return") {
+        return match at.nargs() {
+            1 if url(&arg(0)) => Some(0),
+            2 if matches!(arg(0).as_ref(), "301" | "302" | "303" | "307" | "308") => Some(1),
+            _ => None,
+        };
+    }
+    if at.is("rewrite") {
+        let flag = arg(2);
+        return (flag == "redirect" || flag == "permanent" || url(&arg(1))).then_some(1);
+    }
+    None
+}
+
+impl<'m, 'p> Values<'m, 'p> {
+    /// nginx's own variables a variable is made of, following `set` and `map` (its own name for
+    /// one of nginx's); captures are `1`…`9` or their names.
+    pub fn roots(&self, scope: ScopeId, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.roots_into(scope, &name.to_ascii_lowercase(), 0, &mut out);
+        out
+    }
+
+    fn roots_into(&self, scope: ScopeId, name: &str, depth: usize, out: &mut Vec<String>) {
+        let tree = self.model.scope(scope).tree;
+        let Some(defs) = self
+            .defs
+            .get(&(tree, name.to_string()))
+            .filter(|_| depth < 8)
+        else {
+            if !out.iter().any(|n| n == name) {
+                out.push(name.to_string());
+            }
+            return;
+        };
+        for d in defs {
+            match d {
+                Def::Set(s, at) => {
+                    if let Some(w) = at.dir.args.get(1) {
+                        for (_, _, n) in references(&w.value(at.src)) {
+                            self.roots_into(*s, &n.to_ascii_lowercase(), depth + 1, out);
+                        }
+                    }
+                }
+                // Every value of the map; its source where a value takes a capture of a key.
+                Def::Map(s, map) => {
+                    for e in &self.model.scope(*s).directives {
+                        let Some(w) = e.dir.args.first() else {
+                            continue;
+                        };
+                        for (_, _, n) in references(&w.value(e.src)) {
+                            let n = n.to_ascii_lowercase();
+                            let known =
+                                self.defs.contains_key(&(tree, n.clone())) || builtin(&n).is_some();
+                            if known {
+                                self.roots_into(*s, &n, depth + 1, out);
+                            } else if let Some(src) = map.arg(0) {
+                                let src = src.trim_start_matches('$').to_ascii_lowercase();
+                                self.roots_into(*s, &src, depth + 1, out);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A description of what a client-chosen variable is, for messages (`the decoded URI`).
 pub fn describe(name: &str) -> Option<&'static str> {
     builtin(&name.to_ascii_lowercase())

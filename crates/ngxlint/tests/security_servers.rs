@@ -520,6 +520,37 @@ fn ngx312_ssrf() {
     run(&NGX312);
 }
 
+/// NGX313: a request nginx routes to `server_name lab` (the request line's host) reaches the
+/// upstream with the `Host` the client wrote.
+const NGX313: Scenario = Scenario {
+    code: "NGX313",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app"],
+    exploit: |lab| {
+        let plain = get(lab, INSIDE, "/")?;
+        if !plain.body_text().contains("\nHost: lab\n") {
+            return Err(format!("the upstream does not see `Host: lab`: {plain:?}"));
+        }
+        let r = send(
+            OUTSIDE,
+            lab.port,
+            b"GET http://lab/ HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+        )?;
+        Ok(r.body_text().contains("\nHost: evil.example\n").then(|| {
+            "GET http://lab/ with `Host: evil.example`: the upstream got `Host: evil.example`"
+                .to_string()
+        }))
+    },
+};
+
+#[test]
+fn ngx313_host_spoofing() {
+    run(&NGX313);
+}
+
 #[test]
 fn ngx401_http_splitting() {
     run(&NGX401);
@@ -528,7 +559,7 @@ fn ngx401_http_splitting() {
 #[test]
 fn every_security_rule_with_a_proof_has_a_scenario() {
     // The security rules whose harm the real nginx shows, and the scenarios above.
-    let scenarios = [NGX201.code, NGX312.code, NGX401.code];
+    let scenarios = [NGX201.code, NGX312.code, NGX313.code, NGX401.code];
     for r in ngxlint_rules::all() {
         let m = r.meta();
         if m.family != ngxlint_engine::rule::Family::Security {

@@ -39,6 +39,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         // Security.
         Box::new(alias_traversal::AliasTraversal),
         Box::new(ssrf::Ssrf),
+        Box::new(host_spoofing::HostSpoofing),
         Box::new(http_splitting::HttpSplitting),
     ]
 }

@@ -10,7 +10,7 @@
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{At, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
-use ngxlint_engine::vars::{describe, Piece, Use, Values};
+use ngxlint_engine::vars::{describe, redirect_argument, Piece, Use, Values};
 
 static META: RuleMeta = RuleMeta {
     code: "NGX401",
@@ -39,31 +39,21 @@ enum Sink {
     Upstream,
 }
 
-/// Which argument of a directive is written into a header, and where: `None` for one that is not.
+/// Which argument of a directive is written into a header, where, and whether `$1`… are
+/// escaped there: `None` for one that is not.
 fn sink(at: &At<'_>) -> Option<(usize, Sink, bool)> {
-    let arg = |i| at.arg(i).unwrap_or_default();
-    let redirect_url =
-        |u: &str| u.starts_with("http://") || u.starts_with("https://") || u.starts_with("$scheme");
-    // (argument, where, whether `$1`… are escaped there).
-    match at.name().as_ref() {
-        "add_header" | "add_trailer" => Some((1, Sink::Response, false)),
-        "return" => match at.nargs() {
-            1 if redirect_url(&arg(0)) => Some((0, Sink::Response, false)),
-            2 if matches!(arg(0).as_ref(), "301" | "302" | "303" | "307" | "308") => {
-                Some((1, Sink::Response, false))
-            }
-            _ => None,
-        },
+    if let Some(i) = redirect_argument(at) {
         // A redirecting rewrite escapes the numbered captures it puts in `Location` when the
         // URI was percent-encoded (`ngx_http_script_copy_capture_code`), the only way a CR or
         // LF gets into one; named captures and other variables are copied as they are.
-        "rewrite" => {
-            let flag = arg(2);
-            let redirect = flag == "redirect" || flag == "permanent" || redirect_url(&arg(1));
-            redirect.then_some((1, Sink::Response, true))
-        }
+        return Some((i, Sink::Response, at.is("rewrite")));
+    }
+    match at.name().as_ref() {
+        "add_header" | "add_trailer" => Some((1, Sink::Response, false)),
         "proxy_set_header" => Some((1, Sink::Upstream, false)),
-        "proxy_pass" if arg(0).contains('$') => Some((0, Sink::Upstream, false)),
+        "proxy_pass" if at.arg(0).is_some_and(|a| a.contains('$')) => {
+            Some((0, Sink::Upstream, false))
+        }
         _ => None,
     }
 }

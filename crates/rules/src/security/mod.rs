@@ -3,5 +3,6 @@
 //! shown on the real nginx (`tests/security_servers.rs`).
 
 pub(crate) mod alias_traversal;
+pub(crate) mod host_spoofing;
 pub(crate) mod http_splitting;
 pub(crate) mod ssrf;

@@ -113,6 +113,15 @@ impl Ssrf {
                     } else {
                         part
                     };
+                    // A value that starts with the URI's `/` begins the path.
+                    if matches!(
+                        u.name.as_str(),
+                        "request_uri" | "uri" | "document_uri" | "fastcgi_script_name"
+                    ) && this == Part::Host
+                    {
+                        part = Part::Path;
+                        continue;
+                    }
                     if this == Part::Path {
                         continue;
                     }
