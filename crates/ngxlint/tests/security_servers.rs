@@ -556,10 +556,45 @@ fn ngx401_http_splitting() {
     run(&NGX401);
 }
 
+/// NGX402: the server's `X-Frame-Options` is on its pages but not on those of a location with an
+/// `add_header` of its own.
+const NGX402: Scenario = Scenario {
+    code: "NGX402",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let home = get(lab, INSIDE, "/")?;
+        if home.headers("X-Frame-Options") != ["DENY"] {
+            return Err(format!("the server's header is not sent: {home:?}"));
+        }
+        let r = get(lab, OUTSIDE, "/download/file")?;
+        if r.headers("Cache-Control") != ["no-store"] {
+            return Err(format!("the location's own header is not sent: {r:?}"));
+        }
+        Ok(r.headers("X-Frame-Options")
+            .is_empty()
+            .then(|| format!("GET /download/file: {} without X-Frame-Options", r.status)))
+    },
+};
+
+#[test]
+fn ngx402_add_header_redefinition() {
+    run(&NGX402);
+}
+
 #[test]
 fn every_security_rule_with_a_proof_has_a_scenario() {
     // The security rules whose harm the real nginx shows, and the scenarios above.
-    let scenarios = [NGX201.code, NGX312.code, NGX313.code, NGX401.code];
+    let scenarios = [
+        NGX201.code,
+        NGX312.code,
+        NGX313.code,
+        NGX401.code,
+        NGX402.code,
+    ];
     for r in ngxlint_rules::all() {
         let m = r.meta();
         if m.family != ngxlint_engine::rule::Family::Security {

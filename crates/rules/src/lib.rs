@@ -41,6 +41,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(ssrf::Ssrf),
         Box::new(host_spoofing::HostSpoofing),
         Box::new(http_splitting::HttpSplitting),
+        Box::new(add_header_redefinition::AddHeaderRedefinition),
     ]
 }
 
