@@ -3,6 +3,7 @@
 //! Data flows one way: paths are discovered, files read (through the root-confined vfs),
 //! nginx trees resolved with their includes, and the result — a [`Project`] — handed to rules.
 
+pub mod access;
 pub mod classify;
 pub mod codes;
 pub mod diagnostic;

@@ -9,6 +9,9 @@
 //! response — a file from outside the alias, a header the client wrote, what the upstream saw —
 //! and must appear for the bad variant only. A client "outside" is 127.0.0.2, another loopback
 //! address. Then `ngxlint check` runs on the prefix, told the version `nginx -v` prints.
+//! A template's `{{LISTEN}}` is the server's address: `127.0.0.1:PORT` for the real nginx, and for
+//! ngxlint just `PORT` (every address, as the configuration is deployed): a rule may rightly leave
+//! alone a server only the machine itself can reach.
 //!
 //! Needs root (nginx's workers switch to www-data), nginx and python3. When one is missing the test
 //! fails if `CI` is set and otherwise prints a skip line. Every server runs in its own process group
@@ -227,6 +230,7 @@ impl<'t> Lab<'t> {
         let mut vars = vec![
             ("PREFIX".to_string(), dir.display().to_string()),
             ("PORT".to_string(), port.to_string()),
+            ("LISTEN".to_string(), format!("127.0.0.1:{port}")),
             ("DEAD_PORT".to_string(), free_port().to_string()),
         ];
         for up in sc.upstreams {
@@ -341,8 +345,14 @@ impl<'t> Lab<'t> {
 
     /// `ngxlint check` on the prefix: whether it reports the scenario's code. No reader check may
     /// call a configuration nginx ran an error.
-    fn lint_half(&self, code: &str) -> bool {
+    fn lint_half(&self, sc: &Scenario, template: &str, code: &str) -> bool {
         let root = self.dir.display().to_string();
+        // As deployed: `{{LISTEN}}` on every address.
+        let text = fs::read_to_string(templates().join(sc.code).join(template)).unwrap();
+        if text.contains("{{LISTEN}}") {
+            let deployed = text.replace("{{LISTEN}}", &self.port.to_string());
+            self.write("conf.d/site.conf", &self.fill(&deployed));
+        }
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ngxlint"));
         cmd.args(["check", "--format", "concise", "--color", "never"])
             .args(["--nginx-version", &self.tools.nginx_version])
@@ -392,7 +402,7 @@ fn run(sc: &Scenario) {
             }
             _ => {}
         }
-        let flagged = lab.lint_half(sc.code);
+        let flagged = lab.lint_half(sc, template, sc.code);
         assert_eq!(
             flagged,
             bad,
@@ -487,6 +497,82 @@ const NGX401: Scenario = Scenario {
         }
     },
 };
+
+/// A request the server must answer from inside (127.0.0.1) and should refuse from outside
+/// (127.0.0.2): `Some(evidence)` when the outside client is answered 200 too.
+fn outside_gets(lab: &Lab, path: &str, marker: &str) -> Result<Option<String>, String> {
+    let inside = get(lab, INSIDE, path)?;
+    if inside.status != 200 || !inside.body_text().contains(marker) {
+        return Err(format!(
+            "{path} does not answer the inside client: {inside:?}"
+        ));
+    }
+    let outside = get(lab, OUTSIDE, path)?;
+    Ok(
+        (outside.status == 200 && outside.body_text().contains(marker)).then(|| {
+            format!(
+                "GET {path} from 127.0.0.2: 200 with {:?}",
+                outside.body_text().lines().next().unwrap_or("")
+            )
+        }),
+    )
+}
+
+/// NGX202: `allow 127.0.0.1;` alone lets 127.0.0.2 in.
+const NGX202: Scenario = Scenario {
+    code: "NGX202",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| outside_gets(lab, "/admin/public.txt", "public file"),
+};
+
+#[test]
+fn ngx202_allow_without_deny() {
+    run(&NGX202);
+}
+
+/// NGX203: `return 200` answers 127.0.0.2, which `deny all` should stop.
+const NGX203: Scenario = Scenario {
+    code: "NGX203",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        // The good variant serves a file with the same purpose: its text differs.
+        let marker = if lab.label.ends_with("bad") {
+            "internal information"
+        } else {
+            "public file"
+        };
+        outside_gets(lab, "/internal-info", marker)
+    },
+};
+
+#[test]
+fn ngx203_return_bypasses_access() {
+    run(&NGX203);
+}
+
+/// NGX204: the status page answers a client outside.
+const NGX204: Scenario = Scenario {
+    code: "NGX204",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| outside_gets(lab, "/nginx_status", "Active connections"),
+};
+
+#[test]
+fn ngx204_status_page_exposed() {
+    run(&NGX204);
+}
 
 /// NGX312: `?host=` names the internal service, which answers through nginx.
 const NGX312: Scenario = Scenario {
@@ -590,6 +676,9 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
     // The security rules whose harm the real nginx shows, and the scenarios above.
     let scenarios = [
         NGX201.code,
+        NGX202.code,
+        NGX203.code,
+        NGX204.code,
         NGX312.code,
         NGX313.code,
         NGX401.code,

@@ -38,6 +38,9 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(upstream_timing_not_logged::UpstreamTimingNotLogged),
         // Security.
         Box::new(alias_traversal::AliasTraversal),
+        Box::new(allow_without_deny::AllowWithoutDeny),
+        Box::new(return_bypasses_access::ReturnBypassesAccess),
+        Box::new(status_page_exposed::StatusPageExposed),
         Box::new(ssrf::Ssrf),
         Box::new(host_spoofing::HostSpoofing),
         Box::new(http_splitting::HttpSplitting),

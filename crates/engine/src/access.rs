@@ -1,0 +1,76 @@
+//! Who may reach a location, as nginx's access phase decides: the `allow`/`deny` list in effect
+//! (one list for both, inherited only into a level that has neither — `ngx_http_access_merge_loc_conf`),
+//! `auth_basic`, `auth_request`, `satisfy`, `internal`. Shared by the access rules (NGX202–NGX204)
+//! and the status-page rule.
+
+use crate::model::{At, Model, ScopeId};
+
+/// The access controls in effect at a scope.
+#[derive(Clone, Debug, Default)]
+pub struct Access<'p> {
+    /// The `allow`/`deny` lines in effect, in order, and the level that holds them.
+    pub rules: Vec<At<'p>>,
+    /// Where `rules` are set.
+    pub level: Option<ScopeId>,
+    /// An `auth_basic` (not `off`), `auth_request` (not `off`) or `auth_jwt` in effect.
+    pub auth: Option<At<'p>>,
+    /// `satisfy any` in effect: one passing check is enough.
+    pub satisfy_any: bool,
+    /// The location is `internal` (or named: reached only by internal redirects).
+    pub internal: bool,
+}
+
+impl Access<'_> {
+    /// Whether a `deny` line is in effect.
+    pub fn denies(&self) -> bool {
+        self.rules.iter().any(|d| d.is("deny"))
+    }
+
+    /// Whether anything may turn a client away: a `deny` (or an `allow` list that ends in one),
+    /// or an authentication.
+    pub fn restricted(&self) -> bool {
+        self.denies() || self.auth.is_some() || self.internal
+    }
+}
+
+impl<'p> Model<'p> {
+    /// The access controls in effect at `scope` (a location, `if` or `limit_except`, or a server).
+    pub fn access(&self, scope: ScopeId) -> Access<'p> {
+        let mut a = Access::default();
+        for level in self.chain(scope) {
+            let own: Vec<At<'p>> = self
+                .scope(level)
+                .directives
+                .iter()
+                .filter(|d| d.is("allow") || d.is("deny"))
+                .copied()
+                .collect();
+            if !own.is_empty() {
+                a.rules = own;
+                a.level = Some(level);
+                break;
+            }
+        }
+        let on = |name: &str| {
+            self.effective(scope, name)
+                .map(|(_, d)| d)
+                .filter(|d| !d.arg(0).is_some_and(|v| v == "off"))
+        };
+        a.auth = on("auth_basic")
+            .or_else(|| on("auth_request"))
+            .or_else(|| on("auth_jwt"));
+        a.satisfy_any = self
+            .effective(scope, "satisfy")
+            .is_some_and(|(_, d)| d.arg(0).is_some_and(|v| v == "any"));
+        if let Some(loc) = self.location_of(scope) {
+            let named = self
+                .scope(loc)
+                .block
+                .and_then(|b| b.arg(0))
+                .is_some_and(|n| n.starts_with('@'));
+            // Not inherited: a nested location of an internal one is reached from outside.
+            a.internal = named || self.here(loc, "internal").next().is_some();
+        }
+        a
+    }
+}
