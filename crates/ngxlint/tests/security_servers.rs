@@ -164,12 +164,14 @@ struct Tools {
     nginx: PathBuf,
     nginx_version: String,
     python: PathBuf,
+    openssl: PathBuf,
 }
 
 impl Tools {
     fn find(test: &str) -> Option<Tools> {
         let nginx = tool("NGINX", &["/usr/sbin/nginx"], "nginx");
         let python = tool("PYTHON3", &[], "python3");
+        let openssl = tool("OPENSSL", &["/usr/bin/openssl"], "openssl");
         let mut missing = Vec::new();
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {
@@ -180,6 +182,9 @@ impl Tools {
         }
         if python.is_none() {
             missing.push("python3");
+        }
+        if openssl.is_none() {
+            missing.push("openssl");
         }
         if !missing.is_empty() {
             let missing = missing.join(", ");
@@ -194,6 +199,7 @@ impl Tools {
             nginx_version: nginx_version(&nginx),
             nginx,
             python: python?,
+            openssl: openssl?,
         })
     }
 }
@@ -260,6 +266,21 @@ impl<'t> Lab<'t> {
             "conf.d/site.conf",
             &lab.fill(&read(&format!("{}/{template}", sc.code))),
         );
+        // A self-signed pair for TLS variants (EC: fast).
+        let site = read(&format!("{}/{template}", sc.code));
+        if site.contains("/tls/") {
+            fs::create_dir_all(lab.dir.join("tls")).unwrap();
+            let mut cmd = Command::new(&tools.openssl);
+            cmd.args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+                .arg("ec_paramgen_curve:prime256v1")
+                .args(["-nodes", "-days", "2", "-subj", "/CN=lab"])
+                .arg("-keyout")
+                .arg(lab.dir.join("tls/key.pem"))
+                .arg("-out")
+                .arg(lab.dir.join("tls/cert.pem"));
+            let (code, out) = run_bounded(&mut cmd, &lab.dir.join("logs/openssl.out"), READY);
+            assert_eq!(code, Some(0), "{}: openssl req failed:\n{out}", lab.label);
+        }
         // What a server must not give away, and what it may.
         lab.write("www/secret.txt", "SECRET-OUTSIDE-THE-ALIAS\n");
         lab.write("www/data/public.txt", "public file\n");
@@ -498,6 +519,51 @@ const NGX401: Scenario = Scenario {
     },
 };
 
+/// The TLS protocol `openssl s_client` completes a handshake with when it offers only `flag`
+/// (`-tls1`), at security level 0 on the client side; `None` when the server refuses.
+fn handshake(lab: &Lab, flag: &str) -> Result<Option<String>, String> {
+    let mut cmd = Command::new(&lab.tools.openssl);
+    cmd.args([
+        "s_client",
+        "-connect",
+        &format!("127.0.0.1:{}", lab.port),
+        flag,
+    ])
+    .args(["-cipher", "DEFAULT:@SECLEVEL=0", "-servername", "lab"])
+    .stdin(std::process::Stdio::null());
+    let (_, out) = run_bounded(&mut cmd, &lab.dir.join("logs/s_client.out"), READY);
+    let protocol = out
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("New, ")
+                .map(|r| r.split(',').next().unwrap_or("").to_string())
+        })
+        .ok_or_else(|| format!("no handshake summary from openssl s_client:\n{out}"))?;
+    Ok((protocol != "(NONE)").then_some(protocol))
+}
+
+/// NGX101: a client that offers TLS 1.0 only gets a TLS 1.0 connection.
+const NGX101: Scenario = Scenario {
+    code: "NGX101",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        if handshake(lab, "-tls1_2")?.as_deref() != Some("TLSv1.2") {
+            return Err("no TLS 1.2 handshake".into());
+        }
+        Ok(handshake(lab, "-tls1")?.map(|p| format!("openssl s_client -tls1: {p} negotiated")))
+    },
+};
+
+#[test]
+fn ngx101_weak_tls_protocol() {
+    run(&NGX101);
+}
+
 /// A request the server must answer from inside (127.0.0.1) and should refuse from outside
 /// (127.0.0.2): `Some(evidence)` when the outside client is answered 200 too.
 fn outside_gets(lab: &Lab, path: &str, marker: &str) -> Result<Option<String>, String> {
@@ -675,6 +741,7 @@ fn ngx402_add_header_redefinition() {
 fn every_security_rule_with_a_proof_has_a_scenario() {
     // The security rules whose harm the real nginx shows, and the scenarios above.
     let scenarios = [
+        NGX101.code,
         NGX201.code,
         NGX202.code,
         NGX203.code,
