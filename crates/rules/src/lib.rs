@@ -37,6 +37,8 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(upstream_keepalive_misconfigured::UpstreamKeepaliveMisconfigured),
         Box::new(upstream_timing_not_logged::UpstreamTimingNotLogged),
         // Security.
+        Box::new(weak_tls_protocol::WeakTlsProtocol),
+        Box::new(weak_ssl_ciphers::WeakSslCiphers),
         Box::new(alias_traversal::AliasTraversal),
         Box::new(allow_without_deny::AllowWithoutDeny),
         Box::new(return_bypasses_access::ReturnBypassesAccess),

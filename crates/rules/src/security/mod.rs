@@ -10,3 +10,5 @@ pub(crate) mod http_splitting;
 pub(crate) mod return_bypasses_access;
 pub(crate) mod ssrf;
 pub(crate) mod status_page_exposed;
+pub(crate) mod weak_ssl_ciphers;
+pub(crate) mod weak_tls_protocol;
