@@ -184,6 +184,41 @@ impl<'p> Model<'p> {
     }
 }
 
+impl<'p> Model<'p> {
+    /// The entries of an inherited list that the level `scope` discards and does not set again:
+    /// [`Model::discarded_list`] less the entries whose `key` (a header's name, a zone) the list in
+    /// effect at `scope` has, each key once; with the level that held them.
+    pub fn lost_entries(
+        &self,
+        scope: ScopeId,
+        name: &str,
+        key: impl Fn(&At<'p>) -> String,
+    ) -> Option<(ScopeId, Vec<At<'p>>)> {
+        let (level, discarded) = self.discarded_list(scope, name)?;
+        let kept: Vec<String> = match name {
+            "add_header" | "add_trailer" => self.headers_in_effect(scope, name == "add_trailer"),
+            _ => self
+                .effective_list(scope, name)
+                .map(|(_, v)| v)
+                .unwrap_or_default(),
+        }
+        .iter()
+        .map(&key)
+        .collect();
+        let mut seen = Vec::new();
+        let lost: Vec<At<'p>> = discarded
+            .into_iter()
+            .filter(|d| {
+                let k = key(d);
+                let new = !kept.contains(&k) && !seen.contains(&k);
+                seen.push(k);
+                new
+            })
+            .collect();
+        (!lost.is_empty()).then_some((level, lost))
+    }
+}
+
 /// The level `scope` merges from (its parent, unless it is where nginx's merge starts).
 fn merge_parent(model: &Model<'_>, scope: ScopeId) -> Option<ScopeId> {
     inherits_from(model, scope)

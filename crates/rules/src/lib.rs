@@ -45,8 +45,10 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(status_page_exposed::StatusPageExposed),
         Box::new(ssrf::Ssrf),
         Box::new(host_spoofing::HostSpoofing),
+        Box::new(proxy_set_header_redefinition::ProxySetHeaderRedefinition),
         Box::new(http_splitting::HttpSplitting),
         Box::new(add_header_redefinition::AddHeaderRedefinition),
+        Box::new(limit_redefinition::LimitRedefinition),
     ]
 }
 

@@ -8,8 +8,6 @@
 //! A location that serves only static assets by extension (`~* \.(css|js|png)$`) needs none of
 //! the headers that apply to documents: a dropped `X-Frame-Options` there is not reported.
 
-use std::collections::HashSet;
-
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
@@ -130,17 +128,12 @@ impl Rule for AddHeaderRedefinition {
             let Some(first) = model.named_id(scope, id).next().copied() else {
                 continue;
             };
-            let Some((level, discarded)) = model.discarded_list(scope, "add_header") else {
+            let Some((level, discarded)) = model.lost_entries(scope, "add_header", header_name)
+            else {
                 continue;
             };
-            let kept: HashSet<String> = model
-                .headers_in_effect(scope, false)
-                .iter()
-                .map(header_name)
-                .collect();
             let serves = serves(cx, scope);
             let mut lost: Vec<&At<'_>> = Vec::new();
-            let mut names: Vec<String> = Vec::new();
             for d in &discarded {
                 let name = header_name(d);
                 let Some(&(_, on_assets)) = SECURITY.iter().find(|(n, _)| *n == name) else {
@@ -152,8 +145,7 @@ impl Rule for AddHeaderRedefinition {
                         on_assets || (svg && name.starts_with("content-security-policy"))
                     }
                 };
-                if matters && !kept.contains(&name) && !names.contains(&name) {
-                    names.push(name);
+                if matters {
                     lost.push(d);
                 }
             }

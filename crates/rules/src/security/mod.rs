@@ -7,6 +7,8 @@ pub(crate) mod alias_traversal;
 pub(crate) mod allow_without_deny;
 pub(crate) mod host_spoofing;
 pub(crate) mod http_splitting;
+pub(crate) mod limit_redefinition;
+pub(crate) mod proxy_set_header_redefinition;
 pub(crate) mod return_bypasses_access;
 pub(crate) mod ssrf;
 pub(crate) mod status_page_exposed;
