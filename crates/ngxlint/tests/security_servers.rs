@@ -640,6 +640,64 @@ fn ngx204_status_page_exposed() {
     run(&NGX204);
 }
 
+/// NGX314: the upstream of a location with one `proxy_set_header` of its own gets nginx's
+/// default `Host` and no `X-Real-IP`.
+const NGX314: Scenario = Scenario {
+    code: "NGX314",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app"],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/api/x")?;
+        let body = r.body_text();
+        if !body.starts_with("app\n") || !body.contains("\nX-Request-Id: ") {
+            return Err(format!("the location does not pass as written: {r:?}"));
+        }
+        let lost: Vec<&str> = [
+            ("\nHost: lab\n", "Host: lab"),
+            ("\nX-Real-IP: 127.0.0.2\n", "X-Real-IP"),
+        ]
+        .iter()
+        .filter(|(needle, _)| !body.contains(needle))
+        .map(|(_, name)| *name)
+        .collect();
+        Ok((!lost.is_empty()).then(|| format!("the upstream got no {}", lost.join(", no "))))
+    },
+};
+
+#[test]
+fn ngx314_proxy_set_header_redefinition() {
+    run(&NGX314);
+}
+
+/// NGX501: the second request within a minute is not limited by the server's zone.
+const NGX501: Scenario = Scenario {
+    code: "NGX501",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let first = get(lab, OUTSIDE, "/api/public.txt")?;
+        if first.status != 200 {
+            return Err(format!("the first request is not served: {first:?}"));
+        }
+        let second = get(lab, OUTSIDE, "/api/public.txt")?;
+        Ok((second.status == 200).then(|| {
+            "two requests in a row: 200, 200 (the server's 1 request a minute not applied)"
+                .to_string()
+        }))
+    },
+};
+
+#[test]
+fn ngx501_limit_redefinition() {
+    run(&NGX501);
+}
+
 /// NGX312: `?host=` names the internal service, which answers through nginx.
 const NGX312: Scenario = Scenario {
     code: "NGX312",
@@ -748,8 +806,10 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX204.code,
         NGX312.code,
         NGX313.code,
+        NGX314.code,
         NGX401.code,
         NGX402.code,
+        NGX501.code,
     ];
     for r in ngxlint_rules::all() {
         let m = r.meta();
