@@ -37,18 +37,25 @@ impl<'p> Model<'p> {
     /// The access controls in effect at `scope` (a location, `if` or `limit_except`, or a server).
     pub fn access(&self, scope: ScopeId) -> Access<'p> {
         let mut a = Access::default();
-        for level in self.chain(scope) {
-            let own: Vec<At<'p>> = self
-                .scope(level)
-                .directives
-                .iter()
-                .filter(|d| d.is("allow") || d.is("deny"))
-                .copied()
-                .collect();
-            if !own.is_empty() {
-                a.rules = own;
+        let ids = [self.name_id("allow"), self.name_id("deny")];
+        if ids.iter().any(Option::is_some) {
+            // The first level up that holds either; names compared as interned ids (an `http`
+            // block may hold thousands of statements, and every location asks).
+            let holds = |level: ScopeId| {
+                ids.iter()
+                    .flatten()
+                    .any(|&id| self.named_id(level, id).next().is_some())
+            };
+            if let Some(level) = self.chain(scope).find(|&l| holds(l)) {
+                a.rules = self
+                    .scope(level)
+                    .directives
+                    .iter()
+                    .zip(self.names_of(level))
+                    .filter(|(_, n)| ids.contains(&Some(**n)))
+                    .map(|(d, _)| *d)
+                    .collect();
                 a.level = Some(level);
-                break;
             }
         }
         let on = |name: &str| {

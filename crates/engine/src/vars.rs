@@ -361,7 +361,8 @@ impl<'m, 'p> Values<'m, 'p> {
         let numbered = lower.parse::<usize>().ok().filter(|n| (1..=9).contains(n));
         let tree = self.model.scope(scope).tree;
         let defs = self.defs.get(&(tree, lower.clone()));
-        if numbered.is_some() || defs.is_none() {
+        // A named capture is a name nginx does not know and nothing sets.
+        if numbered.is_some() || (defs.is_none() && builtin(&lower).is_none()) {
             let sources = self.sources(scope, at, depth);
             let mut flow: Option<Flow> = None;
             let mut steps = Vec::new();

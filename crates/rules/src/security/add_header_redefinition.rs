@@ -73,8 +73,13 @@ enum Serves {
     Assets { svg: bool },
 }
 
-/// What the location around `scope` serves, judged by its regex.
-fn serves(cx: &Cx<'_>, scope: ScopeId) -> Serves {
+/// What the location around `scope` serves, judged by its regex (each pattern read once: the
+/// same static-asset location stands in thousands of servers).
+fn serves(
+    cx: &Cx<'_>,
+    cache: &mut std::collections::HashMap<(String, bool), Serves>,
+    scope: ScopeId,
+) -> Serves {
     let Some(loc) = cx.model.location_of(scope) else {
         return Serves::Documents;
     };
@@ -87,16 +92,22 @@ fn serves(cx: &Cx<'_>, scope: ScopeId) -> Serves {
     if !matches!(kind, LocKind::Regex | LocKind::RegexCaseless) {
         return Serves::Documents;
     }
-    let re = Regex::new(&pattern, kind == LocKind::RegexCaseless);
-    if re.error().is_some() || re.anchored_end() != Some(true) {
-        return Serves::Documents;
-    }
-    if DOCUMENTS.iter().any(|d| re.is_match(d) != Some(false)) {
-        return Serves::Documents;
-    }
-    Serves::Assets {
-        svg: re.is_match(b"/a.svg") != Some(false) || re.is_match(b"/a.svgz") != Some(false),
-    }
+    let caseless = kind == LocKind::RegexCaseless;
+    *cache
+        .entry((pattern, caseless))
+        .or_insert_with_key(|(pattern, _)| {
+            let re = Regex::new(pattern, caseless);
+            if re.error().is_some() || re.anchored_end() != Some(true) {
+                return Serves::Documents;
+            }
+            if DOCUMENTS.iter().any(|d| re.is_match(d) != Some(false)) {
+                return Serves::Documents;
+            }
+            Serves::Assets {
+                svg: re.is_match(b"/a.svg") != Some(false)
+                    || re.is_match(b"/a.svgz") != Some(false),
+            }
+        })
 }
 
 /// The lowercased name of an `add_header`.
@@ -117,6 +128,7 @@ impl Rule for AddHeaderRedefinition {
             return;
         };
         let merge = cx.settings.nginx_version >= (1, 29, 3);
+        let mut cache = std::collections::HashMap::new();
         for scope in model.ids() {
             let kind = model.scope(scope).kind;
             if !matches!(
@@ -132,7 +144,7 @@ impl Rule for AddHeaderRedefinition {
             else {
                 continue;
             };
-            let serves = serves(cx, scope);
+            let serves = serves(cx, &mut cache, scope);
             let mut lost: Vec<&At<'_>> = Vec::new();
             for d in &discarded {
                 let name = header_name(d);

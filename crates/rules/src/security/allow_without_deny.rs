@@ -30,10 +30,13 @@ impl Rule for AllowWithoutDeny {
 
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
-        if model.name_id("allow").is_none() {
+        let Some(allow) = model.name_id("allow") else {
             return;
-        }
+        };
         for scope in model.ids() {
+            if model.named_id(scope, allow).next().is_none() {
+                continue;
+            }
             if !matches!(
                 model.scope(scope).kind,
                 Context::Http
