@@ -394,7 +394,15 @@ fn rule_documents_run_as_tests() {
             // The text block after the example: the exact concise output.
             if let Some(text) = fences.iter().find(|f| f.lang == "text") {
                 let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ngxlint"));
-                cmd.args(["check", "--format", "concise", "--standalone"]);
+                // The code alone, selected by name: an opt-in rule runs too.
+                cmd.args([
+                    "check",
+                    "--format",
+                    "concise",
+                    "--standalone",
+                    "--select",
+                    code,
+                ]);
                 if let Some(v) = &version {
                     cmd.args(["--nginx-version", v]);
                 }

@@ -375,12 +375,15 @@ impl<'t> Lab<'t> {
             self.write("conf.d/site.conf", &self.fill(&deployed));
         }
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ngxlint"));
-        cmd.args(["check", "--format", "concise", "--color", "never"])
-            .args(["--nginx-version", &self.tools.nginx_version])
-            .arg("--root")
-            .arg(&root)
-            .arg(&root)
-            .current_dir(&self.dir);
+        // Every rule, opt-in ones too: the scenario's rule is judged whether it runs by default.
+        cmd.args([
+            "check", "--format", "concise", "--color", "never", "--select", "ALL",
+        ])
+        .args(["--nginx-version", &self.tools.nginx_version])
+        .arg("--root")
+        .arg(&root)
+        .arg(&root)
+        .current_dir(&self.dir);
         let (status, out) = run_bounded(&mut cmd, &self.dir.join("logs/ngxlint.out"), LINT_TIMEOUT);
         assert!(
             matches!(status, Some(0) | Some(1)),
@@ -562,6 +565,31 @@ const NGX101: Scenario = Scenario {
 #[test]
 fn ngx101_weak_tls_protocol() {
     run(&NGX101);
+}
+
+/// NGX103: the `Server` header and the error page name nginx's version.
+const NGX103: Scenario = Scenario {
+    code: "NGX103",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/")?;
+        let server = r.headers("Server").join(" ");
+        if !server.starts_with("nginx") || r.status != 404 {
+            return Err(format!("not nginx's 404: {r:?}"));
+        }
+        let version = format!("nginx/{}", lab.tools.nginx_version);
+        Ok((server == version && r.body_text().contains(&version))
+            .then(|| format!("`Server: {server}`, and the 404 page names {version}")))
+    },
+};
+
+#[test]
+fn ngx103_version_disclosure() {
+    run(&NGX103);
 }
 
 /// A request the server must answer from inside (127.0.0.1) and should refuse from outside
@@ -800,6 +828,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
     // The security rules whose harm the real nginx shows, and the scenarios above.
     let scenarios = [
         NGX101.code,
+        NGX103.code,
         NGX201.code,
         NGX202.code,
         NGX203.code,
@@ -813,7 +842,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
     ];
     for r in ngxlint_rules::all() {
         let m = r.meta();
-        if m.family != ngxlint_engine::rule::Family::Security {
+        if m.family == ngxlint_engine::rule::Family::Gateway {
             continue;
         }
         let doc = m.doc;

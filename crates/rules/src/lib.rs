@@ -14,6 +14,7 @@ mod reach;
 mod words;
 
 use gateway::*;
+use hardening::*;
 use security::*;
 
 /// Every rule, by family; within a family in code order.
@@ -49,6 +50,9 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(http_splitting::HttpSplitting),
         Box::new(add_header_redefinition::AddHeaderRedefinition),
         Box::new(limit_redefinition::LimitRedefinition),
+        // Hardening.
+        Box::new(version_disclosure::VersionDisclosure),
+        Box::new(listen_http2_deprecated::ListenHttp2Deprecated),
     ]
 }
 
