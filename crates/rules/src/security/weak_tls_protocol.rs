@@ -110,6 +110,15 @@ impl Rule for WeakTlsProtocol {
         if !tls_listen(at) || cx.settings.nginx_version >= MODERN_DEFAULT {
             return;
         }
+        // Once per server: at its first TLS `listen`.
+        let first = cx
+            .model
+            .here(scope, "listen")
+            .find(|l| tls_listen(l))
+            .is_some_and(|l| std::ptr::eq(l.dir, at.dir));
+        if !first {
+            return;
+        }
         if cx.model.effective(scope, "ssl_protocols").is_some()
             || cx.model.unset_in_fragment(scope, "ssl_protocols")
         {
