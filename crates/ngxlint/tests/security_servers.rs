@@ -592,6 +592,65 @@ fn ngx103_version_disclosure() {
     run(&NGX103);
 }
 
+/// NGX205: a folder's listing names its files.
+const NGX205: Scenario = Scenario {
+    code: "NGX205",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let file = get(lab, INSIDE, "/files/public.txt")?;
+        if file.status != 200 {
+            return Err(format!("the folder is not served: {file:?}"));
+        }
+        let r = get(lab, OUTSIDE, "/files/")?;
+        Ok((r.status == 200 && r.body_text().contains("public.txt"))
+            .then(|| "GET /files/: 200 with a listing naming public.txt".to_string()))
+    },
+};
+
+#[test]
+fn ngx205_autoindex_enabled() {
+    run(&NGX205);
+}
+
+/// NGX502: `error_log off` creates a log file named `off` in nginx's prefix.
+const NGX502: Scenario = Scenario {
+    code: "NGX502",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/missing.txt")?;
+        if r.status != 404 {
+            return Err(format!("expected a 404: {r:?}"));
+        }
+        let off = lab.dir.join("off");
+        // nginx writes the request's error line before it answers; the file is there by now.
+        let text = fs::read_to_string(&off).unwrap_or_default();
+        Ok(off.exists().then(|| {
+            format!(
+                "nginx wrote its error log to `off` in its prefix ({} bytes{})",
+                text.len(),
+                if text.contains("missing.txt") {
+                    ", the 404's `open() … failed` line among them"
+                } else {
+                    ""
+                }
+            )
+        }))
+    },
+};
+
+#[test]
+fn ngx502_error_log_off() {
+    run(&NGX502);
+}
+
 /// A request the server must answer from inside (127.0.0.1) and should refuse from outside
 /// (127.0.0.2): `Some(evidence)` when the outside client is answered 200 too.
 fn outside_gets(lab: &Lab, path: &str, marker: &str) -> Result<Option<String>, String> {
@@ -829,6 +888,8 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
     let scenarios = [
         NGX101.code,
         NGX103.code,
+        NGX205.code,
+        NGX502.code,
         NGX201.code,
         NGX202.code,
         NGX203.code,

@@ -53,6 +53,8 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         // Hardening.
         Box::new(version_disclosure::VersionDisclosure),
         Box::new(listen_http2_deprecated::ListenHttp2Deprecated),
+        Box::new(autoindex_enabled::AutoindexEnabled),
+        Box::new(error_log_off::ErrorLogOff),
     ]
 }
 
