@@ -36,14 +36,9 @@ fn fingerprint(root: &Path, files: &Files, d: &Diagnostic) -> String {
 /// The format version of baseline files.
 const VERSION: u64 = 1;
 
-/// Writes the baseline; returns how many findings it holds.
-pub fn write(
-    file: &Path,
-    root: &Path,
-    files: &Files,
-    diags: &[Diagnostic],
-) -> Result<usize, String> {
-    let list: Vec<Value> = diags
+/// The baseline's records of one run's findings (several runs may make one baseline).
+pub fn records(root: &Path, files: &Files, diags: &[Diagnostic]) -> Vec<Value> {
+    diags
         .iter()
         .map(|d| {
             json!({
@@ -53,48 +48,67 @@ pub fn write(
                 "message": d.message,
             })
         })
-        .collect();
-    let doc = json!({"version": VERSION, "tool": "ngxlint", "findings": list});
-    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
-    std::fs::write(file, text + "\n").map_err(|e| format!("{}: {e}", file.display()))?;
-    Ok(diags.len())
+        .collect()
 }
 
-/// Leaves out the findings the baseline records.
-pub fn filter(
-    file: &Path,
-    root: &Path,
-    files: &Files,
-    diags: Vec<Diagnostic>,
-) -> Result<Vec<Diagnostic>, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let doc: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a baseline file: {e}", file.display()))?;
-    if doc.get("version").and_then(Value::as_u64) != Some(VERSION) {
-        return Err(format!(
-            "{}: not an ngxlint baseline (version {VERSION})",
-            file.display()
-        ));
-    }
-    let mut budget: HashMap<String, usize> = HashMap::new();
-    for f in doc
-        .get("findings")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(fp) = f.get("fingerprint").and_then(Value::as_str) {
-            *budget.entry(fp.to_string()).or_default() += 1;
+/// Writes the baseline; returns how many findings it holds.
+pub fn write(file: &Path, records: Vec<Value>) -> Result<usize, String> {
+    let n = records.len();
+    let doc = json!({"version": VERSION, "tool": "ngxlint", "findings": records});
+    let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+    std::fs::write(file, text + "\n").map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(n)
+}
+
+/// A baseline read back: how many findings of each fingerprint it still absorbs.
+pub struct Baseline {
+    budget: HashMap<String, usize>,
+}
+
+impl Baseline {
+    /// Reads a baseline file.
+    pub fn read(file: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let doc: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a baseline file: {e}", file.display()))?;
+        if doc.get("version").and_then(Value::as_u64) != Some(VERSION) {
+            return Err(format!(
+                "{}: not an ngxlint baseline (version {VERSION})",
+                file.display()
+            ));
         }
-    }
-    Ok(diags
-        .into_iter()
-        .filter(|d| match budget.get_mut(&fingerprint(root, files, d)) {
-            Some(n) if *n > 0 => {
-                *n -= 1;
-                false
+        let mut budget: HashMap<String, usize> = HashMap::new();
+        for f in doc
+            .get("findings")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(fp) = f.get("fingerprint").and_then(Value::as_str) {
+                *budget.entry(fp.to_string()).or_default() += 1;
             }
-            _ => true,
-        })
-        .collect())
+        }
+        Ok(Baseline { budget })
+    }
+
+    /// Leaves out the findings of one run that the baseline records.
+    pub fn filter(
+        &mut self,
+        root: &Path,
+        files: &Files,
+        diags: Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
+        diags
+            .into_iter()
+            .filter(
+                |d| match self.budget.get_mut(&fingerprint(root, files, d)) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        false
+                    }
+                    _ => true,
+                },
+            )
+            .collect()
+    }
 }

@@ -1,5 +1,6 @@
-//! `ngxlint.toml`: found by walking up from the working folder to the repository root (or given
-//! with `--config`). Every key is checked: an unknown one is an error that names the closest known.
+//! `ngxlint.toml`: found by walking up from each linted path to the repository root (or given
+//! with `--config`). Every key is checked: an unknown one is an error that names the closest known,
+//! and so is a code or name of a check that does not exist.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -72,11 +73,18 @@ pub struct Config {
     pub php_version: Option<String>,
     /// php-fpm -R.
     pub fpm_allow_root: Option<bool>,
+    /// `[format]`: how `ngxlint fmt` writes nginx files.
+    pub format: nginx_syntax::format::FormatOptions,
 }
 
-/// Finds `ngxlint.toml` from `start` upwards, stopping at the folder holding `.git`.
+/// Finds `ngxlint.toml` from the linted path `start` upwards, stopping at the folder holding
+/// `.git`. A file starts at its folder; a path that does not exist yet (an editor's new buffer)
+/// at its nearest existing ancestor.
 pub fn discover(start: &Path) -> Option<PathBuf> {
-    let mut dir = std::fs::canonicalize(start).ok()?;
+    let start = std::path::absolute(start).ok()?;
+    let mut dir = start
+        .ancestors()
+        .find_map(|a| std::fs::canonicalize(a).ok().filter(|c| c.is_dir()))?;
     loop {
         let candidate = dir.join(FILE_NAME);
         if candidate.is_file() {
@@ -88,7 +96,16 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     }
 }
 
-const TOP: &[&str] = &["lint", "rules", "overrides", "paths", "nginx", "fpm"];
+const TOP: &[&str] = &[
+    "lint",
+    "rules",
+    "overrides",
+    "paths",
+    "nginx",
+    "fpm",
+    "format",
+];
+const FORMAT: &[&str] = &["indent", "max-blank-lines", "spacing", "one-line-blocks"];
 const LINT: &[&str] = &["select", "ignore", "fail-level"];
 const PATHS: &[&str] = &["map", "include", "exclude", "respect-gitignore"];
 const NGINX: &[&str] = &[
@@ -116,6 +133,92 @@ fn closest(key: &str, known: &[&str]) -> String {
         Some((d, k)) if d <= 3 => format!(" (did you mean `{k}`?)"),
         _ => format!(" (known: {})", known.join(", ")),
     }
+}
+
+/// Every check ngxlint knows, as `(code, name)`: the readers' (nginx's and php-fpm's) and the rules'.
+pub fn known_checks() -> Vec<(&'static str, &'static str)> {
+    let mut all: Vec<(&'static str, &'static str)> = ngxlint_engine::codes::reader_codes()
+        .iter()
+        .map(|c| (c.code, c.name))
+        .collect();
+    all.extend(
+        ngxlint_rules::all()
+            .iter()
+            .map(|r| (r.meta().code, r.meta().name)),
+    );
+    all
+}
+
+/// What a selector (`select`, `ignore`) may be besides a code or a name: every check, opt-in
+/// rules included.
+pub const ALL: &str = "ALL";
+
+/// ` (did you mean `X`?)` with the known code, name (or, for selectors, code prefix) nearest to
+/// `word`, when one is near enough to be the intended one.
+fn closest_check(word: &str, known: &[(&str, &str)], prefixes: bool) -> String {
+    let upper = word.to_ascii_uppercase();
+    let mut candidates: Vec<(String, &str)> = Vec::new();
+    for (code, name) in known {
+        candidates.push((code.to_string(), code));
+        candidates.push((name.to_string(), name));
+        if prefixes {
+            // `NGX`, `NGX3`, `NGX30`: the prefixes a selector may name.
+            for n in 3..code.len() {
+                if let Some(p) = code.get(..n) {
+                    candidates.push((p.to_string(), p));
+                }
+            }
+        }
+    }
+    let best = candidates
+        .iter()
+        .map(|(c, shown)| {
+            let w = if c.bytes().any(|b| b.is_ascii_lowercase()) {
+                word
+            } else {
+                upper.as_str()
+            };
+            let d = ngxlint_engine::text::edit_distance(w.as_bytes(), c.as_bytes());
+            // Between equally near ones, the one that shares the longer start (`NGX3011` is
+            // `NGX301` with a key pressed twice, not `NGX011`).
+            let common = w.bytes().zip(c.bytes()).take_while(|(a, b)| a == b).count();
+            (d, std::cmp::Reverse(common), *shown)
+        })
+        .min();
+    match best {
+        Some((d, _, shown)) if d > 0 && d <= word.len().div_ceil(2).max(1) => {
+            format!(" (did you mean `{shown}`?)")
+        }
+        _ => "; `ngxlint rules` lists them".to_string(),
+    }
+}
+
+/// A selector is `ALL`, a name, a code or a code prefix (`NGX3`) of a known check.
+fn check_selector(s: &str, known: &[(&str, &str)], place: &str, file: &Path) -> Result<(), String> {
+    let ok = s.eq_ignore_ascii_case(ALL) || known.iter().any(|(c, n)| selects(s, c, n));
+    if ok {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: {place}: `{s}` is not the code, a code prefix or the name of a check{}",
+        file.display(),
+        closest_check(s, known, true)
+    ))
+}
+
+/// A check named by its code or its name (a `[rules]` key, an override's severity).
+pub fn check_code(s: &str, known: &[(&str, &str)], place: &str, file: &Path) -> Result<(), String> {
+    if known
+        .iter()
+        .any(|(c, n)| c.eq_ignore_ascii_case(s) || *n == s)
+    {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: {place}: `{s}` is not the code or the name of a check{}",
+        file.display(),
+        closest_check(s, known, false)
+    ))
 }
 
 fn check_keys(
@@ -188,15 +291,19 @@ fn table<'a>(v: &'a toml::Value, what: &str, file: &Path) -> Result<&'a toml::Ta
 /// Reads and checks a configuration file. Paths in it are made relative to its folder.
 pub fn load(file: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    // `--config name.toml` is `./name.toml`: its folder is the working folder, not "" (per-path
+    // overrides and the root are computed from it).
+    let abs = std::path::absolute(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let doc: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| format!("{}: {}", file.display(), e.message()))?;
-    let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base = abs.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut c = Config {
-        path: Some(file.to_path_buf()),
+        path: Some(abs.clone()),
         ..Config::default()
     };
     check_keys(&doc, TOP, "", file)?;
+    let known = known_checks();
     if let Some(v) = doc.get("lint") {
         let t = table(v, "lint", file)?;
         check_keys(t, LINT, "lint", file)?;
@@ -205,6 +312,11 @@ pub fn load(file: &Path) -> Result<Config, String> {
         }
         if let Some(v) = t.get("ignore") {
             c.ignore = strings(v, "ignore", file)?;
+        }
+        for (what, list) in [("select", &c.select), ("ignore", &c.ignore)] {
+            for s in list {
+                check_selector(s, &known, &format!("[lint] {what}"), file)?;
+            }
         }
         if let Some(v) = t.get("fail-level") {
             let s = string(v, "fail-level", file)?;
@@ -218,6 +330,7 @@ pub fn load(file: &Path) -> Result<Config, String> {
     }
     if let Some(v) = doc.get("rules") {
         for (name, body) in table(v, "rules", file)? {
+            check_code(name, &known, "[rules]", file)?;
             let mut rc = RuleConfig::default();
             match body {
                 toml::Value::String(s) if s == "off" => rc.off = true,
@@ -274,8 +387,12 @@ pub fn load(file: &Path) -> Result<Config, String> {
             if let Some(v) = t.get("ignore") {
                 ov.ignore = strings(v, "ignore", file)?;
             }
+            for s in &ov.ignore {
+                check_selector(s, &known, "[[overrides]] ignore", file)?;
+            }
             if let Some(v) = t.get("severity") {
                 for (k, s) in table(v, "severity", file)? {
+                    check_code(k, &known, "[[overrides]] severity", file)?;
                     let s = string(s, k, file)?;
                     ov.severity.insert(
                         k.clone(),
@@ -356,7 +473,70 @@ pub fn load(file: &Path) -> Result<Config, String> {
             c.fpm_allow_root = Some(boolean(v, "allow-root", file)?);
         }
     }
+    if let Some(v) = doc.get("format") {
+        let t = table(v, "format", file)?;
+        check_keys(t, FORMAT, "format", file)?;
+        c.format = format_options(t, file)?;
+    }
     Ok(c)
+}
+
+/// `[format]`: `indent = 4` (spaces, 1 to 8) or `"tab"`, `max-blank-lines = 1`, `spacing =
+/// "keep" | "single"`, `one-line-blocks = "expand" | "keep"`.
+fn format_options(
+    t: &toml::Table,
+    file: &Path,
+) -> Result<nginx_syntax::format::FormatOptions, String> {
+    use nginx_syntax::format::{FormatOptions, OneLineBlocks, Spacing};
+    let mut f = FormatOptions::default();
+    if let Some(v) = t.get("indent") {
+        f.indent = match v {
+            toml::Value::Integer(n) if (1..=8).contains(n) => " ".repeat(*n as usize),
+            toml::Value::String(s) if s == "tab" => "\t".into(),
+            _ => {
+                return Err(format!(
+                    "{}: [format] indent takes a number of spaces (1 to 8) or \"tab\"",
+                    file.display()
+                ))
+            }
+        };
+    }
+    if let Some(v) = t.get("max-blank-lines") {
+        f.max_blank_lines = match v.as_integer() {
+            Some(n) if (0..=100).contains(&n) => n as usize,
+            _ => {
+                return Err(format!(
+                    "{}: [format] max-blank-lines takes a number (0 to 100)",
+                    file.display()
+                ))
+            }
+        };
+    }
+    if let Some(v) = t.get("spacing") {
+        f.spacing = match string(v, "spacing", file)?.as_str() {
+            "keep" => Spacing::Keep,
+            "single" => Spacing::Single,
+            other => {
+                return Err(format!(
+                    "{}: [format] spacing is \"keep\" or \"single\", not `{other}`",
+                    file.display()
+                ))
+            }
+        };
+    }
+    if let Some(v) = t.get("one-line-blocks") {
+        f.one_line_blocks = match string(v, "one-line-blocks", file)?.as_str() {
+            "expand" => OneLineBlocks::Expand,
+            "keep" => OneLineBlocks::Keep,
+            other => {
+                return Err(format!(
+                    "{}: [format] one-line-blocks is \"expand\" or \"keep\", not `{other}`",
+                    file.display()
+                ))
+            }
+        };
+    }
+    Ok(f)
 }
 
 /// Removes `.` and resolves `..` lexically (the target may not exist yet).
@@ -385,22 +565,18 @@ pub fn parse_version(s: &str) -> Option<(u32, u32, u32)> {
     it.next().is_none().then_some(v)
 }
 
-/// Whether a selector (code, code prefix, name, or `ALL`) names this check.
+/// Whether a selector (`ALL`, code, code prefix, or name) names this check.
 pub fn selects(selector: &str, code: &str, name: &str) -> bool {
-    selector == ALL
+    selector.eq_ignore_ascii_case(ALL)
         || selector == name
         || (!selector.is_empty()
-            && code.len() >= selector.len()
-            && code[..selector.len()].eq_ignore_ascii_case(selector))
+            && ngxlint_engine::text::strip_prefix_ignore_ascii_case(code, selector).is_some())
 }
-
-/// The selector of every check, opt-in rules included.
-pub const ALL: &str = "ALL";
 
 /// Whether a selector names exactly this check (its code, its name) or is `ALL`: what turns on an
 /// opt-in rule, which a code prefix (`NGX`) does not.
 pub fn names(selector: &str, code: &str, name: &str) -> bool {
-    selector == ALL || selector == name || selector.eq_ignore_ascii_case(code)
+    selector.eq_ignore_ascii_case(ALL) || selector == name || selector.eq_ignore_ascii_case(code)
 }
 
 impl Config {
@@ -411,7 +587,7 @@ impl Config {
         let configured = self
             .rules
             .iter()
-            .find(|(k, _)| names(k, code, name) && k.as_str() != ALL);
+            .find(|(k, _)| names(k, code, name) && !k.eq_ignore_ascii_case(ALL));
         if configured.is_some_and(|(_, rc)| rc.off) {
             return false;
         }
@@ -444,7 +620,7 @@ pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unk
 # Documentation of each check: `ngxlint rules`, `ngxlint rule CODE`.
 
 [lint]
-# Only these checks (codes, code prefixes such as "NGX3", or names); empty means all.
+# Only these checks (codes, code prefixes such as "NGX3", names, or "ALL"); empty means all.
 # select = ["NGX", "FPM"]
 # Never these.
 # ignore = ["NGX303"]
@@ -496,6 +672,13 @@ pub const STARTER: &str = r#"# ngxlint configuration. Every key is optional; unk
 # [[overrides]]
 # paths = ["nginx/legacy/**"]
 # ignore = ["NGX303"]
+
+# How `ngxlint fmt` writes nginx files.
+# [format]
+# indent = 4                  # spaces, or "tab"
+# max-blank-lines = 1         # blank lines kept in a row
+# spacing = "keep"            # blanks between words as written, or "single"
+# one-line-blocks = "expand"  # `location = /x { return 204; }` on one line: "expand" or "keep"
 "#;
 
 #[cfg(test)]

@@ -136,12 +136,21 @@ fn strip_parens(args: &mut Vec<String>) {
     if args.first().is_some_and(|a| a.starts_with('('))
         && args.last().is_some_and(|a| a.ends_with(')'))
     {
-        let first = args[0][1..].trim_start().to_string();
-        args[0] = first;
-        let last = args.len() - 1;
-        let l = args[last].clone();
-        args[last] = l[..l.len() - 1].trim_end().to_string();
-        if args[last].is_empty() {
+        if let Some(first) = args.first_mut() {
+            *first = first
+                .strip_prefix('(')
+                .unwrap_or(first)
+                .trim_start()
+                .to_string();
+        }
+        if let Some(last) = args.last_mut() {
+            *last = last
+                .strip_suffix(')')
+                .unwrap_or(last)
+                .trim_end()
+                .to_string();
+        }
+        if args.last().is_some_and(|a| a.is_empty()) {
             args.pop();
         }
         if args.first().is_some_and(|a| a.is_empty()) {

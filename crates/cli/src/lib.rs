@@ -2,9 +2,15 @@
 //!
 //! Exit codes: 0 clean, 1 findings at or above the failing level, 2 usage, configuration or I/O error.
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
+
 pub mod baseline;
 pub mod config;
 pub mod crossplane;
+pub mod fix;
+pub mod fmt;
 pub mod lsp;
 pub mod render;
 pub mod trace;
@@ -31,6 +37,8 @@ pub struct Cli {
 enum Command {
     /// Lint nginx and PHP-FPM configuration under the given paths (default: the current folder).
     Check(CheckArgs),
+    /// Format nginx files: indentation, one statement per line, every comment and word kept.
+    Fmt(fmt::FmtArgs),
     /// Print the nginx trees as crossplane's JSON payload.
     Parse(ParseArgs),
     /// List every rule and reader check.
@@ -57,7 +65,7 @@ enum Command {
 }
 
 /// How to read the tree: shared by every command that reads configuration.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct ReadArgs {
     /// Nothing outside this folder is read (default: the current folder, or the folder of the given paths).
     #[arg(long, value_name = "DIR")]
@@ -111,12 +119,37 @@ pub struct ReadArgs {
     /// defaults around them (by default they are judged only for what they set themselves).
     #[arg(long)]
     standalone: bool,
+    /// Every file's reason is kept (`check --list-files` sets it).
+    #[arg(skip)]
+    list_files: bool,
     /// Largest file read, in bytes; a larger one is reported, not read.
     #[arg(long, value_name = "BYTES", default_value_t = ngxlint_vfs::DEFAULT_MAX_SIZE)]
     max_file_size: u64,
     /// Declare a third-party directive: `NAME[:CONTEXTS[:ARGS[:BODY]]]`, e.g. `more_set_headers:http,server,location:1more` (repeatable).
     #[arg(long = "directive", value_name = "SPEC")]
     directives: Vec<String>,
+}
+
+impl ReadArgs {
+    /// The reading options as command-line words would set them (`["--root", "repo"]`; none for
+    /// the defaults): for programs and tests that lint without starting the binary.
+    pub fn from_args<I, T>(args: I) -> Result<ReadArgs, String>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        #[derive(Parser)]
+        #[command(name = "ngxlint")]
+        struct Only {
+            #[command(flatten)]
+            read: ReadArgs,
+        }
+        let words = std::iter::once(std::ffi::OsString::from("ngxlint"))
+            .chain(args.into_iter().map(Into::into));
+        Only::try_parse_from(words)
+            .map(|o| o.read)
+            .map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -161,6 +194,20 @@ struct CheckArgs {
     /// `[lint] ignore`, or with `--select` the only ones left out.
     #[arg(long, value_name = "CODES", value_delimiter = ',')]
     ignore: Vec<String>,
+    /// Apply the safe fixes (to a fixpoint, every file written atomically), then report what is left.
+    #[arg(long)]
+    fix: bool,
+    /// Apply the unsafe fixes too (changes of behaviour to review); without `--fix` or `--diff`,
+    /// nothing is applied.
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what the fixes would change and write nothing (exit 1 when there
+    /// is a change).
+    #[arg(long)]
+    diff: bool,
+    /// List the fixes applied, by file and code.
+    #[arg(long)]
+    show_fixes: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -272,10 +319,27 @@ fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
 
 /// Entry point of the `ngxlint` binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    run_with(std::env::args_os())
+}
+
+/// Runs ngxlint with these arguments (the first is the program name), as the binary does: tests
+/// of other crates run commands through it.
+pub fn run_with<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Parse(args) => parse(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Rules(args) => list_rules(args.format),
         Command::Rule { code } => show_rule(&code),
         Command::Init { force } => init(force),
@@ -292,21 +356,43 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `p` absolute with its symbolic links resolved; for a path that does not exist yet (an editor's
+/// new buffer), its nearest existing ancestor's canonical path with the rest.
+pub(crate) fn canonical(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    for a in abs.ancestors() {
+        if let Ok(c) = std::fs::canonicalize(a) {
+            return match abs.strip_prefix(a) {
+                Ok(rest) if !rest.as_os_str().is_empty() => c.join(rest),
+                _ => c,
+            };
+        }
+    }
+    abs
+}
+
+/// A path given as `../a/x` made absolute through its folder's real path (the last component is
+/// kept: a link named on the command line stays a link): files are read by paths below the root,
+/// and `/work/e/../a` is not lexically below `/work/a`.
+fn without_parent_dirs(p: &Path) -> PathBuf {
+    if !p.components().any(|c| c == std::path::Component::ParentDir) {
+        return p.to_path_buf();
+    }
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    match (abs.parent(), abs.file_name()) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| canonical(p)),
+        // `..` itself, or a path ending in `..`: a folder, resolved whole.
+        _ => canonical(p),
+    }
+}
+
 /// The folder nothing is read outside of: the working folder when every path is inside it,
 /// else the deepest folder containing all paths.
 fn default_root(paths: &[PathBuf]) -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let abs: Vec<PathBuf> = paths
-        .iter()
-        .map(|p| {
-            let a = if p.is_absolute() {
-                p.clone()
-            } else {
-                cwd.join(p)
-            };
-            std::fs::canonicalize(&a).unwrap_or(a)
-        })
-        .collect();
+    let abs: Vec<PathBuf> = paths.iter().map(|p| canonical(p)).collect();
     let cwd_canon = std::fs::canonicalize(&cwd).unwrap_or(cwd.clone());
     if abs.iter().all(|p| p.starts_with(&cwd_canon)) {
         return cwd;
@@ -326,19 +412,75 @@ fn default_root(paths: &[PathBuf]) -> PathBuf {
     common
 }
 
-/// The configuration file in force: `--config`, else the one found upwards, unless `--no-config`.
-pub(crate) fn load_config(read: &ReadArgs) -> Result<config::Config, String> {
+/// The configuration file in force for a linted path: `--config` (relative to the working folder),
+/// else the one found upwards from `start`, unless `--no-config`.
+pub fn load_config(read: &ReadArgs, start: &Path) -> Result<config::Config, String> {
+    Ok(configs(read, std::slice::from_ref(&start.to_path_buf()))?
+        .into_iter()
+        .next()
+        .map(|(cfg, _)| cfg)
+        .unwrap_or_default())
+}
+
+/// The one configuration in force for all `paths` (commands that answer about one tree: `trace`,
+/// `triage`); paths under different configuration files are an error that names them.
+pub(crate) fn single_config(read: &ReadArgs, paths: &[PathBuf]) -> Result<config::Config, String> {
+    let mut groups = configs(read, paths)?;
+    if groups.len() > 1 {
+        let which: Vec<String> = groups
+            .iter()
+            .map(|(cfg, list)| {
+                let file = cfg
+                    .path
+                    .as_ref()
+                    .map_or("no ngxlint.toml".to_string(), |p| p.display().to_string());
+                let first = list
+                    .first()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                format!("`{first}` ({file})")
+            })
+            .collect();
+        return Err(format!(
+            "the paths lie under different configurations: {}; run once per repository, or pass --config",
+            which.join(", ")
+        ));
+    }
+    Ok(groups.pop().map(|(cfg, _)| cfg).unwrap_or_default())
+}
+
+/// The linted paths grouped by the configuration in force for each (`--config` or `--no-config`
+/// make one group; otherwise each path's `ngxlint.toml` is found from it upwards), in the order the
+/// paths were given. Paths in different repositories with different files are linted each with
+/// its own, and reported together.
+pub fn configs(
+    read: &ReadArgs,
+    paths: &[PathBuf],
+) -> Result<Vec<(config::Config, Vec<PathBuf>)>, String> {
     if read.no_config {
-        return Ok(config::Config::default());
+        return Ok(vec![(config::Config::default(), paths.to_vec())]);
     }
-    let path = match &read.config {
-        Some(p) => Some(p.clone()),
-        None => config::discover(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))),
-    };
-    match path {
-        Some(p) => config::load(&p),
-        None => Ok(config::Config::default()),
+    if let Some(p) = &read.config {
+        return Ok(vec![(config::load(p)?, paths.to_vec())]);
     }
+    let mut groups: Vec<(Option<PathBuf>, Vec<PathBuf>)> = Vec::new();
+    for p in paths {
+        let found = config::discover(p);
+        match groups.iter_mut().find(|(f, _)| *f == found) {
+            Some((_, list)) => list.push(p.clone()),
+            None => groups.push((found, vec![p.clone()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(file, list)| {
+            let cfg = match file {
+                Some(f) => config::load(&f)?,
+                None => config::Config::default(),
+            };
+            Ok((cfg, list))
+        })
+        .collect()
 }
 
 /// Command-line flags win over the configuration file, which wins over the defaults.
@@ -353,11 +495,7 @@ pub(crate) fn options(
         .as_ref()
         .and_then(|p| p.parent())
         .and_then(|d| std::fs::canonicalize(d).ok());
-    let in_cfg_dir = |d: &PathBuf| {
-        paths
-            .iter()
-            .all(|p| std::fs::canonicalize(p).is_ok_and(|c| c.starts_with(d)))
-    };
+    let in_cfg_dir = |d: &PathBuf| paths.iter().all(|p| canonical(p).starts_with(d));
     let root = read
         .root
         .clone()
@@ -371,12 +509,14 @@ pub(crate) fn options(
     opts.filter.exclude = cfg.exclude.clone();
     opts.filter.gitignore = !read.no_respect_gitignore && cfg.respect_gitignore.unwrap_or(true);
     opts.complete_fragments = read.standalone;
+    opts.list_files = read.list_files;
     opts.fpm.complete_pool_files = read.standalone;
     opts.maps = cfg.maps.clone();
     opts.maps.extend(read.maps.iter().cloned());
     opts.allow_outside = read.allow_outside_root;
     opts.auto_map = !read.no_auto_map;
-    opts.max_file_size = read.max_file_size;
+    // Spans are 32-bit offsets: no file of 4 GiB or more is read, whatever the flag says.
+    opts.max_file_size = read.max_file_size.min(u64::from(u32::MAX));
     opts.stock_files = !read.no_stock_files;
     if let Some(p) = read.fpm_prefix.clone().or_else(|| cfg.fpm_prefix.clone()) {
         opts.fpm.fpm_prefix = p;
@@ -405,20 +545,14 @@ pub(crate) fn options(
 /// The registry with the configuration applied: rules turned off are left out, options set.
 fn configured_rules(cfg: &config::Config) -> Result<Vec<Box<dyn rule::Rule>>, String> {
     let mut rules = ngxlint_rules::all();
-    let all_codes: Vec<(&str, &str)> = rules
-        .iter()
-        .map(|r| (r.meta().code, r.meta().name))
-        .collect();
+    let known = config::known_checks();
+    let file = cfg
+        .path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(config::FILE_NAME));
     for (key, rc) in &cfg.rules {
-        let known = all_codes
-            .iter()
-            .any(|(c, n)| c.eq_ignore_ascii_case(key) || n == key)
-            || ngxlint_engine::codes::reader_code(key).is_some();
-        if !known {
-            return Err(format!(
-                "[rules] `{key}` is not a rule; `ngxlint rules` lists them"
-            ));
-        }
+        // `config::load` checked the keys already; a configuration built otherwise is checked here.
+        config::check_code(key, &known, "[rules]", &file)?;
         if let Some(r) = rules
             .iter_mut()
             .find(|r| r.meta().code.eq_ignore_ascii_case(key) || r.meta().name == key)
@@ -521,17 +655,22 @@ pub fn lint(
     overlays: Vec<(PathBuf, Vec<u8>)>,
     cache: Option<std::sync::Arc<ngxlint_engine::nginx::ParseCache>>,
 ) -> Result<(Project, Vec<ngxlint_engine::Diagnostic>), String> {
+    let paths: Vec<PathBuf> = paths.iter().map(|p| without_parent_dirs(p)).collect();
+    let paths = paths.as_slice();
     let mut opts = options(read, paths, cfg)?;
-    opts.overlays = overlays;
-    opts.cache = cache;
     let rules = configured_rules(cfg)?;
     let settings = settings(read, cfg)?;
+    // An editor's buffer (`--stdin-filename`, the language server) may be a file not saved yet.
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let buffer = |p: &PathBuf| overlays.iter().any(|(o, _)| abs(o) == abs(p));
     for p in paths {
-        if std::fs::symlink_metadata(p).is_err() {
+        if std::fs::symlink_metadata(p).is_err() && !buffer(p) {
             return Err(format!("{}: No such file or directory", p.display()));
         }
     }
-    let only_files = given_only && paths.iter().all(|p| p.is_file());
+    let only_files = given_only && paths.iter().all(|p| p.is_file() || buffer(p));
+    opts.overlays = overlays;
+    opts.cache = cache;
     // Only files given (pre-commit): the project around them is read, and they are read as named
     // (whatever their names, for what their content is).
     let load_paths = if only_files {
@@ -560,16 +699,20 @@ pub fn lint(
             .iter()
             .filter_map(|p| std::fs::canonicalize(p).ok())
             .collect();
+        let given_abs: Vec<PathBuf> = paths.iter().map(|p| abs(p)).collect();
         let is_given = |f: ngxlint_engine::FileId| {
-            let path = &project.files.get(f).path;
-            std::fs::canonicalize(path).is_ok_and(|c| given.contains(&c))
+            let file = project.files.get(f);
+            std::fs::canonicalize(&file.path).is_ok_and(|c| given.contains(&c))
+                // A buffer not saved yet has no canonical path: its server path is the given one.
+                || given_abs.contains(&file.server_path)
         };
         diags.retain(|d| is_given(d.file) || d.related.iter().any(|r| is_given(r.file)));
     }
     Ok((project, diags))
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode, String> {
+fn check(mut args: CheckArgs) -> Result<ExitCode, String> {
+    args.read.list_files = args.list_files;
     let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -586,7 +729,6 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         overlays.push((name.clone(), buf));
         paths = vec![name.clone()];
     }
-    let mut cfg = load_config(&args.read)?;
     let infos = rule_infos(&ngxlint_rules::all());
     for (flag, list) in [("--select", &args.select), ("--ignore", &args.ignore)] {
         for s in list {
@@ -597,52 +739,105 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             }
         }
     }
-    cfg.select_from_command_line(&args.select, &args.ignore);
-    let (project, mut diags) = lint(
-        &args.read,
-        &cfg,
-        &paths,
-        args.report == Report::Given,
-        overlays,
-        None,
-    )?;
+    if (args.fix || args.diff) && !args.list_files {
+        // Fixes edit the files of one repository: its configuration's.
+        let mut cfg = single_config(&args.read, &paths)?;
+        cfg.select_from_command_line(&args.select, &args.ignore);
+        return check_fix(&args, &cfg, &paths, overlays);
+    }
+    let fail_flag = args.fail_level.map(|l| match l {
+        FailLevel::Info => Severity::Info,
+        FailLevel::Warning => Severity::Warning,
+        FailLevel::Error => Severity::Error,
+    });
+    let mut kept = match &args.baseline {
+        Some(file) => Some(baseline::Baseline::read(file)?),
+        None => None,
+    };
+    // Each group of paths under one configuration is a run of its own; the report is one.
+    let mut records = Vec::new();
+    let mut listing = Vec::new();
+    let mut failed = false;
+    let mut files = ngxlint_engine::Files::default();
+    let mut diags = Vec::new();
+    for (mut cfg, group) in configs(&args.read, &paths)? {
+        cfg.select_from_command_line(&args.select, &args.ignore);
+        let (mut project, mut found) = lint(
+            &args.read,
+            &cfg,
+            &group,
+            args.report == Report::Given,
+            overlays.clone(),
+            None,
+        )?;
+        if args.list_files {
+            listing.append(&mut project.listing);
+            continue;
+        }
+        // A named path that holds no configuration is said so, whatever the format: a green run
+        // on nothing is no answer.
+        for (_, why) in &project.unlinted {
+            let _ = writeln!(std::io::stderr(), "ngxlint: {why}");
+        }
+        if args.write_baseline.is_some() {
+            records.extend(baseline::records(&project.root, &project.files, &found));
+        }
+        if let Some(b) = &mut kept {
+            found = b.filter(&project.root, &project.files, found);
+        }
+        let fail = fail_flag.unwrap_or(cfg.fail_level.unwrap_or(Severity::Warning));
+        failed |= found.iter().any(|d| d.severity >= fail);
+        let Project {
+            files: run_files,
+            nginx,
+            fpm,
+            ..
+        } = project;
+        // Freeing the trees costs more than the check itself; the process ends anyway.
+        std::mem::forget((nginx, fpm));
+        let offset = files.append(run_files);
+        diags.extend(found.into_iter().map(|mut d| {
+            d.shift_files(offset);
+            d
+        }));
+    }
     if args.list_files {
         // Files named alone (pre-commit's way): the listing of those, not of the root around them.
-        let mut project = project;
         if args.report == Report::Given && paths.iter().all(|p| p.is_file()) {
             let named: Vec<PathBuf> = paths.iter().map(|p| absolute_path(p)).collect();
-            project
-                .listing
-                .retain(|l| named.contains(&absolute_path(&l.path)));
+            listing.retain(|l| named.contains(&absolute_path(&l.path)));
         }
-        return list_files(&project, args.format);
+        return list_files(&listing, args.format);
     }
-    // A named path that holds no configuration is said so, whatever the format: a green run on
-    // nothing is no answer.
-    for (_, why) in &project.unlinted {
-        let _ = writeln!(std::io::stderr(), "ngxlint: {why}");
-    }
-    let all_rules = ngxlint_rules::all();
     if let Some(file) = &args.write_baseline {
-        let n = baseline::write(file, &project.root, &project.files, &diags)?;
+        let n = baseline::write(file, records)?;
         eprintln!("wrote {n} findings to {}", file.display());
-        std::mem::forget(project);
+        std::mem::forget(files);
         return Ok(ExitCode::SUCCESS);
     }
-    if let Some(file) = &args.baseline {
-        diags = baseline::filter(file, &project.root, &project.files, diags)?;
-    }
-    render::sort_for_display(&project.files, &mut diags);
+    render_report(&args, files, diags, failed, &[])
+}
+
+/// Renders a run's findings in the chosen format and turns them into the exit code.
+fn render_report(
+    args: &CheckArgs,
+    files: ngxlint_engine::Files,
+    mut diags: Vec<ngxlint_engine::Diagnostic>,
+    failed: bool,
+    fixed: &[fix::Fixed],
+) -> Result<ExitCode, String> {
+    let all_rules = ngxlint_rules::all();
+    render::sort_for_display(&files, &mut diags);
 
     let stdout = std::io::stdout();
     let tty = stdout.is_terminal();
     let mut out = stdout.lock();
     let io = match args.format {
-        Format::Concise => render::concise(&project.files, &diags, &mut out),
-        Format::Json => render::json(&project.files, &diags, &mut out),
-        Format::Github => render::github(&project.files, &diags, &mut out),
-        Format::Gitlab => render::gitlab(&project.files, &diags, &mut out),
-        Format::Sarif => render::sarif(&project.files, &diags, &rule_infos(&all_rules), &mut out),
+        Format::Concise => render::concise(&files, &diags, &mut out),
+        Format::Json => render::json(&files, &diags, &mut out),
+        Format::Github => render::github(&files, &diags, &mut out),
+        Format::Gitlab => render::gitlab(&files, &diags, &mut out),
+        Format::Sarif => render::sarif(&files, &diags, &rule_infos(&all_rules), &mut out),
         Format::Pretty => {
             let color = match args.color {
                 ColorChoice::Always => true,
@@ -653,7 +848,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             };
             let width = terminal_width().unwrap_or(100);
             let r = render::pretty(
-                &project.files,
+                &files,
                 &diags,
                 render::PrettyOptions {
                     color,
@@ -662,7 +857,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 },
                 &mut out,
             );
-            r.and_then(|_| summary(&diags, project.files.len(), &mut out))
+            r.and_then(|_| summary(&diags, files.len(), &mut out))
         }
     };
     if let Err(e) = io {
@@ -670,25 +865,160 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             return Err(format!("cannot write the report: {e}"));
         }
     }
-    let fail = match args.fail_level {
-        Some(FailLevel::Info) => Severity::Info,
-        Some(FailLevel::Warning) => Severity::Warning,
-        Some(FailLevel::Error) => Severity::Error,
-        None => cfg.fail_level.unwrap_or(Severity::Warning),
-    };
-    // Freeing a large project costs more than the check itself; the process ends anyway.
-    std::mem::forget(project);
-    if diags
+    if args.show_fixes {
+        // The machine formats keep standard output to themselves.
+        let io = match args.format {
+            Format::Pretty | Format::Concise => fix::show_fixes(fixed, &mut out),
+            _ => fix::show_fixes(fixed, &mut std::io::stderr()),
+        };
+        quiet_pipe(io)?;
+    }
+    let io_error = diags
         .iter()
-        .any(|d| d.code == "NGX009" && d.severity == Severity::Error)
-    {
+        .any(|d| d.code == "NGX009" && d.severity == Severity::Error);
+    // Freeing a large project costs more than the check itself; the process ends anyway.
+    std::mem::forget(files);
+    std::mem::forget(diags);
+    if io_error {
         return Ok(ExitCode::from(2));
     }
-    Ok(if diags.iter().any(|d| d.severity >= fail) {
+    Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `check --fix` / `--diff`: fixes applied to a fixpoint; then the diff, or the files written and
+/// what is left reported.
+fn check_fix(
+    args: &CheckArgs,
+    cfg: &config::Config,
+    paths: &[PathBuf],
+    overlays: Vec<(PathBuf, Vec<u8>)>,
+) -> Result<ExitCode, String> {
+    let least = if args.unsafe_fixes {
+        ngxlint_engine::Applicability::Unsafe
+    } else {
+        ngxlint_engine::Applicability::Safe
+    };
+    let stdin = args.stdin_filename.clone();
+    let outcome = fix::run(least, overlays, stdin.as_deref(), |overlays| {
+        lint(
+            &args.read,
+            cfg,
+            paths,
+            args.report == Report::Given,
+            overlays,
+            None,
+        )
+    })?;
+    if outcome.unsettled {
+        eprintln!(
+            "ngxlint: fixes were still applying after {} passes; run `ngxlint check --fix` again",
+            fix::MAX_PASSES
+        );
+    }
+    let mut out = std::io::stdout().lock();
+    if args.diff {
+        let io = (|| {
+            for c in &outcome.changes {
+                out.write_all(fix::unified_diff(c).as_bytes())?;
+            }
+            Ok(())
+        })();
+        quiet_pipe(io)?;
+        let n = outcome.fixed.len();
+        if n > 0 {
+            eprintln!(
+                "Would fix {n} finding{} in {} file{}",
+                if n == 1 { "" } else { "s" },
+                outcome.changes.len(),
+                if outcome.changes.len() == 1 { "" } else { "s" }
+            );
+        }
+        if args.show_fixes {
+            quiet_pipe(fix::show_fixes(&outcome.fixed, &mut std::io::stderr()))?;
+        }
+        std::mem::forget(outcome.project);
+        return Ok(if outcome.changes.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    if let Some(name) = &stdin {
+        // An editor's buffer: the fixed text goes back on standard output, the findings left on
+        // standard error.
+        let canon = std::fs::canonicalize(name).unwrap_or_else(|_| name.clone());
+        let text = outcome
+            .changes
+            .iter()
+            .find(|c| c.target == canon)
+            .map(|c| c.after.clone())
+            .or_else(|| {
+                outcome
+                    .project
+                    .files
+                    .iter()
+                    .find(|(_, f)| {
+                        std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone()) == canon
+                    })
+                    .map(|(_, f)| f.bytes.to_vec())
+            })
+            .unwrap_or_default();
+        quiet_pipe(out.write_all(&text))?;
+        drop(out);
+        let mut err = std::io::stderr().lock();
+        let _ = render::concise(&outcome.project.files, &outcome.diags, &mut err);
+        if args.show_fixes {
+            let _ = fix::show_fixes(&outcome.fixed, &mut err);
+        }
+        let fail = fail_level(args, cfg);
+        let failed = outcome.diags.iter().any(|d| d.severity >= fail);
+        std::mem::forget(outcome.project);
+        return Ok(if failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    drop(out);
+    fix::write_atomically(&outcome.changes)?;
+    if !outcome.fixed.is_empty() && !args.show_fixes {
+        let n = outcome.fixed.len();
+        eprintln!(
+            "ngxlint: fixed {n} finding{} in {} file{}",
+            if n == 1 { "" } else { "s" },
+            outcome.changes.len(),
+            if outcome.changes.len() == 1 { "" } else { "s" }
+        );
+    }
+    for (_, why) in &outcome.project.unlinted {
+        let _ = writeln!(std::io::stderr(), "ngxlint: {why}");
+    }
+    let mut diags = outcome.diags;
+    if let Some(file) = &args.baseline {
+        let mut kept = baseline::Baseline::read(file)?;
+        diags = kept.filter(&outcome.project.root, &outcome.project.files, diags);
+    }
+    let fail = fail_level(args, cfg);
+    let failed = diags.iter().any(|d| d.severity >= fail);
+    let Project {
+        files, nginx, fpm, ..
+    } = outcome.project;
+    // Freeing the trees costs more than the check itself; the process ends anyway.
+    std::mem::forget((nginx, fpm));
+    render_report(args, files, diags, failed, &outcome.fixed)
+}
+
+fn fail_level(args: &CheckArgs, cfg: &config::Config) -> Severity {
+    match args.fail_level {
+        Some(FailLevel::Info) => Severity::Info,
+        Some(FailLevel::Warning) => Severity::Warning,
+        Some(FailLevel::Error) => Severity::Error,
+        None => cfg.fail_level.unwrap_or(Severity::Warning),
+    }
 }
 
 fn absolute_path(p: &Path) -> PathBuf {
@@ -701,12 +1031,14 @@ fn absolute_path(p: &Path) -> PathBuf {
 }
 
 /// `--list-files`: every file the walk saw, what it is and why.
-fn list_files(project: &Project, format: Format) -> Result<ExitCode, String> {
+fn list_files(
+    listing: &[ngxlint_engine::project::Listed],
+    format: Format,
+) -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
     let io = match format {
         Format::Json => {
-            let list: Vec<serde_json::Value> = project
-                .listing
+            let list: Vec<serde_json::Value> = listing
                 .iter()
                 .map(|l| {
                     serde_json::json!({
@@ -721,7 +1053,7 @@ fn list_files(project: &Project, format: Format) -> Result<ExitCode, String> {
             writeln!(out, "{doc}")
         }
         _ => (|| {
-            for l in &project.listing {
+            for l in listing {
                 writeln!(
                     out,
                     "{:<10}  {}  ({})",
@@ -739,7 +1071,7 @@ fn list_files(project: &Project, format: Format) -> Result<ExitCode, String> {
 
 /// Every check with its default severity and document: the readers' (nginx's and php-fpm's),
 /// then the rules. `ngxlint rules`, `ngxlint rule` and SARIF's rule list all read this.
-fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
+pub fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
     let mut v: Vec<render::RuleInfo> = ngxlint_engine::codes::reader_codes()
         .iter()
         .map(|c| render::RuleInfo {
@@ -893,7 +1225,7 @@ fn terminal_width() -> Option<usize> {
 
 fn parse(args: ParseArgs) -> Result<ExitCode, String> {
     let paths = vec![args.path.clone()];
-    let cfg = load_config(&args.read)?;
+    let cfg = load_config(&args.read, &args.path)?;
     let mut opts = options(&args.read, &paths, &cfg)?;
     // crossplane reads what is on disk: a missing stock file is a missing file there, and a
     // template is not the file it renders to.

@@ -85,7 +85,7 @@ pub fn run(args: TraceArgs) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
-    let cfg = crate::load_config(&args.read)?;
+    let cfg = crate::single_config(&args.read, &paths)?;
     let opts = crate::options(&args.read, &paths, &cfg)?;
     let project = Project::load(&paths, &opts).map_err(|e| e.to_string())?;
     let model = Model::build(&project, &opts.directives);

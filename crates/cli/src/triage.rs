@@ -425,7 +425,7 @@ pub fn run(args: TriageArgs) -> Result<ExitCode, String> {
     } else {
         args.paths.clone()
     };
-    let cfg = crate::load_config(&args.read)?;
+    let cfg = crate::single_config(&args.read, &paths)?;
     let (project, diags) = crate::lint(&args.read, &cfg, &paths, false, Vec::new(), None)?;
     let opts = crate::options(&args.read, &paths, &cfg)?;
     let model = Model::build(&project, &opts.directives);

@@ -2138,3 +2138,195 @@ fn nginx_log_lines_parse() {
     .is_none());
     assert!(parse_nginx_line("nginx: configuration file /x test failed").is_none());
 }
+
+// =============================================================================================
+// `ngxlint fmt` and `ngxlint check --fix` over the corpus
+// =============================================================================================
+
+/// The nginx files a rendered tree reads, relative to its prefix.
+fn nginx_files_of(prefix: &Path, main: &Path) -> HashSet<String> {
+    let project = load(prefix, main);
+    project
+        .files
+        .iter()
+        .filter(|(_, f)| f.kind == ngxlint_engine::FileKind::Nginx)
+        .filter_map(|(_, f)| {
+            let rel = f.server_path.strip_prefix(prefix).ok()?;
+            Some(rel.to_string_lossy().into_owned())
+        })
+        .collect()
+}
+
+/// What nginx -t answers, without the line it cites (formatting moves lines).
+fn verdict_text(v: &Result<(), Report>, prefix: &Path) -> String {
+    let text = match v {
+        Ok(()) => "accepted".into(),
+        Err(r) => format!(
+            "refused: {} in {}",
+            r.message,
+            r.file
+                .as_ref()
+                .map_or("?".to_string(), |f| f.display().to_string())
+        ),
+    };
+    text.replace(&prefix.display().to_string(), "PREFIX")
+}
+
+#[test]
+fn corpus_trees_formatted_keep_nginx_verdict() {
+    let Some(nginx) = nginx() else {
+        return missing("nginx", "corpus_trees_formatted_keep_nginx_verdict");
+    };
+    let opts = nginx_syntax::format::FormatOptions::default();
+    let mut failures = Vec::new();
+    let (mut trees, mut formatted, mut changed) = (0, 0, 0);
+    for tree in TREES {
+        let base = TempDir::new("fmt-base");
+        let main = render(tree, base.path(), &mut |_, _| {});
+        let before = nginx_verdict(&nginx, base.path(), &main);
+        let files = nginx_files_of(base.path(), &main);
+        let out = TempDir::new("fmt-out");
+        let main2 = render(tree, out.path(), &mut |rel, bytes| {
+            if !files.contains(rel) {
+                return;
+            }
+            match nginx_syntax::format::format(bytes, &opts) {
+                Ok(f) => {
+                    formatted += 1;
+                    // Idempotent: formatting the output changes nothing.
+                    match nginx_syntax::format::format(&f, &opts) {
+                        Ok(again) if again == f => {}
+                        other => failures.push(format!(
+                            "{} {rel}: formatting twice differs: {other:?}",
+                            tree.name
+                        )),
+                    }
+                    if f != *bytes {
+                        changed += 1;
+                    }
+                    *bytes = f;
+                }
+                Err(nginx_syntax::format::FormatError::Syntax { .. }) => {}
+                Err(e) => failures.push(format!("{} {rel}: {e}", tree.name)),
+            }
+        });
+        let after = nginx_verdict(&nginx, out.path(), &main2);
+        let (b, a) = (
+            verdict_text(&before, base.path()),
+            verdict_text(&after, out.path()),
+        );
+        if b != a {
+            failures.push(format!(
+                "tree {}: nginx -t {b} before formatting, {a} after",
+                tree.name
+            ));
+        }
+        trees += 1;
+    }
+    eprintln!("fmt: {trees} trees, {formatted} nginx files formatted ({changed} changed), nginx -t's verdict kept");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        trees >= 11 && formatted >= 50,
+        "{trees} trees, {formatted} files"
+    );
+}
+
+#[test]
+fn every_nginx_file_of_the_fixtures_and_corpus_formats_idempotently() {
+    let opts = nginx_syntax::format::FormatOptions::default();
+    let mut failures = Vec::new();
+    let (mut ok, mut refused) = (0, 0);
+    for f in walk(&testdata()) {
+        let name = f.to_string_lossy();
+        let nginx_like = name.ends_with(".conf")
+            || name.ends_with(".template")
+            || name.ends_with("nginx.conf.in")
+            || name.contains("/nginx/")
+            || name.contains("sites-");
+        if !nginx_like || name.contains("/fpm") || name.contains("pool.d") || name.contains("/php")
+        {
+            continue;
+        }
+        let Ok(src) = std::fs::read(&f) else { continue };
+        // Files nginx's reader takes for nginx configuration: statements, no FPM sections.
+        let parsed = nginx_syntax::parse(&src);
+        if parsed.directives.is_empty() {
+            continue;
+        }
+        match nginx_syntax::format::format(&src, &opts) {
+            Ok(out) => match nginx_syntax::format::format(&out, &opts) {
+                Ok(again) if again == out => ok += 1,
+                other => failures.push(format!("{name}: not idempotent: {other:?}")),
+            },
+            Err(nginx_syntax::format::FormatError::Syntax { .. }) => refused += 1,
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    eprintln!("fmt: {ok} fixture and corpus files formatted idempotently, {refused} refused for syntax errors");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(ok >= 300, "only {ok} files formatted");
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .filter_map(|f| {
+            let bytes = std::fs::read(&f).ok()?;
+            Some((f.strip_prefix(dir).ok()?.to_path_buf(), bytes))
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_trees_fixed_stay_accepted_by_nginx() {
+    let Some(nginx) = nginx() else {
+        return missing("nginx", "corpus_trees_fixed_stay_accepted_by_nginx");
+    };
+    let mut failures = Vec::new();
+    let (mut trees, mut touched) = (0, 0);
+    for tree in accepted_trees() {
+        let dir = TempDir::new("fix");
+        let main = render(tree, dir.path(), &mut |_, _| {});
+        if nginx_verdict(&nginx, dir.path(), &main).is_err() {
+            continue;
+        }
+        let before = snapshot(dir.path());
+        let root = dir.path().display().to_string();
+        let fix = |extra: &[&str]| {
+            let mut args = vec!["ngxlint", "check", "--no-config", "--format", "concise"];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["--root", &root, &root]);
+            ngxlint_cli::run_with(args)
+        };
+        let _ = fix(&["--fix", "--unsafe-fixes"]);
+        let after = snapshot(dir.path());
+        let changed: Vec<&PathBuf> = after
+            .iter()
+            .filter(|(p, b)| before.get(*p) != Some(b))
+            .map(|(p, _)| p)
+            .collect();
+        touched += changed.len();
+        if let Err(r) = nginx_verdict(&nginx, dir.path(), &main) {
+            failures.push(format!(
+                "tree {}: nginx -t accepted it, and refuses it after --fix --unsafe-fixes changed {changed:?}: {r}",
+                tree.name
+            ));
+        }
+        // A second run changes nothing (nginx -t may have written its logs meanwhile).
+        let settled = snapshot(dir.path());
+        let _ = fix(&["--fix", "--unsafe-fixes"]);
+        if snapshot(dir.path()) != settled {
+            failures.push(format!("tree {}: a second --fix changed files", tree.name));
+        }
+        eprintln!(
+            "tree {}: --fix --unsafe-fixes changed {} files; nginx -t still accepts it",
+            tree.name,
+            changed.len()
+        );
+        trees += 1;
+    }
+    eprintln!("fix: {trees} accepted trees fixed, {touched} files changed");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(trees >= 11, "only {trees} trees");
+}

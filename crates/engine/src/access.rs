@@ -61,7 +61,7 @@ impl<'p> Model<'p> {
         let on = |name: &str| {
             self.effective(scope, name)
                 .map(|(_, d)| d)
-                .filter(|d| !d.arg(0).is_some_and(|v| v == "off"))
+                .filter(|d| d.arg(0).is_none_or(|v| v != "off"))
         };
         a.auth = on("auth_basic")
             .or_else(|| on("auth_request"))

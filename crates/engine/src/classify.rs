@@ -67,6 +67,9 @@ pub struct Hints {
     /// The file sits directly in a folder of pool files (`pool.d/`, `php-fpm.d/`), which a main
     /// config includes with `include=…/*.conf`.
     pub pool_dir: bool,
+    /// The file sits directly in a folder of nginx files (`sites-enabled/`, an nginx `conf.d/`),
+    /// where names need no extension (Debian's `sites-available/default`).
+    pub nginx_dir: bool,
 }
 
 /// Folders whose files are nginx configuration (Debian, Alpine and Docker layouts).
@@ -88,44 +91,65 @@ const POOL_DIRS: [&str; 2] = ["pool.d", "php-fpm.d"];
 /// The evidence in a path relative to the linted root (folders above the root say nothing: a
 /// checkout may sit anywhere, `~/src/nginx-stuff/...` included).
 pub fn hints(rel: &Path) -> Hints {
-    let name = rel
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let dirs: Vec<String> = rel
-        .parent()
-        .map(|p| {
-            p.components()
-                .filter_map(|c| match c {
-                    Component::Normal(n) => Some(n.to_string_lossy().to_ascii_lowercase()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let parent = dirs.last().map(String::as_str).unwrap_or("");
-    let ext = rel
-        .extension()
-        .map(|e| e.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let nginx_dir =
-        |d: &String| d.contains("nginx") || d.contains("openresty") || d.contains("tengine");
-    let nginx = name == "nginx.conf"
-        || name == "mime.types"
-        || name.ends_with("_params")
-        || matches!(name.as_str(), "koi-utf" | "koi-win" | "win-utf")
-        || matches!(ext.as_str(), "nginx" | "vhost")
-        || NGINX_DIRS.contains(&parent)
-        || dirs.iter().any(nginx_dir);
-    let pool_dir = POOL_DIRS.contains(&parent);
-    let fpm = name == "php-fpm.conf"
-        || name.ends_with(".pool.conf")
-        || pool_dir
-        || dirs.iter().any(|d| d.contains("fpm"));
-    Hints {
-        nginx,
-        fpm,
-        pool_dir,
+    let dir = FolderHints::of(rel.parent().unwrap_or(Path::new("")));
+    dir.file(rel)
+}
+
+/// What a folder's path (relative to the linted root) says of the files in it; worked out once
+/// per folder by a walk.
+#[derive(Clone, Debug, Default)]
+pub struct FolderHints {
+    /// A folder on the way is nginx's (`nginx`, `openresty`, ...).
+    nginx_dir: bool,
+    /// A folder on the way is PHP-FPM's (`fpm`, `php-fpm.d`, ...).
+    fpm_dir: bool,
+    /// The folder's own name, lower case.
+    parent: String,
+}
+
+impl FolderHints {
+    /// The evidence of a folder path relative to the linted root.
+    pub fn of(rel_dir: &Path) -> FolderHints {
+        let mut h = FolderHints::default();
+        for c in rel_dir.components() {
+            if let Component::Normal(n) = c {
+                let d = n.to_string_lossy().to_ascii_lowercase();
+                h.nginx_dir |=
+                    d.contains("nginx") || d.contains("openresty") || d.contains("tengine");
+                h.fpm_dir |= d.contains("fpm");
+                h.parent = d;
+            }
+        }
+        h
+    }
+
+    /// The evidence for a file in this folder.
+    pub fn file(&self, rel: &Path) -> Hints {
+        let name = rel
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let ext = rel
+            .extension()
+            .map(|e| e.to_string_lossy())
+            .unwrap_or_default();
+        let parent = self.parent.as_str();
+        let nginx = name == "nginx.conf"
+            || name == "mime.types"
+            || name.ends_with("_params")
+            || matches!(&*name, "koi-utf" | "koi-win" | "win-utf")
+            || matches!(&*ext, "nginx" | "vhost")
+            || NGINX_DIRS.contains(&parent)
+            || self.nginx_dir;
+        let pool_dir = POOL_DIRS.contains(&parent);
+        let fpm =
+            name == "php-fpm.conf" || name.ends_with(".pool.conf") || pool_dir || self.fpm_dir;
+        Hints {
+            nginx,
+            fpm,
+            pool_dir,
+            nginx_dir: NGINX_DIRS.contains(&parent) || (self.nginx_dir && parent == "conf.d"),
+        }
     }
 }
 
@@ -177,6 +201,7 @@ pub fn skipped_by_name(name: &str) -> Option<&'static str> {
 
 /// Whether a walk opens a file to judge it: its name or folder is one configuration goes by.
 /// (Reading every file of a repository — images, PHP sources — would cost more than the check.)
+/// `name` is the file's name; `h` what its path says.
 pub fn is_candidate(rel: &Path, h: Hints) -> bool {
     let name = rel
         .file_name()
@@ -195,14 +220,9 @@ pub fn is_candidate(rel: &Path, h: Hints) -> bool {
     if name == "nginx.conf" || name == "mime.types" || name.ends_with("_params") {
         return true;
     }
-    let parent = rel
-        .parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
     // Debian's `sites-available/default`, and anything in a folder of pool files (so a shell
     // script there is named for what it is rather than passed over).
-    (h.nginx && (NGINX_DIRS.contains(&parent.as_str()) || parent == "conf.d") && ext.is_empty())
+    (h.nginx_dir && ext.is_empty())
         || h.pool_dir
         || matches!(name.as_str(), "koi-utf" | "koi-win" | "win-utf")
 }
@@ -220,13 +240,13 @@ fn ini_line(line: &str) -> IniLine<'_> {
             return IniLine::Section(inner.trim());
         }
     }
-    let Some(eq) = line.find('=') else {
+    let Some((key, _)) = line.split_once('=') else {
         return IniLine::Other;
     };
-    let key = line[..eq].trim_end();
+    let key = key.trim_end();
     // `name` or `name[key]`, as php-fpm, PHP, systemd and supervisord write keys.
-    let base = match key.find('[') {
-        Some(b) if key.ends_with(']') => &key[..b],
+    let base = match key.split_once('[') {
+        Some((b, _)) if key.ends_with(']') => b,
         Some(_) => return IniLine::Other,
         None => key,
     };
@@ -340,23 +360,30 @@ pub fn classify(
     table: &Directives,
     h: Hints,
     named: bool,
+    explain: bool,
 ) -> Verdict {
     let head = &bytes[..bytes.len().min(8192)];
-    if head.contains(&0) {
+    // Binary data never reads as nginx without an error: only a file that did not is looked at.
+    if !parsed.errors.is_empty() && head.contains(&0) {
         return Verdict::new(Kind::Other, "binary data");
     }
-    let text = String::from_utf8_lossy(bytes);
-    let lines = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with(';') && !l.starts_with('#'));
-    if text.starts_with("#!") {
-        let first = text.lines().next().unwrap_or_default();
-        return Verdict::new(Kind::Other, format!("a script (`{}`)", clip(first)));
+    // What the first lines say is read from the bytes of the head alone: most files are nginx's,
+    // and the whole text is only decoded for those that are not.
+    if head.starts_with(b"#!") {
+        let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        let first = String::from_utf8_lossy(line);
+        return Verdict::new(Kind::Other, format!("a script (`{}`)", clip(&first)));
     }
-    let first = lines.clone().next().unwrap_or_default();
+    let significant = |t: &str| !t.is_empty() && !t.starts_with(';') && !t.starts_with('#');
+    let first_line = head
+        .split(|&b| b == b'\n')
+        .map(|l| l.trim_ascii())
+        .find(|l| !l.is_empty() && !l.starts_with(b";") && !l.starts_with(b"#"))
+        .unwrap_or_default();
+    let first = String::from_utf8_lossy(first_line);
     if first.starts_with("<?xml") {
-        if text.contains("<configuration") || text.contains("php_fpm") {
+        let has = |n: &str| memchr::memmem::find(bytes, n.as_bytes()).is_some();
+        if has("<configuration") || has("php_fpm") {
             return Verdict::new(Kind::FpmMain, "php-fpm's pre-5.3 XML format");
         }
         return Verdict::new(Kind::Other, "an XML document");
@@ -376,18 +403,30 @@ pub fn classify(
         } else {
             "markup"
         };
-        return Verdict::new(Kind::Other, format!("{what} (`{}`)", clip(first)));
+        return Verdict::new(Kind::Other, format!("{what} (`{}`)", clip(&first)));
     }
     // Another tool's template syntax (Jinja, Go templates, ERB) is not nginx's.
-    for l in lines.clone().take(400) {
-        if (l.contains("{{") && l.contains("}}"))
-            || (l.contains("{%") && l.contains("%}"))
-            || l.contains("<%=")
+    // (`{{` and `{%` never read as nginx without an error; ERB's `<%= %>` may.)
+    let marked = !parsed.errors.is_empty()
+        && memchr::memchr_iter(b'{', bytes).any(|i| matches!(bytes.get(i + 1), Some(b'{' | b'%')))
+        || memchr::memchr(b'<', bytes).is_some() && memchr::memmem::find(bytes, b"<%=").is_some();
+    if marked {
+        let text = String::from_utf8_lossy(bytes);
+        for l in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| significant(l))
+            .take(400)
         {
-            return Verdict::new(
-                Kind::Other,
-                format!("a template for another tool (`{}`)", clip(l)),
-            );
+            if (l.contains("{{") && l.contains("}}"))
+                || (l.contains("{%") && l.contains("%}"))
+                || l.contains("<%=")
+            {
+                return Verdict::new(
+                    Kind::Other,
+                    format!("a template for another tool (`{}`)", clip(l)),
+                );
+            }
         }
     }
 
@@ -408,11 +447,17 @@ pub fn classify(
     if parsed.errors.is_empty() && nginx.known > 0 && nginx.known >= nginx.unknown {
         return Verdict::new(
             Kind::Nginx,
-            format!("nginx directives ({})", nginx.examples.join(", ")),
+            if explain {
+                format!("nginx directives ({})", nginx.shown(bytes))
+            } else {
+                String::new()
+            },
         );
     }
 
     // INI shape: sections and `key = value` lines.
+    let text = String::from_utf8_lossy(bytes);
+    let lines = text.lines().map(str::trim).filter(|l| significant(l));
     let mut significant = 0usize;
     let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
     let mut loose: Vec<&str> = Vec::new();
@@ -455,7 +500,11 @@ pub fn classify(
     if nginx.known > 0 && nginx.known >= nginx.unknown {
         return Verdict::new(
             Kind::Nginx,
-            format!("nginx directives ({})", nginx.examples.join(", ")),
+            if explain {
+                format!("nginx directives ({})", nginx.shown(bytes))
+            } else {
+                String::new()
+            },
         );
     }
     // A file of third-party directives where nginx configuration lives, or named by the user:
@@ -588,9 +637,9 @@ fn placeholder(word: &str) -> Option<&str> {
                 && w.split('_').next().is_some_and(|first| first.len() >= 2);
             let wrapped = |open: &str, close: &str| {
                 w.len() > open.len() + close.len()
-                    && w.starts_with(open)
-                    && w.ends_with(close)
-                    && caps(&w[open.len()..w.len() - close.len()])
+                    && w.strip_prefix(open)
+                        .and_then(|t| t.strip_suffix(close))
+                        .is_some_and(caps)
             };
             snake || wrapped("@", "@") || wrapped("__", "__") || wrapped("%", "%")
         })
@@ -598,24 +647,27 @@ fn placeholder(word: &str) -> Option<&str> {
 
 /// Directives whose arguments are literal paths, addresses or names (never a header or a
 /// parameter name, where capitals are normal).
-const LITERAL_ARGS: [&str; 16] = [
-    "include",
-    "listen",
-    "root",
-    "alias",
-    "server",
-    "server_name",
-    "proxy_pass",
-    "fastcgi_pass",
-    "uwsgi_pass",
-    "scgi_pass",
-    "grpc_pass",
-    "ssl_certificate",
-    "ssl_certificate_key",
-    "access_log",
-    "error_log",
-    "pid",
-];
+fn literal_args(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"include"
+            | b"listen"
+            | b"root"
+            | b"alias"
+            | b"server"
+            | b"server_name"
+            | b"proxy_pass"
+            | b"fastcgi_pass"
+            | b"uwsgi_pass"
+            | b"scgi_pass"
+            | b"grpc_pass"
+            | b"ssl_certificate"
+            | b"ssl_certificate_key"
+            | b"access_log"
+            | b"error_log"
+            | b"pid"
+    )
+}
 
 /// A placeholder in the values of an INI file's php-fpm settings (not in `php_value[...]` and
 /// `env[...]`, nor a PHP constant such as `E_ALL`).
@@ -653,12 +705,22 @@ struct NginxShape {
     /// Every statement is a lower-case name ended by `;` or a block, as nginx's and its modules'.
     shaped: bool,
     /// A few known names, for the reason.
-    examples: Vec<String>,
+    examples: Vec<nginx_syntax::Span>,
     /// A few unknown names, for the reason.
     unknown_examples: Vec<String>,
 }
 
 impl NginxShape {
+    /// The known names the reason shows: `` `server`, `listen` ``.
+    fn shown(&self, src: &[u8]) -> String {
+        let names: Vec<String> = self
+            .examples
+            .iter()
+            .map(|s| format!("`{}`", String::from_utf8_lossy(s.slice(src))))
+            .collect();
+        names.join(", ")
+    }
+
     fn of(parsed: &ParsedFile, src: &[u8], table: &Directives) -> NginxShape {
         let mut s = NginxShape {
             placeholder: None,
@@ -685,26 +747,33 @@ impl NginxShape {
     fn count(&mut self, list: &[Directive], src: &[u8], table: &Directives, depth: usize) {
         for d in list.iter().take(5000) {
             let name = d.name.value(src);
-            let shaped = !name.is_empty()
-                && name
-                    .iter()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_'))
-                && !matches!(d.terminator, Terminator::Missing(_));
             // `key = value;` (UCL, rspamd's) is an assignment, whatever the key is called; nginx
             // writes `=` as a first argument only in `location = /uri`.
             let assignment =
                 d.args.first().is_some_and(|a| a.raw(src) == b"=") && &*name != b"location";
-            self.shaped &= shaped && !assignment;
             // A statement the parser had to cut short (no `;` before the end of the file: an
             // rsyslog rule, a Caddyfile) is no evidence of nginx, whatever its first word.
             let cut = matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none();
-            if !assignment && !cut && (table.contains(&name) || known_elsewhere(&name)) {
+            let known = !assignment && !cut && (known_elsewhere(&name) || table.contains(&name));
+            if !known && self.shaped {
+                // Known names are nginx's shape; an unknown one is if it looks like one.
+                self.shaped = !name.is_empty()
+                    && !assignment
+                    && !matches!(d.terminator, Terminator::Missing(_))
+                    && name
+                        .iter()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_'));
+            }
+            if known {
                 self.known += 1;
-                if self.examples.len() < 3 {
-                    let n = format!("`{}`", String::from_utf8_lossy(&name));
-                    if !self.examples.contains(&n) {
-                        self.examples.push(n);
-                    }
+                // The names shown in the reason, decoded once the verdict is known.
+                if self.examples.len() < 3
+                    && !self
+                        .examples
+                        .iter()
+                        .any(|e| e.slice(src) == d.name.raw(src))
+                {
+                    self.examples.push(d.name.span);
                 }
             } else {
                 self.unknown += 1;
@@ -713,7 +782,15 @@ impl NginxShape {
                         .push(format!("`{}`", clip(&String::from_utf8_lossy(&name))));
                 }
             }
-            if self.placeholder.is_none() && LITERAL_ARGS.iter().any(|n| *name == *n.as_bytes()) {
+            // Placeholders are in capitals or between `@`/`%`: most arguments have neither.
+            let suspect = |raw: &[u8]| {
+                raw.iter()
+                    .any(|b| b.is_ascii_uppercase() || matches!(b, b'@' | b'%'))
+            };
+            if self.placeholder.is_none()
+                && literal_args(&name)
+                && d.args.iter().any(|a| suspect(a.raw(src)))
+            {
                 self.placeholder = d
                     .args
                     .iter()
@@ -744,7 +821,7 @@ fn known_elsewhere(name: &[u8]) -> bool {
 fn clip(s: &str) -> String {
     let s = s.trim();
     match s.char_indices().nth(48) {
-        Some((i, _)) => format!("{}…", &s[..i]),
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or(s)),
         None => s.to_string(),
     }
 }
@@ -761,6 +838,7 @@ mod tests {
             &Directives::builtin(),
             hints(Path::new(path)),
             false,
+            true,
         )
     }
 

@@ -26,15 +26,111 @@ impl Severity {
     }
 }
 
-/// A replacement of one span of the primary file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fix {
-    /// What the editor shows ("Replace with `proxy_pass`").
-    pub title: String,
+/// How far a fix may be trusted (ruff's applicability): `check --fix` applies the safe ones,
+/// `--unsafe-fixes` the unsafe ones too; a display-only fix is shown, never applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// Shown as a suggestion only: it needs a fact the configuration does not hold (an address,
+    /// a certificate), so its text is a template.
+    DisplayOnly,
+    /// Changes behaviour in a way the user should review (a guess among several pools, a new
+    /// log format, a value raised for every location).
+    Unsafe,
+    /// Meaning-preserving, or exactly what the message says.
+    Safe,
+}
+
+impl Applicability {
+    /// Lowercase name as printed (`safe`, `unsafe`, `display-only`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "display-only",
+        }
+    }
+}
+
+/// One replacement of a byte range of one file (an insertion when the range is empty).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Edit {
+    /// Which file.
+    pub file: FileId,
     /// The bytes replaced.
     pub span: Span,
-    /// The new text.
+    /// The new text. A `\n` in it becomes the file's own line ending when applied.
     pub replacement: String,
+}
+
+impl Edit {
+    /// Replaces `span` of `file` with `replacement`.
+    pub fn replace(file: FileId, span: Span, replacement: impl Into<String>) -> Self {
+        Edit {
+            file,
+            span,
+            replacement: replacement.into(),
+        }
+    }
+    /// Inserts `text` at `offset`.
+    pub fn insert(file: FileId, offset: u32, text: impl Into<String>) -> Self {
+        Edit::replace(
+            file,
+            Span {
+                start: offset,
+                end: offset,
+            },
+            text,
+        )
+    }
+    /// Deletes `span`.
+    pub fn delete(file: FileId, span: Span) -> Self {
+        Edit::replace(file, span, "")
+    }
+}
+
+/// An exact change that resolves a finding: edits in one or several files (both sides of a
+/// cross-file finding), applied together or not at all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    /// What the editor shows and `--show-fixes` lists ("Replace with `proxy_pass`").
+    pub title: String,
+    /// How far it may be trusted.
+    pub applicability: Applicability,
+    /// The edits, in any order; they never overlap each other.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    /// A fix of the given applicability.
+    pub fn new(title: impl Into<String>, applicability: Applicability, edits: Vec<Edit>) -> Self {
+        let mut edits = edits;
+        edits.sort();
+        edits.dedup();
+        Fix {
+            title: title.into(),
+            applicability,
+            edits,
+        }
+    }
+    /// A safe fix.
+    pub fn safe(title: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix::new(title, Applicability::Safe, edits)
+    }
+    /// A fix the user should review.
+    pub fn unsafe_edits(title: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix::new(title, Applicability::Unsafe, edits)
+    }
+    /// A suggestion that is shown, never applied.
+    pub fn display_only(title: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix::new(title, Applicability::DisplayOnly, edits)
+    }
+    /// The files it edits, each once, in order.
+    pub fn files(&self) -> Vec<FileId> {
+        let mut v: Vec<FileId> = self.edits.iter().map(|e| e.file).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
 }
 
 /// A secondary place in the primary file.
@@ -78,7 +174,7 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
     /// One concrete fix.
     pub help: Option<String>,
-    /// An exact edit that fixes it, in the primary file (editors offer it as a quick fix).
+    /// Exact edits that fix it, possibly in several files (`check --fix`, editors' quick fixes).
     pub fix: Option<Fix>,
     /// Where nginx's scanner stood when nginx would report this (its cited line), if nginx would.
     pub nginx_offset: Option<u32>,
@@ -207,19 +303,29 @@ impl Diagnostic {
             self.with_related(file, span, message)
         }
     }
-    /// Adds an exact fix.
+    /// Adds an exact, safe fix: `replacement` for `span` of the primary file.
     pub fn with_fix(
-        mut self,
+        self,
         title: impl Into<String>,
         span: Span,
         replacement: impl Into<String>,
     ) -> Self {
-        self.fix = Some(Fix {
-            title: title.into(),
-            span,
-            replacement: replacement.into(),
-        });
+        let edit = Edit::replace(self.file, span, replacement);
+        self.with_edits(Fix::safe(title, vec![edit]))
+    }
+    /// Adds a fix of any applicability, in any files (none is added when it has no edit).
+    pub fn with_edits(mut self, fix: Fix) -> Self {
+        if !fix.edits.is_empty() {
+            self.fix = Some(fix);
+        }
         self
+    }
+    /// Renumbers its files after their table was appended to another ([`crate::Files::append`]).
+    pub fn shift_files(&mut self, offset: u32) {
+        self.file.0 += offset;
+        for r in &mut self.related {
+            r.file.0 += offset;
+        }
     }
     /// Records where nginx would report it.
     pub fn at_nginx(mut self, offset: u32) -> Self {

@@ -32,6 +32,8 @@ pub struct Candidate {
     pub named: bool,
     /// A symbolic link (resolved when read, with absolute targets mapped into the tree).
     pub symlink: bool,
+    /// What its path says (relative to the linted root).
+    pub hints: classify::Hints,
 }
 
 /// The files found.
@@ -185,6 +187,7 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                 path: p.clone(),
                 named: true,
                 symlink: is_link,
+                hints: classify::hints(&rel_to_root(p)),
             });
             continue;
         }
@@ -193,6 +196,8 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
         } else {
             Ignores { stack: Vec::new() }
         };
+        // What each folder's path says, worked out once per folder.
+        let mut folder: Option<(PathBuf, classify::FolderHints)> = None;
         let mut walker = walkdir::WalkDir::new(p)
             .follow_links(false)
             .max_depth(64)
@@ -271,15 +276,26 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
             if !ft.is_file() && !symlink {
                 continue;
             }
-            let rel = rel_to_root(path);
+            let dir = path.parent().unwrap_or(Path::new(""));
+            if folder.as_ref().is_none_or(|(d, _)| d != dir) {
+                folder = Some((
+                    dir.to_path_buf(),
+                    classify::FolderHints::of(&rel_to_root(dir)),
+                ));
+            }
+            let name = entry.file_name();
+            let hints = folder
+                .as_ref()
+                .map(|(_, f)| f.file(Path::new(name)))
+                .unwrap_or_default();
             let forced = filter.included(path);
             if !forced {
-                let name = entry.file_name().to_string_lossy();
+                let name = name.to_string_lossy();
                 if let Some(why) = classify::skipped_by_name(&name) {
                     found.skipped.push((path.to_path_buf(), why.to_string()));
                     continue;
                 }
-                if !classify::is_candidate(&rel, classify::hints(&rel)) {
+                if !classify::is_candidate(Path::new(&*name), hints) {
                     found
                         .skipped
                         .push((path.to_path_buf(), "not a configuration file name".into()));
@@ -293,27 +309,30 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                 path: path.to_path_buf(),
                 named: forced,
                 symlink,
+                hints,
             });
         }
     }
     // A file both named and found by a walk (`ngxlint check . conf.d/x.conf`, or pre-commit's
     // files with the root around them) is read once, as named.
-    let mut by_abs: std::collections::HashMap<PathBuf, usize> = Default::default();
-    let mut unique: Vec<Candidate> = Vec::with_capacity(found.candidates.len());
-    for c in found.candidates {
-        match by_abs.entry(crate::project::absolute(&c.path)) {
-            std::collections::hash_map::Entry::Occupied(e) => unique[*e.get()].named |= c.named,
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(unique.len());
-                unique.push(c);
+    if paths.len() > 1 {
+        let mut by_abs: crate::hash::FastMap<PathBuf, usize> = Default::default();
+        let mut unique: Vec<Candidate> = Vec::with_capacity(found.candidates.len());
+        for c in found.candidates {
+            match by_abs.entry(crate::project::absolute(&c.path)) {
+                std::collections::hash_map::Entry::Occupied(e) => unique[*e.get()].named |= c.named,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(unique.len());
+                    unique.push(c);
+                }
             }
         }
+        found.candidates = unique;
+        // A file a walk passed over but the command line named is read (and listed once).
+        found
+            .skipped
+            .retain(|(p, _)| !by_abs.contains_key(&crate::project::absolute(p)));
     }
-    found.candidates = unique;
-    // A file a walk passed over but the command line named is read (and listed once).
-    found
-        .skipped
-        .retain(|(p, _)| !by_abs.contains_key(&crate::project::absolute(p)));
     // The walk is in the file system's order: sort for output that does not depend on it.
     found
         .candidates
@@ -323,6 +342,50 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
     found.skipped.sort_by(|a, b| path_order(&a.0, &b.0));
     found.errors.sort_by(|a, b| path_order(&a.0, &b.0));
     found
+}
+
+/// Adds the editor buffers not saved yet (`overlays` whose file does not exist) that lie under a
+/// walked folder, as files the editor names: the walk cannot see them, and the project around a
+/// new buffer is read as if it were saved. (A buffer named itself is a named candidate already.)
+pub fn add_unsaved(
+    found: &mut Found,
+    paths: &[PathBuf],
+    root: &Path,
+    overlays: &[(PathBuf, Vec<u8>)],
+) {
+    let root = crate::project::absolute(root);
+    let walked: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .map(|p| crate::project::absolute(p))
+        .collect();
+    let mut added = false;
+    for (path, _) in overlays {
+        if std::fs::symlink_metadata(path).is_ok() {
+            continue;
+        }
+        let abs = crate::project::absolute(path);
+        let known = found
+            .candidates
+            .iter()
+            .any(|c| crate::project::absolute(&c.path) == abs);
+        if known || !walked.iter().any(|w| abs.starts_with(w)) {
+            continue;
+        }
+        let rel = abs.strip_prefix(&root).unwrap_or(&abs).to_path_buf();
+        found.candidates.push(Candidate {
+            path: abs,
+            named: true,
+            symlink: false,
+            hints: classify::hints(&rel),
+        });
+        added = true;
+    }
+    if added {
+        found
+            .candidates
+            .sort_unstable_by(|a, b| path_order(&a.path, &b.path));
+    }
 }
 
 /// The order of `Path`'s `Ord` (component by component) for the clean paths a walk produces,

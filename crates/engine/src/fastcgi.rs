@@ -144,10 +144,9 @@ pub fn same_socket_path(a: &str, b: &str) -> bool {
         return normalize_socket_path(a) == normalize_socket_path(b);
     }
     fn canon(p: &str) -> &str {
-        if p == "/var/run" || p.starts_with("/var/run/") {
-            &p[4..]
-        } else {
-            p
+        match p.strip_prefix("/var") {
+            Some(rest) if rest == "/run" || rest.starts_with("/run/") => rest,
+            _ => p,
         }
     }
     canon(a) == canon(b)
@@ -385,18 +384,19 @@ fn variables(raw: &str) -> Vec<(std::ops::Range<usize>, &str)> {
         }
         let start = i;
         if b.get(i + 1) == Some(&b'{') {
-            if let Some(end) = raw[i + 2..].find('}') {
-                out.push((start..i + 3 + end, &raw[i + 2..i + 2 + end]));
-                i += 3 + end;
-                continue;
-            }
-            return Vec::new();
+            // After the ASCII `${`, and up to the ASCII `}`: both cuts are character boundaries.
+            let Some((name, _)) = raw.get(i + 2..).and_then(|r| r.split_once('}')) else {
+                return Vec::new();
+            };
+            out.push((start..i + 3 + name.len(), name));
+            i += 3 + name.len();
+            continue;
         }
         let mut j = i + 1;
         while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
             j += 1;
         }
-        out.push((start..j, &raw[i + 1..j]));
+        out.push((start..j, raw.get(i + 1..j).unwrap_or_default()));
         i = j.max(i + 1);
     }
     out
@@ -456,11 +456,11 @@ pub fn expand_variables<'p>(
             .iter()
             .find(|(id, _)| Some(*id) == location || *id == scope || *id == server)?;
         sets.push(unconditional.1);
-        out.push_str(&raw[last..range.start]);
+        out.push_str(raw.get(last..range.start)?);
         out.push_str(&value);
         last = range.end;
     }
-    out.push_str(&raw[last..]);
+    out.push_str(raw.get(last..)?);
     Some((out, sets))
 }
 

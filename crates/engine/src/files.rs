@@ -172,6 +172,25 @@ impl Files {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
+    /// Moves every file of another run's table after this one's (runs of paths under different
+    /// configurations make one report); returns the amount added to the other run's ids. Files are
+    /// kept apart even when their server paths are equal: two repositories may both hold an
+    /// `/etc/nginx/nginx.conf`.
+    pub fn append(&mut self, other: Files) -> u32 {
+        if self.files.is_empty() {
+            // The common case, one run: nothing to renumber.
+            *self = other;
+            return 0;
+        }
+        let offset = self.files.len() as u32;
+        for (i, f) in other.files.into_iter().enumerate() {
+            self.by_server_path
+                .entry(f.server_path.clone())
+                .or_insert(FileId(offset + i as u32));
+            self.files.push(f);
+        }
+        offset
+    }
 }
 
 #[cfg(test)]

@@ -223,5 +223,31 @@ fn convert(t: &FpmTree, d: &fpm_ini::Diagnostic) -> Diagnostic {
         };
         out = out.with_place(t.file(*file), s, label.clone());
     }
+    if let Some(f) = &d.fix {
+        let edits = f
+            .edits
+            .iter()
+            .map(|e| match e {
+                fpm_ini::FixEdit::Replace { file, span, text } => crate::diagnostic::Edit::replace(
+                    t.file(*file),
+                    nginx_syntax::Span {
+                        start: span.start,
+                        end: span.end,
+                    },
+                    text.clone(),
+                ),
+                fpm_ini::FixEdit::RemoveLine { file, at } => {
+                    let src = t
+                        .config
+                        .files
+                        .get(*file)
+                        .map(|f| f.bytes.as_slice())
+                        .unwrap_or_default();
+                    crate::edit::remove_line(t.file(*file), src, *at as usize)
+                }
+            })
+            .collect();
+        out = out.with_edits(crate::diagnostic::Fix::safe(f.title.clone(), edits));
+    }
     out
 }

@@ -73,8 +73,9 @@ impl Request {
                 "`{url}` is not a URL: expected http://HOST/PATH, https://HOST/PATH or /PATH"
             ));
         };
+        // Cut at an ASCII `/` or `?`: a character boundary.
         let (authority, path) = match rest.find(['/', '?']) {
-            Some(i) => (&rest[..i], &rest[i..]),
+            Some(i) => rest.split_at_checked(i).unwrap_or((rest, "/")),
             None => (rest, "/"),
         };
         let authority = authority.rsplit('@').next().unwrap_or(authority);
@@ -548,7 +549,7 @@ impl<'m, 'p> Matcher<'m, 'p> {
             if self.servers[i]
                 .names
                 .iter()
-                .any(|(n, _)| n == name || (n.starts_with('.') && &n[1..] == name))
+                .any(|(n, _)| n == name || n.strip_prefix('.') == Some(name))
             {
                 return Some((i, li, ServerWhy::Exact(name.to_string())));
             }
@@ -955,25 +956,29 @@ impl Vars<'_> {
         let mut out = String::new();
         let mut i = 0;
         while i < b.len() {
+            // `i` only ever stands on a `$` or after an ASCII byte: every cut below is on a
+            // character boundary, and `get` keeps it so.
+            let from = |a: usize| s.get(a..).unwrap_or_default();
+            let part = |a: usize, z: usize| s.get(a..z).unwrap_or_default();
             if b[i] != b'$' {
-                let next = s[i..].find('$').map(|j| i + j).unwrap_or(b.len());
-                out.push_str(&s[i..next]);
+                let next = from(i).find('$').map_or(b.len(), |j| i + j);
+                out.push_str(part(i, next));
                 i = next;
                 continue;
             }
             let (name, end) = if b.get(i + 1) == Some(&b'{') {
-                match s[i + 2..].find('}') {
-                    Some(e) => (&s[i + 2..i + 2 + e], i + 3 + e),
-                    None => return Err(s[i..].to_string()),
+                match from(i + 2).split_once('}') {
+                    Some((n, _)) => (n, i + 3 + n.len()),
+                    None => return Err(from(i).to_string()),
                 }
             } else if b.get(i + 1).is_some_and(|c| c.is_ascii_digit()) {
-                (&s[i + 1..i + 2], i + 2)
+                (part(i + 1, i + 2), i + 2)
             } else {
                 let mut j = i + 1;
                 while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
                     j += 1;
                 }
-                (&s[i + 1..j], j)
+                (part(i + 1, j), j)
             };
             if name.is_empty() {
                 out.push('$');

@@ -690,8 +690,8 @@ impl<'p> Model<'p> {
             return Target::Unix(path.to_string());
         }
         // The authority ends at the URI part (proxy_pass http://host:port/uri).
-        let authority = match rest.find('/') {
-            Some(i) if module == PassModule::Proxy || default_port.is_some() => &rest[..i],
+        let authority = match rest.split_once('/') {
+            Some((a, _)) if module == PassModule::Proxy || default_port.is_some() => a,
             _ => rest,
         };
         let (host, port) = split_host_port(authority);
@@ -845,12 +845,8 @@ fn strip_scheme(module: PassModule, raw: &str) -> (bool, &str, Option<u16>) {
         _ => &[],
     };
     for (scheme, tls, port) in schemes {
-        // `get`: the scheme's length may fall inside a multi-byte character of the address.
-        if raw
-            .get(..scheme.len())
-            .is_some_and(|h| h.eq_ignore_ascii_case(scheme))
-        {
-            return (*tls, &raw[scheme.len()..], Some(*port));
+        if let Some(rest) = crate::text::strip_prefix_ignore_ascii_case(raw, scheme) {
+            return (*tls, rest, Some(*port));
         }
     }
     (false, raw, None)
@@ -859,11 +855,8 @@ fn strip_scheme(module: PassModule, raw: &str) -> (bool, &str, Option<u16>) {
 /// `host:port`, `[v6]:port`, `host`, `[v6]` (brackets removed).
 pub fn split_host_port(s: &str) -> (&str, Option<u16>) {
     if let Some(rest) = s.strip_prefix('[') {
-        if let Some(end) = rest.find(']') {
-            let host = &rest[..end];
-            let port = rest[end + 1..]
-                .strip_prefix(':')
-                .and_then(|p| p.parse().ok());
+        if let Some((host, after)) = rest.split_once(']') {
+            let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
             return (host, port);
         }
     }

@@ -45,6 +45,9 @@ pub struct Options {
     pub complete_fragments: bool,
     /// A template (`X.template`) stands for the file it renders to at start-up.
     pub templates: bool,
+    /// Say of every file why it is what it is, and where it was read (`--list-files`); else
+    /// only of named files.
+    pub list_files: bool,
 }
 
 impl Options {
@@ -70,6 +73,7 @@ impl Options {
             },
             complete_fragments: false,
             templates: true,
+            list_files: false,
         }
     }
 }
@@ -110,7 +114,13 @@ impl Project {
     /// Reads everything under `paths`.
     pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Project, LoadError> {
         for p in paths {
-            if std::fs::symlink_metadata(p).is_err() {
+            // An editor's buffer not saved yet is linted from its text, as the file it will be.
+            let unsaved = || {
+                opts.overlays
+                    .iter()
+                    .any(|(o, _)| absolute(o) == absolute(p))
+            };
+            if std::fs::symlink_metadata(p).is_err() && !unsaved() {
                 return Err(LoadError::Missing(p.clone()));
             }
         }
@@ -125,7 +135,8 @@ impl Project {
         for (path, bytes) in &opts.overlays {
             vfs.add_overlay(path, bytes.clone());
         }
-        let found = discover(paths, &opts.root, &opts.filter);
+        let mut found = discover(paths, &opts.root, &opts.filter);
+        crate::discover::add_unsaved(&mut found, paths, &opts.root, &opts.overlays);
         vfs.hide(&found.hidden_files, &found.hidden_dirs);
         // Absolute paths map into the folders that were walked (and only those): a sibling
         // project elsewhere under the root must not stand in for this one's `/etc/nginx`. When
@@ -157,7 +168,6 @@ impl Project {
         let abs: Vec<PathBuf> = found.candidates.iter().map(|c| absolute(&c.path)).collect();
         let regular: HashSet<PathBuf> = found.regular.iter().map(|p| absolute(p)).collect();
         let reads = loader.read_many(&abs, &regular);
-        let root_given = absolute(&opts.root);
         for ((cand, path), r) in found.candidates.iter().zip(&abs).zip(reads) {
             let loaded = match r {
                 Ok(l) => l,
@@ -185,24 +195,26 @@ impl Project {
                     continue;
                 }
             };
-            let rel = path
-                .strip_prefix(&root_given)
-                .or_else(|_| loaded.canonical.strip_prefix(&root))
-                .unwrap_or(path);
-            let hints = classify::hints(rel);
+            let hints = cand.hints;
+            // Why a file is what it is is told for `--list-files` and for named files; a check
+            // of 2,000 files does not spell it out 2,000 times.
+            let explain = opts.list_files || cand.named;
             let verdict = classify::classify(
                 &loaded.bytes,
                 &loaded.parsed,
                 &opts.directives,
                 hints,
                 cand.named,
+                explain,
             );
             let mut listed = Listed::new(&cand.path, ListKind::Read(verdict.kind), verdict.why);
-            if cand.symlink {
-                let target = vfs.display_canonical(&loaded.canonical);
-                listed.why = format!("a link to {}: {}", target.display(), listed.why);
+            if explain {
+                if cand.symlink {
+                    let target = vfs.display_canonical(&loaded.canonical);
+                    listed.why = format!("a link to {}: {}", target.display(), listed.why);
+                }
+                listed.canonical = Some(loaded.canonical.clone());
             }
-            listed.canonical = Some(loaded.canonical.clone());
             listing.push(listed);
             match verdict.kind {
                 k if k.is_nginx() => {
@@ -315,7 +327,9 @@ impl Project {
         for (path, why) in found.skipped {
             listing.push(Listed::new(&path, ListKind::Skipped, why));
         }
-        listing.sort_by(|a, b| crate::discover::path_order(&a.path, &b.path));
+        if opts.list_files {
+            listing.sort_by(|a, b| crate::discover::path_order(&a.path, &b.path));
+        }
         let mut project = Project {
             files,
             nginx: data,
@@ -326,7 +340,9 @@ impl Project {
             unlinted: Vec::new(),
             stacks: Stacks::default(),
         };
-        project.describe_listing(&included_by);
+        if opts.list_files {
+            project.describe_listing(&included_by);
+        }
         project.stacks = Stacks::pair(&project);
         project
     }
@@ -597,7 +613,7 @@ fn is_entry_point(loader: &Loader<'_>, id: FileId) -> bool {
 }
 
 fn strip_os_error(s: &str) -> &str {
-    s.find(" (os error").map(|i| &s[..i]).unwrap_or(s)
+    s.split(" (os error").next().unwrap_or(s)
 }
 
 fn parent_of(p: &Path) -> PathBuf {

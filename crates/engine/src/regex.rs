@@ -203,12 +203,12 @@ impl Regex {
 
     /// Whether every match starts at the subject's start (`^…`, `\A…`); `None` when unknown.
     pub fn anchored_start(&self) -> Option<bool> {
-        self.hir.as_ref().map(|h| starts(h))
+        self.hir.as_ref().map(starts)
     }
 
     /// Whether every match ends at the subject's end (`…$`, `…\z`); `None` when unknown.
     pub fn anchored_end(&self) -> Option<bool> {
-        self.hir.as_ref().map(|h| ends(h))
+        self.hir.as_ref().map(ends)
     }
 
     /// Whether PCRE2 finds a match in `subject` (`None`: the pattern does not compile, or
@@ -423,15 +423,15 @@ fn widen(p: &str) -> String {
                 match b[i + 1] {
                     b'Z' => out.push_str("\\z"),
                     b'Q' => {
-                        let end = p[i + 2..].find("\\E").map_or(b.len(), |e| i + 2 + e);
-                        out.push_str(&regex_syntax::escape(&p[i + 2..end]));
+                        let end = cut(p, i + 2..).find("\\E").map_or(b.len(), |e| i + 2 + e);
+                        out.push_str(&regex_syntax::escape(cut(p, i + 2..end)));
                         i = (end + 2).min(b.len());
                         continue;
                     }
                     _ => {
                         // Keep the escape and its character (a multi-byte one whole).
-                        let ch = p[i + 1..].chars().next().map_or(1, char::len_utf8);
-                        out.push_str(&p[i..i + 1 + ch]);
+                        let ch = cut(p, i + 1..).chars().next().map_or(1, char::len_utf8);
+                        out.push_str(cut(p, i..i + 1 + ch));
                         i += 1 + ch;
                         continue;
                     }
@@ -441,7 +441,7 @@ fn widen(p: &str) -> String {
             b'[' => {
                 // A class is copied as is: `+`, `(` inside it are literal.
                 let end = class_end(b, i);
-                out.push_str(&p[i..end]);
+                out.push_str(cut(p, i..end));
                 i = end;
             }
             b'+' if i > 0
@@ -472,18 +472,24 @@ fn widen(p: &str) -> String {
                 let end = group_end(b, i);
                 // A capture inside would change the numbering: leave it for the parser to refuse.
                 if b[i + 3..end].contains(&b'(') {
-                    out.push_str(&p[i..end]);
+                    out.push_str(cut(p, i..end));
                 }
                 i = end;
             }
             _ => {
-                let ch = p[i..].chars().next().map_or(1, char::len_utf8);
-                out.push_str(&p[i..i + ch]);
+                let ch = cut(p, i..).chars().next().map_or(1, char::len_utf8);
+                out.push_str(cut(p, i..i + ch));
                 i += ch;
             }
         }
     }
     out
+}
+
+/// `p[range]`, or nothing where the range does not fall on characters (`widen` cuts only at ASCII
+/// bytes and whole characters, so that does not happen).
+fn cut<R: std::slice::SliceIndex<str, Output = str>>(p: &str, range: R) -> &str {
+    p.get(range).unwrap_or_default()
 }
 
 /// Whether the byte at `i` is escaped by an odd number of backslashes before it.

@@ -188,6 +188,39 @@ impl<'p> Cx<'p> {
             },
         )
     }
+    /// Edits that give keys of a pool these values: a key the pool sets has its winning value
+    /// replaced; the others are added as `key = value` lines below the line of `anchor` (a key
+    /// of the pool), at its indentation, in one insertion.
+    pub fn fpm_set(
+        &self,
+        tree: &FpmTree,
+        pool: &fpm_ini::Pool,
+        anchor: &fpm_ini::Origin,
+        settings: &[(&str, String)],
+    ) -> Vec<crate::diagnostic::Edit> {
+        let mut edits = Vec::new();
+        let mut added: Vec<String> = Vec::new();
+        for (key, value) in settings {
+            match pool.get(key) {
+                Some(r) => {
+                    let (file, span) = self.fpm_span(tree, &r.origin);
+                    edits.push(crate::diagnostic::Edit::replace(file, span, value.clone()));
+                }
+                None => added.push(format!("{key} = {value}")),
+            }
+        }
+        if !added.is_empty() {
+            let (file, span) = self.fpm_span(tree, anchor);
+            let src = &self.project.files.get(file).bytes;
+            edits.push(crate::edit::insert_line_after(
+                file,
+                src,
+                span.start as usize,
+                &added.join("\n"),
+            ));
+        }
+        edits
+    }
     /// The project file and span of an FPM key (the key token).
     pub fn fpm_key_span(&self, tree: &FpmTree, origin: &fpm_ini::Origin) -> (FileId, Span) {
         (

@@ -167,6 +167,21 @@ fn invalid(file: FileId, span: Span, msg: &str) -> Diagnostic {
     )
 }
 
+/// Removes a comment: its line when it stands alone there, else the comment and the blanks
+/// before it (the statement it trails stays).
+fn remove_comment(file: FileId, bytes: &[u8], span: Span) -> crate::diagnostic::Edit {
+    let end = crate::edit::line_end(bytes, span.start as usize) as u32;
+    if trailing(bytes, span.start) {
+        let before = bytes[..span.start as usize]
+            .iter()
+            .rposition(|&b| b != b' ' && b != b'\t')
+            .map_or(0, |i| i + 1);
+        crate::diagnostic::Edit::delete(file, Span::new(before, end as usize))
+    } else {
+        crate::edit::remove_line(file, bytes, span.start as usize)
+    }
+}
+
 /// Whether something other than whitespace precedes `at` on its line.
 fn trailing(bytes: &[u8], at: u32) -> bool {
     let at = at as usize;
@@ -281,6 +296,20 @@ pub fn apply(
                         format!("this suppression of `{c}` suppresses nothing"),
                     )
                     .with_help("remove it; the finding it was written for is gone");
+                    // It suppresses nothing, for every code it names: the comment goes.
+                    let all_unused = s
+                        .codes
+                        .iter()
+                        .all(|c| known(c).is_some_and(|(code, _)| enabled(code)));
+                    let d = if all_unused {
+                        let bytes = &project.files.get(s.file).bytes;
+                        d.with_edits(crate::diagnostic::Fix::safe(
+                            "Remove the suppression",
+                            vec![remove_comment(s.file, bytes, s.span)],
+                        ))
+                    } else {
+                        d
+                    };
                     extra.push(d);
                 }
                 _ => {}

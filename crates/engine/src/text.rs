@@ -15,6 +15,19 @@ pub fn edit_distance(a: &[u8], b: &[u8]) -> usize {
     prev[b.len()]
 }
 
+/// `s` without a leading `prefix` compared ASCII case-insensitively (URL schemes, code prefixes),
+/// or `None`. On bytes: `s[..prefix.len()]` would panic when that length falls inside a
+/// multi-byte character of `s` (`proxy_pass abcdefé;` against `http://`).
+pub fn strip_prefix_ignore_ascii_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.as_bytes().get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix.as_bytes()) {
+        // The bytes matched a whole `str`, so the cut is on a character boundary.
+        s.get(prefix.len()..)
+    } else {
+        None
+    }
+}
+
 /// The spans of the environment placeholders in a template's argument: `${NAME}` or `$NAME`
 /// with an upper-case NAME (`${NGINX_PORT}`), which envsubst fills in when the container starts.
 /// nginx's own variables are lower case (`${host}`, `$uri`) and stay.
@@ -60,6 +73,8 @@ mod tests {
     use super::*;
 
     #[test]
+    // A list of one span, not a range meant as its numbers.
+    #[allow(clippy::single_range_in_vec_init)]
     fn template_placeholders() {
         assert_eq!(placeholders(b"${NGINX_PORT}"), vec![0..13_usize]);
         assert_eq!(placeholders(b"http://$BACKEND:${PORT}/x"), [7..15, 16..23]);
@@ -75,5 +90,18 @@ mod tests {
         assert_eq!(edit_distance(b"", b"abc"), 3);
         assert_eq!(edit_distance(b"php7.4-fpm.sock", b"php8.2-fpm.sock"), 2);
         assert_eq!(edit_distance(b"same", b"same"), 0);
+    }
+
+    #[test]
+    fn prefixes_compare_bytes_not_characters() {
+        assert_eq!(
+            strip_prefix_ignore_ascii_case("HTTP://a", "http://"),
+            Some("a")
+        );
+        assert_eq!(strip_prefix_ignore_ascii_case("http:/", "http://"), None);
+        // The prefix's length ends inside `é`: no match, no panic.
+        assert_eq!(strip_prefix_ignore_ascii_case("abcdefé", "http://"), None);
+        assert_eq!(strip_prefix_ignore_ascii_case("ngx3é", "NGX3"), Some("é"));
+        assert_eq!(strip_prefix_ignore_ascii_case("é", "é"), Some(""));
     }
 }

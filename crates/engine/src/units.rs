@@ -33,7 +33,9 @@ pub fn parse_digits(b: &[u8]) -> Option<u64> {
 /// `ngx_parse_offset`: like [`parse_size`], plus `g`/`G`.
 pub fn parse_offset(s: &str) -> Option<u64> {
     match s.as_bytes().last()? {
-        b'g' | b'G' => parse_size(&s[..s.len() - 1])?.checked_mul(1024 * 1024 * 1024),
+        b'g' | b'G' => {
+            parse_size_bytes(&s.as_bytes()[..s.len() - 1])?.checked_mul(1024 * 1024 * 1024)
+        }
         _ => parse_size(s),
     }
 }
@@ -56,7 +58,7 @@ pub fn parse_time_ms(s: &str) -> Option<u64> {
         if start == i {
             return None;
         }
-        let n: u64 = s[start..i].parse().ok()?;
+        let n = parse_digits(&b[start..i])?;
         let unit_ms: u64 = if i == b.len() {
             1000
         } else {

@@ -250,12 +250,15 @@ struct Source<'p> {
     what: String,
 }
 
+/// Regexes read, by pattern and case-insensitivity.
+type RegexCache = HashMap<(Vec<u8>, bool), Rc<Regex>>;
+
 /// The analysis over one model: the `set`s and `map`s of every tree, and the regexes read.
 pub struct Values<'m, 'p> {
     model: &'m Model<'p>,
     /// By tree and variable name (lowercase: nginx's variable names are case-insensitive).
     defs: HashMap<(usize, String), Vec<Def<'p>>>,
-    regexes: RefCell<HashMap<(Vec<u8>, bool), Rc<Regex>>>,
+    regexes: RefCell<RegexCache>,
     /// Servers that take requests for any Host: the default server of one of their sockets.
     open: std::collections::HashSet<ScopeId>,
 }

@@ -540,7 +540,8 @@ fn check_pool(
         if expand && !v.starts_with('/') {
             if let Some(pos) = v.find("$prefix") {
                 if pos == 0 {
-                    full = format!("{prefix}{}", &v["$prefix".len()..]);
+                    let rest = v.strip_prefix("$prefix").unwrap_or(v);
+                    full = format!("{prefix}{rest}");
                 } else {
                     let loc = c.at(setting);
                     c.push(
@@ -1140,6 +1141,14 @@ fn duplicate_keys(
                     o.key,
                 )
                 .with_help("remove one of the two lines")
+                // php-fpm uses the last value: the earlier line does nothing.
+                .with_fix(
+                    format!("Remove the earlier `{key}`"),
+                    vec![crate::diag::FixEdit::RemoveLine {
+                        file: o.file,
+                        at: o.key.start,
+                    }],
+                )
             } else {
                 let later = files
                     .get(r.origin.file)

@@ -31,6 +31,39 @@ pub struct Diagnostic {
     pub related: Vec<(usize, Span, String)>,
     /// One imperative fix, when there is a concrete one.
     pub help: Option<String>,
+    /// The help as exact edits, when they keep what php-fpm does or are exactly what the help
+    /// says (a `#` made `;`, a misspelt key, `100ms` written as the `100s` php-fpm reads).
+    pub fix: Option<Fix>,
+}
+
+/// One change of a [`Fix`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixEdit {
+    /// `text` in place of `span` of file `file`.
+    Replace {
+        /// Index into the file table.
+        file: usize,
+        /// The bytes replaced.
+        span: Span,
+        /// The new text.
+        text: String,
+    },
+    /// The whole line holding offset `at` of file `file` removed.
+    RemoveLine {
+        /// Index into the file table.
+        file: usize,
+        /// An offset on the line.
+        at: u32,
+    },
+}
+
+/// Exact edits that resolve a diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// What an editor shows.
+    pub title: String,
+    /// The edits.
+    pub edits: Vec<FixEdit>,
 }
 
 impl Diagnostic {
@@ -50,7 +83,17 @@ impl Diagnostic {
             span,
             related: Vec::new(),
             help: None,
+            fix: None,
         }
+    }
+
+    /// Adds exact edits.
+    pub fn with_fix(mut self, title: impl Into<String>, edits: Vec<FixEdit>) -> Diagnostic {
+        self.fix = Some(Fix {
+            title: title.into(),
+            edits,
+        });
+        self
     }
 
     /// Adds a help line.
@@ -110,8 +153,8 @@ pub fn quoted(message: &str) -> Option<(Says, &str)> {
     let body = message.strip_suffix('`')?;
     Says::ALL.iter().find_map(|&says| {
         let marker = format!(": {} `", says.verb());
-        let at = body.rfind(&marker)?;
-        Some((says, &body[at + marker.len()..]))
+        let (_, words) = body.rsplit_once(&marker)?;
+        Some((says, words))
     })
 }
 

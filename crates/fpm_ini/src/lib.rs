@@ -18,6 +18,9 @@
 //! accepts it but it does not do what it says; info = a notice. Codes are stable and never reused.
 //! Messages say what is wrong in ngxlint's words and quote php-fpm's log line ([`quoted`]).
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
 #![warn(missing_docs)]
 
 mod check;
@@ -30,7 +33,7 @@ mod span;
 mod syntax;
 mod values;
 
-pub use diag::{quoted, Diagnostic, Says, Severity};
+pub use diag::{quoted, Diagnostic, Fix as FpmFix, FixEdit, Says, Severity};
 pub use load::{load, load_pool_file, load_pool_files, load_source, LoadOptions};
 pub use model::{
     ArrayValue, FpmConfig, GlobalConfig, Include, Listen, Origin, PmStyle, Pool, RawSetting,

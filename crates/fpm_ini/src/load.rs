@@ -172,6 +172,13 @@ impl<'a> Loader<'a> {
         let parsed = parse_with(&self.files[idx].bytes, &self.parse_opts);
         for mut d in parsed.diagnostics.iter().cloned() {
             d.file = idx;
+            // The reader of one file knows no file index: its edits are in this file.
+            for e in d.fix.iter_mut().flat_map(|f| f.edits.iter_mut()) {
+                match e {
+                    crate::diag::FixEdit::Replace { file, .. }
+                    | crate::diag::FixEdit::RemoveLine { file, .. } => *file = idx,
+                }
+            }
             self.diags.push(d);
         }
         let items = parsed.items.clone();
@@ -293,8 +300,17 @@ impl<'a> Loader<'a> {
                 });
             } else if let Some(s) = keys::closest(&key, in_global) {
                 d.help = Some(format!("did you mean `{s}`?"));
+                d.fix = Some(crate::diag::Fix {
+                    title: format!("Replace with `{s}`"),
+                    edits: vec![crate::diag::FixEdit::Replace {
+                        file,
+                        span: e.key_span,
+                        text: s.to_string(),
+                    }],
+                });
             } else if key.starts_with('#') {
                 d.help = Some("php-fpm has no `#` comments: use `;`".into());
+                d.fix = Some(hash_to_semicolon(file, e.key_span.start));
             } else if keys::ARRAY_KEYS
                 .iter()
                 .any(|a| key.to_ascii_lowercase().starts_with(a))
@@ -413,7 +429,16 @@ impl<'a> Loader<'a> {
                 file,
                 value.span,
             )
-            .with_help(format!("write `{name} = {seconds}s` if that is what you mean")),
+            .with_help(format!("write `{name} = {seconds}s` if that is what you mean"))
+            // What php-fpm reads, written so it reads as it is read.
+            .with_fix(
+                format!("Write `{seconds}s`"),
+                vec![crate::diag::FixEdit::Replace {
+                    file,
+                    span: value.span,
+                    text: format!("{seconds}s"),
+                }],
+            ),
         );
     }
 
@@ -781,4 +806,19 @@ pub fn load_pool_files(paths: &[PathBuf], opts: &LoadOptions, vfs: &dyn Vfs) -> 
         ok |= l.load_main(path, None);
     }
     crate::check::finish(l, ok, true)
+}
+
+/// A `#` line made a `;` comment, as the line meant.
+pub(crate) fn hash_to_semicolon(file: usize, at: u32) -> crate::diag::Fix {
+    crate::diag::Fix {
+        title: "Comment the line out with `;`".into(),
+        edits: vec![crate::diag::FixEdit::Replace {
+            file,
+            span: Span {
+                start: at,
+                end: at + 1,
+            },
+            text: ";".into(),
+        }],
+    }
 }

@@ -1243,7 +1243,9 @@ impl LineParser<'_, '_> {
             key_span,
         );
         d = if key.starts_with('#') {
-            d.with_help("php-fpm has no `#` comments: start the line with `;`")
+            let mut d = d.with_help("php-fpm has no `#` comments: start the line with `;`");
+            d.fix = Some(crate::load::hash_to_semicolon(0, key_span.start));
+            d
         } else {
             d.with_help(format!(
                 "write `{key} = value`, or comment the line out with `;`"

@@ -1174,8 +1174,10 @@ fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
         let r = rest?;
         match memchr::memchr(sep, r.as_bytes()) {
             Some(i) => {
-                rest = Some(&r[i + 1..]);
-                Some(&r[..i])
+                // `sep` is ASCII: cutting at it and after it is on character boundaries.
+                let (part, after) = r.split_at_checked(i)?;
+                rest = after.get(1..);
+                Some(part)
             }
             None => {
                 rest = None;

@@ -4,9 +4,14 @@
 //! and unescaped values apart; errors carry nginx's exact wording. No I/O happens here: include
 //! resolution and directive validation in context live with the caller (see `directives`).
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
+
 pub mod ast;
 pub mod directives;
 pub mod error;
+pub mod format;
 mod lexer;
 pub mod parser;
 

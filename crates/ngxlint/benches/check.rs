@@ -88,6 +88,20 @@ fn main() {
                 .current_dir(&out);
             c
         });
+        // `fmt --check` reads and formats every nginx file (writes nothing); `check --fix` on a
+        // tree with no fixable finding is one lint pass and no write.
+        let fmt = measure(runs, || {
+            let mut c = Command::new(&ngxlint);
+            c.args(["fmt", "--check"]).arg(&out).current_dir(&out);
+            c
+        });
+        let fix = measure(runs, || {
+            let mut c = Command::new(&ngxlint);
+            c.args(["check", "--fix", "--format", "concise"])
+                .arg(&out)
+                .current_dir(&out);
+            c
+        });
         let bare = measure(runs, || {
             let mut c = Command::new(&ngxlint);
             c.arg("--version");
@@ -97,6 +111,13 @@ fn main() {
         println!("| --- | --- | --- | --- | --- |");
         row("ngxlint check", &check);
         row("ngxlint check nginx/ (without the FPM side)", &nginx_only);
+        row("ngxlint fmt --check", &fmt);
+        row("ngxlint check --fix", &fix);
+        println!(
+            "fmt --check takes {:.0}% of the full check; check --fix {:+.1} ms beyond it",
+            100.0 * fmt.median().as_secs_f64() / check.median().as_secs_f64(),
+            (fix.median().as_secs_f64() - check.median().as_secs_f64()) * 1e3
+        );
         let pools = count_files(&out.join("php/fpm/pool.d"));
         let fpm_ms = (check.median().as_secs_f64() - nginx_only.median().as_secs_f64()) * 1e3;
         println!("FPM side ({pools} pools): {fpm_ms:.1} ms of the full check (difference of medians; noise is about 1 ms)");

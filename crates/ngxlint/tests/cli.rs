@@ -1129,8 +1129,106 @@ fn select_and_ignore_on_the_command_line_override_the_file() {
     );
     // --ignore alone adds to the file's.
     assert_eq!(codes(&["--ignore", "NGX002"]), Vec::<String>::new());
-    assert_eq!(codes(&["--select", "ALL", "--ignore", "NGX0"]), ["NGX303"]);
+    // ALL runs the opt-in rules too: NGX103 (`server_tokens` unset).
+    assert_eq!(
+        codes(&["--select", "ALL", "--ignore", "NGX0"]),
+        ["NGX103", "NGX303"]
+    );
+    assert_eq!(codes(&["--select", "NGX1"]), Vec::<String>::new());
     let o = run(&d.0, &["check", "--select", "NGX9"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("`NGX9` names no check"));
+}
+
+#[test]
+fn fix_diff_show_fixes_and_fmt() {
+    let dir = std::env::temp_dir().join(format!("ngxlint-cli-fix-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("nginx.conf");
+    let text = "events {}\r\nhttp {\r\n    server {\r\n        listen 80; # web\r\n        location / {\r\n            proxy_read_timout 5s;\r\n            return 204;\r\n        }\r\n    }\r\n}\r\n";
+    std::fs::write(&conf, text).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ngxlint"))
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    // --diff writes nothing and exits 1.
+    let o = run(&["check", "--no-config", "--diff", "."]);
+    assert_eq!(o.status.code(), Some(1));
+    let diff = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        diff.contains(
+            "-            proxy_read_timout 5s;\r\n+            proxy_read_timeout 5s;\r\n"
+        ),
+        "{diff}"
+    );
+    assert_eq!(std::fs::read_to_string(&conf).unwrap(), text);
+    // --fix writes it (CRLF and the comment kept), --show-fixes lists it, nothing is left.
+    let o = run(&[
+        "check",
+        "--no-config",
+        "--fix",
+        "--show-fixes",
+        "--format",
+        "concise",
+        ".",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("Fixed 1 finding:") && out.contains("1 × NGX002 (unknown-directive)"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&conf).unwrap(),
+        text.replace("proxy_read_timout", "proxy_read_timeout")
+    );
+    // A second --fix changes nothing.
+    let o = run(&["check", "--no-config", "--fix", "--diff", "."]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    // fmt --check: the file is formatted already; a one-line block is not.
+    assert_eq!(
+        run(&["fmt", "--no-config", "--check", "."]).status.code(),
+        Some(0)
+    );
+    std::fs::write(
+        &conf,
+        "events{}\nhttp { server { listen 80;   # web\n return 204 ; } }",
+    )
+    .unwrap();
+    let o = run(&["fmt", "--no-config", "--check", "."]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("would reformat nginx.conf"));
+    assert_eq!(run(&["fmt", "--no-config", "."]).status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(&conf).unwrap(),
+        "events {}\nhttp {\n    server {\n        listen 80;   # web\n        return 204;\n    }\n}\n"
+    );
+    // Standard input.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ngxlint"))
+        .args(["fmt", "--no-config", "--stdin-filename", "x.conf"])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"a {b 1;}").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "a {\n    b 1;\n}\n");
+    // A file nginx cannot read is left alone, exit 2.
+    std::fs::write(&conf, "http {\n  listen 80\n").unwrap();
+    assert_eq!(
+        run(&["fmt", "--no-config", "nginx.conf"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&conf).unwrap(),
+        "http {\n  listen 80\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

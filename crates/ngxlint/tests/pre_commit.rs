@@ -142,6 +142,65 @@ fn pre_commit_try_repo_clean_then_bad() {
     );
     assert!(text(&o).contains("Failed"), "{}", text(&o));
 
+    // The fixing hook: it fixes the typo (pre-commit fails the run because a file changed), and
+    // the next run passes with the file as fixed.
+    let fix_hook = |path: &str| {
+        sh(
+            &repo,
+            "pre-commit",
+            &[
+                "try-repo",
+                &hook,
+                "ngxlint-fix-system",
+                "--files",
+                "nginx/conf.d/app.conf",
+            ],
+            path,
+            &home,
+        )
+    };
+    let o = fix_hook(&path);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("files were modified by this hook"),
+        "{}",
+        text(&o)
+    );
+    let fixed = std::fs::read_to_string(repo.join("nginx/conf.d/app.conf")).unwrap();
+    assert!(fixed.contains("        return 204;\n"), "{fixed}");
+    let o = fix_hook(&path);
+    assert!(o.status.success(), "after the fix:\n{}", text(&o));
+
+    // The formatting hook: a file written on one line is formatted, then left alone.
+    std::fs::write(
+        repo.join("nginx/conf.d/app.conf"),
+        "server { listen 80; # web\n  root /srv/app; location / { return 204; } }\n",
+    )
+    .unwrap();
+    let fmt_hook = || {
+        sh(
+            &repo,
+            "pre-commit",
+            &[
+                "try-repo",
+                &hook,
+                "ngxlint-fmt-system",
+                "--files",
+                "nginx/conf.d/app.conf",
+                "php/fpm/pool.d/www.conf",
+            ],
+            &path,
+            &home,
+        )
+    };
+    let o = fmt_hook();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(repo.join("nginx/conf.d/app.conf")).unwrap(),
+        "server { listen 80; # web\n    root /srv/app;\n    location / {\n        return 204;\n    }\n}\n".replace("server { listen 80; # web", "server {\n    listen 80; # web")
+    );
+    assert!(fmt_hook().status.success());
+
     // The rust hook, built by pre-commit from this repository (slow: a release build), only when
     // asked for or in CI.
     if std::env::var_os("CI").is_none() && std::env::var_os("NGXLINT_TEST_RUST_HOOK").is_none() {
@@ -150,7 +209,9 @@ fn pre_commit_try_repo_clean_then_bad() {
         );
         return;
     }
-    // Without the binary under test on PATH: pre-commit must build and use its own.
+    // Without the binary under test on PATH: pre-commit must build and use its own. The typo
+    // again (the fixing and formatting hooks above left the file clean).
+    std::fs::write(repo.join("nginx/conf.d/app.conf"), "server {\n    listen 80;\n    root /srv/app;\n    location / {\n        retrun 204;\n    }\n}\n").unwrap();
     let plain_path = std::env::var("PATH").unwrap_or_default();
     let o = sh(
         &repo,

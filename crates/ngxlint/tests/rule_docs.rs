@@ -28,6 +28,8 @@ struct Fence {
     file: Option<String>,
     nginx_version: Option<String>,
     symlink: Option<String>,
+    /// In *Fix*: how many findings of the code the fixed example still has (default 0).
+    remaining: Option<usize>,
     body: String,
 }
 
@@ -51,6 +53,7 @@ fn sections(doc: &str) -> Vec<(String, Vec<Fence>)> {
             let file = attr("file=");
             let nginx_version = attr("nginx-version=");
             let symlink = attr("symlink=");
+            let remaining = attr("remaining=").and_then(|n| n.parse().ok());
             let mut body = String::new();
             for l in lines.by_ref() {
                 if l.starts_with("```") {
@@ -65,6 +68,7 @@ fn sections(doc: &str) -> Vec<(String, Vec<Fence>)> {
                     file,
                     nginx_version,
                     symlink,
+                    remaining,
                     body,
                 });
             }
@@ -170,6 +174,115 @@ fn diagnostics(
     (project, diags)
 }
 
+/// Annotation lines (`# ^^^ CODE`, `; ^^^ CODE`) removed.
+fn without_annotations(text: &str) -> String {
+    text.split_inclusive('\n')
+        .filter(|l| {
+            let t = l.trim_start();
+            !((t.starts_with('#') || t.starts_with(';')) && t[1..].trim_start().starts_with('^'))
+        })
+        .collect()
+}
+
+/// Applies the code's fixes (safe and unsafe) to the example project to a fixpoint, as
+/// `check --fix --unsafe-fixes` does; returns each file as (name, language, text before, text
+/// after), annotation lines removed, the findings left, and the number of fixes applied.
+#[allow(clippy::type_complexity)]
+fn fix_example(
+    dir: &Path,
+    code: &str,
+    settings: &ngxlint_engine::rule::Settings,
+    files: &[(String, String, String)],
+) -> (Vec<(String, String, String, String)>, Vec<String>, usize) {
+    let mut applied = 0;
+    let mut remaining = Vec::new();
+    for pass in 0..=ngxlint_cli::fix::MAX_PASSES {
+        let (p, diags) = diagnostics(dir, code, settings);
+        let fixes: Vec<&ngxlint_engine::Fix> =
+            ngxlint_engine::edit::fixes_at(&diags, ngxlint_engine::Applicability::Unsafe)
+                .into_iter()
+                .map(|(_, f)| f)
+                .collect();
+        let out = ngxlint_engine::edit::apply(&p.files, &fixes);
+        if out.contents.is_empty() {
+            remaining = diags.iter().map(|d| d.message.clone()).collect();
+            break;
+        }
+        assert!(
+            pass < ngxlint_cli::fix::MAX_PASSES,
+            "{code}: the fixes do not settle"
+        );
+        applied += out.applied.len();
+        for (id, bytes) in out.contents {
+            let path = &p.files.get(id).path;
+            assert!(
+                path.starts_with(dir),
+                "{code}: a fix edits {}",
+                path.display()
+            );
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+    let fixed = files
+        .iter()
+        .map(|(name, lang, body)| {
+            let after = std::fs::read_to_string(dir.join(name)).unwrap();
+            (
+                name.clone(),
+                lang.clone(),
+                without_annotations(body),
+                without_annotations(&after),
+            )
+        })
+        .collect();
+    (fixed, remaining, applied)
+}
+
+/// `NGXLINT_BLESS=1`: the *Fix* section's fences rewritten from what --fix makes of the example
+/// (the files it changes, in the example's order); the section's prose stays.
+fn bless_fix(path: &Path, fixed: &[(String, String, String, String)], remaining: usize) {
+    let doc = std::fs::read_to_string(path).unwrap();
+    let Some(start) = doc.find("\n## Fix\n") else {
+        return;
+    };
+    let body_start = start + "\n## Fix\n".len();
+    let end = doc[body_start..]
+        .find("\n## ")
+        .map_or(doc.len(), |i| body_start + i);
+    // The prose: the section without its nginx/fpm fences.
+    let mut prose = String::new();
+    let mut skip = false;
+    for line in doc[body_start..end].split_inclusive('\n') {
+        if line.starts_with("```nginx") || line.starts_with("```fpm") {
+            skip = true;
+            continue;
+        }
+        if skip {
+            if line.starts_with("```") {
+                skip = false;
+            }
+            continue;
+        }
+        prose.push_str(line);
+    }
+    let mut section = prose.trim_end().to_string();
+    section.push('\n');
+    let mut first = true;
+    for (name, lang, before, after) in fixed {
+        if before == after {
+            continue;
+        }
+        let mut info = format!("```{lang} file={name}");
+        if first && remaining > 0 {
+            info.push_str(&format!(" remaining={remaining}"));
+        }
+        first = false;
+        section.push_str(&format!("\n{info}\n{after}```\n"));
+    }
+    let new_doc = format!("{}{}{}", &doc[..body_start], section, &doc[end..]);
+    std::fs::write(path, new_doc).unwrap();
+}
+
 /// Every code: the readers' (nginx's and php-fpm's) and the rules'.
 fn known_codes() -> BTreeSet<String> {
     let mut set: BTreeSet<String> = ngxlint_engine::codes::reader_codes()
@@ -200,6 +313,7 @@ fn rule_documents_run_as_tests() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let mut documented = BTreeSet::new();
     let mut checked_examples = 0;
+    let mut fixed_examples = 0;
     let mut entries: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
         .flatten()
@@ -426,8 +540,60 @@ fn rule_documents_run_as_tests() {
                     );
                 }
             }
+            // *Fix*: `check --fix --unsafe-fixes` on the example gives the section's files, which
+            // are clean for the code (but for the findings it says remain).
+            let is_rule = ngxlint_rules::find(&registry, code).is_some();
+            let (fixed, remaining, applied) = fix_example(&tmp.0, code, &settings, &files);
+            let fix_fences: Vec<&Fence> = secs
+                .iter()
+                .filter(|(h, _)| h == "Fix")
+                .flat_map(|(_, f)| f.iter())
+                .filter(|f| f.lang == "nginx" || f.lang == "fpm")
+                .collect();
+            let has_section = secs.iter().any(|(h, _)| h == "Fix");
+            assert!(
+                has_section || (!is_rule && applied == 0),
+                "{code}: its example has {applied} fixes; the document needs a `## Fix` section"
+            );
+            if std::env::var_os("NGXLINT_BLESS").is_some() && has_section {
+                bless_fix(path, &fixed, remaining.len());
+            } else {
+                if fix_fences.is_empty() {
+                    assert_eq!(
+                        applied, 0,
+                        "{code}: *Fix* shows no fixed files, but --fix changes the example"
+                    );
+                } else {
+                    fixed_examples += 1;
+                }
+                for (name, lang, before, after) in &fixed {
+                    let shown = fix_fences
+                        .iter()
+                        .find(|f| file_name(f) == *name && f.lang == *lang);
+                    match shown {
+                        Some(f) => assert_eq!(
+                            after, &f.body,
+                            "{code}: *Fix* shows another {name} than --fix makes (NGXLINT_BLESS=1 rewrites it)"
+                        ),
+                        None => assert_eq!(
+                            after, before,
+                            "{code}: --fix changes {name}, which *Fix* does not show"
+                        ),
+                    }
+                }
+                let want = fix_fences.first().and_then(|f| f.remaining).unwrap_or(0);
+                assert!(
+                    fix_fences.is_empty() || remaining.len() == want,
+                    "{code}: the fixed example has {} findings of its code (the document says {want}): {remaining:#?}",
+                    remaining.len()
+                );
+            }
         }
     }
+    assert!(
+        fixed_examples >= 16,
+        "only {fixed_examples} examples fixed by their documents"
+    );
     for c in ngxlint_engine::codes::reader_codes() {
         assert!(
             documented.contains(c.code),

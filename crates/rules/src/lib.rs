@@ -3,6 +3,10 @@
 //! client can exploit; `hardening/`: weaker settings, deprecations and opinions), one
 //! `rules/CODE.md`, fixtures under `testdata/rules/CODE/`, and one line in [`all`].
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
+
 use ngxlint_engine::rule::Rule;
 
 mod gateway;

@@ -67,11 +67,11 @@ fn path_info_without_guards() {
     assert_eq!(
         full("path-info"),
         [
-            "nginx.conf:12:37: warning: PATH_INFO is split off and passed without `try_files $fastcgi_script_name =404`, and pool [any] runs every file as PHP (`security.limit_extensions` is empty): the CVE-2019-11043 shape [NGX309]\n  \
+            "nginx.conf:12:37: warning: `PATH_INFO` is split off and passed without `try_files $fastcgi_script_name =404`, and pool [any] runs every file as PHP (`security.limit_extensions` is empty): the CVE-2019-11043 shape [NGX309]\n  \
              label nginx.conf:15:26: this fastcgi_pass reaches pool [any]\n  \
              related www.conf:11:28: empty: pool [any] runs any file as PHP\n  \
              help: add `try_files $fastcgi_script_name =404;` to the location (after `fastcgi_split_path_info`), and set `security.limit_extensions = .php` in the pool",
-            "nginx.conf:6:37: warning: PATH_INFO is split off and passed without `try_files $fastcgi_script_name =404`, and pool [wide] runs `.php .htm` files as PHP: the CVE-2019-11043 shape [NGX309]\n  \
+            "nginx.conf:6:37: warning: `PATH_INFO` is split off and passed without `try_files $fastcgi_script_name =404`, and pool [wide] runs `.php .htm` files as PHP: the CVE-2019-11043 shape [NGX309]\n  \
              label nginx.conf:9:26: this fastcgi_pass reaches pool [wide]\n  \
              related www.conf:5:29: pool [wide] runs files with these extensions as PHP\n  \
              help: add `try_files $fastcgi_script_name =404;` to the location (after `fastcgi_split_path_info`), and set `security.limit_extensions = .php` in the pool",

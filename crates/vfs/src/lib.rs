@@ -4,6 +4,10 @@
 //! (nothing outside the linted root unless allowed), how absolute paths such as `/etc/nginx/…`
 //! map into a config repository, and how globs expand (glob(3) semantics, as nginx and php-fpm use).
 
+// Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
+// text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
+
 use std::path::{Path, PathBuf};
 
 /// Why a file could not be read.
@@ -313,10 +317,10 @@ impl FsVfs {
         self.maps
             .sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
     }
-    /// Reads `bytes` instead of the file at `path` (an editor's unsaved buffer, or stdin).
+    /// Reads `bytes` instead of the file at `path` (an editor's unsaved buffer, or stdin). The
+    /// file need not exist: a new buffer stands in its folder as if it were saved.
     pub fn add_overlay(&mut self, path: &Path, bytes: Vec<u8>) {
-        let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        self.overlays.insert(canon, bytes);
+        self.overlays.insert(overlay_key(path), bytes);
     }
     /// Allows reading outside the root.
     pub fn allow_outside(&mut self, allow: bool) {
@@ -345,8 +349,14 @@ impl FsVfs {
         self.hidden_dirs.extend(dirs.iter().map(canon));
     }
 
+    fn hiding(&self) -> bool {
+        !self.hidden_files.is_empty() || !self.hidden_dirs.is_empty()
+    }
+
     fn hidden(&self, canon: &Path) -> bool {
-        self.hidden_files.contains(canon) || self.hidden_dirs.iter().any(|d| canon.starts_with(d))
+        self.hiding()
+            && (self.hidden_files.contains(canon)
+                || self.hidden_dirs.iter().any(|d| canon.starts_with(d)))
     }
 
     /// Sets the largest file size read.
@@ -530,6 +540,13 @@ impl FsVfs {
 
     /// realpath(3) with the folder part cached; the last component is resolved with one lstat.
     fn realpath(&self, path: &Path) -> Result<PathBuf, VfsError> {
+        if !self.overlays.is_empty() && std::fs::symlink_metadata(path).is_err() {
+            // An editor's buffer not saved yet (its folder may be new too).
+            let key = overlay_key(path);
+            if self.overlays.contains_key(&key) {
+                return Ok(key);
+            }
+        }
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
             return self.resolve(path);
         };
@@ -736,10 +753,26 @@ fn io_error(e: &std::io::Error) -> VfsError {
     }
 }
 
+/// Where an overlay is kept: the file's canonical path, or for a file not saved yet the canonical
+/// path of its nearest existing folder with the rest.
+fn overlay_key(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    // The nearest folder that exists, resolved, with the rest of the path.
+    for a in abs.ancestors() {
+        if let Ok(c) = std::fs::canonicalize(a) {
+            return match abs.strip_prefix(a) {
+                Ok(rest) if !rest.as_os_str().is_empty() => c.join(rest),
+                _ => c,
+            };
+        }
+    }
+    abs
+}
+
 /// "Too many levels of symbolic links (os error 40)" → without the os error suffix.
 fn strip_os_code(s: String) -> String {
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
+    match s.split_once(" (os error") {
+        Some((words, _)) => words.to_string(),
         None => s,
     }
 }
@@ -837,7 +870,7 @@ impl Vfs for FsVfs {
             for (server, local, _) in &current {
                 if !has_glob_chars(comp.as_bytes()) {
                     let l = local.join(comp);
-                    if l.symlink_metadata().is_ok() {
+                    if l.symlink_metadata().is_ok() || self.overlays.contains_key(&l) {
                         let is_dir = self.is_dir_mapped(&l);
                         next.push((server.join(comp), l, is_dir));
                     }
@@ -862,7 +895,8 @@ impl Vfs for FsVfs {
                     if let Some(stem) = template_stem(&name).filter(|_| self.templates) {
                         rendered.push((stem, false));
                     }
-                    if fnmatch(comp.as_bytes(), name.as_bytes()) && !self.hidden(&local.join(&name))
+                    if fnmatch(comp.as_bytes(), name.as_bytes())
+                        && (!self.hiding() || !self.hidden(&local.join(&name)))
                     {
                         // d_type answers without a stat, except for symlinks.
                         let is_dir = e
@@ -879,6 +913,14 @@ impl Vfs for FsVfs {
                             rendered.push((e.file_name(), true));
                         } else if let Some(stem) = template_stem(&e.file_name()) {
                             rendered.push((stem, false));
+                        }
+                    }
+                }
+                // Editor buffers not saved yet are matched as the files they will be.
+                for o in self.overlays.keys() {
+                    if let (Some(dir), Some(name)) = (o.parent(), o.file_name()) {
+                        if dir == local {
+                            rendered.push((name.to_os_string(), false));
                         }
                     }
                 }
@@ -1054,6 +1096,36 @@ mod tests {
             vfs.read(&conf.join("loop1")),
             Err(VfsError::Io(_))
         ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_buffer_not_saved_yet_is_read_and_globbed_as_its_file() {
+        let dir = std::env::temp_dir().join(format!("ngxlint-vfs-unsaved-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+        std::fs::write(dir.join("conf.d/a.conf"), "a").unwrap();
+        let mut vfs = FsVfs::new(&dir).unwrap();
+        vfs.add_overlay(&dir.join("conf.d/b.conf"), b"b".to_vec());
+        // In a folder that does not exist either.
+        vfs.add_overlay(&dir.join("pool.d/www.conf"), b"[www]".to_vec());
+        assert_eq!(vfs.read(&dir.join("conf.d/b.conf")).unwrap(), b"b");
+        assert_eq!(vfs.read(&dir.join("pool.d/www.conf")).unwrap(), b"[www]");
+        let names: Vec<PathBuf> = vfs
+            .glob(&dir.join("conf.d/*.conf"))
+            .unwrap()
+            .into_iter()
+            .map(|m| m.path)
+            .collect();
+        assert_eq!(
+            names,
+            [dir.join("conf.d/a.conf"), dir.join("conf.d/b.conf")]
+        );
+        assert_eq!(
+            vfs.read(&dir.join("conf.d/c.conf")),
+            Err(VfsError::NotFound)
+        );
+        assert!(!dir.join("conf.d/b.conf").exists() && !dir.join("pool.d").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use fpm_ini::{Listen, Pool};
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use ngxlint_engine::fastcgi::{
     fastcgi_hops, is_localhost, nginx_address, normalize_socket_path, reaches, reaches_remote,
     Endpoint, Hop, Locality, Reach, Via,
@@ -148,7 +148,9 @@ impl FastcgiListenMismatch {
             .iter()
             .filter(|(_, _, l)| !remote || listens_beyond_loopback(l));
         let mut closest: Option<(&FpmTree, &Pool, &Listen, (u8, f64))> = None;
+        let mut count = 0;
         for &(t, p, l) in candidates {
+            count += 1;
             let c = closeness(&hop.endpoint, l);
             if closest.as_ref().is_none_or(|b| c > b.3) {
                 closest = Some((t, p, l, c));
@@ -187,6 +189,31 @@ impl FastcgiListenMismatch {
                     _ => format!("fastcgi_pass {address};"),
                 };
                 d = d.with_help(format!("use `{line}` (pool [{}])", p.name));
+                // The address token (or the `set` value) pointed at the pool: exactly the help
+                // when the stack has one pool to choose, a guess by closeness among several.
+                let token = match &hop.via {
+                    Via::Variables { sets } if sets.len() == 1 && raw.trim() == sets_var(sets) => {
+                        Some((sets[0].file, sets[0].arg_span(1)))
+                    }
+                    Via::Variables { .. } => None,
+                    _ => Some((hop.token.file, hop.span)),
+                };
+                if let Some((file, span)) = token {
+                    let applicability = if count == 1 {
+                        Applicability::Safe
+                    } else {
+                        Applicability::Unsafe
+                    };
+                    d = d.with_edits(Fix::new(
+                        format!("Pass to pool [{}] at `{address}`", p.name),
+                        applicability,
+                        vec![Edit::replace(
+                            file,
+                            span,
+                            ngxlint_engine::edit::word(&address),
+                        )],
+                    ));
+                }
                 if let Some(o) = &p.listen.origin {
                     let (file, span) = cx.fpm_span(t, o);
                     let written = p.listen.value.as_deref().unwrap_or_default();

@@ -7,9 +7,11 @@
 
 use std::collections::HashSet;
 
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use nginx_syntax::directives::Context;
+use ngxlint_engine::diagnostic::{Diagnostic, Fix, Severity};
+use ngxlint_engine::edit;
 use ngxlint_engine::fastcgi::fastcgi_passes;
-use ngxlint_engine::model::{At, ScopeId};
+use ngxlint_engine::model::{At, Model, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 use crate::includes::Unknown;
@@ -126,6 +128,30 @@ fn status_page<'p>(
     })
 }
 
+/// The fix when the pass stands directly in a `location` (an `if` takes no `fastcgi_param`),
+/// else none (a fix without edits is not added).
+fn in_location(model: &Model<'_>, scope: ScopeId, fix: impl FnOnce() -> Fix) -> Fix {
+    if model.scope(scope).kind == Context::HttpLocation {
+        fix()
+    } else {
+        Fix::safe("", Vec::new())
+    }
+}
+
+/// The context of the block that holds `at`: the scope of the pass or one of its parents.
+fn model_scope_of(cx: &Cx<'_>, scope: ScopeId, at: &At<'_>) -> Option<Context> {
+    cx.model
+        .chain(scope)
+        .find(|&id| {
+            cx.model
+                .scope(id)
+                .directives
+                .iter()
+                .any(|d| std::ptr::eq(d.dir, at.dir))
+        })
+        .map(|id| cx.model.scope(id).kind)
+}
+
 impl FastcgiMissingScriptFilename {
     fn script_filename<'p>(
         &self,
@@ -172,7 +198,13 @@ impl FastcgiMissingScriptFilename {
                     pass.arg_span(0),
                     "no `fastcgi_param` is in effect for this fastcgi_pass: php-fpm gets no `SCRIPT_FILENAME` and finds no script to run",
                 )
-                .with_help("add `include fastcgi.conf;` next to the fastcgi_pass (nginx's parameters, `SCRIPT_FILENAME` included)"),
+                .with_help("add `include fastcgi.conf;` next to the fastcgi_pass (nginx's parameters, `SCRIPT_FILENAME` included)")
+                .with_edits(in_location(model, scope, || {
+                    Fix::safe(
+                        "Add `include fastcgi.conf;`",
+                        vec![edit::insert_before(pass.file, pass.src, pass.dir, "include fastcgi.conf;")],
+                    )
+                })),
             );
         };
         // One set above, discarded by this level's own list?
@@ -198,9 +230,22 @@ impl FastcgiMissingScriptFilename {
                 "this `fastcgi_param` replaces every inherited one, `SCRIPT_FILENAME` included: php-fpm finds no script to run",
             );
             let d = d.with_place(sf.file, sf.arg_span(0), note);
-            return Some(d.with_help(format!(
-                "repeat the inherited parameters at this level (e.g. `include fastcgi.conf;`), at least `fastcgi_param SCRIPT_FILENAME {value};`"
-            )));
+            // The inherited `SCRIPT_FILENAME` repeated below the level's own parameter.
+            let fix = Fix::safe(
+                "Repeat `SCRIPT_FILENAME` at this level",
+                vec![edit::insert_after(
+                    own.file,
+                    own.src,
+                    own.dir,
+                    &format!("fastcgi_param SCRIPT_FILENAME {value};"),
+                )],
+            );
+            return Some(
+                d.with_help(format!(
+                    "repeat the inherited parameters at this level (e.g. `include fastcgi.conf;`), at least `fastcgi_param SCRIPT_FILENAME {value};`"
+                ))
+                .with_edits(fix),
+            );
         }
         let from_params = params.iter().any(|d| {
             cx.project
@@ -228,6 +273,29 @@ impl FastcgiMissingScriptFilename {
             format!("include `fastcgi.conf` instead of `fastcgi_params` (the same parameters and `SCRIPT_FILENAME`), or add `fastcgi_param SCRIPT_FILENAME {STOCK_VALUE};`")
         } else {
             format!("add `fastcgi_param SCRIPT_FILENAME {STOCK_VALUE};`")
+        };
+        // The parameter added to the list in effect, at its level: below the pass when the list
+        // is the location's own, else last in the block that holds the list (a parameter in the
+        // location would discard the inherited list).
+        let line = format!("fastcgi_param SCRIPT_FILENAME {STOCK_VALUE};");
+        let edit = if lvl == scope {
+            Some(edit::insert_after(pass.file, pass.src, pass.dir, &line))
+        } else {
+            model
+                .scope(lvl)
+                .block
+                .map(|b| edit::insert_in_block(b.file, b.src, b.dir, &line, true))
+        };
+        let d = match edit {
+            Some(e)
+                if matches!(
+                    model.scope(lvl).kind,
+                    Context::Http | Context::HttpServer | Context::HttpLocation
+                ) =>
+            {
+                d.with_edits(Fix::safe("Add `SCRIPT_FILENAME`", vec![e]))
+            }
+            _ => d,
         };
         Some(d.with_help(help))
     }
@@ -269,7 +337,7 @@ impl FastcgiMissingScriptFilename {
                 split.file,
                 split.arg_span(0),
                 format!(
-                    "PATH_INFO is split off and passed without `try_files $fastcgi_script_name =404`, and pool [{}] runs {allows}: the CVE-2019-11043 shape",
+                    "`PATH_INFO` is split off and passed without `try_files $fastcgi_script_name =404`, and pool [{}] runs {allows}: the CVE-2019-11043 shape",
                     open.pool.name
                 ),
             );
@@ -290,9 +358,39 @@ impl FastcgiMissingScriptFilename {
             pass.arg_span(0),
             format!("this fastcgi_pass reaches pool [{}]", open.pool.name),
         );
-        Some(d.with_help(
-            "add `try_files $fastcgi_script_name =404;` to the location (after `fastcgi_split_path_info`), and set `security.limit_extensions = .php` in the pool",
-        ))
+        // Both halves of the help; a script that does not exist now gets 404: to review.
+        let split_scope = model_scope_of(cx, scope, &split);
+        let mut edits = Vec::new();
+        if split_scope.is_some_and(|k| k == Context::HttpLocation) {
+            edits.push(edit::insert_after(
+                split.file,
+                split.src,
+                split.dir,
+                "try_files $fastcgi_script_name =404;",
+            ));
+            let anchor = open
+                .pool
+                .security_limit_extensions
+                .origin
+                .or(open.pool.listen.origin);
+            if let Some(anchor) = anchor {
+                edits.extend(cx.fpm_set(
+                    open.tree,
+                    open.pool,
+                    &anchor,
+                    &[("security.limit_extensions", ".php".to_string())],
+                ));
+            }
+        }
+        Some(
+            d.with_help(
+                "add `try_files $fastcgi_script_name =404;` to the location (after `fastcgi_split_path_info`), and set `security.limit_extensions = .php` in the pool",
+            )
+            .with_edits(Fix::unsafe_edits(
+                "Answer 404 for scripts that do not exist, and run only `.php`",
+                edits,
+            )),
+        )
     }
 }
 

@@ -136,7 +136,9 @@ impl Rule for FpmAllowedClients {
                     .with_help(format!(
                         "set `listen.allowed_clients = {}`",
                         fixed.join(",")
-                    ));
+                    ))
+                    // The list with nginx's address added, every entry kept: what the help says.
+                    .with_fix(format!("Allow `{}`", refused[0]), span, fixed.join(","));
                 out.push(d);
             }
         }

@@ -59,21 +59,42 @@ fn show(bytes: u64) -> String {
 /// The lines that set a pool to `new` children and keep php-fpm's checks on a dynamic pool
 /// (spare servers and start servers may not exceed `pm.max_children`, FACTS P3).
 fn settings(pool: &Pool, new: i32) -> Vec<String> {
-    let mut out = vec![format!("`pm.max_children = {new}`")];
+    pairs(pool, new)
+        .iter()
+        .map(|(k, v)| format!("`{k} = {v}`"))
+        .collect()
+}
+
+/// The keys to set for `pm.max_children = new` to hold (a `dynamic` pool's spare counts fit
+/// under it), with their values.
+fn pairs(pool: &Pool, new: i32) -> Vec<(&'static str, String)> {
+    let mut out = vec![("pm.max_children", new.to_string())];
     if pool.pm.value != Some(PmStyle::Dynamic) {
         return out;
     }
     let max_spare = pool.pm_max_spare_servers.value.min(new);
     if pool.pm_max_spare_servers.value > new {
-        out.push(format!("`pm.max_spare_servers = {new}`"));
+        out.push(("pm.max_spare_servers", new.to_string()));
     }
     if pool.pm_min_spare_servers.value > max_spare {
-        out.push(format!("`pm.min_spare_servers = {max_spare}`"));
+        out.push(("pm.min_spare_servers", max_spare.to_string()));
     }
     if pool.pm_start_servers.is_explicit() && pool.pm_start_servers.value > max_spare {
-        out.push(format!("`pm.start_servers = {max_spare}`"));
+        out.push(("pm.start_servers", max_spare.to_string()));
     }
     out
+}
+
+/// Edits setting `pairs(pool, new)` in a pool (new keys below its `pm.max_children`).
+fn set(cx: &Cx<'_>, tree: &FpmTree, pool: &Pool, new: i32) -> Vec<ngxlint_engine::Edit> {
+    match &pool.pm_max_children.origin {
+        Some(anchor) => {
+            let p = pairs(pool, new);
+            let p: Vec<(&str, String)> = p.iter().map(|(k, v)| (*k, v.clone())).collect();
+            cx.fpm_set(tree, pool, anchor, &p)
+        }
+        None => Vec::new(),
+    }
 }
 
 fn size(key: &str, value: &str) -> Result<u64, String> {
@@ -163,8 +184,10 @@ impl FpmPoolCapacity {
                 format!(" in pool [{}]", p.name)
             }
         };
+        let mut edits = Vec::new();
         let help = if !over {
             let new = i32::try_from(current + (budget - total)).unwrap_or(i32::MAX);
+            edits = set(cx, tree, pool, new);
             format!(
                 "set `pm.max_children = {new}`{} ({budget} workers in all)",
                 pool_name(pool)
@@ -177,6 +200,7 @@ impl FpmPoolCapacity {
             )
         } else if others < budget {
             let new = i32::try_from(budget - others).unwrap_or(i32::MAX);
+            edits = set(cx, tree, pool, new);
             format!(
                 "set {}{} ({budget} workers in all)",
                 settings(pool, new).join(", "),
@@ -186,15 +210,23 @@ impl FpmPoolCapacity {
             // The other pools alone exceed the budget: share it in proportion.
             let parts: Vec<String> = pools
                 .iter()
-                .map(|(_, p)| {
+                .map(|(t, p)| {
                     let share = u64::from(p.pm_max_children.value.unsigned_abs()) * budget / total;
                     let new = i32::try_from(share.max(1)).unwrap_or(i32::MAX);
+                    edits.extend(set(cx, t, p, new));
                     format!("{}{}", settings(p, new).join(", "), pool_name(p))
                 })
                 .collect();
             format!("set {} (about {budget} workers in all)", parts.join("; "))
         };
-        out.push(d.with_help(help));
+        // The sizes rest on the memory figures declared in ngxlint.toml: for the user to review.
+        out.push(
+            d.with_help(help)
+                .with_edits(ngxlint_engine::Fix::unsafe_edits(
+                    "Size `pm.max_children` to the declared memory",
+                    edits,
+                )),
+        );
     }
 }
 

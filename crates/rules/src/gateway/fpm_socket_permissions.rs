@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use fpm_ini::{Listen, Pool, SocketGroup, SocketOwner};
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use ngxlint_engine::fastcgi::{
     fastcgi_hops, normalize_socket_path, reaches, Endpoint, Locality, Reach,
 };
@@ -154,6 +154,18 @@ fn check(pool: &Pool, worker: &Worker<'_>, groups: &[String]) -> Option<Denied> 
     }
 }
 
+/// Removes every line that sets a key (the winning one and those it overrides).
+fn remove_setting(cx: &Cx<'_>, tree: &FpmTree, r: &fpm_ini::RawSetting) -> Vec<Edit> {
+    std::iter::once(&r.origin)
+        .chain(&r.earlier)
+        .map(|o| {
+            let (file, span) = cx.fpm_key_span(tree, o);
+            let src = &cx.project.files.get(file).bytes;
+            ngxlint_engine::edit::remove_line(file, src, span.start as usize)
+        })
+        .collect()
+}
+
 impl FpmSocketPermissions {
     fn report(
         &self,
@@ -183,6 +195,8 @@ impl FpmSocketPermissions {
         };
         let acl =
             !pool.listen_acl_users.value.is_empty() || !pool.listen_acl_groups.value.is_empty();
+        // What the help says, as (key, value) pairs for the fix.
+        let mut set: Vec<(&str, String)> = Vec::new();
         let (origin, message, help) = match why {
             Denied::OwnerBits | Denied::GroupBits => {
                 let (class, need) = match why {
@@ -207,7 +221,10 @@ impl FpmSocketPermissions {
                     format!(
                         "listen.mode `{mode:04o}` gives the socket's {class} no write access: nginx workers running as {who} cannot connect to `{path}`"
                     ),
-                    format!("set `listen.mode = {:04o}`", mode | need),
+                    {
+                        set.push(("listen.mode", format!("{:04o}", mode | need)));
+                        format!("set `listen.mode = {:04o}`", mode | need)
+                    },
                 )
             }
             Denied::Other if acl => {
@@ -225,6 +242,7 @@ impl FpmSocketPermissions {
                     .filter(|u| !u.is_empty())
                     .collect();
                 users.push(worker.user.clone());
+                set.push(("listen.acl_users", users.join(",")));
                 (
                     o,
                     format!(
@@ -260,8 +278,10 @@ impl FpmSocketPermissions {
                 );
                 let help = if owner_set {
                     let mut h = format!("set `listen.group = {}`", worker.group);
+                    set.push(("listen.group", worker.group.clone()));
                     if mode & 0o020 == 0 {
                         h.push_str(&format!(" and `listen.mode = {:04o}`", mode | 0o060));
+                        set.push(("listen.mode", format!("{:04o}", mode | 0o060)));
                     }
                     h
                 } else {
@@ -269,8 +289,11 @@ impl FpmSocketPermissions {
                         "set `listen.owner = {}` and `listen.group = {}`",
                         worker.user, worker.group
                     );
+                    set.push(("listen.owner", worker.user.clone()));
+                    set.push(("listen.group", worker.group.clone()));
                     if mode & 0o200 == 0 {
                         h.push_str(&format!(" and `listen.mode = {:04o}`", mode | 0o600));
+                        set.push(("listen.mode", format!("{:04o}", mode | 0o600)));
                     }
                     h
                 };
@@ -278,7 +301,15 @@ impl FpmSocketPermissions {
             }
         };
         let (file, span) = cx.fpm_span(tree, &origin);
-        let mut d = META.diag(file, span, message).with_help(help);
+        // Exactly the settings the help names, in the pool: safe.
+        let edits = cx.fpm_set(tree, pool, &listen_origin, &set);
+        let mut d = META
+            .diag(file, span, message)
+            .with_help(help)
+            .with_edits(Fix::safe(
+                format!("Let nginx workers running as {who} connect"),
+                edits,
+            ));
         if let Some(u) = &worker.at {
             d = d.with_related(u.file, u.arg_span(0), format!("nginx workers run as {who}"));
         }
@@ -314,6 +345,11 @@ impl Rule for FpmSocketPermissions {
                         )
                         .with_help(format!(
                             "remove `{key}` (`listen.allowed_clients` limits who may connect over TCP)"
+                        ))
+                        // The line does nothing: removing it changes nothing.
+                        .with_edits(Fix::safe(
+                            format!("Remove `{key}`"),
+                            remove_setting(cx, t, r),
                         )),
                     );
                 }

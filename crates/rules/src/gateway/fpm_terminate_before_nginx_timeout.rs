@@ -176,7 +176,15 @@ impl Rule for FpmTerminateBeforeNginxTimeout {
             if limit >= 2 {
                 help.push_str(&format!(", or `fastcgi_read_timeout {}s;`", limit - 1));
             }
-            out.push(d.with_help(help));
+            // The first of the help's two ways; which side should give is the user's call.
+            let value = format!("{}s", wait + 5);
+            out.push(
+                d.with_help(help)
+                    .with_edits(ngxlint_engine::Fix::unsafe_edits(
+                        format!("Set `request_terminate_timeout = {value}`"),
+                        vec![ngxlint_engine::Edit::replace(file, span, value)],
+                    )),
+            );
         }
     }
 }

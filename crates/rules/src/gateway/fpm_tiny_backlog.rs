@@ -109,7 +109,15 @@ impl Rule for FpmTinyBacklog {
                 SUGGESTED
                     .max(self.min_backlog)
                     .max(if forks(p.pool) { children } else { 0 });
-            out.push(d.with_help(format!("set `listen.backlog = {value}`")));
+            // The value the help names, in place of the small one.
+            out.push(
+                d.with_help(format!("set `listen.backlog = {value}`"))
+                    .with_fix(
+                        format!("Set `listen.backlog = {value}`"),
+                        span,
+                        value.to_string(),
+                    ),
+            );
         }
     }
 

@@ -2,7 +2,8 @@
 //! (`http` or `server` level), and connect timeouts above what a connect usually lasts (FACTS N2).
 
 use nginx_syntax::directives::Context;
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use ngxlint_engine::edit;
 use ngxlint_engine::model::{At, PassModule, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::units::{format_time_ms, parse_time_ms};
@@ -88,7 +89,13 @@ impl GlobalTimeoutInflation {
                     "`{name} {value}` is above 75s, which nginx documents a connect cannot usually exceed"
                 ),
             )
-            .with_help(format!("use `{name} {};` or less", seconds(CONNECT_LIMIT_MS))),
+            .with_help(format!("use `{name} {};` or less", seconds(CONNECT_LIMIT_MS)))
+            // Whether the kernel gives up sooner depends on the host: the new value is for
+            // the user to review.
+            .with_edits(Fix::unsafe_edits(
+                format!("Use `{name} {}`", seconds(CONNECT_LIMIT_MS)),
+                vec![Edit::replace(at.file, at.arg_span(0), seconds(CONNECT_LIMIT_MS))],
+            )),
         );
     }
 
@@ -152,7 +159,23 @@ impl GlobalTimeoutInflation {
                 .unwrap_or_else(|| "the location that needs it".into()),
             _ => "the location that needs it".into(),
         };
-        out.push(d.with_help(format!("move `{name} {value};` into {target}")));
+        d = d.with_help(format!("move `{name} {value};` into {target}"));
+        // One location takes the value: moved below its pass line, every location keeps the
+        // timeout it has (nothing else passes with this module from under this block).
+        if let [(loc, pass)] = users.as_slice() {
+            let block = model.scope(*loc).block;
+            if block.is_some_and(|b| b.is("location")) {
+                let line = String::from_utf8_lossy(at.head_span().slice(at.src)).into_owned();
+                d = d.with_edits(Fix::safe(
+                    format!("Move `{name} {value};` into {target}"),
+                    vec![
+                        edit::remove(at.file, at.src, at.dir),
+                        edit::insert_after(pass.file, pass.src, pass.dir, &format!("{line};")),
+                    ],
+                ));
+            }
+        }
+        out.push(d);
     }
 }
 

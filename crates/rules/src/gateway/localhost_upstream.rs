@@ -8,8 +8,8 @@ use std::net::IpAddr;
 
 use fpm_ini::{Listen, Pool};
 use nginx_syntax::Span;
-use ngxlint_engine::diagnostic::Diagnostic;
 use ngxlint_engine::diagnostic::Severity;
+use ngxlint_engine::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use ngxlint_engine::fastcgi::is_localhost;
 use ngxlint_engine::fpm::FpmTree;
 use ngxlint_engine::model::{split_host_port, At, PassModule, Target};
@@ -69,18 +69,31 @@ fn mentions_localhost(raw: &[u8]) -> bool {
 
 /// The address text with `localhost` replaced by `ip`.
 fn literal(text: &str, ip: &str) -> String {
-    match text.to_ascii_lowercase().find("localhost") {
-        Some(i) => {
-            let end = i + "localhost".len();
-            let end = if text[end..].starts_with('.') {
-                end + 1
-            } else {
-                end
-            };
-            format!("{}{ip}{}", &text[..i], &text[end..])
-        }
+    // ASCII lowercasing keeps every byte where it was: the offset found holds in `text`.
+    let found = text.to_ascii_lowercase().find("localhost");
+    let cut = found.and_then(|i| {
+        let (before, rest) = text.split_at_checked(i)?;
+        let rest = rest.get("localhost".len()..)?;
+        Some((before, rest.strip_prefix('.').unwrap_or(rest)))
+    });
+    match cut {
+        Some((before, after)) => format!("{before}{ip}{after}"),
         None => text.to_string(),
     }
+}
+
+/// The address token with `localhost` replaced by `ip`.
+fn fix(at: &At<'_>, span: Span, ip: &str, applicability: Applicability) -> Fix {
+    let value = literal(&at.arg(0).unwrap_or_default(), ip);
+    Fix::new(
+        format!("Connect to `{ip}` only"),
+        applicability,
+        vec![Edit::replace(
+            at.file,
+            span,
+            ngxlint_engine::edit::word(&value),
+        )],
+    )
 }
 
 impl LocalhostUpstream {
@@ -140,7 +153,8 @@ impl LocalhostUpstream {
                             p.name
                         ),
                     )
-                    .with_help(format!("use `{}`", line(works)));
+                    .with_help(format!("use `{}`", line(works)))
+                    .with_edits(fix(at, span, works, Applicability::Safe));
                 if let Some(o) = &p.listen.origin {
                     let (file, span) = cx.fpm_span(t, o);
                     d = d.with_place(file,
@@ -158,7 +172,9 @@ impl LocalhostUpstream {
                         "{what} connects to `::1` and `127.0.0.1` in turn where the hosts file lists both: a backend bound to one of them refuses the other"
                     ),
                 )
-                .with_help(format!("use `{}`", line("127.0.0.1"))),
+                .with_help(format!("use `{}`", line("127.0.0.1")))
+                // Which family the backend binds is not in the configuration: IPv4 is a guess.
+                .with_edits(fix(at, span, "127.0.0.1", Applicability::Unsafe)),
         };
         out.push(d);
     }

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use nginx_syntax::directives::Context;
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use ngxlint_engine::edit;
 use ngxlint_engine::model::{At, Model, Pass, PassModule, ScopeId, Target};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::FileId;
@@ -143,6 +144,9 @@ impl ProxySslVerifyWithoutCa {
                 ),
             )
             .with_help(help_verify(prefix, pass));
+        if let Some(fix) = verify_fix(model, scope, prefix, &pass.at, named(pass)) {
+            diag = diag.with_edits(fix);
+        }
         if let Some((_, off)) = model.effective(scope, &verify_name) {
             diag = diag.with_place(off.file, off.head_span(), "turned off here");
         }
@@ -192,6 +196,12 @@ impl ProxySslVerifyWithoutCa {
             .with_help(format!(
                 "add `proxy_ssl_verify on;`, `proxy_ssl_trusted_certificate {CA_BUNDLE};` and `proxy_ssl_server_name on;`"
             ));
+        let own = model
+            .here(scope, "proxy_ssl")
+            .any(|at| std::ptr::eq(at.dir, ssl.dir));
+        if let Some(fix) = verify_fix(model, scope, "proxy_", &ssl, own) {
+            diag = diag.with_edits(fix);
+        }
         if let Some((_, off)) = model.effective(scope, "proxy_ssl_verify") {
             diag = diag.with_place(off.file, off.head_span(), "turned off here");
         }
@@ -223,14 +233,71 @@ fn loopback(model: &Model<'_>, pass: &Pass<'_>) -> bool {
     }
 }
 
-/// The fix for unverified TLS: verification, the CA bundle, and the name to check.
-fn help_verify(prefix: &str, pass: &Pass<'_>) -> String {
-    let named = match &pass.target {
+/// Whether the pass names its host (so `X_ssl_server_name on` sends and checks that name).
+fn named(pass: &Pass<'_>) -> bool {
+    match &pass.target {
         Target::Inet { host, .. } => host.parse::<std::net::IpAddr>().is_err(),
         Target::Variable => true,
         _ => false,
-    };
-    let name = if named {
+    }
+}
+
+/// The edits of the help for unverified TLS, in the block of `anchor` (the pass, or `proxy_ssl
+/// on`): verification on (a line of that block that turns it off is turned on), the system's CA
+/// bundle unless one is in effect, and the pass's host name sent and checked. Unsafe: an
+/// upstream with a private or self-signed certificate fails the check. Only for a pass that
+/// names its host (else the name to check is not in the configuration), in a block that takes
+/// these directives (not an `if`).
+fn verify_fix(
+    model: &Model<'_>,
+    scope: ScopeId,
+    prefix: &str,
+    anchor: &At<'_>,
+    named: bool,
+) -> Option<Fix> {
+    let kind = model.scope(scope).kind;
+    if !named || !matches!(kind, Context::HttpLocation | Context::StreamServer) {
+        return None;
+    }
+    let mut edits = Vec::new();
+    let mut lines = Vec::new();
+    for (name, want) in [
+        (format!("{prefix}ssl_verify"), "on"),
+        (format!("{prefix}ssl_trusted_certificate"), CA_BUNDLE),
+        (format!("{prefix}ssl_server_name"), "on"),
+    ] {
+        let here = model.here(scope, &name).last().copied();
+        let is_trusted = name.ends_with("trusted_certificate");
+        if is_trusted && trusted(model, scope, prefix).is_some() {
+            continue;
+        }
+        if !is_trusted && flag_on(model, scope, &name).is_some() {
+            continue;
+        }
+        match here {
+            Some(at) if at.nargs() == 1 => {
+                edits.push(Edit::replace(at.file, at.arg_span(0), want));
+            }
+            _ => lines.push(format!("{name} {want};")),
+        }
+    }
+    if !lines.is_empty() {
+        edits.push(edit::insert_after(
+            anchor.file,
+            anchor.src,
+            anchor.dir,
+            &lines.join("\n"),
+        ));
+    }
+    Some(Fix::unsafe_edits(
+        "Verify the upstream's certificate against the system's CA bundle",
+        edits,
+    ))
+}
+
+/// The fix for unverified TLS: verification, the CA bundle, and the name to check.
+fn help_verify(prefix: &str, pass: &Pass<'_>) -> String {
+    let name = if named(pass) {
         format!("`{prefix}ssl_server_name on;`")
     } else {
         // An IP address or an upstream group name is what nginx would check.
@@ -284,6 +351,16 @@ impl Rule for ProxySslVerifyWithoutCa {
                 )
                 .with_help(format!(
                     "add `{p}ssl_trusted_certificate {CA_BUNDLE};` (or the CA that signed the upstream's certificate)"
+                ))
+                // The system's CA bundle is the likely CA, not a certain one (a private CA).
+                .with_edits(Fix::unsafe_edits(
+                    format!("Trust the system's CA bundle `{CA_BUNDLE}`"),
+                    vec![edit::insert_after(
+                        m.verify.file,
+                        m.verify.src,
+                        m.verify.dir,
+                        &format!("{p}ssl_trusted_certificate {CA_BUNDLE};"),
+                    )],
                 ));
             out.push(diag.with_place(first.file, first.arg_span(0), label));
         }

@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use nginx_syntax::directives::Context;
 use nginx_syntax::Span;
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use ngxlint_engine::edit;
 use ngxlint_engine::files::FileId;
 use ngxlint_engine::model::{At, Model, NameId, PassModule, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
@@ -258,6 +259,51 @@ fn fix(v: &Vals) -> Option<(Vals, [bool; 5])> {
 }
 
 /// The changed directives as config text: `fastcgi_buffers 8 16k;`.
+/// The changed fields as (directive, value) pairs.
+fn pairs(p: &str, v: &Vals, changed: &[bool; 5]) -> Vec<(String, String)> {
+    FIELDS
+        .iter()
+        .filter(|f| changed[**f as usize])
+        .map(|f| (format!("{p}{}", f.suffix()), v.value(*f)))
+        .collect()
+}
+
+/// Edits that set directives at a level: a directive the level writes in its own file gets its
+/// arguments replaced, the others are added at the top of its block. `None` when the level has
+/// no block that takes them, or writes one in an included file (changing that file would change
+/// every level that includes it; adding a second would be a duplicate nginx refuses).
+fn set_at(model: &Model<'_>, scope: ScopeId, set: &[(String, String)]) -> Option<Vec<Edit>> {
+    let s = model.scope(scope);
+    let block = s.block?;
+    if !matches!(
+        s.kind,
+        Context::Http | Context::HttpServer | Context::HttpLocation
+    ) {
+        return None;
+    }
+    let mut edits = Vec::new();
+    let mut lines = Vec::new();
+    for (name, value) in set {
+        match model.here(scope, name).last() {
+            Some(at) if at.file == block.file && !at.dir.args.is_empty() => {
+                edits.push(Edit::replace(at.file, args_span(at), value.clone()));
+            }
+            Some(_) => return None,
+            None => lines.push(format!("{name} {value};")),
+        }
+    }
+    if !lines.is_empty() {
+        edits.push(edit::insert_in_block(
+            block.file,
+            block.src,
+            block.dir,
+            &lines.join("\n"),
+            false,
+        ));
+    }
+    Some(edits)
+}
+
 fn render(p: &str, v: &Vals, changed: &[bool; 5]) -> Vec<String> {
     FIELDS
         .iter()
@@ -579,6 +625,13 @@ impl UndersizedBuffers {
                         format!("set `{}` next to `{}`", lines.join(" "), written(&pat))
                     };
                     d = d.with_help(help);
+                    // The help's values at the level of the directive that made the set
+                    // invalid: nginx refuses the configuration as it is.
+                    if let Some(edits) =
+                        set_at(model, pscope, &pairs(names.prefix, &fixed, &changed))
+                    {
+                        d = d.with_edits(Fix::safe(format!("Use `{}`", lines.join(" ")), edits));
+                    }
                 }
                 out.push(d);
             }
@@ -663,9 +716,14 @@ impl UndersizedBuffers {
         // A warning needs evidence that the headers outgrow the buffer: a value below nginx's own
         // default, or a configuration that itself expects large headers. nginx's default on a stock
         // site is advice (info): what the application sends is not in the configuration.
-        let large = large_headers(model);
-        let severity = |tree: usize, below_default: bool| {
-            if below_default || large.contains(&tree) {
+        // Worked out at the first finding only: most trees have none.
+        let mut large: Option<HashSet<usize>> = None;
+        let mut severity = |tree: usize, below_default: bool| {
+            if below_default
+                || large
+                    .get_or_insert_with(|| large_headers(model))
+                    .contains(&tree)
+            {
                 Severity::Warning
             } else {
                 Severity::Info
@@ -686,6 +744,7 @@ impl UndersizedBuffers {
             );
             if let Some(help) = self.raise_help(model, sc, module) {
                 d = d.with_help(format!("use `{help}`"));
+                d = d.with_edits(self.raise_fix(model, sc, module, &help));
             }
             out.push(d);
         }
@@ -737,6 +796,7 @@ impl UndersizedBuffers {
                 }
                 if let Some(help) = self.raise_help(model, scope, module) {
                     d = d.with_help(format!("set `{help}` in the `{level}` block"));
+                    d = d.with_edits(self.raise_fix(model, scope, module, &help));
                 }
                 out.push(d);
             }
@@ -778,6 +838,28 @@ fn large_headers(model: &Model<'_>) -> HashSet<usize> {
 
 impl UndersizedBuffers {
     /// `X_buffer_size` raised to the threshold at `scope`, with whatever else nginx's checks then need.
+    /// The help's values set at the level (see [`set_at`]): exactly what the help says.
+    fn raise_fix(&self, model: &Model<'_>, scope: ScopeId, module: PassModule, help: &str) -> Fix {
+        let p = module.prefix();
+        let set = if module == PassModule::Grpc {
+            Some(vec![(
+                format!("{p}buffer_size"),
+                format_size(self.min_buffer_size),
+            )])
+        } else {
+            merged(model, scope, &Names::new(module)).and_then(|(mut v, _)| {
+                v.buffer_size = self.min_buffer_size;
+                let (fixed, mut changed) = fix(&v)?;
+                changed[Field::BufferSize as usize] = true;
+                Some(pairs(p, &fixed, &changed))
+            })
+        };
+        let edits = set
+            .and_then(|set| set_at(model, scope, &set))
+            .unwrap_or_default();
+        Fix::safe(format!("Use `{help}`"), edits)
+    }
+
     fn raise_help(&self, model: &Model<'_>, scope: ScopeId, module: PassModule) -> Option<String> {
         let p = module.prefix();
         if module == PassModule::Grpc {

@@ -48,20 +48,21 @@ fn is_close(a: &str, b: &str) -> Option<usize> {
 
 /// Where the host sits in the address: `(scheme part, host, port text incl. colon, rest)`.
 fn parts(raw: &str) -> Option<(&str, &str, Option<u16>, &str)> {
-    let (scheme_len, rest) = match raw.find("://") {
-        Some(i) => (i + 3, &raw[i + 3..]),
-        None => (0, raw),
+    let (scheme, rest) = match raw.find("://") {
+        Some(i) => raw.split_at_checked(i + 3)?,
+        None => ("", raw),
     };
     if rest.starts_with("unix:") {
         return None;
     }
-    let end = if scheme_len > 0 {
-        rest.find('/').unwrap_or(rest.len())
-    } else {
+    let end = if scheme.is_empty() {
         rest.len()
+    } else {
+        rest.find('/').unwrap_or(rest.len())
     };
-    let (host, port) = split_host_port(&rest[..end]);
-    Some((&raw[..scheme_len], host, port, &rest[end..]))
+    let (authority, tail) = rest.split_at_checked(end)?;
+    let (host, port) = split_host_port(authority);
+    Some((scheme, host, port, tail))
 }
 
 /// The single-word host of a pass address that is no upstream group of the tree, with the
@@ -131,6 +132,13 @@ impl UnknownUpstreamHost {
                     u.at.file,
                     u.at.arg_span(0),
                     format!("upstream `{}` defined here", u.name),
+                );
+                // A misspelt group name: the group's name where the typo stands.
+                let value = format!("{scheme}{}{rest}", u.name);
+                d = d.with_fix(
+                    format!("Use upstream `{}`", u.name),
+                    at.arg_span(0),
+                    ngxlint_engine::edit::word(&value),
                 );
                 out.push(d);
             }

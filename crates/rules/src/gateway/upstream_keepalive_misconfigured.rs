@@ -11,7 +11,8 @@
 use std::collections::{HashMap, HashSet};
 
 use nginx_syntax::directives::Context;
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use ngxlint_engine::edit;
 use ngxlint_engine::model::{At, Model, PassModule, ScopeId, Target};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::FileId;
@@ -102,6 +103,8 @@ struct Defeat<'p> {
     keep: Option<Cause<'p>>,
     /// The http (or top) level of the pass.
     top: ScopeId,
+    /// The scope the pass stands in.
+    pass_scope: ScopeId,
 }
 
 impl<'p> Defeat<'p> {
@@ -265,6 +268,7 @@ impl UpstreamKeepaliveMisconfigured {
                 list: None,
                 keep: None,
                 top: id,
+                pass_scope: id,
             };
             match pass.module {
                 PassModule::Proxy => {
@@ -460,6 +464,65 @@ fn report<'p>(
             format!("passes to upstream `{name}` here"),
         );
     }
+    // The edits of the help: each written cause changed in place; the lines to add at the sites
+    // the help names (a site the directives may not stand in, such as an `if`, gets no fix).
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut complete = true;
+    for m in members {
+        for (cause, arg, value) in [
+            (m.version, 0, "1.1"),
+            (m.close, 1, "\"\""),
+            (m.keep, 0, "on"),
+        ] {
+            if let Some(at) = cause.and_then(Cause::at) {
+                edits.push(Edit::replace(at.file, at.arg_span(arg), value));
+            }
+        }
+    }
+    if !adds.is_empty() {
+        let lines: Vec<&str> = adds.iter().map(|a| a.trim_matches('`')).collect();
+        let text = lines.join("\n");
+        let mut sites: Vec<ScopeId> = lists.iter().map(|(lvl, _)| *lvl).collect();
+        if lists.is_empty() && n == 1 {
+            if model.scope(first.pass_scope).kind == Context::HttpLocation {
+                edits.push(edit::insert_after(
+                    first.pass.file,
+                    first.pass.src,
+                    first.pass.dir,
+                    &text,
+                ));
+            } else {
+                complete = false;
+            }
+        } else if lists.is_empty() || bare {
+            sites.push(first.top);
+        }
+        for lvl in sites {
+            let s = model.scope(lvl);
+            match s.block {
+                Some(b)
+                    if matches!(
+                        s.kind,
+                        Context::Http | Context::HttpServer | Context::HttpLocation
+                    ) =>
+                {
+                    edits.push(edit::insert_in_block(b.file, b.src, b.dir, &text, false));
+                }
+                _ => complete = false,
+            }
+        }
+    }
+    if complete && !edits.is_empty() {
+        // HTTP/1.1 with keep-alive to an upstream that has a cache: what the help says. A cached
+        // FastCGI connection holds a php-fpm child (see the help): for the user to review.
+        let title = "Let the upstream keep its connections";
+        let fix = if first.module == PassModule::FastCgi {
+            Fix::unsafe_edits(title, edits)
+        } else {
+            Fix::safe(title, edits)
+        };
+        d = d.with_edits(fix);
+    }
     if !parts.is_empty() {
         let mut help = parts.join(", and ");
         if first.module == PassModule::FastCgi {
@@ -519,6 +582,13 @@ impl Rule for UpstreamKeepaliveMisconfigured {
                         .with_help(format!(
                             "move `{};` below `{method};`: the balancing method must come first",
                             cache.text()
+                        ))
+                        .with_edits(Fix::safe(
+                            format!("Move `{};` below `{method};`", cache.text()),
+                            vec![
+                                edit::remove(at.file, at.src, at.dir),
+                                edit::insert_after(m.file, m.src, m.dir, &format!("{};", cache.text())),
+                            ],
                         ));
                     out.push(d);
                     continue;

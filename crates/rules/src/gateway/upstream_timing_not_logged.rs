@@ -11,7 +11,8 @@
 //! `combined` first; variables are `$name` or `${name}`, also without case.
 
 use nginx_syntax::directives::Context;
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use ngxlint_engine::edit;
 use ngxlint_engine::model::{split_host_port, At, FastMap, Model, Pass, ScopeId, Target};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
@@ -73,7 +74,8 @@ fn variables(s: &str) -> Vec<String> {
         while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
             i += 1;
         }
-        let name = &s[start..i];
+        // Letters, digits and `_` only: the bytes are the name.
+        let name = String::from_utf8_lossy(&b[start..i]);
         if bracket && b.get(i) == Some(&b'}') {
             i += 1;
         }
@@ -467,7 +469,11 @@ impl UpstreamTimingNotLogged {
             (Site::Default(_), ..) => Some(usize::MAX),
             _ => None,
         };
-        Some(d.with_help(self.help(pos, lvl, log, fmt, &missing)))
+        let fix = fix(model, r.http, pos, lvl, log, fmt, &missing);
+        Some(
+            d.with_help(self.help(pos, lvl, log, fmt, &missing))
+                .with_edits(fix),
+        )
     }
 
     /// One concrete fix: use a format of the block that records all three, else add one (for
@@ -540,6 +546,84 @@ impl UpstreamTimingNotLogged {
                     f.name
                 )
             }
+        }
+    }
+}
+
+/// The access log pointed at format `name`: its format argument replaced, or added.
+fn use_format(log: &At<'_>, name: &str) -> Edit {
+    match log.dir.args.get(1) {
+        Some(w) => Edit::replace(log.file, w.span, name),
+        None => Edit::insert(log.file, log.arg_span(0).end, format!(" {name}")),
+    }
+}
+
+/// The edits of the help (see [`UpstreamTimingNotLogged::help`]). Unsafe: whatever reads the
+/// access log reads another line format afterwards. A JSON format gets none (its object is
+/// inside a string the fix would have to rewrite).
+fn fix(
+    model: &Model<'_>,
+    http: Option<ScopeId>,
+    pos: Option<usize>,
+    lvl: Option<&HttpLevel<'_>>,
+    log: Option<At<'_>>,
+    fmt: Option<&Format<'_>>,
+    missing: &[bool; 3],
+) -> Fix {
+    let title = "Log the upstream's address, status and time";
+    if let (Some(l), Some(pos), Some(log)) = (lvl, pos, log) {
+        if let Some(good) = l.complete_before(pos) {
+            return Fix::unsafe_edits(title, vec![use_format(&log, &good.name)]);
+        }
+    }
+    match fmt {
+        None => {
+            let Some(block) = http.and_then(|h| model.scope(h).block) else {
+                return Fix::unsafe_edits(title, Vec::new());
+            };
+            let taken = |n: &str| {
+                lvl.is_some_and(|l| l.formats.iter().any(|f| f.name.eq_ignore_ascii_case(n)))
+            };
+            let mut name = NEW_FORMAT.to_string();
+            let mut k = 2;
+            while taken(&name) {
+                name = format!("{NEW_FORMAT}_{k}");
+                k += 1;
+            }
+            let mut text = format!("log_format {name} '{COMBINED} {}';", FIELDS.join(" "));
+            let mut edits = Vec::new();
+            match log {
+                Some(log) => edits.push(use_format(&log, &name)),
+                None => text.push_str(&format!("\naccess_log {DEFAULT_PATH} {name};")),
+            }
+            edits.push(edit::insert_in_block(
+                block.file, block.src, block.dir, &text, false,
+            ));
+            Fix::unsafe_edits(title, edits)
+        }
+        Some(f) if f.json => Fix::unsafe_edits(title, Vec::new()),
+        Some(f) => {
+            let fields: Vec<&str> = FIELDS
+                .iter()
+                .zip(missing)
+                .filter(|(_, m)| **m)
+                .map(|(x, _)| *x)
+                .collect();
+            let end = f.at.head_span().end;
+            let added = format!("' {}'", fields.join(" "));
+            // A format written over several lines gets one more line, aligned with its last.
+            let text = if f.at.head_span().slice(f.at.src).contains(&b'\n') {
+                let last = f.at.arg_span(f.at.nargs().saturating_sub(1)).start as usize;
+                let line = edit::line_start(f.at.src, last);
+                let pad: String = f.at.src[line..last]
+                    .iter()
+                    .map(|&b| if b == b'\t' { '\t' } else { ' ' })
+                    .collect();
+                format!("\n{pad}{added}")
+            } else {
+                format!(" {added}")
+            };
+            Fix::unsafe_edits(title, vec![Edit::insert(f.at.file, end, text)])
         }
     }
 }

@@ -2,7 +2,9 @@
 //! (FACTS N4): no `backup` server, every server `down`, `backup` under a method that does not
 //! support it, and (optionally) groups of one `server` line.
 
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use nginx_syntax::Span;
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use ngxlint_engine::edit;
 use ngxlint_engine::model::{split_host_port, At, Upstream};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
@@ -97,7 +99,8 @@ impl UpstreamWithoutBackup {
                     )
                     .with_help(format!(
                         "remove `backup` from this line, or balance with `least_conn;` instead of `{mname}`"
-                    ));
+                    ))
+                    .with_edits(drop_backup(d, i + 1));
                 out.push(diag.with_place(
                     m.file,
                     m.head_span(),
@@ -117,7 +120,8 @@ impl UpstreamWithoutBackup {
                     )
                     .with_help(format!(
                         "remove `backup` from this line, or balance with `least_conn;` instead of `{mname}`"
-                    ));
+                    ))
+                    .with_edits(drop_backup(d, i + 1));
                 out.push(diag.with_place(m.file, m.head_span(), format!("`{mname}` set here")));
                 bad_backup = true;
             }
@@ -138,6 +142,14 @@ impl UpstreamWithoutBackup {
                 .with_help("remove `down` from at least one `server` line");
             if let Some(s) = u.servers.first() {
                 diag = diag.with_place(s.at.file, s.at.head_span(), "marked `down` here");
+                // Which server should take traffic again is the user's call: the first one.
+                if let Some(i) = s.at.args().iter().skip(1).position(|a| a == "down") {
+                    let (a, b) = (s.at.dir.args[i].span.end, s.at.arg_span(i + 1).end);
+                    diag = diag.with_edits(Fix::unsafe_edits(
+                        "Remove `down` from the first server",
+                        vec![Edit::delete(s.at.file, Span { start: a, end: b })],
+                    ));
+                }
             }
             out.push(diag);
             return;
@@ -179,6 +191,13 @@ impl UpstreamWithoutBackup {
                 )
                 .with_help(format!(
                     "add a standby server that is not one of the primaries: `{example}`"
+                ))
+                // The standby's address is not in the configuration: shown, never applied.
+                .with_edits(Fix::display_only(
+                    format!("Add `{example}`"),
+                    vec![edit::insert_in_block(
+                        u.at.file, u.at.src, u.at.dir, &example, true,
+                    )],
                 ));
             out.push(diag);
         } else if primaries == 1 && self.note_single_server {
@@ -197,6 +216,16 @@ impl UpstreamWithoutBackup {
             out.push(diag.with_place(s.at.file, s.at.head_span(), "the only `server` line"));
         }
     }
+}
+
+/// Removes the `backup` parameter (argument `i` of a `server` line) with the blank before it. A
+/// standby becomes a peer of the balancing method: for the user to review.
+fn drop_backup(d: &At<'_>, i: usize) -> Fix {
+    let (a, b) = (d.dir.args[i - 1].span.end, d.arg_span(i).end);
+    Fix::unsafe_edits(
+        "Remove `backup`",
+        vec![Edit::delete(d.file, Span { start: a, end: b })],
+    )
 }
 
 /// The port every server of the group uses, if they share one.

@@ -5,10 +5,11 @@
 //! the name of an `upstream {}` group written without a port needs no resolver.
 
 use nginx_syntax::directives::Context;
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use ngxlint_engine::fastcgi::{expand_variables, is_localhost};
 use ngxlint_engine::model::{split_host_port, At, Model, PassModule, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
+use ngxlint_engine::text::strip_prefix_ignore_ascii_case;
 
 static META: RuleMeta = RuleMeta {
     code: "NGX306",
@@ -52,16 +53,17 @@ const SCHEMES: &[&str] = &[
 /// own leading slash completes the scheme, so the host is the URI's first segment.
 fn authority(text: &str) -> Option<&str> {
     let mut rest = text;
-    let starts = |s: &str| {
-        text.len() >= s.len() && text.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes())
-    };
-    if let Some(s) = SCHEMES.iter().find(|s| starts(s)) {
-        rest = &text[s.len()..];
-    } else if let Some(s) = SCHEMES
+    if let Some(r) = SCHEMES
         .iter()
-        .find(|s| starts(&s[..s.len() - 1]) && text[s.len() - 1..].starts_with('$'))
+        .find_map(|s| strip_prefix_ignore_ascii_case(text, s))
     {
-        rest = &text[s.len() - 1..];
+        rest = r;
+    } else if let Some(r) = SCHEMES.iter().find_map(|s| {
+        // `http:/` and a variable: the variable's value brings the second slash.
+        let r = strip_prefix_ignore_ascii_case(text, s.strip_suffix('/')?)?;
+        r.starts_with('$').then_some(r)
+    }) {
+        rest = r;
     } else if let Some((scheme, r)) = text.split_once("://") {
         if scheme.starts_with('$') && !scheme.contains('/') {
             rest = r;
@@ -88,14 +90,15 @@ fn classify(model: &Model<'_>, tree: usize, text: &str) -> Host {
         };
     }
     let end = auth.find([':', '$']).unwrap_or(auth.len());
-    let host = &auth[..end];
-    if host.is_empty() || auth[end..].starts_with('$') {
+    // Cut at an ASCII `:` or `$` (or the end): a character boundary.
+    let (host, after) = auth.split_at_checked(end).unwrap_or((auth, ""));
+    if host.is_empty() || after.starts_with('$') {
         return Host::Unknown;
     }
     if host.parse::<std::net::IpAddr>().is_ok() {
         return Host::Direct;
     }
-    let port_written = auth[end..].starts_with(':');
+    let port_written = after.starts_with(':');
     if !port_written && model.upstream(tree, host).is_some_and(|u| !u.stream) {
         return Host::Group;
     }
@@ -192,6 +195,7 @@ impl Rule for VariablePassWithoutResolver {
                     );
                 }
                 d = d.with_help(help(&host, &sets));
+                d = d.with_edits(fix(model, scope, at, &host, &sets));
                 out.push(d);
             }
             return;
@@ -202,7 +206,8 @@ impl Rule for VariablePassWithoutResolver {
             Host::Name(host) => {
                 out.push(
                     META.diag(at.file, span, message(module, &raw, &host))
-                        .with_help(help(&host, &[])),
+                        .with_help(help(&host, &[]))
+                        .with_edits(fix(model, scope, at, &host, &[])),
                 );
             }
             Host::Unknown => {
@@ -228,7 +233,8 @@ impl Rule for VariablePassWithoutResolver {
                             };
                             let d = META
                                 .diag(at.file, span, message(module, &raw, &host))
-                                .with_help(HELP_RESOLVER);
+                                .with_help(HELP_RESOLVER)
+                                .with_edits(resolver_template(model, scope));
                             out.push(d.with_place(
                                 entry.file,
                                 entry.arg_span(0),
@@ -249,11 +255,64 @@ impl Rule for VariablePassWithoutResolver {
                             module.directive()
                         ),
                     )
-                    .with_help(HELP_RESOLVER),
+                    .with_help(HELP_RESOLVER)
+                    .with_edits(resolver_template(model, scope)),
                 );
             }
         }
     }
+}
+
+/// `localhost` replaced by `127.0.0.1` in the one `set` value, or in the pass's own argument
+/// (what the help says: an address needs no resolver); for another name, the resolver line as a
+/// template.
+fn fix(model: &Model<'_>, scope: ScopeId, at: &At<'_>, host: &str, sets: &[At<'_>]) -> Fix {
+    if !is_localhost(host) {
+        return resolver_template(model, scope);
+    }
+    let (place, value) = match sets {
+        [set] => (set, set.arg(1).unwrap_or_default()),
+        [] => (at, at.arg(0).unwrap_or_default()),
+        _ => return resolver_template(model, scope),
+    };
+    // The value is argument 1 of `set $var VALUE`, argument 0 of the pass.
+    let i = usize::from(!sets.is_empty());
+    match value.to_ascii_lowercase().find("localhost") {
+        Some(at_) => {
+            let mut v = value.into_owned();
+            v.replace_range(at_..at_ + "localhost".len(), "127.0.0.1");
+            Fix::safe(
+                "Use `127.0.0.1` instead of `localhost`",
+                vec![Edit::replace(
+                    place.file,
+                    place.arg_span(i),
+                    ngxlint_engine::edit::word(&v),
+                )],
+            )
+        }
+        None => resolver_template(model, scope),
+    }
+}
+
+/// The help's `resolver` line at the top of the `server` block: the DNS server's address is not
+/// in the configuration, so it is shown, never applied.
+fn resolver_template(model: &Model<'_>, scope: ScopeId) -> Fix {
+    let server = model
+        .chain(scope)
+        .find(|&id| model.scope(id).kind == Context::HttpServer)
+        .and_then(|id| model.scope(id).block);
+    let edits = server
+        .map(|b| {
+            vec![ngxlint_engine::edit::insert_in_block(
+                b.file,
+                b.src,
+                b.dir,
+                "resolver ADDRESS valid=30s;",
+                false,
+            )]
+        })
+        .unwrap_or_default();
+    Fix::display_only("Add a `resolver`", edits)
 }
 
 fn message(module: PassModule, raw: &str, host: &str) -> String {

@@ -31,7 +31,7 @@ impl Rule for AutoindexEnabled {
     }
 
     fn on_directive(&self, cx: &Cx<'_>, scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
-        if !at.arg(0).is_some_and(|a| a == "on") || cx.model.access(scope).restricted() {
+        if at.arg(0).is_none_or(|a| a != "on") || cx.model.access(scope).restricted() {
             return;
         }
         out.push(

@@ -6,7 +6,7 @@
 //! the alias is judged the same way, from what the regex lets through.
 
 use nginx_syntax::directives::Context;
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
 use ngxlint_engine::model::{At, ScopeId};
 use ngxlint_engine::regex::{Before, ByteSet, Regex};
@@ -119,16 +119,16 @@ fn prefix(at: &At<'_>, loc: &At<'_>, pattern: &str, alias: &[u8]) -> Option<Diag
     }
 }
 
-/// Replaces a bare word with `text` as an exact fix.
+/// Replaces a bare word with `text`: unsafe, since the location then matches other URIs.
 fn fix(d: Diagnostic, word: &nginx_syntax::Word, text: &str) -> Diagnostic {
     if word.quote != nginx_syntax::ast::Quote::None || word.escaped {
         return d;
     }
-    d.with_fix(
+    let edit = Edit::replace(d.file, word.span, text.to_string());
+    d.with_edits(Fix::unsafe_edits(
         format!("Replace with `{text}`"),
-        word.span,
-        text.to_string(),
-    )
+        vec![edit],
+    ))
 }
 
 /// `location ~ re` with `alias …$N…`.

@@ -58,7 +58,7 @@ impl Rule for AllowWithoutDeny {
             let Some(allow) = access
                 .rules
                 .iter()
-                .find(|d| d.is("allow") && !d.arg(0).is_some_and(|a| a == "all"))
+                .find(|d| d.is("allow") && d.arg(0).is_none_or(|a| a != "all"))
             else {
                 continue;
             };

@@ -93,12 +93,11 @@ impl Rule for HostSpoofing {
                 PassModule::Grpc => 1,
                 _ => continue,
             };
-            let Some((_, list)) = lists.list(*scope, k) else {
+            let Some((_, mut list)) = lists.list(*scope, k) else {
                 continue;
             };
-            let Some(host) = list
-                .filter(|d| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case("host")))
-                .last()
+            let Some(host) =
+                list.rfind(|d| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case("host")))
             else {
                 continue;
             };

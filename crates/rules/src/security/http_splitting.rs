@@ -93,7 +93,7 @@ impl HttpSplitting {
             let cr = flow.bytes.contains(b'\r');
             // A request to an upstream is split by a line feed; a bare CR there is refused or
             // folded by HTTP parsers.
-            if !lf && !(cr && sink == Sink::Response) {
+            if !(lf || cr && sink == Sink::Response) {
                 continue;
             }
             let name = format!("${}", u.name);
