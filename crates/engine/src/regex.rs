@@ -116,6 +116,8 @@ pub struct Regex {
     /// Named captures and their indexes.
     names: Vec<(String, usize)>,
     caseless: bool,
+    /// Possessive quantifiers, atomic groups or backtracking verbs: what stops PCRE's backtracking.
+    no_backtrack: bool,
 }
 
 impl Regex {
@@ -125,13 +127,7 @@ impl Regex {
             .caseless(caseless)
             .build(pattern)
             .map_err(|e| e.to_string());
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .case_insensitive(caseless)
-            .build()
-            .parse(&widen(pattern))
-            .ok();
+        let hir = parse(pattern, caseless);
         let pcre_names: Vec<(String, usize)> = match &compiled {
             Ok(r) => r
                 .capture_names()
@@ -167,6 +163,7 @@ impl Regex {
             groups,
             names,
             caseless,
+            no_backtrack: stops_backtracking(pattern),
         }
     }
 
@@ -292,6 +289,36 @@ impl Regex {
         }
     }
 
+    /// A repetition of a repetition that can split the same input in exponentially many ways
+    /// (`(a+)+$`, `(\w+\s?)*$`, `(.*,)*x`), followed by something that can fail: a subject that
+    /// almost matches makes PCRE backtrack through every split before it gives up. The outer
+    /// repetition, as regex-syntax writes it; `None` when there is none, when the syntax was not
+    /// read, or when the pattern has possessive or atomic parts (which `widen` reads as greedy ones
+    /// but which stop the backtracking).
+    pub fn exponential(&self) -> Option<String> {
+        if self.no_backtrack {
+            return None;
+        }
+        let mut found = None;
+        ambiguous(self.hir.as_ref()?, Tail::Nothing, ByteSet::ALL, &mut found);
+        found
+    }
+
+    /// [`Regex::exponential`] without compiling the pattern, for a subject that can hold the
+    /// bytes `subject`: a repetition followed by nothing but `$` cannot fail on a subject its
+    /// body can consume to the end. A repetition of a repetition needs a group with a
+    /// quantifier, which most patterns lack, so most are answered without parsing.
+    pub fn exponential_pattern(pattern: &str, caseless: bool, subject: ByteSet) -> Option<String> {
+        let grouped = [")+", ")*", "){"].iter().any(|q| pattern.contains(q));
+        if !grouped || stops_backtracking(pattern) {
+            return None;
+        }
+        let hir = parse(pattern, caseless)?;
+        let mut found = None;
+        ambiguous(&hir, Tail::Nothing, subject, &mut found);
+        found
+    }
+
     /// The syntax as read, for analyses of its shape (nested repetition, alternation).
     pub fn hir(&self) -> Option<&Hir> {
         self.hir.as_ref()
@@ -348,6 +375,119 @@ fn find_capture<'h>(h: &'h Hir, index: u32, path: &mut Vec<(&'h Hir, usize)>) ->
             false
         }
         _ => false,
+    }
+}
+
+/// The syntax of a pattern after the widening rewrites, when regex-syntax reads it.
+fn parse(pattern: &str, caseless: bool) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .case_insensitive(caseless)
+        .build()
+        .parse(&widen(pattern))
+        .ok()
+}
+
+/// Possessive quantifiers, atomic groups or backtracking verbs (`(*COMMIT)`): PCRE does not go
+/// back into them. Read roughly (an escaped `\+` before a `+` counts too): a pattern that has
+/// one is left alone.
+fn stops_backtracking(pattern: &str) -> bool {
+    ["(?>", "++", "*+", "?+", "}+", "(*"]
+        .iter()
+        .any(|c| pattern.contains(c))
+}
+
+/// What follows a part of a pattern, as far as failing goes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tail {
+    /// Nothing that can fail: the first way tried matches and no other is tried.
+    Nothing,
+    /// Only anchors (`$`): they fail where a byte is left that the part could not take.
+    Anchors,
+    /// A byte to match, or more.
+    Bytes,
+}
+
+/// What `parts` (a concatenation's rest) can fail on.
+fn tail_of(parts: &[Hir]) -> Tail {
+    parts
+        .iter()
+        .map(|y| match y.kind() {
+            HirKind::Look(_) => Tail::Anchors,
+            _ if empty_possible(y) => Tail::Nothing,
+            _ => Tail::Bytes,
+        })
+        .max()
+        .unwrap_or(Tail::Nothing)
+}
+
+/// Looks for an unbounded repetition whose body holds an unbounded repetition that every other
+/// part of the body can be matched by, or skipped: the body then matches one input in many ways.
+/// `tail`: what after `h` can fail, without which the first way tried succeeds and no other is
+/// tried; `subject`: the bytes the subject can hold.
+fn ambiguous(h: &Hir, tail: Tail, subject: ByteSet, found: &mut Option<String>) {
+    if found.is_some() {
+        return;
+    }
+    match h.kind() {
+        HirKind::Repetition(r) => {
+            // Followed by `$` alone, the repetition fails only on a byte its body cannot take.
+            let body = class_bytes(&r.sub);
+            let can_fail = match tail {
+                Tail::Nothing => false,
+                Tail::Anchors => subject.union(body) != body,
+                Tail::Bytes => true,
+            };
+            if can_fail && r.max.is_none_or(|m| m > 16) {
+                let mut body = &*r.sub;
+                while let HirKind::Capture(c) = body.kind() {
+                    body = &c.sub;
+                }
+                let parts: Vec<&Hir> = match body.kind() {
+                    HirKind::Concat(v) => v.iter().collect(),
+                    _ => vec![body],
+                };
+                for (i, p) in parts.iter().enumerate() {
+                    let mut inner = *p;
+                    while let HirKind::Capture(c) = inner.kind() {
+                        inner = &c.sub;
+                    }
+                    let HirKind::Repetition(ir) = inner.kind() else {
+                        continue;
+                    };
+                    // `x?` and `x{3}` split an input one way only.
+                    if ir.max.is_some_and(|m| m <= 1 || m == ir.min) {
+                        continue;
+                    }
+                    let set = class_bytes(&ir.sub);
+                    let rest_fits = parts.iter().enumerate().all(|(j, q)| {
+                        j == i
+                            || empty_possible(q)
+                            || (!matches!(q.kind(), HirKind::Look(_))
+                                && set.union(class_bytes(q)) == set)
+                    });
+                    if rest_fits && !set.is_empty() {
+                        *found = Some(h.to_string());
+                        return;
+                    }
+                }
+            }
+            ambiguous(&r.sub, tail, subject, found);
+        }
+        HirKind::Capture(c) => ambiguous(&c.sub, tail, subject, found),
+        HirKind::Alternation(v) => {
+            for x in v {
+                ambiguous(x, tail, subject, found);
+            }
+        }
+        HirKind::Concat(v) => {
+            for (i, x) in v.iter().enumerate() {
+                let after = tail_of(v.get(i + 1..).unwrap_or_default());
+                ambiguous(x, tail.max(after), subject, found);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -757,6 +897,62 @@ mod tests {
         assert_eq!(r.group_first(1), ByteSet::of(b"/"));
         let r = Regex::new(r"/static(?:/v\d+)?(.*)", false);
         assert_eq!(r.before_group(1), Some(Before::Bytes(ByteSet::ALL)));
+    }
+
+    #[test]
+    fn exponential_backtracking() {
+        // Each reported pattern with a subject that makes the real PCRE2 give up at its match
+        // limit (nginx answers 500 and logs `pcre2_match() failed: -47`).
+        let a30 = "a".repeat(30);
+        for (p, subject) in [
+            (r"^(a+)+$", format!("{a30}!")),
+            (r"^/(\w+\s?)*$", format!("/{a30}!")),
+            (r"^/([a-z]+/?)*$", format!("/{a30}!")),
+            // PCRE first looks for a byte every match needs: the subject holds it.
+            (r"^(.*,)*x$", format!("{}x!", ",".repeat(30))),
+            (r"(?:[a-z]*)*@", format!("{a30}!@")),
+            (r"(a{1,3})+$", format!("{a30}!")),
+        ] {
+            assert!(Regex::new(p, false).exponential().is_some(), "{p}");
+            assert!(
+                Regex::exponential_pattern(p, false, ByteSet::ALL).is_some(),
+                "{p}"
+            );
+            let pcre = pcre2::bytes::Regex::new(p).unwrap();
+            assert!(pcre.is_match(subject.as_bytes()).is_err(), "{p}");
+        }
+        for (p, subject) in [
+            (r"^/(/[a-z]+)+$", format!("//{a30}!")),
+            (r"\.php$", format!("/{a30}!")),
+            (r"^(a+b)+$", format!("{a30}!")),
+            (r"^/api/(.*)$", format!("/api/{a30}!")),
+            (r"(a{2})+$", format!("{a30}!")),
+            // Nothing after the repetition can fail: the first split tried matches.
+            (r"^/([a-z]+/?)*", format!("/{a30}!")),
+            // Possessive and atomic: PCRE does not go back into them.
+            (r"^(a++)+$", format!("{a30}!")),
+            (r"^(?>a+)+$", format!("{a30}!")),
+            (r"^(\d+\.)+\d+$", format!("{}!", "1.".repeat(15))),
+        ] {
+            assert_eq!(Regex::new(p, false).exponential(), None, "{p}");
+            assert_eq!(
+                Regex::exponential_pattern(p, false, ByteSet::ALL),
+                None,
+                "{p}"
+            );
+            let pcre = pcre2::bytes::Regex::new(p).unwrap();
+            assert!(pcre.is_match(subject.as_bytes()).is_ok(), "{p}");
+        }
+        // Followed by `$` alone, `(\?.*)*` fails only on a line break, which a request line
+        // cannot hold: PCRE gives up on one, and finds the match at once without.
+        let p = r"^(?P<path>.*?)(\?.*)*$";
+        let no_lf = ByteSet::ALL.minus(ByteSet::of(b"\n"));
+        assert!(Regex::exponential_pattern(p, false, ByteSet::ALL).is_some());
+        assert_eq!(Regex::exponential_pattern(p, false, no_lf), None);
+        let pcre = pcre2::bytes::Regex::new(p).unwrap();
+        let q = "?".repeat(30);
+        assert!(pcre.is_match(format!("/{q}\nx").as_bytes()).is_err());
+        assert_eq!(pcre.is_match(format!("/{q}x").as_bytes()).ok(), Some(true));
     }
 
     #[test]

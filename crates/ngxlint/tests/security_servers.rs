@@ -651,6 +651,44 @@ fn ngx502_error_log_off() {
     run(&NGX502);
 }
 
+/// NGX206: a 26-byte URI makes PCRE give up on `^/([a-z]+/?)*$` at its match limit: nginx
+/// answers 500 and logs `pcre2_match() failed: -47`.
+const NGX206: Scenario = Scenario {
+    code: "NGX206",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let page = get(lab, INSIDE, "/docs/intro")?;
+        if page.status != 200 || !page.body_text().contains("page") {
+            return Err(format!("the regex location does not serve: {page:?}"));
+        }
+        let uri = format!("/{}!", "a".repeat(25));
+        let t = Instant::now();
+        let r = get(lab, OUTSIDE, &uri)?;
+        let took = t.elapsed().as_secs_f64();
+        let log = fs::read_to_string(lab.dir.join("logs/error.log")).unwrap_or_default();
+        let gave_up = log
+            .lines()
+            .any(|l| l.contains("pcre2_match() failed: -47") && l.contains(&uri));
+        if !gave_up && r.status != 404 {
+            return Err(format!(
+                "GET {uri}: expected a 404 from `location /`: {r:?}"
+            ));
+        }
+        Ok((r.status == 500 && gave_up).then(|| {
+            format!("GET {uri}: 500 after {took:.2} s, `pcre2_match() failed: -47` logged")
+        }))
+    },
+};
+
+#[test]
+fn ngx206_regex_redos() {
+    run(&NGX206);
+}
+
 /// A request the server must answer from inside (127.0.0.1) and should refuse from outside
 /// (127.0.0.2): `Some(evidence)` when the outside client is answered 200 too.
 fn outside_gets(lab: &Lab, path: &str, marker: &str) -> Result<Option<String>, String> {
@@ -894,6 +932,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX202.code,
         NGX203.code,
         NGX204.code,
+        NGX206.code,
         NGX312.code,
         NGX313.code,
         NGX314.code,

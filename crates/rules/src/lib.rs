@@ -48,6 +48,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(allow_without_deny::AllowWithoutDeny),
         Box::new(return_bypasses_access::ReturnBypassesAccess),
         Box::new(status_page_exposed::StatusPageExposed),
+        Box::new(regex_redos::RegexRedos),
         Box::new(ssrf::Ssrf),
         Box::new(host_spoofing::HostSpoofing),
         Box::new(proxy_set_header_redefinition::ProxySetHeaderRedefinition),
