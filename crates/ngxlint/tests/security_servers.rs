@@ -920,6 +920,64 @@ fn ngx402_add_header_redefinition() {
     run(&NGX402);
 }
 
+/// NGX403: a value written over two lines reaches the client with its bare line break: a folded
+/// header line.
+const NGX403: Scenario = Scenario {
+    code: "NGX403",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/")?;
+        let csp = r.headers("Content-Security-Policy");
+        if r.status != 200 || csp.len() != 1 {
+            return Err(format!("the header is not sent: {r:?}"));
+        }
+        // A line feed without its carriage return: the header block's lines are CRLF-ended.
+        let bare = r
+            .head
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == b'\n' && (i == 0 || r.head[i - 1] != b'\r'));
+        Ok(bare.then(|| {
+            format!(
+                "GET /: Content-Security-Policy sent with a bare line feed: {:?}",
+                csp[0]
+            )
+        }))
+    },
+};
+
+#[test]
+fn ngx403_add_header_multiline() {
+    run(&NGX403);
+}
+
+/// NGX404: `add_header Content-Type` is a second Content-Type header beside nginx's own.
+const NGX404: Scenario = Scenario {
+    code: "NGX404",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/api/status")?;
+        let types = r.headers("Content-Type");
+        if r.status != 200 || !types.iter().any(|t| t == "application/json") {
+            return Err(format!("the JSON type is not sent: {r:?}"));
+        }
+        Ok((types.len() > 1).then(|| format!("GET /api/status: Content-Type {types:?}")))
+    },
+};
+
+#[test]
+fn ngx404_add_header_content_type() {
+    run(&NGX404);
+}
+
 #[test]
 fn every_security_rule_with_a_proof_has_a_scenario() {
     // The security rules whose harm the real nginx shows, and the scenarios above.
@@ -938,6 +996,8 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX314.code,
         NGX401.code,
         NGX402.code,
+        NGX403.code,
+        NGX404.code,
         NGX501.code,
     ];
     for r in ngxlint_rules::all() {

@@ -54,6 +54,8 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(proxy_set_header_redefinition::ProxySetHeaderRedefinition),
         Box::new(http_splitting::HttpSplitting),
         Box::new(add_header_redefinition::AddHeaderRedefinition),
+        Box::new(add_header_multiline::AddHeaderMultiline),
+        Box::new(add_header_content_type::AddHeaderContentType),
         Box::new(limit_redefinition::LimitRedefinition),
         // Hardening.
         Box::new(version_disclosure::VersionDisclosure),

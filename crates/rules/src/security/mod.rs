@@ -2,6 +2,8 @@
 //! read outside an alias, a split response, a request to a host the client chose — each exploit
 //! shown on the real nginx (`tests/security_servers.rs`).
 
+pub(crate) mod add_header_content_type;
+pub(crate) mod add_header_multiline;
 pub(crate) mod add_header_redefinition;
 pub(crate) mod alias_traversal;
 pub(crate) mod allow_without_deny;
