@@ -12,6 +12,7 @@ pub(crate) mod http_splitting;
 pub(crate) mod limit_redefinition;
 pub(crate) mod proxy_set_header_redefinition;
 pub(crate) mod regex_redos;
+pub(crate) mod resolver_external;
 pub(crate) mod return_bypasses_access;
 pub(crate) mod ssrf;
 pub(crate) mod status_page_exposed;
