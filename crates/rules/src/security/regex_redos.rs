@@ -8,7 +8,7 @@ use nginx_syntax::directives::Context;
 use nginx_syntax::Span;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
-use ngxlint_engine::model::{At, ScopeId};
+use ngxlint_engine::model::{At, NameId, ScopeId};
 use ngxlint_engine::regex::{ByteSet, Regex};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::vars::Values;
@@ -36,8 +36,12 @@ impl Rule for RegexRedos {
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         // What a subject can hold is asked only for the rare pattern that nests repetitions.
         let mut values = None;
+        let names = NAMES.map(|(n, v, w)| (cx.model.name_id(n), v, w));
+        let mut found = Vec::new();
         for scope in cx.model.ids() {
-            for c in candidates(cx, scope) {
+            found.clear();
+            candidates(cx, scope, &names, &mut found);
+            for c in found.drain(..) {
                 // A pattern that cannot blow up on any subject needs no subject.
                 if Regex::exponential_pattern(&c.pattern, c.caseless, ByteSet::ALL).is_none() {
                     continue;
@@ -82,10 +86,37 @@ struct Candidate<'p> {
     what: &'static str,
 }
 
-/// The regexes of a scope: its block's (`location`, `if`, `map` keys) and those of its
-/// `rewrite`, `server_name` and `valid_referers` directives.
-fn candidates<'p>(cx: &Cx<'p>, scope: ScopeId) -> Vec<Candidate<'p>> {
-    let mut found = Vec::new();
+/// The directives whose arguments are regexes: name, the variable matched, what it holds.
+const NAMES: [(&str, &str, &str); 3] = [
+    ("rewrite", "uri", "the URI"),
+    ("server_name", "host", "the Host header"),
+    ("valid_referers", "http_referer", "the Referer header"),
+];
+
+/// Whether a pattern can nest a repetition at all: that needs a group with a quantifier. Most
+/// patterns have none, and are passed over without a copy.
+fn may_nest(p: &[u8]) -> bool {
+    p.windows(2)
+        .any(|w| w[0] == b')' && matches!(w[1], b'+' | b'*' | b'{'))
+}
+
+/// [`may_nest`] on argument `i` as written (quotes and escapes add no `)`).
+fn arg_may_nest(at: &At<'_>, i: usize) -> bool {
+    at.dir.args.get(i).is_some_and(|w| {
+        at.src
+            .get(w.span.start as usize..w.span.end as usize)
+            .is_some_and(may_nest)
+    })
+}
+
+/// The regexes of a scope that may nest repetitions: its block's (`location`, `if`, `map` keys)
+/// and those of its `rewrite`, `server_name` and `valid_referers` directives.
+fn candidates<'p>(
+    cx: &Cx<'p>,
+    scope: ScopeId,
+    names: &[(Option<NameId>, &'static str, &'static str); 3],
+    found: &mut Vec<Candidate<'p>>,
+) {
     let s = cx.model.scope(scope);
     let arg = |at: &At<'p>, i: usize, pattern: &str, caseless, variable: &str, what| Candidate {
         at: *at,
@@ -98,7 +129,7 @@ fn candidates<'p>(cx: &Cx<'p>, scope: ScopeId) -> Vec<Candidate<'p>> {
     };
     if let Some(block) = &s.block {
         match s.kind {
-            Context::HttpLocation => {
+            Context::HttpLocation if (0..block.nargs()).any(|i| arg_may_nest(block, i)) => {
                 if let Some((kind @ (LocKind::Regex | LocKind::RegexCaseless), pattern)) =
                     loc_kind_and_name(block)
                 {
@@ -109,7 +140,9 @@ fn candidates<'p>(cx: &Cx<'p>, scope: ScopeId) -> Vec<Candidate<'p>> {
                     found.push(c);
                 }
             }
-            Context::HttpServerIf | Context::HttpLocationIf => {
+            Context::HttpServerIf | Context::HttpLocationIf
+                if (0..block.nargs()).any(|i| arg_may_nest(block, i)) =>
+            {
                 let args = block.args();
                 let op = args
                     .iter()
@@ -135,6 +168,9 @@ fn candidates<'p>(cx: &Cx<'p>, scope: ScopeId) -> Vec<Candidate<'p>> {
                 let source = block.arg(0).and_then(|a| single_variable(&a));
                 for entry in &s.directives {
                     let key = entry.name();
+                    if !may_nest(key.as_bytes()) {
+                        continue;
+                    }
                     let (pattern, caseless) = match key.strip_prefix("~*") {
                         Some(p) => (p, true),
                         None => match key.strip_prefix('~') {
@@ -156,25 +192,30 @@ fn candidates<'p>(cx: &Cx<'p>, scope: ScopeId) -> Vec<Candidate<'p>> {
             _ => {}
         }
     }
-    for at in cx.model.here(scope, "rewrite") {
-        if let Some(p) = at.arg(0) {
-            found.push(arg(at, 0, &p, false, "uri", "the URI"));
-        }
-    }
-    for (name, variable, what) in [
-        ("server_name", "host", "the Host header"),
-        ("valid_referers", "http_referer", "the Referer header"),
-    ] {
-        for at in cx.model.here(scope, name) {
-            for (i, a) in at.args().iter().enumerate() {
-                if let Some(p) = a.strip_prefix('~') {
-                    // Both read their regexes without case.
-                    found.push(arg(at, i, p, true, variable, what));
+    for &(id, variable, what) in names {
+        let Some(id) = id else { continue };
+        for at in cx.model.named_id(scope, id) {
+            for i in 0..at.nargs() {
+                if !arg_may_nest(at, i) {
+                    continue;
                 }
+                let Some(a) = at.arg(i) else { continue };
+                let (p, caseless) = if at.is("rewrite") {
+                    if i > 0 {
+                        break;
+                    }
+                    (a.as_ref(), false)
+                } else {
+                    // `server_name` and `valid_referers` read `~` regexes without case.
+                    match a.strip_prefix('~') {
+                        Some(p) => (p, true),
+                        None => continue,
+                    }
+                };
+                found.push(arg(at, i, p, caseless, variable, what));
             }
         }
     }
-    found
 }
 
 /// `$name` or `${name}` alone: the variable's name.
