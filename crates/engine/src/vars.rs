@@ -312,6 +312,17 @@ impl<'m, 'p> Values<'m, 'p> {
         r
     }
 
+    /// Whether variable `name` can never hold `bytes` in tree `tree`: one of nginx's own that no
+    /// `set` or `map` there defines and whose every value lacks them. A quick answer before
+    /// [`Values::argument`]: where it says no, the full analysis is needed.
+    pub fn builtin_lacks(&self, tree: usize, name: &str, bytes: ByteSet) -> bool {
+        let lower = name.to_ascii_lowercase();
+        if self.defs.contains_key(&(tree, lower.clone())) {
+            return false;
+        }
+        builtin(&lower).is_some_and(|(flow, _)| flow.bytes.intersect(bytes).is_empty())
+    }
+
     /// The pieces of argument `i` of `at` (standing in `scope`): its text, and each variable with
     /// what it can hold there.
     pub fn argument(&self, scope: ScopeId, at: &At<'p>, i: usize) -> Vec<Piece<'p>> {

@@ -10,7 +10,7 @@
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{At, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
-use ngxlint_engine::vars::{describe, redirect_argument, Piece, Use, Values};
+use ngxlint_engine::vars::{describe, redirect_argument, references, Piece, Use, Values, CRLF};
 
 static META: RuleMeta = RuleMeta {
     code: "NGX401",
@@ -160,7 +160,19 @@ impl Rule for HttpSplitting {
         for id in model.ids() {
             for (at, n) in model.scope(id).directives.iter().zip(model.names_of(id)) {
                 if names.contains(n) && at.dir.args.iter().any(|w| w.raw(at.src).contains(&b'$')) {
-                    self.check(&values, id, at, out);
+                    // Most values are made of nginx's own variables that hold no CR or LF
+                    // (`$host`, `$remote_addr`, `$scheme`): nothing to analyse.
+                    let tree = model.scope(id).tree;
+                    let plain = sink(at).is_some_and(|(i, _, _)| {
+                        at.dir.args.get(i).is_some_and(|w| {
+                            references(w.raw(at.src))
+                                .iter()
+                                .all(|(_, _, v)| values.builtin_lacks(tree, v, CRLF))
+                        })
+                    });
+                    if !plain {
+                        self.check(&values, id, at, out);
+                    }
                 }
             }
         }
