@@ -149,8 +149,9 @@ pub fn known_checks() -> Vec<(&'static str, &'static str)> {
     all
 }
 
-/// What a selector (`select`, `ignore`) may be besides a code or a name: everything.
-const ALL: &str = "ALL";
+/// What a selector (`select`, `ignore`) may be besides a code or a name: every check, opt-in
+/// rules included.
+pub const ALL: &str = "ALL";
 
 /// ` (did you mean `X`?)` with the known code, name (or, for selectors, code prefix) nearest to
 /// `word`, when one is near enough to be the intended one.
@@ -572,6 +573,46 @@ pub fn selects(selector: &str, code: &str, name: &str) -> bool {
             && ngxlint_engine::text::strip_prefix_ignore_ascii_case(code, selector).is_some())
 }
 
+/// Whether a selector names exactly this check (its code, its name) or is `ALL`: what turns on an
+/// opt-in rule, which a code prefix (`NGX`) does not.
+pub fn names(selector: &str, code: &str, name: &str) -> bool {
+    selector.eq_ignore_ascii_case(ALL) || selector == name || selector.eq_ignore_ascii_case(code)
+}
+
+impl Config {
+    /// Whether the selection in force runs a rule: selected (`select` empty: every rule that runs
+    /// by default; an opt-in rule only when named by its code or name, or `ALL`, in `select`, or
+    /// given a severity or options under `[rules]`), not ignored, not `off`.
+    pub fn runs(&self, code: &str, name: &str, opt_in: bool) -> bool {
+        let configured = self
+            .rules
+            .iter()
+            .find(|(k, _)| names(k, code, name) && !k.eq_ignore_ascii_case(ALL));
+        if configured.is_some_and(|(_, rc)| rc.off) {
+            return false;
+        }
+        let selected = if opt_in {
+            self.select.iter().any(|s| names(s, code, name))
+                || configured.is_some_and(|(_, rc)| rc.severity.is_some() || !rc.options.is_empty())
+        } else {
+            self.select.is_empty() || self.select.iter().any(|s| selects(s, code, name))
+        };
+        selected && !self.ignore.iter().any(|s| selects(s, code, name))
+    }
+
+    /// The command line's `--select`/`--ignore` over the file's `[lint] select`/`ignore`: a
+    /// `--select` replaces both of the file's lists (the checks asked for are the ones run);
+    /// `--ignore` alone adds to the file's `ignore`.
+    pub fn select_from_command_line(&mut self, select: &[String], ignore: &[String]) {
+        if !select.is_empty() {
+            self.select = select.to_vec();
+            self.ignore = ignore.to_vec();
+        } else {
+            self.ignore.extend(ignore.iter().cloned());
+        }
+    }
+}
+
 pub use ngxlint_vfs::path_matches;
 
 /// The starter file `ngxlint init` writes.
@@ -660,6 +701,52 @@ mod tests {
         assert_eq!(parse_version("1.29.7"), Some((1, 29, 7)));
         assert_eq!(parse_version("1.29"), Some((1, 29, 0)));
         assert_eq!(parse_version("x"), None);
+    }
+
+    #[test]
+    fn what_a_selection_runs() {
+        let mut c = Config::default();
+        assert!(c.runs("NGX301", "fastcgi-listen-mismatch", false));
+        assert!(
+            !c.runs("NGX104", "hsts-header", true),
+            "opt-in: off by default"
+        );
+        c.select = vec!["NGX".into()];
+        assert!(
+            !c.runs("NGX104", "hsts-header", true),
+            "a prefix does not opt in"
+        );
+        c.select = vec!["ALL".into()];
+        assert!(c.runs("NGX104", "hsts-header", true));
+        c.select = vec!["hsts-header".into(), "NGX3".into()];
+        assert!(c.runs("NGX104", "hsts-header", true));
+        assert!(c.runs("NGX301", "fastcgi-listen-mismatch", false));
+        assert!(!c.runs("NGX201", "alias-traversal", false));
+        c.ignore = vec!["NGX30".into()];
+        assert!(!c.runs("NGX301", "fastcgi-listen-mismatch", false));
+        // The command line's --select replaces both lists; --ignore alone adds to the file's.
+        c.select_from_command_line(&[], &["NGX104".into()]);
+        assert_eq!(c.ignore, ["NGX30", "NGX104"]);
+        c.select_from_command_line(&["ALL".into()], &[]);
+        assert!(c.ignore.is_empty() && c.runs("NGX301", "fastcgi-listen-mismatch", false));
+        // A severity under [rules] opts in; `off` turns off.
+        let mut c = Config::default();
+        c.rules.insert(
+            "hsts-header".into(),
+            RuleConfig {
+                severity: Some(Severity::Warning),
+                ..RuleConfig::default()
+            },
+        );
+        assert!(c.runs("NGX104", "hsts-header", true));
+        c.rules.insert(
+            "NGX301".into(),
+            RuleConfig {
+                off: true,
+                ..RuleConfig::default()
+            },
+        );
+        assert!(!c.runs("NGX301", "fastcgi-listen-mismatch", false));
     }
 
     #[test]

@@ -43,7 +43,7 @@ enum Command {
     /// Print the nginx trees as crossplane's JSON payload.
     Parse(ParseArgs),
     /// List every rule and reader check.
-    Rules,
+    Rules(RulesArgs),
     /// Run the language server over stdio (for editors).
     Lsp(LspArgs),
     /// Write a commented starter `ngxlint.toml` in the current folder.
@@ -187,6 +187,14 @@ struct CheckArgs {
     /// (`--format json` for a JSON list).
     #[arg(long)]
     list_files: bool,
+    /// Only these checks: codes, code prefixes (`NGX2`), names, or `ALL` (every rule, opt-in ones
+    /// included), comma-separated or repeated. Replaces `[lint] select` and `ignore` of `ngxlint.toml`.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Never these checks (codes, prefixes, names), comma-separated or repeated; added to
+    /// `[lint] ignore`, or with `--select` the only ones left out.
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    ignore: Vec<String>,
     /// Apply the safe fixes (to a fixpoint, every file written atomically), then report what is left.
     #[arg(long)]
     fix: bool,
@@ -201,6 +209,21 @@ struct CheckArgs {
     /// List the fixes applied, by file and code.
     #[arg(long)]
     show_fixes: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct RulesArgs {
+    /// Output format: a table, or JSON (`code`, `name`, `severity`, `default`, `aliases`, ...).
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    format: RulesFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum RulesFormat {
+    /// One check per line: code, name, severity, summary.
+    Text,
+    /// `{"version": 1, "rules": [...]}`.
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -320,7 +343,7 @@ where
         Command::Check(args) => check(args),
         Command::Parse(args) => parse(args),
         Command::Fmt(args) => fmt::run(args),
-        Command::Rules => list_rules(),
+        Command::Rules(args) => list_rules(args.format),
         Command::Rule { code } => show_rule(&code),
         Command::Init { force } => init(force),
         Command::Lsp(args) => lsp::run(&args.read).map(|_| ExitCode::SUCCESS),
@@ -548,10 +571,10 @@ fn configured_rules(cfg: &config::Config) -> Result<Vec<Box<dyn rule::Rule>>, St
             return Err(format!("[rules.{key}] has no options"));
         }
     }
+    // Only the rules the selection runs: a rule not run costs nothing.
     rules.retain(|r| {
-        !cfg.rules
-            .iter()
-            .any(|(k, rc)| rc.off && (r.meta().code.eq_ignore_ascii_case(k) || r.meta().name == k))
+        let m = r.meta();
+        cfg.runs(m.code, m.name, m.default == rule::Enabled::OptIn)
     });
     Ok(rules)
 }
@@ -712,9 +735,20 @@ fn check(mut args: CheckArgs) -> Result<ExitCode, String> {
         overlays.push((name.clone(), buf));
         paths = vec![name.clone()];
     }
+    let infos = rule_infos(&ngxlint_rules::all());
+    for (flag, list) in [("--select", &args.select), ("--ignore", &args.ignore)] {
+        for s in list {
+            if !infos.iter().any(|r| config::selects(s, r.code, r.name)) {
+                return Err(format!(
+                    "{flag} `{s}` names no check; `ngxlint rules` lists them"
+                ));
+            }
+        }
+    }
     if (args.fix || args.diff) && !args.list_files {
         // Fixes edit the files of one repository: its configuration's.
-        let cfg = single_config(&args.read, &paths)?;
+        let mut cfg = single_config(&args.read, &paths)?;
+        cfg.select_from_command_line(&args.select, &args.ignore);
         return check_fix(&args, &cfg, &paths, overlays);
     }
     let fail_flag = args.fail_level.map(|l| match l {
@@ -732,7 +766,8 @@ fn check(mut args: CheckArgs) -> Result<ExitCode, String> {
     let mut failed = false;
     let mut files = ngxlint_engine::Files::default();
     let mut diags = Vec::new();
-    for (cfg, group) in configs(&args.read, &paths)? {
+    for (mut cfg, group) in configs(&args.read, &paths)? {
+        cfg.select_from_command_line(&args.select, &args.ignore);
         let (mut project, mut found) = lint(
             &args.read,
             &cfg,
@@ -1051,6 +1086,9 @@ pub fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
             summary: c.summary,
             severity: c.severity,
             doc: c.doc,
+            family: "reader",
+            default: rule::Enabled::On.as_str(),
+            aliases: ngxlint_engine::codes::reader_aliases(c.code),
         })
         .collect();
     v.extend(rules.iter().map(|r| {
@@ -1061,6 +1099,9 @@ pub fn rule_infos(rules: &[Box<dyn rule::Rule>]) -> Vec<render::RuleInfo> {
             summary: m.summary,
             severity: m.severity,
             doc: m.doc,
+            family: m.family.as_str(),
+            default: m.default.as_str(),
+            aliases: m.aliases,
         }
     }));
     v
@@ -1105,21 +1146,47 @@ fn nginx_version(read: &ReadArgs, cfg: &config::Config) -> Result<(u32, u32, u32
     })
 }
 
-fn list_rules() -> Result<ExitCode, String> {
+fn list_rules(format: RulesFormat) -> Result<ExitCode, String> {
+    let infos = rule_infos(&ngxlint_rules::all());
     let mut out = std::io::stdout().lock();
-    let io = (|| -> std::io::Result<()> {
-        for r in rule_infos(&ngxlint_rules::all()) {
-            writeln!(
-                out,
-                "{}  {:<32} {:<8} {}",
-                r.code,
-                r.name,
-                r.severity.as_str(),
-                r.summary
-            )?;
+    let io = match format {
+        RulesFormat::Text => (|| -> std::io::Result<()> {
+            for r in &infos {
+                let opt_in = if r.default == rule::Enabled::OptIn.as_str() {
+                    "(opt-in) "
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "{}  {:<32} {:<8} {opt_in}{}",
+                    r.code,
+                    r.name,
+                    r.severity.as_str(),
+                    r.summary
+                )?;
+            }
+            Ok(())
+        })(),
+        RulesFormat::Json => {
+            let list: Vec<serde_json::Value> = infos
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": r.severity.as_str(),
+                        "default": r.default,
+                        "family": r.family,
+                        "aliases": r.aliases,
+                        "summary": r.summary,
+                        "url": render::rule_url(r.code),
+                    })
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::json!({"version": 1, "rules": list}))
         }
-        Ok(())
-    })();
+    };
     quiet_pipe(io)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -414,6 +414,12 @@ pub struct RuleInfo {
     pub severity: Severity,
     /// The document (markdown, `rules/CODE.md`).
     pub doc: &'static str,
+    /// `reader` for the readers' own checks, else the rule's family.
+    pub family: &'static str,
+    /// `on`, or `opt-in` for a rule that runs only when selected.
+    pub default: &'static str,
+    /// The same check in other tools, `tool:id`.
+    pub aliases: &'static [&'static str],
 }
 
 /// `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it.

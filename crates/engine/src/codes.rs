@@ -235,3 +235,18 @@ pub fn reader_code(code_or_name: &str) -> Option<&'static ReaderCode> {
 pub fn reader_doc(code_or_name: &str) -> Option<&'static str> {
     reader_code(code_or_name).map(|c| c.doc)
 }
+
+/// The same check of a reader in other tools, `tool:id` (`ngxlint rules --format json` lists them).
+pub fn reader_aliases(code: &str) -> &'static [&'static str] {
+    match code {
+        "NGX001" => &[
+            "nginx-lint:unmatched-braces",
+            "nginx-lint:unclosed-quote",
+            "nginx-lint:missing-semicolon",
+        ],
+        "NGX003" => &["nginx-lint:invalid-directive-context"],
+        "NGX006" => &["nginx-lint:include-path-exists"],
+        "NGX010" => &["nginx-lint:invalid-nginx-lint-ignore"],
+        _ => &[],
+    }
+}

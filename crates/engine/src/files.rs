@@ -79,6 +79,12 @@ impl SourceFile {
             .ends_with(b".template")
     }
 
+    /// Whether the file is nginx's stock copy of a file the tree includes but does not hold
+    /// (`fastcgi_params`, Debian's `proxy_params`): a finding there is fixed where it is included.
+    pub fn is_stock(&self) -> bool {
+        self.path.starts_with("<nginx stock>")
+    }
+
     /// The text of a span, lossily decoded.
     pub fn text(&self, span: Span) -> String {
         String::from_utf8_lossy(span.slice(&self.bytes)).into_owned()

@@ -339,7 +339,8 @@ pub struct Matcher<'m, 'p> {
     locs: HashMap<ScopeId, Vec<Loc>>,
 }
 
-fn loc_kind_and_name(at: &At<'_>) -> Option<(LocKind, String)> {
+/// The modifier and the pattern (or name) of a `location` directive, as nginx reads them.
+pub fn loc_kind_and_name(at: &At<'_>) -> Option<(LocKind, String)> {
     let a0 = at.arg(0)?.into_owned();
     if let Some(a1) = at.arg(1) {
         let kind = match a0.as_str() {
@@ -376,7 +377,8 @@ const PASSES: [&str; 6] = [
     "memcached_pass",
 ];
 
-fn parse_listen<'p>(at: At<'p>) -> ListenAt<'p> {
+/// A `listen` directive as server selection reads it: address, port, `default_server`.
+pub fn parse_listen<'p>(at: At<'p>) -> ListenAt<'p> {
     let a0 = at.arg(0).map(|a| a.into_owned()).unwrap_or_default();
     let default = at
         .args()

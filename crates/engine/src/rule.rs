@@ -25,6 +25,54 @@ pub struct RuleMeta {
     pub summary: &'static str,
     /// The rule's document (`rules/CODE.md`).
     pub doc: &'static str,
+    /// Which family it belongs to (how `ngxlint rules` groups it).
+    pub family: Family,
+    /// Whether it runs unless configuration says otherwise.
+    pub default: Enabled,
+    /// The same check in other tools, `tool:id` (`gixy:alias_traversal`,
+    /// `nginx-lint:alias-location-slash-mismatch`, `semgrep:alias-path-traversal`).
+    pub aliases: &'static [&'static str],
+}
+
+/// The families of rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// What fails a request between nginx and what it passes to (502, 504).
+    Gateway,
+    /// What a hostile client can exploit.
+    Security,
+    /// Weaker settings and opinions: defaults worth changing, deprecations.
+    Hardening,
+}
+
+impl Family {
+    /// Lowercase name as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Gateway => "gateway",
+            Family::Security => "security",
+            Family::Hardening => "hardening",
+        }
+    }
+}
+
+/// Whether a rule runs by default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enabled {
+    /// Runs unless configuration turns it off.
+    On,
+    /// An opinion: runs only when selected by its code, its name or `ALL`.
+    OptIn,
+}
+
+impl Enabled {
+    /// `on` or `opt-in`, as printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enabled::On => "on",
+            Enabled::OptIn => "opt-in",
+        }
+    }
 }
 
 impl RuleMeta {

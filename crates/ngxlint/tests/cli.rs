@@ -1099,6 +1099,87 @@ fn every_code_has_a_severity_a_document_and_a_url_to_it() {
 }
 
 #[test]
+fn rules_as_json_name_defaults_and_aliases() {
+    let d = Dir::new("rules-json");
+    let o = run(&d.0, &["rules", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], 1);
+    let rules = v["rules"].as_array().unwrap();
+    let text = stdout(&run(&d.0, &["rules"]));
+    assert_eq!(
+        rules.len(),
+        text.lines().count(),
+        "every check, reader codes too"
+    );
+    for r in rules {
+        for key in [
+            "code", "name", "severity", "default", "family", "summary", "url",
+        ] {
+            assert!(r[key].is_string(), "{key} of {r}");
+        }
+        assert!(
+            ["on", "opt-in"].contains(&r["default"].as_str().unwrap()),
+            "{r}"
+        );
+        // Another tool's check, as `tool:id`.
+        for a in r["aliases"].as_array().unwrap() {
+            let (tool, id) = a.as_str().unwrap().split_once(':').unwrap();
+            assert!(["gixy", "nginx-lint", "semgrep"].contains(&tool), "{a}");
+            assert!(!id.is_empty() && !id.contains(' '), "{a}");
+        }
+    }
+    let by = |code: &str| rules.iter().find(|r| r["code"] == code).unwrap().clone();
+    assert_eq!(by("NGX001")["family"], "reader");
+    assert_eq!(by("NGX310")["aliases"][0], "nginx-lint:proxy-keepalive");
+    assert_eq!(by("NGX301")["family"], "gateway");
+}
+
+#[test]
+fn select_and_ignore_on_the_command_line_override_the_file() {
+    let d = Dir::new("select");
+    d.write(
+        "nginx.conf",
+        "events {}\nhttp {\n    proxy_read_timeout 300s;\n    server {\n        listen 80;\n        location / { proxy_passs http://a; }\n    }\n}\n",
+    );
+    let codes = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["check", "--format", "concise"];
+        a.extend_from_slice(args);
+        let o = run(&d.0, &a);
+        stdout(&o)
+            .lines()
+            .map(|l| {
+                l.rsplit_once('[')
+                    .unwrap()
+                    .1
+                    .trim_end_matches(']')
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(codes(&[]), ["NGX303", "NGX002"]);
+    d.write("ngxlint.toml", "[lint]\nignore = [\"NGX303\"]\n");
+    assert_eq!(codes(&[]), ["NGX002"]);
+    // --select replaces the file's select and ignore.
+    assert_eq!(codes(&["--select", "NGX3"]), ["NGX303"]);
+    assert_eq!(
+        codes(&["--select", "global-timeout-inflation,NGX002"]),
+        ["NGX303", "NGX002"]
+    );
+    // --ignore alone adds to the file's.
+    assert_eq!(codes(&["--ignore", "NGX002"]), Vec::<String>::new());
+    // ALL runs the opt-in rules too: NGX103 (`server_tokens` unset).
+    assert_eq!(
+        codes(&["--select", "ALL", "--ignore", "NGX0"]),
+        ["NGX103", "NGX303"]
+    );
+    assert_eq!(codes(&["--select", "NGX1"]), Vec::<String>::new());
+    let o = run(&d.0, &["check", "--select", "NGX9"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`NGX9` names no check"));
+}
+
+#[test]
 fn fix_diff_show_fixes_and_fmt() {
     let dir = std::env::temp_dir().join(format!("ngxlint-cli-fix-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

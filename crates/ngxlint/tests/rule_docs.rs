@@ -12,6 +12,10 @@
 
 #[path = "../../fpm_ini/tests/common/php_fpm.rs"]
 mod php_fpm;
+#[path = "support/annotations.rs"]
+mod support;
+
+use support::annotations;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -69,36 +73,6 @@ fn sections(doc: &str) -> Vec<(String, Vec<Fence>)> {
                 });
             }
         }
-    }
-    out
-}
-
-/// `(line, column, length, code, message part)` from caret comment lines.
-fn annotations(body: &str, comment: char) -> Vec<(usize, usize, usize, String, String)> {
-    let mut out = Vec::new();
-    let mut last_code_line = 0;
-    for (i, line) in body.lines().enumerate() {
-        let t = line.trim_start();
-        let is_annotation = t.starts_with(comment) && t[1..].trim_start().starts_with('^');
-        if !is_annotation {
-            last_code_line = i + 1;
-            continue;
-        }
-        let col = line.find('^').unwrap();
-        let len = line[col..].chars().take_while(|&c| c == '^').count();
-        let rest = line[col + len..].trim();
-        let (code, msg) = match rest.split_once(' ') {
-            Some((c, m)) => {
-                let m = m.trim();
-                let inner = m
-                    .strip_prefix('"')
-                    .and_then(|m| m.strip_suffix('"'))
-                    .unwrap_or(m);
-                (c.to_string(), inner.replace("\\\"", "\""))
-            }
-            None => (rest.to_string(), String::new()),
-        };
-        out.push((last_code_line, col + 1, len, code, msg));
     }
     out
 }
@@ -534,7 +508,15 @@ fn rule_documents_run_as_tests() {
             // The text block after the example: the exact concise output.
             if let Some(text) = fences.iter().find(|f| f.lang == "text") {
                 let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ngxlint"));
-                cmd.args(["check", "--format", "concise", "--standalone"]);
+                // The code alone, selected by name: an opt-in rule runs too.
+                cmd.args([
+                    "check",
+                    "--format",
+                    "concise",
+                    "--standalone",
+                    "--select",
+                    code,
+                ]);
                 if let Some(v) = &version {
                     cmd.args(["--nginx-version", v]);
                 }

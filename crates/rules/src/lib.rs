@@ -1,5 +1,7 @@
-//! ngxlint's rules and THE registry: adding a rule is one file here, one `rules/CODE.md`, and one
-//! line in [`all`].
+//! ngxlint's rules and THE registry: adding a rule is one file in its family's folder
+//! (`gateway/`: what fails a request between nginx and its upstreams; `security/`: what a hostile
+//! client can exploit; `hardening/`: weaker settings, deprecations and opinions), one
+//! `rules/CODE.md`, fixtures under `testdata/rules/CODE/`, and one line in [`all`].
 
 // Slicing a `str` at a byte offset panics inside a multi-byte character, and configuration
 // text is whatever bytes a user wrote: cut with `split_once`, `strip_prefix`, `get` or on bytes.
@@ -7,30 +9,22 @@
 
 use ngxlint_engine::rule::Rule;
 
-mod fastcgi_listen_mismatch;
-mod fastcgi_missing_script_filename;
-mod fpm_allowed_clients;
-mod fpm_pool_capacity;
-mod fpm_socket_permissions;
-mod fpm_terminate_before_nginx_timeout;
-mod fpm_tiny_backlog;
-mod global_timeout_inflation;
+mod gateway;
+mod hardening;
+mod security;
+
 mod includes;
-mod inherit;
-mod localhost_upstream;
-mod proxy_ssl_verify_without_ca;
 mod reach;
-mod undersized_buffers;
-mod unknown_upstream_host;
-mod upstream_keepalive_misconfigured;
-mod upstream_timing_not_logged;
-mod upstream_without_backup;
-mod variable_pass_without_resolver;
 mod words;
 
-/// Every rule, in code order.
+use gateway::*;
+use hardening::*;
+use security::*;
+
+/// Every rule, by family; within a family in code order.
 pub fn all() -> Vec<Box<dyn Rule>> {
     vec![
+        // Gateway.
         Box::new(fpm_socket_permissions::FpmSocketPermissions),
         Box::new(fpm_terminate_before_nginx_timeout::FpmTerminateBeforeNginxTimeout),
         Box::new(fpm_allowed_clients::FpmAllowedClients),
@@ -47,6 +41,27 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(fastcgi_missing_script_filename::FastcgiMissingScriptFilename),
         Box::new(upstream_keepalive_misconfigured::UpstreamKeepaliveMisconfigured),
         Box::new(upstream_timing_not_logged::UpstreamTimingNotLogged),
+        // Security.
+        Box::new(weak_tls_protocol::WeakTlsProtocol),
+        Box::new(weak_ssl_ciphers::WeakSslCiphers),
+        Box::new(alias_traversal::AliasTraversal),
+        Box::new(allow_without_deny::AllowWithoutDeny),
+        Box::new(return_bypasses_access::ReturnBypassesAccess),
+        Box::new(status_page_exposed::StatusPageExposed),
+        Box::new(regex_redos::RegexRedos),
+        Box::new(ssrf::Ssrf),
+        Box::new(host_spoofing::HostSpoofing),
+        Box::new(proxy_set_header_redefinition::ProxySetHeaderRedefinition),
+        Box::new(resolver_external::ResolverExternal),
+        Box::new(http_splitting::HttpSplitting),
+        Box::new(add_header_redefinition::AddHeaderRedefinition),
+        Box::new(add_header_multiline::AddHeaderMultiline),
+        Box::new(add_header_content_type::AddHeaderContentType),
+        Box::new(limit_redefinition::LimitRedefinition),
+        // Hardening.
+        Box::new(version_disclosure::VersionDisclosure),
+        Box::new(autoindex_enabled::AutoindexEnabled),
+        Box::new(error_log_off::ErrorLogOff),
     ]
 }
 

@@ -1,0 +1,1025 @@
+//! The security rules proved against the real nginx: each scenario's bad configuration is
+//! exploited on 127.0.0.1 and its good one is not, and `ngxlint check` flags the first and not the
+//! second.
+//!
+//! For each scenario a bad and a good configuration (testdata/security/CODE/) are rendered into a
+//! fresh prefix with the shared main file (`testdata/security/nginx.conf.in`); nginx starts on a
+//! free 127.0.0.1 port (with `echo.py` upstreams where the scenario needs them, which answer with
+//! what they were sent); the scenario's exploit is sent as raw bytes and its effect read from the
+//! response — a file from outside the alias, a header the client wrote, what the upstream saw —
+//! and must appear for the bad variant only. A client "outside" is 127.0.0.2, another loopback
+//! address. Then `ngxlint check` runs on the prefix, told the version `nginx -v` prints.
+//! A template's `{{LISTEN}}` is the server's address: `127.0.0.1:PORT` for the real nginx, and for
+//! ngxlint just `PORT` (every address, as the configuration is deployed): a rule may rightly leave
+//! alone a server only the machine itself can reach.
+//!
+//! Needs root (nginx's workers switch to www-data), nginx and python3. When one is missing the test
+//! fails if `CI` is set and otherwise prints a skip line. Every server runs in its own process group
+//! and is stopped through it by a guard, also when an assertion fails. Set `NGXLINT_KEEP_LAB=1` to
+//! keep the rendered prefixes under /tmp.
+
+#[path = "support/servers.rs"]
+mod servers;
+
+use std::fs;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use servers::*;
+
+/// `ngxlint check` on a small tree.
+const LINT_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn templates() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/security")
+}
+
+/// The client inside (the server's own address) and one outside it.
+const INSIDE: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1));
+const OUTSIDE: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+
+/// A scenario: a rule, its variants, the upstreams it needs, and the exploit.
+struct Scenario {
+    code: &'static str,
+    /// `(name, template under testdata/security/CODE/, bad)`.
+    variants: &'static [(&'static str, &'static str, bool)],
+    /// Names of `echo.py` upstreams to start; each gets a port `{{NAME_PORT}}` (upper case).
+    upstreams: &'static [&'static str],
+    /// Sends the exploit: `Ok(Some(evidence))` when it worked, `Ok(None)` when the server resisted
+    /// (with the sanity requests that show the variant still serves), `Err` when the lab is broken.
+    exploit: fn(&Lab) -> Result<Option<String>, String>,
+}
+
+/// A response as read from the socket.
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    /// The header block as sent, CRLFs included (split to find injected lines).
+    head: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    /// The values of a header (case-insensitive name), as sent.
+    fn headers(&self, name: &str) -> Vec<String> {
+        let head = String::from_utf8_lossy(&self.head);
+        head.split("\r\n")
+            .skip(1)
+            .filter_map(|l| l.split_once(':'))
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
+    fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends `request` as is from `from` to nginx and reads the whole response (the request should
+/// carry `Connection: close`).
+fn send(from: IpAddr, port: u16, request: &[u8]) -> Result<Response, String> {
+    let socket = socket2_connect(from, port)?;
+    let mut s = socket;
+    s.set_read_timeout(Some(READY)).map_err(|e| e.to_string())?;
+    s.write_all(request).map_err(|e| format!("send: {e}"))?;
+    let deadline = Instant::now() + READY;
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16384];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return Err(format!("no response within {READY:?}"))
+            }
+            Err(e) if e.kind() == ErrorKind::ConnectionReset && !raw.is_empty() => break,
+            Err(e) => return Err(format!("read: {e}")),
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no end of response after {READY:?}"));
+        }
+    }
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| format!("no header end in {:?}", String::from_utf8_lossy(&raw)))?;
+    let head = raw[..split + 2].to_vec();
+    let body = raw[split + 4..].to_vec();
+    let status = String::from_utf8_lossy(&head[..head.len().min(12)])
+        .get(9..12)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("not an HTTP response: {:?}", String::from_utf8_lossy(&raw)))?;
+    Ok(Response { status, head, body })
+}
+
+/// A TCP connection from a chosen loopback address (bound before connecting).
+fn socket2_connect(from: IpAddr, port: u16) -> Result<TcpStream, String> {
+    // SAFETY: plain socket calls on a descriptor this function owns until it hands it over.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error().to_string());
+        }
+        let addr = |ip: IpAddr, port: u16| {
+            let IpAddr::V4(v4) = ip else { unreachable!() };
+            libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: port.to_be(),
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(v4.octets()),
+                },
+                sin_zero: [0; 8],
+            }
+        };
+        let local = addr(from, 0);
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let stream = <TcpStream as std::os::fd::FromRawFd>::from_raw_fd(fd);
+        if libc::bind(fd, &local as *const _ as *const libc::sockaddr, len) != 0 {
+            return Err(format!("bind {from}: {}", std::io::Error::last_os_error()));
+        }
+        let remote = addr(INSIDE, port);
+        if libc::connect(fd, &remote as *const _ as *const libc::sockaddr, len) != 0 {
+            return Err(format!("connect: {}", std::io::Error::last_os_error()));
+        }
+        Ok(stream)
+    }
+}
+
+/// `GET path` with `Host: lab` from `from`.
+fn get(lab: &Lab, from: IpAddr, path: &str) -> Result<Response, String> {
+    send(
+        from,
+        lab.port,
+        format!("GET {path} HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+}
+
+/// The programs the suite needs.
+struct Tools {
+    nginx: PathBuf,
+    nginx_version: String,
+    python: PathBuf,
+    openssl: PathBuf,
+}
+
+impl Tools {
+    fn find(test: &str) -> Option<Tools> {
+        let nginx = tool("NGINX", &["/usr/sbin/nginx"], "nginx");
+        let python = tool("PYTHON3", &[], "python3");
+        let openssl = tool("OPENSSL", &["/usr/bin/openssl"], "openssl");
+        let mut missing = Vec::new();
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            missing.push("root (nginx switches its workers to www-data)");
+        }
+        if nginx.is_none() {
+            missing.push("nginx");
+        }
+        if python.is_none() {
+            missing.push("python3");
+        }
+        if openssl.is_none() {
+            missing.push("openssl");
+        }
+        if !missing.is_empty() {
+            let missing = missing.join(", ");
+            if std::env::var_os("CI").is_some() {
+                panic!("{test}: needs {missing} when CI is set, but it was not found");
+            }
+            eprintln!("skipped {test}: needs {missing} (set CI=1 to make this a failure)");
+            return None;
+        }
+        let nginx = nginx?;
+        Some(Tools {
+            nginx_version: nginx_version(&nginx),
+            nginx,
+            python: python?,
+            openssl: openssl?,
+        })
+    }
+}
+
+/// One variant's prefix.
+struct Lab<'t> {
+    dir: PathBuf,
+    vars: Vec<(String, String)>,
+    port: u16,
+    tools: &'t Tools,
+    label: String,
+}
+
+impl Drop for Lab<'_> {
+    fn drop(&mut self) {
+        if std::env::var_os("NGXLINT_KEEP_LAB").is_some() {
+            eprintln!("kept {}", self.dir.display());
+        } else {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+impl<'t> Lab<'t> {
+    fn new(sc: &Scenario, name: &str, template: &str, tools: &'t Tools) -> Lab<'t> {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = PathBuf::from(format!(
+            "/tmp/ngxsec-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        let port = free_port();
+        let mut vars = vec![
+            ("PREFIX".to_string(), dir.display().to_string()),
+            ("PORT".to_string(), port.to_string()),
+            ("LISTEN".to_string(), format!("127.0.0.1:{port}")),
+            ("DEAD_PORT".to_string(), free_port().to_string()),
+        ];
+        for up in sc.upstreams {
+            vars.push((
+                format!("{}_PORT", up.to_ascii_uppercase()),
+                free_port().to_string(),
+            ));
+        }
+        let lab = Lab {
+            dir,
+            vars,
+            port,
+            tools,
+            label: format!("{} {name}", sc.code),
+        };
+        for d in ["", "conf.d", "logs", "run", "tmp", "www", "www/data"] {
+            let p = lab.dir.join(d);
+            fs::create_dir_all(&p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let read = |rel: &str| {
+            let p = templates().join(rel);
+            fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+        };
+        lab.write("nginx.conf", &lab.fill(&read("nginx.conf.in")));
+        lab.write(
+            "conf.d/site.conf",
+            &lab.fill(&read(&format!("{}/{template}", sc.code))),
+        );
+        // A self-signed pair for TLS variants (EC: fast).
+        let site = read(&format!("{}/{template}", sc.code));
+        if site.contains("/tls/") {
+            fs::create_dir_all(lab.dir.join("tls")).unwrap();
+            let mut cmd = Command::new(&tools.openssl);
+            cmd.args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+                .arg("ec_paramgen_curve:prime256v1")
+                .args(["-nodes", "-days", "2", "-subj", "/CN=lab"])
+                .arg("-keyout")
+                .arg(lab.dir.join("tls/key.pem"))
+                .arg("-out")
+                .arg(lab.dir.join("tls/cert.pem"));
+            let (code, out) = run_bounded(&mut cmd, &lab.dir.join("logs/openssl.out"), READY);
+            assert_eq!(code, Some(0), "{}: openssl req failed:\n{out}", lab.label);
+        }
+        // What a server must not give away, and what it may.
+        lab.write("www/secret.txt", "SECRET-OUTSIDE-THE-ALIAS\n");
+        lab.write("www/data/public.txt", "public file\n");
+        lab
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.dir.join(rel);
+        fs::write(&p, text).unwrap_or_else(|e| panic!("write {}: {e}", p.display()));
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+
+    /// Replaces every `{{NAME}}`; a placeholder left over is a broken template.
+    fn fill(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (k, v) in &self.vars {
+            out = out.replace(&format!("{{{{{k}}}}}"), v);
+        }
+        if let Some(at) = out.find("{{") {
+            panic!("{}: unknown placeholder at {:?}", self.label, &out[at..]);
+        }
+        out
+    }
+
+    /// The port of an upstream by name.
+    fn upstream_port(&self, name: &str) -> u16 {
+        let key = format!("{}_PORT", name.to_ascii_uppercase());
+        self.vars
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or_else(|| panic!("{}: no upstream {name}", self.label))
+    }
+
+    /// Starts the upstreams and nginx, runs the exploit, stops them: the exploit's verdict.
+    fn real_half(&self, sc: &Scenario) -> Result<Option<String>, String> {
+        let conf = self.dir.join("nginx.conf");
+        let error_log = self.dir.join("logs/error.log");
+        let prefix = format!("{}/", self.dir.display());
+        let args = |cmd: &mut Command| {
+            cmd.arg("-p")
+                .arg(&prefix)
+                .arg("-c")
+                .arg(&conf)
+                .arg("-e")
+                .arg(&error_log);
+        };
+        let mut test = Command::new(&self.tools.nginx);
+        test.arg("-t");
+        args(&mut test);
+        let (code, out) = run_bounded(&mut test, &self.dir.join("logs/nginx-t.out"), READY);
+        assert_eq!(
+            code,
+            Some(0),
+            "{}: nginx -t refuses the variant:\n{out}",
+            self.label
+        );
+        let mut procs = Procs::default();
+        for up in sc.upstreams {
+            let port = self.upstream_port(up);
+            let ready = self.dir.join(format!("run/{up}.ready"));
+            let mut cmd = Command::new(&self.tools.python);
+            cmd.arg(templates().join("echo.py"))
+                .arg(port.to_string())
+                .arg(&ready)
+                .arg(up);
+            let i = procs.spawn(
+                "upstream",
+                &mut cmd,
+                &self.dir.join(format!("logs/{up}.out")),
+            );
+            procs.wait_ready(i, &self.label, || ready.exists());
+        }
+        let mut cmd = Command::new(&self.tools.nginx);
+        args(&mut cmd);
+        let i = procs.spawn("nginx", &mut cmd, &self.dir.join("logs/nginx.out"));
+        let port = self.port;
+        procs.wait_ready(i, &self.label, || probe(port));
+        let verdict = (sc.exploit)(self);
+        procs.stop();
+        verdict.map_err(|e| format!("{e}{}", dump_logs(&error_log)))
+    }
+
+    /// `ngxlint check` on the prefix: whether it reports the scenario's code. No reader check may
+    /// call a configuration nginx ran an error.
+    fn lint_half(&self, sc: &Scenario, template: &str, code: &str) -> bool {
+        let root = self.dir.display().to_string();
+        // As deployed: `{{LISTEN}}` on every address.
+        let text = fs::read_to_string(templates().join(sc.code).join(template)).unwrap();
+        if text.contains("{{LISTEN}}") {
+            let deployed = text.replace("{{LISTEN}}", &self.port.to_string());
+            self.write("conf.d/site.conf", &self.fill(&deployed));
+        }
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ngxlint"));
+        // Every rule, opt-in ones too: the scenario's rule is judged whether it runs by default.
+        cmd.args([
+            "check", "--format", "concise", "--color", "never", "--select", "ALL",
+        ])
+        .args(["--nginx-version", &self.tools.nginx_version])
+        .arg("--root")
+        .arg(&root)
+        .arg(&root)
+        .current_dir(&self.dir);
+        let (status, out) = run_bounded(&mut cmd, &self.dir.join("logs/ngxlint.out"), LINT_TIMEOUT);
+        assert!(
+            matches!(status, Some(0) | Some(1)),
+            "{}: ngxlint check exited {status:?}:\n{out}",
+            self.label
+        );
+        let wrong: Vec<&str> = out
+            .lines()
+            .filter(|l| (l.contains("[NGX0") || l.contains("[FPM0")) && l.contains(": error: "))
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "{}: nginx runs this configuration, but ngxlint calls it an error:\n{}",
+            self.label,
+            wrong.join("\n")
+        );
+        out.lines().any(|l| l.ends_with(&format!("[{code}]")))
+    }
+}
+
+fn run(sc: &Scenario) {
+    let test = format!("{} security scenario", sc.code);
+    let Some(tools) = Tools::find(&test) else {
+        return;
+    };
+    for &(name, template, bad) in sc.variants {
+        let lab = Lab::new(sc, name, template, &tools);
+        let t = Instant::now();
+        let exploited = lab
+            .real_half(sc)
+            .unwrap_or_else(|e| panic!("{}: the lab failed: {e}", lab.label));
+        match (bad, &exploited) {
+            (true, None) => panic!(
+                "{}: the exploit did not work on the bad variant{}",
+                lab.label,
+                dump_logs(&lab.dir.join("logs/error.log"))
+            ),
+            (false, Some(e)) => {
+                panic!("{}: the exploit worked on the good variant: {e}", lab.label)
+            }
+            _ => {}
+        }
+        let flagged = lab.lint_half(sc, template, sc.code);
+        assert_eq!(
+            flagged,
+            bad,
+            "{}: ngxlint {} {} (see {}/logs/ngxlint.out with NGXLINT_KEEP_LAB=1)",
+            lab.label,
+            if flagged {
+                "reports"
+            } else {
+                "does not report"
+            },
+            sc.code,
+            lab.dir.display()
+        );
+        eprintln!(
+            "{} {:<12} {} ({:.2} s) -- ngxlint: {}",
+            sc.code,
+            name,
+            exploited.as_deref().unwrap_or("not exploitable"),
+            t.elapsed().as_secs_f64(),
+            if flagged { "reported" } else { "clean" }
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+/// NGX201: `/files../secret.txt` reads a file of the folder above the alias.
+const NGX201: Scenario = Scenario {
+    code: "NGX201",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let public = get(lab, INSIDE, "/files/public.txt")?;
+        if public.status != 200 || !public.body_text().contains("public file") {
+            return Err(format!("the alias itself does not serve: {public:?}"));
+        }
+        let r = get(lab, OUTSIDE, "/files../secret.txt")?;
+        Ok(
+            (r.status == 200 && r.body_text().contains("SECRET-OUTSIDE-THE-ALIAS")).then(|| {
+                format!(
+                    "GET /files../secret.txt: {} with {}",
+                    r.status,
+                    r.body_text().trim()
+                )
+            }),
+        )
+    },
+};
+
+#[test]
+fn ngx201_alias_traversal() {
+    run(&NGX201);
+}
+
+/// NGX401: a CR LF in the URI adds a `Set-Cookie` of the client's to the response, through a
+/// redirect's `Location` and through `add_header`.
+const NGX401: Scenario = Scenario {
+    code: "NGX401",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let mut evidence = Vec::new();
+        for path in ["/old/", "/page/"] {
+            let plain = get(lab, INSIDE, path)?;
+            if plain
+                .headers("Set-Cookie")
+                .iter()
+                .any(|v| v.contains("pwned"))
+            {
+                return Err(format!("{path}: a cookie without the exploit: {plain:?}"));
+            }
+            let r = get(lab, OUTSIDE, &format!("{path}%0d%0aSet-Cookie:%20pwned=1"))?;
+            if r.headers("Set-Cookie").iter().any(|v| v == "pwned=1") {
+                evidence.push(format!(
+                    "GET {path}%0d%0a…: {} with `Set-Cookie: pwned=1`",
+                    r.status
+                ));
+            }
+        }
+        // Both places split, or neither: a half-working lab proves nothing.
+        match evidence.len() {
+            0 => Ok(None),
+            2 => Ok(Some(evidence.join("; "))),
+            _ => Err(format!("only one of the two places split: {evidence:?}")),
+        }
+    },
+};
+
+/// The TLS protocol `openssl s_client` completes a handshake with when it offers only `flag`
+/// (`-tls1`), at security level 0 on the client side; `None` when the server refuses.
+fn handshake(lab: &Lab, flag: &str) -> Result<Option<String>, String> {
+    let mut cmd = Command::new(&lab.tools.openssl);
+    cmd.args([
+        "s_client",
+        "-connect",
+        &format!("127.0.0.1:{}", lab.port),
+        flag,
+    ])
+    .args(["-cipher", "DEFAULT:@SECLEVEL=0", "-servername", "lab"])
+    .stdin(std::process::Stdio::null());
+    let (_, out) = run_bounded(&mut cmd, &lab.dir.join("logs/s_client.out"), READY);
+    let protocol = out
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("New, ")
+                .map(|r| r.split(',').next().unwrap_or("").to_string())
+        })
+        .ok_or_else(|| format!("no handshake summary from openssl s_client:\n{out}"))?;
+    Ok((protocol != "(NONE)").then_some(protocol))
+}
+
+/// NGX101: a client that offers TLS 1.0 only gets a TLS 1.0 connection.
+const NGX101: Scenario = Scenario {
+    code: "NGX101",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        if handshake(lab, "-tls1_2")?.as_deref() != Some("TLSv1.2") {
+            return Err("no TLS 1.2 handshake".into());
+        }
+        Ok(handshake(lab, "-tls1")?.map(|p| format!("openssl s_client -tls1: {p} negotiated")))
+    },
+};
+
+#[test]
+fn ngx101_weak_tls_protocol() {
+    run(&NGX101);
+}
+
+/// NGX103: the `Server` header and the error page name nginx's version.
+const NGX103: Scenario = Scenario {
+    code: "NGX103",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/")?;
+        let server = r.headers("Server").join(" ");
+        if !server.starts_with("nginx") || r.status != 404 {
+            return Err(format!("not nginx's 404: {r:?}"));
+        }
+        let version = format!("nginx/{}", lab.tools.nginx_version);
+        Ok((server == version && r.body_text().contains(&version))
+            .then(|| format!("`Server: {server}`, and the 404 page names {version}")))
+    },
+};
+
+#[test]
+fn ngx103_version_disclosure() {
+    run(&NGX103);
+}
+
+/// NGX205: a folder's listing names its files.
+const NGX205: Scenario = Scenario {
+    code: "NGX205",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let file = get(lab, INSIDE, "/files/public.txt")?;
+        if file.status != 200 {
+            return Err(format!("the folder is not served: {file:?}"));
+        }
+        let r = get(lab, OUTSIDE, "/files/")?;
+        Ok((r.status == 200 && r.body_text().contains("public.txt"))
+            .then(|| "GET /files/: 200 with a listing naming public.txt".to_string()))
+    },
+};
+
+#[test]
+fn ngx205_autoindex_enabled() {
+    run(&NGX205);
+}
+
+/// NGX502: `error_log off` creates a log file named `off` in nginx's prefix.
+const NGX502: Scenario = Scenario {
+    code: "NGX502",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/missing.txt")?;
+        if r.status != 404 {
+            return Err(format!("expected a 404: {r:?}"));
+        }
+        let off = lab.dir.join("off");
+        // nginx writes the request's error line before it answers; the file is there by now.
+        let text = fs::read_to_string(&off).unwrap_or_default();
+        Ok(off.exists().then(|| {
+            format!(
+                "nginx wrote its error log to `off` in its prefix ({} bytes{})",
+                text.len(),
+                if text.contains("missing.txt") {
+                    ", the 404's `open() … failed` line among them"
+                } else {
+                    ""
+                }
+            )
+        }))
+    },
+};
+
+#[test]
+fn ngx502_error_log_off() {
+    run(&NGX502);
+}
+
+/// NGX206: a 26-byte URI makes PCRE give up on `^/([a-z]+/?)*$` at its match limit: nginx
+/// answers 500 and logs `pcre2_match() failed: -47`.
+const NGX206: Scenario = Scenario {
+    code: "NGX206",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let page = get(lab, INSIDE, "/docs/intro")?;
+        if page.status != 200 || !page.body_text().contains("page") {
+            return Err(format!("the regex location does not serve: {page:?}"));
+        }
+        let uri = format!("/{}!", "a".repeat(25));
+        let t = Instant::now();
+        let r = get(lab, OUTSIDE, &uri)?;
+        let took = t.elapsed().as_secs_f64();
+        let log = fs::read_to_string(lab.dir.join("logs/error.log")).unwrap_or_default();
+        let gave_up = log
+            .lines()
+            .any(|l| l.contains("pcre2_match() failed: -47") && l.contains(&uri));
+        if !gave_up && r.status != 404 {
+            return Err(format!(
+                "GET {uri}: expected a 404 from `location /`: {r:?}"
+            ));
+        }
+        Ok((r.status == 500 && gave_up).then(|| {
+            format!("GET {uri}: 500 after {took:.2} s, `pcre2_match() failed: -47` logged")
+        }))
+    },
+};
+
+#[test]
+fn ngx206_regex_redos() {
+    run(&NGX206);
+}
+
+/// A request the server must answer from inside (127.0.0.1) and should refuse from outside
+/// (127.0.0.2): `Some(evidence)` when the outside client is answered 200 too.
+fn outside_gets(lab: &Lab, path: &str, marker: &str) -> Result<Option<String>, String> {
+    let inside = get(lab, INSIDE, path)?;
+    if inside.status != 200 || !inside.body_text().contains(marker) {
+        return Err(format!(
+            "{path} does not answer the inside client: {inside:?}"
+        ));
+    }
+    let outside = get(lab, OUTSIDE, path)?;
+    Ok(
+        (outside.status == 200 && outside.body_text().contains(marker)).then(|| {
+            format!(
+                "GET {path} from 127.0.0.2: 200 with {:?}",
+                outside.body_text().lines().next().unwrap_or("")
+            )
+        }),
+    )
+}
+
+/// NGX202: `allow 127.0.0.1;` alone lets 127.0.0.2 in.
+const NGX202: Scenario = Scenario {
+    code: "NGX202",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| outside_gets(lab, "/admin/public.txt", "public file"),
+};
+
+#[test]
+fn ngx202_allow_without_deny() {
+    run(&NGX202);
+}
+
+/// NGX203: `return 200` answers 127.0.0.2, which `deny all` should stop.
+const NGX203: Scenario = Scenario {
+    code: "NGX203",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        // The good variant serves a file with the same purpose: its text differs.
+        let marker = if lab.label.ends_with("bad") {
+            "internal information"
+        } else {
+            "public file"
+        };
+        outside_gets(lab, "/internal-info", marker)
+    },
+};
+
+#[test]
+fn ngx203_return_bypasses_access() {
+    run(&NGX203);
+}
+
+/// NGX204: the status page answers a client outside.
+const NGX204: Scenario = Scenario {
+    code: "NGX204",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| outside_gets(lab, "/nginx_status", "Active connections"),
+};
+
+#[test]
+fn ngx204_status_page_exposed() {
+    run(&NGX204);
+}
+
+/// NGX314: the upstream of a location with one `proxy_set_header` of its own gets nginx's
+/// default `Host` and no `X-Real-IP`.
+const NGX314: Scenario = Scenario {
+    code: "NGX314",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app"],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/api/x")?;
+        let body = r.body_text();
+        if !body.starts_with("app\n") || !body.contains("\nX-Request-Id: ") {
+            return Err(format!("the location does not pass as written: {r:?}"));
+        }
+        let lost: Vec<&str> = [
+            ("\nHost: lab\n", "Host: lab"),
+            ("\nX-Real-IP: 127.0.0.2\n", "X-Real-IP"),
+        ]
+        .iter()
+        .filter(|(needle, _)| !body.contains(needle))
+        .map(|(_, name)| *name)
+        .collect();
+        Ok((!lost.is_empty()).then(|| format!("the upstream got no {}", lost.join(", no "))))
+    },
+};
+
+#[test]
+fn ngx314_proxy_set_header_redefinition() {
+    run(&NGX314);
+}
+
+/// NGX501: the second request within a minute is not limited by the server's zone.
+const NGX501: Scenario = Scenario {
+    code: "NGX501",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let first = get(lab, OUTSIDE, "/api/public.txt")?;
+        if first.status != 200 {
+            return Err(format!("the first request is not served: {first:?}"));
+        }
+        let second = get(lab, OUTSIDE, "/api/public.txt")?;
+        Ok((second.status == 200).then(|| {
+            "two requests in a row: 200, 200 (the server's 1 request a minute not applied)"
+                .to_string()
+        }))
+    },
+};
+
+#[test]
+fn ngx501_limit_redefinition() {
+    run(&NGX501);
+}
+
+/// NGX312: `?host=` names the internal service, which answers through nginx.
+const NGX312: Scenario = Scenario {
+    code: "NGX312",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app", "internal"],
+    exploit: |lab| {
+        let app = lab.upstream_port("app");
+        let internal = lab.upstream_port("internal");
+        // The intended use: the application answers.
+        let r = get(lab, INSIDE, &format!("/fetch/?host=127.0.0.1:{app}"))?;
+        let r2 = get(lab, INSIDE, "/fetch/?host=app")?;
+        if !(r.body_text().starts_with("app\n") || r2.body_text().starts_with("app\n")) {
+            return Err(format!("the application does not answer: {r:?} / {r2:?}"));
+        }
+        let r = get(lab, OUTSIDE, &format!("/fetch/?host=127.0.0.1:{internal}"))?;
+        Ok(r.body_text().starts_with("internal\n").then(|| {
+            format!(
+                "GET /fetch/?host=127.0.0.1:{internal}: {} from the internal service",
+                r.status
+            )
+        }))
+    },
+};
+
+#[test]
+fn ngx312_ssrf() {
+    run(&NGX312);
+}
+
+/// NGX313: a request nginx routes to `server_name lab` (the request line's host) reaches the
+/// upstream with the `Host` the client wrote.
+const NGX313: Scenario = Scenario {
+    code: "NGX313",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app"],
+    exploit: |lab| {
+        let plain = get(lab, INSIDE, "/")?;
+        if !plain.body_text().contains("\nHost: lab\n") {
+            return Err(format!("the upstream does not see `Host: lab`: {plain:?}"));
+        }
+        let r = send(
+            OUTSIDE,
+            lab.port,
+            b"GET http://lab/ HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+        )?;
+        Ok(r.body_text().contains("\nHost: evil.example\n").then(|| {
+            "GET http://lab/ with `Host: evil.example`: the upstream got `Host: evil.example`"
+                .to_string()
+        }))
+    },
+};
+
+#[test]
+fn ngx313_host_spoofing() {
+    run(&NGX313);
+}
+
+#[test]
+fn ngx401_http_splitting() {
+    run(&NGX401);
+}
+
+/// NGX402: the server's `X-Frame-Options` is on its pages but not on those of a location with an
+/// `add_header` of its own.
+const NGX402: Scenario = Scenario {
+    code: "NGX402",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let home = get(lab, INSIDE, "/")?;
+        if home.headers("X-Frame-Options") != ["DENY"] {
+            return Err(format!("the server's header is not sent: {home:?}"));
+        }
+        let r = get(lab, OUTSIDE, "/download/file")?;
+        if r.headers("Cache-Control") != ["no-store"] {
+            return Err(format!("the location's own header is not sent: {r:?}"));
+        }
+        Ok(r.headers("X-Frame-Options")
+            .is_empty()
+            .then(|| format!("GET /download/file: {} without X-Frame-Options", r.status)))
+    },
+};
+
+#[test]
+fn ngx402_add_header_redefinition() {
+    run(&NGX402);
+}
+
+/// NGX403: a value written over two lines reaches the client with its bare line break: a folded
+/// header line.
+const NGX403: Scenario = Scenario {
+    code: "NGX403",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/")?;
+        let csp = r.headers("Content-Security-Policy");
+        if r.status != 200 || csp.len() != 1 {
+            return Err(format!("the header is not sent: {r:?}"));
+        }
+        // A line feed without its carriage return: the header block's lines are CRLF-ended.
+        let bare = r
+            .head
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == b'\n' && (i == 0 || r.head[i - 1] != b'\r'));
+        Ok(bare.then(|| {
+            format!(
+                "GET /: Content-Security-Policy sent with a bare line feed: {:?}",
+                csp[0]
+            )
+        }))
+    },
+};
+
+#[test]
+fn ngx403_add_header_multiline() {
+    run(&NGX403);
+}
+
+/// NGX404: `add_header Content-Type` is a second Content-Type header beside nginx's own.
+const NGX404: Scenario = Scenario {
+    code: "NGX404",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/api/status")?;
+        let types = r.headers("Content-Type");
+        if r.status != 200 || !types.iter().any(|t| t == "application/json") {
+            return Err(format!("the JSON type is not sent: {r:?}"));
+        }
+        Ok((types.len() > 1).then(|| format!("GET /api/status: Content-Type {types:?}")))
+    },
+};
+
+#[test]
+fn ngx404_add_header_content_type() {
+    run(&NGX404);
+}
+
+#[test]
+fn every_security_rule_with_a_proof_has_a_scenario() {
+    // The security rules whose harm the real nginx shows, and the scenarios above.
+    let scenarios = [
+        NGX101.code,
+        NGX103.code,
+        NGX205.code,
+        NGX502.code,
+        NGX201.code,
+        NGX202.code,
+        NGX203.code,
+        NGX204.code,
+        NGX206.code,
+        NGX312.code,
+        NGX313.code,
+        NGX314.code,
+        NGX401.code,
+        NGX402.code,
+        NGX403.code,
+        NGX404.code,
+        NGX501.code,
+    ];
+    for r in ngxlint_rules::all() {
+        let m = r.meta();
+        if m.family == ngxlint_engine::rule::Family::Gateway {
+            continue;
+        }
+        let doc = m.doc;
+        if doc.contains("security_servers.rs") {
+            assert!(
+                scenarios.contains(&m.code),
+                "{}: its document cites the real-server proof, but no scenario runs it",
+                m.code
+            );
+        }
+    }
+    for code in scenarios {
+        let rules = ngxlint_rules::all();
+        let r = ngxlint_rules::find(&rules, code).unwrap_or_else(|| panic!("{code}: no rule"));
+        assert!(
+            r.meta().doc.contains("security_servers.rs"),
+            "{code}: a scenario proves it; its document should say so"
+        );
+    }
+}

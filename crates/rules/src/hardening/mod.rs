@@ -1,0 +1,6 @@
+//! The hardening rules: weaker settings than nginx offers, deprecations nginx warns about, and
+//! opinions (opt-in: they run only when selected by code, name or `ALL`).
+
+pub(crate) mod autoindex_enabled;
+pub(crate) mod error_log_off;
+pub(crate) mod version_disclosure;

@@ -1,0 +1,20 @@
+//! The security rules: what a hostile client can exploit as the configuration is written — a file
+//! read outside an alias, a split response, a request to a host the client chose — each exploit
+//! shown on the real nginx (`tests/security_servers.rs`).
+
+pub(crate) mod add_header_content_type;
+pub(crate) mod add_header_multiline;
+pub(crate) mod add_header_redefinition;
+pub(crate) mod alias_traversal;
+pub(crate) mod allow_without_deny;
+pub(crate) mod host_spoofing;
+pub(crate) mod http_splitting;
+pub(crate) mod limit_redefinition;
+pub(crate) mod proxy_set_header_redefinition;
+pub(crate) mod regex_redos;
+pub(crate) mod resolver_external;
+pub(crate) mod return_bypasses_access;
+pub(crate) mod ssrf;
+pub(crate) mod status_page_exposed;
+pub(crate) mod weak_ssl_ciphers;
+pub(crate) mod weak_tls_protocol;
