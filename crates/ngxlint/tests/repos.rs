@@ -681,3 +681,29 @@ fn a_version_dependent_warning_needs_the_release_named() {
         "{pinned:?}"
     );
 }
+
+#[test]
+fn an_alias_to_one_file_is_info_a_folder_alias_a_warning() {
+    let t = scratch(
+        "alias",
+        &[(
+            "etc/nginx/nginx.conf",
+            "events {}\nhttp {\n    server {\n        listen 80;\n        location /robots.txt { alias /srv/site/robots.txt; }\n        location /files { alias /srv/data; }\n    }\n}\n",
+        )],
+    );
+    let out = stdout(&ngxlint(&t.0, &["check", "--format", "concise", "."]));
+    let ngx201: Vec<&str> = out.lines().filter(|l| l.contains("NGX201")).collect();
+    assert_eq!(ngx201.len(), 2, "{out}");
+    assert!(
+        ngx201
+            .iter()
+            .any(|l| l.contains(":5:18: info: `location /robots.txt`")),
+        "{out}"
+    );
+    assert!(
+        ngx201
+            .iter()
+            .any(|l| l.contains(":6:18: warning: `location /files`")),
+        "{out}"
+    );
+}

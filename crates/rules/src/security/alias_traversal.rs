@@ -104,9 +104,16 @@ fn prefix(at: &At<'_>, loc: &At<'_>, pattern: &str, alias: &[u8]) -> Option<Diag
                 .with_help(format!("end the alias with `/`: `alias {a}/;`"));
             Some(fix(d, &alias_word, &format!("{a}/")))
         }
+        // A folder alias lets a sibling folder's whole tree out (`/files-old/x`); a file alias
+        // (`/robots.txt` to `robots.txt`) only the files whose names extend its name (backup
+        // copies such as `robots.txt.old`): information, on the most common form of a file alias.
         (false, false) => Some(
             META.diag_at(
-                Severity::Warning,
+                if file_like(alias) {
+                    Severity::Info
+                } else {
+                    Severity::Warning
+                },
                 loc.file,
                 loc_word.span,
                 format!("`location {pattern}` matches longer URIs too: `{pattern}.old` reads `{a}.old`, beside the alias"),
@@ -117,6 +124,12 @@ fn prefix(at: &At<'_>, loc: &At<'_>, pattern: &str, alias: &[u8]) -> Option<Diag
             )),
         ),
     }
+}
+
+/// Whether an alias names a file rather than a folder: its last segment has an extension.
+fn file_like(alias: &[u8]) -> bool {
+    let last = alias.rsplit(|b| *b == b'/').next().unwrap_or_default();
+    last.iter().skip(1).any(|b| *b == b'.')
 }
 
 /// Replaces a bare word with `text`: unsafe, since the location then matches other URIs.
