@@ -649,6 +649,26 @@ impl<'a> Loader<'a> {
     fn include(&mut self, file: FileId, d: &Directive, ctx: Context) {
         let Some(arg) = d.args.first() else { return };
         let value = arg.value(&self.files.get(file).bytes).into_owned();
+        // `include conf.d/v${SIGS_VERSION}_headers.conf;` in a template: which file it names is
+        // known once the container starts.
+        if self.has_placeholder(file, &self.files.get(file).bytes, d) {
+            if self.dry.is_none() {
+                let msg = format!(
+                    "`{}` is named by a placeholder filled in when the container starts; it was not read",
+                    String::from_utf8_lossy(&value)
+                );
+                let diag = Diagnostic::new(
+                    "NGX008",
+                    "include-outside-root",
+                    Severity::Info,
+                    file,
+                    arg.span,
+                    msg,
+                );
+                self.emit(diag);
+            }
+            return;
+        }
         let rel = Path::new(OsStr::from_bytes(&value));
         let at = d.terminator.offset();
         let path = if rel.is_absolute() {

@@ -707,3 +707,31 @@ fn an_alias_to_one_file_is_info_a_folder_alias_a_warning() {
         "{out}"
     );
 }
+
+#[test]
+fn an_include_named_by_a_placeholder_is_not_read_and_not_an_error() {
+    // nginxinc/nginx-s3-gateway: `include /etc/nginx/conf.d/gateway/v${AWS_SIGS_VERSION}_headers.conf;`
+    // in a template the nginx image renders at start.
+    let t = scratch(
+        "tplinc",
+        &[
+            (
+                "etc/nginx/nginx.conf",
+                "events {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n",
+            ),
+            (
+                "etc/nginx/templates/default.conf.template",
+                "server {\n    listen ${PORT};\n    include /etc/nginx/conf.d/gateway/v${SIGS}_headers.conf;\n}\n",
+            ),
+            ("etc/nginx/templates/gateway/v4_headers.conf.template", "add_header X-V 4;\n"),
+        ],
+    );
+    let o = ngxlint(&t.0, &["check", "--format", "concise", "."]);
+    let out = stdout(&o);
+    assert!(!out.contains("NGX006"), "{out}");
+    assert!(
+        out.contains("etc/nginx/templates/default.conf.template:3:13: info: `/etc/nginx/conf.d/gateway/v${SIGS}_headers.conf` is named by a placeholder filled in when the container starts; it was not read [NGX008]"),
+        "{out}"
+    );
+    assert_eq!(o.status.code(), Some(0), "{out}");
+}

@@ -442,26 +442,7 @@ impl FsVfs {
         fn name<'a>(c: &std::path::Component<'a>) -> &'a str {
             c.as_os_str().to_str().unwrap_or("")
         }
-        // Folder names every kind of server uses: a match on them alone says little
-        // (`/etc/nginx/conf.d` is not PHP's `php/conf.d`).
-        let common = |c: &std::path::Component<'_>| {
-            matches!(
-                name(c),
-                "etc"
-                    | "usr"
-                    | "local"
-                    | "share"
-                    | "opt"
-                    | "conf"
-                    | "conf.d"
-                    | "config"
-                    | "configs"
-                    | "default"
-                    | "defaults"
-                    | "data"
-                    | "docker"
-            )
-        };
+        let common = |c: &std::path::Component<'_>| common_folder(name(c));
         // (distinctive folders matched, nearness to the hint, folders matched, folders left to
         // add below the match, shallowness)
         type Rank = (
@@ -499,6 +480,46 @@ impl FsVfs {
             }
         }
         best.map(|(_, d, full)| (d, full))
+    }
+
+    /// The file of a server path in another tree folder that stands for its server folder (see
+    /// [`FsVfs::canonical`]): the longest suffix of the server folder with a distinctive name
+    /// (not only `etc`, `conf.d`, ...) that tree folders end with, nearest the server path's
+    /// own folder first; the file itself or its template.
+    fn overlay_locate(&self, path: &Path) -> Option<PathBuf> {
+        let dirs = self.auto_dirs.get_or_init(|| index_dirs(&self.root));
+        let name = path.file_name()?;
+        let comps: Vec<_> = path
+            .parent()?
+            .components()
+            .filter(|c| matches!(c, std::path::Component::Normal(_)))
+            .collect();
+        for depth in (1..=comps.len()).rev() {
+            let rest: PathBuf = comps[depth..].iter().collect();
+            for skip in 0..depth {
+                let matched = &comps[skip..depth];
+                if matched
+                    .iter()
+                    .all(|c| common_folder(c.as_os_str().to_str().unwrap_or("")))
+                {
+                    break;
+                }
+                let suffix: PathBuf = matched.iter().collect();
+                for d in dirs.iter().filter(|d| d.ends_with(&suffix)) {
+                    let local = d.join(&rest).join(name);
+                    let hit = match self.check_inside(&local) {
+                        Err(VfsError::NotFound) if self.templates => {
+                            template_for(&local).and_then(|t| self.check_inside(&t).ok())
+                        }
+                        r => r.ok(),
+                    };
+                    if hit.is_some() {
+                        return hit;
+                    }
+                }
+            }
+        }
+        None
     }
 
     fn check_inside(&self, local: &Path) -> Result<PathBuf, VfsError> {
@@ -717,6 +738,27 @@ fn common_prefix(a: &Path, b: &Path) -> usize {
         .zip(b.components())
         .take_while(|(x, y)| x == y)
         .count()
+}
+
+/// Folder names every kind of server uses: a match on them alone says little (`/etc/nginx/conf.d`
+/// is not PHP's `php/conf.d`).
+fn common_folder(name: &str) -> bool {
+    matches!(
+        name,
+        "etc"
+            | "usr"
+            | "local"
+            | "share"
+            | "opt"
+            | "conf"
+            | "conf.d"
+            | "config"
+            | "configs"
+            | "default"
+            | "defaults"
+            | "data"
+            | "docker"
+    )
 }
 
 fn index_dirs(root: &Path) -> Vec<PathBuf> {
@@ -976,6 +1018,15 @@ impl Vfs for FsVfs {
             },
             r => r,
         };
+        // An image built from overlays (`COPY common/etc /etc`, then `COPY oss/etc /etc`): the
+        // folder guessed for the server's folder lacks the file, another tree folder standing for
+        // the same server folder has it (or its template).
+        let found = match found {
+            Err(VfsError::NotFound) if matches!(how, Mapping::AutoFull | Mapping::AutoPartial) => {
+                self.overlay_locate(path).ok_or(VfsError::NotFound)
+            }
+            r => r,
+        };
         match found {
             // A guessed folder without the file: the server's file is somewhere the tree does not hold.
             Err(VfsError::NotFound) if how == Mapping::AutoPartial => {
@@ -1204,6 +1255,37 @@ mod tests {
             Mapping::Outside
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_overlay_folder_holds_what_the_guessed_one_lacks() {
+        // nginxinc/nginx-s3-gateway's image: `COPY common/etc /etc` then `COPY oss/etc /etc`.
+        let dir = std::env::temp_dir().join(format!("ngxlint-vfs-overlay-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let w = |p: &str| {
+            let f = dir.join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, p).unwrap();
+        };
+        w("repo/common/etc/nginx/templates/gateway/cors.conf.template");
+        w("repo/common/etc/nginx/nginx.conf");
+        w("repo/oss/etc/nginx/conf.d/gateway/server_variables.conf");
+        let vfs = FsVfs::new(&dir.join("repo")).unwrap();
+        let read = |p: &str| {
+            vfs.read(Path::new(p))
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+        };
+        assert_eq!(
+            read("/etc/nginx/conf.d/gateway/server_variables.conf").unwrap(),
+            "repo/oss/etc/nginx/conf.d/gateway/server_variables.conf"
+        );
+        // The guessed folder (oss/.../gateway, the longest match) lacks it: common's template.
+        assert_eq!(
+            read("/etc/nginx/conf.d/gateway/cors.conf").unwrap(),
+            "repo/common/etc/nginx/templates/gateway/cors.conf.template"
+        );
+        assert!(read("/etc/nginx/conf.d/gateway/missing.conf").is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
