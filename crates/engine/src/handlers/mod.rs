@@ -485,7 +485,14 @@ impl Checker {
         let at = h.at();
         self.report_at(code, h.file, span, Some(at), msg);
         if code != Code::Warning {
-            self.refused.push((h.file, h.d.head_span()));
+            // A refused `location` or `if` never takes effect: nothing in its body is judged
+            // either (a broken location regex leaves no headers to discard, for one).
+            let span = if matches!(&*h.name(), "location" | "if") && h.d.block.is_some() {
+                h.d.span()
+            } else {
+                h.d.head_span()
+            };
+            self.refused.push((h.file, span));
         }
     }
 

@@ -38,10 +38,17 @@ impl Rule for AddHeaderContentType {
             return;
         }
         // nginx drops its own Content-Type from a 204 and a 304: the added one is the only one.
-        let headerless = cx
-            .model
-            .here(scope, "return")
-            .any(|r| r.arg(0).is_some_and(|c| c == "204" || c == "304"));
+        let headerless = cx.model.here(scope, "return").any(|r| {
+            r.arg(0).is_some_and(|c| {
+                // A code nginx refuses (`return 20x;`) says nothing of the response: the
+                // refusal is the finding.
+                let refused = c.parse::<u16>().is_err()
+                    && !c.starts_with("http://")
+                    && !c.starts_with("https://")
+                    && !c.starts_with('$');
+                c == "204" || c == "304" || refused
+            })
+        });
         if headerless {
             return;
         }
