@@ -81,16 +81,7 @@ pub fn run(
         let candidates = ngxlint_engine::edit::fixes_at(&diags, least);
         if candidates.is_empty() || passes == MAX_PASSES {
             let unsettled = !candidates.is_empty();
-            let changes = current
-                .into_iter()
-                .filter(|(_, (_, before, after))| before != after)
-                .map(|(target, (shown, before, after))| Change {
-                    shown,
-                    target,
-                    before,
-                    after,
-                })
-                .collect();
+            let changes = changed(current);
             return Ok(Outcome {
                 project,
                 diags,
@@ -126,16 +117,7 @@ pub fn run(
         let applied = ngxlint_engine::edit::apply(&project.files, &fixes);
         if applied.contents.is_empty() {
             // Fixes whose edits are already made (or nothing usable): the text is at its fixpoint.
-            let changes = current
-                .into_iter()
-                .filter(|(_, (_, before, after))| before != after)
-                .map(|(target, (shown, before, after))| Change {
-                    shown,
-                    target,
-                    before,
-                    after,
-                })
-                .collect();
+            let changes = changed(current);
             return Ok(Outcome {
                 project,
                 diags,
@@ -285,6 +267,20 @@ pub fn show_fixes(fixed: &[Fixed], out: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The files whose text the passes changed, from (what was read, what it is now) by file.
+fn changed(current: BTreeMap<PathBuf, (PathBuf, Vec<u8>, Vec<u8>)>) -> Vec<Change> {
+    current
+        .into_iter()
+        .filter(|(_, (_, before, after))| before != after)
+        .map(|(target, (shown, before, after))| Change {
+            shown,
+            target,
+            before,
+            after,
+        })
+        .collect()
 }
 
 #[cfg(test)]
