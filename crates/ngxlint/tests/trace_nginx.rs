@@ -471,11 +471,17 @@ fn prove(
         .spawn()
         .unwrap();
     let _server = Server(child);
-    let (a0, p0) = copy.sockets[0][0].clone();
+    // nginx binds and listens on its sockets one by one (retrying a busy one for a while): the
+    // first answering is not all of them answering.
     let deadline = Instant::now() + Duration::from_secs(5);
-    while TcpStream::connect((a0.as_str(), p0)).is_err() {
-        assert!(Instant::now() < deadline, "{label}: nginx did not start");
-        std::thread::sleep(Duration::from_millis(10));
+    for (a, p) in copy.sockets.iter().flatten() {
+        while TcpStream::connect((a.as_str(), *p)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "{label}: nginx did not start on {a}:{p}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
     let mut uris: Vec<String> = URIS.iter().map(|u| u.to_string()).collect();
     for u in &copy.uris {
