@@ -754,7 +754,7 @@ impl NginxShape {
             // A statement the parser had to cut short (no `;` before the end of the file: an
             // rsyslog rule, a Caddyfile) is no evidence of nginx, whatever its first word.
             let cut = matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none();
-            let known = !assignment && !cut && (known_elsewhere(&name) || table.contains(&name));
+            let known = !assignment && !cut && (table.contains(&name) || known_elsewhere(&name));
             if !known && self.shaped {
                 // Known names are nginx's shape; an unknown one is if it looks like one.
                 self.shaped = !name.is_empty()

@@ -224,6 +224,14 @@ fn merge_parent(model: &Model<'_>, scope: ScopeId) -> Option<ScopeId> {
     inherits_from(model, scope)
 }
 
+impl Model<'_> {
+    /// The level `scope` inherits lists from (its parent, unless it is where nginx's merge
+    /// starts): where [`Model::discarded_list`] looks for what a level discards.
+    pub fn merge_parent(&self, scope: ScopeId) -> Option<ScopeId> {
+        merge_parent(self, scope)
+    }
+}
+
 /// Whether a scope holds a directive named `id`: a scan without early exit for the small scopes
 /// (several names compared at a time), the model's index for the large ones.
 fn holds(model: &Model<'_>, scope: ScopeId, id: NameId) -> bool {

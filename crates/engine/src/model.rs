@@ -273,6 +273,10 @@ pub struct Model<'p> {
     templates: crate::hash::FastSet<FileId>,
     /// For each tree, whether it is a file no main config includes (a fragment).
     fragments: Vec<bool>,
+    /// Where each interned name stands, over all scopes: (scope, position), in scope order then
+    /// reading order. Rules that look for a few names anywhere read these lists instead of every
+    /// statement of every scope.
+    occurrences: Vec<Vec<(ScopeId, u32)>>,
 }
 
 impl<'p> Model<'p> {
@@ -353,6 +357,13 @@ impl<'p> Model<'p> {
                 None
             })
             .collect();
+        let mut occurrences: Vec<Vec<(ScopeId, u32)>> = vec![Vec::new(); m.interned.len()];
+        for (i, scope) in m.scopes.iter().enumerate() {
+            for (pos, &n) in scope.names.iter().enumerate() {
+                occurrences[n as usize].push((ScopeId(i as u32), pos as u32));
+            }
+        }
+        m.occurrences = occurrences;
         for scope in &mut m.scopes {
             if scope.directives.len() > INDEX_FROM {
                 let mut index: FastMap<NameId, Vec<u32>> = FastMap::default();
@@ -610,6 +621,21 @@ impl<'p> Model<'p> {
                 back: s.names.len(),
             },
         }
+    }
+
+    /// Every directive named `name` in the model, with its scope: in scope order, then reading
+    /// order within a scope.
+    pub fn everywhere<'m>(
+        &'m self,
+        name: &str,
+    ) -> impl Iterator<Item = (ScopeId, &'m At<'p>)> + 'm {
+        let list: &[(ScopeId, u32)] = self
+            .name_id(name)
+            .and_then(|id| self.occurrences.get(id as usize))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        list.iter()
+            .map(move |&(s, i)| (s, &self.scopes[s.0 as usize].directives[i as usize]))
     }
 
     /// The location a scope belongs to (itself, or the location around an `if`/`limit_except`).

@@ -228,28 +228,35 @@ impl<'a> Loader<'a> {
 
     /// Reads and parses many files on all cores, in order, without registering them: what each
     /// file is, is decided from what was read ([`Loader::register`] takes the nginx ones).
-    pub fn read_many(
+    pub fn read_many<T: Send>(
         &self,
         paths: &[PathBuf],
         regular: &HashSet<PathBuf>,
-    ) -> Vec<Result<Loaded, VfsError>> {
+        judge: impl Fn(usize, &Loaded) -> T + Sync,
+    ) -> Vec<Result<(Loaded, T), VfsError>> {
         let vfs = self.vfs;
         let cache = self.cache.clone();
-        let load = |p: &PathBuf| -> Result<Loaded, VfsError> {
+        // What each file is (the judge) is decided on the thread that read it: the content is
+        // still in its cache and the verdicts cost no serial time.
+        let load = |&i: &usize| -> Result<(Loaded, T), VfsError> {
+            let p = &paths[i];
             let canonical = if regular.contains(p) {
                 vfs.canonical_regular(p)?
             } else {
                 vfs.canonical(p)?
             };
             let (bytes, parsed) = read_parse(vfs, cache.as_deref(), &canonical)?;
-            Ok(Loaded {
+            let loaded = Loaded {
                 display: vfs.display_canonical(&canonical),
                 canonical,
                 bytes,
                 parsed,
-            })
+            };
+            let verdict = judge(i, &loaded);
+            Ok((loaded, verdict))
         };
-        crate::par::map(paths, 64, load)
+        let indexes: Vec<usize> = (0..paths.len()).collect();
+        crate::par::map(&indexes, 64, load)
     }
 
     /// Registers a file [`Loader::read_many`] read as nginx configuration, found as `path`.

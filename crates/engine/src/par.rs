@@ -14,17 +14,21 @@ pub fn map<T: Sync, R: Send>(items: &[T], alone: usize, f: impl Fn(&T) -> R + Sy
     let chunk = items.len().div_ceil(threads).max(1);
     let f = &f;
     std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
+        // The first chunk runs on this thread: one thread fewer to start, and one allocator heap
+        // fewer holding memory (each thread's heap keeps what it allocated).
+        let mut chunks = items.chunks(chunk);
+        let first = chunks.next().unwrap_or_default();
+        let handles: Vec<_> = chunks
             .map(|c| s.spawn(move || c.iter().map(f).collect::<Vec<_>>()))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(v) => v,
+        let mut out: Vec<R> = first.iter().map(f).collect();
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
                 Err(e) => std::panic::resume_unwind(e),
-            })
-            .collect()
+            }
+        }
+        out
     })
 }
 

@@ -177,9 +177,22 @@ impl Project {
         let mut outside_links = Vec::new();
         let abs: Vec<PathBuf> = found.candidates.iter().map(|c| absolute(&c.path)).collect();
         let regular: HashSet<PathBuf> = found.regular.iter().map(|p| absolute(p)).collect();
-        let reads = loader.read_many(&abs, &regular);
-        for ((cand, path), r) in found.candidates.iter().zip(&abs).zip(reads) {
-            let loaded = match r {
+        let candidates = &found.candidates;
+        // Why a file is what it is is told for `--list-files` and for named files; a check of
+        // 2,000 files does not spell it out 2,000 times.
+        let explain = |i: usize| opts.list_files || candidates[i].named;
+        let reads = loader.read_many(&abs, &regular, |i, loaded: &crate::nginx::Loaded| {
+            classify::classify(
+                &loaded.bytes,
+                &loaded.parsed,
+                &opts.directives,
+                candidates[i].hints,
+                candidates[i].named,
+                explain(i),
+            )
+        });
+        for (i, ((cand, path), r)) in candidates.iter().zip(&abs).zip(reads).enumerate() {
+            let (loaded, verdict) = match r {
                 Ok(l) => l,
                 // A link to a folder: its files are reached through includes, not as one file.
                 Err(VfsError::IsDir) if cand.symlink => continue,
@@ -206,19 +219,8 @@ impl Project {
                 }
             };
             let hints = cand.hints;
-            // Why a file is what it is is told for `--list-files` and for named files; a check
-            // of 2,000 files does not spell it out 2,000 times.
-            let explain = opts.list_files || cand.named;
-            let verdict = classify::classify(
-                &loaded.bytes,
-                &loaded.parsed,
-                &opts.directives,
-                hints,
-                cand.named,
-                explain,
-            );
             let mut listed = Listed::new(&cand.path, ListKind::Read(verdict.kind), verdict.why);
-            if explain && cand.symlink {
+            if explain(i) && cand.symlink {
                 let target = vfs.display_canonical(&loaded.canonical);
                 listed.why = format!("a link to {}: {}", target.display(), listed.why);
             }
@@ -499,13 +501,16 @@ fn unlinted_paths(paths: &[PathBuf], listing: &[Listed]) -> Vec<(PathBuf, String
     let mut out = Vec::new();
     for p in paths {
         let abs = absolute(p);
-        let under: Vec<&Listed> = listing
+        let is_under = |l: &&Listed| absolute(&l.path).starts_with(&abs);
+        // A linted file under the path is the common answer: found without looking at the rest.
+        if listing
             .iter()
-            .filter(|l| absolute(&l.path).starts_with(&abs))
-            .collect();
-        if under.iter().any(|l| l.kind.linted()) {
+            .filter(|l| l.kind.linted())
+            .any(|l| is_under(&l))
+        {
             continue;
         }
+        let under: Vec<&Listed> = listing.iter().filter(is_under).collect();
         let why = if p.is_dir() {
             format!(
                 "no nginx or PHP-FPM configuration found in `{}` ({} files looked at)",

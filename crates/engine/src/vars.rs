@@ -258,28 +258,28 @@ pub struct Values<'m, 'p> {
     model: &'m Model<'p>,
     /// By tree and variable name (lowercase: nginx's variable names are case-insensitive).
     defs: HashMap<(usize, String), Vec<Def<'p>>>,
+    /// The names `defs` holds in some tree, for a lookup without building a key.
+    defined: std::collections::HashSet<String>,
     regexes: RefCell<RegexCache>,
     /// Servers that take requests for any Host: the default server of one of their sockets.
-    open: std::collections::HashSet<ScopeId>,
+    /// Built on first use: most runs never ask.
+    open: std::cell::OnceCell<std::collections::HashSet<ScopeId>>,
 }
 
 impl<'m, 'p> Values<'m, 'p> {
     /// Reads where every variable of the model is set.
     pub fn new(model: &'m Model<'p>) -> Values<'m, 'p> {
         let mut defs: HashMap<(usize, String), Vec<Def<'p>>> = HashMap::new();
-        let set = model.name_id("set");
+        for (id, at) in model.everywhere("set") {
+            if let Some(v) = at.arg(0) {
+                let name = v.trim_start_matches('$').to_ascii_lowercase();
+                defs.entry((model.scope(id).tree, name))
+                    .or_default()
+                    .push(Def::Set(id, *at));
+            }
+        }
         for id in model.ids() {
             let s = model.scope(id);
-            if let Some(set) = set {
-                for at in model.named_id(id, set) {
-                    if let Some(v) = at.arg(0) {
-                        let name = v.trim_start_matches('$').to_ascii_lowercase();
-                        defs.entry((s.tree, name))
-                            .or_default()
-                            .push(Def::Set(id, *at));
-                    }
-                }
-            }
             // `map`, `geo` and `split_clients` set the variable their block names last.
             if let (true, Some(block)) = (
                 matches!(s.kind, Context::Map | Context::Geo | Context::SplitClients),
@@ -293,11 +293,19 @@ impl<'m, 'p> Values<'m, 'p> {
                 }
             }
         }
+        // `set`s come first in a scope's reading order only within their kind: keep each
+        // variable's definitions in scope order, as a scan of the scopes lists them.
+        for list in defs.values_mut() {
+            list.sort_by_key(|d| match d {
+                Def::Set(id, _) | Def::Map(id, _) => *id,
+            });
+        }
         Values {
             model,
+            defined: defs.keys().map(|(_, n)| n.clone()).collect(),
             defs,
             regexes: RefCell::new(HashMap::new()),
-            open: open_servers(model),
+            open: std::cell::OnceCell::new(),
         }
     }
 
@@ -316,8 +324,12 @@ impl<'m, 'p> Values<'m, 'p> {
     /// `set` or `map` there defines and whose every value lacks them. A quick answer before
     /// [`Values::argument`]: where it says no, the full analysis is needed.
     pub fn builtin_lacks(&self, tree: usize, name: &str, bytes: ByteSet) -> bool {
-        let lower = name.to_ascii_lowercase();
-        if self.defs.contains_key(&(tree, lower.clone())) {
+        let lower: std::borrow::Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            name.to_ascii_lowercase().into()
+        } else {
+            name.into()
+        };
+        if self.defined.contains(&*lower) && self.defs.contains_key(&(tree, lower.to_string())) {
             return false;
         }
         builtin(&lower).is_some_and(|(flow, _)| flow.bytes.intersect(bytes).is_empty())
@@ -430,7 +442,7 @@ impl<'m, 'p> Values<'m, 'p> {
         while let Some(s) = cur {
             let sc = model.scope(s);
             if sc.kind == Context::HttpServer {
-                if self.open.contains(&s) {
+                if self.open.get_or_init(|| open_servers(model)).contains(&s) {
                     return (Some(flow), Vec::new());
                 }
                 let names = model

@@ -78,9 +78,17 @@ impl Word {
 
     /// The value as text (non-UTF-8 bytes replaced), for messages and comparisons.
     pub fn text<'a>(&self, src: &'a [u8]) -> Cow<'a, str> {
+        // Nearly every word is valid UTF-8: `from_utf8` checks it word-at-a-time, while the lossy
+        // form walks it in chunks; the lossy form only runs for the rare word that is not.
         match self.value(src) {
-            Cow::Borrowed(b) => String::from_utf8_lossy(b),
-            Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
+            Cow::Borrowed(b) => match std::str::from_utf8(b) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(b),
+            },
+            Cow::Owned(v) => match String::from_utf8(v) {
+                Ok(s) => Cow::Owned(s),
+                Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            },
         }
     }
 

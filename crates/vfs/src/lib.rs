@@ -556,7 +556,13 @@ impl FsVfs {
         if let Some(p) = self.dir_cache.lock().ok().and_then(|c| c.get(dir).cloned()) {
             return Ok(p);
         }
-        self.resolve(dir)
+        // `resolve` remembers the folders above its last component; the folder asked for is
+        // remembered here (2,000 files of one `conf.d/` resolve it once, not 2,000 times).
+        let resolved = self.resolve(dir)?;
+        if let Ok(mut cache) = self.dir_cache.lock() {
+            cache.insert(dir.to_path_buf(), resolved.clone());
+        }
+        Ok(resolved)
     }
 
     /// realpath(3) with the folder part cached; the last component is resolved with one lstat.

@@ -112,9 +112,10 @@ fn serves(
 
 /// The lowercased name of an `add_header`.
 fn header_name(at: &At<'_>) -> String {
-    at.arg(0)
-        .map(|n| n.to_ascii_lowercase())
-        .unwrap_or_default()
+    match at.dir.args.first() {
+        Some(w) => String::from_utf8_lossy(&w.value(at.src).to_ascii_lowercase()).into_owned(),
+        None => String::new(),
+    }
 }
 
 impl Rule for AddHeaderRedefinition {
@@ -124,12 +125,19 @@ impl Rule for AddHeaderRedefinition {
 
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
-        let Some(id) = model.name_id("add_header") else {
-            return;
-        };
         let merge = cx.settings.nginx_version >= (1, 29, 3);
         let mut cache = std::collections::HashMap::new();
-        for scope in model.ids() {
+        // Whether the headers in effect at a level hold a security header: asked once per level
+        // (a server's locations share it).
+        let mut secures: std::collections::HashMap<ScopeId, Vec<String>> = Default::default();
+        let mut last = None;
+        for (scope, first) in model.everywhere("add_header") {
+            // The first `add_header` of each scope (the list is in scope order).
+            if last == Some(scope) {
+                continue;
+            }
+            last = Some(scope);
+            let first = *first;
             let kind = model.scope(scope).kind;
             if !matches!(
                 kind,
@@ -137,30 +145,49 @@ impl Rule for AddHeaderRedefinition {
             ) {
                 continue;
             }
-            let Some(first) = model.named_id(scope, id).next().copied() else {
+            // Most levels that set headers of their own discard no security header: the list
+            // in effect here is only worked out where one is among those inherited.
+            let Some(parent) = model.merge_parent(scope) else {
                 continue;
             };
-            let Some((level, discarded)) = model.lost_entries(scope, "add_header", header_name)
-            else {
+            let inherited = secures.entry(parent).or_insert_with(|| {
+                model
+                    .headers_in_effect(parent, false)
+                    .iter()
+                    .map(header_name)
+                    .filter(|name| SECURITY.iter().any(|(n, _)| n == name))
+                    .collect()
+            });
+            if inherited.is_empty() {
                 continue;
-            };
+            }
+            let own: Vec<String> = model.here(scope, "add_header").map(header_name).collect();
             let serves = serves(cx, &mut cache, scope);
-            let mut lost: Vec<&At<'_>> = Vec::new();
-            for d in &discarded {
-                let name = header_name(d);
+            // Whether losing a header matters for what the level serves (a location of images
+            // needs no `X-Frame-Options`).
+            let matters = |name: &str| {
                 let Some(&(_, on_assets)) = SECURITY.iter().find(|(n, _)| *n == name) else {
-                    continue;
+                    return false;
                 };
-                let matters = match serves {
+                match serves {
                     Serves::Documents => true,
                     Serves::Assets { svg } => {
                         on_assets || (svg && name.starts_with("content-security-policy"))
                     }
-                };
-                if matters {
-                    lost.push(d);
                 }
+            };
+            // A level that sets every inherited security header that matters again loses none.
+            if !inherited.iter().any(|n| !own.contains(n) && matters(n)) {
+                continue;
             }
+            let Some((level, discarded)) = model.lost_entries(scope, "add_header", header_name)
+            else {
+                continue;
+            };
+            let lost: Vec<&At<'_>> = discarded
+                .iter()
+                .filter(|d| matters(&header_name(d)))
+                .collect();
             if lost.is_empty() {
                 continue;
             }

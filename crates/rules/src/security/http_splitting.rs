@@ -48,13 +48,14 @@ fn sink(at: &At<'_>) -> Option<(usize, Sink, bool)> {
         // LF gets into one; named captures and other variables are copied as they are.
         return Some((i, Sink::Response, at.is("rewrite")));
     }
-    match at.name().as_ref() {
-        "add_header" | "add_trailer" => Some((1, Sink::Response, false)),
-        "proxy_set_header" => Some((1, Sink::Upstream, false)),
-        "proxy_pass" if at.arg(0).is_some_and(|a| a.contains('$')) => {
-            Some((0, Sink::Upstream, false))
-        }
-        _ => None,
+    if at.is("add_header") || at.is("add_trailer") {
+        Some((1, Sink::Response, false))
+    } else if at.is("proxy_set_header") {
+        Some((1, Sink::Upstream, false))
+    } else if at.is("proxy_pass") && at.arg(0).is_some_and(|a| a.contains('$')) {
+        Some((0, Sink::Upstream, false))
+    } else {
+        None
     }
 }
 
@@ -142,37 +143,39 @@ impl Rule for HttpSplitting {
 
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
-        let names: Vec<_> = [
+        const NAMES: [&str; 6] = [
             "add_header",
             "add_trailer",
             "return",
             "rewrite",
             "proxy_set_header",
             "proxy_pass",
-        ]
-        .iter()
-        .filter_map(|n| model.name_id(n))
-        .collect();
-        if names.is_empty() {
-            return;
-        }
-        let values = Values::new(model);
-        for id in model.ids() {
-            for (at, n) in model.scope(id).directives.iter().zip(model.names_of(id)) {
-                if names.contains(n) && at.dir.args.iter().any(|w| w.raw(at.src).contains(&b'$')) {
-                    // Most values are made of nginx's own variables that hold no CR or LF
-                    // (`$host`, `$remote_addr`, `$scheme`): nothing to analyse.
-                    let tree = model.scope(id).tree;
-                    let plain = sink(at).is_some_and(|(i, _, _)| {
-                        at.dir.args.get(i).is_some_and(|w| {
-                            references(w.raw(at.src))
-                                .iter()
-                                .all(|(_, _, v)| values.builtin_lacks(tree, v, CRLF))
-                        })
-                    });
-                    if !plain {
-                        self.check(&values, id, at, out);
-                    }
+        ];
+        let mut values: Option<Values<'_, '_>> = None;
+        // The same value stands in many servers (`$scheme://$host$request_uri`): whether it is
+        // made only of variables that cannot hold CR or LF is worked out once per tree.
+        let mut plain_values: std::collections::HashMap<(usize, &[u8]), bool> = Default::default();
+        for name in NAMES {
+            for (id, at) in model.everywhere(name) {
+                let Some((i, _, _)) = sink(at) else { continue };
+                let Some(w) = at.dir.args.get(i) else {
+                    continue;
+                };
+                let raw = w.raw(at.src);
+                if !raw.contains(&b'$') {
+                    continue;
+                }
+                let values = values.get_or_insert_with(|| Values::new(model));
+                // Most values are made of nginx's own variables that hold no CR or LF
+                // (`$host`, `$remote_addr`, `$scheme`): nothing to analyse.
+                let tree = model.scope(id).tree;
+                let plain = *plain_values.entry((tree, raw)).or_insert_with(|| {
+                    references(raw)
+                        .iter()
+                        .all(|(_, _, v)| values.builtin_lacks(tree, v, CRLF))
+                });
+                if !plain {
+                    self.check(values, id, at, out);
                 }
             }
         }
