@@ -231,7 +231,7 @@ impl<'a> Loader<'a> {
     pub fn read_many<T: Send>(
         &self,
         paths: &[PathBuf],
-        regular: &HashSet<PathBuf>,
+        regular: &[bool],
         judge: impl Fn(usize, &Loaded) -> T + Sync,
     ) -> Vec<Result<(Loaded, T), VfsError>> {
         let vfs = self.vfs;
@@ -240,7 +240,7 @@ impl<'a> Loader<'a> {
         // still in its cache and the verdicts cost no serial time.
         let load = |&i: &usize| -> Result<(Loaded, T), VfsError> {
             let p = &paths[i];
-            let canonical = if regular.contains(p) {
+            let canonical = if regular.get(i).copied().unwrap_or(false) {
                 vfs.canonical_regular(p)?
             } else {
                 vfs.canonical(p)?

@@ -1,6 +1,5 @@
 //! One run's project: every nginx tree and FPM config found, and the readers' diagnostics.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use nginx_syntax::directives::{Context, Directives};
@@ -176,7 +175,7 @@ impl Project {
         let mut broken_links = Vec::new();
         let mut outside_links = Vec::new();
         let abs: Vec<PathBuf> = found.candidates.iter().map(|c| absolute(&c.path)).collect();
-        let regular: HashSet<PathBuf> = found.regular.iter().map(|p| absolute(p)).collect();
+        let regular: Vec<bool> = found.candidates.iter().map(|c| c.regular).collect();
         let candidates = &found.candidates;
         // Why a file is what it is is told for `--list-files` and for named files; a check of
         // 2,000 files does not spell it out 2,000 times.

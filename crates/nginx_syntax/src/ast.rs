@@ -95,7 +95,8 @@ impl Word {
     /// Whether the value is exactly `s` (compares the processed value).
     pub fn is(&self, src: &[u8], s: &str) -> bool {
         if !self.escaped {
-            self.raw(src) == s.as_bytes()
+            // The length first: most comparisons fail there, without touching the bytes.
+            self.inner.len() == s.len() && self.raw(src) == s.as_bytes()
         } else {
             &*self.value(src) == s.as_bytes()
         }

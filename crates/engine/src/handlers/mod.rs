@@ -752,6 +752,17 @@ pub(crate) fn show(b: &[u8]) -> std::borrow::Cow<'_, str> {
 /// `${NAME}` (envsubst) or, in any file, an installer's `<NAME>`. The loader and the replay of a
 /// file read again judge it the same way.
 pub(crate) fn has_placeholder(template: bool, src: &[u8], d: &Directive) -> bool {
+    // Outside templates only `<NAME>` counts: one search over the statement's words (comments
+    // between them included) rules out nearly every statement at once.
+    if !template {
+        let head = d.head_span();
+        let bytes = src
+            .get(head.start as usize..head.end as usize)
+            .unwrap_or_default();
+        if memchr::memchr(b'<', bytes).is_none() {
+            return false;
+        }
+    }
     std::iter::once(&d.name).chain(&d.args).any(|a| {
         let raw = a.raw(src);
         (template && crate::text::has_placeholder(raw))
