@@ -108,6 +108,13 @@ pub struct Files {
 }
 
 impl Files {
+    /// Room for `n` more files, so that registering thousands does not rehash the path index
+    /// again and again.
+    pub fn reserve(&mut self, n: usize) {
+        self.files.reserve(n);
+        self.by_server_path.reserve(n);
+    }
+
     /// Adds a file (or returns the id it already has).
     pub fn add(
         &mut self,

@@ -259,6 +259,12 @@ impl<'a> Loader<'a> {
         crate::par::map(&indexes, 64, load)
     }
 
+    /// Room for `n` more files (see [`Files::reserve`]).
+    pub fn reserve(&mut self, n: usize) {
+        self.files.reserve(n);
+        self.resolved.reserve(n);
+    }
+
     /// Registers a file [`Loader::read_many`] read as nginx configuration, found as `path`.
     pub fn register(&mut self, path: &Path, loaded: Loaded) -> FileId {
         let id = match self.files.by_server_path(&loaded.canonical) {

@@ -190,6 +190,7 @@ impl Project {
                 explain(i),
             )
         });
+        loader.reserve(reads.len());
         for (i, ((cand, path), r)) in candidates.iter().zip(&abs).zip(reads).enumerate() {
             let (loaded, verdict) = match r {
                 Ok(l) => l,

@@ -70,8 +70,8 @@ fn main() {
             count_files(&out.join("nginx")),
             bytes as f64 / 1e6
         );
-        // Every rule on, the opt-in ones too.
-        let check = measure(runs, || {
+        // Every rule on, the opt-in ones too; alternately with `nginx -t` on the same tree.
+        let check_cmd = || {
             let mut c = Command::new(&ngxlint);
             c.arg("check")
                 .args(["--select", "ALL"])
@@ -80,7 +80,24 @@ fn main() {
                 .arg(&out)
                 .current_dir(&out);
             c
-        });
+        };
+        let nginx_cmd = |nginx: &PathBuf| {
+            let mut c = Command::new(nginx);
+            c.arg("-t")
+                .arg("-q")
+                .arg("-p")
+                .arg(format!("{}/", out.display()))
+                .arg("-c")
+                .arg("nginx/nginx.conf");
+            c
+        };
+        let (check, nginx_t) = match &nginx {
+            Some(nginx) => {
+                let (c, t, r) = measure_pair(runs, check_cmd, || nginx_cmd(nginx));
+                (c, Some((t, r)))
+            }
+            None => (measure(runs, check_cmd), None),
+        };
         let nginx_only = measure(runs, || {
             let mut c = Command::new(&ngxlint);
             c.arg("check")
@@ -124,22 +141,14 @@ fn main() {
         let fpm_ms = (check.median().as_secs_f64() - nginx_only.median().as_secs_f64()) * 1e3;
         println!("FPM side ({pools} pools): {fpm_ms:.1} ms of the full check (difference of medians; noise is about 1 ms)");
         row("ngxlint --version (process start)", &bare);
-        if let Some(nginx) = &nginx {
-            let t = measure(runs, || {
-                let mut c = Command::new(nginx);
-                c.arg("-t")
-                    .arg("-q")
-                    .arg("-p")
-                    .arg(format!("{}/", out.display()))
-                    .arg("-c")
-                    .arg("nginx/nginx.conf");
-                c
-            });
-            row("nginx -t", &t);
+        if let Some((t, pair_ratio)) = &nginx_t {
+            row("nginx -t", t);
             println!(
-                "ratio: ngxlint check takes {:.1}% of nginx -t's time ({:.1}x faster)",
+                "ratio: ngxlint check takes {:.1}% of nginx -t's time ({:.1}x faster); median of the {} alternating pairs' ratios: {:.1}%",
                 100.0 * check.median().as_secs_f64() / t.median().as_secs_f64(),
-                t.median().as_secs_f64() / check.median().as_secs_f64()
+                t.median().as_secs_f64() / check.median().as_secs_f64(),
+                t.walls.len(),
+                100.0 * pair_ratio
             );
         } else {
             println!("(nginx not installed: no side-by-side figure)");
@@ -327,39 +336,60 @@ fn row(name: &str, s: &Sample) {
     );
 }
 
-fn measure(runs: usize, mut cmd: impl FnMut() -> Command) -> Sample {
-    let mut walls = Vec::new();
-    let mut rss_kb = Vec::new();
+/// One run of the command through a fresh launcher process: wall time and peak RSS (KiB).
+fn run_once(c: Command) -> Option<(Duration, i64)> {
     let me = std::env::current_exe().unwrap_or_default();
-    for _ in 0..runs {
-        let c = cmd();
-        let mut l = Command::new(&me);
-        l.env("NGXLINT_BENCH_LAUNCH", "1")
-            .arg("--")
-            .arg(c.get_program())
-            .args(c.get_args());
-        if let Some(d) = c.get_current_dir() {
-            l.current_dir(d);
-        }
-        let Ok(out) = l.stderr(Stdio::null()).output() else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(&out.stdout);
-        let mut it = text.split_whitespace();
-        let (Some(ns), Some(rss)) = (
-            it.next().and_then(|v| v.parse::<u64>().ok()),
-            it.next().and_then(|v| v.parse::<i64>().ok()),
-        ) else {
-            continue;
-        };
-        walls.push(Duration::from_nanos(ns));
-        rss_kb.push(rss);
+    let mut l = Command::new(&me);
+    l.env("NGXLINT_BENCH_LAUNCH", "1")
+        .arg("--")
+        .arg(c.get_program())
+        .args(c.get_args());
+    if let Some(d) = c.get_current_dir() {
+        l.current_dir(d);
     }
-    walls.sort();
+    let out = l.stderr(Stdio::null()).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut it = text.split_whitespace();
+    let ns = it.next()?.parse::<u64>().ok()?;
+    let rss = it.next()?.parse::<i64>().ok()?;
+    Some((Duration::from_nanos(ns), rss))
+}
+
+fn sample(mut runs: Vec<(Duration, i64)>) -> Sample {
+    let rss_kb = runs.iter().map(|r| r.1).collect();
+    runs.sort();
+    let mut walls: Vec<Duration> = runs.into_iter().map(|r| r.0).collect();
     if walls.is_empty() {
         walls.push(Duration::ZERO);
     }
     Sample { walls, rss_kb }
+}
+
+fn measure(runs: usize, mut cmd: impl FnMut() -> Command) -> Sample {
+    sample((0..runs).filter_map(|_| run_once(cmd())).collect())
+}
+
+/// Two commands run alternately (after one unmeasured run of each, so both meet warm caches):
+/// a machine whose speed drifts slows both alike. Also returns the median of the per-pair ratios
+/// of wall times, the figure least moved by drift.
+fn measure_pair(
+    runs: usize,
+    mut a: impl FnMut() -> Command,
+    mut b: impl FnMut() -> Command,
+) -> (Sample, Sample, f64) {
+    let _ = (run_once(a()), run_once(b()));
+    let (mut ra, mut rb, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let (Some(x), Some(y)) = (run_once(a()), run_once(b())) else {
+            continue;
+        };
+        ratios.push(x.0.as_secs_f64() / y.0.as_secs_f64().max(1e-9));
+        ra.push(x);
+        rb.push(y);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios.get(ratios.len() / 2).copied().unwrap_or(0.0);
+    (sample(ra), sample(rb), ratio)
 }
 
 /// Waits for the child and returns its peak RSS in KiB.
