@@ -194,7 +194,18 @@ pub fn pretty(
         .with_links(opts.links);
     for d in diags {
         let mut s = String::new();
-        if handler.render_report(&mut s, &report(files, d)).is_err() {
+        // The drawing is miette's: should it fail, or panic on a span it cannot place, the
+        // finding is still reported, on one line, and the other findings follow.
+        let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut drawn = String::new();
+            handler
+                .render_report(&mut drawn, &report(files, d))
+                .ok()
+                .map(|_| drawn)
+        }));
+        if let Ok(Some(drawn)) = drawn {
+            s = drawn;
+        } else {
             let f = files.get(d.file);
             let (line, col) = f.line_col_chars(d.span.start);
             let _ = writeln!(
