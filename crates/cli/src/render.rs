@@ -103,14 +103,41 @@ pub(crate) fn span(s: nginx_syntax::Span, files: &Files, id: ngxlint_engine::Fil
     SourceSpan::new(start.into(), end.saturating_sub(start))
 }
 
-/// The offset in `String::from_utf8_lossy(bytes)` of byte `at`.
+/// The offset in `String::from_utf8_lossy(bytes)` of byte `at`: a character boundary of that text,
+/// within it. A byte inside a character (or inside an invalid sequence, which the text holds as one
+/// U+FFFD) maps to the start of that character. Decoding only the bytes before `at` would not do:
+/// a character cut in two decodes as replacement characters the whole text does not have, and the
+/// offset could land past its end (miette panics on such a span).
 fn lossy_offset(bytes: &[u8], at: usize) -> usize {
     let at = at.min(bytes.len());
     let prefix = &bytes[..at];
     if std::str::from_utf8(prefix).is_ok() {
+        // A valid prefix ends on a character boundary, and decodes to itself.
         return at;
     }
-    String::from_utf8_lossy(prefix).len()
+    let (mut raw, mut text) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        if at < raw + valid.len() {
+            let inside = at - raw;
+            let boundary = (0..=inside)
+                .rev()
+                .find(|&i| valid.is_char_boundary(i))
+                .unwrap_or(0);
+            return text + boundary;
+        }
+        raw += valid.len();
+        text += valid.len();
+        let invalid = chunk.invalid();
+        if !invalid.is_empty() {
+            if at < raw + invalid.len() {
+                return text;
+            }
+            raw += invalid.len();
+            text += '\u{FFFD}'.len_utf8();
+        }
+    }
+    text
 }
 
 fn severity(s: Severity) -> miette::Severity {
@@ -521,4 +548,59 @@ fn write_json(out: &mut dyn Write, v: &serde_json::Value) -> std::io::Result<()>
     let text = serde_json::to_string_pretty(v).map_err(std::io::Error::other)?;
     out.write_all(text.as_bytes())?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod lossy_tests {
+    use super::lossy_offset;
+
+    #[test]
+    fn offsets_land_on_boundaries_of_the_decoded_text() {
+        // A character cut in two after an invalid byte: the prefix alone would decode to two
+        // replacement characters (6 bytes) where the text has one and `é` (5 bytes in all).
+        let bytes = b"\xff\xc3\xa9";
+        let text = String::from_utf8_lossy(bytes);
+        assert_eq!(lossy_offset(bytes, 2), 3);
+        assert_eq!(lossy_offset(bytes, 3), 5);
+        assert_eq!(lossy_offset(bytes, 1), 3);
+        assert_eq!(lossy_offset(bytes, 0), 0);
+        assert_eq!(text.len(), 5);
+        // Every offset of every short mix of valid, cut and invalid sequences.
+        let parts: [&[u8]; 7] = [
+            b"a",
+            "\u{e9}".as_bytes(),
+            "\u{20ac}".as_bytes(),
+            b"\xe2\x82",
+            b"\xff",
+            b"\r\n",
+            b"\xc3",
+        ];
+        let mut seed: u64 = 7;
+        for _ in 0..20_000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(seed % 7) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                bytes.extend_from_slice(parts[(seed >> 33) as usize % parts.len()]);
+            }
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let text = String::from_utf8_lossy(&bytes);
+            let mut last = 0;
+            for at in 0..=bytes.len() + 1 {
+                let o = lossy_offset(&bytes, at);
+                assert!(
+                    o <= text.len(),
+                    "{bytes:?} at {at}: {o} past {}",
+                    text.len()
+                );
+                assert!(text.is_char_boundary(o), "{bytes:?} at {at}: {o}");
+                assert!(o >= last, "{bytes:?}: offsets go back at {at}");
+                last = o;
+            }
+            assert_eq!(lossy_offset(&bytes, bytes.len()), text.len());
+        }
+    }
 }
