@@ -423,13 +423,9 @@ impl<'a> Loader<'a> {
             // A file read again in the same context within one tree (`fastcgi_params` in every PHP
             // location) finds nothing new: its diagnostics and includes are those of the first time.
             if !self.walked.insert((file, ctx)) {
-                let files = &*self.files;
-                let bytes = |f: FileId| Arc::clone(&files.get(f).bytes);
-                let template = |f: FileId| files.get(f).is_template();
                 self.checks.replay(
                     self.data,
-                    &bytes,
-                    &template,
+                    self.files,
                     self.directives,
                     file,
                     ctx,
@@ -670,14 +666,7 @@ impl<'a> Loader<'a> {
                     "`{}` is named by a placeholder filled in when the container starts; it was not read",
                     String::from_utf8_lossy(&value)
                 );
-                let diag = Diagnostic::new(
-                    "NGX008",
-                    "include-outside-root",
-                    Severity::Info,
-                    file,
-                    arg.span,
-                    msg,
-                );
+                let diag = not_read(file, arg.span, msg);
                 self.emit(diag);
             }
             return;
@@ -697,14 +686,7 @@ impl<'a> Loader<'a> {
                             "`{}` is relative to nginx's conf prefix, which is unknown for a file no main config includes; it was not read",
                             rel.display()
                         );
-                        let diag = Diagnostic::new(
-                            "NGX008",
-                            "include-outside-root",
-                            Severity::Info,
-                            file,
-                            arg.span,
-                            msg,
-                        )
+                        let diag = not_read(file, arg.span, msg)
                         .with_help("lint the main config that includes this file, or set nginx's prefix with `--prefix DIR`");
                         self.emit(diag.at_nginx(at));
                         self.data
@@ -771,17 +753,10 @@ impl<'a> Loader<'a> {
                     // The tree's file of that name was a guess (`/config/nginx/nginx.conf` found as
                     // this repository's `nginx/nginx.conf`): the server reads some other file.
                     let guess = self.files.get(t).path.display().to_string();
-                    let diag = Diagnostic::new(
-                        "NGX008",
-                        "include-outside-root",
-                        Severity::Info,
-                        file,
-                        arg.span,
-                        format!(
+                    let diag = not_read(file, arg.span, format!(
                             "`{}` is not in the repository (`{guess}` only shares its name and includes it); it was not read",
                             server_path.display()
-                        ),
-                    )
+                        ))
                     .with_help("if the repository holds that file elsewhere, map its folder with `--map FROM=TO` or `[paths] map`");
                     self.emit(diag.at_nginx(at));
                     continue;
@@ -883,14 +858,7 @@ impl<'a> Loader<'a> {
             VfsError::PermissionDenied => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("open() \"{shown}\" failed (13: Permission denied)")),
             VfsError::IsDir => Diagnostic::new("NGX006", "include-failed", Severity::Error, file, span, format!("pread() \"{shown}\" failed (21: Is a directory)")),
             // What the server reads there is not in the repository: nothing says it is wrong.
-            VfsError::OutsideRoot => Diagnostic::new(
-                "NGX008",
-                "include-outside-root",
-                Severity::Info,
-                file,
-                span,
-                format!("include `{shown}` points outside the linted root; it was not read"),
-            )
+            VfsError::OutsideRoot => not_read(file, span, format!("include `{shown}` points outside the linted root; it was not read"))
             .with_help("map the folder into the tree with `--map /etc/nginx=DIR`, or allow reading it with `--allow-outside-root`"),
             VfsError::NotInTree(target) => {
                 let msg = if target == path {
@@ -901,7 +869,7 @@ impl<'a> Loader<'a> {
                         target.display()
                     )
                 };
-                Diagnostic::new("NGX008", "include-outside-root", Severity::Info, file, span, msg)
+                not_read(file, span, msg)
                     .with_help("what it holds was not checked; if the repository keeps it elsewhere, map its folder with `--map FROM=TO` or `[paths] map`")
             }
             VfsError::TooLarge { limit } => Diagnostic::new("NGX009", "unreadable-file", Severity::Error, file, span, format!("`{shown}` is larger than {limit} bytes; it was not read")),
@@ -909,4 +877,17 @@ impl<'a> Loader<'a> {
         };
         self.emit(diag.at_nginx(at));
     }
+}
+
+/// NGX008: a file an `include` names that was not read (outside the root, named by a
+/// placeholder, relative to an unknown prefix, ...): what it holds is not checked.
+pub(crate) fn not_read(file: FileId, span: Span, msg: impl Into<String>) -> Diagnostic {
+    Diagnostic::new(
+        "NGX008",
+        "include-outside-root",
+        Severity::Info,
+        file,
+        span,
+        msg,
+    )
 }

@@ -318,14 +318,7 @@ impl Project {
             );
             let id = files.add(path.clone(), absolute(&path), Vec::new(), FileKind::Nginx);
             diagnostics.push(
-                Diagnostic::new(
-                    "NGX008",
-                    "include-outside-root",
-                    Severity::Info,
-                    id,
-                    nginx_syntax::Span::default(),
-                    msg,
-                )
+                crate::nginx::not_read(id, nginx_syntax::Span::default(), msg)
                 .with_help("what it holds was not checked; if the repository keeps it elsewhere, map its folder with `--map FROM=TO` or `[paths] map`"),
             );
         }

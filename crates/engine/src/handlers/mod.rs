@@ -375,8 +375,7 @@ impl Checker {
     pub fn replay(
         &mut self,
         data: &NginxData,
-        bytes: &dyn Fn(FileId) -> std::sync::Arc<Vec<u8>>,
-        template: &dyn Fn(FileId) -> bool,
+        files: &crate::files::Files,
         directives: &Directives,
         file: FileId,
         ctx: Context,
@@ -388,21 +387,20 @@ impl Checker {
         let Some(parsed) = data.parsed.get(&file) else {
             return;
         };
-        let src = bytes(file);
+        let src = &files.get(file).bytes;
         let stateless = *self
             .stateless
             .entry((file, ctx))
-            .or_insert_with(|| stateless(directives, &src, &parsed.directives, ctx));
+            .or_insert_with(|| stateless(directives, src, &parsed.directives, ctx));
         if stateless {
             return;
         }
         self.replay_list(
             data,
-            bytes,
-            template,
+            files,
             directives,
             file,
-            &src,
+            src,
             &parsed.directives,
             ctx,
             depth,
@@ -413,8 +411,7 @@ impl Checker {
     fn replay_list(
         &mut self,
         data: &NginxData,
-        bytes: &dyn Fn(FileId) -> std::sync::Arc<Vec<u8>>,
-        template: &dyn Fn(FileId) -> bool,
+        files: &crate::files::Files,
         directives: &Directives,
         file: FileId,
         src: &[u8],
@@ -428,12 +425,12 @@ impl Checker {
                 if d.block.is_none() {
                     if &*name == b"include" && d.args.len() == 1 {
                         for &t in data.included(file, d) {
-                            self.replay(data, bytes, template, directives, t, ctx, depth + 1);
+                            self.replay(data, files, directives, t, ctx, depth + 1);
                         }
                     } else {
                         let mark = self.mark_len();
                         self.entry(file, src, d, ctx);
-                        if has_placeholder(template(file), src, d) {
+                        if has_placeholder(files.get(file).is_template(), src, d) {
                             self.discard_since(mark);
                         }
                     }
@@ -454,20 +451,19 @@ impl Checker {
             };
             if &*name == b"include" {
                 for &t in data.included(file, d) {
-                    self.replay(data, bytes, template, directives, t, ctx, depth + 1);
+                    self.replay(data, files, directives, t, ctx, depth + 1);
                 }
                 continue;
             }
             let mark = self.mark_len();
             self.directive(file, src, d, ctx, entry, child);
-            if has_placeholder(template(file), src, d) {
+            if has_placeholder(files.get(file).is_template(), src, d) {
                 self.discard_since(mark);
             }
             if let (Some(b), Some(child)) = (&d.block, child) {
                 self.replay_list(
                     data,
-                    bytes,
-                    template,
+                    files,
                     directives,
                     file,
                     src,
