@@ -30,6 +30,11 @@ pub struct SourceFile {
     /// What it holds.
     pub kind: FileKind,
     lines: OnceLock<Vec<u32>>,
+    /// A template rendered when the server starts (see [`SourceFile::is_template`]).
+    template: bool,
+    /// Whether a `<` stands anywhere in the bytes: without one, no statement of the file can hold
+    /// an installer's `<NAME>` placeholder (asked of every statement, answered once per file).
+    angle: bool,
 }
 
 impl SourceFile {
@@ -72,11 +77,13 @@ impl SourceFile {
     /// Whether the file is a template rendered when the server starts (`X.template`, envsubst
     /// fills its `${NAME}` placeholders in): a placeholder stands for a value not known here.
     pub fn is_template(&self) -> bool {
-        use std::os::unix::ffi::OsStrExt;
-        self.server_path
-            .as_os_str()
-            .as_bytes()
-            .ends_with(b".template")
+        self.template
+    }
+
+    /// Whether a statement of the file may hold a placeholder filled in before nginx reads it
+    /// (a template's `${NAME}`, an installer's `<NAME>`); when not, none of its statements does.
+    pub fn may_hold_placeholders(&self) -> bool {
+        self.template || self.angle
     }
 
     /// Whether the file is nginx's stock copy of a file the tree includes but does not hold
@@ -128,10 +135,17 @@ impl Files {
         }
         let id = FileId(self.files.len() as u32);
         self.by_server_path.insert(server_path.clone(), id);
+        let bytes: std::sync::Arc<Vec<u8>> = bytes.into();
+        let template = {
+            use std::os::unix::ffi::OsStrExt;
+            server_path.as_os_str().as_bytes().ends_with(b".template")
+        };
         self.files.push(SourceFile {
             path,
             server_path,
-            bytes: bytes.into(),
+            angle: memchr::memchr(b'<', &bytes).is_some(),
+            template,
+            bytes,
             kind,
             lines: OnceLock::new(),
         });

@@ -576,7 +576,7 @@ impl<'a> Loader<'a> {
     /// filled in before nginx reads the file, which may stand for several words; the handlers
     /// judge it only then.
     fn has_placeholder(&self, file: FileId, src: &[u8], d: &Directive) -> bool {
-        crate::handlers::has_placeholder(self.files.get(file).is_template(), src, d)
+        crate::handlers::has_placeholder(self.files.get(file), src, d)
     }
 
     /// Emits what the handlers' checks found, and records the statements they refuse.

@@ -430,7 +430,7 @@ impl Checker {
                     } else {
                         let mark = self.mark_len();
                         self.entry(file, src, d, ctx);
-                        if has_placeholder(files.get(file).is_template(), src, d) {
+                        if has_placeholder(files.get(file), src, d) {
                             self.discard_since(mark);
                         }
                     }
@@ -457,7 +457,7 @@ impl Checker {
             }
             let mark = self.mark_len();
             self.directive(file, src, d, ctx, entry, child);
-            if has_placeholder(files.get(file).is_template(), src, d) {
+            if has_placeholder(files.get(file), src, d) {
                 self.discard_since(mark);
             }
             if let (Some(b), Some(child)) = (&d.block, child) {
@@ -747,7 +747,11 @@ pub(crate) fn show(b: &[u8]) -> std::borrow::Cow<'_, str> {
 /// Whether a statement holds a value filled in before nginx reads the file: a template's
 /// `${NAME}` (envsubst) or, in any file, an installer's `<NAME>`. The loader and the replay of a
 /// file read again judge it the same way.
-pub(crate) fn has_placeholder(template: bool, src: &[u8], d: &Directive) -> bool {
+pub(crate) fn has_placeholder(file: &crate::files::SourceFile, src: &[u8], d: &Directive) -> bool {
+    if !file.may_hold_placeholders() {
+        return false;
+    }
+    let template = file.is_template();
     // Outside templates only `<NAME>` counts: one search over the statement's words (comments
     // between them included) rules out nearly every statement at once.
     if !template {
