@@ -616,6 +616,34 @@ fn ngx205_autoindex_enabled() {
     run(&NGX205);
 }
 
+/// NGX207: `root /` hands out the system's files.
+const NGX207: Scenario = Scenario {
+    code: "NGX207",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let own = get(lab, OUTSIDE, "/data/public.txt")?;
+        let passwd = get(lab, OUTSIDE, "/etc/passwd")?;
+        // The site's own files are served either way (the bad variant from `/`'s `www/` below
+        // the prefix, so only the good one is checked here).
+        if own.status != 200 && passwd.status != 200 {
+            return Err(format!("the site is not served: {own:?}"));
+        }
+        Ok(
+            (passwd.status == 200 && passwd.body_text().contains("root:x:0:0:"))
+                .then(|| "GET /etc/passwd: 200 with root:x:0:0:".to_string()),
+        )
+    },
+};
+
+#[test]
+fn ngx207_filesystem_root_exposure() {
+    run(&NGX207);
+}
+
 /// NGX502: `error_log off` creates a log file named `off` in nginx's prefix.
 const NGX502: Scenario = Scenario {
     code: "NGX502",
@@ -991,6 +1019,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX203.code,
         NGX204.code,
         NGX206.code,
+        NGX207.code,
         NGX312.code,
         NGX313.code,
         NGX314.code,
