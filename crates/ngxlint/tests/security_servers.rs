@@ -644,6 +644,32 @@ fn ngx207_filesystem_root_exposure() {
     run(&NGX207);
 }
 
+/// NGX208: an `if` in a location turns its `try_files` off for the requests it matches.
+const NGX208: Scenario = Scenario {
+    code: "NGX208",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let plain = get(lab, OUTSIDE, "/app/settings")?;
+        if plain.status != 200 || !plain.body_text().contains("public file") {
+            return Err(format!("the fallback is not served: {plain:?}"));
+        }
+        let picked = get(lab, OUTSIDE, "/app/settings?preview=1")?;
+        Ok((picked.status == 404).then(|| {
+            "GET /app/settings?preview=1: 404 (the fallback answers without the argument)"
+                .to_string()
+        }))
+    },
+};
+
+#[test]
+fn ngx208_if_in_location() {
+    run(&NGX208);
+}
+
 /// NGX502: `error_log off` creates a log file named `off` in nginx's prefix.
 const NGX502: Scenario = Scenario {
     code: "NGX502",
@@ -1020,6 +1046,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX204.code,
         NGX206.code,
         NGX207.code,
+        NGX208.code,
         NGX312.code,
         NGX313.code,
         NGX314.code,

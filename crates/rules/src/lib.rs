@@ -62,6 +62,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         // Hardening.
         Box::new(version_disclosure::VersionDisclosure),
         Box::new(autoindex_enabled::AutoindexEnabled),
+        Box::new(if_in_location::IfInLocation),
         Box::new(error_log_off::ErrorLogOff),
     ]
 }

@@ -3,4 +3,5 @@
 
 pub(crate) mod autoindex_enabled;
 pub(crate) mod error_log_off;
+pub(crate) mod if_in_location;
 pub(crate) mod version_disclosure;
