@@ -229,9 +229,15 @@ impl Regex {
     /// A short string the pattern matches, built from its syntax (the first alternative, the
     /// fewest repetitions, a letter or digit for a class where it can), checked with PCRE2.
     pub fn example(&self) -> Option<Vec<u8>> {
+        self.example_preferring(None)
+    }
+
+    /// [`Regex::example`] with `prefer` picked for every class that holds it (a `.` for `.`:
+    /// `www.example\.com` gives `www.example.com`, as its author meant, not `wwwaexample.com`).
+    pub fn example_preferring(&self, prefer: Option<u8>) -> Option<Vec<u8>> {
         let h = self.hir.as_ref()?;
         let mut out = Vec::new();
-        example(h, &mut out)?;
+        example(h, prefer, &mut out)?;
         (self.is_match(&out) == Some(true)).then_some(out)
     }
 
@@ -789,7 +795,7 @@ fn ends(h: &Hir) -> bool {
 }
 
 /// Appends a short string `h` matches; `None` where none can be built (a class with no byte).
-fn example(h: &Hir, out: &mut Vec<u8>) -> Option<()> {
+fn example(h: &Hir, prefer: Option<u8>, out: &mut Vec<u8>) -> Option<()> {
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(()),
         HirKind::Literal(l) => {
@@ -800,7 +806,7 @@ fn example(h: &Hir, out: &mut Vec<u8>) -> Option<()> {
             let set = c.iter().fold(ByteSet::NONE, |s, r| {
                 s.union(ByteSet::range(r.start(), r.end()))
             });
-            out.push(pick(set)?);
+            out.push(pick(set, prefer)?);
             Some(())
         }
         HirKind::Class(Class::Unicode(c)) => {
@@ -813,22 +819,22 @@ fn example(h: &Hir, out: &mut Vec<u8>) -> Option<()> {
                     s
                 }
             });
-            out.push(pick(set)?);
+            out.push(pick(set, prefer)?);
             Some(())
         }
         HirKind::Repetition(r) => {
             for _ in 0..r.min.min(4) {
-                example(&r.sub, out)?;
+                example(&r.sub, prefer, out)?;
             }
             Some(())
         }
-        HirKind::Capture(c) => example(&c.sub, out),
-        HirKind::Concat(v) => v.iter().try_for_each(|x| example(x, out)),
+        HirKind::Capture(c) => example(&c.sub, prefer, out),
+        HirKind::Concat(v) => v.iter().try_for_each(|x| example(x, prefer, out)),
         HirKind::Alternation(v) => {
             // The first alternative that yields a string.
             for x in v {
                 let len = out.len();
-                if example(x, out).is_some() {
+                if example(x, prefer, out).is_some() {
                     return Some(());
                 }
                 out.truncate(len);
@@ -839,8 +845,10 @@ fn example(h: &Hir, out: &mut Vec<u8>) -> Option<()> {
 }
 
 /// A representative byte of a set: a lowercase letter, a digit, an uppercase letter, then any.
-fn pick(set: ByteSet) -> Option<u8> {
-    (b'a'..=b'z')
+fn pick(set: ByteSet, prefer: Option<u8>) -> Option<u8> {
+    prefer
+        .into_iter()
+        .chain(b'a'..=b'z')
         .chain(b'0'..=b'9')
         .chain(b'A'..=b'Z')
         .chain(b"-_.~".iter().copied())

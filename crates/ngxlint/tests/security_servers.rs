@@ -670,6 +670,39 @@ fn ngx208_if_in_location() {
     run(&NGX208);
 }
 
+/// NGX405: an origin check without an end anchor trusts a look-alike host.
+const NGX405: Scenario = Scenario {
+    code: "NGX405",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let with_origin = |origin: &str| {
+            send(
+                OUTSIDE,
+                lab.port,
+                format!("GET /api/ HTTP/1.1\r\nHost: lab\r\nOrigin: {origin}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
+        };
+        let trusted = with_origin("https://example.com")?;
+        if trusted.headers("Access-Control-Allow-Origin") != ["https://example.com"] {
+            return Err(format!("the trusted origin is not allowed: {trusted:?}"));
+        }
+        let hostile = "https://example.com.evil.test";
+        let r = with_origin(hostile)?;
+        Ok((r.headers("Access-Control-Allow-Origin") == [hostile])
+            .then(|| format!("Origin: {hostile}: Access-Control-Allow-Origin: {hostile}")))
+    },
+};
+
+#[test]
+fn ngx405_weak_origin_check() {
+    run(&NGX405);
+}
+
 /// NGX502: `error_log off` creates a log file named `off` in nginx's prefix.
 const NGX502: Scenario = Scenario {
     code: "NGX502",
@@ -1054,6 +1087,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX402.code,
         NGX403.code,
         NGX404.code,
+        NGX405.code,
         NGX501.code,
     ];
     for r in ngxlint_rules::all() {

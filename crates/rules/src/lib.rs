@@ -58,6 +58,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(add_header_redefinition::AddHeaderRedefinition),
         Box::new(add_header_multiline::AddHeaderMultiline),
         Box::new(add_header_content_type::AddHeaderContentType),
+        Box::new(weak_origin_check::WeakOriginCheck),
         Box::new(limit_redefinition::LimitRedefinition),
         // Hardening.
         Box::new(version_disclosure::VersionDisclosure),

@@ -17,5 +17,6 @@ pub(crate) mod resolver_external;
 pub(crate) mod return_bypasses_access;
 pub(crate) mod ssrf;
 pub(crate) mod status_page_exposed;
+pub(crate) mod weak_origin_check;
 pub(crate) mod weak_ssl_ciphers;
 pub(crate) mod weak_tls_protocol;
