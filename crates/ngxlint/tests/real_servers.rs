@@ -34,7 +34,7 @@ use servers::*;
 /// the test fails with a reminder when an unlisted rule already flags its bad variant.
 const RULES_LANDED: &[&str] = &[
     "NGX301", "FPM101", "NGX302", "NGX303", "NGX304", "NGX305", "NGX306", "NGX307", "NGX308",
-    "FPM102", "FPM103", "NGX309", "NGX310", "NGX311", "FPM104", "FPM105",
+    "FPM102", "FPM103", "NGX309", "NGX310", "NGX311", "FPM104", "FPM105", "NGX316",
 ];
 
 /// `ngxlint check` on a small tree.
@@ -687,6 +687,48 @@ const NGX309: Scenario = Scenario {
     nginx_before: None,
 };
 
+/// NGX316: an unanchored PHP location sends `avatar.php.jpg` to a pool that runs `.jpg` files.
+const NGX316: Scenario = Scenario {
+    code: "NGX316",
+    name: "php-location-unanchored",
+    variants: &[
+        Variant {
+            name: "bad",
+            site: "NGX316/bad.conf.in",
+            pool: Some("NGX309/jpg.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // Run as PHP, the "image" prints `RAN AS PHP\n`: 11 bytes, 21 with the chunked framing.
+            outcome: Outcome::ServesLogged(&[Logged {
+                path: "/avatar.php.jpg",
+                status: 200,
+                error: "",
+                has: &["\"GET /avatar.php.jpg HTTP/1.1\" 200 21 "],
+                lacks: &[],
+            }]),
+            bad: true,
+        },
+        Variant {
+            name: "good",
+            site: "NGX316/good.conf.in",
+            pool: Some("NGX309/jpg.pool.in"),
+            nginx_user: "www-data",
+            upstream: Upstream::None,
+            // Served as a file: its whole text (with a length), not what it prints when run.
+            outcome: Outcome::ServesLogged(&[Logged {
+                path: "/avatar.php.jpg",
+                status: 200,
+                error: "",
+                has: &["\"GET /avatar.php.jpg HTTP/1.1\" 200 "],
+                lacks: &["\" 200 21 "],
+            }]),
+            bad: false,
+        },
+    ],
+    dual_stack: false,
+    nginx_before: None,
+};
+
 /// Four requests in a row through each NGX310 variant.
 const REQUESTS: usize = 4;
 
@@ -1014,6 +1056,11 @@ fn ngx309_fastcgi_missing_script_filename() {
 }
 
 #[test]
+fn ngx316_php_location_unanchored() {
+    run_scenario(&NGX316);
+}
+
+#[test]
 fn ngx310_upstream_keepalive_misconfigured() {
     run_scenario(&NGX310);
 }
@@ -1037,7 +1084,7 @@ fn fpm105_fpm_pool_capacity() {
 fn landed_rules_have_scenarios() {
     let all = [
         &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308, &FPM102,
-        &FPM103, &NGX309, &NGX310, &NGX311, &FPM104, &FPM105,
+        &FPM103, &NGX309, &NGX310, &NGX311, &FPM104, &FPM105, &NGX316,
     ];
     for code in RULES_LANDED {
         assert!(
@@ -1325,6 +1372,7 @@ impl<'t> Lab<'t> {
             "big-header.php",
             "sleep.php",
             "avatar.jpg",
+            "avatar.php.jpg",
             "conn.php",
         ] {
             self.write(
@@ -2277,7 +2325,7 @@ impl Lab<'_> {
 fn triage_table_names_real_variants() {
     let all = [
         &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308, &FPM102,
-        &FPM103, &NGX309, &NGX310, &NGX311, &FPM104, &FPM105,
+        &FPM103, &NGX309, &NGX310, &NGX311, &FPM104, &FPM105, &NGX316,
     ];
     for (code, name, _) in TRIAGE {
         assert!(
@@ -2380,6 +2428,14 @@ const FIXES: &[(&str, &str, FixProof)] = &[
     ("NGX309", "bad", FixProof::Like("good")),
     ("NGX309", "bad-discarded", FixProof::Like("good")),
     ("NGX309", "bad-path-info", FixProof::Like("good-path-info")),
+    (
+        "NGX316",
+        "bad",
+        FixProof::Cannot {
+            needs: "whether the application uses PATH_INFO URIs (`/index.php/route`), which a `$` would stop",
+            shown: None,
+        },
+    ),
     ("NGX310", "bad", FixProof::Like("good")),
     ("NGX310", "bad-close", FixProof::Like("good")),
     ("NGX310", "bad-discarded", FixProof::Like("good")),
@@ -2637,7 +2693,7 @@ fn good_variant<'s>(sc: &'s Scenario, name: &str, label: &str) -> &'s Variant {
 fn fix_table_names_bad_variants() {
     let all = [
         &NGX301, &FPM101, &NGX302, &NGX303, &NGX304, &NGX305, &NGX306, &NGX307, &NGX308, &FPM102,
-        &FPM103, &NGX309, &NGX310, &NGX311, &FPM104, &FPM105,
+        &FPM103, &NGX309, &NGX310, &NGX311, &FPM104, &FPM105, &NGX316,
     ];
     for (i, (code, name, proof)) in FIXES.iter().enumerate() {
         assert!(

@@ -54,6 +54,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(host_spoofing::HostSpoofing),
         Box::new(proxy_set_header_redefinition::ProxySetHeaderRedefinition),
         Box::new(resolver_external::ResolverExternal),
+        Box::new(php_location_unanchored::PhpLocationUnanchored),
         Box::new(http_splitting::HttpSplitting),
         Box::new(add_header_redefinition::AddHeaderRedefinition),
         Box::new(add_header_multiline::AddHeaderMultiline),
