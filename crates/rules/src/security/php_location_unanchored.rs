@@ -10,7 +10,7 @@
 //! script name before the extra extension (php-fpm is then asked for `avatar.php`, which does not
 //! exist).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
@@ -54,6 +54,8 @@ impl Rule for PhpLocationUnanchored {
         let pools = Pools::of(cx);
         let mut reach = ReachCache::default();
         let mut seen = HashSet::new();
+        // A tree of many sites repeats one pattern: each is compiled and tried once.
+        let mut tried: HashMap<(String, bool), Option<Upload>> = HashMap::new();
         for (scope, pass) in fastcgi_passes(cx.model) {
             let Some(loc) = cx.model.location_of(scope) else {
                 continue;
@@ -61,17 +63,46 @@ impl Rule for PhpLocationUnanchored {
             if !seen.insert(loc) {
                 continue;
             }
-            if let Some(d) = judge(cx, &pools, &mut reach, loc, scope, &pass) {
+            if let Some(d) = judge(cx, &pools, &mut reach, &mut tried, loc, scope, &pass) {
                 out.push(d);
             }
         }
     }
 }
 
+/// The upload a pattern lets through, named after the script it is for.
+#[derive(Clone)]
+struct Upload {
+    name: String,
+    upload: String,
+}
+
+/// Whether the pattern matches a script's URI and also the upload named after it.
+fn unanchored(pattern: &str, caseless: bool) -> Option<Upload> {
+    let re = Regex::new(pattern, caseless);
+    // The script the location is for (`cron.php` for `cron\.php`), and the upload named after it.
+    let script = re
+        .example_preferring(Some(b'.'))
+        .and_then(|e| String::from_utf8(e).ok())
+        .filter(|e| e.to_ascii_lowercase().contains(".php"))
+        .unwrap_or_else(|| SCRIPT.to_string());
+    // A pattern of an extension only (`\.php`) gives `.php`: the upload gets a name.
+    let name = match script.rsplit('/').next().unwrap_or_default() {
+        "" => "avatar.php".to_string(),
+        n if n.starts_with('.') => format!("avatar{n}"),
+        n => n.to_string(),
+    };
+    let upload = format!("/uploads/{name}.jpg");
+    (re.is_match(script.as_bytes()) == Some(true) && re.is_match(upload.as_bytes()) == Some(true))
+        .then_some(Upload { name, upload })
+}
+
+#[allow(clippy::too_many_arguments)]
 fn judge<'p>(
     cx: &Cx<'p>,
     pools: &Pools<'p>,
     reach: &mut ReachCache<'p>,
+    tried: &mut HashMap<(String, bool), Option<Upload>>,
     loc: ScopeId,
     scope: ScopeId,
     pass: &At<'p>,
@@ -87,24 +118,13 @@ fn judge<'p>(
         LocKind::RegexCaseless => true,
         _ => return None,
     };
-    let re = Regex::new(&pattern, caseless);
-    // The script the location is for (`cron.php` for `cron\.php`), and the upload named after it.
-    let script = re
-        .example_preferring(Some(b'.'))
-        .and_then(|e| String::from_utf8(e).ok())
-        .filter(|e| e.to_ascii_lowercase().contains(".php"))
-        .unwrap_or_else(|| SCRIPT.to_string());
-    // A pattern of an extension only (`\.php`) gives `.php`: the upload gets a name.
-    let name = match script.rsplit('/').next().unwrap_or_default() {
-        "" => "avatar.php".to_string(),
-        n if n.starts_with('.') => format!("avatar{n}"),
-        n => n.to_string(),
-    };
-    let upload = format!("/uploads/{name}.jpg");
-    if re.is_match(script.as_bytes()) != Some(true) || re.is_match(upload.as_bytes()) != Some(true)
-    {
+    let Some(Upload { name, upload }) = tried
+        .entry((pattern.clone(), caseless))
+        .or_insert_with(|| unanchored(&pattern, caseless))
+        .clone()
+    else {
         return None;
-    }
+    };
     let upload = upload.as_str();
     // `fastcgi_split_path_info ^(.+\.php)(.*)$;` asks php-fpm for `/uploads/avatar.php`.
     if let Some((_, split)) = model.effective(scope, "fastcgi_split_path_info") {

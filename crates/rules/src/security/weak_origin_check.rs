@@ -54,6 +54,14 @@ impl Rule for WeakOriginCheck {
 
 /// `if ($http_origin ~* RE)` and the negated forms.
 fn in_if(at: &At<'_>) -> Option<Diagnostic> {
+    // Most conditions test something else: one look at the raw words first.
+    let raw = at.dir.head_span().slice(at.src);
+    if !CHECKED
+        .iter()
+        .any(|(v, _)| raw.windows(v.len()).any(|w| w == v.as_bytes()))
+    {
+        return None;
+    }
     // The words with their index: nginx drops the `(` of the first and the `)` of the last.
     let mut words: Vec<(String, usize)> = at
         .args()
