@@ -118,13 +118,10 @@ fn judge<'p>(
         LocKind::RegexCaseless => true,
         _ => return None,
     };
-    let Some(Upload { name, upload }) = tried
+    let Upload { name, upload } = tried
         .entry((pattern.clone(), caseless))
         .or_insert_with(|| unanchored(&pattern, caseless))
-        .clone()
-    else {
-        return None;
-    };
+        .clone()?;
     let upload = upload.as_str();
     // `fastcgi_split_path_info ^(.+\.php)(.*)$;` asks php-fpm for `/uploads/avatar.php`.
     if let Some((_, split)) = model.effective(scope, "fastcgi_split_path_info") {
