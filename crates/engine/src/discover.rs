@@ -137,7 +137,7 @@ fn matcher(dir: &Path) -> Option<ignore::gitignore::Gitignore> {
 /// The path relative to `base`, `/`-separated, for `[paths]` globs; `None` outside it.
 fn relative_text(path: &Path, base: &Path) -> Option<String> {
     let abs = crate::project::absolute(path);
-    let rel = abs.strip_prefix(base).ok()?;
+    let rel = ngxlint_vfs::strip_prefix(&abs, base)?;
     Some(rel.to_string_lossy().into_owned())
 }
 
@@ -170,9 +170,9 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
     let root = crate::project::absolute(root);
     let rel_to_root = |p: &Path| -> PathBuf {
         let abs = crate::project::absolute(p);
-        abs.strip_prefix(&root)
+        ngxlint_vfs::strip_prefix(&abs, &root)
             .map(Path::to_path_buf)
-            .unwrap_or_else(|_| p.to_path_buf())
+            .unwrap_or_else(|| p.to_path_buf())
     };
     for p in paths {
         if !p.is_dir() {
@@ -373,7 +373,9 @@ pub fn add_unsaved(
         if known || !walked.iter().any(|w| abs.starts_with(w)) {
             continue;
         }
-        let rel = abs.strip_prefix(&root).unwrap_or(&abs).to_path_buf();
+        let rel = ngxlint_vfs::strip_prefix(&abs, &root)
+            .unwrap_or(&abs)
+            .to_path_buf();
         found.candidates.push(Candidate {
             path: abs,
             named: true,

@@ -646,6 +646,10 @@ fn parent_of(p: &Path) -> PathBuf {
 /// every lookup take the slow road.
 pub(crate) fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
+        // A clean path is what its components rebuild (no allocation per component).
+        if ngxlint_vfs::is_clean(p) {
+            return p.to_path_buf();
+        }
         return p.components().collect();
     }
     // One getcwd per run, not one per file.

@@ -49,14 +49,17 @@ pub fn is_lua_block(name: &[u8]) -> bool {
 
 struct Frame {
     head: Option<(Word, Vec<Word>, u32)>,
-    children: Vec<Directive>,
+    /// Where the block's statements start in the parser's stack of pending statements.
+    start: usize,
 }
 
 /// Reads one file. Never fails: errors are collected and reading resumes after each.
 pub fn parse(src: &[u8]) -> ParsedFile {
     let mut reader = Reader::new(src);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut top: Vec<Directive> = Vec::new();
+    // Statements wait here until their block closes, then move once into an exact-size list
+    // (no list grows by doubling, and none is shrunk afterwards); what is left is the top level.
+    let mut pending: Vec<Directive> = Vec::new();
     let mut too_deep_reported = false;
     // Frames beyond MAX_DEPTH are counted, not kept.
     let mut skipped_depth = 0usize;
@@ -68,7 +71,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                     continue;
                 }
                 if let Some(d) = make_directive(words, term, None) {
-                    current(&mut stack, &mut top).push(d);
+                    pending.push(d);
                 }
             }
             Event::BlockStart(words, at) => {
@@ -76,7 +79,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                     if is_lua_block(&first.value(src)) {
                         let d = lua_block(&mut reader, words, at);
                         if skipped_depth == 0 {
-                            current(&mut stack, &mut top).push(d);
+                            pending.push(d);
                         }
                         continue;
                     }
@@ -100,7 +103,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                 let head = split(words).map(|(n, a)| (n, a, at));
                 stack.push(Frame {
                     head,
-                    children: Vec::new(),
+                    start: pending.len(),
                 });
             }
             Event::BlockEnd(at) => {
@@ -116,11 +119,14 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                                 args,
                                 terminator: Terminator::Block(open),
                                 block: Some(Box::new(Block {
-                                    children: shrink(frame.children),
+                                    children: pending.split_off(frame.start),
                                     close: Some(at),
                                 })),
                             };
-                            current(&mut stack, &mut top).push(d);
+                            pending.push(d);
+                        } else {
+                            // A block without words (an error was reported) is dropped whole.
+                            pending.truncate(frame.start);
                         }
                     }
                     None => reader.errors.push(SyntaxError {
@@ -151,34 +157,24 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                             args,
                             terminator: Terminator::Block(open),
                             block: Some(Box::new(Block {
-                                children: shrink(frame.children),
+                                children: pending.split_off(frame.start),
                                 close: None,
                             })),
                         };
-                        current(&mut stack, &mut top).push(d);
+                        pending.push(d);
+                    } else {
+                        pending.truncate(frame.start);
                     }
                 }
                 break;
             }
         }
     }
+    pending.shrink_to_fit();
     ParsedFile {
-        directives: top,
+        directives: pending,
         comments: reader.comments,
         errors: reader.errors,
-    }
-}
-
-/// Block bodies are built by pushing; drop the growth slack (a large tree keeps them all).
-fn shrink(mut v: Vec<Directive>) -> Vec<Directive> {
-    v.shrink_to_fit();
-    v
-}
-
-fn current<'s>(stack: &'s mut [Frame], top: &'s mut Vec<Directive>) -> &'s mut Vec<Directive> {
-    match stack.last_mut() {
-        Some(f) => &mut f.children,
-        None => top,
     }
 }
 

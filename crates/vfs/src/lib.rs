@@ -109,6 +109,57 @@ pub trait Vfs: Sync {
     }
 }
 
+/// Whether a path's bytes are exactly what its components would rebuild: no `//`, no `.`
+/// component, no final `/` (but for `/` itself). Such a path compares and strips by its bytes.
+pub fn is_clean(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let b = path.as_os_str().as_bytes();
+    !b.windows(2).any(|w| w == b"//")
+        && !b.windows(3).any(|w| w == b"/./")
+        && !b.starts_with(b"./")
+        && !b.ends_with(b"/.")
+        && b != b"."
+        && (b.len() <= 1 || !b.ends_with(b"/"))
+}
+
+/// `path.starts_with(base)`, component-wise as [`Path::starts_with`], answered from the bytes when
+/// `base` is a byte prefix of `path` ending where a component does (the common case of canonical
+/// paths: one comparison instead of walking both paths' components).
+pub fn starts_with(path: &Path, base: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let (p, b) = (path.as_os_str().as_bytes(), base.as_os_str().as_bytes());
+    if !b.is_empty()
+        && p.starts_with(b)
+        && (p.len() == b.len() || b.ends_with(b"/") || p[b.len()] == b'/')
+        && is_clean(base)
+    {
+        return true;
+    }
+    path.starts_with(base)
+}
+
+/// `path.strip_prefix(base)` as [`Path::strip_prefix`] gives it, from the bytes when both are clean
+/// (see [`is_clean`]).
+pub fn strip_prefix<'a>(path: &'a Path, base: &Path) -> Option<&'a Path> {
+    use std::os::unix::ffi::OsStrExt;
+    if is_clean(path) && is_clean(base) {
+        let (p, b) = (path.as_os_str().as_bytes(), base.as_os_str().as_bytes());
+        if !b.is_empty() && p.starts_with(b) {
+            let rest = &p[b.len()..];
+            if rest.is_empty() {
+                return Some(Path::new(""));
+            }
+            if b.ends_with(b"/") {
+                return Some(Path::new(std::ffi::OsStr::from_bytes(rest)));
+            }
+            if let Some(rest) = rest.strip_prefix(b"/") {
+                return Some(Path::new(std::ffi::OsStr::from_bytes(rest)));
+            }
+        }
+    }
+    path.strip_prefix(base).ok()
+}
+
 /// True when nginx (and php-fpm) would treat `s` as a glob pattern.
 pub fn has_glob_chars(s: &[u8]) -> bool {
     s.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
@@ -836,7 +887,7 @@ impl Vfs for FsVfs {
     }
 
     fn read_canonical(&self, canon: &Path) -> Result<Vec<u8>, VfsError> {
-        if !self.allow_outside && !canon.starts_with(&self.root) {
+        if !self.allow_outside && !starts_with(canon, &self.root) {
             return Err(VfsError::OutsideRoot);
         }
         if let Some(b) = self.overlays.get(canon) {
@@ -871,12 +922,12 @@ impl Vfs for FsVfs {
     }
 
     fn canonical_regular(&self, path: &Path) -> Result<PathBuf, VfsError> {
-        if self.maps.is_empty() && path.is_absolute() && path.starts_with(&self.root_given) {
+        if self.maps.is_empty() && path.is_absolute() && starts_with(path, &self.root_given) {
             if let (Some(parent), Some(name)) = (path.parent(), path.file_name()) {
                 if name != ".." && name != "." {
                     let canon_parent = self.realpath_dir(parent)?;
                     let canon = canon_parent.join(name);
-                    if self.allow_outside || canon.starts_with(&self.root) {
+                    if self.allow_outside || starts_with(&canon, &self.root) {
                         return Ok(canon);
                     }
                     return Err(VfsError::OutsideRoot);
@@ -1050,7 +1101,7 @@ impl Vfs for FsVfs {
         match self
             .cwd
             .as_ref()
-            .and_then(|cwd| canonical.strip_prefix(cwd).ok())
+            .and_then(|cwd| strip_prefix(canonical, cwd))
         {
             Some(rel) => rel.to_path_buf(),
             None => canonical.to_path_buf(),
@@ -1067,6 +1118,26 @@ impl Vfs for FsVfs {
         {
             Some(rel) => rel,
             None => canon,
+        }
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use std::path::Path;
+
+    #[test]
+    fn byte_answers_agree_with_components() {
+        let paths = [
+            "/", "/a", "/a/", "/a/b", "/ab", "/a/b/", "/a//b", "/a/./b", "/a/.", "a", "a/b", "./a",
+            "", "/a/b/c", "/a/bc", "/a/b/../c", "/tmp/t2000/nginx/conf.d/x.conf",
+        ];
+        for p in paths {
+            for b in paths {
+                let (p, b) = (Path::new(p), Path::new(b));
+                assert_eq!(super::starts_with(p, b), p.starts_with(b), "{p:?} {b:?}");
+                assert_eq!(super::strip_prefix(p, b), p.strip_prefix(b).ok(), "{p:?} {b:?}");
+            }
         }
     }
 }
