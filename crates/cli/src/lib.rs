@@ -1130,6 +1130,7 @@ fn settings(read: &ReadArgs, cfg: &config::Config) -> Result<Settings, String> {
     Ok(Settings {
         worker_groups,
         nginx_version,
+        nginx_version_pinned: read.nginx_version.is_some() || cfg.nginx_version.is_some(),
         worker_user,
     })
 }

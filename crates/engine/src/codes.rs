@@ -247,6 +247,10 @@ pub fn reader_aliases(code: &str) -> &'static [&'static str] {
         "NGX003" => &["nginx-lint:invalid-directive-context"],
         "NGX006" => &["nginx-lint:include-path-exists"],
         "NGX010" => &["nginx-lint:invalid-nginx-lint-ignore"],
+        "NGX018" => &[
+            "nginx-lint:listen-http2-deprecated",
+            "nginx-lint:ssl-on-deprecated",
+        ],
         _ => &[],
     }
 }

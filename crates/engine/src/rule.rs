@@ -99,6 +99,9 @@ pub struct Settings {
     pub worker_groups: Vec<String>,
     /// The nginx version the config is for, where behaviour differs (default: newest stable).
     pub nginx_version: (u32, u32, u32),
+    /// Whether the version was configured (`--nginx-version`, `[nginx] version`) rather than
+    /// assumed: a rule about releases with a known flaw is sure of it only then.
+    pub nginx_version_pinned: bool,
     /// The worker user and group when the configuration has no `user` directive (containers often
     /// start nginx as its final user).
     pub worker_user: Option<(String, String)>,
@@ -109,6 +112,7 @@ impl Default for Settings {
         Settings {
             worker_groups: Vec::new(),
             nginx_version: (1, 30, 4),
+            nginx_version_pinned: false,
             worker_user: None,
         }
     }

@@ -414,6 +414,7 @@ fn rule_documents_run_as_tests() {
                 let n: Vec<u32> = v.split('.').filter_map(|p| p.parse().ok()).collect();
                 assert_eq!(n.len(), 3, "{code}: nginx-version={v} is not X.Y.Z");
                 settings.nginx_version = (n[0], n[1], n[2]);
+                settings.nginx_version_pinned = true;
             }
             let (p, diags) = diagnostics(&tmp.0, code, &settings);
             let (default, also) = declared_severities(code);

@@ -143,6 +143,7 @@ fn findings(code: &str, case: &Case) -> Vec<(String, usize, usize, usize, String
     let mut settings = Settings::default();
     if let Some(v) = case.version {
         settings.nginx_version = v;
+        settings.nginx_version_pinned = true;
     }
     let diags = ngxlint_engine::rule::run(&project, &model, &settings, &[rule]);
     let mut out: Vec<_> = diags

@@ -50,6 +50,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(status_page_exposed::StatusPageExposed),
         Box::new(regex_redos::RegexRedos),
         Box::new(filesystem_root_exposure::FilesystemRootExposure),
+        Box::new(rewrite_capture_overflow::RewriteCaptureOverflow),
         Box::new(ssrf::Ssrf),
         Box::new(host_spoofing::HostSpoofing),
         Box::new(proxy_set_header_redefinition::ProxySetHeaderRedefinition),

@@ -1129,14 +1129,33 @@ mod path_tests {
     #[test]
     fn byte_answers_agree_with_components() {
         let paths = [
-            "/", "/a", "/a/", "/a/b", "/ab", "/a/b/", "/a//b", "/a/./b", "/a/.", "a", "a/b", "./a",
-            "", "/a/b/c", "/a/bc", "/a/b/../c", "/tmp/t2000/nginx/conf.d/x.conf",
+            "/",
+            "/a",
+            "/a/",
+            "/a/b",
+            "/ab",
+            "/a/b/",
+            "/a//b",
+            "/a/./b",
+            "/a/.",
+            "a",
+            "a/b",
+            "./a",
+            "",
+            "/a/b/c",
+            "/a/bc",
+            "/a/b/../c",
+            "/tmp/t2000/nginx/conf.d/x.conf",
         ];
         for p in paths {
             for b in paths {
                 let (p, b) = (Path::new(p), Path::new(b));
                 assert_eq!(super::starts_with(p, b), p.starts_with(b), "{p:?} {b:?}");
-                assert_eq!(super::strip_prefix(p, b), p.strip_prefix(b).ok(), "{p:?} {b:?}");
+                assert_eq!(
+                    super::strip_prefix(p, b),
+                    p.strip_prefix(b).ok(),
+                    "{p:?} {b:?}"
+                );
             }
         }
     }

@@ -16,6 +16,7 @@ pub(crate) mod proxy_set_header_redefinition;
 pub(crate) mod regex_redos;
 pub(crate) mod resolver_external;
 pub(crate) mod return_bypasses_access;
+pub(crate) mod rewrite_capture_overflow;
 pub(crate) mod ssrf;
 pub(crate) mod status_page_exposed;
 pub(crate) mod weak_origin_check;
