@@ -592,6 +592,35 @@ fn ngx103_version_disclosure() {
     run(&NGX103);
 }
 
+/// NGX104: without a `default_server`, a request for an unknown host reaches the first server.
+const NGX104: Scenario = Scenario {
+    code: "NGX104",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let site = get(lab, OUTSIDE, "/")?;
+        if site.status != 200 || !site.body_text().contains("public site") {
+            return Err(format!("the public site is not served: {site:?}"));
+        }
+        // A scanner asks for the bare address.
+        let r = send(
+            OUTSIDE,
+            lab.port,
+            b"GET / HTTP/1.1\r\nHost: 203.0.113.7\r\nConnection: close\r\n\r\n",
+        )?;
+        Ok((r.status == 200 && r.body_text().contains("admin console"))
+            .then(|| "GET / with Host: 203.0.113.7: 200 \"admin console\"".to_string()))
+    },
+};
+
+#[test]
+fn ngx104_default_server_missing() {
+    run(&NGX104);
+}
+
 /// NGX205: a folder's listing names its files.
 const NGX205: Scenario = Scenario {
     code: "NGX205",
@@ -1071,6 +1100,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
     let scenarios = [
         NGX101.code,
         NGX103.code,
+        NGX104.code,
         NGX205.code,
         NGX502.code,
         NGX201.code,

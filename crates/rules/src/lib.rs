@@ -64,6 +64,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(limit_redefinition::LimitRedefinition),
         // Hardening.
         Box::new(version_disclosure::VersionDisclosure),
+        Box::new(default_server_missing::DefaultServerMissing),
         Box::new(autoindex_enabled::AutoindexEnabled),
         Box::new(if_in_location::IfInLocation),
         Box::new(error_log_off::ErrorLogOff),

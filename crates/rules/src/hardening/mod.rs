@@ -2,6 +2,7 @@
 //! opinions (opt-in: they run only when selected by code, name or `ALL`).
 
 pub(crate) mod autoindex_enabled;
+pub(crate) mod default_server_missing;
 pub(crate) mod error_log_off;
 pub(crate) mod if_in_location;
 pub(crate) mod version_disclosure;
