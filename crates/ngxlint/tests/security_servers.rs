@@ -732,6 +732,30 @@ fn ngx405_weak_origin_check() {
     run(&NGX405);
 }
 
+/// NGX317: through an upstream group, the application sees the group's name as the host.
+const NGX317: Scenario = Scenario {
+    code: "NGX317",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app"],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/")?;
+        if r.status != 200 {
+            return Err(format!("the upstream does not answer: {r:?}"));
+        }
+        Ok(r.body_text()
+            .contains("\nHost: app_servers\n")
+            .then(|| "GET / with `Host: lab`: the application got `Host: app_servers`".to_string()))
+    },
+};
+
+#[test]
+fn ngx317_proxy_host_group_name() {
+    run(&NGX317);
+}
+
 /// NGX502: `error_log off` creates a log file named `off` in nginx's prefix.
 const NGX502: Scenario = Scenario {
     code: "NGX502",

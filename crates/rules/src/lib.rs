@@ -41,6 +41,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(fastcgi_missing_script_filename::FastcgiMissingScriptFilename),
         Box::new(upstream_keepalive_misconfigured::UpstreamKeepaliveMisconfigured),
         Box::new(upstream_timing_not_logged::UpstreamTimingNotLogged),
+        Box::new(proxy_host_group_name::ProxyHostGroupName),
         // Security.
         Box::new(weak_tls_protocol::WeakTlsProtocol),
         Box::new(weak_ssl_ciphers::WeakSslCiphers),

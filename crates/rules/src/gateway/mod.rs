@@ -10,6 +10,7 @@ pub(crate) mod fpm_terminate_before_nginx_timeout;
 pub(crate) mod fpm_tiny_backlog;
 pub(crate) mod global_timeout_inflation;
 pub(crate) mod localhost_upstream;
+pub(crate) mod proxy_host_group_name;
 pub(crate) mod proxy_ssl_verify_without_ca;
 pub(crate) mod undersized_buffers;
 pub(crate) mod unknown_upstream_host;
