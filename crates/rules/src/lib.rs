@@ -66,9 +66,14 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         // Hardening.
         Box::new(version_disclosure::VersionDisclosure),
         Box::new(default_server_missing::DefaultServerMissing),
+        Box::new(hsts_missing::HstsMissing),
         Box::new(autoindex_enabled::AutoindexEnabled),
         Box::new(if_in_location::IfInLocation),
+        Box::new(map_without_default::MapWithoutDefault),
+        Box::new(opinions::ProxyBufferingOff),
         Box::new(error_log_off::ErrorLogOff),
+        Box::new(opinions::KeepaliveRequestsLow),
+        Box::new(opinions::WorkerProcessesUnset),
     ]
 }
 

@@ -4,5 +4,8 @@
 pub(crate) mod autoindex_enabled;
 pub(crate) mod default_server_missing;
 pub(crate) mod error_log_off;
+pub(crate) mod hsts_missing;
 pub(crate) mod if_in_location;
+pub(crate) mod map_without_default;
+pub(crate) mod opinions;
 pub(crate) mod version_disclosure;
