@@ -8,10 +8,8 @@
 //! after the host it stands for). Whether the application reads `Host` is not in the
 //! configuration: info.
 
-use std::collections::HashSet;
-
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
-use ngxlint_engine::model::{PassModule, Target};
+use ngxlint_engine::model::{FastMap, PassModule, ScopeId, Target};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
@@ -36,7 +34,9 @@ impl Rule for ProxyHostGroupName {
 
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
-        let mut seen = HashSet::new();
+        // Whether the level whose `proxy_set_header` list is in effect sets Host (`None`: no
+        // level sets any), by that level: thousands of locations share a server's or http's.
+        let mut level_sets_host: FastMap<ScopeId, bool> = FastMap::default();
         for (scope, pass) in model.pass_directives() {
             if pass.module != PassModule::Proxy {
                 continue;
@@ -49,17 +49,19 @@ impl Rule for ProxyHostGroupName {
             if group.stream || group.name.contains('.') {
                 continue;
             }
-            let sets_host = model
-                .effective_list(*scope, "proxy_set_header")
-                .is_some_and(|(_, list)| {
-                    list.iter()
+            let level = model
+                .chain(*scope)
+                .find(|&l| model.here(l, "proxy_set_header").next().is_some());
+            let sets_host = level.is_some_and(|l| {
+                *level_sets_host.entry(l).or_insert_with(|| {
+                    model
+                        .here(l, "proxy_set_header")
                         .any(|d| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case("host")))
-                });
-            // In a file no main config includes, the parent may set it.
-            if sets_host
-                || model.in_fragment(*scope)
-                || !seen.insert((pass.at.file, pass.at.dir.name.span))
-            {
+                })
+            });
+            // In a file no main config includes, the parent may set it. (A file included in
+            // several places gives one finding: the run keeps one of identical findings.)
+            if sets_host || model.in_fragment(*scope) {
                 continue;
             }
             out.push(

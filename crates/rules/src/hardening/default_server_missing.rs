@@ -8,13 +8,12 @@
 //! answers everything with a server-level `return` (a redirect to HTTPS, `444`), unix sockets, and
 //! servers of a file no main config includes (the parent's servers may come first).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::matching::parse_listen;
-use ngxlint_engine::model::{At, ScopeId};
+use ngxlint_engine::model::{At, FastMap, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
@@ -46,14 +45,15 @@ impl Rule for DefaultServerMissing {
 
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
-        let mut sockets: HashMap<(usize, Option<IpAddr>, u16), Vec<OnSocket<'_>>> = HashMap::new();
+        let mut sockets: FastMap<(usize, Option<IpAddr>, u16), Vec<OnSocket<'_>>> =
+            FastMap::default();
         let mut order: Vec<(usize, Option<IpAddr>, u16)> = Vec::new();
         for id in model.ids() {
             let s = model.scope(id);
             if s.kind != Context::HttpServer || model.in_fragment(id) {
                 continue;
             }
-            let mut listens: Vec<_> = model.here(id, "listen").map(|d| parse_listen(*d)).collect();
+            let mut listens: Vec<_> = model.here(id, "listen").map(|d| listen_of(d)).collect();
             if listens.is_empty() {
                 listens.push(ngxlint_engine::matching::ListenAt {
                     at: None,
@@ -135,6 +135,35 @@ impl Rule for DefaultServerMissing {
                 "say which server answers unknown hosts: `listen {port} default_server;` on it, or a catch-all `server {{ listen {port} default_server; server_name _; return 444; }}`"
             )));
         }
+    }
+}
+
+/// A `listen` as server selection reads it: `listen 80;` and `listen 10.0.0.1:80;` (most of
+/// them) read from the bytes, the rest by the full parser.
+fn listen_of<'p>(d: &At<'p>) -> ngxlint_engine::matching::ListenAt<'p> {
+    let Some((first, rest)) = d.dir.args.split_first() else {
+        return parse_listen(*d);
+    };
+    let default = rest
+        .iter()
+        .any(|w| w.is(d.src, "default_server") || w.is(d.src, "default"));
+    let raw = std::str::from_utf8(first.raw(d.src)).unwrap_or_default();
+    let quick = if raw.bytes().all(|b| b.is_ascii_digit()) {
+        raw.parse::<u16>().ok().map(|port| (None, port))
+    } else {
+        raw.parse::<std::net::SocketAddrV4>().ok().map(|a| {
+            let ip = (!a.ip().is_unspecified()).then_some(IpAddr::V4(*a.ip()));
+            (ip, a.port())
+        })
+    };
+    match quick {
+        Some((addr, port)) if !first.escaped => ngxlint_engine::matching::ListenAt {
+            at: Some(*d),
+            addr,
+            port,
+            default,
+        },
+        _ => parse_listen(*d),
     }
 }
 

@@ -6,6 +6,7 @@
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::matching::parse_listen;
+use ngxlint_engine::model::{At, FastMap, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
@@ -34,20 +35,34 @@ impl Rule for HstsMissing {
 
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
+        let is_hsts = |d: &At<'_>| {
+            d.arg(0)
+                .is_some_and(|h| h.eq_ignore_ascii_case("strict-transport-security"))
+        };
+        // A server without `add_header` of its own shows its parent's list: worked out once.
+        let mut parents: FastMap<ScopeId, Option<At<'_>>> = FastMap::default();
         for id in model.ids() {
             if model.scope(id).kind != Context::HttpServer || model.in_fragment(id) {
                 continue;
             }
             let Some(tls) = model.here(id, "listen").find(|d| {
-                let l = parse_listen(**d);
-                l.port != 0 && d.args().iter().skip(1).any(|a| a == "ssl" || a == "quic")
+                d.dir
+                    .args
+                    .iter()
+                    .skip(1)
+                    .any(|w| w.is(d.src, "ssl") || w.is(d.src, "quic"))
+                    && parse_listen(**d).port != 0
             }) else {
                 continue;
             };
-            let hsts = model.headers_in_effect(id, false).into_iter().find(|d| {
-                d.arg(0)
-                    .is_some_and(|h| h.eq_ignore_ascii_case("strict-transport-security"))
-            });
+            let own = model.here(id, "add_header").next().is_some()
+                || model.here(id, "add_header_inherit").next().is_some();
+            let hsts = match model.merge_parent(id) {
+                Some(p) if !own => *parents
+                    .entry(p)
+                    .or_insert_with(|| model.headers_in_effect(p, false).into_iter().find(is_hsts)),
+                _ => model.headers_in_effect(id, false).into_iter().find(is_hsts),
+            };
             match hsts {
                 None => out.push(
                     META.diag(

@@ -10,7 +10,7 @@
 //! script name before the extra extension (php-fpm is then asked for `avatar.php`, which does not
 //! exist).
 
-use std::collections::{HashMap, HashSet};
+use ngxlint_engine::model::FastMap;
 
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
@@ -53,14 +53,14 @@ impl Rule for PhpLocationUnanchored {
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let pools = Pools::of(cx);
         let mut reach = ReachCache::default();
-        let mut seen = HashSet::new();
+        let mut seen: FastMap<ScopeId, ()> = FastMap::default();
         // A tree of many sites repeats one pattern: each is compiled and tried once.
-        let mut tried: HashMap<(String, bool), Option<Upload>> = HashMap::new();
+        let mut tried: FastMap<(String, bool), Option<Upload>> = FastMap::default();
         for (scope, pass) in fastcgi_passes(cx.model) {
             let Some(loc) = cx.model.location_of(scope) else {
                 continue;
             };
-            if !seen.insert(loc) {
+            if seen.insert(loc, ()).is_some() {
                 continue;
             }
             if let Some(d) = judge(cx, &pools, &mut reach, &mut tried, loc, scope, &pass) {
@@ -102,7 +102,7 @@ fn judge<'p>(
     cx: &Cx<'p>,
     pools: &Pools<'p>,
     reach: &mut ReachCache<'p>,
-    tried: &mut HashMap<(String, bool), Option<Upload>>,
+    tried: &mut FastMap<(String, bool), Option<Upload>>,
     loc: ScopeId,
     scope: ScopeId,
     pass: &At<'p>,
@@ -118,10 +118,13 @@ fn judge<'p>(
         LocKind::RegexCaseless => true,
         _ => return None,
     };
-    let Upload { name, upload } = tried
-        .entry((pattern.clone(), caseless))
-        .or_insert_with(|| unanchored(&pattern, caseless))
-        .clone()?;
+    let key = (pattern, caseless);
+    if !tried.contains_key(&key) {
+        let found = unanchored(&key.0, caseless);
+        tried.insert(key.clone(), found);
+    }
+    let Upload { name, upload } = tried.get(&key)?.clone()?;
+    let pattern = key.0;
     let upload = upload.as_str();
     // `fastcgi_split_path_info ^(.+\.php)(.*)$;` asks php-fpm for `/uploads/avatar.php`.
     if let Some((_, split)) = model.effective(scope, "fastcgi_split_path_info") {

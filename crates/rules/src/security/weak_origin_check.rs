@@ -54,11 +54,18 @@ impl Rule for WeakOriginCheck {
 
 /// `if ($http_origin ~* RE)` and the negated forms.
 fn in_if(at: &At<'_>) -> Option<Diagnostic> {
-    // Most conditions test something else: one look at the raw words first.
-    let raw = at.dir.head_span().slice(at.src);
+    // Most conditions test something else: one look at the variable first (`($http_origin`,
+    // or `(` alone before it).
+    let var_word = at
+        .dir
+        .args
+        .iter()
+        .map(|w| w.raw(at.src))
+        .find(|r| *r != b"(")?;
+    let var = var_word.strip_prefix(b"(").unwrap_or(var_word);
     if !CHECKED
         .iter()
-        .any(|(v, _)| raw.windows(v.len()).any(|w| w == v.as_bytes()))
+        .any(|(v, _)| v.as_bytes().eq_ignore_ascii_case(var))
     {
         return None;
     }
@@ -83,7 +90,7 @@ fn in_if(at: &At<'_>) -> Option<Diagnostic> {
     let [(var, _), (op, _), (pattern, index)] = words.as_slice() else {
         return None;
     };
-    let (_, url) = CHECKED.iter().find(|(v, _)| v == var)?;
+    let (_, url) = CHECKED.iter().find(|(v, _)| v.eq_ignore_ascii_case(var))?;
     if !matches!(op.as_str(), "~" | "~*" | "!~" | "!~*") {
         return None;
     }
