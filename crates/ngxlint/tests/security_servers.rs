@@ -756,6 +756,32 @@ fn ngx317_proxy_host_group_name() {
     run(&NGX317);
 }
 
+/// NGX319: with the pass in the same location, a file `try_files` finds goes to the upstream.
+const NGX319: Scenario = Scenario {
+    code: "NGX319",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app"],
+    exploit: |lab| {
+        let app = get(lab, OUTSIDE, "/no-such-file")?;
+        if !app.body_text().contains("GET /no-such-file") {
+            return Err(format!("the application does not answer the rest: {app:?}"));
+        }
+        let r = get(lab, OUTSIDE, "/data/public.txt")?;
+        Ok((!r.body_text().contains("public file")).then(|| {
+            "GET /data/public.txt: the upstream answered, the file on disk was not served"
+                .to_string()
+        }))
+    },
+};
+
+#[test]
+fn ngx319_try_files_with_pass() {
+    run(&NGX319);
+}
+
 /// NGX502: `error_log off` creates a log file named `off` in nginx's prefix.
 const NGX502: Scenario = Scenario {
     code: "NGX502",

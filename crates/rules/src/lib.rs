@@ -42,6 +42,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(upstream_keepalive_misconfigured::UpstreamKeepaliveMisconfigured),
         Box::new(upstream_timing_not_logged::UpstreamTimingNotLogged),
         Box::new(proxy_host_group_name::ProxyHostGroupName),
+        Box::new(try_files_with_pass::TryFilesWithPass),
         // Security.
         Box::new(weak_tls_protocol::WeakTlsProtocol),
         Box::new(weak_ssl_ciphers::WeakSslCiphers),

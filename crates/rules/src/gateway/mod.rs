@@ -12,6 +12,7 @@ pub(crate) mod global_timeout_inflation;
 pub(crate) mod localhost_upstream;
 pub(crate) mod proxy_host_group_name;
 pub(crate) mod proxy_ssl_verify_without_ca;
+pub(crate) mod try_files_with_pass;
 pub(crate) mod undersized_buffers;
 pub(crate) mod unknown_upstream_host;
 pub(crate) mod upstream_keepalive_misconfigured;
