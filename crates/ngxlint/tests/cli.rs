@@ -1168,10 +1168,11 @@ fn select_and_ignore_on_the_command_line_override_the_file() {
     );
     // --ignore alone adds to the file's.
     assert_eq!(codes(&["--ignore", "NGX002"]), Vec::<String>::new());
-    // ALL runs the opt-in rules too: NGX103 (`server_tokens` unset).
+    // ALL runs the opt-in rules too: NGX504 (`worker_processes` unset), NGX103 (`server_tokens`
+    // unset).
     assert_eq!(
         codes(&["--select", "ALL", "--ignore", "NGX0"]),
-        ["NGX103", "NGX303"]
+        ["NGX504", "NGX103", "NGX303"]
     );
     assert_eq!(codes(&["--select", "NGX1"]), Vec::<String>::new());
     let o = run(&d.0, &["check", "--select", "NGX9"]);
