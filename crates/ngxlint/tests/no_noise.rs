@@ -81,11 +81,27 @@ fn benchmark_tree_is_clean() {
         st.is_ok_and(|s| s.success()),
         "python3 testdata/bench/gen_tree.py failed"
     );
-    assert_eq!(findings(&t.0), Vec::<String>::new());
+    // Two true findings of the generated layout, pinned (info, the run passes): 40 servers share
+    // each of 50 ports and none is `default_server` (NGX104, one per port), and the 613 `/ws/`
+    // locations set `proxy_set_header` without `Host`, so their upstream group's name is sent as
+    // the host (NGX317). Anything else is noise.
+    let pinned = |list: Vec<String>| {
+        let count = |code: &str| list.iter().filter(|l| l.starts_with(code)).count();
+        assert_eq!(count("NGX104 "), 50, "{list:#?}");
+        assert_eq!(count("NGX317 "), 613);
+        assert!(list
+            .iter()
+            .filter(|l| l.starts_with("NGX317 "))
+            .all(|l| l.contains("upstream `app_")));
+        list.into_iter()
+            .filter(|l| !l.starts_with("NGX104 ") && !l.starts_with("NGX317 "))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pinned(findings(&t.0)), Vec::<String>::new());
     // Also as the nginx it was checked with reads it (1.22.1: HTTP/1.0 and `Connection: close`
     // by default, which its `/api/` locations override and its `/ws/` ones set from a variable).
     assert_eq!(
-        findings_with(&t.0, &["--nginx-version", "1.22.1"]),
+        pinned(findings_with(&t.0, &["--nginx-version", "1.22.1"])),
         Vec::<String>::new()
     );
 }
