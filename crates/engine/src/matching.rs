@@ -368,7 +368,8 @@ pub fn loc_kind_and_name(at: &At<'_>) -> Option<(LocKind, String)> {
     })
 }
 
-const PASSES: [&str; 6] = [
+/// The directives that make a location's content handler a pass to an upstream.
+pub const PASSES: [&str; 6] = [
     "proxy_pass",
     "fastcgi_pass",
     "uwsgi_pass",

@@ -170,3 +170,18 @@ pub(crate) fn where_from(hop: &Hop<'_>) -> &'static str {
         _ => "this fastcgi_pass",
     }
 }
+
+/// Extensions that name PHP scripts: a `security.limit_extensions` of only these is restrictive.
+const PHP_EXTENSIONS: &[&str] = &[
+    ".php", ".phar", ".phtml", ".php3", ".php4", ".php5", ".php7", ".php8",
+];
+
+/// Whether the pool runs files other than PHP scripts as PHP: `security.limit_extensions` empty,
+/// or naming an extension that is not PHP's (a value set from the environment is not known).
+pub(crate) fn runs_non_php(p: &PoolRef<'_>) -> bool {
+    if p.pool.from_env("security.limit_extensions") {
+        return false;
+    }
+    let ext = &p.pool.security_limit_extensions.value;
+    ext.is_empty() || !ext.iter().all(|e| PHP_EXTENSIONS.contains(&e.as_str()))
+}

@@ -33,11 +33,6 @@ static META: RuleMeta = RuleMeta {
 /// What nginx's `fastcgi.conf` sets.
 const STOCK_VALUE: &str = "$document_root$fastcgi_script_name";
 
-/// Extensions that name PHP scripts: a `security.limit_extensions` of only these is restrictive.
-const PHP_EXTENSIONS: &[&str] = &[
-    ".php", ".phar", ".phtml", ".php3", ".php4", ".php5", ".php7", ".php8",
-];
-
 /// The rule (no options).
 #[derive(Debug, Clone, Default)]
 pub struct FastcgiMissingScriptFilename;
@@ -318,13 +313,10 @@ impl FastcgiMissingScriptFilename {
         // A pass that reaches no pool of the project: the PHP side's defence cannot be judged.
         let pools = &st.pools;
         let reached = pools.reached(cx, &mut st.reach, scope, pass);
-        let open = reached.iter().map(|i| pools.list[*i]).find(|p| {
-            if p.pool.from_env("security.limit_extensions") {
-                return false;
-            }
-            let ext = &p.pool.security_limit_extensions.value;
-            ext.is_empty() || !ext.iter().all(|e| PHP_EXTENSIONS.contains(&e.as_str()))
-        })?;
+        let open = reached
+            .iter()
+            .map(|i| pools.list[*i])
+            .find(crate::reach::runs_non_php)?;
         let ext = &open.pool.security_limit_extensions.value;
         let allows = if ext.is_empty() {
             "every file as PHP (`security.limit_extensions` is empty)".to_string()

@@ -12,7 +12,7 @@
 
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
-use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
+use ngxlint_engine::matching::{loc_kind_and_name, LocKind, PASSES};
 use ngxlint_engine::model::{At, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
@@ -61,17 +61,6 @@ const SHARED: &[&str] = &[
     "/var/log",
     "/var/backups",
     "/var/tmp",
-];
-
-/// Directives after which no request of the level reaches the static file handler.
-const ELSEWHERE: &[&str] = &[
-    "proxy_pass",
-    "fastcgi_pass",
-    "uwsgi_pass",
-    "scgi_pass",
-    "grpc_pass",
-    "memcached_pass",
-    "return",
 ];
 
 /// The rule (no options).
@@ -164,7 +153,13 @@ impl Rule for FilesystemRootExposure {
 /// among them, does so or sets its own folder.
 fn goes_elsewhere(cx: &Cx<'_>, scope: ScopeId) -> bool {
     let model = cx.model;
-    let here = |s: ScopeId| ELSEWHERE.iter().any(|n| model.here(s, n).next().is_some());
+    // A pass or a `return`: no request of the level reaches the static file handler.
+    let here = |s: ScopeId| {
+        PASSES
+            .iter()
+            .chain(&["return"])
+            .any(|n| model.here(s, n).next().is_some())
+    };
     let sc = model.scope(scope);
     match sc.kind {
         Context::HttpLocation => here(scope),

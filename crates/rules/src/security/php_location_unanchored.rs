@@ -36,11 +36,6 @@ static META: RuleMeta = RuleMeta {
 /// A PHP script's URI, for a pattern whose own example names none.
 const SCRIPT: &str = "/index.php";
 
-/// Extensions that name PHP scripts (as NGX309 counts them).
-const PHP_EXTENSIONS: &[&str] = &[
-    ".php", ".phar", ".phtml", ".php3", ".php4", ".php5", ".php7", ".php8",
-];
-
 /// The rule (no options).
 #[derive(Debug, Clone, Default)]
 pub struct PhpLocationUnanchored;
@@ -150,13 +145,10 @@ fn judge<'p>(
             .with_edits(anchor_fix(block.file, word)),
         );
     }
-    let open = reached.iter().map(|&i| pools.list[i]).find(|p| {
-        if p.pool.from_env("security.limit_extensions") {
-            return false;
-        }
-        let ext = &p.pool.security_limit_extensions.value;
-        ext.is_empty() || !ext.iter().all(|e| PHP_EXTENSIONS.contains(&e.as_str()))
-    })?;
+    let open = reached
+        .iter()
+        .map(|&i| pools.list[i])
+        .find(crate::reach::runs_non_php)?;
     let ext = &open.pool.security_limit_extensions.value;
     let runs = if ext.is_empty() {
         "every file".to_string()
