@@ -108,8 +108,9 @@ pub struct Server {
     roots: Vec<PathBuf>,
     /// Open documents by the path they are linted as.
     open: HashMap<PathBuf, Doc>,
-    /// URIs that have diagnostics published (to clear them when they are gone).
-    published: HashSet<String>,
+    /// What was last published for each URI that has diagnostics (to clear them when they are
+    /// gone, and to send a file's list again only when it changed).
+    published: HashMap<String, Vec<Value>>,
     /// Quick fixes of the last run, by URI.
     fixes: HashMap<String, Vec<(Value, Value)>>,
     /// The internal error last shown, so that typing on does not repeat it at every keystroke.
@@ -125,7 +126,7 @@ impl Server {
             cache: std::sync::Arc::new(ngxlint_engine::nginx::ParseCache::default()),
             roots: workspace_roots(params),
             open: HashMap::new(),
-            published: HashSet::new(),
+            published: HashMap::new(),
             fixes: HashMap::new(),
             last_error: None,
             fix_all: HashMap::new(),
@@ -393,25 +394,40 @@ impl Server {
             }
         }
         self.last_error = message;
-        let now: HashSet<String> = by_uri.keys().cloned().collect();
+        // A file whose list is what the editor already shows is not sent again (a tree with
+        // findings in hundreds of files would send them all at every keystroke); an open
+        // document's always is.
+        let open: HashSet<&str> = self.open.values().map(|d| d.uri.as_str()).collect();
+        let mut uris: Vec<(String, Vec<Value>)> = by_uri
+            .iter()
+            .filter(|(uri, list)| {
+                open.contains(uri.as_str()) || self.published.get(*uri) != Some(*list)
+            })
+            .map(|(u, l)| (u.clone(), l.clone()))
+            .collect();
+        uris.sort_by(|a, b| a.0.cmp(&b.0));
         // A failed run's files keep what they showed: clearing them would claim they are clean.
         if complete {
-            for uri in self.published.difference(&now) {
+            let mut gone: Vec<&String> = self
+                .published
+                .keys()
+                .filter(|u| !by_uri.contains_key(*u))
+                .collect();
+            gone.sort();
+            for uri in gone {
                 out.push(Notification::new(
                     "textDocument/publishDiagnostics".into(),
                     json!({"uri": uri, "diagnostics": []}),
                 ));
             }
-            self.published = now;
+            self.published = by_uri;
             self.fixes = fixes;
             self.fix_all = fix_all;
         } else {
-            self.published.extend(now);
+            self.published.extend(by_uri);
             self.fixes.extend(fixes);
             self.fix_all.extend(fix_all);
         }
-        let mut uris: Vec<(String, Vec<Value>)> = by_uri.into_iter().collect();
-        uris.sort_by(|a, b| a.0.cmp(&b.0));
         for (uri, list) in uris {
             out.push(Notification::new(
                 "textDocument/publishDiagnostics".into(),

@@ -674,3 +674,71 @@ fn cross_file_fixes_and_fix_all() {
     c.notify("exit", json!(null));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_unchanged_files_diagnostics_are_not_sent_again() {
+    let dir = std::env::temp_dir().join(format!("ngxlint-lsp-resend-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("nginx/conf.d")).unwrap();
+    std::fs::write(
+        dir.join("nginx/nginx.conf"),
+        "events {}\nhttp {\n    include conf.d/*.conf;\n}\n",
+    )
+    .unwrap();
+    // `b.conf` has a finding of its own that edits of `a.conf` do not change.
+    let other = "server {\n    listen 81;\n    retrun 204;\n}\n";
+    std::fs::write(dir.join("nginx/conf.d/b.conf"), other).unwrap();
+    let text = "server {\n    listen 80;\n    location / {\n        proxy_passs http://127.0.0.1:8080;\n    }\n}\n";
+    std::fs::write(dir.join("nginx/conf.d/a.conf"), text).unwrap();
+    let root = std::fs::canonicalize(&dir).unwrap();
+    let uri = format!("file://{}/nginx/conf.d/a.conf", root.display());
+    let other_uri = format!("file://{}/nginx/conf.d/b.conf", root.display());
+
+    let mut c = Client::start(&dir);
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "nginx", "version": 1, "text": text}}),
+    );
+    // The first run publishes both files.
+    let mut seen: Vec<String> = Vec::new();
+    while !(seen.contains(&uri) && seen.contains(&other_uri)) {
+        let m = c.wait(|m| m["method"] == "textDocument/publishDiagnostics");
+        seen.push(m["params"]["uri"].as_str().unwrap().to_string());
+    }
+    // An edit of the open document: its list is sent again (always, for an open document), the
+    // other file's unchanged list is not. A request after the edit marks the end of its round.
+    let fixed = text.replace("proxy_passs", "proxy_pass");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    assert_eq!(c.diagnostics_for(&uri), Vec::<Value>::new());
+    let id = c.next_id;
+    c.next_id += 1;
+    c.send(json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/codeAction", "params": {"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}}));
+    let mut resent = 0;
+    loop {
+        let m =
+            c.rx.recv_timeout(Duration::from_secs(10))
+                .expect("no answer from the language server within 10 s");
+        if m.get("id") == Some(&json!(id)) {
+            break;
+        }
+        if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == other_uri {
+            resent += 1;
+        }
+    }
+    assert_eq!(resent, 0, "b.conf's unchanged diagnostics were sent again");
+    // Once b.conf is opened and fixed, its list changes and is sent.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": other_uri, "languageId": "nginx", "version": 1, "text": other.replace("retrun", "return")}}),
+    );
+    assert_eq!(c.diagnostics_for(&other_uri), Vec::<Value>::new());
+    let _ = std::fs::remove_dir_all(&dir);
+}
