@@ -380,12 +380,33 @@ pub const PASSES: [&str; 6] = [
 
 /// A `listen` directive as server selection reads it: address, port, `default_server`.
 pub fn parse_listen<'p>(at: At<'p>) -> ListenAt<'p> {
-    let a0 = at.arg(0).map(|a| a.into_owned()).unwrap_or_default();
     let default = at
-        .args()
+        .dir
+        .args
         .iter()
         .skip(1)
-        .any(|a| a == "default_server" || a == "default");
+        .any(|w| w.is(at.src, "default_server") || w.is(at.src, "default"));
+    // `listen 80;` and `listen 10.0.0.1:80;` (most of them), read from the bytes.
+    if let Some(first) = at.dir.args.first().filter(|w| !w.escaped) {
+        let raw = std::str::from_utf8(first.raw(at.src)).unwrap_or_default();
+        let quick = if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+            raw.parse::<u16>().ok().map(|port| (None, port))
+        } else {
+            raw.parse::<std::net::SocketAddrV4>().ok().map(|a| {
+                let ip = (!a.ip().is_unspecified()).then_some(IpAddr::V4(*a.ip()));
+                (ip, a.port())
+            })
+        };
+        if let Some((addr, port)) = quick {
+            return ListenAt {
+                at: Some(at),
+                addr,
+                port,
+                default,
+            };
+        }
+    }
+    let a0 = at.arg(0).map(|a| a.into_owned()).unwrap_or_default();
     if a0.starts_with("unix:") {
         return ListenAt {
             at: Some(at),

@@ -585,11 +585,15 @@ impl<'p> Model<'p> {
     /// A list directive in effect at `scope` (`fastcgi_param`, `proxy_set_header`, ...): all of
     /// them from the innermost level that has any — a lower level replaces the whole list.
     pub fn effective_list(&self, scope: ScopeId, name: &str) -> Option<(ScopeId, Vec<At<'p>>)> {
-        self.chain(scope).find_map(|id| {
-            self.last_named(id, name)?;
-            let v: Vec<At<'p>> = self.named(id, name).copied().collect();
-            Some((id, v))
-        })
+        let id = self.list_level(scope, name)?;
+        Some((id, self.named(id, name).copied().collect()))
+    }
+
+    /// The level whose `name` list is in effect at `scope` ([`Model::effective_list`] without
+    /// collecting it): callers that judge one list for many scopes key their answers by it.
+    pub fn list_level(&self, scope: ScopeId, name: &str) -> Option<ScopeId> {
+        self.chain(scope)
+            .find(|&id| self.last_named(id, name).is_some())
     }
 
     /// The directives named `name` set directly in this scope.

@@ -677,27 +677,23 @@ fn cross_file_fixes_and_fix_all() {
 
 #[test]
 fn an_unchanged_files_diagnostics_are_not_sent_again() {
-    let dir = std::env::temp_dir().join(format!("ngxlint-lsp-resend-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("nginx/conf.d")).unwrap();
-    std::fs::write(
-        dir.join("nginx/nginx.conf"),
+    let d = Dir::new("resend");
+    d.write(
+        "nginx/nginx.conf",
         "events {}\nhttp {\n    include conf.d/*.conf;\n}\n",
-    )
-    .unwrap();
+    );
     // `b.conf` has a finding of its own that edits of `a.conf` do not change.
     let other = "server {\n    listen 81;\n    retrun 204;\n}\n";
-    std::fs::write(dir.join("nginx/conf.d/b.conf"), other).unwrap();
+    d.write("nginx/conf.d/b.conf", other);
     let text = "server {\n    listen 80;\n    location / {\n        proxy_passs http://127.0.0.1:8080;\n    }\n}\n";
-    std::fs::write(dir.join("nginx/conf.d/a.conf"), text).unwrap();
-    let root = std::fs::canonicalize(&dir).unwrap();
-    let uri = format!("file://{}/nginx/conf.d/a.conf", root.display());
-    let other_uri = format!("file://{}/nginx/conf.d/b.conf", root.display());
+    d.write("nginx/conf.d/a.conf", text);
+    let uri = d.uri("nginx/conf.d/a.conf");
+    let other_uri = d.uri("nginx/conf.d/b.conf");
 
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(&d.0);
     c.request(
         "initialize",
-        json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {}}),
+        json!({"processId": null, "rootUri": d.uri(""), "capabilities": {}}),
     );
     c.notify("initialized", json!({}));
     c.notify(
@@ -740,5 +736,4 @@ fn an_unchanged_files_diagnostics_are_not_sent_again() {
         json!({"textDocument": {"uri": other_uri, "languageId": "nginx", "version": 1, "text": other.replace("retrun", "return")}}),
     );
     assert_eq!(c.diagnostics_for(&other_uri), Vec::<Value>::new());
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -49,9 +49,7 @@ impl Rule for ProxyHostGroupName {
             if group.stream || group.name.contains('.') {
                 continue;
             }
-            let level = model
-                .chain(*scope)
-                .find(|&l| model.here(l, "proxy_set_header").next().is_some());
+            let level = model.list_level(*scope, "proxy_set_header");
             let sets_host = level.is_some_and(|l| {
                 *level_sets_host.entry(l).or_insert_with(|| {
                     model

@@ -53,7 +53,7 @@ impl Rule for DefaultServerMissing {
             if s.kind != Context::HttpServer || model.in_fragment(id) {
                 continue;
             }
-            let mut listens: Vec<_> = model.here(id, "listen").map(|d| listen_of(d)).collect();
+            let mut listens: Vec<_> = model.here(id, "listen").map(|d| parse_listen(*d)).collect();
             if listens.is_empty() {
                 listens.push(ngxlint_engine::matching::ListenAt {
                     at: None,
@@ -135,35 +135,6 @@ impl Rule for DefaultServerMissing {
                 "say which server answers unknown hosts: `listen {port} default_server;` on it, or a catch-all `server {{ listen {port} default_server; server_name _; return 444; }}`"
             )));
         }
-    }
-}
-
-/// A `listen` as server selection reads it: `listen 80;` and `listen 10.0.0.1:80;` (most of
-/// them) read from the bytes, the rest by the full parser.
-fn listen_of<'p>(d: &At<'p>) -> ngxlint_engine::matching::ListenAt<'p> {
-    let Some((first, rest)) = d.dir.args.split_first() else {
-        return parse_listen(*d);
-    };
-    let default = rest
-        .iter()
-        .any(|w| w.is(d.src, "default_server") || w.is(d.src, "default"));
-    let raw = std::str::from_utf8(first.raw(d.src)).unwrap_or_default();
-    let quick = if raw.bytes().all(|b| b.is_ascii_digit()) {
-        raw.parse::<u16>().ok().map(|port| (None, port))
-    } else {
-        raw.parse::<std::net::SocketAddrV4>().ok().map(|a| {
-            let ip = (!a.ip().is_unspecified()).then_some(IpAddr::V4(*a.ip()));
-            (ip, a.port())
-        })
-    };
-    match quick {
-        Some((addr, port)) if !first.escaped => ngxlint_engine::matching::ListenAt {
-            at: Some(*d),
-            addr,
-            port,
-            default,
-        },
-        _ => parse_listen(*d),
     }
 }
 

@@ -113,13 +113,10 @@ fn judge<'p>(
         LocKind::RegexCaseless => true,
         _ => return None,
     };
-    let key = (pattern, caseless);
-    if !tried.contains_key(&key) {
-        let found = unanchored(&key.0, caseless);
-        tried.insert(key.clone(), found);
-    }
-    let Upload { name, upload } = tried.get(&key)?.clone()?;
-    let pattern = key.0;
+    let Upload { name, upload } = tried
+        .entry((pattern.clone(), caseless))
+        .or_insert_with(|| unanchored(&pattern, caseless))
+        .clone()?;
     let upload = upload.as_str();
     // `fastcgi_split_path_info ^(.+\.php)(.*)$;` asks php-fpm for `/uploads/avatar.php`.
     if let Some((_, split)) = model.effective(scope, "fastcgi_split_path_info") {
