@@ -837,7 +837,8 @@ fn render_report(
 
     let stdout = std::io::stdout();
     let tty = stdout.is_terminal();
-    let mut out = stdout.lock();
+    // One write per report line was a system call per finding; the report is written in blocks.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let io = match args.format {
         Format::Concise => render::concise(&files, &diags, &mut out),
         Format::Json => render::json(&files, &diags, &mut out),
@@ -879,6 +880,7 @@ fn render_report(
         };
         quiet_pipe(io)?;
     }
+    quiet_pipe(out.flush())?;
     let io_error = diags
         .iter()
         .any(|d| d.code == "NGX009" && d.severity == Severity::Error);

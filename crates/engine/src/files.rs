@@ -41,8 +41,9 @@ impl SourceFile {
     /// Offsets of each line's first byte.
     pub fn line_starts(&self) -> &[u32] {
         self.lines.get_or_init(|| {
-            let mut v = vec![0u32];
-            v.extend(memchr_iter(b'\n', &self.bytes).map(|i| i as u32 + 1));
+            let mut v = Vec::with_capacity(self.bytes.len() / 24 + 1);
+            v.push(0u32);
+            v.extend(memchr::memchr_iter(b'\n', &self.bytes).map(|i| i as u32 + 1));
             v
         })
     }
@@ -98,18 +99,11 @@ impl SourceFile {
     }
 }
 
-fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    hay.iter()
-        .enumerate()
-        .filter(move |(_, &b)| b == needle)
-        .map(|(i, _)| i)
-}
-
 /// Every file of a run.
 #[derive(Debug, Default)]
 pub struct Files {
     files: Vec<SourceFile>,
-    by_server_path: crate::hash::FastMap<PathBuf, FileId>,
+    by_server_path: crate::hash::PathMap<FileId>,
     /// The linted root (as given and canonical): messages name paths relative to it.
     roots: Vec<PathBuf>,
 }
@@ -134,7 +128,7 @@ impl Files {
             return id;
         }
         let id = FileId(self.files.len() as u32);
-        self.by_server_path.insert(server_path.clone(), id);
+        self.by_server_path.insert(&server_path, id);
         let bytes: std::sync::Arc<Vec<u8>> = bytes.into();
         let template = {
             use std::os::unix::ffi::OsStrExt;
@@ -218,8 +212,7 @@ impl Files {
         let offset = self.files.len() as u32;
         for (i, f) in other.files.into_iter().enumerate() {
             self.by_server_path
-                .entry(f.server_path.clone())
-                .or_insert(FileId(offset + i as u32));
+                .get_or_insert(&f.server_path, FileId(offset + i as u32));
             self.files.push(f);
         }
         offset

@@ -8,3 +8,5 @@
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 /// A hash set with foldhash.
 pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
+pub use ngxlint_vfs::PathMap;

@@ -265,8 +265,12 @@ pub struct Model<'p> {
     pass_dirs: Vec<(ScopeId, Pass<'p>)>,
     /// For each scope, the pass in effect there (an index into `pass_dirs`).
     pass_cache: Vec<Option<u32>>,
-    /// Directive names seen, by their unescaped bytes.
+    /// Directive names seen, by their unescaped bytes: names of up to 31 bytes (nearly all) in
+    /// `short`, keyed by a fixed-size array (hashed and compared without a byte loop), longer
+    /// ones in `interned`; `names_count` ids given out in all.
+    short: FastMap<ShortName, NameId>,
     interned: FastMap<Cow<'p, [u8]>, NameId>,
+    names_count: u32,
     /// Entries of the scopes being filled (see `fill_scope`).
     scratch: Vec<(At<'p>, NameId)>,
     /// Files that are templates (their `${NAME}` placeholders are filled in at start-up).
@@ -277,6 +281,34 @@ pub struct Model<'p> {
     /// reading order. Rules that look for a few names anywhere read these lists instead of every
     /// statement of every scope.
     occurrences: Vec<Vec<(ScopeId, u32)>>,
+}
+
+/// The fixed-size key of a name of up to 31 bytes: the bytes, zero-padded, and the length last
+/// (so `a` and `a\0` differ), as four words hashed and compared without a byte loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ShortName([u64; 4]);
+
+impl std::hash::Hash for ShortName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for w in self.0 {
+            state.write_u64(w);
+        }
+    }
+}
+
+fn short_key(name: &[u8]) -> Option<ShortName> {
+    if name.len() > 31 {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    bytes[..name.len()].copy_from_slice(name);
+    bytes[31] = name.len() as u8;
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+        u64::from_le_bytes(w)
+    };
+    Some(ShortName([word(0), word(1), word(2), word(3)]))
 }
 
 impl<'p> Model<'p> {
@@ -357,7 +389,7 @@ impl<'p> Model<'p> {
                 None
             })
             .collect();
-        let mut occurrences: Vec<Vec<(ScopeId, u32)>> = vec![Vec::new(); m.interned.len()];
+        let mut occurrences: Vec<Vec<(ScopeId, u32)>> = vec![Vec::new(); m.names_count as usize];
         for (i, scope) in m.scopes.iter().enumerate() {
             for (pos, &n) in scope.names.iter().enumerate() {
                 occurrences[n as usize].push((ScopeId(i as u32), pos as u32));
@@ -377,17 +409,23 @@ impl<'p> Model<'p> {
     }
 
     fn intern(&mut self, name: Cow<'p, [u8]>) -> NameId {
-        if let Some(&id) = self.interned.get(&*name) {
-            return id;
+        let next = self.names_count as NameId;
+        let id = match short_key(&name) {
+            Some(key) => *self.short.entry(key).or_insert(next),
+            None => *self.interned.entry(name).or_insert(next),
+        };
+        if id == next {
+            self.names_count += 1;
         }
-        let next = self.interned.len() as NameId;
-        self.interned.insert(name, next);
-        next
+        id
     }
 
     /// The interned id of a directive name, `None` when no scope holds a directive of that name.
     pub fn name_id(&self, name: &str) -> Option<NameId> {
-        self.interned.get(name.as_bytes()).copied()
+        match short_key(name.as_bytes()) {
+            Some(key) => self.short.get(&key).copied(),
+            None => self.interned.get(name.as_bytes()).copied(),
+        }
     }
 
     /// The interned names of a scope's directives, parallel to [`Scope::directives`].

@@ -175,7 +175,7 @@ pub struct Loader<'a> {
     fragment: bool,
     stack: Vec<FileId>,
     prefix_known: bool,
-    resolved: FastMap<PathBuf, FileId>,
+    resolved: crate::hash::PathMap<FileId>,
     walked: FastSet<(FileId, Context)>,
     conf_prefix: PathBuf,
     emitted: Vec<usize>,
@@ -216,7 +216,7 @@ impl<'a> Loader<'a> {
             fragment: false,
             stack: Vec::new(),
             prefix_known: true,
-            resolved: FastMap::default(),
+            resolved: crate::hash::PathMap::default(),
             walked: FastSet::default(),
             conf_prefix: PathBuf::new(),
             emitted: Vec::new(),
@@ -280,7 +280,7 @@ impl<'a> Loader<'a> {
                 id
             }
         };
-        self.resolved.insert(path.to_path_buf(), id);
+        self.resolved.insert(path, id);
         id
     }
 
@@ -291,7 +291,7 @@ impl<'a> Loader<'a> {
             return Ok(id);
         }
         let id = self.open_uncached(server_path)?;
-        self.resolved.insert(server_path.to_path_buf(), id);
+        self.resolved.insert(server_path, id);
         Ok(id)
     }
 

@@ -35,13 +35,16 @@ static WORD_STOP: [bool; 256] = {
     t
 };
 
+/// A statement's first word and the others; `None` when it has no words.
+pub(crate) type Head = Option<(Word, Vec<Word>)>;
+
 /// What one call of the reader found.
 #[derive(Debug)]
 pub(crate) enum Event {
     /// A statement: its words and how it ended (`;` or missing after an error).
-    Statement(Vec<Word>, crate::ast::Terminator),
+    Statement(Head, crate::ast::Terminator),
     /// Words followed by `{` at this offset (no words: an error was reported).
-    BlockStart(Vec<Word>, u32),
+    BlockStart(Head, u32),
     /// A lone `}` at this offset.
     BlockEnd(u32),
     /// End of input.
@@ -68,9 +71,12 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// An exact-size copy of the statement's words; the buffer goes back for the next statement.
-    fn keep(&mut self, words: &mut Vec<Word>) -> Vec<Word> {
-        let out = words.to_vec();
+    /// The statement's name and an exact-size copy of its arguments; the buffer goes back for
+    /// the next statement.
+    fn keep(&mut self, words: &mut Vec<Word>) -> Head {
+        let out = words
+            .split_first()
+            .map(|(name, args)| (*name, args.to_vec()));
         words.clear();
         self.scratch = std::mem::take(words);
         out

@@ -2,7 +2,7 @@
 
 use crate::ast::{Block, Directive, Quote, Span, Terminator, Word};
 use crate::error::{SyntaxError, SyntaxErrorKind};
-use crate::lexer::{Event, Reader};
+use crate::lexer::{Event, Head, Reader};
 
 /// Deepest block nesting ngxlint keeps (nginx has no limit but its C stack; real configs use < 10).
 pub const MAX_DEPTH: usize = 200;
@@ -59,7 +59,9 @@ pub fn parse(src: &[u8]) -> ParsedFile {
     let mut stack: Vec<Frame> = Vec::new();
     // Statements wait here until their block closes, then move once into an exact-size list
     // (no list grows by doubling, and none is shrunk afterwards); what is left is the top level.
-    let mut pending: Vec<Directive> = Vec::new();
+    // Room for the statements of a typical file at once (a statement every 32 bytes or so), so
+    // the list is not regrown statement after statement; it lives only while the file is read.
+    let mut pending: Vec<Directive> = Vec::with_capacity((src.len() / 32).clamp(8, 4096));
     let mut too_deep_reported = false;
     // Frames beyond MAX_DEPTH are counted, not kept.
     let mut skipped_depth = 0usize;
@@ -70,12 +72,17 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                 if skipped_depth > 0 {
                     continue;
                 }
-                if let Some(d) = make_directive(words, term, None) {
-                    pending.push(d);
+                if let Some((name, args)) = words {
+                    pending.push(Directive {
+                        name,
+                        args,
+                        terminator: term,
+                        block: None,
+                    });
                 }
             }
             Event::BlockStart(words, at) => {
-                if let Some(first) = words.first() {
+                if let Some((first, _)) = &words {
                     if is_lua_block(&first.value(src)) {
                         let d = lua_block(&mut reader, words, at);
                         if skipped_depth == 0 {
@@ -88,8 +95,8 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                     if !too_deep_reported {
                         too_deep_reported = true;
                         let span = words
-                            .first()
-                            .map(|w| w.span)
+                            .as_ref()
+                            .map(|(w, _)| w.span)
                             .unwrap_or(Span::new(at as usize, at as usize + 1));
                         reader.errors.push(SyntaxError {
                             kind: SyntaxErrorKind::TooDeep(MAX_DEPTH),
@@ -100,7 +107,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                     skipped_depth += 1;
                     continue;
                 }
-                let head = split(words).map(|(n, a)| (n, a, at));
+                let head = words.map(|(n, a)| (n, a, at));
                 stack.push(Frame {
                     head,
                     start: pending.len(),
@@ -178,31 +185,9 @@ pub fn parse(src: &[u8]) -> ParsedFile {
     }
 }
 
-fn split(mut words: Vec<Word>) -> Option<(Word, Vec<Word>)> {
-    if words.is_empty() {
-        return None;
-    }
-    let name = words.remove(0);
-    Some((name, words))
-}
-
-fn make_directive(
-    words: Vec<Word>,
-    terminator: Terminator,
-    block: Option<Box<Block>>,
-) -> Option<Directive> {
-    let (name, args) = split(words)?;
-    Some(Directive {
-        name,
-        args,
-        terminator,
-        block,
-    })
-}
-
 /// Reads a Lua block body after its `{` at `open`, as lua-nginx-module's lexer does: braces are
 /// counted outside Lua strings, `--` comments and long brackets `[==[ ]==]`.
-fn lua_block(reader: &mut Reader<'_>, words: Vec<Word>, open: u32) -> Directive {
+fn lua_block(reader: &mut Reader<'_>, words: Head, open: u32) -> Directive {
     let src = reader.src;
     let len = src.len();
     let body_start = open as usize + 1;
@@ -278,7 +263,7 @@ fn lua_block(reader: &mut Reader<'_>, words: Vec<Word>, open: u32) -> Directive 
         quote: Quote::Lua,
         escaped: false,
     };
-    let (name, mut args) = split(words).unwrap_or((body, Vec::new()));
+    let (name, mut args) = words.unwrap_or((body, Vec::new()));
     args.push(body);
     Directive {
         name,

@@ -114,12 +114,88 @@ pub trait Vfs: Sync {
 pub fn is_clean(path: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     let b = path.as_os_str().as_bytes();
-    !b.windows(2).any(|w| w == b"//")
-        && !b.windows(3).any(|w| w == b"/./")
-        && !b.starts_with(b"./")
-        && !b.ends_with(b"/.")
-        && b != b"."
-        && (b.len() <= 1 || !b.ends_with(b"/"))
+    if b == b"." || b.starts_with(b"./") || b.ends_with(b"/.") || (b.len() > 1 && b.ends_with(b"/"))
+    {
+        return false;
+    }
+    !has_empty_or_dot_component(b)
+}
+
+/// Whether `//` or `/./` stands anywhere in `b`, eight bytes at a time: every path a run looks
+/// up is asked this, and a byte loop cost more than the hash it saved.
+fn has_empty_or_dot_component(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // High bit set in each byte of `w` equal to `c` (exact: no borrow between bytes).
+    let eq = |w: u64, c: u8| {
+        let x = w ^ (ONES * c as u64);
+        !(((x & !HIGH) + !HIGH) | x | !HIGH)
+    };
+    let mut i = 0;
+    // Windows of eight bytes, six apart: every three-byte run lies inside one of them.
+    while i + 8 <= b.len() {
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(&b[i..i + 8]);
+        let w = u64::from_le_bytes(chunk);
+        let (slash, dot) = (eq(w, b'/'), eq(w, b'.'));
+        // Byte k is `/` and byte k+1 is `/`, or bytes k, k+1, k+2 are `/`, `.`, `/`.
+        if slash & (slash >> 8) != 0 || slash & (dot >> 8) & (slash >> 16) != 0 {
+            return true;
+        }
+        i += 6;
+    }
+    let tail = &b[i.min(b.len())..];
+    tail.windows(2).any(|w| w == b"//") || tail.windows(3).any(|w| w == b"/./")
+}
+
+/// A map keyed by paths, compared as [`Path`] compares them (component by component) but hashed
+/// by their bytes: `Path`'s own hash walks the components and cost more than the lookups it
+/// served. A path is keyed by its clean spelling (`a//b/./c/` as `a/b/c`), which is its bytes in
+/// the common case.
+#[derive(Debug)]
+pub struct PathMap<V> {
+    map: std::collections::HashMap<Vec<u8>, V, foldhash::fast::RandomState>,
+}
+
+impl<V> Default for PathMap<V> {
+    fn default() -> Self {
+        PathMap {
+            map: Default::default(),
+        }
+    }
+}
+
+/// The bytes a path is keyed by: the same for every spelling [`Path`] calls equal.
+fn path_key(p: &Path) -> std::borrow::Cow<'_, [u8]> {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    if is_clean(p) {
+        std::borrow::Cow::Borrowed(p.as_os_str().as_bytes())
+    } else {
+        let clean: PathBuf = p.components().collect();
+        std::borrow::Cow::Owned(clean.into_os_string().into_vec())
+    }
+}
+
+impl<V> PathMap<V> {
+    /// The value of `p`.
+    pub fn get(&self, p: &Path) -> Option<&V> {
+        self.map.get(&*path_key(p))
+    }
+
+    /// Sets the value of `p`, returning the one it replaces.
+    pub fn insert(&mut self, p: &Path, v: V) -> Option<V> {
+        self.map.insert(path_key(p).into_owned(), v)
+    }
+
+    /// The value of `p`, set to `v` first when it has none.
+    pub fn get_or_insert(&mut self, p: &Path, v: V) -> &mut V {
+        self.map.entry(path_key(p).into_owned()).or_insert(v)
+    }
+
+    /// Room for `n` more paths.
+    pub fn reserve(&mut self, n: usize) {
+        self.map.reserve(n);
+    }
 }
 
 /// `path.starts_with(base)`, component-wise as [`Path::starts_with`], answered from the bytes when
@@ -308,7 +384,7 @@ pub struct FsVfs {
     auto_dirs: std::sync::OnceLock<Vec<PathBuf>>,
     auto_map: bool,
     /// Canonical form of each folder met, so a tree of 2,000 files costs one realpath per folder.
-    dir_cache: std::sync::Mutex<std::collections::HashMap<PathBuf, PathBuf>>,
+    dir_cache: std::sync::Mutex<PathMap<PathBuf>>,
     /// The folder of the config being read: ambiguous absolute paths map nearest to it.
     hint: std::sync::Mutex<Option<PathBuf>>,
     locate_cache: std::sync::Mutex<LocateCache>,
@@ -349,7 +425,7 @@ impl FsVfs {
             max_size: DEFAULT_MAX_SIZE,
             auto_dirs: std::sync::OnceLock::new(),
             auto_map: true,
-            dir_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+            dir_cache: std::sync::Mutex::new(PathMap::default()),
             hint: std::sync::Mutex::new(None),
             locate_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
             cwd: std::env::current_dir()
@@ -611,7 +687,7 @@ impl FsVfs {
         // remembered here (2,000 files of one `conf.d/` resolve it once, not 2,000 times).
         let resolved = self.resolve(dir)?;
         if let Ok(mut cache) = self.dir_cache.lock() {
-            cache.insert(dir.to_path_buf(), resolved.clone());
+            cache.insert(dir, resolved.clone());
         }
         Ok(resolved)
     }
@@ -737,7 +813,7 @@ impl FsVfs {
                 // A folder of the original path, fully resolved: remember it.
                 if pending && !queue.is_empty() {
                     if let Ok(mut cache) = self.dir_cache.lock() {
-                        cache.insert(orig.clone(), out.clone());
+                        cache.insert(&orig, out.clone());
                     }
                 }
                 pending = false;
@@ -1147,6 +1223,43 @@ mod path_tests {
             "/a/b/../c",
             "/tmp/t2000/nginx/conf.d/x.conf",
         ];
+        for p in paths
+            .iter()
+            .chain(&["//a", "/a/.b", "/a/..", "a/.", "/.a/b", "/a/b//"])
+        {
+            // A clean path is what its components rebuild, byte for byte.
+            let rebuilt: std::path::PathBuf = Path::new(p).components().collect();
+            let clean = super::is_clean(Path::new(p));
+            assert!(
+                !clean || rebuilt.as_os_str() == std::ffi::OsStr::new(p),
+                "{p:?}"
+            );
+            let expected = !p.contains("//")
+                && !p.contains("/./")
+                && !p.starts_with("./")
+                && !p.ends_with("/.")
+                && *p != "."
+                && (p.len() <= 1 || !p.ends_with('/'));
+            assert_eq!(clean, expected, "{p:?}");
+        }
+        // Every place a `//` or `/./` can stand in a longer path, across the eight-byte windows.
+        for len in 1..40 {
+            for at in 0..len {
+                let with = |ins: &str| {
+                    let mut p = "a".repeat(len);
+                    p.replace_range(at..at, ins);
+                    format!("/b{p}")
+                };
+                for bad in ["//", "/./"] {
+                    assert!(!super::is_clean(Path::new(&with(bad))), "{:?}", with(bad));
+                }
+                assert!(
+                    super::is_clean(Path::new(&with("/x/"))),
+                    "{:?}",
+                    with("/x/")
+                );
+            }
+        }
         for p in paths {
             for b in paths {
                 let (p, b) = (Path::new(p), Path::new(b));
@@ -1438,5 +1551,35 @@ mod tests {
             Err(VfsError::NotFound)
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod path_map_tests {
+    use super::PathMap;
+    use std::path::Path;
+
+    #[test]
+    fn a_path_map_finds_every_spelling_path_calls_equal() {
+        let mut m = PathMap::default();
+        m.insert(Path::new("/etc/nginx/conf.d/a.conf"), 1);
+        for p in [
+            "/etc/nginx/conf.d/a.conf",
+            "/etc//nginx/conf.d/a.conf",
+            "/etc/nginx/./conf.d/a.conf",
+            "/etc/nginx/conf.d/a.conf/",
+        ] {
+            assert_eq!(Path::new(p), Path::new("/etc/nginx/conf.d/a.conf"));
+            assert_eq!(m.get(Path::new(p)), Some(&1), "{p}");
+        }
+        // `..` is a component of its own: not the same path.
+        assert_eq!(m.get(Path::new("/etc/nginx/conf.d/../conf.d/a.conf")), None);
+        assert_eq!(m.get(Path::new("/etc/nginx/conf.d/b.conf")), None);
+        assert_eq!(m.insert(Path::new("/etc//nginx/conf.d/a.conf"), 2), Some(1));
+        assert_eq!(*m.get_or_insert(Path::new("x/y"), 3), 3);
+        assert_eq!(*m.get_or_insert(Path::new("x//y"), 4), 3);
+        // A leading `.` is a component of its own, as `Path` counts it.
+        assert_ne!(Path::new("./x/y"), Path::new("x/y"));
+        assert_eq!(*m.get_or_insert(Path::new("./x/y"), 5), 5);
     }
 }
