@@ -12,6 +12,9 @@
 //! - `# nginx-version: X.Y.Z` — lint as for that nginx version (`--nginx-version`);
 //! - `# nginx-t: skip REASON` — not given to `nginx -t` (a directive of a newer nginx than the
 //!   one installed);
+//! - `# nginx-t: refused below OpenSSL X.Y: TEXT` — `nginx -t` must refuse it with TEXT when the
+//!   installed nginx runs with an OpenSSL older than X.Y, and accept it otherwise (the proof of a
+//!   rule about what older OpenSSL refuses);
 //! - `# option: KEY=VALUE` — a rule option, as `[rules.NAME]` in `ngxlint.toml` sets it.
 //!
 //! Files named `cert.pem` and `key.pem` in `ssl_certificate` lines are made for `nginx -t` (a
@@ -265,6 +268,31 @@ fn fixtures_produce_exactly_their_annotations() {
                 continue;
             };
             by_nginx += 1;
+            let below = case
+                .nginx_t
+                .as_deref()
+                .and_then(|r| r.strip_prefix("refused below OpenSSL "));
+            if let Some(rest) = below {
+                let (version, text) = rest
+                    .split_once(": ")
+                    .expect("refused below OpenSSL X.Y: TEXT");
+                let (major, minor) = version.split_once('.').expect("OpenSSL X.Y");
+                let wanted: (u32, u32) = (major.parse().unwrap(), minor.parse().unwrap());
+                let running = lint_support::nginx_openssl();
+                let older = running.is_some_and(|v| v < wanted);
+                if older && (ok || !stderr.contains(text)) {
+                    failures.push(format!(
+                        "{}/{}: nginx -t with OpenSSL {running:?} should refuse it with {text:?}:\n{stderr}",
+                        m.code, case.name
+                    ));
+                } else if !older && !ok {
+                    failures.push(format!(
+                        "{}/{}: nginx -t with OpenSSL {running:?} refuses the fixture:\n{stderr}",
+                        m.code, case.name
+                    ));
+                }
+                continue;
+            }
             if !ok {
                 failures.push(format!(
                     "{}/{}: nginx -t refuses the fixture:\n{stderr}",

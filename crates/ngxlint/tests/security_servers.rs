@@ -645,6 +645,51 @@ fn ngx205_autoindex_enabled() {
     run(&NGX205);
 }
 
+/// NGX406: `valid_referers none` lets a request without a `Referer` through the check that
+/// refuses another site's.
+const NGX406: Scenario = Scenario {
+    code: "NGX406",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let with = |referer: &str| {
+            send(
+                OUTSIDE,
+                lab.port,
+                format!(
+                    "GET /files/public.txt HTTP/1.1\r\nHost: lab\r\nReferer: {referer}\r\nConnection: close\r\n\r\n"
+                )
+                .as_bytes(),
+            )
+        };
+        let own = with("http://lab/page.html")?;
+        if own.status != 200 || !own.body_text().contains("public file") {
+            return Err(format!("the site's own page is not served: {own:?}"));
+        }
+        let foreign = with("http://evil.test/hotlink.html")?;
+        if foreign.status != 403 {
+            return Err(format!(
+                "the check does not refuse another site: {foreign:?}"
+            ));
+        }
+        let bare = get(lab, OUTSIDE, "/files/public.txt")?;
+        Ok(
+            (bare.status == 200 && bare.body_text().contains("public file")).then(|| {
+                "Referer: http://evil.test/ got 403, the same request without a Referer got 200"
+                    .to_string()
+            }),
+        )
+    },
+};
+
+#[test]
+fn ngx406_referer_check_allows_none() {
+    run(&NGX406);
+}
+
 /// NGX207: `root /` hands out the system's files.
 const NGX207: Scenario = Scenario {
     code: "NGX207",
@@ -1168,6 +1213,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX403.code,
         NGX404.code,
         NGX405.code,
+        NGX406.code,
         NGX501.code,
     ];
     for r in ngxlint_rules::all() {

@@ -46,6 +46,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         // Security.
         Box::new(weak_tls_protocol::WeakTlsProtocol),
         Box::new(weak_ssl_ciphers::WeakSslCiphers),
+        Box::new(ssl_group_needs_openssl_3_5::SslGroupNeedsOpenssl35),
         Box::new(alias_traversal::AliasTraversal),
         Box::new(allow_without_deny::AllowWithoutDeny),
         Box::new(return_bypasses_access::ReturnBypassesAccess),
@@ -63,6 +64,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(add_header_multiline::AddHeaderMultiline),
         Box::new(add_header_content_type::AddHeaderContentType),
         Box::new(weak_origin_check::WeakOriginCheck),
+        Box::new(referer_check_allows_none::RefererCheckAllowsNone),
         Box::new(limit_redefinition::LimitRedefinition),
         // Hardening.
         Box::new(version_disclosure::VersionDisclosure),

@@ -158,6 +158,20 @@ pub fn nginx_t(dir: &Path) -> Option<(bool, String)> {
     ))
 }
 
+/// The `(major, minor)` of the OpenSSL the installed nginx runs with (`nginx -V`: "running with
+/// OpenSSL …", else "built with OpenSSL …"); `None` without nginx or without OpenSSL.
+#[allow(dead_code)]
+pub fn nginx_openssl() -> Option<(u32, u32)> {
+    let out = Command::new(nginx_binary()?).arg("-V").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    let version = |marker: &str| {
+        let rest = &text[text.find(marker)? + marker.len()..];
+        let mut parts = rest.split(|c: char| !c.is_ascii_digit());
+        Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+    };
+    version("running with OpenSSL ").or_else(|| version("built with OpenSSL "))
+}
+
 /// Asserts the real `nginx -t` verdict on fixture `code/case`: it passes (`refused` is `None`) or
 /// fails with that text. Returns what nginx printed, `None` when nginx is not installed.
 pub fn nginx_says(code: &str, case: &str, refused: Option<&str>) -> Option<String> {
