@@ -73,6 +73,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(autoindex_enabled::AutoindexEnabled),
         Box::new(if_in_location::IfInLocation),
         Box::new(map_without_default::MapWithoutDefault),
+        Box::new(regex_location_exact::RegexLocationExact),
         Box::new(opinions::ProxyBufferingOff),
         Box::new(error_log_off::ErrorLogOff),
         Box::new(opinions::KeepaliveRequestsLow),

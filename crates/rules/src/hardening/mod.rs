@@ -8,4 +8,5 @@ pub(crate) mod hsts_missing;
 pub(crate) mod if_in_location;
 pub(crate) mod map_without_default;
 pub(crate) mod opinions;
+pub(crate) mod regex_location_exact;
 pub(crate) mod version_disclosure;
