@@ -5,11 +5,13 @@ usage: echo.py PORT READY_FILE NAME
 Listens on 127.0.0.1:PORT and answers every request with 200 and a body that starts with
 `NAME` (which backend answered), then the request line and every header exactly as received, one
 per line. READY_FILE is created once it listens. A request the parser rejects is answered 400 with
-the raw first line.
+the raw first line. A request for a path under `/slow/` is answered after 1.5 seconds (concurrent
+requests held open at once).
 """
 
 import socketserver
 import sys
+import time
 
 
 class Handler(socketserver.StreamRequestHandler):
@@ -20,6 +22,8 @@ class Handler(socketserver.StreamRequestHandler):
             if not line or line in (b"\r\n", b"\n"):
                 break
             lines.append(line.rstrip(b"\r\n"))
+        if lines and lines[0].split(b" ")[1:2] and lines[0].split(b" ")[1].startswith(b"/slow/"):
+            time.sleep(1.5)
         body = self.server.name + b"\n" + b"\n".join(lines) + b"\n"
         self.wfile.write(
             b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n"

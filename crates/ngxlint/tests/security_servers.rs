@@ -245,6 +245,21 @@ impl<'t> Lab<'t> {
                 free_port().to_string(),
             ));
         }
+        // Main-context lines and the events block's connections, from the scenario's template.
+        let own = fs::read_to_string(templates().join(sc.code).join(template)).unwrap_or_default();
+        let main: Vec<&str> = own
+            .lines()
+            .filter_map(|l| l.strip_prefix("# main: "))
+            .collect();
+        let connections = own
+            .lines()
+            .find_map(|l| l.strip_prefix("# worker_connections: "))
+            .unwrap_or("64");
+        vars.push(("MAIN".to_string(), main.join("\n")));
+        vars.push((
+            "WORKER_CONNECTIONS".to_string(),
+            connections.trim().to_string(),
+        ));
         let lab = Lab {
             dir,
             vars,
@@ -688,6 +703,46 @@ const NGX406: Scenario = Scenario {
 #[test]
 fn ngx406_referer_check_allows_none() {
     run(&NGX406);
+}
+
+/// NGX505: `worker_rlimit_nofile` under twice `worker_connections`: concurrent proxied requests
+/// run the worker out of descriptors.
+const NGX505: Scenario = Scenario {
+    code: "NGX505",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app"],
+    exploit: |lab| {
+        // Sixteen requests held by the upstream at once: 32 descriptors and the worker's own.
+        let statuses: Vec<Result<u16, String>> = std::thread::scope(|s| {
+            let all: Vec<_> = (0..16)
+                .map(|i| s.spawn(move || get(lab, INSIDE, &format!("/slow/{i}")).map(|r| r.status)))
+                .collect();
+            all.into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err("panicked".into())))
+                .collect()
+        });
+        let ok = statuses.iter().filter(|s| matches!(s, Ok(200))).count();
+        if ok == 0 {
+            return Err(format!("no request was served: {statuses:?}"));
+        }
+        let failed = statuses.len() - ok;
+        let log = fs::read_to_string(lab.dir.join("logs/error.log")).unwrap_or_default();
+        Ok((failed > 0 && log.contains("Too many open files")).then(|| {
+            format!(
+                "{failed} of {} concurrent proxied requests failed ({:?}), error log: `Too many open files`",
+                statuses.len(),
+                statuses.iter().filter(|s| !matches!(s, Ok(200))).collect::<Vec<_>>()
+            )
+        }))
+    },
+};
+
+#[test]
+fn ngx505_worker_rlimit_below_connections() {
+    run(&NGX505);
 }
 
 /// NGX207: `root /` hands out the system's files.
@@ -1215,6 +1270,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX405.code,
         NGX406.code,
         NGX501.code,
+        NGX505.code,
     ];
     for r in ngxlint_rules::all() {
         let m = r.meta();

@@ -77,6 +77,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(opinions::ProxyBufferingOff),
         Box::new(error_log_off::ErrorLogOff),
         Box::new(opinions::KeepaliveRequestsLow),
+        Box::new(worker_rlimit_below_connections::WorkerRlimitBelowConnections),
         Box::new(opinions::WorkerProcessesUnset),
     ]
 }

@@ -10,3 +10,4 @@ pub(crate) mod map_without_default;
 pub(crate) mod opinions;
 pub(crate) mod regex_location_exact;
 pub(crate) mod version_disclosure;
+pub(crate) mod worker_rlimit_below_connections;
