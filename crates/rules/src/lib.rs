@@ -74,6 +74,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(if_in_location::IfInLocation),
         Box::new(map_without_default::MapWithoutDefault),
         Box::new(regex_location_exact::RegexLocationExact),
+        Box::new(opinions::TryFilesWithoutFileCache),
         Box::new(opinions::ProxyBufferingOff),
         Box::new(error_log_off::ErrorLogOff),
         Box::new(opinions::KeepaliveRequestsLow),

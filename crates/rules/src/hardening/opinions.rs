@@ -1,7 +1,7 @@
 //! Opinions about capacity settings, opt-in: NGX503 `keepalive-requests-low`, NGX504
-//! `worker-processes-unset`, NGX318 `proxy-buffering-off`. Each is a setting nginx accepts and a
-//! workload may want; they cost throughput or memory under load, which is why other linters
-//! report them.
+//! `worker-processes-unset`, NGX318 `proxy-buffering-off`, NGX214 `try-files-without-file-cache`.
+//! Each is a setting nginx accepts and a workload may want; they cost throughput or memory under
+//! load, which is why other linters report them.
 
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
@@ -139,6 +139,60 @@ impl Rule for ProxyBufferingOff {
                     "`proxy_buffering off` sends the response at the client's pace: each slow client holds an upstream connection (and its worker) for the whole response",
                 )
                 .with_help("keep it only where responses must stream (server-sent events, long polling); elsewhere remove it, or send `X-Accel-Buffering: no` from the application for those responses"),
+        );
+    }
+}
+
+static TRY_FILES: RuleMeta = RuleMeta {
+    code: "NGX214",
+    name: "try-files-without-file-cache",
+    severity: Severity::Info,
+    summary:
+        "`try_files` with no `open_file_cache`: every request asks the disk about each candidate",
+    doc: include_str!("../../../../rules/NGX214.md"),
+    family: Family::Hardening,
+    default: Enabled::OptIn,
+    aliases: &["gixy:try_files_is_evil_too"],
+};
+
+/// NGX214.
+#[derive(Debug, Clone, Default)]
+pub struct TryFilesWithoutFileCache;
+
+impl Rule for TryFilesWithoutFileCache {
+    fn meta(&self) -> &'static RuleMeta {
+        &TRY_FILES
+    }
+
+    fn directives(&self) -> &'static [&'static str] {
+        &["try_files"]
+    }
+
+    fn on_directive(&self, cx: &Cx<'_>, scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+        // A fragment's parent may set the cache; what is not in the run is not judged.
+        if cx.model.unset_in_fragment(scope, "open_file_cache") {
+            return;
+        }
+        let cached = cx
+            .model
+            .effective(scope, "open_file_cache")
+            .is_some_and(|(_, d)| d.arg(0).is_some_and(|v| v != "off"));
+        if cached {
+            return;
+        }
+        // Only the files before the fallback are looked up.
+        let candidates = at.nargs().saturating_sub(1);
+        if candidates == 0 {
+            return;
+        }
+        out.push(
+            TRY_FILES
+                .diag(
+                    at.file,
+                    at.name_span(),
+                    format!("`try_files` asks the file system about {candidates} candidate{} on every request here, and no `open_file_cache` keeps the answers", if candidates == 1 { "" } else { "s" }),
+                )
+                .with_help("set `open_file_cache max=10000 inactive=30s;` (and `open_file_cache_errors on;` to keep the misses) where the files change rarely"),
         );
     }
 }
