@@ -745,6 +745,58 @@ fn ngx505_worker_rlimit_below_connections() {
     run(&NGX505);
 }
 
+/// NGX407: the client's `Upgrade` passed on: `h2c` opens a tunnel to the application, and a
+/// request for a location nginx denies goes through it.
+const NGX407: Scenario = Scenario {
+    code: "NGX407",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app"],
+    exploit: |lab| {
+        let denied = get(lab, OUTSIDE, "/admin/secret")?;
+        if denied.status != 403 {
+            return Err(format!("/admin/ is not denied: {denied:?}"));
+        }
+        let page = get(lab, OUTSIDE, "/")?;
+        if page.status != 200 {
+            return Err(format!("/ is not served: {page:?}"));
+        }
+        let mut s = socket2_connect(OUTSIDE, lab.port)?;
+        s.set_read_timeout(Some(Duration::from_secs(3)))
+            .map_err(|e| e.to_string())?;
+        s.write_all(b"GET / HTTP/1.1\r\nHost: lab\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n")
+            .map_err(|e| format!("send: {e}"))?;
+        // The answer to the upgrade: 101 and a tunnel, or a plain response.
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            match s.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => break,
+            }
+        }
+        if !head.starts_with(b"HTTP/1.1 101") {
+            return Ok(None);
+        }
+        // Inside the tunnel, the request nginx denies.
+        s.write_all(b"GET /admin/secret HTTP/1.1\r\nHost: lab\r\n\r\n")
+            .map_err(|e| format!("send: {e}"))?;
+        let mut rest = Vec::new();
+        let _ = s.read_to_end(&mut rest);
+        let rest = String::from_utf8_lossy(&rest);
+        Ok((rest.starts_with("HTTP/1.1 200") && rest.contains("GET /admin/secret")).then(|| {
+            "GET /admin/secret: 403 from nginx; the same request through an `Upgrade: h2c` tunnel reached the application (200)".to_string()
+        }))
+    },
+};
+
+#[test]
+fn ngx407_upgrade_passed_unchecked() {
+    run(&NGX407);
+}
+
 /// NGX207: `root /` hands out the system's files.
 const NGX207: Scenario = Scenario {
     code: "NGX207",
@@ -1269,6 +1321,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX404.code,
         NGX405.code,
         NGX406.code,
+        NGX407.code,
         NGX501.code,
         NGX505.code,
     ];

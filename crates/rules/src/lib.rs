@@ -65,6 +65,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(add_header_content_type::AddHeaderContentType),
         Box::new(weak_origin_check::WeakOriginCheck),
         Box::new(referer_check_allows_none::RefererCheckAllowsNone),
+        Box::new(h2c_smuggling::H2cSmuggling),
         Box::new(limit_redefinition::LimitRedefinition),
         // Hardening.
         Box::new(version_disclosure::VersionDisclosure),

@@ -8,6 +8,7 @@ pub(crate) mod add_header_redefinition;
 pub(crate) mod alias_traversal;
 pub(crate) mod allow_without_deny;
 pub(crate) mod filesystem_root_exposure;
+pub(crate) mod h2c_smuggling;
 pub(crate) mod host_spoofing;
 pub(crate) mod http_splitting;
 pub(crate) mod limit_redefinition;
