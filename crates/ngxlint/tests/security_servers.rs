@@ -797,6 +797,31 @@ fn ngx407_upgrade_passed_unchecked() {
     run(&NGX407);
 }
 
+/// NGX215: `$2` after a regex with one group: the redirect loses the page asked for.
+const NGX215: Scenario = Scenario {
+    code: "NGX215",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/old/page")?;
+        if r.status != 301 {
+            return Err(format!("no redirect: {r:?}"));
+        }
+        let location = r.headers("Location").join(" ");
+        Ok(location
+            .ends_with("/new/")
+            .then(|| format!("GET /old/page: 301 to `{location}`, the page asked for lost")))
+    },
+};
+
+#[test]
+fn ngx215_capture_group_missing() {
+    run(&NGX215);
+}
+
 /// NGX207: `root /` hands out the system's files.
 const NGX207: Scenario = Scenario {
     code: "NGX207",
@@ -1312,6 +1337,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX206.code,
         NGX207.code,
         NGX208.code,
+        NGX215.code,
         NGX312.code,
         NGX313.code,
         NGX314.code,

@@ -76,6 +76,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(map_without_default::MapWithoutDefault),
         Box::new(regex_location_exact::RegexLocationExact),
         Box::new(opinions::TryFilesWithoutFileCache),
+        Box::new(capture_group_missing::CaptureGroupMissing),
         Box::new(opinions::ProxyBufferingOff),
         Box::new(error_log_off::ErrorLogOff),
         Box::new(opinions::KeepaliveRequestsLow),

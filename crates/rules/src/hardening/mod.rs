@@ -2,6 +2,7 @@
 //! opinions (opt-in: they run only when selected by code, name or `ALL`).
 
 pub(crate) mod autoindex_enabled;
+pub(crate) mod capture_group_missing;
 pub(crate) mod default_server_missing;
 pub(crate) mod error_log_off;
 pub(crate) mod hsts_missing;

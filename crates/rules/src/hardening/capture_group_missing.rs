@@ -1,0 +1,156 @@
+//! NGX215 `capture-group-missing`: `$N` after a regex that has fewer than N groups — in the
+//! replacement of a `rewrite`, in a regex location, or in an `if (… ~ …)` block. The regex sets the
+//! request's captures when it matches (a regex with groups replaces them all), so `$N` past its
+//! last group is always empty: `rewrite ^/old/(.*)$ /new/$2` sends every client to `/new/`.
+//! Only regexes with at least one group are judged (one without groups leaves the earlier
+//! captures in place, and `$1` may mean them), only where no other regex runs in between.
+
+use nginx_syntax::directives::Context;
+use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
+use ngxlint_engine::model::{At, ScopeId};
+use ngxlint_engine::regex::Regex;
+use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
+
+static META: RuleMeta = RuleMeta {
+    code: "NGX215",
+    name: "capture-group-missing",
+    severity: Severity::Warning,
+    summary: "`$N` after a regex with fewer than N groups: always empty",
+    doc: include_str!("../../../../rules/NGX215.md"),
+    family: Family::Hardening,
+    default: Enabled::On,
+    aliases: &["gixy:invalid_regex"],
+};
+
+/// The rule (no options).
+#[derive(Debug, Clone, Default)]
+pub struct CaptureGroupMissing;
+
+impl Rule for CaptureGroupMissing {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn directives(&self) -> &'static [&'static str] {
+        &["rewrite"]
+    }
+
+    fn wants_scopes(&self) -> bool {
+        true
+    }
+
+    fn on_directive(&self, _cx: &Cx<'_>, _scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+        let (Some(pattern), Some(_)) = (at.arg(0), at.arg(1)) else {
+            return;
+        };
+        let Some(groups) = groups_of(&pattern, false) else {
+            return;
+        };
+        if let Some(d) = missing(at, 1..2, groups, "this `rewrite`'s regex") {
+            out.push(d);
+        }
+    }
+
+    fn on_scope(&self, cx: &Cx<'_>, scope: ScopeId, out: &mut Vec<Diagnostic>) {
+        let model = cx.model;
+        let s = model.scope(scope);
+        let Some(block) = s.block else { return };
+        let (groups, whose) = match s.kind {
+            Context::HttpLocation => {
+                let Some((kind, pattern)) = loc_kind_and_name(&block) else {
+                    return;
+                };
+                if !matches!(kind, LocKind::Regex | LocKind::RegexCaseless) {
+                    return;
+                }
+                let Some(g) = groups_of(&pattern, kind == LocKind::RegexCaseless) else {
+                    return;
+                };
+                (g, "the location's regex")
+            }
+            Context::HttpServerIf | Context::HttpLocationIf => {
+                let Some(g) = if_groups(&block) else { return };
+                (g, "the `if`'s regex")
+            }
+            _ => return,
+        };
+        // Another regex run in this block (`rewrite`, a nested `if`, a regex `map` read here)
+        // may set the captures first: only a block without one is judged.
+        let others = s
+            .directives
+            .iter()
+            .any(|d| d.is("rewrite") || d.is("if") || d.is("location"));
+        if others {
+            return;
+        }
+        for at in &s.directives {
+            // `rewrite` replacements are judged against their own regex (`on_directive`).
+            if at.dir.block.is_some() {
+                continue;
+            }
+            if let Some(d) = missing(at, 0..at.nargs(), groups, whose) {
+                out.push(d);
+            }
+        }
+    }
+}
+
+/// The groups of a regex nginx compiles, when it has any and the count is certain.
+fn groups_of(pattern: &str, caseless: bool) -> Option<usize> {
+    let re = Regex::new(pattern, caseless);
+    if re.error().is_some() || !re.understood() || re.captures() == 0 {
+        return None;
+    }
+    Some(re.captures())
+}
+
+/// The groups of an `if (VAR ~ RE)` / `~*` condition (`!~` sets no captures).
+fn if_groups(block: &At<'_>) -> Option<usize> {
+    let args: Vec<String> = block.args().iter().map(|a| a.to_string()).collect();
+    // `($uri ~ ^/(a)$)`: the parentheses are glued to the first and last words.
+    let op = args.iter().position(|a| a == "~" || a == "~*")?;
+    let pattern = args.get(op + 1)?;
+    let pattern = if op + 2 == args.len() {
+        pattern.strip_suffix(')')?
+    } else {
+        pattern.as_str()
+    };
+    groups_of(pattern, args[op] == "~*")
+}
+
+/// The first `$N` past `groups` in the arguments `range` of `at`.
+fn missing(
+    at: &At<'_>,
+    range: std::ops::Range<usize>,
+    groups: usize,
+    whose: &str,
+) -> Option<Diagnostic> {
+    for i in range {
+        let raw = at.dir.args.get(i)?.raw(at.src);
+        let mut k = 0;
+        while k + 1 < raw.len() {
+            // `\$` is nginx's escape in none of these; `$$` is not a variable either way.
+            if raw[k] == b'$' && (b'1'..=b'9').contains(&raw[k + 1]) {
+                let n = usize::from(raw[k + 1] - b'0');
+                if n > groups {
+                    let (s, which) = (groups, if groups == 1 { "group" } else { "groups" });
+                    return Some(
+                        META.diag(
+                            at.file,
+                            at.arg_span(i),
+                            format!("`${n}` is always empty here: {whose} has {s} {which}"),
+                        )
+                        .with_help(format!(
+                            "refer to a group the regex has (`$1`…`${s}`), or add the group to the regex"
+                        )),
+                    );
+                }
+                k += 2;
+                continue;
+            }
+            k += 1;
+        }
+    }
+    None
+}
