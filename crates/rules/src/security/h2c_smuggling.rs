@@ -1,10 +1,14 @@
 //! NGX407 `h2c-smuggling`: `proxy_set_header Upgrade $http_upgrade` with a `Connection` that asks
-//! for the upgrade, on HTTP/1.1 to the upstream. Whatever protocol the client names is passed on;
-//! an application that speaks HTTP/2 over cleartext answers `Upgrade: h2c` with 101, nginx turns
-//! the connection into a tunnel, and the requests the client sends through it reach the application
-//! without nginx routing them: its locations, `deny` and authentication no longer apply. Whether the
-//! application speaks h2c, and what nginx guards in front of it, is not in the configuration: info.
+//! for the upgrade, on HTTP/1.1 to the upstream, in a server where another location refuses
+//! clients (`deny`, `auth_basic`, `auth_request`, `internal`) in front of the same upstream.
+//! Whatever protocol the client names is passed on; an application that speaks HTTP/2 over
+//! cleartext answers `Upgrade: h2c` with 101, nginx turns the connection into a tunnel, and the
+//! requests sent through it reach the application without nginx routing them: the guarded
+//! location's rules no longer apply. Whether the application speaks h2c is not in the
+//! configuration: info. Without such a guard the tunnel bypasses nothing nginx enforces, and the
+//! WebSocket recipe is not reported.
 
+use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{At, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
@@ -70,14 +74,79 @@ impl Rule for H2cSmuggling {
         if !http11 {
             return;
         }
+        // A location of the same server that refuses clients in front of the same upstream.
+        let Some(target) = model
+            .effective(scope, "proxy_pass")
+            .and_then(|(_, d)| d.arg(0))
+            .map(|t| authority(&t))
+        else {
+            return;
+        };
+        let Some(guarded) = guarded_location(model, scope, &target) else {
+            return;
+        };
+        let (guard, how) = guarded;
         out.push(
             META.diag(
                 at.file,
                 at.arg_span(1),
-                "the client's `Upgrade` is passed on with `Connection` asking for it: a client that asks for `h2c` gets a tunnel to the application once it answers 101, and what it sends through the tunnel skips this server's locations, `deny` and authentication",
+                format!("the client's `Upgrade` is passed on with `Connection` asking for it: a client that asks for `h2c` gets a tunnel to the application once it answers 101, and what it sends through the tunnel skips the `{how}` of `location {}`", guard.arg(guard.nargs().saturating_sub(1)).unwrap_or_default()),
             )
             .with_place(connection.file, connection.arg_span(1), "asks the upstream to switch protocols")
+            .with_place(guard.file, guard.name_span(), format!("refuses clients with `{how}`, in front of the same upstream"))
             .with_help("pass WebSocket upgrades only: `map $http_upgrade $ws_upgrade { ~*^websocket$ websocket; default \"\"; }` and `proxy_set_header Upgrade $ws_upgrade;` (with a `Connection` that is `upgrade` only then); where no WebSocket is served, do not pass `Upgrade`"),
         );
     }
+}
+
+/// The scheme and authority of a pass address (`http://app:8080/x/` → `http://app:8080`).
+fn authority(target: &str) -> String {
+    let rest = target.split_once("://").map_or(target, |(_, r)| r);
+    let host = rest.split('/').next().unwrap_or(rest);
+    let scheme = target.split_once("://").map_or("", |(s, _)| s);
+    format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    )
+}
+
+/// A location of the server around `scope` (not `scope`'s own) that refuses clients and passes
+/// to `target`: its `location` directive and the refusing directive's name.
+fn guarded_location<'p>(
+    model: &'p ngxlint_engine::model::Model<'p>,
+    scope: ScopeId,
+    target: &str,
+) -> Option<(At<'p>, &'static str)> {
+    let own = model.location_of(scope);
+    let mut server = Some(scope);
+    while let Some(s) = server {
+        if model.scope(s).kind == Context::HttpServer {
+            break;
+        }
+        server = model.scope(s).parent;
+    }
+    let mut stack: Vec<ScopeId> = model.scope(server?).children.clone();
+    while let Some(id) = stack.pop() {
+        stack.extend(model.scope(id).children.iter().copied());
+        if model.scope(id).kind != Context::HttpLocation || Some(id) == own {
+            continue;
+        }
+        let how = ["deny", "auth_basic", "auth_request", "internal"]
+            .into_iter()
+            .find(|n| {
+                model
+                    .here(id, n)
+                    .any(|d| d.arg(0).as_deref() != Some("off"))
+            });
+        let Some(how) = how else { continue };
+        let same = model
+            .effective(id, "proxy_pass")
+            .and_then(|(_, d)| d.arg(0))
+            .is_some_and(|t| authority(&t) == target);
+        if same {
+            return model.scope(id).block.map(|b| (b, how));
+        }
+    }
+    None
 }
