@@ -822,6 +822,35 @@ fn ngx215_capture_group_missing() {
     run(&NGX215);
 }
 
+/// NGX320: a `proxy_pass` URI part: the upstream gets the path decoded (`%2F` as `/`).
+const NGX320: Scenario = Scenario {
+    code: "NGX320",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["app"],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/api/files/a%2Fb")?;
+        if r.status != 200 {
+            return Err(format!("the upstream is not reached: {r:?}"));
+        }
+        let body = r.body_text();
+        let line = body.lines().nth(1).unwrap_or_default().to_string();
+        if !line.starts_with("GET ") {
+            return Err(format!("no request line from the upstream: {body:?}"));
+        }
+        Ok(line
+            .contains("/files/a/b")
+            .then(|| format!("GET /api/files/a%2Fb reached the upstream as `{line}`")))
+    },
+};
+
+#[test]
+fn ngx320_proxy_pass_uri_normalized() {
+    run(&NGX320);
+}
+
 /// NGX207: `root /` hands out the system's files.
 const NGX207: Scenario = Scenario {
     code: "NGX207",
@@ -1341,6 +1370,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX312.code,
         NGX313.code,
         NGX314.code,
+        NGX320.code,
         NGX401.code,
         NGX402.code,
         NGX403.code,
