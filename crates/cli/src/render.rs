@@ -8,13 +8,29 @@ use ngxlint_engine::{Diagnostic, Files, Severity};
 
 /// Sorts for display: by file path, then position, then code.
 pub fn sort_for_display(files: &Files, diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
-        let pa = &files.get(a.file).path;
-        let pb = &files.get(b.file).path;
-        pa.cmp(pb)
-            .then(a.span.start.cmp(&b.span.start))
-            .then(a.code.cmp(b.code))
-    });
+    // Each file's place in path order, worked out once (files with the same path share it):
+    // comparing two paths component by component at every step of the sort cost more than
+    // writing the report.
+    let path = |f: ngxlint_engine::FileId| &files.get(f).path;
+    let mut ids: Vec<ngxlint_engine::FileId> = diags.iter().map(|d| d.file).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.sort_by(|a, b| path(*a).cmp(path(*b)));
+    let mut rank: Vec<(ngxlint_engine::FileId, usize)> = Vec::with_capacity(ids.len());
+    let mut r = 0;
+    for (i, &f) in ids.iter().enumerate() {
+        if i > 0 && path(ids[i - 1]) != path(f) {
+            r = i;
+        }
+        rank.push((f, r));
+    }
+    rank.sort_unstable();
+    let order = |f: ngxlint_engine::FileId| {
+        rank.binary_search_by(|(x, _)| x.cmp(&f))
+            .map_or(usize::MAX, |i| rank[i].1)
+    };
+    // Keys worked out once per finding, and the sort moves indexes, not findings.
+    diags.sort_by_cached_key(|d| (order(d.file), d.span.start, d.code));
 }
 
 /// `path:line:col: severity: message [CODE]`, one per line.

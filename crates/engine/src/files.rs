@@ -48,20 +48,33 @@ impl SourceFile {
         })
     }
 
-    /// 1-based line and column (in bytes, 1-based) of an offset.
-    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+    /// The 1-based line of an offset and the offset its line starts at. A small file whose line
+    /// index is not built yet is counted directly: a report names one or two places in most of
+    /// the files it names, and indexing every line of each cost more than the report.
+    fn line_and_start(&self, offset: u32) -> (usize, usize) {
+        if self.lines.get().is_none() && self.bytes.len() <= 32 * 1024 {
+            let before = &self.bytes[..(offset as usize).min(self.bytes.len())];
+            let line = memchr::memchr_iter(b'\n', before).count() + 1;
+            let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+            return (line, start);
+        }
         let starts = self.line_starts();
         let line = match starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        (line + 1, (offset - starts[line]) as usize + 1)
+        (line + 1, starts[line] as usize)
+    }
+
+    /// 1-based line and column (in bytes, 1-based) of an offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let (line, start) = self.line_and_start(offset);
+        (line, (offset as usize).saturating_sub(start) + 1)
     }
 
     /// 1-based line and column in characters (UTF-8 aware, as editors count), of an offset.
     pub fn line_col_chars(&self, offset: u32) -> (usize, usize) {
-        let (line, _) = self.line_col(offset);
-        let start = self.line_starts()[line - 1] as usize;
+        let (line, start) = self.line_and_start(offset);
         let end = (offset as usize).min(self.bytes.len());
         let col = String::from_utf8_lossy(&self.bytes[start..end.max(start)])
             .chars()
@@ -240,5 +253,38 @@ mod tests {
         assert_eq!(f.shown(Path::new("/srv/repo")), ".");
         f.set_root(Path::new("/"), Path::new("/"));
         assert_eq!(f.shown(Path::new("/etc/nginx/a.conf")), "/etc/nginx/a.conf");
+    }
+
+    #[test]
+    fn lines_counted_directly_agree_with_the_line_index() {
+        let text = "events {}\n\nhttp {\n    server { listen 80; } # é\n}\nlast";
+        let mut files = Files::default();
+        let a = files.add(
+            "a".into(),
+            "/a".into(),
+            text.as_bytes().to_vec(),
+            FileKind::Nginx,
+        );
+        let b = files.add(
+            "b".into(),
+            "/b".into(),
+            text.as_bytes().to_vec(),
+            FileKind::Nginx,
+        );
+        // `b` answers from its index, built first; `a` counts, having none.
+        files.get(b).line_starts();
+        for offset in 0..=text.len() as u32 + 3 {
+            assert!(files.get(a).lines.get().is_none());
+            assert_eq!(
+                files.get(a).line_col(offset),
+                files.get(b).line_col(offset),
+                "{offset}"
+            );
+            assert_eq!(
+                files.get(a).line_col_chars(offset),
+                files.get(b).line_col_chars(offset),
+                "{offset}"
+            );
+        }
     }
 }

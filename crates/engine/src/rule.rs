@@ -356,8 +356,17 @@ pub fn run(
     });
     results.sort_by_key(|(job, _)| *job);
     let mut out: Vec<Diagnostic> = results.into_iter().flat_map(|(_, o)| o).collect();
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|d| seen.insert((d.file, d.span, d.code, d.message.clone())));
+    // Borrowed keys hashed with foldhash: a finding's message is long, and SipHash over it (and a
+    // copy of it) cost more than the finding.
+    let mut seen: crate::hash::FastSet<(FileId, Span, &str, &str)> = Default::default();
+    seen.reserve(out.len());
+    let keep: Vec<bool> = out
+        .iter()
+        .map(|d| seen.insert((d.file, d.span, d.code, d.message.as_str())))
+        .collect();
+    drop(seen);
+    let mut keep = keep.into_iter();
+    out.retain(|_| keep.next().unwrap_or(true));
     // Where nginx's handlers refuse a statement, the refusal is the finding (NGX012–NGX017).
     if !project.nginx.refused.is_empty() {
         out.retain(|d| !project.nginx.is_refused(d.file, d.span));

@@ -44,6 +44,10 @@ impl Rule for CaptureGroupMissing {
         let (Some(pattern), Some(_)) = (at.arg(0), at.arg(1)) else {
             return;
         };
+        // Compiling the regex costs far more than looking for a `$N` first.
+        if !references_capture(at, 1..2) {
+            return;
+        }
         let Some(groups) = groups_of(&pattern, false) else {
             return;
         };
@@ -56,6 +60,25 @@ impl Rule for CaptureGroupMissing {
         let model = cx.model;
         let s = model.scope(scope);
         let Some(block) = s.block else { return };
+        // Only a block opened by a regex: `location ~`/`~*` (or glued, `~\.php$`), `if (… ~ …)`.
+        let first = |i: usize| block.dir.args.get(i).map(|w| w.raw(block.src));
+        let regex_block = match s.kind {
+            Context::HttpLocation => first(0).is_some_and(|a| a.starts_with(b"~")),
+            Context::HttpServerIf | Context::HttpLocationIf => {
+                (1..block.nargs()).any(|i| matches!(first(i), Some(b"~" | b"~*")))
+            }
+            _ => false,
+        };
+        if !regex_block {
+            return;
+        }
+        // Most blocks refer to no capture: only those that do have their regex compiled.
+        let refers = s.directives.iter().any(|d| {
+            d.dir.block.is_none() && !d.is("rewrite") && references_capture(d, 0..d.nargs())
+        });
+        if !refers {
+            return;
+        }
         let (groups, whose) = match s.kind {
             Context::HttpLocation => {
                 let Some((kind, pattern)) = loc_kind_and_name(&block) else {
@@ -96,13 +119,40 @@ impl Rule for CaptureGroupMissing {
     }
 }
 
-/// The groups of a regex nginx compiles, when it has any and the count is certain.
+/// Whether an argument in `range` holds `$1`…`$9`.
+fn references_capture(at: &At<'_>, range: std::ops::Range<usize>) -> bool {
+    range.filter_map(|i| at.dir.args.get(i)).any(|w| {
+        w.raw(at.src)
+            .windows(2)
+            .any(|p| p[0] == b'$' && (b'1'..=b'9').contains(&p[1]))
+    })
+}
+
+/// The groups of a regex nginx compiles, when it has any and the count is certain. Remembered
+/// per thread by pattern: a tree of 2,000 servers repeats the same location regexes, and
+/// compiling one costs more than judging its block.
 fn groups_of(pattern: &str, caseless: bool) -> Option<usize> {
-    let re = Regex::new(pattern, caseless);
-    if re.error().is_some() || !re.understood() || re.captures() == 0 {
-        return None;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static KNOWN: RefCell<HashMap<(String, bool), Option<usize>>> = RefCell::new(HashMap::new());
     }
-    Some(re.captures())
+    let key = (pattern.to_string(), caseless);
+    if let Some(known) = KNOWN.with(|k| k.borrow().get(&key).copied()) {
+        return known;
+    }
+    let re = Regex::new(pattern, caseless);
+    let groups =
+        (re.error().is_none() && re.understood() && re.captures() > 0).then(|| re.captures());
+    KNOWN.with(|k| {
+        let mut k = k.borrow_mut();
+        // A language server sees patterns come and go: the memory stays bounded.
+        if k.len() > 4096 {
+            k.clear();
+        }
+        k.insert(key, groups);
+    });
+    groups
 }
 
 /// The groups of an `if (VAR ~ RE)` / `~*` condition (`!~` sets no captures).

@@ -49,6 +49,17 @@ impl Rule for RegexLocationExact {
         if model.scope(parent).kind != Context::HttpServer {
             return;
         }
+        // A case-sensitive regex location whose pattern starts with `^` (`~ ^/x$`, `~^/x$`),
+        // told from the bytes before anything is decoded.
+        let raw = |i: usize| at.dir.args.get(i).map(|w| w.raw(at.src));
+        let candidate = match raw(0) {
+            Some(b"~") => raw(1).is_some_and(|p| p.starts_with(b"^") && p.ends_with(b"$")),
+            Some(a) => a.starts_with(b"~^") && a.ends_with(b"$"),
+            None => false,
+        };
+        if !candidate {
+            return;
+        }
         let Some((LocKind::Regex, pattern)) = loc_kind_and_name(&at) else {
             return;
         };

@@ -38,8 +38,13 @@ impl Rule for H2cSmuggling {
     }
 
     fn on_directive(&self, cx: &Cx<'_>, scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
-        let header_is =
-            |d: &At<'_>, name: &str| d.arg(0).is_some_and(|h| h.eq_ignore_ascii_case(name));
+        // Compared as bytes: every `proxy_set_header` of the configuration comes through here.
+        let header_is = |d: &At<'_>, name: &str| {
+            d.dir
+                .args
+                .first()
+                .is_some_and(|h| h.raw(d.src).eq_ignore_ascii_case(name.as_bytes()))
+        };
         if !header_is(at, "upgrade") {
             return;
         }
