@@ -715,28 +715,45 @@ const NGX505: Scenario = Scenario {
     ],
     upstreams: &["app"],
     exploit: |lab| {
-        // Sixteen requests held by the upstream at once: 32 descriptors and the worker's own.
-        let statuses: Vec<Result<u16, String>> = std::thread::scope(|s| {
+        // Sixteen requests held by the upstream at once: 32 descriptors and the worker's own. When
+        // the worker runs out, a request fails with 500 (no socket for the upstream) or waits until
+        // another ends (no descriptor to accept it): which one depends on timing.
+        let results: Vec<(Result<u16, String>, Duration)> = std::thread::scope(|s| {
             let all: Vec<_> = (0..16)
-                .map(|i| s.spawn(move || get(lab, INSIDE, &format!("/slow/{i}")).map(|r| r.status)))
+                .map(|i| {
+                    s.spawn(move || {
+                        let t = Instant::now();
+                        let r = get(lab, INSIDE, &format!("/slow/{i}")).map(|r| r.status);
+                        (r, t.elapsed())
+                    })
+                })
                 .collect();
             all.into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err("panicked".into())))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| (Err("panicked".into()), Duration::ZERO))
+                })
                 .collect()
         });
-        let ok = statuses.iter().filter(|s| matches!(s, Ok(200))).count();
+        let ok = results.iter().filter(|(r, _)| matches!(r, Ok(200))).count();
         if ok == 0 {
-            return Err(format!("no request was served: {statuses:?}"));
+            return Err(format!("no request was served: {results:?}"));
         }
-        let failed = statuses.len() - ok;
+        let failed = results.len() - ok;
+        // The upstream answers after 1.5 s; a request that took twice that waited for a descriptor.
+        let stalled = results
+            .iter()
+            .filter(|(r, t)| matches!(r, Ok(200)) && *t >= Duration::from_millis(2900))
+            .count();
         let log = fs::read_to_string(lab.dir.join("logs/error.log")).unwrap_or_default();
-        Ok((failed > 0 && log.contains("Too many open files")).then(|| {
-            format!(
-                "{failed} of {} concurrent proxied requests failed ({:?}), error log: `Too many open files`",
-                statuses.len(),
-                statuses.iter().filter(|s| !matches!(s, Ok(200))).collect::<Vec<_>>()
-            )
-        }))
+        Ok(
+            ((failed > 0 || stalled > 0) && log.contains("Too many open files")).then(|| {
+                format!(
+                    "of {} concurrent proxied requests, {failed} failed and {stalled} waited for a descriptor; error log: `Too many open files`",
+                    results.len()
+                )
+            }),
+        )
     },
 };
 
