@@ -16,21 +16,15 @@ pub fn sort_for_display(files: &Files, diags: &mut [Diagnostic]) {
     ids.sort_unstable();
     ids.dedup();
     ids.sort_by(|a, b| path(*a).cmp(path(*b)));
-    let mut rank: Vec<(ngxlint_engine::FileId, usize)> = Vec::with_capacity(ids.len());
-    let mut r = 0;
+    let mut rank = vec![0usize; files.len()];
     for (i, &f) in ids.iter().enumerate() {
-        if i > 0 && path(ids[i - 1]) != path(f) {
-            r = i;
-        }
-        rank.push((f, r));
+        rank[f.0 as usize] = match i.checked_sub(1).map(|p| ids[p]) {
+            Some(prev) if path(prev) == path(f) => rank[prev.0 as usize],
+            _ => i,
+        };
     }
-    rank.sort_unstable();
-    let order = |f: ngxlint_engine::FileId| {
-        rank.binary_search_by(|(x, _)| x.cmp(&f))
-            .map_or(usize::MAX, |i| rank[i].1)
-    };
     // Keys worked out once per finding, and the sort moves indexes, not findings.
-    diags.sort_by_cached_key(|d| (order(d.file), d.span.start, d.code));
+    diags.sort_by_cached_key(|d| (rank[d.file.0 as usize], d.span.start, d.code));
 }
 
 /// `path:line:col: severity: message [CODE]`, one per line.

@@ -225,7 +225,21 @@ pub struct Loc {
     pub name: String,
     /// A `*_pass` in it and the name ends in `/`: nginx redirects the name without the slash.
     pub auto_redirect: bool,
-    pattern: Option<Pattern>,
+    /// A regex location's pattern, compiled the first time a search tries it: a search visits
+    /// few of a tree's regexes, and compiling them all made every matcher cost a tree's worth.
+    pattern: std::sync::OnceLock<Pattern>,
+}
+
+impl Loc {
+    /// The compiled regex of a `~`/`~*` location (`None` for the other kinds).
+    fn pattern(&self) -> Option<&Pattern> {
+        let caseless = match self.kind {
+            LocKind::Regex => false,
+            LocKind::RegexCaseless => true,
+            _ => return None,
+        };
+        Some(self.pattern.get_or_init(|| compile(&self.name, caseless)))
+    }
 }
 
 /// One `listen` of a server.
@@ -487,11 +501,6 @@ impl<'m, 'p> Matcher<'m, 'p> {
                     let Some((kind, name)) = loc_kind_and_name(&at) else {
                         continue;
                     };
-                    let pattern = match kind {
-                        LocKind::Regex => Some(compile(&name, false)),
-                        LocKind::RegexCaseless => Some(compile(&name, true)),
-                        _ => None,
-                    };
                     let auto_redirect = name.ends_with('/')
                         && matches!(kind, LocKind::Prefix | LocKind::NoRegex | LocKind::Exact)
                         && PASSES.iter().any(|p| model.here(id, p).next().is_some());
@@ -500,7 +509,7 @@ impl<'m, 'p> Matcher<'m, 'p> {
                         kind,
                         name,
                         auto_redirect,
-                        pattern,
+                        pattern: std::sync::OnceLock::new(),
                     });
                 }
                 _ => {}
@@ -718,7 +727,7 @@ impl<'m, 'p> Matcher<'m, 'p> {
                 .iter()
                 .filter(|l| matches!(l.kind, LocKind::Regex | LocKind::RegexCaseless))
             {
-                match &l.pattern {
+                match l.pattern() {
                     Some(Pattern::Ok(re)) if re.is_match(uri.as_bytes()).unwrap_or(false) => {
                         // A regex match replaces the prefix chosen at this level and below.
                         truncate_to(found, parent, self.model);
@@ -1094,8 +1103,7 @@ impl<'m, 'p> Matcher<'m, 'p> {
             for (scope, why) in &found.path {
                 // A regex location's captures are variables for what follows ($1, named ones).
                 if *why == LocWhy::Regex {
-                    if let Some(Pattern::Ok(re)) = self.loc(*scope).and_then(|l| l.pattern.as_ref())
-                    {
+                    if let Some(Pattern::Ok(re)) = self.loc(*scope).and_then(|l| l.pattern()) {
                         let uri = vars.uri.clone();
                         if let Ok(Some(caps)) = re.captures(uri.as_bytes()) {
                             set_captures(&mut vars, re, &caps);

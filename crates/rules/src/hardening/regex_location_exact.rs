@@ -1,14 +1,13 @@
 //! NGX213 `regex-location-exact` (opt-in): `location ~ ^/health$` matches one URI only, which
 //! `location = /health` answers without running a regex and before any regex location. Reported
-//! only where writing `=` changes nothing: no earlier regex location of the server matches the URI
-//! (it wins today), no `^~` location covers it (regexes are skipped for it today), no regex nested
-//! in the prefix location it falls under matches it, and no `= ` location has it already.
+//! only where writing `=` changes nothing: nginx's location search (the engine's `Matcher`) picks
+//! this location for that URI today — no earlier regex, `^~` location, nested regex, redirecting
+//! pass location or `=` location answers it first.
 
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
-use ngxlint_engine::model::{At, Model, ScopeId};
-use ngxlint_engine::regex::Regex;
+use ngxlint_engine::matching::{loc_kind_and_name, LocKind, Matcher};
+use ngxlint_engine::model::{At, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
@@ -32,59 +31,72 @@ impl Rule for RegexLocationExact {
         &META
     }
 
-    fn wants_scopes(&self) -> bool {
-        true
-    }
-
-    fn on_scope(&self, cx: &Cx<'_>, scope: ScopeId, out: &mut Vec<Diagnostic>) {
+    fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
-        let s = model.scope(scope);
-        if s.kind != Context::HttpLocation {
+        let candidates: Vec<(ScopeId, ScopeId, At<'_>, String, String)> = model
+            .ids()
+            .filter_map(|scope| {
+                let (parent, at, pattern, uri) = candidate(cx, scope)?;
+                Some((scope, parent, at, pattern, uri))
+            })
+            .collect();
+        if candidates.is_empty() {
             return;
         }
-        let (Some(at), Some(parent)) = (s.block, s.parent) else {
-            return;
-        };
-        // Only a server's own locations: nested ones are matched inside their parent's.
-        if model.scope(parent).kind != Context::HttpServer {
-            return;
+        // nginx's own search decides whether this location answers the URI today.
+        let matcher = Matcher::new(model);
+        for (scope, server, at, pattern, uri) in candidates {
+            let found = matcher.find_location(server, &uri);
+            if found.location() != Some(scope) || !found.unknown.is_empty() {
+                continue;
+            }
+            let first = at.arg_span(0);
+            let last = at.arg_span(at.nargs() - 1);
+            let span = nginx_syntax::Span::new(first.start as usize, last.end as usize);
+            out.push(
+                META.diag(
+                    at.file,
+                    span,
+                    format!("`location ~ {pattern}` matches `{uri}` only: `location = {uri}` answers it without running a regex, before any regex location is tried"),
+                )
+                .with_help(format!("write `location = {uri}`"))
+                .with_edits(Fix::unsafe_edits(
+                    format!("Replace with `= {uri}`"),
+                    vec![Edit::replace(at.file, span, format!("= {uri}"))],
+                )),
+            );
         }
-        // A case-sensitive regex location whose pattern starts with `^` (`~ ^/x$`, `~^/x$`),
-        // told from the bytes before anything is decoded.
-        let raw = |i: usize| at.dir.args.get(i).map(|w| w.raw(at.src));
-        let candidate = match raw(0) {
-            Some(b"~") => raw(1).is_some_and(|p| p.starts_with(b"^") && p.ends_with(b"$")),
-            Some(a) => a.starts_with(b"~^") && a.ends_with(b"$"),
-            None => false,
-        };
-        if !candidate {
-            return;
-        }
-        let Some((LocKind::Regex, pattern)) = loc_kind_and_name(&at) else {
-            return;
-        };
-        let Some(uri) = exact_literal(&pattern) else {
-            return;
-        };
-        if !same_answer(model, parent, scope, &uri) {
-            return;
-        }
-        let first = at.arg_span(0);
-        let last = at.arg_span(at.nargs() - 1);
-        let span = nginx_syntax::Span::new(first.start as usize, last.end as usize);
-        out.push(
-            META.diag(
-                at.file,
-                span,
-                format!("`location ~ {pattern}` matches `{uri}` only: `location = {uri}` answers it without running a regex, before any regex location is tried"),
-            )
-            .with_help(format!("write `location = {uri}`"))
-            .with_edits(Fix::unsafe_edits(
-                format!("Replace with `= {uri}`"),
-                vec![Edit::replace(at.file, span, format!("= {uri}"))],
-            )),
-        );
     }
+}
+
+/// A server's own `location ~ ^URI$` (nested ones are matched inside their parent's): its
+/// server, its directive, its pattern and the URI.
+fn candidate<'p>(cx: &Cx<'p>, scope: ScopeId) -> Option<(ScopeId, At<'p>, String, String)> {
+    let model = cx.model;
+    let s = model.scope(scope);
+    if s.kind != Context::HttpLocation {
+        return None;
+    }
+    let (at, parent) = (s.block?, s.parent?);
+    if model.scope(parent).kind != Context::HttpServer {
+        return None;
+    }
+    // A case-sensitive regex location whose pattern starts with `^` (`~ ^/x$`, `~^/x$`), told
+    // from the bytes before anything is decoded.
+    let raw = |i: usize| at.dir.args.get(i).map(|w| w.raw(at.src));
+    let plausible = match raw(0) {
+        Some(b"~") => raw(1).is_some_and(|p| p.starts_with(b"^") && p.ends_with(b"$")),
+        Some(a) => a.starts_with(b"~^") && a.ends_with(b"$"),
+        None => false,
+    };
+    if !plausible {
+        return None;
+    }
+    let Some((LocKind::Regex, pattern)) = loc_kind_and_name(&at) else {
+        return None;
+    };
+    let uri = exact_literal(&pattern)?;
+    Some((parent, at, pattern, uri))
 }
 
 /// The URI `^literal$` matches, when the pattern is only that: an anchored run of plain bytes
@@ -111,59 +123,6 @@ fn exact_literal(pattern: &str) -> Option<String> {
         out.push(c);
     }
     Some(out)
-}
-
-/// Whether `location = uri` in `server` would answer every request `location ~ ^uri$` (`this`)
-/// answers today, and no other.
-fn same_answer(model: &Model<'_>, server: ScopeId, this: ScopeId, uri: &str) -> bool {
-    let locations: Vec<(ScopeId, At<'_>, LocKind, String)> = model
-        .scope(server)
-        .children
-        .iter()
-        .filter(|&&c| model.scope(c).kind == Context::HttpLocation)
-        .filter_map(|&c| {
-            let at = model.scope(c).block?;
-            let (kind, name) = loc_kind_and_name(&at)?;
-            Some((c, at, kind, name))
-        })
-        .collect();
-    let matches = |kind: LocKind, pattern: &str| -> bool {
-        // An unknown answer (a pattern PCRE2 refuses) counts as a match: nothing is claimed.
-        Regex::new(pattern, kind == LocKind::RegexCaseless)
-            .is_match(uri.as_bytes())
-            .unwrap_or(true)
-    };
-    let mut before = true;
-    for (id, _, kind, name) in &locations {
-        if *id == this {
-            before = false;
-            continue;
-        }
-        match kind {
-            LocKind::Exact if name == uri => return false,
-            LocKind::NoRegex if uri.starts_with(name.as_str()) => return false,
-            LocKind::Regex | LocKind::RegexCaseless if before && matches(*kind, name) => {
-                return false
-            }
-            LocKind::Prefix if uri.starts_with(name.as_str()) => {
-                // The regexes nested in the prefix location the URI falls under are tried first.
-                let nested = model.scope(*id).children.iter().any(|&n| {
-                    model
-                        .scope(n)
-                        .block
-                        .and_then(|a| loc_kind_and_name(&a))
-                        .is_some_and(|(k, p)| {
-                            matches!(k, LocKind::Regex | LocKind::RegexCaseless) && matches(k, &p)
-                        })
-                });
-                if nested {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    true
 }
 
 #[cfg(test)]
