@@ -2,7 +2,8 @@
 //! `location = /health` answers without running a regex and before any regex location. Reported
 //! only where writing `=` changes nothing: nginx's location search (the engine's `Matcher`) picks
 //! this location for that URI today — no earlier regex, `^~` location, nested regex, redirecting
-//! pass location or `=` location answers it first.
+//! pass location or `=` location answers it first — and none is nested in it (nginx refuses a
+//! location inside an exact one).
 
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
@@ -79,6 +80,13 @@ fn candidate<'p>(cx: &Cx<'p>, scope: ScopeId) -> Option<(ScopeId, At<'p>, String
     }
     let (at, parent) = (s.block?, s.parent?);
     if model.scope(parent).kind != Context::HttpServer {
+        return None;
+    }
+    // nginx refuses any location inside an exact one ("cannot be inside the exact location").
+    if s.children
+        .iter()
+        .any(|&c| model.scope(c).kind == Context::HttpLocation)
+    {
         return None;
     }
     // A case-sensitive regex location whose pattern starts with `^` (`~ ^/x$`, `~^/x$`), told
