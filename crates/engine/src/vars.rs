@@ -749,25 +749,11 @@ impl<'m, 'p> Values<'m, 'p> {
 
     /// The regex of an `if (… ~ …)` block, with what its variable holds.
     fn if_source(&self, scope: ScopeId, block: &At<'p>, depth: usize) -> Option<Source<'p>> {
-        let args = block.args();
-        // `if ($var ~ re)`: the parentheses may stand alone or stick to the words.
-        let words: Vec<String> = args
-            .iter()
-            .map(|a| a.trim_start_matches('(').trim_end_matches(')').to_string())
-            .filter(|a| !a.is_empty())
-            .collect();
-        let (var, op, pattern) = match words.as_slice() {
-            [v, op, p] => (v, op.as_str(), p),
-            _ => return None,
-        };
-        let caseless = match op {
-            "~" => false,
-            "~*" => true,
-            _ => return None,
-        };
+        let (var, caseless, pattern) = if_regex(block)?;
+        let op = if caseless { "~*" } else { "~" };
         let parent = self.model.scope(scope).parent.unwrap_or(scope);
         let subject = self
-            .subject_of(parent, block, var, depth)
+            .subject_of(parent, block, &var, depth)
             .unwrap_or(Flow::client(ByteSet::ALL));
         Some(Source {
             regex: self.regex(pattern.as_bytes(), caseless),
@@ -780,6 +766,26 @@ impl<'m, 'p> Values<'m, 'p> {
     /// The file and span of a step, for a label.
     pub fn place(step: &Step<'p>) -> (FileId, Span) {
         (step.at.file, step.at.head_span())
+    }
+}
+
+/// The variable, case-insensitivity and pattern of an `if ($var ~ re)` / `~*` condition (`!~`
+/// sets no captures: `None`). The parentheses stand alone or stick to the first and last words,
+/// and nginx takes one off each end, as here: `($uri ~ ^/(a|b))` tests `^/(a|b)`.
+pub fn if_regex(block: &At<'_>) -> Option<(String, bool, String)> {
+    let mut words: Vec<String> = block.args().iter().map(|a| a.to_string()).collect();
+    if let Some(first) = words.first_mut() {
+        *first = first.strip_prefix('(').unwrap_or(first).to_string();
+    }
+    if let Some(last) = words.last_mut() {
+        *last = last.strip_suffix(')').unwrap_or(last).to_string();
+    }
+    words.retain(|w| !w.is_empty());
+    match words.as_slice() {
+        [var, op, pattern] if op == "~" || op == "~*" => {
+            Some((var.clone(), op == "~*", pattern.clone()))
+        }
+        _ => None,
     }
 }
 
@@ -916,6 +922,25 @@ mod tests {
         let model = Model::build(&project, &opts.directives);
         f(&model);
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn an_if_regex_loses_one_parenthesis_at_each_end_as_nginx_reads_it() {
+        let conf = "events {}\nhttp { server { listen 80;\n\
+                    if ($http_user_agent ~* (bot|crawler)) { return 403; }\n\
+                    if ( $uri ~ ^/a$ ) { return 404; }\n\
+                    if ($args !~ x) { return 410; } } }\n";
+        with_model(conf, |model| {
+            let ifs: Vec<_> = model.everywhere("if").map(|(_, at)| if_regex(at)).collect();
+            assert_eq!(
+                ifs,
+                vec![
+                    Some(("$http_user_agent".into(), true, "(bot|crawler)".into())),
+                    Some(("$uri".into(), false, "^/a$".into())),
+                    None,
+                ]
+            );
+        });
     }
 
     /// What variable `var` holds in argument `i` of the first directive named `name`.

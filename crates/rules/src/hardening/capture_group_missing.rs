@@ -157,16 +157,8 @@ fn groups_of(pattern: &str, caseless: bool) -> Option<usize> {
 
 /// The groups of an `if (VAR ~ RE)` / `~*` condition (`!~` sets no captures).
 fn if_groups(block: &At<'_>) -> Option<usize> {
-    let args: Vec<String> = block.args().iter().map(|a| a.to_string()).collect();
-    // `($uri ~ ^/(a)$)`: the parentheses are glued to the first and last words.
-    let op = args.iter().position(|a| a == "~" || a == "~*")?;
-    let pattern = args.get(op + 1)?;
-    let pattern = if op + 2 == args.len() {
-        pattern.strip_suffix(')')?
-    } else {
-        pattern.as_str()
-    };
-    groups_of(pattern, args[op] == "~*")
+    let (_, caseless, pattern) = ngxlint_engine::vars::if_regex(block)?;
+    groups_of(&pattern, caseless)
 }
 
 /// The first `$N` past `groups` in the arguments `range` of `at`.
