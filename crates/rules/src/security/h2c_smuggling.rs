@@ -10,7 +10,7 @@
 
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
-use ngxlint_engine::model::{At, ScopeId};
+use ngxlint_engine::model::{At, Model, PassModule, ScopeId, Target};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
@@ -80,14 +80,17 @@ impl Rule for H2cSmuggling {
             return;
         }
         // A location of the same server that refuses clients in front of the same upstream.
+        // The model's reading of the pass in effect (`http://app` and `http://app:80/x/` are
+        // one upstream); an address with variables is known only at request time.
         let Some(target) = model
-            .effective(scope, "proxy_pass")
-            .and_then(|(_, d)| d.arg(0))
-            .map(|t| authority(&t))
+            .pass(scope)
+            .filter(|p| p.module == PassModule::Proxy)
+            .map(|p| &p.target)
+            .filter(|t| !matches!(t, Target::Variable | Target::Unknown))
         else {
             return;
         };
-        let Some(guarded) = guarded_location(model, scope, &target) else {
+        let Some(guarded) = guarded_location(model, scope, target) else {
             return;
         };
         let (guard, how) = guarded;
@@ -104,34 +107,18 @@ impl Rule for H2cSmuggling {
     }
 }
 
-/// The scheme and authority of a pass address (`http://app:8080/x/` → `http://app:8080`).
-fn authority(target: &str) -> String {
-    let rest = target.split_once("://").map_or(target, |(_, r)| r);
-    let host = rest.split('/').next().unwrap_or(rest);
-    let scheme = target.split_once("://").map_or("", |(s, _)| s);
-    format!(
-        "{}://{}",
-        scheme.to_ascii_lowercase(),
-        host.to_ascii_lowercase()
-    )
-}
-
 /// A location of the server around `scope` (not `scope`'s own) that refuses clients and passes
 /// to `target`: its `location` directive and the refusing directive's name.
 fn guarded_location<'p>(
-    model: &'p ngxlint_engine::model::Model<'p>,
+    model: &'p Model<'p>,
     scope: ScopeId,
-    target: &str,
+    target: &Target,
 ) -> Option<(At<'p>, &'static str)> {
     let own = model.location_of(scope);
-    let mut server = Some(scope);
-    while let Some(s) = server {
-        if model.scope(s).kind == Context::HttpServer {
-            break;
-        }
-        server = model.scope(s).parent;
-    }
-    let mut stack: Vec<ScopeId> = model.scope(server?).children.clone();
+    let server = model
+        .chain(scope)
+        .find(|&s| model.scope(s).kind == Context::HttpServer)?;
+    let mut stack: Vec<ScopeId> = model.scope(server).children.clone();
     while let Some(id) = stack.pop() {
         stack.extend(model.scope(id).children.iter().copied());
         if model.scope(id).kind != Context::HttpLocation || Some(id) == own {
@@ -146,9 +133,8 @@ fn guarded_location<'p>(
             });
         let Some(how) = how else { continue };
         let same = model
-            .effective(id, "proxy_pass")
-            .and_then(|(_, d)| d.arg(0))
-            .is_some_and(|t| authority(&t) == target);
+            .pass(id)
+            .is_some_and(|p| p.module == PassModule::Proxy && p.target == *target);
         if same {
             return model.scope(id).block.map(|b| (b, how));
         }
