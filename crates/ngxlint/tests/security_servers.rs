@@ -245,13 +245,17 @@ impl<'t> Lab<'t> {
                 free_port().to_string(),
             ));
         }
+        let read = |rel: &str| {
+            let p = templates().join(rel);
+            fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+        };
+        let site = read(&format!("{}/{template}", sc.code));
         // Main-context lines and the events block's connections, from the scenario's template.
-        let own = fs::read_to_string(templates().join(sc.code).join(template)).unwrap_or_default();
-        let main: Vec<&str> = own
+        let main: Vec<&str> = site
             .lines()
             .filter_map(|l| l.strip_prefix("# main: "))
             .collect();
-        let connections = own
+        let connections = site
             .lines()
             .find_map(|l| l.strip_prefix("# worker_connections: "))
             .unwrap_or("64");
@@ -272,17 +276,9 @@ impl<'t> Lab<'t> {
             fs::create_dir_all(&p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
             fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
         }
-        let read = |rel: &str| {
-            let p = templates().join(rel);
-            fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
-        };
         lab.write("nginx.conf", &lab.fill(&read("nginx.conf.in")));
-        lab.write(
-            "conf.d/site.conf",
-            &lab.fill(&read(&format!("{}/{template}", sc.code))),
-        );
+        lab.write("conf.d/site.conf", &lab.fill(&site));
         // A self-signed pair for TLS variants (EC: fast).
-        let site = read(&format!("{}/{template}", sc.code));
         if site.contains("/tls/") {
             fs::create_dir_all(lab.dir.join("tls")).unwrap();
             let mut cmd = Command::new(&tools.openssl);
