@@ -71,12 +71,16 @@ impl Drop for Server {
     }
 }
 
+/// A port free on 127.0.0.1-3, between 10000 and 20000: below Linux's ephemeral range (32768 and
+/// up), so the other test's thousands of requests cannot take it as their source port between this
+/// check and nginx binding it (nginx would then give up on the port after its retries, and a
+/// connect to it could even reach itself).
 fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let start = (std::process::id() % 500) * 17 + 5000;
+    let start = (std::process::id() % 500) * 17;
     for _ in 0..10_000 {
-        let p = 33_000 + ((start + NEXT.fetch_add(1, Ordering::Relaxed)) % 10_000) as u16;
+        let p = 10_000 + ((start + NEXT.fetch_add(1, Ordering::Relaxed)) % 10_000) as u16;
         if std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()
             && std::net::TcpListener::bind(("127.0.0.2", p)).is_ok()
             && std::net::TcpListener::bind(("127.0.0.3", p)).is_ok()

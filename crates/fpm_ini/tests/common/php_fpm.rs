@@ -160,10 +160,18 @@ pub fn php_fpm_start(bin: &Path, main: &Path, prefix: &Path, limit: Duration) ->
     (failed, output_of(child, prefix))
 }
 
-/// A TCP port on 127.0.0.1 that nothing listens on right now.
+/// A TCP port on 127.0.0.1 that nothing listens on right now, between 5000 and 10000: below
+/// Linux's ephemeral range (32768 and up), so no outgoing connection of a parallel test can take
+/// it as its source port before php-fpm binds it.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = (std::process::id() % 500) * 10;
+    for _ in 0..5_000 {
+        let port = 5_000 + ((start + NEXT.fetch_add(1, Ordering::Relaxed)) % 5_000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port on 127.0.0.1 between 5000 and 10000");
 }
