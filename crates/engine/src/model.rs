@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use nginx_syntax::directives::{Context, Directives, Terminator as DTerm};
+use nginx_syntax::directives::{Context, Directives, NameKey, Terminator as DTerm};
 use nginx_syntax::{Directive, Span, Terminator};
 
 use crate::files::FileId;
@@ -268,7 +268,7 @@ pub struct Model<'p> {
     /// Directive names seen, by their unescaped bytes: names of up to 31 bytes (nearly all) in
     /// `short`, keyed by a fixed-size array (hashed and compared without a byte loop), longer
     /// ones in `interned`; `names_count` ids given out in all.
-    short: FastMap<ShortName, NameId>,
+    short: FastMap<NameKey, NameId>,
     interned: FastMap<Cow<'p, [u8]>, NameId>,
     names_count: u32,
     /// Entries of the scopes being filled (see `fill_scope`).
@@ -281,34 +281,6 @@ pub struct Model<'p> {
     /// reading order. Rules that look for a few names anywhere read these lists instead of every
     /// statement of every scope.
     occurrences: Vec<Vec<(ScopeId, u32)>>,
-}
-
-/// The fixed-size key of a name of up to 31 bytes: the bytes, zero-padded, and the length last
-/// (so `a` and `a\0` differ), as four words hashed and compared without a byte loop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct ShortName([u64; 4]);
-
-impl std::hash::Hash for ShortName {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        for w in self.0 {
-            state.write_u64(w);
-        }
-    }
-}
-
-fn short_key(name: &[u8]) -> Option<ShortName> {
-    if name.len() > 31 {
-        return None;
-    }
-    let mut bytes = [0u8; 32];
-    bytes[..name.len()].copy_from_slice(name);
-    bytes[31] = name.len() as u8;
-    let word = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
-        u64::from_le_bytes(w)
-    };
-    Some(ShortName([word(0), word(1), word(2), word(3)]))
 }
 
 impl<'p> Model<'p> {
@@ -410,7 +382,7 @@ impl<'p> Model<'p> {
 
     fn intern(&mut self, name: Cow<'p, [u8]>) -> NameId {
         let next = self.names_count as NameId;
-        let id = match short_key(&name) {
+        let id = match NameKey::new(&name) {
             Some(key) => *self.short.entry(key).or_insert(next),
             None => *self.interned.entry(name).or_insert(next),
         };
@@ -422,7 +394,7 @@ impl<'p> Model<'p> {
 
     /// The interned id of a directive name, `None` when no scope holds a directive of that name.
     pub fn name_id(&self, name: &str) -> Option<NameId> {
-        match short_key(name.as_bytes()) {
+        match NameKey::new(name.as_bytes()) {
             Some(key) => self.short.get(&key).copied(),
             None => self.interned.get(name.as_bytes()).copied(),
         }

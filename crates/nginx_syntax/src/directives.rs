@@ -438,7 +438,115 @@ impl Hasher for FxHasher {
     }
 }
 
-type Map<V> = HashMap<Box<[u8]>, V, BuildHasherDefault<FxHasher>>;
+/// A name of up to 31 bytes as a fixed-size key: the bytes, zero-padded, and the length in the
+/// last byte (so `a` and `a\0` differ). Hashed as four words and compared as one 32-byte block,
+/// without a byte loop or a call to `memcmp`: every directive of every file is looked up by
+/// name several times (reading, classifying, nginx's handler checks, the model).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct NameKey([u8; 32]);
+
+impl NameKey {
+    /// The key of `name`; `None` when it is longer than 31 bytes.
+    #[inline]
+    pub fn new(name: &[u8]) -> Option<NameKey> {
+        if name.len() > 31 {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        bytes[..name.len()].copy_from_slice(name);
+        bytes[31] = name.len() as u8;
+        Some(NameKey(bytes))
+    }
+
+    /// The name's bytes.
+    #[inline]
+    pub fn bytes(&self) -> &[u8] {
+        &self.0[..self.0[31] as usize]
+    }
+}
+
+impl std::hash::Hash for NameKey {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for w in self.0.chunks_exact(8) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            state.write_u64(u64::from_le_bytes(b));
+        }
+    }
+}
+
+impl std::fmt::Debug for NameKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.bytes()))
+    }
+}
+
+/// A map keyed by directive name: names of up to 31 bytes (all of nginx's and nearly all others)
+/// by their [`NameKey`], longer ones by their bytes.
+#[derive(Clone, Debug)]
+struct Map<V> {
+    short: HashMap<NameKey, V, BuildHasherDefault<FxHasher>>,
+    long: HashMap<Box<[u8]>, V, BuildHasherDefault<FxHasher>>,
+}
+
+impl<V> Default for Map<V> {
+    fn default() -> Self {
+        Map {
+            short: HashMap::default(),
+            long: HashMap::default(),
+        }
+    }
+}
+
+impl<V> Map<V> {
+    #[inline]
+    fn get(&self, name: &[u8]) -> Option<&V> {
+        match NameKey::new(name) {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(name),
+        }
+    }
+
+    fn get_mut(&mut self, name: &[u8]) -> Option<&mut V> {
+        match NameKey::new(name) {
+            Some(k) => self.short.get_mut(&k),
+            None => self.long.get_mut(name),
+        }
+    }
+
+    #[inline]
+    fn contains_key(&self, name: &[u8]) -> bool {
+        self.get(name).is_some()
+    }
+
+    fn insert(&mut self, name: &[u8], v: V) {
+        match NameKey::new(name) {
+            Some(k) => {
+                self.short.insert(k, v);
+            }
+            None => {
+                self.long.insert(name.into(), v);
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> + '_ {
+        self.short
+            .iter()
+            .map(|(k, v)| (k.bytes(), v))
+            .chain(self.long.iter().map(|(k, v)| (&**k, v)))
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.iter().map(|(k, _)| k)
+    }
+
+    #[cfg(test)]
+    fn values(&self) -> impl Iterator<Item = &V> + '_ {
+        self.iter().map(|(_, v)| v)
+    }
+}
 
 /// A hash map with FxHash, for the tables' own keys.
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
@@ -1095,7 +1203,7 @@ impl Directives {
 
     /// Every known name (unordered).
     pub fn names(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.map.keys().map(|k| &**k)
+        self.map.keys()
     }
 
     fn append(&mut self, rows: &[Row]) {
@@ -1103,9 +1211,7 @@ impl Directives {
         for (name, entry) in rows {
             match map.get_mut(&**name) {
                 Some(list) => list.push(*entry),
-                None => {
-                    map.insert(name.clone(), vec![*entry]);
-                }
+                None => map.insert(name, vec![*entry]),
             }
         }
     }
@@ -1152,7 +1258,7 @@ impl Directives {
             // Smaller distance first, then a name that fits here, then alphabetical for stability.
             let better = match best {
                 None => true,
-                Some((bd, bf, bn)) => (d, !fits, &**cand) < (bd, !bf, bn),
+                Some((bd, bf, bn)) => (d, !fits, cand) < (bd, !bf, bn),
             };
             if better {
                 best = Some((d, fits, cand));
