@@ -297,9 +297,28 @@ pub fn run(
     let scope_rules: Vec<usize> = (0..rules.len())
         .filter(|&i| rules[i].wants_scopes())
         .collect();
-    let traversal = || {
+    let workers_max = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    // The traversal is cut into runs of consecutive scopes of about equal work (a scope and its
+    // statements), a job each: as one job it was the longest of all (every per-scope and
+    // per-statement rule), and the other core ran out of project passes long before it ended.
+    let ids: Vec<ScopeId> = model.ids().collect();
+    let chunks = if workers_max > 1 { workers_max * 4 } else { 1 };
+    let weight = |id: ScopeId| 1 + model.scope(id).directives.len();
+    let total: usize = ids.iter().map(|&id| weight(id)).sum();
+    let mut bounds = vec![0usize];
+    let mut acc = 0usize;
+    for (k, &id) in ids.iter().enumerate() {
+        acc += weight(id);
+        if acc * chunks >= total * bounds.len() && bounds.len() < chunks && k + 1 < ids.len() {
+            bounds.push(k + 1);
+        }
+    }
+    bounds.push(ids.len());
+    let traversal = |part: &[ScopeId]| {
         let mut out = Vec::new();
-        for id in model.ids() {
+        for &id in part {
             for &i in &scope_rules {
                 rules[i].on_scope(&cx, id, &mut out);
             }
@@ -317,10 +336,12 @@ pub fn run(
         }
         out
     };
-    // The traversal and the project passes are independent of each other: run them as jobs on
-    // one worker per core (a thread per rule only adds thread start-ups when there are more rules
-    // than cores), and put the results back in job order so output does not depend on scheduling.
-    let jobs = rules.len() + 1;
+    // The traversal's parts and the project passes are independent of each other: run them as
+    // jobs on one worker per core (a thread per rule only adds thread start-ups when there are
+    // more rules than cores), and put the results back in job order so output does not depend on
+    // scheduling. The parts come first, in scope order.
+    let parts = bounds.len() - 1;
+    let jobs = parts + rules.len();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut done: Vec<(usize, Vec<Diagnostic>)> = Vec::new();
@@ -329,19 +350,16 @@ pub fn run(
             if job >= jobs {
                 return done;
             }
-            if job == 0 {
-                done.push((0, traversal()));
+            if job < parts {
+                done.push((job, traversal(&ids[bounds[job]..bounds[job + 1]])));
             } else {
                 let mut o = Vec::new();
-                rules[job - 1].on_project(&cx, &mut o);
+                rules[job - parts].on_project(&cx, &mut o);
                 done.push((job, o));
             }
         }
     };
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(jobs);
+    let workers = workers_max.min(jobs);
     let mut results: Vec<(usize, Vec<Diagnostic>)> = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
         let mut all = work();
