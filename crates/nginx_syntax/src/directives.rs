@@ -1209,7 +1209,7 @@ impl Directives {
     fn append(&mut self, rows: &[Row]) {
         let map = std::sync::Arc::make_mut(&mut self.map);
         for (name, entry) in rows {
-            match map.get_mut(&**name) {
+            match map.get_mut(name) {
                 Some(list) => list.push(*entry),
                 None => map.insert(name, vec![*entry]),
             }
