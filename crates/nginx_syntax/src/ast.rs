@@ -81,6 +81,13 @@ impl Word {
         // Nearly every word is valid UTF-8: `from_utf8` checks it word-at-a-time, while the lossy
         // form walks it in chunks; the lossy form only runs for the rare word that is not.
         match self.value(src) {
+            // Nearly every word is ASCII, which `is_ascii` sees word-at-a-time in a few
+            // instructions where `from_utf8` costs a hundred for a short word (73,000 words on
+            // the 2,000-server benchmark tree).
+            // SAFETY: ASCII bytes are valid UTF-8.
+            Cow::Borrowed(b) if b.is_ascii() => {
+                Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(b) })
+            }
             Cow::Borrowed(b) => match std::str::from_utf8(b) {
                 Ok(s) => Cow::Borrowed(s),
                 Err(_) => String::from_utf8_lossy(b),
