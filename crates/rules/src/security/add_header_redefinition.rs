@@ -113,7 +113,7 @@ fn serves(
 /// The lowercased name of an `add_header`.
 fn header_name(at: &At<'_>) -> String {
     match at.dir.args.first() {
-        Some(w) => String::from_utf8_lossy(&w.value(at.src).to_ascii_lowercase()).into_owned(),
+        Some(w) => w.text(at.src).to_ascii_lowercase(),
         None => String::new(),
     }
 }
