@@ -754,7 +754,13 @@ impl NginxShape {
             // A statement the parser had to cut short (no `;` before the end of the file: an
             // rsyslog rule, a Caddyfile) is no evidence of nginx, whatever its first word.
             let cut = matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none();
-            let known = !assignment && !cut && (table.contains(&name) || known_elsewhere(&name));
+            // A name the tables number is in one of them (the enabled ones or another module
+            // set); any other may still be declared or longer than the numbered ones.
+            let known = !assignment
+                && !cut
+                && (d.known != nginx_syntax::directives::UNKNOWN_NAME
+                    || table.contains(&name)
+                    || known_elsewhere(&name));
             if !known && self.shaped {
                 // Known names are nginx's shape; an unknown one is if it looks like one.
                 self.shaped = !name.is_empty()

@@ -271,6 +271,9 @@ pub struct Model<'p> {
     short: FastMap<NameKey, NameId>,
     interned: FastMap<Cow<'p, [u8]>, NameId>,
     names_count: u32,
+    /// Ids by the name's number among the names the tables know ([`Directive::known`]),
+    /// `NameId::MAX` where none was given yet.
+    by_known: Vec<NameId>,
     /// Entries of the scopes being filled (see `fill_scope`).
     scratch: Vec<(At<'p>, NameId)>,
     /// Files that are templates (their `${NAME}` placeholders are filled in at start-up).
@@ -320,6 +323,7 @@ impl<'p> Model<'p> {
         }
         m.scopes.shrink_to_fit();
         m.scratch = Vec::new();
+        m.by_known = Vec::new();
         m.collect_upstreams();
         // Every rule asks for the passes of every location: work them out once.
         let pass_names: Vec<NameId> = PassModule::ALL
@@ -392,6 +396,26 @@ impl<'p> Model<'p> {
         id
     }
 
+    /// [`Model::intern`] for a parsed statement's name, by its number among the names the
+    /// tables know ([`Directive::known`]) when it has one: no hashing after the first time.
+    fn intern_known(&mut self, known: u16, name: impl FnOnce() -> Cow<'p, [u8]>) -> NameId {
+        if known == nginx_syntax::directives::UNKNOWN_NAME {
+            return self.intern(name());
+        }
+        let k = known as usize;
+        if let Some(&id) = self.by_known.get(k) {
+            if id != NameId::MAX {
+                return id;
+            }
+        }
+        let id = self.intern(name());
+        if self.by_known.len() <= k {
+            self.by_known.resize(k + 1, NameId::MAX);
+        }
+        self.by_known[k] = id;
+        id
+    }
+
     /// The interned id of a directive name, `None` when no scope holds a directive of that name.
     pub fn name_id(&self, name: &str) -> Option<NameId> {
         match NameKey::new(name.as_bytes()) {
@@ -443,9 +467,10 @@ impl<'p> Model<'p> {
     ) {
         let src: &'p [u8] = &project.files.get(file).bytes;
         let kind = self.scopes[scope.0 as usize].kind;
+        let include = nginx_syntax::directives::name_index(b"include");
         for d in list {
             let at = At { file, src, dir: d };
-            if d.name.is(src, "include") && d.block.is_none() {
+            if d.known == include && d.block.is_none() {
                 for &target in project.nginx.included(file, d) {
                     if stack.contains(&target) || stack.len() > crate::nginx::MAX_INCLUDE_DEPTH {
                         continue;
@@ -461,14 +486,15 @@ impl<'p> Model<'p> {
             if matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none() {
                 continue;
             }
-            let name = self.intern(d.name.value(src));
+            let name = self.intern_known(d.known, || d.name.value(src));
             self.scratch.push((at, name));
             let Some(block) = &d.block else { continue };
             if kind.is_entries() {
                 continue;
             }
             let name = d.name.value(src);
-            let Ok(Some(child_kind)) = table.dispatch(kind, &name, d.args.len(), DTerm::BlockStart)
+            let Ok((_, Some(child_kind))) =
+                table.dispatch_known(kind, d.known, &name, d.args.len(), DTerm::BlockStart)
             else {
                 continue;
             };

@@ -523,7 +523,7 @@ impl<'a> Loader<'a> {
             let nargs = d.args.len() - usize::from(lua);
             let table = self.modules.table(self.directives);
             let dispatched = table
-                .dispatch_entry(ctx, src_name, nargs, term)
+                .dispatch_known(ctx, d.known, src_name, nargs, term)
                 .map(|(entry, child)| (entry.copied(), child));
             let placeholder = self.has_placeholder(file, src, d);
             match dispatched {

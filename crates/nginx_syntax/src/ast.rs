@@ -187,6 +187,10 @@ pub struct Directive {
     pub terminator: Terminator,
     /// The body, for block directives (boxed: most directives have none).
     pub block: Option<Box<Block>>,
+    /// The name's number among the names the directive tables know
+    /// ([`crate::directives::name_index`] of its value), or
+    /// [`crate::directives::UNKNOWN_NAME`]: looked up once as the file is read.
+    pub known: u16,
 }
 
 impl Directive {

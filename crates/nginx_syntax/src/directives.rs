@@ -482,19 +482,75 @@ impl std::fmt::Debug for NameKey {
     }
 }
 
-/// A map keyed by directive name: names of up to 31 bytes (all of nginx's and nearly all others)
-/// by their [`NameKey`], longer ones by their bytes.
+/// A directive name's number among every name the tables know ([`name_index`]); names of
+/// other modules, declared names and names longer than 31 bytes have none.
+pub const UNKNOWN_NAME: u16 = u16::MAX;
+
+/// The map from a known name to its number, and the names by number.
+type NameTable = (
+    HashMap<NameKey, u16, BuildHasherDefault<FxHasher>>,
+    Vec<NameKey>,
+);
+
+/// Every name of the built-in table and of the module sets, numbered in the order the tables
+/// list them, with the map from a name to its number.
+fn name_table() -> &'static NameTable {
+    static TABLE: OnceLock<NameTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        // The first column of each embedded table, past its header line (the rows themselves
+        // are parsed when a table is used), numbered in the order met.
+        let mut map: HashMap<NameKey, u16, BuildHasherDefault<FxHasher>> = HashMap::default();
+        map.reserve(2048);
+        let mut names: Vec<NameKey> = Vec::with_capacity(2048);
+        let firsts = std::iter::once(BUILTIN_TSV)
+            .chain(SETS.iter().map(|(_, text)| *text))
+            .flat_map(|text| split_ascii(text, b'\n').skip(1))
+            .filter_map(|line| line.split('\t').next());
+        for n in firsts {
+            let Some(k) = NameKey::new(n.as_bytes()).filter(|_| !n.is_empty()) else {
+                continue;
+            };
+            if names.len() < UNKNOWN_NAME as usize {
+                map.entry(k).or_insert_with(|| {
+                    names.push(k);
+                    names.len() as u16 - 1
+                });
+            }
+        }
+        (map, names)
+    })
+}
+
+/// The number of a directive name among every name the tables know (the built-in table and
+/// every module set), or [`UNKNOWN_NAME`]. The parser numbers each statement's name once
+/// ([`crate::Directive::known`]), so that classifying, dispatching and modelling it look it up
+/// by that number instead of hashing the name again.
+#[inline]
+pub fn name_index(name: &[u8]) -> u16 {
+    match NameKey::new(name) {
+        Some(k) => name_table().0.get(&k).copied().unwrap_or(UNKNOWN_NAME),
+        None => UNKNOWN_NAME,
+    }
+}
+
+/// The name numbered `i` by [`name_index`].
+fn indexed_name(i: usize) -> &'static [u8] {
+    name_table().1.get(i).map_or(&[], |k| k.bytes())
+}
+
+/// A map keyed by directive name: a known name ([`name_index`]) by its number, any other by its
+/// bytes.
 #[derive(Clone, Debug)]
 struct Map<V> {
-    short: HashMap<NameKey, V, BuildHasherDefault<FxHasher>>,
-    long: HashMap<Box<[u8]>, V, BuildHasherDefault<FxHasher>>,
+    slots: Vec<Option<V>>,
+    other: HashMap<Box<[u8]>, V, BuildHasherDefault<FxHasher>>,
 }
 
 impl<V> Default for Map<V> {
     fn default() -> Self {
         Map {
-            short: HashMap::default(),
-            long: HashMap::default(),
+            slots: Vec::new(),
+            other: HashMap::default(),
         }
     }
 }
@@ -502,16 +558,23 @@ impl<V> Default for Map<V> {
 impl<V> Map<V> {
     #[inline]
     fn get(&self, name: &[u8]) -> Option<&V> {
-        match NameKey::new(name) {
-            Some(k) => self.short.get(&k),
-            None => self.long.get(name),
+        self.get_known(name_index(name), name)
+    }
+
+    /// The value of `name`, whose number is `known` (as [`name_index`] gives it).
+    #[inline]
+    fn get_known(&self, known: u16, name: &[u8]) -> Option<&V> {
+        if known == UNKNOWN_NAME {
+            self.other.get(name)
+        } else {
+            self.slots.get(known as usize)?.as_ref()
         }
     }
 
     fn get_mut(&mut self, name: &[u8]) -> Option<&mut V> {
-        match NameKey::new(name) {
-            Some(k) => self.short.get_mut(&k),
-            None => self.long.get_mut(name),
+        match name_index(name) {
+            UNKNOWN_NAME => self.other.get_mut(name),
+            i => self.slots.get_mut(i as usize)?.as_mut(),
         }
     }
 
@@ -521,21 +584,26 @@ impl<V> Map<V> {
     }
 
     fn insert(&mut self, name: &[u8], v: V) {
-        match NameKey::new(name) {
-            Some(k) => {
-                self.short.insert(k, v);
+        match name_index(name) {
+            UNKNOWN_NAME => {
+                self.other.insert(name.into(), v);
             }
-            None => {
-                self.long.insert(name.into(), v);
+            i => {
+                let i = i as usize;
+                if self.slots.len() <= i {
+                    self.slots.resize_with(i + 1, || None);
+                }
+                self.slots[i] = Some(v);
             }
         }
     }
 
     fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> + '_ {
-        self.short
+        self.slots
             .iter()
-            .map(|(k, v)| (k.bytes(), v))
-            .chain(self.long.iter().map(|(k, v)| (&**k, v)))
+            .enumerate()
+            .filter_map(|(i, v)| v.as_ref().map(|v| (indexed_name(i), v)))
+            .chain(self.other.iter().map(|(k, v)| (&**k, v)))
     }
 
     fn keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
@@ -1152,13 +1220,26 @@ impl Directives {
         nargs: usize,
         term: Terminator,
     ) -> Result<(Option<&Entry>, Option<Context>), DispatchError> {
+        self.dispatch_known(ctx, name_index(name), name, nargs, term)
+    }
+
+    /// [`Directives::dispatch_entry`] for a name whose number ([`name_index`]) is known: a
+    /// parsed statement's ([`crate::Directive::known`]).
+    pub fn dispatch_known(
+        &self,
+        ctx: Context,
+        known: u16,
+        name: &[u8],
+        nargs: usize,
+        term: Terminator,
+    ) -> Result<(Option<&Entry>, Option<Context>), DispatchError> {
         if ctx.selector().is_none() {
             return match term {
                 Terminator::Semicolon => Ok((None, None)),
                 Terminator::BlockStart => Err(DispatchError::UnexpectedBrace),
             };
         }
-        let Some(entries) = self.map.get(name) else {
+        let Some(entries) = self.map.get_known(known, name) else {
             return Err(self.unknown(ctx, name));
         };
         let Some(entry) = entries.iter().find(|e| e.fits(ctx)) else {
@@ -1199,6 +1280,11 @@ impl Directives {
     /// True when some enabled entry has this name.
     pub fn contains(&self, name: &[u8]) -> bool {
         self.map.contains_key(name)
+    }
+
+    /// [`Directives::contains`] for a name whose number ([`name_index`]) is known.
+    pub fn contains_known(&self, known: u16, name: &[u8]) -> bool {
+        self.map.get_known(known, name).is_some()
     }
 
     /// Every known name (unordered).
@@ -1526,6 +1612,48 @@ fn osa_distance(a: &[u8], b: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_known_name_has_a_number_and_parsing_gives_it() {
+        let all = Directives::all_sets();
+        let mut numbered = 0;
+        for name in all.names() {
+            let i = name_index(name);
+            if name.len() <= 31 {
+                assert_ne!(i, UNKNOWN_NAME, "{}", String::from_utf8_lossy(name));
+                assert_eq!(indexed_name(i as usize), name);
+                numbered += 1;
+            } else {
+                assert_eq!(i, UNKNOWN_NAME);
+            }
+            // Looked up by number or by name, the same entries.
+            assert_eq!(all.contains_known(i, name), all.contains(name));
+        }
+        assert!(numbered > 1000, "{numbered}");
+        assert_eq!(name_index(b"no_such_directive"), UNKNOWN_NAME);
+        assert_eq!(name_index(b""), UNKNOWN_NAME);
+        // The parser numbers a statement by its value: a quoted name is the same name.
+        let f = crate::parse(b"\"listen\" 80;\nno_such 1;\nhttp { server { } }\n");
+        assert_eq!(f.directives[0].known, name_index(b"listen"));
+        assert_eq!(f.directives[1].known, UNKNOWN_NAME);
+        assert_eq!(f.directives[2].known, name_index(b"http"));
+        let server = &f.directives[2].block.as_ref().unwrap().children[0];
+        assert_eq!(server.known, name_index(b"server"));
+        // A declared name nobody numbers is found by its bytes.
+        let d = Directives::builtin();
+        assert!(!d.contains(b"no_such_directive"));
+        assert_eq!(
+            d.dispatch_known(
+                Context::Http,
+                UNKNOWN_NAME,
+                b"no_such_directive",
+                0,
+                Terminator::Semicolon
+            )
+            .is_err(),
+            true
+        );
+    }
     use Context as C;
     use Terminator::{BlockStart as Open, Semicolon as Semi};
 

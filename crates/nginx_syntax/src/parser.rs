@@ -74,6 +74,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                 }
                 if let Some((name, args)) = words {
                     pending.push(Directive {
+                        known: known(&name, src),
                         name,
                         args,
                         terminator: term,
@@ -122,6 +123,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                     Some(frame) => {
                         if let Some((name, args, open)) = frame.head {
                             let d = Directive {
+                                known: known(&name, src),
                                 name,
                                 args,
                                 terminator: Terminator::Block(open),
@@ -160,6 +162,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                 while let Some(frame) = stack.pop() {
                     if let Some((name, args, open)) = frame.head {
                         let d = Directive {
+                            known: known(&name, src),
                             name,
                             args,
                             terminator: Terminator::Block(open),
@@ -266,11 +269,17 @@ fn lua_block(reader: &mut Reader<'_>, words: Head, open: u32) -> Directive {
     let (name, mut args) = words.unwrap_or((body, Vec::new()));
     args.push(body);
     Directive {
+        known: known(&name, src),
         name,
         args,
         terminator: Terminator::Block(open),
         block: None,
     }
+}
+
+/// The number of a statement's name among the names the tables know (see [`Directive::known`]).
+fn known(name: &Word, src: &[u8]) -> u16 {
+    crate::directives::name_index(&name.value(src))
 }
 
 /// Skips what starts at `at`: a long bracket to its close (`Err(level)` when it never closes),

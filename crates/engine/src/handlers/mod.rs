@@ -446,7 +446,8 @@ impl Checker {
             };
             let lua = d.args.last().is_some_and(|a| a.quote == Quote::Lua);
             let nargs = d.args.len() - usize::from(lua);
-            let Ok((entry, child)) = directives.dispatch_entry(ctx, &name, nargs, term) else {
+            let Ok((entry, child)) = directives.dispatch_known(ctx, d.known, &name, nargs, term)
+            else {
                 continue;
             };
             if &*name == b"include" {
@@ -711,7 +712,7 @@ fn stateless(directives: &Directives, src: &[u8], list: &[Directive], ctx: Conte
         }
         let name = d.name.value(src);
         let Ok((Some(e), _)) =
-            directives.dispatch_entry(ctx, &name, d.args.len(), DTerm::Semicolon)
+            directives.dispatch_known(ctx, d.known, &name, d.args.len(), DTerm::Semicolon)
         else {
             // Statements nginx would not dispatch are reported where they stand.
             return true;
