@@ -835,6 +835,32 @@ fn ngx215_capture_group_missing() {
     run(&NGX215);
 }
 
+/// NGX216: a second location with the same regex: its `deny all` never applies.
+const NGX216: Scenario = Scenario {
+    code: "NGX216",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let r = get(lab, OUTSIDE, "/admin.php")?;
+        match r.status {
+            200 => Ok(Some(format!(
+                "GET /admin.php: 200 `{}` from the first location; the second's `deny all` never applied",
+                r.body_text().trim()
+            ))),
+            403 => Ok(None),
+            _ => Err(format!("neither served nor refused: {r:?}")),
+        }
+    },
+};
+
+#[test]
+fn ngx216_unreachable_location() {
+    run(&NGX216);
+}
+
 /// NGX320: a `proxy_pass` URI part: the upstream gets the path decoded (`%2F` as `/`).
 const NGX320: Scenario = Scenario {
     code: "NGX320",
@@ -1380,6 +1406,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX207.code,
         NGX208.code,
         NGX215.code,
+        NGX216.code,
         NGX312.code,
         NGX313.code,
         NGX314.code,

@@ -77,6 +77,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(regex_location_exact::RegexLocationExact),
         Box::new(opinions::TryFilesWithoutFileCache),
         Box::new(capture_group_missing::CaptureGroupMissing),
+        Box::new(unreachable_location::UnreachableLocation),
         Box::new(opinions::ProxyBufferingOff),
         Box::new(proxy_pass_uri_normalized::ProxyPassUriNormalized),
         Box::new(error_log_off::ErrorLogOff),
