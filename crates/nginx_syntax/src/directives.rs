@@ -1640,19 +1640,28 @@ mod tests {
         let server = &f.directives[2].block.as_ref().unwrap().children[0];
         assert_eq!(server.known, name_index(b"server"));
         // A declared name nobody numbers is found by its bytes.
-        let d = Directives::builtin();
-        assert!(!d.contains(b"no_such_directive"));
-        assert_eq!(
-            d.dispatch_known(
+        let mut d = Directives::builtin();
+        assert!(d
+            .dispatch_known(
                 Context::Http,
                 UNKNOWN_NAME,
-                b"no_such_directive",
-                0,
+                b"my_filter",
+                1,
                 Terminator::Semicolon
             )
-            .is_err(),
-            true
-        );
+            .is_err());
+        d.declare("my_filter:http:1").unwrap();
+        assert_eq!(name_index(b"my_filter"), UNKNOWN_NAME);
+        assert!(d.contains(b"my_filter"));
+        assert!(d
+            .dispatch_known(
+                Context::Http,
+                UNKNOWN_NAME,
+                b"my_filter",
+                1,
+                Terminator::Semicolon
+            )
+            .is_ok());
     }
     use Context as C;
     use Terminator::{BlockStart as Open, Semicolon as Semi};
