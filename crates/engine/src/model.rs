@@ -297,6 +297,15 @@ impl<'p> Model<'p> {
                 .collect(),
             ..Model::default()
         };
+        // One scope per tree and per block read (a block of a file included twice is two):
+        // reserved at once, the list is not regrown (and copied) a dozen times on a large tree.
+        let blocks: usize = project
+            .nginx
+            .parsed
+            .values()
+            .map(|p| p.blocks as usize)
+            .sum();
+        m.scopes.reserve(project.nginx.trees.len() + blocks);
         for (t, tree) in project.nginx.trees.iter().enumerate() {
             let id = m.push(Scope {
                 kind: tree.context,

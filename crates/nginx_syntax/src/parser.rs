@@ -40,6 +40,8 @@ pub struct ParsedFile {
     pub comments: Vec<Span>,
     /// Syntax errors in file order; nginx would stop at the first.
     pub errors: Vec<SyntaxError>,
+    /// How many block statements the file holds, at every depth (a reader sizes its tables by it).
+    pub blocks: u32,
 }
 
 /// Whether `name` starts an OpenResty Lua block.
@@ -63,6 +65,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
     // the list is not regrown statement after statement; it lives only while the file is read.
     let mut pending: Vec<Directive> = Vec::with_capacity((src.len() / 32).clamp(8, 4096));
     let mut too_deep_reported = false;
+    let mut blocks = 0u32;
     // Frames beyond MAX_DEPTH are counted, not kept.
     let mut skipped_depth = 0usize;
 
@@ -132,6 +135,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                                     close: Some(at),
                                 })),
                             };
+                            blocks += 1;
                             pending.push(d);
                         } else {
                             // A block without words (an error was reported) is dropped whole.
@@ -171,6 +175,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                                 close: None,
                             })),
                         };
+                        blocks += 1;
                         pending.push(d);
                     } else {
                         pending.truncate(frame.start);
@@ -185,6 +190,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
         directives: pending,
         comments: reader.comments,
         errors: reader.errors,
+        blocks,
     }
 }
 

@@ -354,3 +354,15 @@ fn recovery_reports_later_errors_too() {
         ]
     );
 }
+
+#[test]
+fn blocks_are_counted_at_every_depth() {
+    let f = nginx_syntax::parse(
+        b"events {}\nhttp { server { location / { if ($a) { } } } map $a $b { } }\nuser x;\n",
+    );
+    assert_eq!(f.blocks, 6);
+    // A Lua body is an argument, not a block; a block cut off by the end of the file still counts.
+    let f = nginx_syntax::parse(b"content_by_lua_block { ngx.say(1) }\nhttp { server {");
+    assert_eq!(f.blocks, 2);
+    assert_eq!(nginx_syntax::parse(b"user x;").blocks, 0);
+}
