@@ -861,6 +861,36 @@ fn ngx216_unreachable_location() {
     run(&NGX216);
 }
 
+/// NGX217: a location without `root` where others set theirs: nginx looks in its own `html`.
+const NGX217: Scenario = Scenario {
+    code: "NGX217",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        // The location with its own `root` serves its files either way.
+        let data = get(lab, OUTSIDE, "/data/public.txt")?;
+        if data.status != 200 {
+            return Err(format!("the location with a root does not serve: {data:?}"));
+        }
+        let r = get(lab, OUTSIDE, "/secret.txt")?;
+        match r.status {
+            404 => Ok(Some(
+                "GET /secret.txt: 404, nginx looked in its default `html` folder".to_string(),
+            )),
+            200 => Ok(None),
+            _ => Err(format!("neither served nor missing: {r:?}")),
+        }
+    },
+};
+
+#[test]
+fn ngx217_location_without_root() {
+    run(&NGX217);
+}
+
 /// NGX320: a `proxy_pass` URI part: the upstream gets the path decoded (`%2F` as `/`).
 const NGX320: Scenario = Scenario {
     code: "NGX320",
@@ -1407,6 +1437,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
         NGX208.code,
         NGX215.code,
         NGX216.code,
+        NGX217.code,
         NGX312.code,
         NGX313.code,
         NGX314.code,

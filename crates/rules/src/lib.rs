@@ -78,6 +78,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(opinions::TryFilesWithoutFileCache),
         Box::new(capture_group_missing::CaptureGroupMissing),
         Box::new(unreachable_location::UnreachableLocation),
+        Box::new(location_without_root::LocationWithoutRoot),
         Box::new(opinions::ProxyBufferingOff),
         Box::new(proxy_pass_uri_normalized::ProxyPassUriNormalized),
         Box::new(error_log_off::ErrorLogOff),

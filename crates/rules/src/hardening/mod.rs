@@ -7,6 +7,7 @@ pub(crate) mod default_server_missing;
 pub(crate) mod error_log_off;
 pub(crate) mod hsts_missing;
 pub(crate) mod if_in_location;
+pub(crate) mod location_without_root;
 pub(crate) mod map_without_default;
 pub(crate) mod opinions;
 pub(crate) mod proxy_pass_uri_normalized;
