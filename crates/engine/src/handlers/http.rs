@@ -35,6 +35,8 @@ pub(crate) struct LocRec {
     pub inclusive: bool,
     pub file: FileId,
     pub span: Span,
+    /// The whole location, body included (refused whole when it is a duplicate).
+    pub whole: Span,
     pub at: u32,
 }
 
@@ -1105,6 +1107,7 @@ fn location(c: &mut Checker, h: &Here<'_>) {
         inclusive: !(loc.exact || loc.regex || loc.named),
         file: h.file,
         span: h.d.name.span,
+        whole: h.d.span(),
         at: h.at(),
     };
     if !loc.regex && !loc.named {
@@ -3076,6 +3079,8 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
                     Some(second.at),
                     msg,
                 );
+                // nginx stops there: nothing in the duplicate is judged by the rules.
+                c.refused.push((second.file, second.whole));
             }
         }
     }
