@@ -8,6 +8,7 @@
 
 use nginx_syntax::directives::{Context, Directives};
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::matching::PASSES;
 use ngxlint_engine::model::{Model, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
@@ -22,16 +23,11 @@ static META: RuleMeta = RuleMeta {
     aliases: &["nginx-lint:root-in-location"],
 };
 
-/// Directives that give a location content of its own, without reading a file under `root`.
-const OWN_CONTENT: [&str; 16] = [
+/// Directives besides the passes ([`PASSES`]) that give a location content of its own, without
+/// reading a file under `root`.
+const OWN_CONTENT: [&str; 10] = [
     "alias",
     "return",
-    "proxy_pass",
-    "fastcgi_pass",
-    "uwsgi_pass",
-    "scgi_pass",
-    "grpc_pass",
-    "memcached_pass",
     "stub_status",
     "empty_gif",
     "js_content",
@@ -131,6 +127,7 @@ fn serves_files(model: &Model<'_>, builtin: &Directives, l: ScopeId) -> bool {
     }
     if OWN_CONTENT
         .iter()
+        .chain(PASSES.iter())
         .any(|n| model.here(l, n).next().is_some())
     {
         return false;
