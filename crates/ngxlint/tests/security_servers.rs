@@ -292,10 +292,95 @@ impl<'t> Lab<'t> {
             let (code, out) = run_bounded(&mut cmd, &lab.dir.join("logs/openssl.out"), READY);
             assert_eq!(code, Some(0), "{}: openssl req failed:\n{out}", lab.label);
         }
+        // A certificate whose OCSP responder is `http://localhost:{{OCSP_PORT}}/`, issued by a
+        // lab CA, as `tls/ocsp-chain.pem` (certificate, then CA) and `tls/ocsp-key.pem`.
+        if site.contains("/tls/ocsp-") {
+            lab.ocsp_certificate();
+        }
         // What a server must not give away, and what it may.
         lab.write("www/secret.txt", "SECRET-OUTSIDE-THE-ALIAS\n");
         lab.write("www/data/public.txt", "public file\n");
         lab
+    }
+
+    /// A lab CA and a certificate it issues with an OCSP responder URL (`authorityInfoAccess`)
+    /// on `localhost` and the `ocsp` upstream's port: `tls/ocsp-chain.pem`, `tls/ocsp-key.pem`.
+    fn ocsp_certificate(&self) {
+        let tls = self.dir.join("tls");
+        fs::create_dir_all(&tls).unwrap();
+        self.write(
+            "tls/ocsp-ext.cnf",
+            &format!(
+                "[leaf]\nauthorityInfoAccess = OCSP;URI:http://localhost:{}/\nbasicConstraints = CA:FALSE\n",
+                self.upstream_port("ocsp")
+            ),
+        );
+        let openssl = |args: &[&str]| {
+            let mut cmd = Command::new(&self.tools.openssl);
+            cmd.args(args).current_dir(&tls);
+            let (code, out) = run_bounded(&mut cmd, &self.dir.join("logs/openssl.out"), READY);
+            assert_eq!(
+                code,
+                Some(0),
+                "{}: openssl {args:?} failed:\n{out}",
+                self.label
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &ec,
+                &["-days", "2", "-subj", "/CN=lab ca"],
+                &["-keyout", "ca-key.pem", "-out", "ca.pem"],
+            ]
+            .concat(),
+        );
+        openssl(
+            &[
+                &["req"][..],
+                &ec,
+                &[
+                    "-subj",
+                    "/CN=lab",
+                    "-keyout",
+                    "ocsp-key.pem",
+                    "-out",
+                    "leaf.csr",
+                ],
+            ]
+            .concat(),
+        );
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ocsp-ext.cnf",
+            "-extensions",
+            "leaf",
+            "-out",
+            "leaf.pem",
+        ]);
+        let chain = [tls.join("leaf.pem"), tls.join("ca.pem")]
+            .iter()
+            .map(|p| fs::read_to_string(p).unwrap())
+            .collect::<String>();
+        self.write("tls/ocsp-chain.pem", &chain);
     }
 
     fn write(&self, rel: &str, text: &str) {
@@ -576,6 +661,55 @@ const NGX101: Scenario = Scenario {
 #[test]
 fn ngx101_weak_tls_protocol() {
     run(&NGX101);
+}
+
+/// NGX107: a handshake that asks for the certificate's status makes nginx fetch a staple; with
+/// the responder a name and no `resolver`, nginx logs that it has none and uses the address it
+/// found at start.
+const NGX107: Scenario = Scenario {
+    code: "NGX107",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["ocsp"],
+    exploit: |lab| {
+        let log = lab.dir.join("logs/error.log");
+        // nginx fetches the staple in the background of the first handshake that asks for it.
+        for _ in 0..2 {
+            let mut cmd = Command::new(&lab.tools.openssl);
+            cmd.args([
+                "s_client",
+                "-status",
+                "-connect",
+                &format!("127.0.0.1:{}", lab.port),
+            ])
+            .args(["-servername", "lab"])
+            .stdin(std::process::Stdio::null());
+            run_bounded(&mut cmd, &lab.dir.join("logs/s_client.out"), READY);
+        }
+        // The responder (an HTTP echo, not an OCSP server) was asked: nginx refuses its answer.
+        let deadline = Instant::now() + READY;
+        let text = loop {
+            let text = fs::read_to_string(&log).unwrap_or_default();
+            if text.contains("OCSP responder") || Instant::now() > deadline {
+                break text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        if !text.contains("OCSP responder") {
+            return Err("nginx did not ask the OCSP responder".into());
+        }
+        Ok(text
+            .lines()
+            .find(|l| l.contains("no resolver defined to resolve localhost"))
+            .map(|l| format!("error log: {}", l.split_once("] ").map_or(l, |x| x.1))))
+    },
+};
+
+#[test]
+fn ngx107_ssl_stapling_without_resolver() {
+    run(&NGX107);
 }
 
 /// NGX103: the `Server` header and the error page name nginx's version.
@@ -1424,6 +1558,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
     // The security rules whose harm the real nginx shows, and the scenarios above.
     let scenarios = [
         NGX101.code,
+        NGX107.code,
         NGX103.code,
         NGX104.code,
         NGX205.code,

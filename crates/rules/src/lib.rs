@@ -71,6 +71,8 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(version_disclosure::VersionDisclosure),
         Box::new(default_server_missing::DefaultServerMissing),
         Box::new(hsts_missing::HstsMissing),
+        Box::new(ssl_stapling::SslStaplingWithoutResolver),
+        Box::new(ssl_stapling::SslStaplingLetsencrypt),
         Box::new(autoindex_enabled::AutoindexEnabled),
         Box::new(if_in_location::IfInLocation),
         Box::new(map_without_default::MapWithoutDefault),
