@@ -82,7 +82,7 @@ fn responder_is_address(url: &str) -> bool {
     let Some(rest) = url
         .get(..7)
         .filter(|p| p.eq_ignore_ascii_case("http://"))
-        .map(|_| &url[7..])
+        .and_then(|_| url.get(7..))
     else {
         // nginx ignores stapling with a warning of its own for another scheme.
         return true;
