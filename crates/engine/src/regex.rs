@@ -118,6 +118,9 @@ pub struct Regex {
     caseless: bool,
     /// Possessive quantifiers, atomic groups or backtracking verbs: what stops PCRE's backtracking.
     no_backtrack: bool,
+    /// Whether the syntax read numbers the captures as PCRE2 does (questions about groups are
+    /// answered from it only then).
+    numbered: bool,
 }
 
 impl Regex {
@@ -143,12 +146,14 @@ impl Regex {
         };
         let mut groups = vec![ByteSet::ALL; count.max(1)];
         let mut names = pcre_names;
+        let mut numbered = false;
         if let Some(h) = &hir {
             let mut found = vec![None; 0];
             let mut hir_names = Vec::new();
             let whole = collect(h, &mut found, &mut hir_names);
             // The syntax read is only trusted when it numbers the captures as PCRE2 does.
             if found.len() + 1 == count || compiled.is_err() {
+                numbered = true;
                 groups = std::iter::once(whole)
                     .chain(found.into_iter().map(|g| g.unwrap_or(ByteSet::NONE)))
                     .collect();
@@ -164,7 +169,40 @@ impl Regex {
             names,
             caseless,
             no_backtrack: stops_backtracking(pattern),
+            numbered,
         }
+    }
+
+    /// Whether capture `a` holds capture `b` or `b` holds `a` (groups nest; they never cross):
+    /// `^/((.*))$` nests 1 and 2, `^/(.*)/(.*)$` does not. `None` when the syntax was not read or
+    /// a group does not exist.
+    pub fn nested(&self, a: usize, b: usize) -> Option<bool> {
+        let h = self.hir.as_ref().filter(|_| self.numbered)?;
+        if a == 0 || b == 0 || a > self.captures() || b > self.captures() {
+            return None;
+        }
+        /// Each capture's enclosing captures, by index.
+        fn walk(h: &Hir, stack: &mut Vec<usize>, out: &mut Vec<(usize, Vec<usize>)>) {
+            match h.kind() {
+                HirKind::Capture(c) => {
+                    out.push((c.index as usize, stack.clone()));
+                    stack.push(c.index as usize);
+                    walk(&c.sub, stack, out);
+                    stack.pop();
+                }
+                HirKind::Repetition(r) => walk(&r.sub, stack, out),
+                HirKind::Concat(v) | HirKind::Alternation(v) => {
+                    for h in v {
+                        walk(h, stack, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(h, &mut Vec::new(), &mut out);
+        let inside = |x: usize, y: usize| out.iter().any(|(i, up)| *i == x && up.contains(&y));
+        Some(a == b || inside(a, b) || inside(b, a))
     }
 
     /// PCRE2's reason for refusing the pattern (nginx refuses the configuration with it).
@@ -864,6 +902,12 @@ mod tests {
     fn what_captures_can_hold() {
         let r = Regex::new(r"^/files/(.*)$", false);
         assert_eq!(r.captures(), 1);
+        let nested = Regex::new("^/((.*))/(?<rest>.*)$", false);
+        assert_eq!(nested.nested(1, 2), Some(true));
+        assert_eq!(nested.nested(2, 1), Some(true));
+        assert_eq!(nested.nested(1, 3), Some(false));
+        assert_eq!(nested.nested(1, 4), None);
+        assert_eq!(Regex::new("^/(.*)/(.*)$", false).nested(1, 2), Some(false));
         assert!(r.group(1).contains(b'\r'));
         assert!(!r.group(1).contains(b'\n'), "`.` is any byte but a newline");
         let r = Regex::new(r"^/([^/]+)/(\d+)$", false);

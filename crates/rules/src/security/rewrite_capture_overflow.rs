@@ -11,6 +11,14 @@
 //! `redirect` or `permanent` ends the script when it applies, so only flagless ones arm it.
 //! Severity follows the nginx version: a warning when the configured version is affected, nothing
 //! when it carries the fix, info when no version is configured.
+//!
+//! The same module's CVE-2026-9256 (nginx 0.1.17 through 1.31.0; fixed in 1.31.1 and 1.30.2): a
+//! `rewrite` whose replacement has no variable but unnamed captures, each once, sizes its buffer
+//! as the captures' raw lengths plus one escaping allowance for the whole URI; where the copy is
+//! escaped (a redirect, or after the replacement's `?`), two captures that nest (`^/((.*))$` with
+//! `$1$2`) each escape the same bytes, and the buffer overflows (nginx's fix, commit ca4f92a27,
+//! "Rewrite: fixed buffer overflow with overlapping captures"). A variable, a named capture or a
+//! capture used twice makes nginx measure the replacement exactly instead.
 
 use std::collections::HashMap;
 
@@ -24,15 +32,25 @@ static META: RuleMeta = RuleMeta {
     code: "NGX212",
     name: "rewrite-capture-overflow",
     severity: Severity::Warning,
-    summary: "a flagless `rewrite` with `?` followed by `set`, `if` or `rewrite` reading `$1`: the heap overflow of CVE-2026-42945 on nginx before 1.30.1",
+    summary: "a `rewrite` whose captures overflow nginx's buffer: `?` then `$1` read by `set`/`if`/`rewrite` (CVE-2026-42945), or nested captures escaped into a redirect or arguments (CVE-2026-9256)",
     doc: include_str!("../../../../rules/NGX212.md"),
     family: Family::Security,
     default: Enabled::On,
-    aliases: &["gixy:unnamed_groups", "nginx-lint:nginx-rift"],
+    aliases: &[
+        "gixy:unnamed_groups",
+        "gixy:overlapping_captures",
+        "nginx-lint:nginx-rift",
+    ],
 };
 
 /// The first release with the fix (1.31.0, the mainline of the time, has it too).
 const FIXED: (u32, u32, u32) = (1, 30, 1);
+
+/// Whether `v` carries the fix of CVE-2026-9256: 1.31.1 and later, and 1.30.2 and later on the
+/// 1.30 branch.
+fn fixed_9256(v: (u32, u32, u32)) -> bool {
+    v >= (1, 31, 1) || ((1, 30, 2)..(1, 31, 0)).contains(&v)
+}
 
 /// The rule (no options).
 #[derive(Debug, Clone, Default)]
@@ -45,6 +63,19 @@ impl Rule for RewriteCaptureOverflow {
 
     fn wants_scopes(&self) -> bool {
         true
+    }
+
+    fn directives(&self) -> &'static [&'static str] {
+        &["rewrite"]
+    }
+
+    fn on_directive(&self, cx: &Cx<'_>, _scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+        if cx.settings.nginx_version_pinned && fixed_9256(cx.settings.nginx_version) {
+            return;
+        }
+        if let Some(d) = overlapping(at) {
+            out.push(d.report(cx, at));
+        }
     }
 
     fn on_scope(&self, cx: &Cx<'_>, scope: ScopeId, out: &mut Vec<Diagnostic>) {
@@ -174,4 +205,97 @@ fn report(
         "leaves nginx's script engine escaping for a query string",
     )
     .with_help("update nginx to 1.30.1 or later (or your distribution's patched package); until then use a named capture (`(?<path>.*)` and `$path`) or give the `rewrite` a flag")
+}
+
+/// A `rewrite` of the CVE-2026-9256 pattern: its two nested captures and the escaped part.
+struct Overlap {
+    outer: usize,
+    inner: usize,
+    redirect: bool,
+    span: nginx_syntax::Span,
+}
+
+/// The pattern of CVE-2026-9256 in one `rewrite`, as nginx's fix describes it.
+fn overlapping(at: &At<'_>) -> Option<Overlap> {
+    let (pattern, replacement) = (at.arg(0)?, at.arg(1)?);
+    let refs = references(replacement.as_bytes());
+    // Another variable (a named capture is one) or a capture used twice: nginx measures the
+    // replacement with its script instead of the precomputed size.
+    let mut numbers: Vec<(usize, usize)> = Vec::new();
+    for (start, _, name) in &refs {
+        let n: usize = name
+            .parse()
+            .ok()
+            .filter(|_| name.bytes().all(|b| b.is_ascii_digit()))?;
+        if numbers.iter().any(|&(m, _)| m == n) {
+            return None;
+        }
+        numbers.push((n, *start));
+    }
+    let flag = at.arg(2);
+    let redirect = matches!(flag.as_deref(), Some("redirect" | "permanent"))
+        || replacement.starts_with("http://")
+        || replacement.starts_with("https://");
+    // What nginx copies escaped: all of a redirect, else what follows the `?` (a `?` at the end
+    // only drops the request's arguments).
+    let escaped: Vec<usize> = if redirect {
+        numbers.iter().map(|&(n, _)| n).collect()
+    } else {
+        let q = replacement
+            .find('?')
+            .filter(|&q| q + 1 < replacement.len())?;
+        numbers
+            .iter()
+            .filter(|&&(_, at)| at > q)
+            .map(|&(n, _)| n)
+            .collect()
+    };
+    if escaped.len() < 2 {
+        return None;
+    }
+    let re = ngxlint_engine::regex::Regex::new(&pattern, false);
+    for (i, &a) in escaped.iter().enumerate() {
+        for &b in &escaped[i + 1..] {
+            if re.nested(a, b) == Some(true) {
+                let (outer, inner) = if a < b { (a, b) } else { (b, a) };
+                return Some(Overlap {
+                    outer,
+                    inner,
+                    redirect,
+                    span: at.arg_span(1),
+                });
+            }
+        }
+    }
+    None
+}
+
+impl Overlap {
+    fn report(&self, cx: &Cx<'_>, at: &At<'_>) -> Diagnostic {
+        let (severity, versions) = if cx.settings.nginx_version_pinned {
+            let (a, b, c) = cx.settings.nginx_version;
+            (Severity::Warning, format!("nginx {a}.{b}.{c} is affected"))
+        } else {
+            (
+                Severity::Info,
+                "nginx 0.1.17 through 1.31.0 are affected, 1.30.2 and 1.31.1 carry the fix (set `[nginx] version` to the release you run)"
+                    .to_string(),
+            )
+        };
+        let into = if self.redirect {
+            "a redirect"
+        } else {
+            "the replacement's arguments"
+        };
+        META.diag_at(
+            severity,
+            at.file,
+            self.span,
+            format!(
+                "`rewrite` copies `${}` and `${}`, which nest in the regex, escaped into {into} with no other variable: nginx counts their bytes once and the worker's heap overflows on a crafted URI (CVE-2026-9256); {versions}",
+                self.outer, self.inner
+            ),
+        )
+        .with_help("update nginx to 1.31.1 or 1.30.2 or later (or your distribution's patched package); until then capture each part once, without nesting, or use named captures")
+    }
 }
