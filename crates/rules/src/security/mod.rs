@@ -22,6 +22,7 @@ pub(crate) mod rewrite_capture_overflow;
 pub(crate) mod ssl_group_needs_openssl_3_5;
 pub(crate) mod ssrf;
 pub(crate) mod status_page_exposed;
+pub(crate) mod vulnerable_nginx_version;
 pub(crate) mod weak_origin_check;
 pub(crate) mod weak_ssl_ciphers;
 pub(crate) mod weak_tls_protocol;
