@@ -80,6 +80,27 @@ type ServerSsl = (
     Option<bool>,
 );
 
+/// What a block says about client certificates: `ssl_verify_client` (its mode as nginx numbers
+/// it, 0 = off … 3 = `optional_no_ca`, and where), and whether `ssl_client_certificate` and
+/// `ssl_trusted_certificate` are written.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ClientCerts {
+    pub verify: Option<(u8, FileId, Span)>,
+    pub client: Option<bool>,
+    pub trusted: Option<bool>,
+}
+
+impl ClientCerts {
+    /// This block's settings over the enclosing block's (nginx's merge).
+    fn over(self, parent: ClientCerts) -> ClientCerts {
+        ClientCerts {
+            verify: self.verify.or(parent.verify),
+            client: self.client.or(parent.client),
+            trusted: self.trusted.or(parent.trusted),
+        }
+    }
+}
+
 /// A `server {}` block's listen addresses and names.
 #[derive(Debug, Default)]
 pub(crate) struct Server {
@@ -94,6 +115,7 @@ pub(crate) struct Server {
     pub own_keys: Option<usize>,
     pub ssl_on: Option<(FileId, u32)>,
     pub reject: Option<bool>,
+    pub client_certs: ClientCerts,
 }
 
 /// A block's own state for the hand-written handlers.
@@ -112,6 +134,8 @@ pub(crate) struct BlockState {
     pub ssl_on: Option<(FileId, u32)>,
     /// `ssl_reject_handshake` here.
     pub reject: Option<bool>,
+    /// `ssl_verify_client`, `ssl_client_certificate`, `ssl_trusted_certificate` here.
+    pub client_certs: ClientCerts,
     /// `valid_referers` hostnames of this block (lowercase), and whether it named `server_names`.
     pub referers: Vec<Vec<u8>>,
     pub referer_server_names: bool,
@@ -2992,11 +3016,13 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
             let b = &c.frame().block;
             let (certs, keys, ssl_on, reject, idx) =
                 (b.certs.clone(), b.keys, b.ssl_on, b.reject, b.server);
+            let client_certs = b.client_certs;
             if let Some(s) = idx.and_then(|i| c.http.servers.get_mut(i)) {
                 s.own_certs = certs;
                 s.own_keys = keys;
                 s.ssl_on = ssl_on;
                 s.reject = reject;
+                s.client_certs = client_certs;
             }
         }
         Context::HttpLocation => {
@@ -3017,6 +3043,39 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
         let b = &c.frame().block;
         (b.certs.clone(), b.keys, b.ssl_on, b.reject)
     };
+    // A client certificate check needs the CAs to check against (before 1.27.2 only
+    // `ssl_client_certificate` names them; from 1.27.2 `ssl_trusted_certificate` does too), in
+    // every server with a certificate; `optional_no_ca` needs none. nginx names no line.
+    let http_client = c.frame().block.client_certs;
+    let trusted_counts = c.version >= (1, 27, 2);
+    let unchecked: Vec<(FileId, Span)> = c
+        .http
+        .servers
+        .iter()
+        .filter(|s| {
+            let certs = s
+                .own_certs
+                .as_ref()
+                .or(hc.as_ref())
+                .is_some_and(|v| !v.is_empty());
+            certs || s.reject.or(hr).unwrap_or(false)
+        })
+        .filter_map(|s| {
+            let cc = s.client_certs.over(http_client);
+            let (mode, file, span) = cc.verify?;
+            let named = cc.client.unwrap_or(false) || trusted_counts && cc.trusted.unwrap_or(false);
+            (mode != 0 && mode != 3 && !named).then_some((file, span))
+        })
+        .collect();
+    let msg = if trusted_counts {
+        "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
+    } else {
+        "no ssl_client_certificate for ssl_verify_client"
+    };
+    if let Some(&(file, span)) = unchecked.first() {
+        // nginx stops at the first server it merges.
+        c.report_at(Code::MissingDefinition, file, span, None, msg);
+    }
     let mut effective: Vec<(Vec<Vec<u8>>, bool)> = Vec::new();
     let servers: Vec<ServerSsl> = c
         .http

@@ -22,6 +22,28 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
         f.fields.push(spec.field);
     }
     let v = h.arg(0);
+    if matches!(
+        h.ctx,
+        nginx_syntax::directives::Context::Http | nginx_syntax::directives::Context::HttpServer
+    ) {
+        let cc = &mut c.frame().block.client_certs;
+        if h.is("ssl_verify_client") {
+            let mode = match v.as_ref() {
+                b"on" => Some(1),
+                b"optional" => Some(2),
+                b"optional_no_ca" => Some(3),
+                b"off" => Some(0),
+                _ => None,
+            };
+            if let Some(mode) = mode {
+                cc.verify = Some((mode, h.file, h.d.name.span));
+            }
+        } else if h.is("ssl_client_certificate") {
+            cc.client = Some(true);
+        } else if h.is("ssl_trusted_certificate") {
+            cc.trusted = Some(true);
+        }
+    }
     match spec.setter {
         Setter::Flag => {
             let on = flag_value(c, h, spec);
