@@ -83,6 +83,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(unreachable_location::UnreachableLocation),
         Box::new(location_without_root::LocationWithoutRoot),
         Box::new(opinions::ProxyBufferingOff),
+        Box::new(pass_resolved_once::PassResolvedOnce),
         Box::new(proxy_pass_uri_normalized::ProxyPassUriNormalized),
         Box::new(error_log_off::ErrorLogOff),
         Box::new(opinions::KeepaliveRequestsLow),
