@@ -642,6 +642,64 @@ fn handshake(lab: &Lab, flag: &str) -> Result<Option<String>, String> {
     Ok((protocol != "(NONE)").then_some(protocol))
 }
 
+/// `GET path` over TLS (`openssl s_client`, the request from a file through the shell: the
+/// servers' runner gives commands no input), the response's status and `Location`.
+fn tls_get(lab: &Lab, path: &str) -> Result<(u16, String), String> {
+    let request = lab.dir.join("run/tls-request");
+    fs::write(
+        &request,
+        format!("GET {path} HTTP/1.1\r\nHost: lab\r\nConnection: close\r\n\r\n"),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(r#""$0" s_client -quiet -connect "127.0.0.1:$1" -servername lab < "$2""#)
+        .arg(&lab.tools.openssl)
+        .arg(lab.port.to_string())
+        .arg(&request);
+    let (_, out) = run_bounded(&mut cmd, &lab.dir.join("logs/tls-get.out"), READY);
+    let head = out
+        .find("HTTP/1.1 ")
+        .map(|i| &out[i..])
+        .ok_or_else(|| format!("no HTTP response over TLS:\n{out}"))?;
+    let status = head
+        .get(9..12)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| format!("not an HTTP response: {head:?}"))?;
+    let location = head
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .find_map(|l| l.strip_prefix("Location: "))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    Ok((status, location))
+}
+
+/// NGX110: an HTTPS request is redirected to plain HTTP on the same host.
+const NGX110: Scenario = Scenario {
+    code: "NGX110",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &[],
+    exploit: |lab| {
+        let (status, location) = tls_get(lab, "/old/x")?;
+        if status != 301 || !location.contains("://lab/old/x") {
+            return Err(format!("not the redirect: {status} {location:?}"));
+        }
+        Ok(location
+            .starts_with("http://")
+            .then(|| format!("GET https://lab/old/x: {status} to `{location}`")))
+    },
+};
+
+#[test]
+fn ngx110_https_downgrade_redirect() {
+    run(&NGX110);
+}
+
 /// NGX101: a client that offers TLS 1.0 only gets a TLS 1.0 connection.
 const NGX101: Scenario = Scenario {
     code: "NGX101",
@@ -1559,6 +1617,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
     let scenarios = [
         NGX101.code,
         NGX107.code,
+        NGX110.code,
         NGX103.code,
         NGX104.code,
         NGX205.code,

@@ -48,6 +48,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(weak_ssl_ciphers::WeakSslCiphers),
         Box::new(ssl_group_needs_openssl_3_5::SslGroupNeedsOpenssl35),
         Box::new(vulnerable_nginx_version::VulnerableNginxVersion),
+        Box::new(https_downgrade_redirect::HttpsDowngradeRedirect),
         Box::new(alias_traversal::AliasTraversal),
         Box::new(allow_without_deny::AllowWithoutDeny),
         Box::new(return_bypasses_access::ReturnBypassesAccess),

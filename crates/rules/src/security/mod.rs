@@ -11,6 +11,7 @@ pub(crate) mod filesystem_root_exposure;
 pub(crate) mod h2c_smuggling;
 pub(crate) mod host_spoofing;
 pub(crate) mod http_splitting;
+pub(crate) mod https_downgrade_redirect;
 pub(crate) mod limit_redefinition;
 pub(crate) mod php_location_unanchored;
 pub(crate) mod proxy_set_header_redefinition;
