@@ -15,6 +15,7 @@ pub(crate) mod pass_resolved_once;
 pub(crate) mod proxy_pass_uri_normalized;
 pub(crate) mod regex_location_exact;
 pub(crate) mod ssl_stapling;
+pub(crate) mod unanchored_location;
 pub(crate) mod unreachable_location;
 pub(crate) mod version_disclosure;
 pub(crate) mod worker_rlimit_below_connections;
