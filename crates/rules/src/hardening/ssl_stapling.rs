@@ -130,13 +130,19 @@ fn judge(model: &Model<'_>, server: ScopeId) -> Stapling {
     }
 }
 
-/// Whether one of `servers` is in the given state.
-fn any_server(model: &Model<'_>, servers: &[ScopeId], want: fn(&Stapling) -> bool) -> bool {
-    servers.iter().any(|&s| want(&judge(model, s)))
-}
-
-fn stapling_on(at: &At<'_>) -> bool {
-    at.arg(0).is_some_and(|a| a.eq_ignore_ascii_case("on"))
+/// For an `ssl_stapling on`, the first server it applies to that is in the given state.
+fn stapled(
+    cx: &Cx<'_>,
+    scope: ScopeId,
+    at: &At<'_>,
+    want: fn(&Stapling) -> bool,
+) -> Option<ScopeId> {
+    if !at.arg(0).is_some_and(|a| a.eq_ignore_ascii_case("on")) {
+        return None;
+    }
+    servers(cx.model, scope, at)
+        .into_iter()
+        .find(|&s| want(&judge(cx.model, s)))
 }
 
 /// NGX107.
@@ -153,16 +159,12 @@ impl Rule for SslStaplingWithoutResolver {
     }
 
     fn on_directive(&self, cx: &Cx<'_>, scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
-        if !stapling_on(at) {
+        let Some(server) = stapled(cx, scope, at, |s| matches!(s, Stapling::NoResolver)) else {
             return;
-        }
-        let servers = servers(cx.model, scope, at);
-        if !any_server(cx.model, &servers, |s| matches!(s, Stapling::NoResolver)) {
-            return;
-        }
+        };
         let responder = cx
             .model
-            .effective(servers[0], "ssl_stapling_responder")
+            .effective(server, "ssl_stapling_responder")
             .and_then(|(_, d)| d.arg(0))
             .map(|u| format!("`{u}`"))
             .unwrap_or_else(|| "the certificate's OCSP responder".to_string());
@@ -192,11 +194,7 @@ impl Rule for SslStaplingLetsencrypt {
     }
 
     fn on_directive(&self, cx: &Cx<'_>, scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
-        if !stapling_on(at) {
-            return;
-        }
-        let servers = servers(cx.model, scope, at);
-        if !any_server(cx.model, &servers, |s| matches!(s, Stapling::Letsencrypt)) {
+        if stapled(cx, scope, at, |s| matches!(s, Stapling::Letsencrypt)).is_none() {
             return;
         }
         out.push(
