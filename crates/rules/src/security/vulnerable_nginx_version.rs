@@ -618,9 +618,8 @@ fn regex_map<'p>(t: Tree<'_, 'p>) -> Option<At<'p>> {
                     let raw = w.raw(d.src);
                     if raw.len() <= needle.len()
                         || !raw
-                            .to_ascii_lowercase()
                             .windows(needle.len())
-                            .any(|x| x == needle.as_bytes())
+                            .any(|x| x.eq_ignore_ascii_case(needle.as_bytes()))
                     {
                         continue;
                     }
