@@ -85,6 +85,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(location_without_root::LocationWithoutRoot),
         Box::new(mixed_case_variable::MixedCaseVariable),
         Box::new(unanchored_location::UnanchoredLocation),
+        Box::new(misdirected_request::MisdirectedRequest),
         Box::new(opinions::ProxyBufferingOff),
         Box::new(pass_resolved_once::PassResolvedOnce),
         Box::new(proxy_pass_uri_normalized::ProxyPassUriNormalized),

@@ -9,6 +9,7 @@ pub(crate) mod hsts_missing;
 pub(crate) mod if_in_location;
 pub(crate) mod location_without_root;
 pub(crate) mod map_without_default;
+pub(crate) mod misdirected_request;
 pub(crate) mod mixed_case_variable;
 pub(crate) mod opinions;
 pub(crate) mod pass_resolved_once;
