@@ -297,6 +297,14 @@ impl<'t> Lab<'t> {
         if site.contains("/tls/ocsp-") {
             lab.ocsp_certificate();
         }
+        // A certificate without an OCSP responder where certbot keeps Let's Encrypt's.
+        if site.contains("/tls/letsencrypt/") {
+            lab.issued_certificate(
+                None,
+                "tls/letsencrypt/live/lab/fullchain.pem",
+                "tls/letsencrypt/live/lab/privkey.pem",
+            );
+        }
         // What a server must not give away, and what it may.
         lab.write("www/secret.txt", "SECRET-OUTSIDE-THE-ALIAS\n");
         lab.write("www/data/public.txt", "public file\n");
@@ -306,14 +314,25 @@ impl<'t> Lab<'t> {
     /// A lab CA and a certificate it issues with an OCSP responder URL (`authorityInfoAccess`)
     /// on `localhost` and the `ocsp` upstream's port: `tls/ocsp-chain.pem`, `tls/ocsp-key.pem`.
     fn ocsp_certificate(&self) {
+        let port = self.upstream_port("ocsp");
+        self.issued_certificate(Some(port), "tls/ocsp-chain.pem", "tls/ocsp-key.pem");
+    }
+
+    /// A lab CA and a certificate it issues, with an OCSP responder URL on `localhost:PORT` or
+    /// none (as Let's Encrypt's since 2025), written as `chain` (certificate, then CA) and `key`.
+    fn issued_certificate(&self, responder: Option<u16>, chain: &str, key: &str) {
         let tls = self.dir.join("tls");
-        fs::create_dir_all(&tls).unwrap();
+        for rel in [chain, key] {
+            if let Some(parent) = self.dir.join(rel).parent() {
+                fs::create_dir_all(parent).unwrap();
+            }
+        }
+        let aia = responder
+            .map(|p| format!("authorityInfoAccess = OCSP;URI:http://localhost:{p}/\n"))
+            .unwrap_or_default();
         self.write(
-            "tls/ocsp-ext.cnf",
-            &format!(
-                "[leaf]\nauthorityInfoAccess = OCSP;URI:http://localhost:{}/\nbasicConstraints = CA:FALSE\n",
-                self.upstream_port("ocsp")
-            ),
+            "tls/leaf-ext.cnf",
+            &format!("[leaf]\n{aia}basicConstraints = CA:FALSE\n"),
         );
         let openssl = |args: &[&str]| {
             let mut cmd = Command::new(&self.tools.openssl);
@@ -333,6 +352,7 @@ impl<'t> Lab<'t> {
             "ec_paramgen_curve:prime256v1",
             "-nodes",
         ];
+        let key = self.dir.join(key).display().to_string();
         openssl(
             &[
                 &["req", "-x509"][..],
@@ -346,14 +366,7 @@ impl<'t> Lab<'t> {
             &[
                 &["req"][..],
                 &ec,
-                &[
-                    "-subj",
-                    "/CN=lab",
-                    "-keyout",
-                    "ocsp-key.pem",
-                    "-out",
-                    "leaf.csr",
-                ],
+                &["-subj", "/CN=lab", "-keyout", &key, "-out", "leaf.csr"],
             ]
             .concat(),
         );
@@ -370,17 +383,17 @@ impl<'t> Lab<'t> {
             "-days",
             "2",
             "-extfile",
-            "ocsp-ext.cnf",
+            "leaf-ext.cnf",
             "-extensions",
             "leaf",
             "-out",
             "leaf.pem",
         ]);
-        let chain = [tls.join("leaf.pem"), tls.join("ca.pem")]
+        let text = [tls.join("leaf.pem"), tls.join("ca.pem")]
             .iter()
             .map(|p| fs::read_to_string(p).unwrap())
             .collect::<String>();
-        self.write("tls/ocsp-chain.pem", &chain);
+        self.write(chain, &text);
     }
 
     fn write(&self, rel: &str, text: &str) {
@@ -768,6 +781,29 @@ const NGX107: Scenario = Scenario {
 #[test]
 fn ngx107_ssl_stapling_without_resolver() {
     run(&NGX107);
+}
+
+/// NGX108: a certificate without an OCSP responder, as Let's Encrypt issues them since 2025:
+/// nginx says at start that it ignores `ssl_stapling`, and a status request gets no staple.
+const NGX108: Scenario = Scenario {
+    code: "NGX108",
+    variants: &[
+        ("bad", "bad.conf.in", true),
+        ("good", "good.conf.in", false),
+    ],
+    upstreams: &["ocsp"],
+    exploit: |lab| {
+        let test = fs::read_to_string(lab.dir.join("logs/nginx-t.out")).unwrap_or_default();
+        Ok(test
+            .lines()
+            .find(|l| l.contains("\"ssl_stapling\" ignored, no OCSP responder URL"))
+            .map(|l| format!("nginx -t: {}", l.split_once("] ").map_or(l, |x| x.1))))
+    },
+};
+
+#[test]
+fn ngx108_ssl_stapling_letsencrypt() {
+    run(&NGX108);
 }
 
 /// NGX103: the `Server` header and the error page name nginx's version.
@@ -1617,6 +1653,7 @@ fn every_security_rule_with_a_proof_has_a_scenario() {
     let scenarios = [
         NGX101.code,
         NGX107.code,
+        NGX108.code,
         NGX110.code,
         NGX103.code,
         NGX104.code,
