@@ -357,6 +357,7 @@ fn fixtures() -> Vec<(&'static str, String)> {
         ("ssl on without certificate", in_server("ssl on;")),
         ("ssl on duplicate", in_server("ssl on;\nssl off;")),
         ("client certificates without CAs", in_http("server { listen 127.0.0.1:8443 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client on; }")),
+        ("client certificates in capitals without CAs", in_http("server { listen 127.0.0.1:8443 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client ON; }")),
         ("optional client certificates without CAs", in_http("ssl_verify_client optional;\nserver { listen 127.0.0.1:8443 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; }")),
         ("client certificates with CAs accepted", in_http("ssl_client_certificate {CRT};\nserver { listen 127.0.0.1:8443 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client on; }")),
         ("client certificates without a CA check accepted", in_http("server { listen 127.0.0.1:8443 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client optional_no_ca; }")),

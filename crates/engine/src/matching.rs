@@ -1219,12 +1219,7 @@ impl<'m, 'p> Matcher<'m, 'p> {
                     Some(f) => return f,
                 },
                 "if" => {
-                    let Some(child) = s.children.iter().copied().find(|&c| {
-                        self.model
-                            .scope(c)
-                            .block
-                            .is_some_and(|b| std::ptr::eq(b.dir, d.dir))
-                    }) else {
+                    let Some(child) = self.model.body(scope, d) else {
                         continue;
                     };
                     let (taken, note) = match self.condition(d, vars) {

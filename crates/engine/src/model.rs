@@ -586,6 +586,16 @@ impl<'p> Model<'p> {
         self.in_fragment(scope) && self.effective(scope, name).is_none()
     }
 
+    /// The scope of the block that `at`, a block directive of `scope`, opens (`None` for a simple
+    /// directive, or a block the model does not enter).
+    pub fn body(&self, scope: ScopeId, at: &At<'_>) -> Option<ScopeId> {
+        self.scope(scope).children.iter().copied().find(|&c| {
+            self.scope(c)
+                .block
+                .is_some_and(|b| std::ptr::eq(b.dir, at.dir))
+        })
+    }
+
     /// The scope with this id.
     pub fn scope(&self, id: ScopeId) -> &Scope<'p> {
         &self.scopes[id.0 as usize]

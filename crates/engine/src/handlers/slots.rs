@@ -22,28 +22,11 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
         f.fields.push(spec.field);
     }
     let v = h.arg(0);
-    if matches!(
+    // What the http block's end checks of client certificates (`ssl_verify_client` and the CAs).
+    let http_ssl = matches!(
         h.ctx,
         nginx_syntax::directives::Context::Http | nginx_syntax::directives::Context::HttpServer
-    ) {
-        let cc = &mut c.frame().block.client_certs;
-        if h.is("ssl_verify_client") {
-            let mode = match v.as_ref() {
-                b"on" => Some(1),
-                b"optional" => Some(2),
-                b"optional_no_ca" => Some(3),
-                b"off" => Some(0),
-                _ => None,
-            };
-            if let Some(mode) = mode {
-                cc.verify = Some((mode, h.file, h.d.name.span));
-            }
-        } else if h.is("ssl_client_certificate") {
-            cc.client = Some(true);
-        } else if h.is("ssl_trusted_certificate") {
-            cc.trusted = Some(true);
-        }
-    }
+    );
     match spec.setter {
         Setter::Flag => {
             let on = flag_value(c, h, spec);
@@ -52,6 +35,14 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
             }
         }
         Setter::Str | Setter::StrArray | Setter::KeyVal => {
+            if http_ssl && spec.setter == Setter::Str {
+                let cc = &mut c.frame().block.client_certs;
+                if h.is("ssl_client_certificate") {
+                    cc.client = Some(true);
+                } else if h.is("ssl_trusted_certificate") {
+                    cc.trusted = Some(true);
+                }
+            }
             // The values nginx compiles when the block is merged: header values and
             // certificate paths with variables.
             let compiled = match spec.setter {
@@ -117,6 +108,14 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
             {
                 let msg = format!("invalid value \"{}\"", show(cstr(&v)));
                 c.report(Code::InvalidValue, h, h.span(0), msg);
+            } else if http_ssl && h.is("ssl_verify_client") {
+                // nginx's values in order: off, on, optional, optional_no_ca.
+                let mode = ["off", "on", "optional", "optional_no_ca"]
+                    .iter()
+                    .position(|m| cstr(&v).eq_ignore_ascii_case(m.as_bytes()));
+                if let Some(mode) = mode {
+                    c.frame().block.client_certs.verify = Some((mode as u8, h.file, h.d.name.span));
+                }
             }
         }
         Setter::Bitmask => bitmask(c, h, spec),

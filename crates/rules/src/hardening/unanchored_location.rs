@@ -78,12 +78,7 @@ impl Rule for UnanchoredLocation {
         if matches!(pattern.as_str(), "" | "." | ".*" | "/") {
             return;
         }
-        let Some(body) = cx.model.scope(scope).children.iter().copied().find(|&c| {
-            cx.model
-                .scope(c)
-                .block
-                .is_some_and(|b| std::ptr::eq(b.dir, at.dir))
-        }) else {
+        let Some(body) = cx.model.body(scope, at) else {
             return;
         };
         if only_refuses(cx, body) {

@@ -53,12 +53,7 @@ impl Rule for VersionDisclosure {
         }
         // The `http` block of a main config with no `server_tokens` anywhere it reaches.
         let model = cx.model;
-        let Some(http) = model.scope(scope).children.iter().copied().find(|&c| {
-            model
-                .scope(c)
-                .block
-                .is_some_and(|b| std::ptr::eq(b.dir, at.dir))
-        }) else {
+        let Some(http) = model.body(scope, at) else {
             return;
         };
         if model.scope(http).kind != Context::Http || model.in_fragment(http) {

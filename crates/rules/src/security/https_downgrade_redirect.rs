@@ -28,8 +28,7 @@ static META: RuleMeta = RuleMeta {
 /// The server a scope is in, and whether an `if` on the way tests the scheme.
 fn server_of(model: &Model<'_>, scope: ScopeId) -> Option<(ScopeId, bool)> {
     let mut scheme_if = false;
-    let mut cur = Some(scope);
-    while let Some(id) = cur {
+    for id in model.chain(scope) {
         let s = model.scope(id);
         match s.kind {
             Context::HttpServer => return Some((id, scheme_if)),
@@ -44,7 +43,6 @@ fn server_of(model: &Model<'_>, scope: ScopeId) -> Option<(ScopeId, bool)> {
             }
             _ => {}
         }
-        cur = s.parent;
     }
     None
 }

@@ -575,6 +575,15 @@ const MAIL: &[Context] = &[Context::Mail, Context::MailServer];
 /// changes the captures after nginx sized the string (the advisory; nginx's fix, "Script: buffer
 /// overrun protection"). Shown on the statement with the string.
 fn regex_map<'p>(t: Tree<'_, 'p>) -> Option<At<'p>> {
+    /// A regex map: its variable as `$name` (lower case), the names of its regexes' captures,
+    /// and whether it is `volatile`.
+    struct RegexMap {
+        var: String,
+        needle: String,
+        names: Vec<String>,
+        volatile: bool,
+    }
+    let mut maps: Vec<RegexMap> = Vec::new();
     for (scope, at) in t.everywhere("map") {
         let Some(var) = at
             .arg(1)
@@ -582,12 +591,7 @@ fn regex_map<'p>(t: Tree<'_, 'p>) -> Option<At<'p>> {
         else {
             continue;
         };
-        let Some(&body) = t.model.scope(scope).children.iter().find(|&&c| {
-            t.model
-                .scope(c)
-                .block
-                .is_some_and(|b| std::ptr::eq(b.dir, at.dir))
-        }) else {
+        let Some(body) = t.model.body(scope, &at) else {
             continue;
         };
         let entries = &t.model.scope(body).directives;
@@ -599,7 +603,6 @@ fn regex_map<'p>(t: Tree<'_, 'p>) -> Option<At<'p>> {
         if regexes.is_empty() {
             continue;
         }
-        let volatile = entries.iter().any(|e| e.is("volatile"));
         let mut names: Vec<String> = Vec::new();
         for k in &regexes {
             let (pattern, caseless) = match k.strip_prefix("~*") {
@@ -609,38 +612,53 @@ fn regex_map<'p>(t: Tree<'_, 'p>) -> Option<At<'p>> {
             let re = ngxlint_engine::regex::Regex::new(pattern, caseless);
             names.extend(re.names().iter().map(|(n, _)| n.to_ascii_lowercase()));
         }
-        let capture =
-            |n: &str| n.bytes().all(|b| b.is_ascii_digit()) || names.iter().any(|c| c == n);
-        let needle = format!("${var}");
-        for id in t.model.ids().filter(|&s| t.model.scope(s).tree == t.index) {
-            for d in &t.model.scope(id).directives {
-                for w in &d.dir.args {
-                    let raw = w.raw(d.src);
-                    if raw.len() <= needle.len()
+        maps.push(RegexMap {
+            needle: format!("${var}"),
+            var,
+            names,
+            volatile: entries.iter().any(|e| e.is("volatile")),
+        });
+    }
+    if maps.is_empty() {
+        return None;
+    }
+    // One reading of the tree's strings; each map keeps the first statement that shows it, and
+    // the first map (in the configuration's order) that has one is reported.
+    let mut shown: Vec<Option<At<'p>>> = vec![None; maps.len()];
+    for id in t.model.ids().filter(|&s| t.model.scope(s).tree == t.index) {
+        for d in &t.model.scope(id).directives {
+            for w in &d.dir.args {
+                let raw = w.raw(d.src);
+                for (m, hit) in maps.iter().zip(shown.iter_mut()) {
+                    let needle = m.needle.as_bytes();
+                    if hit.is_some()
+                        || raw.len() <= needle.len()
                         || !raw
                             .windows(needle.len())
-                            .any(|x| x.eq_ignore_ascii_case(needle.as_bytes()))
+                            .any(|x| x.eq_ignore_ascii_case(needle))
                     {
                         continue;
                     }
                     let refs = references(&w.value(d.src));
                     let Some(i) = refs
                         .iter()
-                        .position(|(_, _, n)| n.eq_ignore_ascii_case(&var))
+                        .position(|(_, _, n)| n.eq_ignore_ascii_case(&m.var))
                     else {
                         continue;
                     };
-                    let before = refs[..i]
-                        .iter()
-                        .any(|(_, _, n)| capture(&n.to_ascii_lowercase()));
-                    if before || (volatile && refs.len() > 1) {
-                        return Some(*d);
+                    let capture = |n: &str| {
+                        n.bytes().all(|b| b.is_ascii_digit())
+                            || m.names.iter().any(|c| c.eq_ignore_ascii_case(n))
+                    };
+                    let before = refs[..i].iter().any(|(_, _, n)| capture(n));
+                    if before || (m.volatile && refs.len() > 1) {
+                        *hit = Some(*d);
                     }
                 }
             }
         }
     }
-    None
+    shown.into_iter().flatten().next()
 }
 
 /// `$1`…`$9` read anywhere, with `slice` or a background cache update on.
@@ -662,9 +680,10 @@ fn captures_with_subrequests<'p>(t: Tree<'_, 'p>) -> Option<At<'p>> {
         .any(|s| {
             t.model.scope(s).directives.iter().any(|d| {
                 d.dir.args.iter().any(|w| {
-                    references(&w.value(d.src))
-                        .iter()
-                        .any(|(_, _, n)| n.len() == 1 && n.bytes().all(|b| b.is_ascii_digit()))
+                    w.raw(d.src).contains(&b'$')
+                        && references(&w.value(d.src))
+                            .iter()
+                            .any(|(_, _, n)| n.len() == 1 && n.bytes().all(|b| b.is_ascii_digit()))
                 })
             })
         });
