@@ -284,6 +284,11 @@ pub struct Model<'p> {
     /// reading order. Rules that look for a few names anywhere read these lists instead of every
     /// statement of every scope.
     occurrences: Vec<Vec<(ScopeId, u32)>>,
+    /// The regexes the rules read, compiled once per pattern for all of them: a tree repeats a
+    /// few patterns thousands of times (`\.php$` in every site), and compiling one (PCRE2 and
+    /// the syntax read) costs more than all else a rule does with a location. By case
+    /// sensitivity (0: `~`, 1: caseless), then pattern.
+    regexes: std::sync::Mutex<[FastMap<String, std::sync::Arc<crate::regex::Regex>>; 2]>,
 }
 
 impl<'p> Model<'p> {
@@ -584,6 +589,21 @@ impl<'p> Model<'p> {
     /// come from a parent the run does not see, so nginx's default cannot be assumed.
     pub fn unset_in_fragment(&self, scope: ScopeId, name: &str) -> bool {
         self.in_fragment(scope) && self.effective(scope, name).is_none()
+    }
+
+    /// `pattern` read as nginx compiles it (`caseless` for `~*`), compiled once per project for
+    /// every rule that asks (rules run on several threads; the cache is shared).
+    pub fn regex(&self, pattern: &str, caseless: bool) -> std::sync::Arc<crate::regex::Regex> {
+        // A rule that panicked while holding the lock left the map whole (inserts are single
+        // calls): the cache stays usable.
+        let mut maps = self.regexes.lock().unwrap_or_else(|e| e.into_inner());
+        let map = &mut maps[usize::from(caseless)];
+        if let Some(r) = map.get(pattern) {
+            return r.clone();
+        }
+        let r = std::sync::Arc::new(crate::regex::Regex::new(pattern, caseless));
+        map.insert(pattern.to_owned(), r.clone());
+        r
     }
 
     /// The scope of the block that `at`, a block directive of `scope`, opens (`None` for a simple

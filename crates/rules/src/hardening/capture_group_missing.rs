@@ -8,8 +8,7 @@
 use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
-use ngxlint_engine::model::{At, ScopeId};
-use ngxlint_engine::regex::Regex;
+use ngxlint_engine::model::{At, Model, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
@@ -40,7 +39,7 @@ impl Rule for CaptureGroupMissing {
         true
     }
 
-    fn on_directive(&self, _cx: &Cx<'_>, _scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+    fn on_directive(&self, cx: &Cx<'_>, _scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
         let (Some(pattern), Some(_)) = (at.arg(0), at.arg(1)) else {
             return;
         };
@@ -48,7 +47,7 @@ impl Rule for CaptureGroupMissing {
         if !references_capture(at, 1..2) {
             return;
         }
-        let Some(groups) = groups_of(&pattern, false) else {
+        let Some(groups) = groups_of(cx.model, &pattern, false) else {
             return;
         };
         if let Some(d) = missing(at, 1..2, groups, "this `rewrite`'s regex") {
@@ -87,13 +86,15 @@ impl Rule for CaptureGroupMissing {
                 if !matches!(kind, LocKind::Regex | LocKind::RegexCaseless) {
                     return;
                 }
-                let Some(g) = groups_of(&pattern, kind == LocKind::RegexCaseless) else {
+                let Some(g) = groups_of(model, &pattern, kind == LocKind::RegexCaseless) else {
                     return;
                 };
                 (g, "the location's regex")
             }
             Context::HttpServerIf | Context::HttpLocationIf => {
-                let Some(g) = if_groups(&block) else { return };
+                let Some(g) = if_groups(model, &block) else {
+                    return;
+                };
                 (g, "the `if`'s regex")
             }
             _ => return,
@@ -128,37 +129,16 @@ fn references_capture(at: &At<'_>, range: std::ops::Range<usize>) -> bool {
     })
 }
 
-/// The groups of a regex nginx compiles, when it has any and the count is certain. Remembered
-/// per thread by pattern: a tree of 2,000 servers repeats the same location regexes, and
-/// compiling one costs more than judging its block.
-fn groups_of(pattern: &str, caseless: bool) -> Option<usize> {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-    thread_local! {
-        static KNOWN: RefCell<HashMap<(String, bool), Option<usize>>> = RefCell::new(HashMap::new());
-    }
-    let key = (pattern.to_string(), caseless);
-    if let Some(known) = KNOWN.with(|k| k.borrow().get(&key).copied()) {
-        return known;
-    }
-    let re = Regex::new(pattern, caseless);
-    let groups =
-        (re.error().is_none() && re.understood() && re.captures() > 0).then(|| re.captures());
-    KNOWN.with(|k| {
-        let mut k = k.borrow_mut();
-        // A language server sees patterns come and go: the memory stays bounded.
-        if k.len() > 4096 {
-            k.clear();
-        }
-        k.insert(key, groups);
-    });
-    groups
+/// The groups of a regex nginx compiles, when it has any and the count is certain.
+fn groups_of(model: &Model<'_>, pattern: &str, caseless: bool) -> Option<usize> {
+    let re = model.regex(pattern, caseless);
+    (re.error().is_none() && re.understood() && re.captures() > 0).then(|| re.captures())
 }
 
 /// The groups of an `if (VAR ~ RE)` / `~*` condition (`!~` sets no captures).
-fn if_groups(block: &At<'_>) -> Option<usize> {
+fn if_groups(model: &Model<'_>, block: &At<'_>) -> Option<usize> {
     let (_, caseless, pattern) = ngxlint_engine::vars::if_regex(block)?;
-    groups_of(&pattern, caseless)
+    groups_of(model, &pattern, caseless)
 }
 
 /// The first `$N` past `groups` in the arguments `range` of `at`.

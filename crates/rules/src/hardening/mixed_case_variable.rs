@@ -25,15 +25,14 @@ static META: RuleMeta = RuleMeta {
 /// Whether `raw` has a `$` (or `${`) followed by an upper-case letter: the rare words worth
 /// reading closely.
 fn upper_reference(raw: &[u8]) -> bool {
-    raw.iter().enumerate().any(|(i, &b)| {
-        b == b'$' && {
-            let next = if raw.get(i + 1) == Some(&b'{') {
-                raw.get(i + 2)
-            } else {
-                raw.get(i + 1)
-            };
-            next.is_some_and(|c| c.is_ascii_uppercase())
-        }
+    // Every word of the tree is asked: `$` is found with memchr, not a loop over each byte.
+    memchr::memchr_iter(b'$', raw).any(|i| {
+        let next = if raw.get(i + 1) == Some(&b'{') {
+            raw.get(i + 2)
+        } else {
+            raw.get(i + 1)
+        };
+        next.is_some_and(|c| c.is_ascii_uppercase())
     })
 }
 
@@ -48,6 +47,27 @@ impl Rule for MixedCaseVariable {
 
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
+        // Most configurations hold no `$` before a capital letter in any file at all: each
+        // file's bytes are searched once (memchr) before any word is read.
+        let mut searched: ngxlint_engine::hash::FastSet<ngxlint_engine::FileId> =
+            Default::default();
+        let mut last = None;
+        let mut any = false;
+        'files: for id in model.ids() {
+            for d in &model.scope(id).directives {
+                if last == Some(d.file) || !searched.insert(d.file) {
+                    continue;
+                }
+                last = Some(d.file);
+                if upper_reference(d.src) {
+                    any = true;
+                    break 'files;
+                }
+            }
+        }
+        if !any {
+            return;
+        }
         // Names written with a capital letter somewhere: most configurations have none, and then
         // nothing else is read.
         // Each tree is its own nginx: spellings are compared within one.
@@ -80,7 +100,7 @@ impl Rule for MixedCaseVariable {
             for d in &model.scope(id).directives {
                 for w in d.dir.args.iter().chain(std::iter::once(&d.dir.name)) {
                     let raw = w.raw(d.src);
-                    if !raw.contains(&b'$') {
+                    if memchr::memchr(b'$', raw).is_none() {
                         continue;
                     }
                     for (start, end, n) in references(raw) {

@@ -10,7 +10,6 @@
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
 use ngxlint_engine::model::{At, ScopeId};
-use ngxlint_engine::regex::Regex;
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
@@ -67,7 +66,7 @@ impl Rule for UnanchoredLocation {
         {
             return;
         }
-        let re = Regex::new(&pattern, caseless);
+        let re = cx.model.regex(&pattern, caseless);
         if re.error().is_some()
             || re.anchored_start() != Some(false)
             || re.anchored_end() != Some(false)

@@ -12,7 +12,7 @@ use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
 use ngxlint_engine::model::{At, ScopeId};
-use ngxlint_engine::regex::Regex;
+
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 static META: RuleMeta = RuleMeta {
@@ -96,7 +96,7 @@ fn serves(
     *cache
         .entry((pattern, caseless))
         .or_insert_with_key(|(pattern, _)| {
-            let re = Regex::new(pattern, caseless);
+            let re = cx.model.regex(pattern, caseless);
             if re.error().is_some() || re.anchored_end() != Some(true) {
                 return Serves::Documents;
             }

@@ -9,7 +9,7 @@ use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
 use ngxlint_engine::model::{At, ScopeId};
-use ngxlint_engine::regex::{Before, ByteSet, Regex};
+use ngxlint_engine::regex::{Before, ByteSet};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 use ngxlint_engine::vars::references;
 
@@ -153,7 +153,7 @@ fn regex(
     caseless: bool,
     alias: &[u8],
 ) -> Option<Diagnostic> {
-    let re = Regex::new(pattern, caseless);
+    let re = cx.model.regex(pattern, caseless);
     let refs = references(alias);
     for (start, _, name) in &refs {
         let Some(g) = name.parse::<usize>().ok().or_else(|| re.named(name)) else {

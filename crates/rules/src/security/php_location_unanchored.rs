@@ -16,8 +16,8 @@ use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use ngxlint_engine::fastcgi::fastcgi_passes;
 use ngxlint_engine::matching::{loc_kind_and_name, LocKind};
-use ngxlint_engine::model::{At, ScopeId};
-use ngxlint_engine::regex::Regex;
+use ngxlint_engine::model::{At, Model, ScopeId};
+
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
 use crate::reach::{Pools, ReachCache};
@@ -73,8 +73,8 @@ struct Upload {
 }
 
 /// Whether the pattern matches a script's URI and also the upload named after it.
-fn unanchored(pattern: &str, caseless: bool) -> Option<Upload> {
-    let re = Regex::new(pattern, caseless);
+fn unanchored(model: &Model<'_>, pattern: &str, caseless: bool) -> Option<Upload> {
+    let re = model.regex(pattern, caseless);
     // The script the location is for (`cron.php` for `cron\.php`), and the upload named after it.
     let script = re
         .example_preferring(Some(b'.'))
@@ -115,12 +115,12 @@ fn judge<'p>(
     };
     let Upload { name, upload } = tried
         .entry((pattern.clone(), caseless))
-        .or_insert_with(|| unanchored(&pattern, caseless))
+        .or_insert_with(|| unanchored(model, &pattern, caseless))
         .clone()?;
     let upload = upload.as_str();
     // `fastcgi_split_path_info ^(.+\.php)(.*)$;` asks php-fpm for `/uploads/avatar.php`.
     if let Some((_, split)) = model.effective(scope, "fastcgi_split_path_info") {
-        let split_re = split.arg(0).map(|p| Regex::new(&p, false))?;
+        let split_re = split.arg(0).map(|p| model.regex(&p, false))?;
         if let Some(caps) = split_re.captures_of(upload.as_bytes()) {
             if caps.get(1).and_then(|c| c.as_deref()) != Some(upload.as_bytes()) {
                 return None;

@@ -73,7 +73,7 @@ impl Rule for RewriteCaptureOverflow {
         if cx.settings.nginx_version_pinned && fixed_9256(cx.settings.nginx_version) {
             return;
         }
-        if let Some(d) = overlapping(at) {
+        if let Some(d) = overlapping(cx.model, at) {
             out.push(d.report(cx, at));
         }
     }
@@ -216,7 +216,7 @@ struct Overlap {
 }
 
 /// The pattern of CVE-2026-9256 in one `rewrite`, as nginx's fix describes it.
-fn overlapping(at: &At<'_>) -> Option<Overlap> {
+fn overlapping(model: &Model<'_>, at: &At<'_>) -> Option<Overlap> {
     let (pattern, replacement) = (at.arg(0)?, at.arg(1)?);
     let refs = references(replacement.as_bytes());
     // Another variable (a named capture is one) or a capture used twice: nginx measures the
@@ -253,7 +253,7 @@ fn overlapping(at: &At<'_>) -> Option<Overlap> {
     if escaped.len() < 2 {
         return None;
     }
-    let re = ngxlint_engine::regex::Regex::new(&pattern, false);
+    let re = model.regex(&pattern, false);
     for (i, &a) in escaped.iter().enumerate() {
         for &b in &escaped[i + 1..] {
             if re.nested(a, b) == Some(true) {

@@ -609,7 +609,7 @@ fn regex_map<'p>(t: Tree<'_, 'p>) -> Option<At<'p>> {
                 Some(p) => (p, true),
                 None => (k.strip_prefix('~').unwrap_or(k), false),
             };
-            let re = ngxlint_engine::regex::Regex::new(pattern, caseless);
+            let re = t.model.regex(pattern, caseless);
             names.extend(re.names().iter().map(|(n, _)| n.to_ascii_lowercase()));
         }
         maps.push(RegexMap {

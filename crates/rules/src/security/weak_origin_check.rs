@@ -11,7 +11,7 @@
 //! and is left alone.
 
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
-use ngxlint_engine::model::{At, ScopeId};
+use ngxlint_engine::model::{At, Model, ScopeId};
 use ngxlint_engine::regex::Regex;
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
@@ -43,17 +43,17 @@ impl Rule for WeakOriginCheck {
         &["if", "map"]
     }
 
-    fn on_directive(&self, _cx: &Cx<'_>, _scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+    fn on_directive(&self, cx: &Cx<'_>, _scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
         if at.is("if") {
-            out.extend(in_if(at));
+            out.extend(in_if(cx.model, at));
         } else {
-            out.extend(in_map(at));
+            out.extend(in_map(cx.model, at));
         }
     }
 }
 
 /// `if ($http_origin ~* RE)` and the negated forms.
-fn in_if(at: &At<'_>) -> Option<Diagnostic> {
+fn in_if(model: &Model<'_>, at: &At<'_>) -> Option<Diagnostic> {
     // Most conditions test something else: one look at the variable first (`($http_origin`,
     // or `(` alone before it).
     let var_word = at
@@ -100,7 +100,7 @@ fn in_if(at: &At<'_>) -> Option<Diagnostic> {
         return None;
     }
     let caseless = op.ends_with('*');
-    let bypass = bypass(pattern, caseless, *url)?;
+    let bypass = bypass(&model.regex(pattern, caseless), *url)?;
     Some(report(at, at.arg_span(*index), var, pattern, &bypass))
 }
 
@@ -118,7 +118,7 @@ fn rejects(at: &At<'_>) -> bool {
 
 /// `map $http_origin $x { ~RE $http_origin; }`: every regex key whose value hands the checked
 /// address on (the CORS reflection); a map's other values may as well mark addresses to block.
-fn in_map(at: &At<'_>) -> Vec<Diagnostic> {
+fn in_map(model: &Model<'_>, at: &At<'_>) -> Vec<Diagnostic> {
     let Some(source) = at.arg(0) else {
         return Vec::new();
     };
@@ -145,7 +145,7 @@ fn in_map(at: &At<'_>) -> Vec<Diagnostic> {
         if !reflects {
             continue;
         }
-        if let Some(bypass) = bypass(pattern, caseless, *url) {
+        if let Some(bypass) = bypass(&model.regex(pattern, caseless), *url) {
             out.push(report(at, entry.name.span, &source, pattern, &bypass));
         }
     }
@@ -180,8 +180,7 @@ struct Bypass {
 }
 
 /// The first hostile address the pattern accepts, tried from what it accepts.
-fn bypass(pattern: &str, caseless: bool, url: bool) -> Option<Bypass> {
-    let re = Regex::new(pattern, caseless);
+fn bypass(re: &Regex, url: bool) -> Option<Bypass> {
     let example = String::from_utf8(re.example_preferring(Some(b'.'))?).ok()?;
     let (scheme, rest) = match example.split_once("://") {
         Some((s, r)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic()) => {
@@ -246,9 +245,10 @@ fn bypass(pattern: &str, caseless: bool, url: bool) -> Option<Bypass> {
 #[cfg(test)]
 mod tests {
     use super::bypass;
+    use ngxlint_engine::regex::Regex;
 
     fn hostile(pattern: &str, url: bool) -> Option<String> {
-        bypass(pattern, true, url).map(|b| b.hostile)
+        bypass(&Regex::new(pattern, true), url).map(|b| b.hostile)
     }
 
     #[test]
