@@ -664,6 +664,7 @@ pub fn lint(
     let paths: Vec<PathBuf> = paths.iter().map(|p| without_parent_dirs(p)).collect();
     let paths = paths.as_slice();
     let mut opts = options(read, paths, cfg)?;
+    opts.defer_checks = true;
     let rules = configured_rules(cfg)?;
     let settings = settings(read, cfg)?;
     // An editor's buffer (`--stdin-filename`, the language server) may be a file not saved yet.
@@ -688,9 +689,31 @@ pub fn lint(
     };
     let project = Project::load(&load_paths, &opts).map_err(|e| e.to_string())?;
     let mut diags = project.diagnostics.clone();
-    let model = Model::build(&project, &opts.directives);
-    diags.extend(rule::run(&project, &model, &settings, &rules));
+    // nginx's handler checks (left out of the reading) run on a second core while the model is
+    // built. Joined before the rules: running beside them as well was slower (both cores are
+    // the rules' already). A small project (as the reader judges one) is checked on this
+    // thread: a thread's start and its allocator's first pages cost more than the checks.
+    let (model, mut checked) = if project.nginx.parsed.len() <= ngxlint_engine::nginx::READ_ALONE {
+        let checked = project.check_deferred(&opts.directives);
+        (Model::build(&project, &opts.directives), checked)
+    } else {
+        std::thread::scope(|s| {
+            let checks = s.spawn(|| project.check_deferred(&opts.directives));
+            let model = Model::build(&project, &opts.directives);
+            match checks.join() {
+                Ok(checked) => (model, checked),
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        })
+    };
+    diags.append(&mut checked.diagnostics);
+    let mut found = rule::run(&project, &model, &settings, &rules);
     drop(model);
+    // Where nginx's handlers refuse a statement, the refusal is the finding (NGX012–NGX017).
+    if !checked.refused.is_empty() {
+        found.retain(|d| !checked.is_refused(d.file, d.span));
+    }
+    diags.extend(found);
     let all_rules = ngxlint_rules::all();
     let enabled = |code: &str| {
         rules.iter().any(|r| r.meta().code == code)

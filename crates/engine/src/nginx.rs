@@ -15,7 +15,10 @@ use ngxlint_vfs::{has_glob_chars, Vfs, VfsError};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::{FileId, FileKind, Files};
 
+mod deferred;
 mod modules;
+
+pub use deferred::{check_deferred, Checked};
 
 /// Deepest chain of includes followed (nginx has none: a self-include loops until it runs out of
 /// file descriptors).
@@ -71,6 +74,9 @@ impl NginxData {
             .unwrap_or(&[])
     }
 }
+
+/// Up to this many files are read on one thread: threads cost more than a short list.
+pub const READ_ALONE: usize = 64;
 
 /// Files read and parsed by earlier runs, by canonical path, valid while the file's modification
 /// time and size are unchanged. Editor buffers are never cached.
@@ -185,6 +191,33 @@ pub struct Loader<'a> {
     depth: usize,
     /// The dynamic modules the tree being read has loaded.
     modules: modules::TreeModules,
+    /// Set by [`Loader::defer_checks`]: the handlers' checks are left for
+    /// [`check_deferred`], and what they need of this walk is recorded here.
+    pub deferred: Option<Deferred>,
+    /// `include` statements met in the tree being read (see [`TreeNotes::partial`]).
+    include_visits: usize,
+    /// The `include` being read: its number among those met, and how many of its files have
+    /// been read.
+    include_at: (usize, usize),
+}
+
+/// What the handlers' checks need of the walk that reads a project when they run after it (on
+/// another thread, beside the model): the rest they read from the project.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    /// Per tree, in [`NginxData::trees`] order.
+    trees: Vec<TreeNotes>,
+}
+
+/// What happened while one tree was read that changes how its statements are checked.
+#[derive(Debug, Default)]
+struct TreeNotes {
+    /// Where a part of the configuration first went unread (NGX006, NGX008): the `include`
+    /// statement met as the walk's Nth, and how many of its files had been read by then. From
+    /// there on the checks know the configuration is partial (see `Checker::partial`).
+    partial: Option<(usize, usize)>,
+    /// The module table after each main-context statement that loaded a module.
+    tables: FastMap<(FileId, u32), Directives>,
 }
 
 impl<'a> Loader<'a> {
@@ -223,7 +256,29 @@ impl<'a> Loader<'a> {
             dry: None,
             depth: 0,
             modules: Default::default(),
+            deferred: None,
+            include_visits: 0,
+            include_at: (0, 0),
         }
+    }
+
+    /// Leaves the handlers' checks for [`check_deferred`]: the walk reads the trees and records
+    /// what the checks need of it.
+    pub fn defer_checks(&mut self) {
+        self.deferred = Some(Deferred::default());
+    }
+
+    /// Whether the handlers' checks run during this walk.
+    fn checking(&self) -> bool {
+        self.dry.is_none() && self.deferred.is_none()
+    }
+
+    /// The notes of the tree being read (deferred checks only).
+    fn notes(&mut self) -> Option<&mut TreeNotes> {
+        if self.dry.is_some() {
+            return None;
+        }
+        self.deferred.as_mut().and_then(|d| d.trees.last_mut())
     }
 
     /// Reads and parses many files on all cores, in order, without registering them: what each
@@ -256,7 +311,7 @@ impl<'a> Loader<'a> {
             Ok((loaded, verdict))
         };
         let indexes: Vec<usize> = (0..paths.len()).collect();
-        crate::par::map(&indexes, 64, load)
+        crate::par::map(&indexes, READ_ALONE, load)
     }
 
     /// Room for `n` more files (see [`Files::reserve`]).
@@ -340,16 +395,23 @@ impl<'a> Loader<'a> {
         self.vfs.set_hint(conf_prefix);
         self.emitted.clear();
         self.walked.clear();
-        self.checks.begin_tree(
-            context,
-            self.files.get(main),
-            self.data.parsed.get(&main).map(|p| &**p),
-        );
+        self.include_visits = 0;
+        if let Some(d) = self.deferred.as_mut() {
+            d.trees.push(TreeNotes::default());
+        } else {
+            self.checks.begin_tree(
+                context,
+                self.files.get(main),
+                self.data.parsed.get(&main).map(|p| &**p),
+            );
+        }
         self.modules = Default::default();
         self.walk_file(main, context);
-        let len = self.files.get(main).bytes.len() as u32;
-        self.checks.end_tree(main, len);
-        self.flush_checks();
+        if self.deferred.is_none() {
+            let len = self.files.get(main).bytes.len() as u32;
+            self.checks.end_tree(main, len);
+            self.flush_checks();
+        }
         let diagnostics = std::mem::take(&mut self.emitted);
         self.data.trees.push(NginxTree {
             main,
@@ -407,7 +469,14 @@ impl<'a> Loader<'a> {
         }
         if matches!(d.code, "NGX006" | "NGX008") {
             // A part of the configuration was not read: what it may define is not known.
-            self.checks.partial();
+            if self.deferred.is_some() {
+                let at = self.include_at;
+                if let Some(n) = self.notes() {
+                    n.partial.get_or_insert(at);
+                }
+            } else {
+                self.checks.partial();
+            }
         }
         if let Some(i) = self.sink.push(d) {
             self.emitted.push(i);
@@ -423,6 +492,9 @@ impl<'a> Loader<'a> {
             // A file read again in the same context within one tree (`fastcgi_params` in every PHP
             // location) finds nothing new: its diagnostics and includes are those of the first time.
             if !self.walked.insert((file, ctx)) {
+                if self.deferred.is_some() {
+                    return;
+                }
                 self.checks.replay(
                     self.data,
                     self.files,
@@ -497,7 +569,7 @@ impl<'a> Loader<'a> {
                 }
                 if src_name == b"include" && d.args.len() == 1 {
                     self.include(file, d, ctx);
-                } else if self.dry.is_none() {
+                } else if self.checking() {
                     self.checks.set_template(self.files.get(file).is_template());
                     self.checks.entry(file, src, d, ctx);
                     if self.has_placeholder(file, src, d) {
@@ -531,7 +603,7 @@ impl<'a> Loader<'a> {
                     if src_name == b"include" {
                         self.include(file, d, ctx);
                     } else {
-                        if self.dry.is_none() {
+                        if self.checking() {
                             self.checks.set_template(self.files.get(file).is_template());
                             self.checks
                                 .directive(file, src, d, ctx, entry.as_ref(), child);
@@ -548,22 +620,29 @@ impl<'a> Loader<'a> {
                                 // nginx meets the block's syntax errors before its end.
                                 let close = b.close.unwrap_or(u32::MAX);
                                 self.flush_syntax(file, parsed, next_err, close);
-                                self.checks.leave(file, src, d, child);
-                                self.flush_checks();
+                                if self.deferred.is_none() {
+                                    self.checks.leave(file, src, d, child);
+                                    self.flush_checks();
+                                }
                             }
                         }
                     }
                     if ctx == Context::Main {
                         self.main_statement(file, d, src_name);
+                        self.note_table(file, d);
                     }
                 }
                 // A template's placeholder may stand for several words (`fastcgi_buffers
                 // ${BUFFERS};`): its count is not known until the container starts.
                 Err(DispatchError::InvalidArgCount) if placeholder => {
-                    self.checks.undispatched(src, d);
+                    if self.deferred.is_none() {
+                        self.checks.undispatched(src, d);
+                    }
                 }
                 Err(e) => {
-                    self.checks.undispatched(src, d);
+                    if self.deferred.is_none() {
+                        self.checks.undispatched(src, d);
+                    }
                     self.dispatch_error(file, d, src_name, e)
                 }
             }
@@ -575,6 +654,17 @@ impl<'a> Loader<'a> {
     /// A statement with a placeholder (a template's `${NAME}`, an installer's `<NAME>`): a value
     /// filled in before nginx reads the file, which may stand for several words; the handlers
     /// judge it only then.
+    /// Records the tree's module table after a main-context statement that changed it.
+    fn note_table(&mut self, file: FileId, d: &Directive) {
+        if self.deferred.is_none() || self.dry.is_some() || !self.modules.take_changed() {
+            return;
+        }
+        let table = self.modules.table(self.directives).clone();
+        if let Some(n) = self.notes() {
+            n.tables.insert((file, d.name.span.start), table);
+        }
+    }
+
     fn has_placeholder(&self, file: FileId, src: &[u8], d: &Directive) -> bool {
         crate::handlers::has_placeholder(self.files.get(file), src, d)
     }
@@ -657,6 +747,11 @@ impl<'a> Loader<'a> {
 
     fn include(&mut self, file: FileId, d: &Directive, ctx: Context) {
         let Some(arg) = d.args.first() else { return };
+        let visit = self.include_visits;
+        if self.dry.is_none() {
+            self.include_visits += 1;
+        }
+        self.include_at = (visit, 0);
         let value = arg.value(&self.files.get(file).bytes).into_owned();
         // `include conf.d/v${SIGS_VERSION}_headers.conf;` in a template: which file it names is
         // known once the container starts.
@@ -747,7 +842,9 @@ impl<'a> Loader<'a> {
             }
         }
         let mut read = Vec::with_capacity(targets.len());
+        let mut walked = 0;
         for (t, server_path) in targets {
+            self.include_at = (visit, walked);
             if let Some(pos) = self.stack.iter().position(|&f| f == t) {
                 if self.vfs.mapping(&server_path) == ngxlint_vfs::Mapping::AutoPartial {
                     // The tree's file of that name was a guess (`/config/nginx/nginx.conf` found as
@@ -785,6 +882,7 @@ impl<'a> Loader<'a> {
                 ));
                 continue;
             }
+            walked += 1;
             self.walk_file(t, ctx);
         }
         let targets = read;

@@ -54,6 +54,10 @@ pub struct Options {
     /// Read, parse and classify the files, and stop there: no includes followed, no FPM
     /// configuration read, no findings beyond the reader's (`ngxlint fmt` needs only the files).
     pub only_read: bool,
+    /// Leave nginx's handler checks out of the reading: [`Project::deferred`] holds what they
+    /// need, and [`Project::check_deferred`] runs them (a linter run does, on a second core
+    /// while the model is built). Their findings are then not in [`Project::diagnostics`].
+    pub defer_checks: bool,
 }
 
 impl Options {
@@ -82,6 +86,7 @@ impl Options {
             nginx_version_pinned: false,
             list_files: false,
             only_read: false,
+            defer_checks: false,
         }
     }
 }
@@ -116,6 +121,10 @@ pub struct Project {
     pub unlinted: Vec<(PathBuf, String)>,
     /// Which FPM configurations each nginx tree works with.
     pub stacks: Stacks,
+    /// With [`Options::defer_checks`]: what the handlers' checks need of the reading.
+    pub deferred: Option<crate::nginx::Deferred>,
+    /// Whether the nginx release was named (the handlers' checks word some findings by it).
+    version_pinned: bool,
 }
 
 impl Project {
@@ -167,6 +176,9 @@ impl Project {
         let mut loader = Loader::new(vfs, &opts.directives, &mut files, &mut data, &mut sink);
         loader.stock_files = opts.stock_files;
         loader.set_version_pinned(opts.nginx_version_pinned);
+        if opts.defer_checks {
+            loader.defer_checks();
+        }
         loader.cache = opts.cache.clone();
         // Read every candidate once, then judge it by its content.
         let mut ids: Vec<FileId> = Vec::new();
@@ -252,6 +264,8 @@ impl Project {
                 listing,
                 unlinted: Vec::new(),
                 stacks: Stacks::default(),
+                deferred: None,
+                version_pinned: opts.nginx_version_pinned,
             };
         }
         let entries: Vec<FileId> = ids
@@ -296,6 +310,7 @@ impl Project {
             }
         }
         let included_by = std::mem::take(&mut loader.included_by);
+        let deferred = loader.deferred.take();
         drop(loader);
         let mut diagnostics = sink.list;
         for (path, e) in unreadable {
@@ -356,12 +371,29 @@ impl Project {
             listing,
             unlinted: Vec::new(),
             stacks: Stacks::default(),
+            deferred,
+            version_pinned: opts.nginx_version_pinned,
         };
         if opts.list_files {
             project.describe_listing(&included_by);
         }
         project.stacks = Stacks::pair(&project);
         project
+    }
+
+    /// Runs nginx's handler checks the reading left out ([`Options::defer_checks`]) with the
+    /// table it read by; nothing when it ran them.
+    pub fn check_deferred(&self, directives: &Directives) -> crate::nginx::Checked {
+        match &self.deferred {
+            Some(d) => crate::nginx::check_deferred(
+                &self.nginx,
+                &self.files,
+                directives,
+                d,
+                self.version_pinned,
+            ),
+            None => Default::default(),
+        }
     }
 
     /// Says where each file of the listing was read: included by which line, or alone.

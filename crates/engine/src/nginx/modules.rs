@@ -24,12 +24,19 @@ pub(super) struct TreeModules {
     /// An `events`, `http`, `stream`, `mail` or `rtmp` block has been read: nginx has counted
     /// the modules (`ngx_count_modules`) and refuses any later `load_module`.
     counted: bool,
+    /// The table changed since [`TreeModules::take_changed`] last asked.
+    changed: bool,
 }
 
 impl TreeModules {
     /// The table statements of this tree are dispatched with.
     pub(super) fn table<'t>(&'t self, base: &'t Directives) -> &'t Directives {
         self.table.as_ref().unwrap_or(base)
+    }
+
+    /// Whether the table changed since the last call.
+    pub(super) fn take_changed(&mut self) -> bool {
+        std::mem::take(&mut self.changed)
     }
 
     /// What `load_module FILE` (or a snippet named FILE) loads, added to the table.
@@ -41,6 +48,7 @@ impl TreeModules {
         self.table
             .get_or_insert_with(|| base.clone())
             .load_module_file(file);
+        self.changed = true;
     }
 }
 
