@@ -86,6 +86,7 @@ pub fn all() -> Vec<Box<dyn Rule>> {
         Box::new(mixed_case_variable::MixedCaseVariable),
         Box::new(unanchored_location::UnanchoredLocation),
         Box::new(misdirected_request::MisdirectedRequest),
+        Box::new(quic_bpf_reload::QuicBpfReload),
         Box::new(opinions::ProxyBufferingOff),
         Box::new(pass_resolved_once::PassResolvedOnce),
         Box::new(proxy_pass_uri_normalized::ProxyPassUriNormalized),

@@ -14,6 +14,7 @@ pub(crate) mod mixed_case_variable;
 pub(crate) mod opinions;
 pub(crate) mod pass_resolved_once;
 pub(crate) mod proxy_pass_uri_normalized;
+pub(crate) mod quic_bpf_reload;
 pub(crate) mod regex_location_exact;
 pub(crate) mod ssl_stapling;
 pub(crate) mod unanchored_location;
