@@ -48,23 +48,15 @@ impl Rule for MixedCaseVariable {
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         // Most configurations hold no `$` before a capital letter in any file at all: each
-        // file's bytes are searched once (memchr) before any word is read.
-        let mut searched: ngxlint_engine::hash::FastSet<ngxlint_engine::FileId> =
-            Default::default();
-        let mut last = None;
-        let mut any = false;
-        'files: for id in model.ids() {
-            for d in &model.scope(id).directives {
-                if last == Some(d.file) || !searched.insert(d.file) {
-                    continue;
-                }
-                last = Some(d.file);
-                if upper_reference(d.src) {
-                    any = true;
-                    break 'files;
-                }
-            }
-        }
+        // file's bytes (those the model's statements borrow) are searched once with memchr
+        // before any word is read.
+        let files = &cx.project.files;
+        let any = cx
+            .project
+            .nginx
+            .parsed
+            .keys()
+            .any(|&f| upper_reference(&files.get(f).bytes));
         if !any {
             return;
         }

@@ -154,7 +154,8 @@ impl Rule for HttpSplitting {
         let mut values: Option<Values<'_, '_>> = None;
         // The same value stands in many servers (`$scheme://$host$request_uri`): whether it is
         // made only of variables that cannot hold CR or LF is worked out once per tree.
-        let mut plain_values: std::collections::HashMap<(usize, &[u8]), bool> = Default::default();
+        let mut plain_values: ngxlint_engine::hash::FastMap<(usize, &[u8]), bool> =
+            Default::default();
         for name in NAMES {
             for (id, at) in model.everywhere(name) {
                 let Some((i, _, _)) = sink(at) else { continue };
