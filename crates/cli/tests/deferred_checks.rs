@@ -208,3 +208,63 @@ fn a_module_loaded_part_way_is_known_to_the_deferred_checks() {
         assert_eq!(compare(root, &directives, pinned), 1, "only `sendfile yes`");
     }
 }
+
+/// A statement read in two places may read other files each time; the checks follow each visit
+/// as the walk made it (cases from a review of the deferred checks).
+#[test]
+fn an_include_that_reads_other_files_on_another_visit_is_followed_as_read() {
+    let cases: [&[(&str, &str)]; 4] = [
+        // An include cycle reached in two contexts: the second visit reads nothing (`b.conf` is
+        // on the stack), the first read `b.conf`, whose `gzip` is a duplicate in `http`.
+        &[
+            (
+                "nginx/nginx.conf",
+                "events {}\nhttp {\n gzip on;\n include a.conf;\n server { listen 80; include b.conf; }\n}\n",
+            ),
+            ("nginx/a.conf", "include b.conf;\n"),
+            ("nginx/b.conf", "include a.conf;\ngzip on;\n"),
+        ],
+        // Two trees share a file whose relative include reads each tree's own snippet.
+        &[
+            ("a/nginx.conf", "events {}\nhttp {\n gzip on;\n include ../shared/common.conf;\n}\n"),
+            ("b/nginx.conf", "events {}\nhttp {\n include ../shared/common.conf;\n}\n"),
+            ("shared/common.conf", "include snippets/x.conf;\n"),
+            ("a/snippets/x.conf", "gzip on;\n"),
+            ("b/snippets/x.conf", "gzip off;\n"),
+        ],
+        // A fragment shares a file with the entry tree and reads its include from elsewhere.
+        &[
+            (
+                "nginx/nginx.conf",
+                "events {}\nhttp {\n gzip on;\n include snippets/common.conf;\n}\n",
+            ),
+            ("nginx/snippets/common.conf", "include snippets/inner.conf;\n"),
+            ("nginx/snippets/inner.conf", "gzip on;\n"),
+            (
+                "other/frag.conf",
+                "server { listen 80; include ../nginx/snippets/common.conf; }\n",
+            ),
+            ("other/snippets/inner.conf", "gzip off;\n"),
+        ],
+        // The cycle shifts which include comes when: an unread include after it still makes the
+        // configuration partial at the same point (no unknown-variable finding).
+        &[
+            (
+                "nginx/nginx.conf",
+                "events {}\nhttp {\n include a.conf;\n server {\n  listen 80;\n  include b.conf;\n  include missing.conf;\n  return 200 $nosuch;\n }\n}\n",
+            ),
+            ("nginx/a.conf", "include b.conf;\n"),
+            ("nginx/b.conf", "include a.conf;\n"),
+        ],
+    ];
+    for (i, files) in cases.iter().enumerate() {
+        let dir = support::TempDir::new(&format!("deferred-visits-{i}"));
+        write(dir.path(), files);
+        for (directives, pinned) in [
+            (Directives::builtin(), false),
+            (Directives::for_version((1, 22, 1)), true),
+        ] {
+            compare(dir.path(), &directives, pinned);
+        }
+    }
+}

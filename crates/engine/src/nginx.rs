@@ -218,6 +218,11 @@ struct TreeNotes {
     partial: Option<(usize, usize)>,
     /// The module table after each main-context statement that loaded a module.
     tables: FastMap<(FileId, u32), Directives>,
+    /// What each `include` the walk met read, by its number among them: `None` where the walk
+    /// read nothing and recorded nothing (a placeholder names the file). A statement met twice
+    /// may read other files the second time (an include cycle, another tree's prefix): the
+    /// checks follow each visit as the walk made it.
+    includes: Vec<Option<Vec<FileId>>>,
 }
 
 impl<'a> Loader<'a> {
@@ -497,6 +502,7 @@ impl<'a> Loader<'a> {
                 }
                 self.checks.replay(
                     self.data,
+                    &self.data.includes,
                     self.files,
                     self.directives,
                     file,
@@ -750,6 +756,9 @@ impl<'a> Loader<'a> {
         let visit = self.include_visits;
         if self.dry.is_none() {
             self.include_visits += 1;
+            if let Some(n) = self.notes() {
+                n.includes.push(None);
+            }
         }
         self.include_at = (visit, 0);
         let value = arg.value(&self.files.get(file).bytes).into_owned();
@@ -784,6 +793,9 @@ impl<'a> Loader<'a> {
                         let diag = not_read(file, arg.span, msg)
                         .with_help("lint the main config that includes this file, or set nginx's prefix with `--prefix DIR`");
                         self.emit(diag.at_nginx(at));
+                        if let Some(slot) = self.notes().and_then(|n| n.includes.get_mut(visit)) {
+                            *slot = Some(Vec::new());
+                        }
                         self.data
                             .includes
                             .insert((file, d.name.span.start), Vec::new());
@@ -894,6 +906,9 @@ impl<'a> Loader<'a> {
             }
         }
         if self.dry.is_none() {
+            if let Some(slot) = self.notes().and_then(|n| n.includes.get_mut(visit)) {
+                *slot = Some(targets.clone());
+            }
             self.data
                 .includes
                 .insert((file, d.name.span.start), targets);

@@ -372,9 +372,12 @@ impl Checker {
     /// repeats across inclusions and the blocks it holds count. Nothing the first reading
     /// reported is reported twice (the loader's sink keeps one of each).
     #[allow(clippy::too_many_arguments)]
+    /// `includes` is the walk's map of what each `include` read as it stood when the walk
+    /// reached this file again (a statement read in two places may have read other files).
     pub fn replay(
         &mut self,
         data: &NginxData,
+        includes: &Includes,
         files: &crate::files::Files,
         directives: &Directives,
         file: FileId,
@@ -397,6 +400,7 @@ impl Checker {
         }
         self.replay_list(
             data,
+            includes,
             files,
             directives,
             file,
@@ -411,6 +415,7 @@ impl Checker {
     fn replay_list(
         &mut self,
         data: &NginxData,
+        includes: &Includes,
         files: &crate::files::Files,
         directives: &Directives,
         file: FileId,
@@ -424,8 +429,8 @@ impl Checker {
             if ctx.is_entries() {
                 if d.block.is_none() {
                     if &*name == b"include" && d.args.len() == 1 {
-                        for &t in data.included(file, d) {
-                            self.replay(data, files, directives, t, ctx, depth + 1);
+                        for &t in included(includes, file, d) {
+                            self.replay(data, includes, files, directives, t, ctx, depth + 1);
                         }
                     } else {
                         let mark = self.mark_len();
@@ -451,8 +456,8 @@ impl Checker {
                 continue;
             };
             if &*name == b"include" {
-                for &t in data.included(file, d) {
-                    self.replay(data, files, directives, t, ctx, depth + 1);
+                for &t in included(includes, file, d) {
+                    self.replay(data, includes, files, directives, t, ctx, depth + 1);
                 }
                 continue;
             }
@@ -464,6 +469,7 @@ impl Checker {
             if let (Some(b), Some(child)) = (&d.block, child) {
                 self.replay_list(
                     data,
+                    includes,
                     files,
                     directives,
                     file,
@@ -743,6 +749,17 @@ pub(crate) fn cstr(b: &[u8]) -> &[u8] {
 /// Bytes as nginx prints them, lossily decoded.
 pub(crate) fn show(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)
+}
+
+/// What each `include` statement read: (including file, offset of the name) to the files.
+pub type Includes = crate::hash::FastMap<(FileId, u32), Vec<FileId>>;
+
+/// The files an `include` statement read, by `includes`.
+pub(crate) fn included<'m>(includes: &'m Includes, file: FileId, d: &Directive) -> &'m [FileId] {
+    includes
+        .get(&(file, d.name.span.start))
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 /// Whether a statement holds a value filled in before nginx reads the file: a template's

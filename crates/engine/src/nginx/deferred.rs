@@ -10,7 +10,7 @@ use nginx_syntax::{Directive, Quote, Span, Terminator};
 use super::{Deferred, NginxData, TreeNotes, MAX_INCLUDE_DEPTH};
 use crate::diagnostic::Diagnostic;
 use crate::files::{FileId, Files};
-use crate::handlers::{has_placeholder, resolve_places, Checker};
+use crate::handlers::{has_placeholder, resolve_places, Checker, Includes};
 use crate::hash::{FastMap, FastSet};
 
 /// What the handlers' checks found: their findings (each once) and the statements they refuse.
@@ -42,6 +42,8 @@ pub fn check_deferred(
     let mut checks = Checker::new(directives.version());
     checks.set_version_pinned(version_pinned);
     let mut out = Out::default();
+    // What each include read as the walk went: a replay reads it as it stood then.
+    let mut current = Includes::default();
     for (tree, notes) in data.trees.iter().zip(&deferred.trees) {
         let main = files.get(tree.main);
         checks.begin_tree(
@@ -59,6 +61,7 @@ pub fn check_deferred(
             walked: FastSet::default(),
             stack: Vec::new(),
             visits: 0,
+            current: &mut current,
             out: &mut out,
         };
         walk.file(tree.main, tree.context);
@@ -113,6 +116,8 @@ struct Walk<'a, 'c> {
     stack: Vec<FileId>,
     /// `include` statements met so far (the walk counts them the same way).
     visits: usize,
+    /// The walk's map of what each include read, as it stood at this point of the walk.
+    current: &'c mut Includes,
     out: &'c mut Out,
 }
 
@@ -129,6 +134,7 @@ impl Walk<'_, '_> {
         if !self.walked.insert((file, ctx)) {
             self.checks.replay(
                 self.data,
+                self.current,
                 self.files,
                 self.base,
                 file,
@@ -208,17 +214,25 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// The files an `include` read, in the walk's order; where the walk met an unread part of
-    /// the configuration, the checks learn it at the same point.
+    /// The files an `include` read at this visit, as the walk recorded them; where the walk met
+    /// an unread part of the configuration, the checks learn it at the same point.
     fn include(&mut self, file: FileId, d: &Directive, ctx: Context) {
         if d.args.is_empty() {
             return;
         }
         let visit = self.visits;
         self.visits += 1;
-        let partial_at = self.notes.partial.filter(|&(v, _)| v == visit);
+        let notes = self.notes;
+        let partial_at = notes.partial.filter(|&(v, _)| v == visit);
+        let targets: &[FileId] = match notes.includes.get(visit) {
+            Some(Some(t)) => {
+                self.current.insert((file, d.name.span.start), t.clone());
+                t
+            }
+            _ => &[],
+        };
         let mut walked = 0;
-        for &t in self.data.included(file, d) {
+        for &t in targets {
             if partial_at == Some((visit, walked)) {
                 self.checks.partial();
             }
