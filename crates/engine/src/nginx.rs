@@ -61,9 +61,7 @@ pub struct NginxData {
 impl NginxData {
     /// True when `span` lies in something nginx's handlers refuse.
     pub fn is_refused(&self, file: FileId, span: Span) -> bool {
-        self.refused
-            .get(&file)
-            .is_some_and(|v| v.iter().any(|r| r.start <= span.start && span.end <= r.end))
+        covered(&self.refused, file, span)
     }
 
     /// The files an `include` directive read.
@@ -73,6 +71,13 @@ impl NginxData {
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
+}
+
+/// True when `span` lies in one of `file`'s spans in `spans` (what nginx's handlers refuse).
+fn covered(spans: &FastMap<FileId, Vec<Span>>, file: FileId, span: Span) -> bool {
+    spans
+        .get(&file)
+        .is_some_and(|v| v.iter().any(|r| r.start <= span.start && span.end <= r.end))
 }
 
 /// Up to this many files are read on one thread: threads cost more than a short list.
@@ -585,20 +590,10 @@ impl<'a> Loader<'a> {
                 }
                 continue;
             }
-            if matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none() {
-                // A statement cut short by a syntax error: nginx never dispatched it.
+            // A statement cut short by a syntax error: nginx never dispatched it.
+            let Some((nargs, term)) = crate::handlers::dispatch_shape(d) else {
                 continue;
-            }
-            let term = match d.terminator {
-                Terminator::Block(_) => nginx_syntax::directives::Terminator::BlockStart,
-                _ => nginx_syntax::directives::Terminator::Semicolon,
             };
-            // A Lua block's body is not counted as an argument.
-            let lua = d
-                .args
-                .last()
-                .is_some_and(|a| a.quote == nginx_syntax::Quote::Lua);
-            let nargs = d.args.len() - usize::from(lua);
             let table = self.modules.table(self.directives);
             let dispatched = table
                 .dispatch_known(ctx, d.known, src_name, nargs, term)

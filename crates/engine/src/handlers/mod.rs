@@ -442,15 +442,9 @@ impl Checker {
                 }
                 continue;
             }
-            if matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none() {
+            let Some((nargs, term)) = dispatch_shape(d) else {
                 continue;
-            }
-            let term = match d.terminator {
-                Terminator::Block(_) => DTerm::BlockStart,
-                _ => DTerm::Semicolon,
             };
-            let lua = d.args.last().is_some_and(|a| a.quote == Quote::Lua);
-            let nargs = d.args.len() - usize::from(lua);
             let Ok((entry, child)) = directives.dispatch_known(ctx, d.known, &name, nargs, term)
             else {
                 continue;
@@ -749,6 +743,21 @@ pub(crate) fn cstr(b: &[u8]) -> &[u8] {
 /// Bytes as nginx prints them, lossily decoded.
 pub(crate) fn show(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)
+}
+
+/// What nginx dispatches a statement with: its argument count (a Lua block's body is not one)
+/// and how it ends; `None` for a statement cut short by a syntax error, which nginx never
+/// dispatched. The walk, its replays and the deferred checks read statements alike through it.
+pub(crate) fn dispatch_shape(d: &Directive) -> Option<(usize, DTerm)> {
+    if matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none() {
+        return None;
+    }
+    let term = match d.terminator {
+        Terminator::Block(_) => DTerm::BlockStart,
+        _ => DTerm::Semicolon,
+    };
+    let lua = d.args.last().is_some_and(|a| a.quote == Quote::Lua);
+    Some((d.args.len() - usize::from(lua), term))
 }
 
 /// What each `include` statement read: (including file, offset of the name) to the files.

@@ -4,13 +4,13 @@
 //! through the includes the walk resolved, and feeds them to a [`Checker`] exactly as the walk
 //! would have. A linter run does this on a second core while the model is built.
 
-use nginx_syntax::directives::{Context, Directives, Terminator as DTerm};
-use nginx_syntax::{Directive, Quote, Span, Terminator};
+use nginx_syntax::directives::{Context, Directives};
+use nginx_syntax::{Directive, Span, Terminator};
 
 use super::{Deferred, NginxData, TreeNotes, MAX_INCLUDE_DEPTH};
 use crate::diagnostic::Diagnostic;
 use crate::files::{FileId, Files};
-use crate::handlers::{has_placeholder, resolve_places, Checker, Includes};
+use crate::handlers::{dispatch_shape, has_placeholder, resolve_places, Checker, Includes};
 use crate::hash::{FastMap, FastSet};
 
 /// What the handlers' checks found: their findings (each once) and the statements they refuse.
@@ -25,9 +25,7 @@ pub struct Checked {
 impl Checked {
     /// True when `span` lies in something the handlers refuse.
     pub fn is_refused(&self, file: FileId, span: Span) -> bool {
-        self.refused
-            .get(&file)
-            .is_some_and(|v| v.iter().any(|r| r.start <= span.start && span.end <= r.end))
+        super::covered(&self.refused, file, span)
     }
 }
 
@@ -171,15 +169,9 @@ impl Walk<'_, '_> {
                 }
                 continue;
             }
-            if matches!(d.terminator, Terminator::Missing(_)) && d.block.is_none() {
+            let Some((nargs, term)) = dispatch_shape(d) else {
                 continue;
-            }
-            let term = match d.terminator {
-                Terminator::Block(_) => DTerm::BlockStart,
-                _ => DTerm::Semicolon,
             };
-            let lua = d.args.last().is_some_and(|a| a.quote == Quote::Lua);
-            let nargs = d.args.len() - usize::from(lua);
             let dispatched = self
                 .table
                 .dispatch_known(ctx, d.known, name, nargs, term)
