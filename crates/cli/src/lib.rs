@@ -690,25 +690,18 @@ pub fn lint(
     let project = Project::load(&load_paths, &opts).map_err(|e| e.to_string())?;
     let mut diags = project.diagnostics.clone();
     // nginx's handler checks (left out of the reading) run on a second core while the model is
-    // built. Joined before the rules: running beside them as well was slower (both cores are
-    // the rules' already). A small project (as the reader judges one) is checked on this
-    // thread: a thread's start and its allocator's first pages cost more than the checks.
-    let (model, mut checked) = if project.nginx.parsed.len() <= ngxlint_engine::nginx::READ_ALONE {
-        let checked = project.check_deferred(&opts.directives);
-        (Model::build(&project, &opts.directives), checked)
-    } else {
-        std::thread::scope(|s| {
-            let checks = s.spawn(|| project.check_deferred(&opts.directives));
+    // built and the rules start; that core takes its share of the rules' jobs once they are done.
+    // A small project (as the reader judges one) is checked on this thread: a thread's start and
+    // its allocator's first pages cost more than the checks.
+    let (mut found, mut checked) =
+        if project.nginx.parsed.len() <= ngxlint_engine::nginx::READ_ALONE {
+            let checked = project.check_deferred(&opts.directives);
             let model = Model::build(&project, &opts.directives);
-            match checks.join() {
-                Ok(checked) => (model, checked),
-                Err(e) => std::panic::resume_unwind(e),
-            }
-        })
-    };
+            (rule::run(&project, &model, &settings, &rules), checked)
+        } else {
+            checks_beside_rules(&project, &opts.directives, &settings, &rules)
+        };
     diags.append(&mut checked.diagnostics);
-    let mut found = rule::run(&project, &model, &settings, &rules);
-    drop(model);
     // Where nginx's handlers refuse a statement, the refusal is the finding (NGX012–NGX017).
     if !checked.refused.is_empty() {
         found.retain(|d| !checked.is_refused(d.file, d.span));
@@ -738,6 +731,61 @@ pub fn lint(
         diags.retain(|d| is_given(d.file) || d.related.iter().any(|r| is_given(r.file)));
     }
     Ok((project, diags))
+}
+
+/// nginx's handler checks on a second thread while this one builds the model and starts the
+/// rules' jobs; the second thread takes its share of those jobs once its checks are done. The
+/// rules' findings, and what the checks found.
+fn checks_beside_rules(
+    project: &Project,
+    directives: &nginx_syntax::directives::Directives,
+    settings: &rule::Settings,
+    rules: &[Box<dyn rule::Rule>],
+) -> (
+    Vec<ngxlint_engine::Diagnostic>,
+    ngxlint_engine::nginx::Checked,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::OnceLock;
+    let model: OnceLock<Model<'_>> = OnceLock::new();
+    let run: OnceLock<rule::Run<'_, '_>> = OnceLock::new();
+    let gone = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let helper = s.spawn(|| {
+            let checked = project.check_deferred(directives);
+            let theirs = loop {
+                if let Some(r) = run.get() {
+                    break r.work();
+                }
+                if gone.load(Ordering::Acquire) {
+                    break Vec::new();
+                }
+                std::thread::park();
+            };
+            (checked, theirs)
+        });
+        /// Lets the helper go when this thread is done handing out work, or unwinds before the
+        /// rules are ready: it must never wait for them forever.
+        struct Release<'a>(&'a AtomicBool, std::thread::Thread);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Release);
+                self.1.unpark();
+            }
+        }
+        let release = Release(&gone, helper.thread().clone());
+        let m = model.get_or_init(|| Model::build(project, directives));
+        let r = run.get_or_init(|| rule::Run::new(project, m, settings, rules));
+        helper.thread().unpark();
+        let mut parts = r.work();
+        drop(release);
+        let (checked, theirs) = match helper.join() {
+            Ok(x) => x,
+            Err(e) => std::panic::resume_unwind(e),
+        };
+        parts.extend(theirs);
+        (r.finish(parts), checked)
+    })
 }
 
 fn check(mut args: CheckArgs) -> Result<ExitCode, String> {

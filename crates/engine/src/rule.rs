@@ -276,93 +276,14 @@ pub fn run(
     settings: &Settings,
     rules: &[Box<dyn Rule>],
 ) -> Vec<Diagnostic> {
-    let cx = Cx {
-        project,
-        model,
-        settings,
-    };
-    // Rules by the interned name of the directives they ask for (names no scope holds drop out).
-    let mut by_name: Vec<Vec<usize>> = Vec::new();
-    for (i, r) in rules.iter().enumerate() {
-        for &n in r.directives() {
-            if let Some(id) = model.name_id(n) {
-                let id = id as usize;
-                if by_name.len() <= id {
-                    by_name.resize(id + 1, Vec::new());
-                }
-                by_name[id].push(i);
-            }
-        }
-    }
-    let scope_rules: Vec<usize> = (0..rules.len())
-        .filter(|&i| rules[i].wants_scopes())
-        .collect();
-    let workers_max = std::thread::available_parallelism()
+    let run = Run::new(project, model, settings, rules);
+    let workers = std::thread::available_parallelism()
         .map(|n| n.get())
-        .unwrap_or(1);
-    // The traversal is cut into runs of consecutive scopes of about equal work (a scope and its
-    // statements), a job each: as one job it was the longest of all (every per-scope and
-    // per-statement rule), and the other core ran out of project passes long before it ended.
-    let ids: Vec<ScopeId> = model.ids().collect();
-    let chunks = if workers_max > 1 { workers_max * 4 } else { 1 };
-    let weight = |id: ScopeId| 1 + model.scope(id).directives.len();
-    let total: usize = ids.iter().map(|&id| weight(id)).sum();
-    let mut bounds = vec![0usize];
-    let mut acc = 0usize;
-    for (k, &id) in ids.iter().enumerate() {
-        acc += weight(id);
-        if acc * chunks >= total * bounds.len() && bounds.len() < chunks && k + 1 < ids.len() {
-            bounds.push(k + 1);
-        }
-    }
-    bounds.push(ids.len());
-    let traversal = |part: &[ScopeId]| {
-        let mut out = Vec::new();
-        for &id in part {
-            for &i in &scope_rules {
-                rules[i].on_scope(&cx, id, &mut out);
-            }
-            if by_name.is_empty() {
-                continue;
-            }
-            let scope = model.scope(id);
-            for (at, &name) in scope.directives.iter().zip(model.names_of(id)) {
-                if let Some(rs) = by_name.get(name as usize) {
-                    for &i in rs {
-                        rules[i].on_directive(&cx, id, at, &mut out);
-                    }
-                }
-            }
-        }
-        out
-    };
-    // The traversal's parts and the project passes are independent of each other: run them as
-    // jobs on one worker per core (a thread per rule only adds thread start-ups when there are
-    // more rules than cores), and put the results back in job order so output does not depend on
-    // scheduling. The parts come first, in scope order.
-    let parts = bounds.len() - 1;
-    let jobs = parts + rules.len();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done: Vec<(usize, Vec<Diagnostic>)> = Vec::new();
-        loop {
-            let job = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if job >= jobs {
-                return done;
-            }
-            if job < parts {
-                done.push((job, traversal(&ids[bounds[job]..bounds[job + 1]])));
-            } else {
-                let mut o = Vec::new();
-                rules[job - parts].on_project(&cx, &mut o);
-                done.push((job, o));
-            }
-        }
-    };
-    let workers = workers_max.min(jobs);
-    let mut results: Vec<(usize, Vec<Diagnostic>)> = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..workers).map(|_| s.spawn(work)).collect();
-        let mut all = work();
+        .unwrap_or(1)
+        .min(run.jobs);
+    let results = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..workers).map(|_| s.spawn(|| run.work())).collect();
+        let mut all = run.work();
         for h in helpers {
             match h.join() {
                 Ok(o) => all.extend(o),
@@ -372,22 +293,153 @@ pub fn run(
         }
         all
     });
-    results.sort_by_key(|(job, _)| *job);
-    let mut out: Vec<Diagnostic> = results.into_iter().flat_map(|(_, o)| o).collect();
-    // Borrowed keys hashed with foldhash: a finding's message is long, and SipHash over it (and a
-    // copy of it) cost more than the finding.
-    let mut seen: crate::hash::FastSet<(FileId, Span, &str, &str)> = Default::default();
-    seen.reserve(out.len());
-    let keep: Vec<bool> = out
-        .iter()
-        .map(|d| seen.insert((d.file, d.span, d.code, d.message.as_str())))
-        .collect();
-    drop(seen);
-    let mut keep = keep.into_iter();
-    out.retain(|_| keep.next().unwrap_or(true));
-    // Where nginx's handlers refuse a statement, the refusal is the finding (NGX012–NGX017).
-    if !project.nginx.refused.is_empty() {
-        out.retain(|d| !project.nginx.is_refused(d.file, d.span));
+    run.finish(results)
+}
+
+/// One run of the rules as jobs any number of threads take in turn ([`Run::work`]): the
+/// traversal's parts and the project passes are independent of each other. A thread that
+/// finishes other work joins whenever it is free; the results are put back in job order
+/// ([`Run::finish`]), so output does not depend on scheduling.
+pub struct Run<'r, 'p> {
+    cx: Cx<'p>,
+    rules: &'r [Box<dyn Rule>],
+    /// Rules by the interned name of the directives they ask for.
+    by_name: Vec<Vec<usize>>,
+    scope_rules: Vec<usize>,
+    ids: Vec<ScopeId>,
+    /// The traversal's parts: runs of consecutive scopes of about equal work.
+    bounds: Vec<usize>,
+    parts: usize,
+    jobs: usize,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+/// What a thread's share of a [`Run`] found, by job.
+pub type RunParts = Vec<(usize, Vec<Diagnostic>)>;
+
+impl<'r, 'p> Run<'r, 'p> {
+    /// The jobs of running `rules` over the project.
+    pub fn new(
+        project: &'p Project,
+        model: &'p Model<'p>,
+        settings: &'p Settings,
+        rules: &'r [Box<dyn Rule>],
+    ) -> Self {
+        // Rules by the interned name of the directives they ask for (names no scope holds drop out).
+        let mut by_name: Vec<Vec<usize>> = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for &n in r.directives() {
+                if let Some(id) = model.name_id(n) {
+                    let id = id as usize;
+                    if by_name.len() <= id {
+                        by_name.resize(id + 1, Vec::new());
+                    }
+                    by_name[id].push(i);
+                }
+            }
+        }
+        let scope_rules: Vec<usize> = (0..rules.len())
+            .filter(|&i| rules[i].wants_scopes())
+            .collect();
+        let workers_max = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        // The traversal is cut into runs of consecutive scopes of about equal work (a scope and
+        // its statements), a job each: as one job it was the longest of all (every per-scope and
+        // per-statement rule), and the other core ran out of project passes long before it ended.
+        let ids: Vec<ScopeId> = model.ids().collect();
+        let chunks = if workers_max > 1 { workers_max * 4 } else { 1 };
+        let weight = |id: ScopeId| 1 + model.scope(id).directives.len();
+        let total: usize = ids.iter().map(|&id| weight(id)).sum();
+        let mut bounds = vec![0usize];
+        let mut acc = 0usize;
+        for (k, &id) in ids.iter().enumerate() {
+            acc += weight(id);
+            if acc * chunks >= total * bounds.len() && bounds.len() < chunks && k + 1 < ids.len() {
+                bounds.push(k + 1);
+            }
+        }
+        bounds.push(ids.len());
+        // The parts come first, in scope order, then the project passes.
+        let parts = bounds.len() - 1;
+        Run {
+            cx: Cx {
+                project,
+                model,
+                settings,
+            },
+            rules,
+            by_name,
+            scope_rules,
+            ids,
+            bounds,
+            parts,
+            jobs: parts + rules.len(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
     }
-    out
+
+    fn traversal(&self, part: &[ScopeId]) -> Vec<Diagnostic> {
+        let (cx, rules, model) = (&self.cx, self.rules, self.cx.model);
+        let mut out = Vec::new();
+        for &id in part {
+            for &i in &self.scope_rules {
+                rules[i].on_scope(cx, id, &mut out);
+            }
+            if self.by_name.is_empty() {
+                continue;
+            }
+            let scope = model.scope(id);
+            for (at, &name) in scope.directives.iter().zip(model.names_of(id)) {
+                if let Some(rs) = self.by_name.get(name as usize) {
+                    for &i in rs {
+                        rules[i].on_directive(cx, id, at, &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Takes jobs until none is left; what they found, by job.
+    pub fn work(&self) -> RunParts {
+        let mut done: RunParts = Vec::new();
+        loop {
+            let job = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if job >= self.jobs {
+                return done;
+            }
+            if job < self.parts {
+                let part = &self.ids[self.bounds[job]..self.bounds[job + 1]];
+                done.push((job, self.traversal(part)));
+            } else {
+                let mut o = Vec::new();
+                self.rules[job - self.parts].on_project(&self.cx, &mut o);
+                done.push((job, o));
+            }
+        }
+    }
+
+    /// The findings of every thread's share, in job order, each once; where nginx's handlers
+    /// refuse a statement, the refusal is the finding (NGX012–NGX017).
+    pub fn finish(&self, mut results: RunParts) -> Vec<Diagnostic> {
+        let project = self.cx.project;
+        results.sort_by_key(|(job, _)| *job);
+        let mut out: Vec<Diagnostic> = results.into_iter().flat_map(|(_, o)| o).collect();
+        // Borrowed keys hashed with foldhash: a finding's message is long, and SipHash over it (and a
+        // copy of it) cost more than the finding.
+        let mut seen: crate::hash::FastSet<(FileId, Span, &str, &str)> = Default::default();
+        seen.reserve(out.len());
+        let keep: Vec<bool> = out
+            .iter()
+            .map(|d| seen.insert((d.file, d.span, d.code, d.message.as_str())))
+            .collect();
+        drop(seen);
+        let mut keep = keep.into_iter();
+        out.retain(|_| keep.next().unwrap_or(true));
+        if !project.nginx.refused.is_empty() {
+            out.retain(|d| !project.nginx.is_refused(d.file, d.span));
+        }
+        out
+    }
 }
