@@ -355,9 +355,10 @@ pub struct Matcher<'m, 'p> {
 
 /// The modifier and the pattern (or name) of a `location` directive, as nginx reads them.
 pub fn loc_kind_and_name(at: &At<'_>) -> Option<(LocKind, String)> {
-    let a0 = at.arg(0)?.into_owned();
+    // Every rule about locations asks this of each location: one copy, of the pattern only.
+    let a0 = at.arg(0)?;
     if let Some(a1) = at.arg(1) {
-        let kind = match a0.as_str() {
+        let kind = match a0.as_ref() {
             "=" => LocKind::Exact,
             "~" => LocKind::Regex,
             "~*" => LocKind::RegexCaseless,
@@ -367,19 +368,20 @@ pub fn loc_kind_and_name(at: &At<'_>) -> Option<(LocKind, String)> {
         return Some((kind, a1.into_owned()));
     }
     // nginx also reads the modifier glued to the URI (`location =/`, `location ~\.php$`).
-    Some(if let Some(r) = a0.strip_prefix('=') {
-        (LocKind::Exact, r.to_string())
+    let (kind, rest) = if let Some(r) = a0.strip_prefix('=') {
+        (LocKind::Exact, r)
     } else if let Some(r) = a0.strip_prefix("~*") {
-        (LocKind::RegexCaseless, r.to_string())
+        (LocKind::RegexCaseless, r)
     } else if let Some(r) = a0.strip_prefix('~') {
-        (LocKind::Regex, r.to_string())
+        (LocKind::Regex, r)
     } else if let Some(r) = a0.strip_prefix("^~") {
-        (LocKind::NoRegex, r.to_string())
+        (LocKind::NoRegex, r)
     } else if a0.starts_with('@') {
-        (LocKind::Named, a0)
+        return Some((LocKind::Named, a0.into_owned()));
     } else {
-        (LocKind::Prefix, a0)
-    })
+        return Some((LocKind::Prefix, a0.into_owned()));
+    };
+    Some((kind, rest.to_string()))
 }
 
 /// The directives that make a location's content handler a pass to an upstream.

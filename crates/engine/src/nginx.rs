@@ -66,10 +66,7 @@ impl NginxData {
 
     /// The files an `include` directive read.
     pub fn included(&self, file: FileId, include: &Directive) -> &[FileId] {
-        self.includes
-            .get(&(file, include.name.span.start))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        crate::handlers::included(&self.includes, file, include)
     }
 }
 

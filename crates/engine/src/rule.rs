@@ -277,10 +277,7 @@ pub fn run(
     rules: &[Box<dyn Rule>],
 ) -> Vec<Diagnostic> {
     let run = Run::new(project, model, settings, rules);
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(run.jobs);
+    let workers = run.workers.min(run.jobs);
     let results = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..workers).map(|_| s.spawn(|| run.work())).collect();
         let mut all = run.work();
@@ -311,6 +308,8 @@ pub struct Run<'r, 'p> {
     bounds: Vec<usize>,
     parts: usize,
     jobs: usize,
+    /// The machine's cores (the parts are cut for them).
+    workers: usize,
     next: std::sync::atomic::AtomicUsize,
 }
 
@@ -375,6 +374,7 @@ impl<'r, 'p> Run<'r, 'p> {
             bounds,
             parts,
             jobs: parts + rules.len(),
+            workers: workers_max,
             next: std::sync::atomic::AtomicUsize::new(0),
         }
     }

@@ -7,7 +7,7 @@
 use nginx_syntax::directives::{Context, Directives};
 use nginx_syntax::{Directive, Span, Terminator};
 
-use super::{Deferred, NginxData, TreeNotes, MAX_INCLUDE_DEPTH};
+use super::{Deferred, NginxData, Sink, TreeNotes, MAX_INCLUDE_DEPTH};
 use crate::diagnostic::Diagnostic;
 use crate::files::{FileId, Files};
 use crate::handlers::{dispatch_shape, has_placeholder, resolve_places, Checker, Includes};
@@ -67,14 +67,17 @@ pub fn check_deferred(
         checks.end_tree(tree.main, len);
         out.flush(&mut checks, files);
     }
-    out.checked
+    Checked {
+        diagnostics: out.sink.list,
+        refused: out.refused,
+    }
 }
 
-/// The findings so far, each once (as the walk's sink keeps them).
+/// The findings so far, each once (in the walk's [`Sink`]), and the refused statements.
 #[derive(Default)]
 struct Out {
-    checked: Checked,
-    seen: FastSet<(FileId, u32, u32, &'static str, String)>,
+    sink: Sink,
+    refused: FastMap<FileId, Vec<Span>>,
 }
 
 impl Out {
@@ -89,13 +92,10 @@ impl Out {
             if matches!(d.code, "NGX006" | "NGX008") {
                 checks.partial();
             }
-            let key = (d.file, d.span.start, d.span.end, d.code, d.message.clone());
-            if self.seen.insert(key) {
-                self.checked.diagnostics.push(d);
-            }
+            self.sink.push(d);
         }
         for (file, span) in checks.take_refused() {
-            self.checked.refused.entry(file).or_default().push(span);
+            self.refused.entry(file).or_default().push(span);
         }
     }
 }

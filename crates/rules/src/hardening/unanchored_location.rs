@@ -37,49 +37,6 @@ fn only_refuses(cx: &Cx<'_>, scope: ScopeId) -> bool {
         })
 }
 
-/// Whether the pattern is anchored at its start (`^…`) or its end (`…$`) with no alternation
-/// outside its groups, read from its text: the rule then has nothing to say, and most location
-/// regexes (`\.php$`, `\.(?:css|js)$`) are decided without compiling them.
-fn surely_anchored(p: &str) -> bool {
-    let b = p.as_bytes();
-    let (mut i, mut depth) = (0usize, 0usize);
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 1,
-            b'[' => {
-                // A class: `]` right after `[` or `[^` is a member; `\]` is escaped.
-                i += 1;
-                if b.get(i) == Some(&b'^') {
-                    i += 1;
-                }
-                if b.get(i) == Some(&b']') {
-                    i += 1;
-                }
-                while i < b.len() && b[i] != b']' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'(' => depth += 1,
-            b')' => depth = depth.saturating_sub(1),
-            b'|' if depth == 0 => return false,
-            _ => {}
-        }
-        i += 1;
-    }
-    let escaped_end = b.len() >= 2 && {
-        let slashes = b[..b.len() - 1]
-            .iter()
-            .rev()
-            .take_while(|&&c| c == b'\\')
-            .count();
-        slashes % 2 == 1
-    };
-    b.first() == Some(&b'^') || (b.last() == Some(&b'$') && !escaped_end)
-}
-
 /// The rule (no options).
 #[derive(Debug, Clone, Default)]
 pub struct UnanchoredLocation;
@@ -102,9 +59,6 @@ impl Rule for UnanchoredLocation {
             LocKind::RegexCaseless => true,
             _ => return,
         };
-        if surely_anchored(&pattern) {
-            return;
-        }
         // PHP locations are NGX316's; an installer's `<PLACEHOLDER>` is filled in elsewhere.
         if pattern.to_ascii_lowercase().contains("php")
             || ngxlint_engine::text::has_placeholder(pattern.as_bytes())
@@ -138,33 +92,5 @@ impl Rule for UnanchoredLocation {
             )
             .with_help("anchor the pattern (`^/admin/`, `\\.ext$`), or use a prefix location (`location /admin/`) when the URI starts with it"),
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::surely_anchored;
-
-    #[test]
-    fn anchors_read_from_the_text_agree_with_the_syntax() {
-        for p in [
-            r"\.php$",
-            r"^/admin",
-            r"\.(?:css|js|png)$",
-            r"^/(a|b)/",
-            r"[|]x$",
-            r"\\$",
-        ] {
-            assert!(surely_anchored(p), "{p}");
-            let re = ngxlint_engine::regex::Regex::new(p, false);
-            assert!(
-                re.anchored_start() == Some(true) || re.anchored_end() == Some(true),
-                "{p}"
-            );
-        }
-        // Undecided from the text: left to the regex.
-        for p in [r"/admin", r"^/a|/b", r"a|b$", r"\$", r"[$]", r"x\\\$"] {
-            assert!(!surely_anchored(p), "{p}");
-        }
     }
 }
