@@ -268,3 +268,41 @@ fn an_include_that_reads_other_files_on_another_visit_is_followed_as_read() {
         }
     }
 }
+
+/// The stream block's checks: servers and listens in included files, an `include` that makes a
+/// server's handler unknown, a statement nginx refuses standing for a handler, the checks when the
+/// block ends.
+#[test]
+fn stream_servers_are_checked_the_same_either_way() {
+    let dir = support::TempDir::new("deferred-stream");
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (
+                "nginx/nginx.conf",
+                "events {}\n\
+                 stream {\n\
+                     ssl_verify_client on;\n\
+                     include stream.d/*.conf;\n\
+                     server { listen 9100; include generated/*.conf; }\n\
+                     server { listen 9101; content_by_lua_block { ngx.say(1) } }\n\
+                     server { listen 9102 udp backlog=4; proxy_pass 127.0.0.1:9; }\n\
+                 }\n",
+            ),
+            (
+                "nginx/stream.d/a.conf",
+                "server {\n listen 9001 ssl;\n ssl_certificate a.crt;\n ssl_certificate_key a.key;\n proxy_pass 127.0.0.1:9;\n}\n\
+                 server {\n listen 9001;\n listen 9002 foo;\n proxy_pass 127.0.0.1:9;\n}\n",
+            ),
+            ("nginx/stream.d/b.conf", "server {\n listen 9003;\n}\nserver {\n proxy_pass 127.0.0.1:9;\n}\n"),
+        ],
+    );
+    for (directives, pinned) in [
+        (Directives::builtin(), false),
+        (Directives::for_version((1, 22, 1)), true),
+    ] {
+        let found = compare(root, &directives, pinned);
+        assert!(found >= 4, "{found} handler findings");
+    }
+}

@@ -111,6 +111,21 @@ fn in_http(body: &str) -> String {
     )
 }
 
+/// Debian's build of the stream module (`NGXLINT_NGINX_MODULES`, as `.ci/run` extracts it, else
+/// the installed one).
+fn stream_module() -> Option<PathBuf> {
+    let dir = std::env::var_os("NGXLINT_NGINX_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/nginx/modules"));
+    Some(dir.join("ngx_stream_module.so")).filter(|p| p.is_file())
+}
+
+/// stream level, with Debian's stream module loaded (`{STREAM}` is its object; Debian 12 builds
+/// stream as a dynamic module).
+fn in_stream(body: &str) -> String {
+    format!("load_module {{STREAM}};\nevents {{}}\nstream {{\n{body}\n}}\n")
+}
+
 fn in_server(body: &str) -> String {
     in_http(&format!(
         "server {{\n    listen 127.0.0.1:8080;\n{body}\n}}"
@@ -362,6 +377,41 @@ fn fixtures() -> Vec<(&'static str, String)> {
         ("client certificates with CAs accepted", in_http("ssl_client_certificate {CRT};\nserver { listen 127.0.0.1:8443 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client on; }")),
         ("client certificates without a CA check accepted", in_http("server { listen 127.0.0.1:8443 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client optional_no_ca; }")),
         ("client certificates in a server without TLS accepted", in_http("ssl_verify_client on;\nserver { listen 127.0.0.1:8080; }")),
+        // The stream module (nginx 1.22.1: `listen` and TLS per server; see
+        // `stream_checks_of_later_releases` for 1.25.5 and later).
+        ("stream proxy accepted", in_stream("server { listen 127.0.0.1:9001; proxy_pass 127.0.0.1:9; }")),
+        ("stream return accepted", in_stream("server { listen 127.0.0.1:9001; return \"x\"; }")),
+        ("stream server without listen", in_stream("server {\n    proxy_pass 127.0.0.1:9;\n}")),
+        ("stream server without handler", in_stream("server { listen 127.0.0.1:9001; }\nserver {\n    listen 127.0.0.1:9002;\n}")),
+        ("stream server without listen before one without handler", in_stream("server { listen 127.0.0.1:9001; }\nserver {\n    proxy_pass 127.0.0.1:9;\n}")),
+        ("stream listen duplicate in a server", in_stream("server {\n    listen 127.0.0.1:9001;\n    listen 127.0.0.1:9001;\n    proxy_pass 127.0.0.1:9;\n}")),
+        ("stream listen duplicate across servers", in_stream("server { listen 127.0.0.1:9001; proxy_pass 127.0.0.1:9; }\nserver {\n    listen 127.0.0.1:9001;\n    proxy_pass 127.0.0.1:9;\n}")),
+        ("stream listen port and wildcard duplicate", in_stream("server { listen 9001; proxy_pass 127.0.0.1:9; }\nserver { listen *:9001; proxy_pass 127.0.0.1:9; }")),
+        ("stream listen udp and tcp accepted", in_stream("server { listen 127.0.0.1:9001; listen 127.0.0.1:9001 udp; proxy_pass 127.0.0.1:9; }")),
+        ("stream listen address without port accepted", in_stream("server { listen 127.0.0.1; proxy_pass 127.0.0.1:9; }")),
+        ("stream listen bad port", in_stream("server { listen 127.0.0.1:99999; proxy_pass 127.0.0.1:9; }")),
+        ("stream listen unknown parameter", in_stream("server { listen 127.0.0.1:9001 foo; proxy_pass 127.0.0.1:9; }")),
+        ("stream listen default_server on 1.22", in_stream("server { listen 127.0.0.1:9001 default_server; proxy_pass 127.0.0.1:9; }")),
+        ("stream listen backlog zero", in_stream("server { listen 127.0.0.1:9001 backlog=0; proxy_pass 127.0.0.1:9; }")),
+        ("stream listen rcvbuf invalid", in_stream("server { listen 127.0.0.1:9001 rcvbuf=8x; proxy_pass 127.0.0.1:9; }")),
+        ("stream listen so_keepalive invalid", in_stream("server { listen 127.0.0.1:9001 so_keepalive=x; proxy_pass 127.0.0.1:9; }")),
+        ("stream listen options accepted", in_stream("server { listen 127.0.0.1:9001 bind reuseport backlog=64 rcvbuf=64k so_keepalive=30s::5 proxy_protocol fastopen=16; proxy_pass 127.0.0.1:9; }")),
+        ("stream udp with ssl", in_stream("server { listen 127.0.0.1:9001 udp ssl; proxy_pass 127.0.0.1:9; }")),
+        ("stream udp with ssl and backlog", in_stream("server { listen 127.0.0.1:9001 udp ssl backlog=8; proxy_pass 127.0.0.1:9; }")),
+        ("stream udp with proxy_protocol", in_stream("server { listen 127.0.0.1:9001 udp proxy_protocol; proxy_pass 127.0.0.1:9; }")),
+        ("stream listen ssl without certificate", in_stream("server {\n    listen 127.0.0.1:9001 ssl;\n    proxy_pass 127.0.0.1:9;\n}")),
+        ("stream listen ssl without key", in_stream("ssl_certificate {CRT};\nserver {\n    listen 127.0.0.1:9001;\n    listen 127.0.0.1:9002 ssl;\n    proxy_pass 127.0.0.1:9;\n}")),
+        ("stream listen ssl with a certificate left without key", in_stream("server {\n    listen 127.0.0.1:9001 ssl;\n    ssl_certificate {CRT};\n    ssl_certificate_key {KEY};\n    ssl_certificate {CRT};\n    proxy_pass 127.0.0.1:9;\n}")),
+        ("stream certificate from the stream level accepted", in_stream("ssl_certificate {CRT};\nssl_certificate_key {KEY};\nserver { listen 127.0.0.1:9001 ssl; proxy_pass 127.0.0.1:9; }")),
+        ("stream certificate without key and without TLS accepted", in_stream("server { listen 127.0.0.1:9001; ssl_certificate {CRT}; proxy_pass 127.0.0.1:9; }")),
+        ("stream second server without certificate", in_stream("server { listen 127.0.0.1:9001 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; proxy_pass 127.0.0.1:9; }\nserver {\n    listen 127.0.0.1:9002 ssl;\n    proxy_pass 127.0.0.1:9;\n}")),
+        ("stream client certificates without CAs", in_stream("server {\n    listen 127.0.0.1:9001 ssl;\n    ssl_certificate {CRT};\n    ssl_certificate_key {KEY};\n    ssl_verify_client on;\n    proxy_pass 127.0.0.1:9;\n}")),
+        ("stream client certificates from the stream level without CAs", in_stream("ssl_verify_client optional;\nserver { listen 127.0.0.1:9001 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; proxy_pass 127.0.0.1:9; }")),
+        ("stream client certificates with CAs accepted", in_stream("ssl_client_certificate {CRT};\nserver { listen 127.0.0.1:9001 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client on; proxy_pass 127.0.0.1:9; }")),
+        ("stream client certificates with only trusted CAs on 1.22", in_stream("ssl_trusted_certificate {CRT};\nserver { listen 127.0.0.1:9001 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client on; proxy_pass 127.0.0.1:9; }")),
+        ("stream client certificates without a CA check accepted", in_stream("server { listen 127.0.0.1:9001 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client optional_no_ca; proxy_pass 127.0.0.1:9; }")),
+        ("stream client certificates without TLS accepted", in_stream("ssl_verify_client on;\nserver { listen 127.0.0.1:9001; ssl_certificate {CRT}; ssl_certificate_key {KEY}; proxy_pass 127.0.0.1:9; }")),
+        ("stream handler before TLS", in_stream("server { listen 127.0.0.1:9001 ssl; proxy_pass 127.0.0.1:9; }\nserver {\n    listen 127.0.0.1:9002;\n}")),
     ]
 }
 
@@ -370,7 +420,15 @@ fn handler_fixtures_agree_with_nginx() {
     let Some(nginx) = nginx() else {
         return missing("nginx", "handler_fixtures_agree_with_nginx");
     };
-    let cases = fixtures();
+    let mut cases = fixtures();
+    let stream = stream_module();
+    if stream.is_none() {
+        missing(
+            "the stream module (ngx_stream_module.so)",
+            "handler_fixtures_agree_with_nginx's stream cases",
+        );
+        cases.retain(|(_, conf)| !conf.contains("{STREAM}"));
+    }
     let mut agree = 0;
     let mut failures = Vec::new();
     let mut names = std::collections::HashSet::new();
@@ -380,7 +438,11 @@ fn handler_fixtures_agree_with_nginx() {
         let key = testdata().join("nginx_fidelity/dummy.key");
         let conf = conf
             .replace("{CRT}", &crt.to_string_lossy())
-            .replace("{KEY}", &key.to_string_lossy());
+            .replace("{KEY}", &key.to_string_lossy())
+            .replace(
+                "{STREAM}",
+                &stream.as_deref().unwrap_or(Path::new("")).to_string_lossy(),
+            );
         let dir = write_case(&[("nginx.conf", conf.clone())]);
         let main = dir.path().join("nginx.conf");
         match judge(&nginx, dir.path(), &main) {
@@ -400,6 +462,78 @@ fn handler_fixtures_agree_with_nginx() {
         cases.len(),
         failures.join("\n\n")
     );
+}
+
+/// The stream checks as nginx 1.25.5 and later make them: virtual servers (`default_server`, one
+/// address in several servers), http's address table and its messages, TLS checked per default
+/// server of a TLS address (`ngx_stream_ssl_init`), certificates without keys refused in every
+/// server, and from 1.27.2 `ssl_trusted_certificate` as the CAs of `ssl_verify_client`. Debian 12
+/// has 1.22.1 only, so these expectations are read from nginx's sources (`ngx_stream_core_module.c`,
+/// `ngx_stream.c`, `ngx_stream_ssl_module.c` of release-1.26.0 and release-1.27.4), not from a
+/// running nginx; `handler_fixtures_agree_with_nginx` proves the 1.22.1 side.
+#[test]
+fn stream_checks_of_later_releases() {
+    const V126: (u32, u32, u32) = (1, 26, 0);
+    const V127: (u32, u32, u32) = (1, 27, 4);
+    // (name, release, stream block, the first refusal: message and line, 0 when nginx names none)
+    type Case = (
+        &'static str,
+        (u32, u32, u32),
+        &'static str,
+        Option<(&'static str, usize)>,
+    );
+    let cases: &[Case] = &[
+        ("default_server accepted", V127, "server { listen 127.0.0.1:9001 default_server; proxy_pass 127.0.0.1:9; }", None),
+        ("one address in two servers accepted", V127, "server { listen 127.0.0.1:9001; proxy_pass 127.0.0.1:9; }\nserver { listen 127.0.0.1:9001; proxy_pass 127.0.0.1:9; }", None),
+        ("invalid parameter", V127, "server {\n    listen 127.0.0.1:9001 foo;\n    proxy_pass 127.0.0.1:9;\n}", Some(("invalid parameter \"foo\"", 4))),
+        ("setfib is FreeBSD's", V126, "server {\n    listen 127.0.0.1:9001 setfib=1;\n    proxy_pass 127.0.0.1:9;\n}", Some(("invalid parameter \"setfib=1\"", 4))),
+        ("a duplicate listen", V127, "server {\n    listen 127.0.0.1:9001;\n    listen 127.0.0.1:9001;\n    proxy_pass 127.0.0.1:9;\n}", Some(("a duplicate listen 127.0.0.1:9001", 5))),
+        ("a duplicate default server", V127, "server { listen 9001 default_server; proxy_pass 127.0.0.1:9; }\nserver {\n    listen *:9001 default_server;\n    proxy_pass 127.0.0.1:9;\n}", Some(("a duplicate default server for 0.0.0.0:9001", 5))),
+        ("duplicate listen options", V127, "server { listen 127.0.0.1:9001 backlog=8; proxy_pass 127.0.0.1:9; }\nserver {\n    listen 127.0.0.1:9001 reuseport;\n    proxy_pass 127.0.0.1:9;\n}", Some(("duplicate listen options for 127.0.0.1:9001", 5))),
+        ("udp and tcp on one address accepted", V127, "server { listen 127.0.0.1:9001 backlog=8; listen 127.0.0.1:9001 udp reuseport; proxy_pass 127.0.0.1:9; }", None),
+        ("udp with deferred", V127, "server {\n    listen 127.0.0.1:9001 udp deferred ssl;\n    proxy_pass 127.0.0.1:9;\n}", Some(("\"listen\" directive \"deferred\" parameter is incompatible with \"udp\"", 4))),
+        ("server without listen", V127, "server {\n    proxy_pass 127.0.0.1:9;\n}", Some(("no \"listen\" is defined for server", 3))),
+        ("server without handler", V127, "server {\n    listen 127.0.0.1:9001;\n}", Some(("no handler for server", 3))),
+        ("pass is a handler", V127, "server { listen 127.0.0.1:9001; pass 127.0.0.1:9002; }\nserver { listen 127.0.0.1:9002; return x; }", None),
+        ("TLS default server without certificate", V127, "server { listen 127.0.0.1:9002 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; proxy_pass 127.0.0.1:9; }\nserver {\n    listen 127.0.0.1:9001 ssl;\n    proxy_pass 127.0.0.1:9;\n}", Some(("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive", 4))),
+        ("TLS default server with a certificate, another without accepted", V127, "server { listen 127.0.0.1:9001 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; proxy_pass 127.0.0.1:9; }\nserver { listen 127.0.0.1:9001; proxy_pass 127.0.0.1:9; }", None),
+        ("TLS default server rejecting handshakes, another without certificate", V127, "server { listen 127.0.0.1:9001 ssl default_server; ssl_reject_handshake on; proxy_pass 127.0.0.1:9; }\nserver { listen 127.0.0.1:9002; ssl_certificate a.crt; ssl_certificate_key a.key; proxy_pass 127.0.0.1:9; }\nserver {\n    listen 127.0.0.1:9001;\n    proxy_pass 127.0.0.1:9;\n}", Some(("no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive", 5))),
+        ("certificate without key and without TLS", V127, "server { listen 127.0.0.1:9001; ssl_certificate a.crt; proxy_pass 127.0.0.1:9; }", Some(("no \"ssl_certificate_key\" is defined for certificate \"a.crt\"", 0))),
+        ("client certificates without CAs on 1.26", V126, "server { listen 127.0.0.1:9001 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; ssl_trusted_certificate a.crt;\n    ssl_verify_client on; proxy_pass 127.0.0.1:9; }", Some(("no ssl_client_certificate for ssl_verify_client", 0))),
+        ("client certificates with trusted CAs on 1.27 accepted", V127, "server { listen 127.0.0.1:9001 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; ssl_trusted_certificate a.crt; ssl_verify_client on; proxy_pass 127.0.0.1:9; }", None),
+        ("client certificates without CAs on 1.27", V127, "ssl_verify_client on;\nserver { listen 127.0.0.1:9001; ssl_reject_handshake on; proxy_pass 127.0.0.1:9; }", Some(("no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client", 0))),
+        ("client certificates without TLS accepted", V127, "ssl_verify_client on;\nserver { listen 127.0.0.1:9001; proxy_pass 127.0.0.1:9; }", None),
+    ];
+    let mut failures = Vec::new();
+    for &(name, v, body, expect) in cases {
+        let conf = format!("events {{}}\nstream {{\n{body}\n}}\n");
+        let dir = write_case(&[
+            ("nginx.conf", conf.clone()),
+            ("a.crt", String::new()),
+            ("a.key", String::new()),
+        ]);
+        let main = dir.path().join("nginx.conf");
+        let mut opts = ngxlint_engine::Options::new(dir.path().to_path_buf());
+        opts.directives = Directives::for_version(v);
+        opts.stock_files = false;
+        let project = ngxlint_engine::Project::load(&[main.clone()], &opts).expect("loads");
+        let errors = ngxlint_errors(&project);
+        let got = errors
+            .first()
+            .map(|(_, r)| (r.message.clone(), r.line.unwrap_or(0)));
+        let ok = match (expect, &got) {
+            (None, None) => true,
+            (Some((m, 0)), Some((gm, _))) => m == gm,
+            (Some((m, l)), Some((gm, gl))) => m == gm && l == *gl,
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!(
+                "case `{name}` ({v:?})\n{conf}\nexpected {expect:?}\ngot {got:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 // =============================================================================================

@@ -599,6 +599,9 @@ impl<'a> Loader<'a> {
             match dispatched {
                 Ok((entry, child)) => {
                     if src_name == b"include" {
+                        if self.checking() {
+                            self.checks.include(ctx);
+                        }
                         self.include(file, d, ctx);
                     } else {
                         if self.checking() {

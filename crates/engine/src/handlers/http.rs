@@ -92,7 +92,7 @@ pub(crate) struct ClientCerts {
 
 impl ClientCerts {
     /// This block's settings over the enclosing block's (nginx's merge).
-    fn over(self, parent: ClientCerts) -> ClientCerts {
+    pub(super) fn over(self, parent: ClientCerts) -> ClientCerts {
         ClientCerts {
             verify: self.verify.or(parent.verify),
             client: self.client.or(parent.client),
@@ -136,6 +136,8 @@ pub(crate) struct BlockState {
     pub reject: Option<bool>,
     /// `ssl_verify_client`, `ssl_client_certificate`, `ssl_trusted_certificate` here.
     pub client_certs: ClientCerts,
+    /// [`super::Checker::partials`] when the block began (a stream server).
+    pub partials: u32,
     /// `valid_referers` hostnames of this block (lowercase), and whether it named `server_names`.
     pub referers: Vec<Vec<u8>>,
     pub referer_server_names: bool,
@@ -146,14 +148,14 @@ pub(crate) struct BlockState {
 
 /// One listen address of the http block.
 #[derive(Debug)]
-struct Addr {
-    text: String,
-    servers: Vec<usize>,
-    opts_set: bool,
-    default: bool,
+pub(super) struct Addr {
+    pub text: String,
+    pub servers: Vec<usize>,
+    pub opts_set: bool,
+    pub default: bool,
     /// The default server: the one with `default_server`, else the first.
-    default_server: usize,
-    ssl: bool,
+    pub default_server: usize,
+    pub ssl: bool,
 }
 
 /// One upstream name of the http block (`upstream {}` or a pass's implicit one).
@@ -312,6 +314,8 @@ enum H {
     SetWorkerProcesses,
     StreamBlock,
     StreamCoreErrorLog,
+    StreamCoreListen,
+    StreamCoreServer,
 }
 
 fn classify(name: &str) -> Option<H> {
@@ -397,6 +401,8 @@ fn classify(name: &str) -> Option<H> {
         "ngx_set_worker_processes" => H::SetWorkerProcesses,
         "ngx_stream_block" => H::StreamBlock,
         "ngx_stream_core_error_log" => H::StreamCoreErrorLog,
+        "ngx_stream_core_listen" => H::StreamCoreListen,
+        "ngx_stream_core_server" => H::StreamCoreServer,
         _ => return None,
     })
 }
@@ -479,6 +485,8 @@ pub(super) fn handler(
             });
             c.pending.server = Some(idx);
         }
+        H::StreamCoreServer => super::stream::server(c, h),
+        H::StreamCoreListen => super::stream::listen(c, h),
         H::HttpCoreLocation => location(c, h),
         H::HttpCoreListen => listen(c, h),
         H::HttpCoreServerName => server_name(c, h),
@@ -1182,7 +1190,7 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
     let parsed = match c.http.listen_urls.get(&*url) {
         Some(r) => r.clone(),
         None => {
-            let r = parse_listen_url(&url);
+            let r = parse_listen_url(&url, 80);
             c.http.listen_urls.insert(url.to_vec(), r.clone());
             r
         }
@@ -1331,7 +1339,7 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
 }
 
 /// `so_keepalive=idle:intvl:cnt` (NGX_HAVE_KEEPALIVE_TUNABLE on Linux).
-fn so_keepalive(v: &[u8]) -> bool {
+pub(super) fn so_keepalive(v: &[u8]) -> bool {
     let parts: Vec<&[u8]> = v.splitn(3, |&b| b == b':').collect();
     let (mut idle, mut intvl, mut cnt) = (0, 0, 0);
     if let Some(p) = parts.first().filter(|p| !p.is_empty()) {
@@ -1357,7 +1365,11 @@ fn so_keepalive(v: &[u8]) -> bool {
 
 /// `ngx_parse_url` for `listen`: the address as nginx prints it (`None` for a name nginx would
 /// resolve, which is not compared), or nginx's reason.
-fn parse_listen_url(url: &[u8]) -> Result<Option<String>, &'static str> {
+/// `default_port`: http's 80, stream's 0.
+pub(super) fn parse_listen_url(
+    url: &[u8],
+    default_port: u16,
+) -> Result<Option<String>, &'static str> {
     if url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:") {
         let path = &url[5..];
         if path.is_empty() {
@@ -1378,7 +1390,7 @@ fn parse_listen_url(url: &[u8]) -> Result<Option<String>, &'static str> {
             return Err("invalid host");
         }
         let port = if rest.is_empty() {
-            80
+            default_port
         } else {
             if rest[0] != b':' {
                 return Err("invalid host");
@@ -1409,7 +1421,7 @@ fn parse_listen_url(url: &[u8]) -> Result<Option<String>, &'static str> {
             if let Some(n) = port_only(url)? {
                 return Ok(Some(format!("0.0.0.0:{n}")));
             }
-            (url, 80)
+            (url, default_port)
         }
     };
     if host.is_empty() {
@@ -3032,6 +3044,8 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
             }
         }
         Context::Http => http_end(c, h),
+        Context::StreamServer => super::stream::server_end(c),
+        Context::Stream => super::stream::end(c, h),
         _ => {}
     }
 }
@@ -3433,34 +3447,49 @@ mod tests {
 
     #[test]
     fn listen_urls() {
-        assert_eq!(parse_listen_url(b"80"), Ok(Some("0.0.0.0:80".into())));
+        assert_eq!(parse_listen_url(b"80", 80), Ok(Some("0.0.0.0:80".into())));
         assert_eq!(
-            parse_listen_url(b"127.0.0.1:8080"),
+            parse_listen_url(b"127.0.0.1:8080", 80),
             Ok(Some("127.0.0.1:8080".into()))
         );
-        assert_eq!(parse_listen_url(b"*:443"), Ok(Some("0.0.0.0:443".into())));
         assert_eq!(
-            parse_listen_url(b"127.0.0.1"),
+            parse_listen_url(b"*:443", 80),
+            Ok(Some("0.0.0.0:443".into()))
+        );
+        assert_eq!(
+            parse_listen_url(b"127.0.0.1", 80),
             Ok(Some("127.0.0.1:80".into()))
         );
-        assert_eq!(parse_listen_url(b"[::]:80"), Ok(Some("[::]:80".into())));
-        assert_eq!(parse_listen_url(b"[::1]"), Ok(Some("[::1]:80".into())));
+        assert_eq!(parse_listen_url(b"[::]:80", 80), Ok(Some("[::]:80".into())));
+        assert_eq!(parse_listen_url(b"[::1]", 80), Ok(Some("[::1]:80".into())));
         assert_eq!(
-            parse_listen_url(b"unix:/run/x.sock"),
+            parse_listen_url(b"unix:/run/x.sock", 80),
             Ok(Some("unix:/run/x.sock".into()))
         );
-        assert_eq!(parse_listen_url(b"localhost:80"), Ok(None));
-        assert_eq!(parse_listen_url(b"127.0.0.1:99999"), Err("invalid port"));
-        assert_eq!(parse_listen_url(b"127.0.0.1:0"), Err("invalid port"));
-        assert_eq!(parse_listen_url(b"70000"), Err("invalid port"));
-        assert_eq!(parse_listen_url(b":80"), Err("no host"));
-        assert_eq!(parse_listen_url(b"127.0.0.1/x"), Err("invalid host"));
-        assert_eq!(parse_listen_url(b"[::1"), Err("invalid host"));
-        assert_eq!(parse_listen_url(b"[zz]:80"), Err("invalid IPv6 address"));
+        assert_eq!(parse_listen_url(b"localhost:80", 80), Ok(None));
         assert_eq!(
-            parse_listen_url(b"unix:"),
+            parse_listen_url(b"127.0.0.1:99999", 80),
+            Err("invalid port")
+        );
+        assert_eq!(parse_listen_url(b"127.0.0.1:0", 80), Err("invalid port"));
+        assert_eq!(parse_listen_url(b"70000", 80), Err("invalid port"));
+        assert_eq!(parse_listen_url(b":80", 80), Err("no host"));
+        assert_eq!(parse_listen_url(b"127.0.0.1/x", 80), Err("invalid host"));
+        assert_eq!(parse_listen_url(b"[::1", 80), Err("invalid host"));
+        assert_eq!(
+            parse_listen_url(b"[zz]:80", 80),
+            Err("invalid IPv6 address")
+        );
+        assert_eq!(
+            parse_listen_url(b"unix:", 80),
             Err("no path in the unix domain socket")
         );
+        // stream has no default port.
+        assert_eq!(
+            parse_listen_url(b"127.0.0.1", 0),
+            Ok(Some("127.0.0.1:0".into()))
+        );
+        assert_eq!(parse_listen_url(b"[::1]", 0), Ok(Some("[::1]:0".into())));
     }
 
     #[test]

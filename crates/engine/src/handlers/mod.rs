@@ -12,6 +12,7 @@ mod http;
 mod regex;
 mod script;
 mod slots;
+mod stream;
 mod vars;
 
 use nginx_syntax::directives::{Context, Directives, Entry, Terminator as DTerm};
@@ -134,6 +135,9 @@ pub struct Checker {
     /// What nginx refuses (a statement's head, an unknown variable): the rules leave it alone.
     refused: Vec<(FileId, Span)>,
     http: http::HttpState,
+    stream: stream::StreamState,
+    /// How many times a part of the tree went unread ([`Checker::partial`]).
+    partials: u32,
     vars: vars::Vars,
     /// The state a block handler prepared for the block it opens.
     pending: http::BlockState,
@@ -165,6 +169,8 @@ impl Checker {
             out: Vec::new(),
             refused: Vec::new(),
             http: Default::default(),
+            stream: Default::default(),
+            partials: 0,
             vars: Default::default(),
             pending: Default::default(),
             regexes: Default::default(),
@@ -210,6 +216,7 @@ impl Checker {
             ..Default::default()
         });
         self.http = Default::default();
+        self.stream = Default::default();
         self.vars = Default::default();
         self.vars.whole = self.whole;
         self.done_locations.clear();
@@ -243,6 +250,7 @@ impl Checker {
     /// need the whole configuration (an `events` section, every variable's and log format's
     /// definition, zones) have nothing to stand on.
     pub fn partial(&mut self) {
+        self.partials += 1;
         self.whole = false;
         self.vars.whole = false;
     }
@@ -278,6 +286,9 @@ impl Checker {
     /// context): a third-party module's, perhaps, which may define the variables it names
     /// (`set_random $v 1 3`), so their uses are not reported as unknown too.
     pub fn undispatched(&mut self, src: &[u8], d: &Directive) {
+        if self.frames.last().and_then(|f| f.ctx) == Some(Context::StreamServer) {
+            stream::maybe_handler(self);
+        }
         for a in &d.args {
             let v = a.value(src);
             if let Some(name) = v.strip_prefix(b"$") {
@@ -329,6 +340,9 @@ impl Checker {
             }
             None => self.undispatched(src, d),
         }
+        if ctx == Context::StreamServer {
+            stream::statement(self, &h, entry.and_then(Entry::spec).is_some());
+        }
         if let (Some(child), Some(_)) = (child, &d.block) {
             let mut block = std::mem::take(&mut self.pending);
             if block.loc.is_none() && child == Context::HttpLocationIf {
@@ -346,6 +360,13 @@ impl Checker {
                 ..Default::default()
             });
             self.entered(&h, child);
+        }
+    }
+
+    /// An `include` statement in `ctx` (the walk reads what it names).
+    pub fn include(&mut self, ctx: Context) {
+        if ctx == Context::StreamServer {
+            stream::include(self);
         }
     }
 

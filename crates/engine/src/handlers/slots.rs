@@ -22,10 +22,14 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
         f.fields.push(spec.field);
     }
     let v = h.arg(0);
-    // What the http block's end checks of client certificates (`ssl_verify_client` and the CAs).
-    let http_ssl = matches!(
+    // What the http and stream blocks' ends check of certificates and client certificates
+    // (`ssl_verify_client` and the CAs).
+    let ssl_block = matches!(
         h.ctx,
-        nginx_syntax::directives::Context::Http | nginx_syntax::directives::Context::HttpServer
+        nginx_syntax::directives::Context::Http
+            | nginx_syntax::directives::Context::HttpServer
+            | nginx_syntax::directives::Context::Stream
+            | nginx_syntax::directives::Context::StreamServer
     );
     match spec.setter {
         Setter::Flag => {
@@ -35,7 +39,7 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
             }
         }
         Setter::Str | Setter::StrArray | Setter::KeyVal => {
-            if http_ssl && spec.setter == Setter::Str {
+            if ssl_block && spec.setter == Setter::Str {
                 let cc = &mut c.frame().block.client_certs;
                 if h.is("ssl_client_certificate") {
                     cc.client = Some(true);
@@ -55,9 +59,7 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
                 if !c.uses(h, i, &h.arg(i), true) {
                     return;
                 }
-                if h.ctx == nginx_syntax::directives::Context::Http
-                    || h.ctx == nginx_syntax::directives::Context::HttpServer
-                {
+                if ssl_block {
                     let b = &mut c.frame().block;
                     if h.is("ssl_certificate") {
                         b.certs
@@ -108,7 +110,7 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
             {
                 let msg = format!("invalid value \"{}\"", show(cstr(&v)));
                 c.report(Code::InvalidValue, h, h.span(0), msg);
-            } else if http_ssl && h.is("ssl_verify_client") {
+            } else if ssl_block && h.is("ssl_verify_client") {
                 // nginx's values in order: off, on, optional, optional_no_ca.
                 let mode = ["off", "on", "optional", "optional_no_ca"]
                     .iter()

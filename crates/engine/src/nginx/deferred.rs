@@ -179,6 +179,7 @@ impl Walk<'_, '_> {
             match dispatched {
                 Ok((entry, child)) => {
                     if name == b"include" {
+                        self.checks.include(ctx);
                         self.include(file, d, ctx);
                     } else {
                         self.checks.set_template(template);

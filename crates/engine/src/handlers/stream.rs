@@ -1,0 +1,500 @@
+//! The stream module's checks that refuse a configuration: `listen` (`ngx_stream_core_listen`),
+//! a `server` without `listen` or without a handler (`ngx_stream_core_server`,
+//! `ngx_stream_core_merge_srv_conf`), and TLS (`ngx_stream_ssl_merge_conf` / `_merge_srv_conf`,
+//! `ngx_stream_ssl_init`). Written from nginx 1.22.1's sources and 1.27.4's: in 1.25.5 stream
+//! servers got `server_name` and `default_server`, the addresses went into a table like http's,
+//! and the certificate checks moved from each server's `listen ... ssl` to the default server of
+//! each TLS address, as in http.
+
+use nginx_syntax::Span;
+
+use super::http::{parse_listen_url, so_keepalive, Addr, ClientCerts};
+use super::{cstr, show, Checker, Code, Here};
+use crate::files::FileId;
+use crate::units::{parse_digits, parse_size_bytes};
+
+/// The release that gave stream servers names, `default_server` and http's address table.
+const VIRTUAL_SERVERS: (u32, u32, u32) = (1, 25, 5);
+
+/// A `server {}` of the stream block.
+#[derive(Debug, Default)]
+pub(crate) struct StreamServer {
+    /// Where `server {` stands (`cscf->file_name`, `cscf->line`).
+    file: Option<FileId>,
+    at: u32,
+    listen: bool,
+    /// The last `listen ... ssl` (before 1.25.5 nginx names it when TLS is incomplete).
+    ssl_listen: Option<(FileId, u32)>,
+    /// `proxy_pass`, `return` or `pass` (or a statement of a module the tables do not know,
+    /// which may set a handler too).
+    handler: bool,
+    /// A part of the server was not read (an include outside the repository).
+    unsure: bool,
+    /// The server has an `include` (see [`include`]).
+    includes: bool,
+    certs: Option<Vec<Vec<u8>>>,
+    keys: Option<usize>,
+    reject: Option<bool>,
+    client_certs: ClientCerts,
+}
+
+/// The stream block's servers and listen addresses.
+#[derive(Debug, Default)]
+pub(crate) struct StreamState {
+    servers: Vec<StreamServer>,
+    /// Before 1.25.5: every address read so far, with `udp`.
+    listens: crate::hash::FastSet<(String, bool)>,
+    /// From 1.25.5: the addresses as http keeps them, by (address, `udp`).
+    addrs: Vec<Addr>,
+    /// Whether each of `addrs` is `udp`.
+    addr_udp: Vec<bool>,
+    addr_index: crate::hash::FastMap<(String, bool), usize>,
+}
+
+/// `server {` in `stream`.
+pub(super) fn server(c: &mut Checker, h: &Here<'_>) {
+    let idx = c.stream.servers.len();
+    c.stream.servers.push(StreamServer {
+        file: Some(h.file),
+        at: h.at(),
+        ..StreamServer::default()
+    });
+    c.pending.server = Some(idx);
+    c.pending.partials = c.partials;
+}
+
+/// A statement in a stream server: whether it sets the server's handler. `known`: the tables
+/// know the directive's handler (nginx's own modules).
+pub(super) fn statement(c: &mut Checker, h: &Here<'_>, known: bool) {
+    if !known || h.is("proxy_pass") || h.is("return") || h.is("pass") {
+        maybe_handler(c);
+    }
+}
+
+/// A statement in a stream server that may set its handler: one of a module the tables do not
+/// know (NGINX Plus's `zone_sync`, the Lua module's `content_by_lua_block`, ...), even one nginx
+/// refused as unknown, which a module not loaded here would define.
+pub(super) fn maybe_handler(c: &mut Checker) {
+    if let Some(s) = c.frame().block.server {
+        if let Some(s) = c.stream.servers.get_mut(s) {
+            s.handler = true;
+        }
+    }
+}
+
+/// An `include` in a stream server: what it reads may be generated at deploy time (a glob that
+/// matches nothing in the repository, a file outside it), so the server's `listen` and handler
+/// are not asked for.
+pub(super) fn include(c: &mut Checker) {
+    if let Some(s) = c.frame().block.server {
+        if let Some(s) = c.stream.servers.get_mut(s) {
+            s.includes = true;
+        }
+    }
+}
+
+/// The end of a stream `server {}`: `ngx_stream_core_server` wants a `listen`.
+pub(super) fn server_end(c: &mut Checker) {
+    let partials = c.partials;
+    let b = &mut c.frame().block;
+    let (idx, certs, keys, reject, client_certs, since) = (
+        b.server,
+        b.certs.take(),
+        b.keys,
+        b.reject,
+        b.client_certs,
+        b.partials,
+    );
+    let Some(s) = idx.and_then(|i| c.stream.servers.get_mut(i)) else {
+        return;
+    };
+    s.certs = certs;
+    s.keys = keys;
+    s.reject = reject;
+    s.client_certs = client_certs;
+    s.unsure = partials != since || s.includes;
+    if !s.listen && !s.unsure {
+        if let Some(file) = s.file {
+            let at = s.at;
+            c.report_at(
+                Code::MissingDefinition,
+                file,
+                Span::new(at as usize, at as usize),
+                Some(at),
+                "no \"listen\" is defined for server",
+            );
+        }
+    }
+}
+
+/// `listen` in a stream server.
+pub(super) fn listen(c: &mut Checker, h: &Here<'_>) {
+    let server = c.frame().block.server;
+    if let Some(s) = server.and_then(|i| c.stream.servers.get_mut(i)) {
+        s.listen = true;
+    }
+    let url = h.arg(0);
+    // Without a port, stream listens on port 0 (no default port as http's 80).
+    let addr = match parse_listen_url(&url, 0) {
+        Ok(a) => a,
+        Err(e) => {
+            let msg = format!("{e} in \"{}\" of the \"listen\" directive", show(&url));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+            return;
+        }
+    };
+    let virtual_servers = c.version() >= VIRTUAL_SERVERS;
+    let mut o = Opts::default();
+    for i in 1..h.nargs() {
+        let a = h.arg(i);
+        let b = cstr(&a);
+        let rest = |p: &[u8]| -> Option<Vec<u8>> { a.strip_prefix(p).map(<[u8]>::to_vec) };
+        let bad = |what: &str| format!("invalid {what} \"{}\"", show(&a));
+        match b {
+            b"default_server" if virtual_servers => o.default = true,
+            b"udp" => o.udp = true,
+            b"bind" | b"reuseport" => o.set = true,
+            b"deferred" if virtual_servers => {
+                o.deferred = true;
+                o.set = true;
+            }
+            b"ssl" => o.ssl = true,
+            b"proxy_protocol" => o.proxy_protocol = true,
+            _ => {
+                let invalid = if let Some(n) = rest(b"fastopen=") {
+                    o.fastopen = true;
+                    o.set = true;
+                    parse_digits(&n).is_none().then_some("fastopen")
+                } else if let Some(n) = rest(b"backlog=") {
+                    o.backlog = true;
+                    o.set = true;
+                    parse_digits(&n).is_none_or(|n| n == 0).then_some("backlog")
+                } else if let Some(n) = rest(b"rcvbuf=") {
+                    o.set = true;
+                    parse_size_bytes(&n).is_none().then_some("rcvbuf")
+                } else if let Some(n) = rest(b"sndbuf=") {
+                    o.set = true;
+                    parse_size_bytes(&n).is_none().then_some("sndbuf")
+                } else if let Some(f) = rest(b"ipv6only=o") {
+                    o.set = true;
+                    if cstr(&f) != b"n" && cstr(&f) != b"ff" {
+                        let msg = format!("invalid ipv6only flags \"{}\"", show(cstr(&a[9..])));
+                        c.report(Code::InvalidValue, h, h.span(i), msg);
+                        return;
+                    }
+                    None
+                } else if let Some(k) = rest(b"so_keepalive=") {
+                    o.keepalive = true;
+                    o.set = true;
+                    if cstr(&k) != b"on" && cstr(&k) != b"off" && !so_keepalive(&k) {
+                        let msg = format!("invalid so_keepalive value: \"{}\"", show(cstr(&k)));
+                        c.report(Code::InvalidValue, h, h.span(i), msg);
+                        return;
+                    }
+                    None
+                } else if virtual_servers && a.starts_with(b"accept_filter=") {
+                    // Linux has no SO_ACCEPTFILTER.
+                    let msg = format!(
+                        "accept filters \"{}\" are not supported on this platform, ignored",
+                        show(&a)
+                    );
+                    c.report(Code::InvalidValue, h, h.span(i), msg);
+                    return;
+                } else {
+                    // `setfib=` is FreeBSD's: on Linux it is an unknown parameter.
+                    let msg = if virtual_servers {
+                        format!("invalid parameter \"{}\"", show(&a))
+                    } else {
+                        format!("the invalid \"{}\" parameter", show(&a))
+                    };
+                    c.report(Code::InvalidValue, h, h.span(i), msg);
+                    return;
+                };
+                if let Some(what) = invalid {
+                    c.report(Code::InvalidValue, h, h.span(i), bad(what));
+                    return;
+                }
+            }
+        }
+    }
+    if o.udp {
+        if let Some(p) = o.udp_conflict(virtual_servers) {
+            let what = format!("\"{p}\" parameter is incompatible with \"udp\"");
+            c.directive_error(Code::InvalidValue, h, h.span(0), &what);
+            return;
+        }
+    }
+    if o.ssl {
+        if let Some(s) = server.and_then(|i| c.stream.servers.get_mut(i)) {
+            s.ssl_listen = Some((h.file, h.at()));
+        }
+    }
+    // A host name stands for the addresses it resolves to: not compared.
+    let Some(text) = addr else { return };
+    let Some(server) = server else { return };
+    if !virtual_servers {
+        // 1.22.1: one address and port per protocol in the whole stream block.
+        if !c.stream.listens.insert((text.clone(), o.udp)) {
+            let msg = format!("duplicate \"{text}\" address and port pair");
+            c.report(Code::Duplicate, h, h.span(0), msg);
+        }
+        return;
+    }
+    // ngx_stream_add_addresses, as http's.
+    let key = (text, o.udp);
+    if let Some(&i) = c.stream.addr_index.get(&key) {
+        let a = &mut c.stream.addrs[i];
+        let shown = a.text.clone();
+        if a.servers.contains(&server) {
+            let msg = format!("a duplicate listen {shown}");
+            c.report(Code::Duplicate, h, h.span(0), msg);
+            return;
+        }
+        a.servers.push(server);
+        if o.set {
+            if a.opts_set {
+                let msg = format!("duplicate listen options for {shown}");
+                c.report(Code::Duplicate, h, h.span(0), msg);
+                return;
+            }
+            a.opts_set = true;
+        }
+        if o.default {
+            if a.default {
+                let msg = format!("a duplicate default server for {shown}");
+                c.report(Code::Duplicate, h, h.span(0), msg);
+                return;
+            }
+            a.default = true;
+            a.default_server = server;
+        }
+        a.ssl |= o.ssl;
+    } else {
+        c.stream
+            .addr_index
+            .insert(key.clone(), c.stream.addrs.len());
+        c.stream.addrs.push(Addr {
+            text: key.0,
+            servers: vec![server],
+            opts_set: o.set,
+            default: o.default,
+            default_server: server,
+            ssl: o.ssl,
+        });
+        c.stream.addr_udp.push(o.udp);
+    }
+}
+
+/// The parameters of one `listen` that matter after the loop.
+#[derive(Debug, Default)]
+struct Opts {
+    udp: bool,
+    set: bool,
+    default: bool,
+    ssl: bool,
+    backlog: bool,
+    fastopen: bool,
+    deferred: bool,
+    keepalive: bool,
+    proxy_protocol: bool,
+}
+
+impl Opts {
+    /// The first parameter nginx finds incompatible with `udp`, in its order of checking.
+    fn udp_conflict(&self, virtual_servers: bool) -> Option<&'static str> {
+        let order: &[(&str, bool)] = if virtual_servers {
+            &[
+                ("fastopen", self.fastopen),
+                ("backlog", self.backlog),
+                ("deferred", self.deferred),
+                ("ssl", self.ssl),
+                ("so_keepalive", self.keepalive),
+                ("proxy_protocol", self.proxy_protocol),
+            ]
+        } else {
+            &[
+                ("backlog", self.backlog),
+                ("ssl", self.ssl),
+                ("so_keepalive", self.keepalive),
+                ("proxy_protocol", self.proxy_protocol),
+                ("fastopen", self.fastopen),
+            ]
+        };
+        order.iter().find(|(_, on)| *on).map(|(p, _)| *p)
+    }
+}
+
+/// The end of the `stream` block: the servers are merged (the core module's for every server,
+/// then the TLS module's), then TLS addresses are checked (from 1.25.5). nginx stops at the first
+/// refusal.
+pub(super) fn end(c: &mut Checker, h: &Here<'_>) {
+    let state = std::mem::take(&mut c.stream);
+    let b = &c.frame().block;
+    let (main_certs, main_keys, main_reject, main_client) =
+        (b.certs.clone(), b.keys, b.reject, b.client_certs);
+    let _ = h;
+    // ngx_stream_core_merge_srv_conf: every server needs a handler.
+    if let Some(s) = state
+        .servers
+        .iter()
+        .find(|s| !s.handler && !s.unsure && s.file.is_some())
+    {
+        let (file, at) = (s.file.unwrap_or(FileId(0)), s.at);
+        c.report_at(
+            Code::MissingDefinition,
+            file,
+            Span::new(at as usize, at as usize),
+            Some(at),
+            "no handler for server",
+        );
+        return;
+    }
+    let v = c.version();
+    let virtual_servers = v >= VIRTUAL_SERVERS;
+    let trusted_counts = v >= (1, 27, 2);
+    let mut effective: Vec<(bool, bool)> = Vec::with_capacity(state.servers.len());
+    for s in &state.servers {
+        let certs = s.certs.as_ref().or(main_certs.as_ref());
+        let ncerts = certs.map_or(0, Vec::len);
+        let keys = s.keys.or(main_keys);
+        let reject = s.reject.or(main_reject).unwrap_or(false);
+        let cc = s.client_certs.over(main_client);
+        effective.push((ncerts > 0, reject));
+        let last_cert = || {
+            super::path_token(
+                certs
+                    .and_then(|v| v.last())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            )
+        };
+        let refusal: Option<(FileId, u32, String)> = if virtual_servers {
+            if ncerts > 0 && keys.unwrap_or(0) < ncerts {
+                let msg = format!(
+                    "no \"ssl_certificate_key\" is defined for certificate \"{}\"",
+                    last_cert()
+                );
+                s.file.map(|f| (f, s.at, msg))
+            } else {
+                None
+            }
+        } else if let Some((file, at)) = s.ssl_listen {
+            if ncerts == 0 {
+                Some((
+                    file,
+                    at,
+                    "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive"
+                        .to_string(),
+                ))
+            } else if keys.is_none() {
+                Some((
+                    file,
+                    at,
+                    "no \"ssl_certificate_key\" is defined for the \"listen ... ssl\" directive"
+                        .to_string(),
+                ))
+            } else if keys.unwrap_or(0) < ncerts {
+                let msg = format!(
+                    "no \"ssl_certificate_key\" is defined for certificate \"{}\" and the \"listen ... ssl\" directive",
+                    last_cert()
+                );
+                Some((file, at, msg))
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        if let Some((file, at, msg)) = refusal {
+            c.report_at(
+                Code::MissingDefinition,
+                file,
+                Span::new(at as usize, at as usize),
+                Some(at),
+                msg,
+            );
+            return;
+        }
+        // The client certificate check runs where the server has TLS: a `listen ... ssl`
+        // before 1.25.5, a certificate or `ssl_reject_handshake on` from then.
+        let tls = if virtual_servers {
+            ncerts > 0 || reject
+        } else {
+            s.ssl_listen.is_some()
+        };
+        if !tls {
+            continue;
+        }
+        if let Some((mode, file, span)) = cc.verify {
+            let named = cc.client.unwrap_or(false) || trusted_counts && cc.trusted.unwrap_or(false);
+            if mode != 0 && mode != 3 && !named {
+                let msg = if trusted_counts {
+                    "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
+                } else {
+                    "no ssl_client_certificate for ssl_verify_client"
+                };
+                c.report_at(Code::MissingDefinition, file, span, None, msg);
+                return;
+            }
+        }
+    }
+    if !virtual_servers {
+        return;
+    }
+    // ngx_stream_ssl_init: the default server of a TLS address needs a certificate, or, when it
+    // rejects handshakes, every other server on the address does.
+    // Ports in the order nginx made them (by port, protocol and family), addresses in theirs.
+    let port_of = |i: usize| {
+        let a = &state.addrs[i];
+        let family = if a.text.starts_with("unix:") {
+            0
+        } else if a.text.starts_with('[') {
+            6
+        } else {
+            4
+        };
+        let port = a.text.rsplit(':').next().unwrap_or("");
+        (port, state.addr_udp[i], family)
+    };
+    let mut ports = Vec::new();
+    for i in 0..state.addrs.len() {
+        if !ports.contains(&port_of(i)) {
+            ports.push(port_of(i));
+        }
+    }
+    for port in &ports {
+        for a in (0..state.addrs.len())
+            .filter(|&i| state.addrs[i].ssl && port_of(i) == *port)
+            .map(|i| &state.addrs[i])
+        {
+            let Some(&(certs, reject)) = effective.get(a.default_server) else {
+                continue;
+            };
+            if certs {
+                continue;
+            }
+            let missing = if !reject {
+                Some(a.default_server)
+            } else {
+                a.servers
+                    .iter()
+                    .copied()
+                    .find(|&s| effective.get(s).is_some_and(|&(c, r)| !c && !r))
+            };
+            let Some(s) = missing.and_then(|s| state.servers.get(s)) else {
+                continue;
+            };
+            let (Some(file), at) = (s.file, s.at) else {
+                continue;
+            };
+            c.report_at(
+                Code::MissingDefinition,
+                file,
+                Span::new(at as usize, at as usize),
+                Some(at),
+                "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
+            );
+            return;
+        }
+    }
+}
