@@ -10,16 +10,20 @@ use ngxlint_engine::{Diagnostic, Files, Severity};
 pub fn sort_for_display(files: &Files, diags: &mut [Diagnostic]) {
     // Each file's place in path order, worked out once (files with the same path share it):
     // comparing two paths component by component at every step of the sort cost more than
-    // writing the report.
-    let path = |f: ngxlint_engine::FileId| &files.get(f).path;
+    // writing the report. A path's key orders as its components do: each component as a tag
+    // (root, `.`, `..`, a name) and its bytes, closed by a NUL no name holds.
     let mut ids: Vec<ngxlint_engine::FileId> = diags.iter().map(|d| d.file).collect();
     ids.sort_unstable();
     ids.dedup();
-    ids.sort_by(|a, b| path(*a).cmp(path(*b)));
+    let mut keyed: Vec<(Vec<u8>, ngxlint_engine::FileId)> = ids
+        .iter()
+        .map(|&f| (path_key(&files.get(f).path), f))
+        .collect();
+    keyed.sort_unstable();
     let mut rank = vec![0usize; files.len()];
-    for (i, &f) in ids.iter().enumerate() {
-        rank[f.0 as usize] = match i.checked_sub(1).map(|p| ids[p]) {
-            Some(prev) if path(prev) == path(f) => rank[prev.0 as usize],
+    for (i, (key, f)) in keyed.iter().enumerate() {
+        rank[f.0 as usize] = match i.checked_sub(1).map(|p| &keyed[p]) {
+            Some((prev_key, prev)) if prev_key == key => rank[prev.0 as usize],
             _ => i,
         };
     }
@@ -27,23 +31,70 @@ pub fn sort_for_display(files: &Files, diags: &mut [Diagnostic]) {
     diags.sort_by_cached_key(|d| (rank[d.file.0 as usize], d.span.start, d.code));
 }
 
+/// A byte string that orders as [`Path`]'s `Ord` orders paths (component by component).
+fn path_key(p: &std::path::Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::Component;
+    let mut key = Vec::with_capacity(p.as_os_str().len() + 8);
+    for c in p.components() {
+        let (tag, bytes): (u8, &[u8]) = match c {
+            Component::Prefix(x) => (1, x.as_os_str().as_bytes()),
+            Component::RootDir => (2, b""),
+            Component::CurDir => (3, b""),
+            Component::ParentDir => (4, b""),
+            Component::Normal(n) => (5, n.as_bytes()),
+        };
+        key.push(tag);
+        key.extend_from_slice(bytes);
+        key.push(0);
+    }
+    key
+}
+
 /// `path:line:col: severity: message [CODE]`, one per line.
 pub fn concise(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std::io::Result<()> {
+    // Findings come sorted by file: each file's shown path is worked out once, and each line is
+    // put together in one buffer (the formatting machinery per field cost more than the rest).
+    let mut shown: Option<(ngxlint_engine::FileId, String)> = None;
+    let mut line = String::with_capacity(256);
     for d in diags {
         let f = files.get(d.file);
-        let (line, col) = f.line_col_chars(d.span.start);
-        writeln!(
-            out,
-            "{}:{}:{}: {}: {} [{}]",
-            f.path.display(),
-            line,
-            col,
-            d.severity.as_str(),
-            d.message,
-            d.code
-        )?;
+        if shown.as_ref().is_none_or(|(id, _)| *id != d.file) {
+            shown = Some((d.file, f.path.display().to_string()));
+        }
+        let path = shown.as_ref().map_or("", |(_, p)| p.as_str());
+        let (ln, col) = f.line_col_chars(d.span.start);
+        line.clear();
+        line.push_str(path);
+        line.push(':');
+        push_number(&mut line, ln);
+        line.push(':');
+        push_number(&mut line, col);
+        line.push_str(": ");
+        line.push_str(d.severity.as_str());
+        line.push_str(": ");
+        line.push_str(&d.message);
+        line.push_str(" [");
+        line.push_str(d.code);
+        line.push_str("]\n");
+        out.write_all(line.as_bytes())?;
     }
     Ok(())
+}
+
+fn push_number(s: &mut String, n: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(buf[i..].iter().map(|&b| b as char));
 }
 
 /// One diagnostic as miette sees it.

@@ -199,6 +199,19 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
         };
         // What each folder's path says, worked out once per folder.
         let mut folder: Option<(PathBuf, classify::FolderHints)> = None;
+        // How the walk's paths are shown (see below), worked out once for the walked folder when
+        // the working folder is not inside it: then every path under it is shown as the folder's
+        // shown path joined with the rest (component-wise stripping per file cost more than the
+        // walk itself).
+        let p_bytes = p.as_os_str().as_encoded_bytes();
+        let shown_base: Option<PathBuf> = {
+            let p0 = p.strip_prefix("./").unwrap_or(p);
+            match cwd.as_deref() {
+                Some(c) if c.starts_with(p0) && c != p0 => None,
+                Some(c) => Some(p0.strip_prefix(c).unwrap_or(p0).to_path_buf()),
+                None => Some(p0.to_path_buf()),
+            }
+        };
         let mut walker = walkdir::WalkDir::new(p)
             .follow_links(false)
             .max_depth(64)
@@ -252,12 +265,33 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
             }
             // `ngxlint check .` walks `./a/b`: shown as `a/b`, and a walk of the working folder by
             // its absolute path too, as the other paths are.
-            let path = entry.path().strip_prefix("./").unwrap_or(entry.path());
-            let path = cwd
-                .as_deref()
-                .and_then(|c| path.strip_prefix(c).ok())
-                .filter(|r| !r.as_os_str().is_empty())
-                .unwrap_or(path);
+            let joined: PathBuf;
+            let rest = entry
+                .path()
+                .as_os_str()
+                .as_encoded_bytes()
+                .strip_prefix(p_bytes)
+                .map(|r| r.strip_prefix(b"/").unwrap_or(r))
+                .filter(|r| !r.is_empty());
+            let path: &Path = match (&shown_base, rest) {
+                (Some(base), Some(rest)) => {
+                    use std::os::unix::ffi::OsStrExt;
+                    let rest = Path::new(std::ffi::OsStr::from_bytes(rest));
+                    joined = if base.as_os_str().is_empty() {
+                        rest.to_path_buf()
+                    } else {
+                        base.join(rest)
+                    };
+                    &joined
+                }
+                _ => {
+                    let path = entry.path().strip_prefix("./").unwrap_or(entry.path());
+                    cwd.as_deref()
+                        .and_then(|c| path.strip_prefix(c).ok())
+                        .filter(|r| !r.as_os_str().is_empty())
+                        .unwrap_or(path)
+                }
+            };
             if ignores.ignored(path, false) {
                 found
                     .skipped
@@ -278,7 +312,10 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                 continue;
             }
             let dir = path.parent().unwrap_or(Path::new(""));
-            if folder.as_ref().is_none_or(|(d, _)| d != dir) {
+            if folder
+                .as_ref()
+                .is_none_or(|(d, _)| d.as_os_str() != dir.as_os_str())
+            {
                 folder = Some((
                     dir.to_path_buf(),
                     classify::FolderHints::of(&rel_to_root(dir)),

@@ -76,10 +76,12 @@ impl SourceFile {
     pub fn line_col_chars(&self, offset: u32) -> (usize, usize) {
         let (line, start) = self.line_and_start(offset);
         let end = (offset as usize).min(self.bytes.len());
-        let col = String::from_utf8_lossy(&self.bytes[start..end.max(start)])
-            .chars()
-            .count()
-            + 1;
+        let before = &self.bytes[start..end.max(start)];
+        let col = if before.is_ascii() {
+            before.len()
+        } else {
+            String::from_utf8_lossy(before).chars().count()
+        } + 1;
         (line, col)
     }
 
