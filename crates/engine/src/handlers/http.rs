@@ -316,6 +316,10 @@ enum H {
     StreamCoreErrorLog,
     StreamCoreListen,
     StreamCoreServer,
+    StreamLogSetLog,
+    StreamProxyPass,
+    StreamReturn,
+    StreamUpstreamServer,
 }
 
 fn classify(name: &str) -> Option<H> {
@@ -403,6 +407,25 @@ fn classify(name: &str) -> Option<H> {
         "ngx_stream_core_error_log" => H::StreamCoreErrorLog,
         "ngx_stream_core_listen" => H::StreamCoreListen,
         "ngx_stream_core_server" => H::StreamCoreServer,
+        // The stream module's handlers that work as http's, on the stream block's own
+        // upstreams, log formats and variables (see `entered`).
+        "ngx_stream_access_rule" => H::HttpAccessRule,
+        "ngx_stream_core_resolver" => H::HttpCoreResolver,
+        "ngx_stream_geo_block" => H::HttpGeoBlock,
+        "ngx_stream_limit_conn" => H::HttpLimitConn,
+        "ngx_stream_limit_conn_zone" => H::HttpLimitConnZone,
+        "ngx_stream_log_set_format" => H::HttpLogSetFormat,
+        "ngx_stream_log_set_log" => H::StreamLogSetLog,
+        "ngx_stream_map_block" => H::HttpMapBlock,
+        "ngx_stream_proxy_bind" => H::HttpUpstreamBind,
+        "ngx_stream_proxy_pass" => H::StreamProxyPass,
+        "ngx_stream_set" => H::HttpRewriteSet,
+        "ngx_stream_set_complex_value_size_slot" => H::HttpSetComplexValueSizeSlot,
+        "ngx_stream_set_complex_value_slot" => H::HttpSetComplexValueSlot,
+        "ngx_stream_set_complex_value_zero_slot" => H::HttpSetComplexValueZeroSlot,
+        "ngx_stream_return" => H::StreamReturn,
+        "ngx_stream_upstream" => H::HttpUpstream,
+        "ngx_stream_upstream_server" => H::StreamUpstreamServer,
         _ => return None,
     })
 }
@@ -486,6 +509,41 @@ pub(super) fn handler(
             c.pending.server = Some(idx);
         }
         H::StreamCoreServer => super::stream::server(c, h),
+        H::StreamLogSetLog => {
+            // The stream module has no `combined` format to fall back on.
+            if h.nargs() == 1 && cstr(&h.arg(0)) != b"off" {
+                c.report(
+                    Code::MissingDefinition,
+                    h,
+                    h.d.name.span,
+                    "log format is not specified",
+                );
+                return;
+            }
+            access_log(c, h)
+        }
+        H::StreamProxyPass => stream_proxy_pass(c, h),
+        H::StreamReturn => {
+            if dup(c, h, "return") {
+                return;
+            }
+            c.uses(h, 0, &h.arg(0), true);
+        }
+        H::StreamUpstreamServer => {
+            let before = c.out_len();
+            upstream_server(c, h);
+            // Stream servers connect to an address and port: no default port.
+            let url = h.arg(0);
+            let unix = url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:");
+            if c.out_len() == before && !unix {
+                if let Ok(u) = parse_upstream_url(&url, false) {
+                    if u.port.is_none() {
+                        let msg = format!("no port in upstream \"{}\"", show(&url));
+                        c.report(Code::InvalidValue, h, h.span(0), msg);
+                    }
+                }
+            }
+        }
         H::StreamCoreListen => super::stream::listen(c, h),
         H::HttpCoreLocation => location(c, h),
         H::HttpCoreListen => listen(c, h),
@@ -643,7 +701,7 @@ pub(super) fn handler(
                 }
             }
             let v = h.arg(0);
-            if name == "ngx_http_set_complex_value_size_slot"
+            if name.ends_with("_set_complex_value_size_slot")
                 && memchr::memchr(b'$', &v).is_none()
                 && parse_size_bytes(&v).is_none()
             {
@@ -2311,6 +2369,60 @@ fn pass(c: &mut Checker, h: &Here<'_>, kind: Pass) {
     }
 }
 
+/// `proxy_pass` in a stream server (`ngx_stream_proxy_pass`): an address and port or an
+/// upstream group, no scheme.
+fn stream_proxy_pass(c: &mut Checker, h: &Here<'_>) {
+    if dup(c, h, "proxy_pass") {
+        return;
+    }
+    let url = h.arg(0);
+    if memchr::memchr(b'$', &url).is_some() {
+        c.uses(h, 0, &url, true);
+        return;
+    }
+    let parsed = match parse_upstream_url(&url, false) {
+        Ok(u) => u,
+        Err(e) => {
+            let msg = format!("{e} in upstream \"{}\"", show(&url));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+            return;
+        }
+    };
+    let at = h.at();
+    if let Some(u) = c.http.upstream(&parsed.host) {
+        if u.created {
+            if let Some(p) = parsed.port {
+                let msg = format!("upstream \"{}\" may not have port {p}", show(&parsed.host));
+                c.report(Code::InvalidValue, h, h.span(0), msg);
+            }
+        }
+    } else if !(url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:")) {
+        c.http.add_upstream(UpsRec {
+            host: parsed.host.clone(),
+            created: false,
+            port: parsed.port,
+            file: h.file,
+            at,
+        });
+    }
+}
+
+/// The first upstream a stream `proxy_pass` names that is neither a group nor given a port
+/// (`ngx_stream_upstream_init_round_robin`: "no port in upstream"), with where it was named.
+pub(super) fn stream_upstream_without_port(c: &Checker) -> Option<(FileId, u32, String)> {
+    c.http
+        .upstreams
+        .iter()
+        .find(|u| !u.created && u.port.is_none())
+        .map(|u| {
+            (
+                u.file,
+                u.at,
+                format!("no port in upstream \"{}\"", show(&u.host)),
+            )
+        })
+}
+
 fn log_format(c: &mut Checker, h: &Here<'_>) {
     let name = h.arg(0).into_owned();
     if c.http
@@ -2683,7 +2795,7 @@ fn limit_zone(c: &mut Checker, h: &Here<'_>, handler: &'static str) {
         c.report(Code::MissingDefinition, h, h.d.name.span, msg);
         return;
     };
-    let tag = if req { "limit_req" } else { "limit_conn" };
+    let tag = zone_tag(handler);
     if !c.shared_memory(h, i, &name, size, tag) {
         return;
     }
@@ -2702,10 +2814,22 @@ fn limit_zone(c: &mut Checker, h: &Here<'_>, handler: &'static str) {
     }
 }
 
+/// The module a shared memory zone belongs to (nginx's zone tag): the stream module's
+/// `limit_conn` zones are not http's.
+fn zone_tag(handler: &str) -> &'static str {
+    if handler.starts_with("ngx_stream_") {
+        "stream_limit_conn"
+    } else if handler.contains("limit_req") {
+        "limit_req"
+    } else {
+        "limit_conn"
+    }
+}
+
 /// `limit_req` / `limit_conn`.
 fn limit(c: &mut Checker, h: &Here<'_>, handler: &'static str) {
     let req = handler == "ngx_http_limit_req";
-    let tag = if req { "limit_req" } else { "limit_conn" };
+    let tag = zone_tag(handler);
     if req {
         let mut zone = None;
         for i in 0..h.nargs() {
@@ -2787,10 +2911,10 @@ fn entries_block(c: &mut Checker, h: &Here<'_>, source: usize, var: usize) {
 pub(super) fn block_entry(c: &mut Checker, h: &Here<'_>) {
     let Some(ctx) = c.frame().ctx else { return };
     match ctx {
-        Context::Map => map_entry(c, h),
-        Context::SplitClients => split_entry(c, h),
+        Context::Map | Context::StreamMap => map_entry(c, h),
+        Context::SplitClients | Context::StreamSplitClients => split_entry(c, h),
         Context::Types => types_entry(c, h),
-        Context::Geo => geo_entry(c, h),
+        Context::Geo | Context::StreamGeo => geo_entry(c, h),
         _ => {}
     }
 }
@@ -2956,7 +3080,38 @@ fn geo_entry(c: &mut Checker, h: &Here<'_>) {
 }
 
 /// A block was entered.
-pub(super) fn entered(_c: &mut Checker, _h: &Here<'_>, _child: Context) {}
+/// The `stream` block has upstreams, log formats and variables of its own: http's are put
+/// aside while it is read (shared memory zones are the cycle's and stay).
+pub(super) fn entered(c: &mut Checker, _h: &Here<'_>, child: Context) {
+    if child == Context::Stream {
+        let mut http = std::mem::take(&mut c.http);
+        c.http.zones = std::mem::take(&mut http.zones);
+        c.http.events = http.events;
+        let mut vars = super::vars::Vars::for_stream();
+        vars.whole = c.vars.whole;
+        vars.template = c.vars.template;
+        let outer = std::mem::replace(&mut c.vars, vars);
+        // Values already read gave their variables' uses to http's table, not stream's.
+        let read = std::mem::take(&mut c.read_values);
+        c.stashed = Some(Box::new((http, outer, read)));
+    }
+}
+
+/// The end of the `stream` block: its checks, then http's namespaces back.
+fn stream_left(c: &mut Checker, h: &Here<'_>) {
+    let refused = super::stream::end(c, h);
+    if !refused && c.whole {
+        c.check_variables();
+    }
+    if let Some(stashed) = c.stashed.take() {
+        let (mut http, vars, read) = *stashed;
+        http.zones = std::mem::take(&mut c.http.zones);
+        http.events |= c.http.events;
+        c.http = http;
+        c.vars = vars;
+        c.read_values = read;
+    }
+}
 
 /// A block ends.
 pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
@@ -2966,7 +3121,7 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
             .and_then(|b| b.close)
             .unwrap_or_else(|| h.at());
     match child {
-        Context::HttpUpstream => {
+        Context::HttpUpstream | Context::StreamUpstream => {
             let servers = c.frame().block.ups.as_ref().map(|u| u.servers);
             // An empty group with a shared-memory `zone` is NGINX Plus's, filled through its API
             // or a `state` file; nginx refuses it, but only a whole configuration says which
@@ -2988,7 +3143,7 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
                 );
             }
         }
-        Context::SplitClients => {
+        Context::SplitClients | Context::StreamSplitClients => {
             let over = c
                 .frame()
                 .block
@@ -3045,7 +3200,7 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
         }
         Context::Http => http_end(c, h),
         Context::StreamServer => super::stream::server_end(c),
-        Context::Stream => super::stream::end(c, h),
+        Context::Stream => stream_left(c, h),
         _ => {}
     }
 }

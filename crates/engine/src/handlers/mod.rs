@@ -123,6 +123,10 @@ pub(crate) struct Frame {
     pub block: http::BlockState,
 }
 
+/// http's upstreams and log formats, variables and values read, put aside while a `stream`
+/// block is read.
+type Stashed = (http::HttpState, vars::Vars, crate::hash::FastSet<Vec<u8>>);
+
 /// The handlers' checks for one run; state is per tree.
 pub struct Checker {
     version: Version,
@@ -136,6 +140,8 @@ pub struct Checker {
     refused: Vec<(FileId, Span)>,
     http: http::HttpState,
     stream: stream::StreamState,
+    /// http's upstreams, log formats and variables while a `stream` block is read.
+    stashed: Option<Box<Stashed>>,
     /// How many times a part of the tree went unread ([`Checker::partial`]).
     partials: u32,
     vars: vars::Vars,
@@ -170,6 +176,7 @@ impl Checker {
             refused: Vec::new(),
             http: Default::default(),
             stream: Default::default(),
+            stashed: None,
             partials: 0,
             vars: Default::default(),
             pending: Default::default(),
@@ -217,6 +224,7 @@ impl Checker {
         });
         self.http = Default::default();
         self.stream = Default::default();
+        self.stashed = None;
         self.vars = Default::default();
         self.vars.whole = self.whole;
         self.done_locations.clear();
@@ -496,6 +504,11 @@ impl Checker {
                 self.leave(file, src, d, child);
             }
         }
+    }
+
+    /// How many findings were made so far (to tell whether a check added one).
+    pub(crate) fn out_len(&self) -> usize {
+        self.out.len()
     }
 
     /// Reports a finding at the statement (nginx cites the line its scanner is on).

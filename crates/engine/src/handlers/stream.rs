@@ -326,8 +326,8 @@ impl Opts {
 
 /// The end of the `stream` block: the servers are merged (the core module's for every server,
 /// then the TLS module's), then TLS addresses are checked (from 1.25.5). nginx stops at the first
-/// refusal.
-pub(super) fn end(c: &mut Checker, h: &Here<'_>) {
+/// refusal: true when it found one.
+pub(super) fn end(c: &mut Checker, h: &Here<'_>) -> bool {
     let state = std::mem::take(&mut c.stream);
     let b = &c.frame().block;
     let (main_certs, main_keys, main_reject, main_client) =
@@ -347,7 +347,19 @@ pub(super) fn end(c: &mut Checker, h: &Here<'_>) {
             Some(at),
             "no handler for server",
         );
-        return;
+        return true;
+    }
+    // ngx_stream_upstream_init_main_conf: an upstream a `proxy_pass` names that is no group
+    // needs a port.
+    if let Some((file, at, msg)) = super::http::stream_upstream_without_port(c) {
+        c.report_at(
+            Code::MissingDefinition,
+            file,
+            Span::new(at as usize, at as usize),
+            Some(at),
+            msg,
+        );
+        return true;
     }
     let v = c.version();
     let virtual_servers = v >= VIRTUAL_SERVERS;
@@ -413,7 +425,7 @@ pub(super) fn end(c: &mut Checker, h: &Here<'_>) {
                 Some(at),
                 msg,
             );
-            return;
+            return true;
         }
         // The client certificate check runs where the server has TLS: a `listen ... ssl`
         // before 1.25.5, a certificate or `ssl_reject_handshake on` from then.
@@ -434,12 +446,12 @@ pub(super) fn end(c: &mut Checker, h: &Here<'_>) {
                     "no ssl_client_certificate for ssl_verify_client"
                 };
                 c.report_at(Code::MissingDefinition, file, span, None, msg);
-                return;
+                return true;
             }
         }
     }
     if !virtual_servers {
-        return;
+        return false;
     }
     // ngx_stream_ssl_init: the default server of a TLS address needs a certificate, or, when it
     // rejects handshakes, every other server on the address does.
@@ -494,7 +506,8 @@ pub(super) fn end(c: &mut Checker, h: &Here<'_>) {
                 Some(at),
                 "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
             );
-            return;
+            return true;
         }
     }
+    false
 }

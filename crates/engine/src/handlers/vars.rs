@@ -28,6 +28,8 @@ pub(crate) struct Vars {
     pub foreign: bool,
     /// The statement being read is a template's: upper-case names are placeholders.
     pub template: bool,
+    /// The stream module's variables (`ngx_stream_variables_init_vars`), not http's.
+    stream: bool,
     defined: FastSet<Vec<u8>>,
     uses: Vec<Use>,
     used: FastSet<Vec<u8>>,
@@ -39,19 +41,21 @@ struct Builtins {
     prefixes: Vec<&'static [u8]>,
 }
 
-fn builtins(v: Version) -> &'static Builtins {
+fn builtins(v: Version, stream: bool) -> &'static Builtins {
     use std::sync::{Mutex, OnceLock};
-    static BY_VERSION: OnceLock<Mutex<FastMap<Version, &'static Builtins>>> = OnceLock::new();
+    type Cache = FastMap<(Version, bool), &'static Builtins>;
+    static BY_VERSION: OnceLock<Mutex<Cache>> = OnceLock::new();
     let cache = BY_VERSION.get_or_init(Default::default);
-    if let Some(b) = cache.lock().ok().and_then(|m| m.get(&v).copied()) {
+    if let Some(b) = cache.lock().ok().and_then(|m| m.get(&(v, stream)).copied()) {
         return b;
     }
+    let subsystem = if stream { "stream" } else { "http" };
     let mut b = Builtins {
         names: FastMap::default(),
         prefixes: Vec::new(),
     };
     for r in values::variables() {
-        if r.subsystem != "http" || !r.active(v) {
+        if r.subsystem != subsystem || !r.active(v) {
             continue;
         }
         if r.prefix {
@@ -63,12 +67,20 @@ fn builtins(v: Version) -> &'static Builtins {
     // One table per version and process, like the directive tables.
     let b: &'static Builtins = Box::leak(Box::new(b));
     if let Ok(mut m) = cache.lock() {
-        m.insert(v, b);
+        m.insert((v, stream), b);
     }
     b
 }
 
 impl Vars {
+    /// The variables of a `stream` block.
+    pub fn for_stream() -> Vars {
+        Vars {
+            stream: true,
+            ..Vars::default()
+        }
+    }
+
     /// Defines a variable (names are case-insensitive).
     pub fn define(&mut self, name: &[u8]) {
         self.defined.insert(name.to_ascii_lowercase());
@@ -102,7 +114,10 @@ impl Vars {
     /// True when `name` is a built-in that `set`, `map`, ... may not define again.
     pub fn fixed_builtin(&self, name: &[u8], v: Version) -> bool {
         let lower = name.to_ascii_lowercase();
-        builtins(v).names.get(&lower[..]).is_some_and(|c| !c)
+        builtins(v, self.stream)
+            .names
+            .get(&lower[..])
+            .is_some_and(|c| !c)
     }
 
     /// The uses of unknown variables, in nginx's order.
@@ -110,7 +125,7 @@ impl Vars {
         if !self.whole || self.foreign {
             return Vec::new();
         }
-        let b = builtins(v);
+        let b = builtins(v, self.stream);
         let uses = std::mem::take(&mut self.uses);
         uses.into_iter()
             .filter(|u| {
