@@ -976,6 +976,16 @@ fn value_mutations_agree_with_nginx() {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // The stream tree loads Debian's stream module (`{STREAM}`).
+        let stream = std::fs::read(p.join("nginx.conf"))
+            .is_ok_and(|b| b.windows(8).any(|w| w == b"{STREAM}"));
+        if stream && stream_module().is_none() {
+            missing(
+                "the stream module (ngx_stream_module.so)",
+                "value_mutations_agree_with_nginx's stream tree",
+            );
+            continue;
+        }
         sources.push((name, Source::Fixture(p)));
     }
     assert!(sources.len() >= 12, "only {} sources", sources.len());
@@ -1023,6 +1033,14 @@ fn render_source(s: &Source, dir: &Path, m: &mut dyn FnMut(&str, &mut Vec<u8>)) 
                     .to_string_lossy()
                     .into_owned();
                 let mut bytes = std::fs::read(&f).unwrap_or_default();
+                if let Some(module) = stream_module() {
+                    let path = module.to_string_lossy().into_owned();
+                    let filled = replace_all(&bytes, b"{STREAM}", path.as_bytes());
+                    if filled != bytes {
+                        write(dir, &rel, &filled);
+                        bytes = filled;
+                    }
+                }
                 let before = bytes.clone();
                 m(&rel, &mut bytes);
                 if bytes != before {

@@ -425,6 +425,9 @@ fn classify(name: &str) -> Option<H> {
         "ngx_stream_set_complex_value_zero_slot" => H::HttpSetComplexValueZeroSlot,
         "ngx_stream_return" => H::StreamReturn,
         "ngx_stream_upstream" => H::HttpUpstream,
+        "ngx_stream_upstream_hash" => H::HttpUpstreamHash,
+        "ngx_stream_upstream_least_conn" => H::HttpUpstreamLeastConn,
+        "ngx_stream_upstream_random" => H::HttpUpstreamRandom,
         "ngx_stream_upstream_server" => H::StreamUpstreamServer,
         _ => return None,
     })
@@ -995,6 +998,13 @@ fn balancer(c: &mut Checker, h: &Here<'_>, name: &str) {
     if c.frame().block.ups.is_none() {
         return;
     }
+    // The stream module's methods read their arguments as http's do.
+    let name = match name {
+        "ngx_stream_upstream_hash" => "ngx_http_upstream_hash",
+        "ngx_stream_upstream_least_conn" => "ngx_http_upstream_least_conn",
+        "ngx_stream_upstream_random" => "ngx_http_upstream_random",
+        n => n,
+    };
     if name == "ngx_http_upstream_keepalive" {
         keepalive(c, h);
         return;
