@@ -111,6 +111,10 @@ fn in_http(body: &str) -> String {
     )
 }
 
+/// How a fixture tree names the stream module (`load_module modules/ngx_stream_module.so;`, as
+/// Debian's `modules-enabled/50-mod-stream.conf` does); the mutation test loads Debian's build.
+const STREAM_OBJECT: &[u8] = b"modules/ngx_stream_module.so";
+
 /// Debian's build of the stream module (`NGXLINT_NGINX_MODULES`, as `.ci/run` extracts it, else
 /// the installed one).
 fn stream_module() -> Option<PathBuf> {
@@ -976,9 +980,9 @@ fn value_mutations_agree_with_nginx() {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        // The stream tree loads Debian's stream module (`{STREAM}`).
+        // The stream tree loads Debian's stream module (from the test's folder of modules).
         let stream = std::fs::read(p.join("nginx.conf"))
-            .is_ok_and(|b| b.windows(8).any(|w| w == b"{STREAM}"));
+            .is_ok_and(|b| b.windows(STREAM_OBJECT.len()).any(|w| w == STREAM_OBJECT));
         if stream && stream_module().is_none() {
             missing(
                 "the stream module (ngx_stream_module.so)",
@@ -1035,7 +1039,7 @@ fn render_source(s: &Source, dir: &Path, m: &mut dyn FnMut(&str, &mut Vec<u8>)) 
                 let mut bytes = std::fs::read(&f).unwrap_or_default();
                 if let Some(module) = stream_module() {
                     let path = module.to_string_lossy().into_owned();
-                    let filled = replace_all(&bytes, b"{STREAM}", path.as_bytes());
+                    let filled = replace_all(&bytes, STREAM_OBJECT, path.as_bytes());
                     if filled != bytes {
                         write(dir, &rel, &filled);
                         bytes = filled;
