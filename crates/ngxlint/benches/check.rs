@@ -98,9 +98,11 @@ fn main() {
             }
             None => (measure(runs, check_cmd), None),
         };
+        // The same rules as the full check (every one), on the nginx side alone.
         let nginx_only = measure(runs, || {
             let mut c = Command::new(&ngxlint);
             c.arg("check")
+                .args(["--select", "ALL"])
                 .arg("--format")
                 .arg("concise")
                 .arg(out.join("nginx"))
@@ -116,7 +118,7 @@ fn main() {
         });
         let fix = measure(runs, || {
             let mut c = Command::new(&ngxlint);
-            c.args(["check", "--fix", "--format", "concise"])
+            c.args(["check", "--select", "ALL", "--fix", "--format", "concise"])
                 .arg(&out)
                 .current_dir(&out);
             c
