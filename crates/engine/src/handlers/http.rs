@@ -2347,24 +2347,8 @@ fn pass(c: &mut Checker, h: &Here<'_>, kind: Pass) {
             return;
         }
     };
-    // ngx_http_upstream_add with no flags: a name given with a port cannot be an upstream{}.
-    let at = h.at();
-    if let Some(u) = c.http.upstream(&parsed.host) {
-        if u.created {
-            if let Some(p) = parsed.port {
-                let msg = format!("upstream \"{}\" may not have port {p}", show(&parsed.host));
-                c.report(Code::InvalidValue, h, h.span(0), msg);
-                return;
-            }
-        }
-    } else if !rest.starts_with(b"unix:") {
-        c.http.add_upstream(UpsRec {
-            host: parsed.host.clone(),
-            created: false,
-            port: parsed.port,
-            file: h.file,
-            at,
-        });
+    if !add_pass_upstream(c, h, &parsed, rest.starts_with(b"unix:")) {
+        return;
     }
     if kind == Pass::Proxy && parsed.uri {
         let loc = c.frame().block.loc.as_ref();
@@ -2398,23 +2382,30 @@ fn stream_proxy_pass(c: &mut Checker, h: &Here<'_>) {
             return;
         }
     };
-    let at = h.at();
+    let unix = url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:");
+    add_pass_upstream(c, h, &parsed, unix);
+}
+
+/// `ngx_*_upstream_add` with no flags, for the address a pass names: a group's name given with a
+/// port is refused; any other address becomes an upstream of its own (unix sockets aside). False
+/// when nginx refuses it.
+fn add_pass_upstream(c: &mut Checker, h: &Here<'_>, parsed: &Url, unix: bool) -> bool {
     if let Some(u) = c.http.upstream(&parsed.host) {
-        if u.created {
-            if let Some(p) = parsed.port {
-                let msg = format!("upstream \"{}\" may not have port {p}", show(&parsed.host));
-                c.report(Code::InvalidValue, h, h.span(0), msg);
-            }
+        if let (true, Some(p)) = (u.created, parsed.port) {
+            let msg = format!("upstream \"{}\" may not have port {p}", show(&parsed.host));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+            return false;
         }
-    } else if !(url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:")) {
+    } else if !unix {
         c.http.add_upstream(UpsRec {
             host: parsed.host.clone(),
             created: false,
             port: parsed.port,
             file: h.file,
-            at,
+            at: h.at(),
         });
     }
+    true
 }
 
 /// The first upstream a stream `proxy_pass` names that is neither a group nor given a port
@@ -3364,11 +3355,10 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
         let (Some(file), at) = (server.file, server.at) else {
             continue;
         };
-        c.report_at(
+        c.report_at_offset(
             Code::MissingDefinition,
             file,
-            Span::new(at as usize, at as usize),
-            Some(at),
+            at,
             "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
         );
     }

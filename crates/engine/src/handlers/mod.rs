@@ -542,6 +542,18 @@ impl Checker {
         self.out.push(d);
     }
 
+    /// Reports a finding at an offset nginx names (`in FILE:LINE` of a statement or block).
+    pub(crate) fn report_at_offset(
+        &mut self,
+        code: Code,
+        file: FileId,
+        at: u32,
+        msg: impl Into<String>,
+    ) {
+        let span = Span::new(at as usize, at as usize);
+        self.report_at(code, file, span, Some(at), msg);
+    }
+
     /// `"name" directive MSG`, nginx's form for a handler's returned string.
     pub(crate) fn directive_error(&mut self, code: Code, h: &Here<'_>, span: Span, what: &str) {
         let msg = format!("\"{}\" directive {what}", h.name());

@@ -6,8 +6,6 @@
 //! and the certificate checks moved from each server's `listen ... ssl` to the default server of
 //! each TLS address, as in http.
 
-use nginx_syntax::Span;
-
 use super::http::{parse_listen_url, so_keepalive, Addr, ClientCerts};
 use super::{cstr, show, Checker, Code, Here};
 use crate::files::FileId;
@@ -116,11 +114,10 @@ pub(super) fn server_end(c: &mut Checker) {
     if !s.listen && !s.unsure {
         if let Some(file) = s.file {
             let at = s.at;
-            c.report_at(
+            c.report_at_offset(
                 Code::MissingDefinition,
                 file,
-                Span::new(at as usize, at as usize),
-                Some(at),
+                at,
                 "no \"listen\" is defined for server",
             );
         }
@@ -340,25 +337,13 @@ pub(super) fn end(c: &mut Checker, h: &Here<'_>) -> bool {
         .find(|s| !s.handler && !s.unsure && s.file.is_some())
     {
         let (file, at) = (s.file.unwrap_or(FileId(0)), s.at);
-        c.report_at(
-            Code::MissingDefinition,
-            file,
-            Span::new(at as usize, at as usize),
-            Some(at),
-            "no handler for server",
-        );
+        c.report_at_offset(Code::MissingDefinition, file, at, "no handler for server");
         return true;
     }
     // ngx_stream_upstream_init_main_conf: an upstream a `proxy_pass` names that is no group
     // needs a port.
     if let Some((file, at, msg)) = super::http::stream_upstream_without_port(c) {
-        c.report_at(
-            Code::MissingDefinition,
-            file,
-            Span::new(at as usize, at as usize),
-            Some(at),
-            msg,
-        );
+        c.report_at_offset(Code::MissingDefinition, file, at, msg);
         return true;
     }
     let v = c.version();
@@ -418,13 +403,7 @@ pub(super) fn end(c: &mut Checker, h: &Here<'_>) -> bool {
             None
         };
         if let Some((file, at, msg)) = refusal {
-            c.report_at(
-                Code::MissingDefinition,
-                file,
-                Span::new(at as usize, at as usize),
-                Some(at),
-                msg,
-            );
+            c.report_at_offset(Code::MissingDefinition, file, at, msg);
             return true;
         }
         // The client certificate check runs where the server has TLS: a `listen ... ssl`
@@ -499,11 +478,10 @@ pub(super) fn end(c: &mut Checker, h: &Here<'_>) -> bool {
             let (Some(file), at) = (s.file, s.at) else {
                 continue;
             };
-            c.report_at(
+            c.report_at_offset(
                 Code::MissingDefinition,
                 file,
-                Span::new(at as usize, at as usize),
-                Some(at),
+                at,
                 "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
             );
             return true;
