@@ -80,6 +80,27 @@ const CASES: &[Case] = &[
         expect: Expect::Refused("\"load_module\" directive is specified too late", "nginx.conf", 2),
     },
     Case {
+        name: "one object loaded twice",
+        files: &[("nginx.conf", "load_module {MODULES}/ngx_http_echo_module.so;\nload_module {MODULES}/ngx_http_echo_module.so;\nevents {}\n")],
+        links: &[],
+        expect: Expect::Refused("module \"ngx_http_echo_module\" is already loaded", "nginx.conf", 2),
+    },
+    Case {
+        name: "a modules-enabled snippet and a load_module of the same object",
+        files: &[
+            ("modules-enabled/50-mod-http-echo.conf", "load_module {MODULES}/ngx_http_echo_module.so;\n"),
+            ("nginx.conf", "include modules-enabled/*.conf;\nload_module {MODULES}/ngx_http_echo_module.so;\nevents {}\n"),
+        ],
+        links: &[],
+        expect: Expect::Refused("module \"ngx_http_echo_module\" is already loaded", "nginx.conf", 2),
+    },
+    Case {
+        name: "two objects loaded once each",
+        files: &[("nginx.conf", "load_module {MODULES}/ngx_http_echo_module.so;\nload_module {MODULES}/ngx_rtmp_module.so;\nevents {}\n")],
+        links: &[],
+        expect: Expect::Accepted,
+    },
+    Case {
         name: "a main-context directive before its load_module is unknown",
         files: &[("nginx.conf", "rtmp_auto_push on;\nload_module {MODULES}/ngx_rtmp_module.so;\nevents {}\n")],
         links: &[],

@@ -854,6 +854,27 @@ const MODULE_FILES: &[ModuleFile] = &[
 ];
 
 /// The module file a `load_module` path or a Debian/Ubuntu `modules-enabled` file name stands for.
+/// The object a `load_module` path (or a Debian module snippet's name) loads, and the name of the
+/// first `ngx_module_t` it holds — the one nginx names when the object is loaded twice (`module
+/// "ngx_stream_module" is already loaded`): the table's, else the object's name without `.so`.
+pub fn module_object(name: &[u8]) -> Option<(Vec<u8>, String)> {
+    let base = name.rsplit(|&b| b == b'/').next().unwrap_or(name);
+    match module_file(name) {
+        Some(m) => {
+            let first = m
+                .modules
+                .first()
+                .map(|s| (*s).to_string())
+                .unwrap_or_else(|| m.file.trim_end_matches(".so").to_string());
+            Some((m.file.as_bytes().to_vec(), first))
+        }
+        None => {
+            let stem = base.strip_suffix(b".so")?;
+            Some((base.to_vec(), String::from_utf8_lossy(stem).into_owned()))
+        }
+    }
+}
+
 fn module_file(name: &[u8]) -> Option<&'static ModuleFile> {
     let base = name.rsplit(|&b| b == b'/').next().unwrap_or(name);
     if base.ends_with(b".so") {

@@ -26,6 +26,8 @@ pub(super) struct TreeModules {
     counted: bool,
     /// The table changed since [`TreeModules::take_changed`] last asked.
     changed: bool,
+    /// The objects loaded so far (their file names).
+    objects: Vec<Vec<u8>>,
 }
 
 impl TreeModules {
@@ -37,6 +39,17 @@ impl TreeModules {
     /// Whether the table changed since the last call.
     pub(super) fn take_changed(&mut self) -> bool {
         std::mem::take(&mut self.changed)
+    }
+
+    /// Records the object `load_module FILE` (or a snippet named FILE) loads: the name of its
+    /// first module when it was loaded already (nginx refuses it).
+    fn loaded_twice(&mut self, file: &[u8]) -> Option<String> {
+        let (object, first) = nginx_syntax::directives::module_object(file)?;
+        if self.objects.contains(&object) {
+            return Some(first);
+        }
+        self.objects.push(object);
+        None
     }
 
     /// What `load_module FILE` (or a snippet named FILE) loads, added to the table.
@@ -84,6 +97,22 @@ impl Loader<'_> {
             return;
         }
         let value = arg.value(&self.files.get(file).bytes).into_owned();
+        if let Some(module) = self.modules.loaded_twice(&value) {
+            // ngx_load_module: each module of the object is compared with those loaded.
+            self.emit(
+                Diagnostic::new(
+                    "NGX013",
+                    "duplicate-directive",
+                    Severity::Error,
+                    file,
+                    arg.span,
+                    format!("module \"{module}\" is already loaded"),
+                )
+                .with_help("load each module once: a `modules-enabled` snippet and a `load_module` line of the main configuration may name the same object")
+                .at_nginx(d.terminator.offset()),
+            );
+            return;
+        }
         self.modules.load(self.directives, &value);
     }
 
@@ -115,6 +144,7 @@ impl Loader<'_> {
             if Directives::set_for_module_file(name.as_bytes()).is_some()
                 && self.vfs.canonical(&p).is_err()
             {
+                self.modules.loaded_twice(name.as_bytes());
                 self.modules.load(self.directives, name.as_bytes());
             }
         }
