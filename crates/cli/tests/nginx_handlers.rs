@@ -552,7 +552,8 @@ fn stream_checks_of_later_releases() {
         let mut opts = ngxlint_engine::Options::new(dir.path().to_path_buf());
         opts.directives = Directives::for_version(v);
         opts.stock_files = false;
-        let project = ngxlint_engine::Project::load(&[main.clone()], &opts).expect("loads");
+        let project =
+            ngxlint_engine::Project::load(std::slice::from_ref(&main), &opts).expect("loads");
         let errors = ngxlint_errors(&project);
         let got = errors
             .first()
