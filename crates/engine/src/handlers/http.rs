@@ -3206,6 +3206,27 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
     }
 }
 
+/// `ngx_http_ssl_init` / `ngx_stream_ssl_init` for one TLS address: the server that needs a
+/// certificate and has none — its default server, or when that one rejects handshakes the first
+/// other server that neither has one nor rejects them. `tls(server)`: whether the server has a
+/// certificate, and whether it rejects handshakes.
+pub(super) fn server_without_certificate(
+    a: &Addr,
+    tls: impl Fn(usize) -> Option<(bool, bool)>,
+) -> Option<usize> {
+    let (certs, reject) = tls(a.default_server)?;
+    if certs {
+        return None;
+    }
+    if !reject {
+        return Some(a.default_server);
+    }
+    a.servers
+        .iter()
+        .copied()
+        .find(|&s| tls(s).is_some_and(|(c, r)| !c && !r))
+}
+
 /// What nginx checks when the `http` block ends (`ngx_http_block` after `ngx_conf_parse`).
 fn http_end(c: &mut Checker, h: &Here<'_>) {
     // ngx_http_ssl_merge_srv_conf, per server: a key for every certificate.
@@ -3330,22 +3351,8 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
             .iter()
             .filter(|a| a.ssl && a.text.rsplit(':').next() == Some(*port))
         {
-            let Some((certs, reject)) = effective.get(a.default_server) else {
-                continue;
-            };
-            if !certs.is_empty() {
-                continue;
-            }
-            if !reject {
-                missing.push(a.default_server);
-                continue;
-            }
-            for &s in &a.servers {
-                if effective.get(s).is_some_and(|(c, r)| c.is_empty() && !r) {
-                    missing.push(s);
-                    break;
-                }
-            }
+            let tls = |s: usize| effective.get(s).map(|(c, r)| (!c.is_empty(), *r));
+            missing.extend(server_without_certificate(a, tls));
         }
     }
     for s in missing {

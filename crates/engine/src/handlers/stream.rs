@@ -458,20 +458,7 @@ pub(super) fn end(c: &mut Checker, h: &Here<'_>) -> bool {
             .filter(|&i| state.addrs[i].ssl && port_of(i) == *port)
             .map(|i| &state.addrs[i])
         {
-            let Some(&(certs, reject)) = effective.get(a.default_server) else {
-                continue;
-            };
-            if certs {
-                continue;
-            }
-            let missing = if !reject {
-                Some(a.default_server)
-            } else {
-                a.servers
-                    .iter()
-                    .copied()
-                    .find(|&s| effective.get(s).is_some_and(|&(c, r)| !c && !r))
-            };
+            let missing = super::http::server_without_certificate(a, |s| effective.get(s).copied());
             let Some(s) = missing.and_then(|s| state.servers.get(s)) else {
                 continue;
             };
