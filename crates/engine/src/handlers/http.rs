@@ -3080,8 +3080,7 @@ fn geo_entry(c: &mut Checker, h: &Here<'_>) {
     }
 }
 
-/// A block was entered.
-/// The `stream` block has upstreams, log formats and variables of its own: http's are put
+/// A block was entered. The `stream` block has upstreams, log formats and variables of its own: http's are put
 /// aside while it is read (shared memory zones are the cycle's and stay).
 pub(super) fn entered(c: &mut Checker, _h: &Here<'_>, child: Context) {
     if child == Context::Stream {
