@@ -447,6 +447,18 @@ fn fixtures() -> Vec<(&'static str, String)> {
         ("stream access rule invalid", in_stream("server {\n    listen 127.0.0.1:9001;\n    allow 10.0.0.0/33;\n    return a;\n}")),
         ("stream proxy_bind unknown variable", in_stream("server { listen 127.0.0.1:9001; proxy_bind $nosuch; proxy_pass 127.0.0.1:1; }")),
         ("stream rate invalid", in_stream("server {\n    listen 127.0.0.1:9001;\n    proxy_download_rate 10x;\n    proxy_pass 127.0.0.1:1;\n}")),
+        // geo blocks (ngx_http_geo, ngx_stream_geo).
+        ("geo invalid network", in_http("geo $g {\n    default 0;\n    10.0.0.0/33 1;\n}")),
+        ("geo network by name", in_http("geo $g {\n    default 0;\n    foo 1;\n}")),
+        ("geo three words", in_http("geo $g {\n    default 0;\n    10.0.0.0/8 1 2;\n}")),
+        ("geo proxy invalid", in_http("geo $g {\n    default 0;\n    proxy foo;\n}")),
+        ("geo ranges after a network", in_http("geo $g {\n    default 0;\n    ranges;\n    10.0.0.1-10.0.0.9 1;\n}")),
+        ("geo range reversed", in_http("geo $g {\n    ranges;\n    default 0;\n    10.0.0.9-10.0.0.1 1;\n}")),
+        ("geo range of one address", in_http("geo $g {\n    ranges;\n    default 0;\n    10.0.0.1 1;\n}")),
+        ("geo accepted", in_http("geo $remote_addr $g {\n    proxy 10.0.0.0/8;\n    proxy_recursive;\n    default 0;\n    10.0.0.0/8 1;\n    ::1 2;\n    2001:db8::/32 3;\n    delete 10.0.0.0/8;\n    255.255.255.255 4;\n}\ngeo $r {\n    ranges;\n    default 0;\n    10.0.0.1-10.0.0.9 1;\n    delete 10.0.0.1-10.0.0.9;\n    127.0.0.1-127.0.0.1 2;\n}")),
+        ("stream geo proxy", in_stream("geo $g {\n    proxy 10.0.0.1;\n    default 0;\n}\nserver { listen 127.0.0.1:9001; return $g; }")),
+        ("stream geo proxy_recursive", in_stream("geo $g {\n    proxy_recursive;\n    default 0;\n}\nserver { listen 127.0.0.1:9001; return $g; }")),
+        ("stream geo ranges accepted", in_stream("geo $g {\n    ranges;\n    default 0;\n    10.0.0.1-10.0.0.9 1;\n}\nserver { listen 127.0.0.1:9001; return $g; }")),
         ("stream handler before TLS", in_stream("server { listen 127.0.0.1:9001 ssl; proxy_pass 127.0.0.1:9; }\nserver {\n    listen 127.0.0.1:9002;\n}")),
     ]
 }
@@ -1310,6 +1322,7 @@ fn warning_fixtures() -> Vec<(&'static str, String, usize)> {
         ("no conflict on two ports", in_http("server { listen 127.0.0.1:8080; server_name a.test; }\nserver { listen 127.0.0.1:8081; server_name a.test; }"), 0),
         ("suspicious server name", in_server("server_name a/b.test;"), 1),
         ("duplicate bitmask value", in_http("ssl_protocols TLSv1.2 TLSv1.2;"), 1),
+        ("geo network with host bits", in_http("geo $g {\n    default 0;\n    10.0.0.1/8 1;\n}"), 1),
         ("duplicate extension", in_http("types {\n    text/html html;\n    text/plain html;\n}"), 1),
         ("send_lowat", in_http("send_lowat 0;"), 1),
         ("low address bits", in_location("allow 10.0.0.1/8;"), 1),

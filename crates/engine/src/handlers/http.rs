@@ -70,6 +70,9 @@ pub(crate) struct Entries {
     /// split_clients: the sum of the percentages (hundredths) and whether `*` was seen.
     pub percent: u64,
     pub star: bool,
+    /// geo: `ranges` was given; a network was added (nginx's radix tree exists).
+    pub geo_ranges: bool,
+    pub geo_tree: bool,
 }
 
 /// A server's own `ssl_certificate`s, number of keys, `ssl on` and `ssl_reject_handshake`.
@@ -3062,21 +3065,97 @@ fn types_entry(c: &mut Checker, h: &Here<'_>) {
     }
 }
 
+/// A statement of a `geo` block (`ngx_http_geo`, `ngx_stream_geo`): the parameters, then a
+/// network (`ngx_ptocidr`) or, after `ranges`, an address range. The stream module's `geo` has no
+/// `proxy` or `proxy_recursive`.
 fn geo_entry(c: &mut Checker, h: &Here<'_>) {
+    let stream = c.frame().ctx == Some(Context::StreamGeo);
     let key = h.d.name.value(h.src).into_owned();
-    if matches!(
-        cstr(&key),
-        b"ranges" | b"include" | b"proxy_recursive" | b"delete" | b"proxy"
-    ) {
+    let e = c.frame().block.entries.get_or_insert_with(Default::default);
+    let (ranges, tree) = (e.geo_ranges, e.geo_tree);
+    if h.d.args.is_empty() {
+        if cstr(&key) == b"ranges" {
+            if tree {
+                let msg =
+                    "the \"ranges\" directive must be the first directive inside \"geo\" block";
+                c.report(Code::Misplaced, h, h.d.name.span, msg);
+                return;
+            }
+            if let Some(e) = c.frame().block.entries.as_mut() {
+                e.geo_ranges = true;
+            }
+            return;
+        }
+        if !stream && cstr(&key) == b"proxy_recursive" {
+            return;
+        }
+    }
+    if h.d.args.len() != 1 {
+        c.report(
+            Code::InvalidValue,
+            h,
+            h.d.name.span,
+            "invalid number of the geo parameters",
+        );
+        return;
+    }
+    let value = h.arg(0);
+    if cstr(&key) == b"include" {
+        return;
+    }
+    if !stream && cstr(&key) == b"proxy" {
+        geo_network(c, h, &value, h.span(0));
         return;
     }
     if cstr(&key) == b"default" {
-        let e = c.frame().block.entries.get_or_insert_with(Default::default);
-        if e.default {
-            let msg = "duplicate default geo parameter";
-            let _ = msg;
+        if !ranges {
+            if let Some(e) = c.frame().block.entries.as_mut() {
+                e.geo_tree = true;
+            }
         }
-        e.default = true;
+        return;
+    }
+    let (net, span) = if cstr(&key) == b"delete" {
+        (value.into_owned(), h.span(0))
+    } else {
+        (key, h.d.name.span)
+    };
+    if ranges {
+        // ngx_http_geo_range: two IPv4 addresses joined by `-`, the first not above the second.
+        let bytes = cstr(&net);
+        let valid = bytes.iter().position(|&b| b == b'-').is_some_and(|dash| {
+            match (inet_addr(&bytes[..dash]), inet_addr(&bytes[dash + 1..])) {
+                (Some(start), Some(end)) => u32::from(start) <= u32::from(end),
+                _ => false,
+            }
+        });
+        if !valid {
+            let msg = format!("invalid range \"{}\"", show(&net));
+            c.report(Code::InvalidValue, h, span, msg);
+        }
+        return;
+    }
+    if let Some(e) = c.frame().block.entries.as_mut() {
+        e.geo_tree = true;
+    }
+    geo_network(c, h, &net, span);
+}
+
+/// `ngx_http_geo_cidr_value`: a network as `ngx_ptocidr` reads it (`255.255.255.255` aside).
+fn geo_network(c: &mut Checker, h: &Here<'_>, net: &[u8], span: Span) {
+    if cstr(net) == b"255.255.255.255" {
+        return;
+    }
+    match ptocidr(net) {
+        Cidr::Invalid => {
+            let msg = format!("invalid network \"{}\"", show(net));
+            c.report(Code::InvalidValue, h, span, msg);
+        }
+        Cidr::LowBits => {
+            let msg = format!("low address bits of {} are meaningless", show(net));
+            c.report(Code::Warning, h, span, msg);
+        }
+        Cidr::Ok => {}
     }
 }
 
