@@ -161,6 +161,52 @@ pub(super) struct Addr {
     pub ssl: bool,
 }
 
+impl Addr {
+    /// An address first listened on by `server`.
+    pub(super) fn new(text: String, server: usize, set: bool, default: bool, ssl: bool) -> Addr {
+        Addr {
+            text,
+            servers: vec![server],
+            opts_set: set,
+            default,
+            default_server: server,
+            ssl,
+        }
+    }
+
+    /// `ngx_http_add_addresses` / `ngx_stream_add_addresses` for an address listened on already:
+    /// nginx's refusal when `server` listens on it again, or listen options or `default_server`
+    /// are given twice.
+    pub(super) fn join(
+        &mut self,
+        server: usize,
+        set: bool,
+        default: bool,
+        ssl: bool,
+    ) -> Result<(), String> {
+        let shown = &self.text;
+        if self.servers.contains(&server) {
+            return Err(format!("a duplicate listen {shown}"));
+        }
+        self.servers.push(server);
+        if set {
+            if self.opts_set {
+                return Err(format!("duplicate listen options for {shown}"));
+            }
+            self.opts_set = true;
+        }
+        if default {
+            if self.default {
+                return Err(format!("a duplicate default server for {shown}"));
+            }
+            self.default = true;
+            self.default_server = server;
+        }
+        self.ssl |= ssl;
+        Ok(())
+    }
+}
+
 /// One upstream name of the http block (`upstream {}` or a pass's implicit one).
 #[derive(Debug)]
 struct UpsRec {
@@ -535,21 +581,7 @@ pub(super) fn handler(
             }
             c.uses(h, 0, &h.arg(0), true);
         }
-        H::StreamUpstreamServer => {
-            let before = c.out_len();
-            upstream_server(c, h);
-            // Stream servers connect to an address and port: no default port.
-            let url = h.arg(0);
-            let unix = url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:");
-            if c.out_len() == before && !unix {
-                if let Ok(u) = parse_upstream_url(&url, false) {
-                    if u.port.is_none() {
-                        let msg = format!("no port in upstream \"{}\"", show(&url));
-                        c.report(Code::InvalidValue, h, h.span(0), msg);
-                    }
-                }
-            }
-        }
+        H::StreamUpstreamServer => upstream_server(c, h, true),
         H::StreamCoreListen => super::stream::listen(c, h),
         H::HttpCoreLocation => location(c, h),
         H::HttpCoreListen => listen(c, h),
@@ -617,12 +649,12 @@ pub(super) fn handler(
         H::HttpIndexSetIndex => index(c, h),
         H::HttpAccessRule => access_rule(c, h),
         H::HttpUpstream => upstream(c, h),
-        H::HttpUpstreamServer => upstream_server(c, h),
+        H::HttpUpstreamServer => upstream_server(c, h, false),
         H::HttpUpstreamIpHash
         | H::HttpUpstreamHash
         | H::HttpUpstreamRandom
         | H::HttpUpstreamLeastConn
-        | H::HttpUpstreamKeepalive => balancer(c, h, name),
+        | H::HttpUpstreamKeepalive => balancer(c, h, kind),
         H::HttpSetCharsetSlot => {
             let key = if h.is("charset") {
                 "charset"
@@ -707,7 +739,7 @@ pub(super) fn handler(
                 }
             }
             let v = h.arg(0);
-            if name.ends_with("_set_complex_value_size_slot")
+            if kind == H::HttpSetComplexValueSizeSlot
                 && memchr::memchr(b'$', &v).is_none()
                 && parse_size_bytes(&v).is_none()
             {
@@ -997,23 +1029,17 @@ fn define(c: &mut Checker, h: &Here<'_>, i: usize) {
 /// A balancing method (`ngx_http_upstream_hash`, ...): the server parameters it takes, and
 /// nginx's warning when one was set already. Before 1.29.7 `keepalive` wraps the method set so
 /// far and counts as one for a method set after it.
-fn balancer(c: &mut Checker, h: &Here<'_>, name: &str) {
+/// The stream module's methods are http's kinds (see `classify`).
+fn balancer(c: &mut Checker, h: &Here<'_>, kind: H) {
     if c.frame().block.ups.is_none() {
         return;
     }
-    // The stream module's methods read their arguments as http's do.
-    let name = match name {
-        "ngx_stream_upstream_hash" => "ngx_http_upstream_hash",
-        "ngx_stream_upstream_least_conn" => "ngx_http_upstream_least_conn",
-        "ngx_stream_upstream_random" => "ngx_http_upstream_random",
-        n => n,
-    };
-    if name == "ngx_http_upstream_keepalive" {
+    if kind == H::HttpUpstreamKeepalive {
         keepalive(c, h);
         return;
     }
     // `hash` compiles its key before anything else.
-    if name == "ngx_http_upstream_hash" && !c.uses(h, 0, &h.arg(0), true) {
+    if kind == H::HttpUpstreamHash && !c.uses(h, 0, &h.arg(0), true) {
         return;
     }
     let Some(u) = c.frame().block.ups.as_mut() else {
@@ -1021,7 +1047,7 @@ fn balancer(c: &mut Checker, h: &Here<'_>, name: &str) {
     };
     let redefined = u.method;
     u.method = true;
-    u.flags = if name == "ngx_http_upstream_least_conn" {
+    u.flags = if kind == H::HttpUpstreamLeastConn {
         UPS_ALL
     } else {
         UPS_WEIGHT | UPS_MAX_CONNS | UPS_MAX_FAILS | UPS_FAIL_TIMEOUT | UPS_DOWN
@@ -1038,9 +1064,9 @@ fn balancer(c: &mut Checker, h: &Here<'_>, name: &str) {
         let msg = format!("invalid parameter \"{}\"", show(&h.arg(i)));
         c.report(Code::InvalidValue, h, h.span(i), msg);
     };
-    match name {
-        "ngx_http_upstream_hash" if h.nargs() == 2 && cstr(&h.arg(1)) != b"consistent" => bad(c, 1),
-        "ngx_http_upstream_random" => {
+    match kind {
+        H::HttpUpstreamHash if h.nargs() == 2 && cstr(&h.arg(1)) != b"consistent" => bad(c, 1),
+        H::HttpUpstreamRandom => {
             if h.nargs() >= 1 && cstr(&h.arg(0)) != b"two" {
                 bad(c, 0);
             } else if h.nargs() == 2 && cstr(&h.arg(1)) != b"least_conn" {
@@ -1282,8 +1308,6 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
     for i in 1..h.nargs() {
         let a = h.arg(i);
         let b = cstr(&a);
-        let rest = |p: &[u8]| -> Option<Vec<u8>> { a.strip_prefix(p).map(<[u8]>::to_vec) };
-        let bad = |what: &str| format!("invalid {what} \"{}\"", show(&a));
         match b {
             b"default_server" | b"default" => default = true,
             b"bind" => set = true,
@@ -1303,33 +1327,14 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
             b"quic" if v >= (1, 25, 0) => quic = true,
             b"multipath" if v >= (1, 29, 3) => set = true,
             _ => {
-                if let Some(n) = rest(b"setfib=") {
-                    let _ = n;
+                if a.starts_with(b"setfib=") {
                     let msg = format!("invalid parameter \"{}\"", show(&a));
                     c.report(Code::InvalidValue, h, h.span(i), msg);
                     return;
-                } else if let Some(n) = rest(b"fastopen=") {
+                } else if let Some((_, refused)) = listen_valued(&a) {
                     set = true;
-                    if parse_digits(&n).is_none() {
-                        c.report(Code::InvalidValue, h, h.span(i), bad("fastopen"));
-                        return;
-                    }
-                } else if let Some(n) = rest(b"backlog=") {
-                    set = true;
-                    if parse_digits(&n).is_none_or(|n| n == 0) {
-                        c.report(Code::InvalidValue, h, h.span(i), bad("backlog"));
-                        return;
-                    }
-                } else if let Some(n) = rest(b"rcvbuf=") {
-                    set = true;
-                    if parse_size_bytes(&n).is_none() {
-                        c.report(Code::InvalidValue, h, h.span(i), bad("rcvbuf"));
-                        return;
-                    }
-                } else if let Some(n) = rest(b"sndbuf=") {
-                    set = true;
-                    if parse_size_bytes(&n).is_none() {
-                        c.report(Code::InvalidValue, h, h.span(i), bad("sndbuf"));
+                    if let Some(msg) = refused {
+                        c.report(Code::InvalidValue, h, h.span(i), msg);
                         return;
                     }
                 } else if a.starts_with(b"accept_filter=") {
@@ -1339,20 +1344,6 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
                     );
                     c.report(Code::InvalidValue, h, h.span(i), msg);
                     return;
-                } else if let Some(f) = rest(b"ipv6only=o") {
-                    set = true;
-                    if cstr(&f) != b"n" && cstr(&f) != b"ff" {
-                        let msg = format!("invalid ipv6only flags \"{}\"", show(cstr(&a[9..])));
-                        c.report(Code::InvalidValue, h, h.span(i), msg);
-                        return;
-                    }
-                } else if let Some(k) = rest(b"so_keepalive=") {
-                    set = true;
-                    if cstr(&k) != b"on" && cstr(&k) != b"off" && !so_keepalive(&k) {
-                        let msg = format!("invalid so_keepalive value: \"{}\"", show(cstr(&k)));
-                        c.report(Code::InvalidValue, h, h.span(i), msg);
-                        return;
-                    }
                 } else {
                     let msg = format!("invalid parameter \"{}\"", show(&a));
                     c.report(Code::InvalidValue, h, h.span(i), msg);
@@ -1368,45 +1359,46 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
     };
     // ngx_http_add_addresses: one address per (address, port).
     if let Some(a) = c.http.addr_index.get(&text).map(|&i| &mut c.http.addrs[i]) {
-        let shown = a.text.clone();
-        if a.servers.contains(&server) {
-            let msg = format!("a duplicate listen {shown}");
+        if let Err(msg) = a.join(server, set, default, ssl) {
             c.report(Code::Duplicate, h, h.span(0), msg);
             return;
         }
-        a.servers.push(server);
-        if set {
-            if a.opts_set {
-                let msg = format!("duplicate listen options for {shown}");
-                c.report(Code::Duplicate, h, h.span(0), msg);
-                return;
-            }
-            a.opts_set = true;
-        }
-        if default {
-            if a.default {
-                let msg = format!("a duplicate default server for {shown}");
-                c.report(Code::Duplicate, h, h.span(0), msg);
-                return;
-            }
-            a.default = true;
-            a.default_server = server;
-        }
-        a.ssl |= ssl;
     } else {
         c.http.addr_index.insert(text.clone(), c.http.addrs.len());
-        c.http.addrs.push(Addr {
-            text: text.clone(),
-            servers: vec![server],
-            opts_set: set,
-            default,
-            default_server: server,
-            ssl,
-        });
+        c.http
+            .addrs
+            .push(Addr::new(text.clone(), server, set, default, ssl));
     }
     if let Some(s) = c.http.servers.get_mut(server) {
         s.listens.push(text);
     }
+}
+
+/// The `listen` parameters with a value that http and stream read alike (`fastopen=`, `backlog=`,
+/// `rcvbuf=`, `sndbuf=`, `ipv6only=`, `so_keepalive=`, each setting listen options): `None` for
+/// another word, else the parameter's name and nginx's refusal of its value.
+pub(super) fn listen_valued(a: &[u8]) -> Option<(&'static str, Option<String>)> {
+    let bad = |what: &str| format!("invalid {what} \"{}\"", show(a));
+    let (name, ok) = if let Some(n) = a.strip_prefix(b"fastopen=") {
+        ("fastopen", parse_digits(n).is_some())
+    } else if let Some(n) = a.strip_prefix(b"backlog=") {
+        ("backlog", parse_digits(n).is_some_and(|n| n != 0))
+    } else if let Some(n) = a.strip_prefix(b"rcvbuf=") {
+        ("rcvbuf", parse_size_bytes(n).is_some())
+    } else if let Some(n) = a.strip_prefix(b"sndbuf=") {
+        ("sndbuf", parse_size_bytes(n).is_some())
+    } else if let Some(f) = a.strip_prefix(b"ipv6only=o") {
+        let ok = cstr(f) == b"n" || cstr(f) == b"ff";
+        let msg = format!("invalid ipv6only flags \"{}\"", show(cstr(&a[9..])));
+        return Some(("ipv6only", (!ok).then_some(msg)));
+    } else if let Some(k) = a.strip_prefix(b"so_keepalive=") {
+        let ok = cstr(k) == b"on" || cstr(k) == b"off" || so_keepalive(k);
+        let msg = format!("invalid so_keepalive value: \"{}\"", show(cstr(k)));
+        return Some(("so_keepalive", (!ok).then_some(msg)));
+    } else {
+        return None;
+    };
+    Some((name, (!ok).then(|| bad(name))))
 }
 
 /// `so_keepalive=idle:intvl:cnt` (NGX_HAVE_KEEPALIVE_TUNABLE on Linux).
@@ -2109,7 +2101,8 @@ fn upstream(c: &mut Checker, h: &Here<'_>) {
     });
 }
 
-fn upstream_server(c: &mut Checker, h: &Here<'_>) {
+/// `server` in an `upstream` block; a stream group's servers need a port (no default port).
+fn upstream_server(c: &mut Checker, h: &Here<'_>, stream: bool) {
     let flags = match c.frame().block.ups.as_mut() {
         Some(u) => {
             u.servers += 1;
@@ -2190,6 +2183,14 @@ fn upstream_server(c: &mut Checker, h: &Here<'_>) {
                 return;
             };
             let msg = format!("service upstream \"{}\" {msg}", show(&url));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+        }
+        Ok(u)
+            if stream
+                && u.port.is_none()
+                && !(url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:")) =>
+        {
+            let msg = format!("no port in upstream \"{}\"", show(&url));
             c.report(Code::InvalidValue, h, h.span(0), msg);
         }
         Ok(_) => {}
@@ -3177,8 +3178,8 @@ pub(super) fn entered(c: &mut Checker, _h: &Here<'_>, child: Context) {
 }
 
 /// The end of the `stream` block: its checks, then http's namespaces back.
-fn stream_left(c: &mut Checker, h: &Here<'_>) {
-    let refused = super::stream::end(c, h);
+fn stream_left(c: &mut Checker) {
+    let refused = super::stream::end(c);
     if !refused && c.whole {
         c.check_variables();
     }
@@ -3279,7 +3280,7 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
         }
         Context::Http => http_end(c, h),
         Context::StreamServer => super::stream::server_end(c),
-        Context::Stream => stream_left(c, h),
+        Context::Stream => stream_left(c),
         _ => {}
     }
 }

@@ -506,11 +506,6 @@ impl Checker {
         }
     }
 
-    /// How many findings were made so far (to tell whether a check added one).
-    pub(crate) fn out_len(&self) -> usize {
-        self.out.len()
-    }
-
     /// Reports a finding at the statement (nginx cites the line its scanner is on).
     pub(crate) fn report(&mut self, code: Code, h: &Here<'_>, span: Span, msg: impl Into<String>) {
         let at = h.at();

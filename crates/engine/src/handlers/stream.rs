@@ -6,19 +6,18 @@
 //! and the certificate checks moved from each server's `listen ... ssl` to the default server of
 //! each TLS address, as in http.
 
-use super::http::{parse_listen_url, so_keepalive, Addr, ClientCerts};
+use super::http::{listen_valued, parse_listen_url, Addr, ClientCerts};
 use super::{cstr, show, Checker, Code, Here};
 use crate::files::FileId;
-use crate::units::{parse_digits, parse_size_bytes};
 
 /// The release that gave stream servers names, `default_server` and http's address table.
 const VIRTUAL_SERVERS: (u32, u32, u32) = (1, 25, 5);
 
 /// A `server {}` of the stream block.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct StreamServer {
     /// Where `server {` stands (`cscf->file_name`, `cscf->line`).
-    file: Option<FileId>,
+    file: FileId,
     at: u32,
     listen: bool,
     /// The last `listen ... ssl` (before 1.25.5 nginx names it when TLS is incomplete).
@@ -53,9 +52,17 @@ pub(crate) struct StreamState {
 pub(super) fn server(c: &mut Checker, h: &Here<'_>) {
     let idx = c.stream.servers.len();
     c.stream.servers.push(StreamServer {
-        file: Some(h.file),
+        file: h.file,
         at: h.at(),
-        ..StreamServer::default()
+        listen: false,
+        ssl_listen: None,
+        handler: false,
+        unsure: false,
+        includes: false,
+        certs: None,
+        keys: None,
+        reject: None,
+        client_certs: ClientCerts::default(),
     });
     c.pending.server = Some(idx);
     c.pending.partials = c.partials;
@@ -112,15 +119,13 @@ pub(super) fn server_end(c: &mut Checker) {
     s.client_certs = client_certs;
     s.unsure = partials != since || s.includes;
     if !s.listen && !s.unsure {
-        if let Some(file) = s.file {
-            let at = s.at;
-            c.report_at_offset(
-                Code::MissingDefinition,
-                file,
-                at,
-                "no \"listen\" is defined for server",
-            );
-        }
+        let (file, at) = (s.file, s.at);
+        c.report_at_offset(
+            Code::MissingDefinition,
+            file,
+            at,
+            "no \"listen\" is defined for server",
+        );
     }
 }
 
@@ -144,10 +149,7 @@ pub(super) fn listen(c: &mut Checker, h: &Here<'_>) {
     let mut o = Opts::default();
     for i in 1..h.nargs() {
         let a = h.arg(i);
-        let b = cstr(&a);
-        let rest = |p: &[u8]| -> Option<Vec<u8>> { a.strip_prefix(p).map(<[u8]>::to_vec) };
-        let bad = |what: &str| format!("invalid {what} \"{}\"", show(&a));
-        match b {
+        match cstr(&a) {
             b"default_server" if virtual_servers => o.default = true,
             b"udp" => o.udp = true,
             b"bind" | b"reuseport" => o.set = true,
@@ -158,37 +160,18 @@ pub(super) fn listen(c: &mut Checker, h: &Here<'_>) {
             b"ssl" => o.ssl = true,
             b"proxy_protocol" => o.proxy_protocol = true,
             _ => {
-                let invalid = if let Some(n) = rest(b"fastopen=") {
-                    o.fastopen = true;
+                if let Some((name, refused)) = listen_valued(&a) {
                     o.set = true;
-                    parse_digits(&n).is_none().then_some("fastopen")
-                } else if let Some(n) = rest(b"backlog=") {
-                    o.backlog = true;
-                    o.set = true;
-                    parse_digits(&n).is_none_or(|n| n == 0).then_some("backlog")
-                } else if let Some(n) = rest(b"rcvbuf=") {
-                    o.set = true;
-                    parse_size_bytes(&n).is_none().then_some("rcvbuf")
-                } else if let Some(n) = rest(b"sndbuf=") {
-                    o.set = true;
-                    parse_size_bytes(&n).is_none().then_some("sndbuf")
-                } else if let Some(f) = rest(b"ipv6only=o") {
-                    o.set = true;
-                    if cstr(&f) != b"n" && cstr(&f) != b"ff" {
-                        let msg = format!("invalid ipv6only flags \"{}\"", show(cstr(&a[9..])));
+                    match name {
+                        "fastopen" => o.fastopen = true,
+                        "backlog" => o.backlog = true,
+                        "so_keepalive" => o.keepalive = true,
+                        _ => {}
+                    }
+                    if let Some(msg) = refused {
                         c.report(Code::InvalidValue, h, h.span(i), msg);
                         return;
                     }
-                    None
-                } else if let Some(k) = rest(b"so_keepalive=") {
-                    o.keepalive = true;
-                    o.set = true;
-                    if cstr(&k) != b"on" && cstr(&k) != b"off" && !so_keepalive(&k) {
-                        let msg = format!("invalid so_keepalive value: \"{}\"", show(cstr(&k)));
-                        c.report(Code::InvalidValue, h, h.span(i), msg);
-                        return;
-                    }
-                    None
                 } else if virtual_servers && a.starts_with(b"accept_filter=") {
                     // Linux has no SO_ACCEPTFILTER.
                     let msg = format!(
@@ -205,10 +188,6 @@ pub(super) fn listen(c: &mut Checker, h: &Here<'_>) {
                         format!("the invalid \"{}\" parameter", show(&a))
                     };
                     c.report(Code::InvalidValue, h, h.span(i), msg);
-                    return;
-                };
-                if let Some(what) = invalid {
-                    c.report(Code::InvalidValue, h, h.span(i), bad(what));
                     return;
                 }
             }
@@ -240,45 +219,18 @@ pub(super) fn listen(c: &mut Checker, h: &Here<'_>) {
     // ngx_stream_add_addresses, as http's.
     let key = (text, o.udp);
     if let Some(&i) = c.stream.addr_index.get(&key) {
-        let a = &mut c.stream.addrs[i];
-        let shown = a.text.clone();
-        if a.servers.contains(&server) {
-            let msg = format!("a duplicate listen {shown}");
+        if let Err(msg) = c.stream.addrs[i].join(server, o.set, o.default, o.ssl) {
             c.report(Code::Duplicate, h, h.span(0), msg);
-            return;
         }
-        a.servers.push(server);
-        if o.set {
-            if a.opts_set {
-                let msg = format!("duplicate listen options for {shown}");
-                c.report(Code::Duplicate, h, h.span(0), msg);
-                return;
-            }
-            a.opts_set = true;
-        }
-        if o.default {
-            if a.default {
-                let msg = format!("a duplicate default server for {shown}");
-                c.report(Code::Duplicate, h, h.span(0), msg);
-                return;
-            }
-            a.default = true;
-            a.default_server = server;
-        }
-        a.ssl |= o.ssl;
     } else {
         c.stream
             .addr_index
             .insert(key.clone(), c.stream.addrs.len());
-        c.stream.addrs.push(Addr {
-            text: key.0,
-            servers: vec![server],
-            opts_set: o.set,
-            default: o.default,
-            default_server: server,
-            ssl: o.ssl,
-        });
-        c.stream.addr_udp.push(o.udp);
+        let (text, udp) = key;
+        c.stream
+            .addrs
+            .push(Addr::new(text, server, o.set, o.default, o.ssl));
+        c.stream.addr_udp.push(udp);
     }
 }
 
@@ -324,20 +276,19 @@ impl Opts {
 /// The end of the `stream` block: the servers are merged (the core module's for every server,
 /// then the TLS module's), then TLS addresses are checked (from 1.25.5). nginx stops at the first
 /// refusal: true when it found one.
-pub(super) fn end(c: &mut Checker, h: &Here<'_>) -> bool {
+pub(super) fn end(c: &mut Checker) -> bool {
     let state = std::mem::take(&mut c.stream);
     let b = &c.frame().block;
     let (main_certs, main_keys, main_reject, main_client) =
         (b.certs.clone(), b.keys, b.reject, b.client_certs);
-    let _ = h;
     // ngx_stream_core_merge_srv_conf: every server needs a handler.
-    if let Some(s) = state
-        .servers
-        .iter()
-        .find(|s| !s.handler && !s.unsure && s.file.is_some())
-    {
-        let (file, at) = (s.file.unwrap_or(FileId(0)), s.at);
-        c.report_at_offset(Code::MissingDefinition, file, at, "no handler for server");
+    if let Some(s) = state.servers.iter().find(|s| !s.handler && !s.unsure) {
+        c.report_at_offset(
+            Code::MissingDefinition,
+            s.file,
+            s.at,
+            "no handler for server",
+        );
         return true;
     }
     // ngx_stream_upstream_init_main_conf: an upstream a `proxy_pass` names that is no group
@@ -371,7 +322,7 @@ pub(super) fn end(c: &mut Checker, h: &Here<'_>) -> bool {
                     "no \"ssl_certificate_key\" is defined for certificate \"{}\"",
                     last_cert()
                 );
-                s.file.map(|f| (f, s.at, msg))
+                Some((s.file, s.at, msg))
             } else {
                 None
             }
@@ -462,13 +413,10 @@ pub(super) fn end(c: &mut Checker, h: &Here<'_>) -> bool {
             let Some(s) = missing.and_then(|s| state.servers.get(s)) else {
                 continue;
             };
-            let (Some(file), at) = (s.file, s.at) else {
-                continue;
-            };
             c.report_at_offset(
                 Code::MissingDefinition,
-                file,
-                at,
+                s.file,
+                s.at,
                 "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive",
             );
             return true;
