@@ -139,8 +139,6 @@ pub(crate) struct BlockState {
     pub reject: Option<bool>,
     /// `ssl_verify_client`, `ssl_client_certificate`, `ssl_trusted_certificate` here.
     pub client_certs: ClientCerts,
-    /// [`super::Checker::partials`] when the block began (a stream server).
-    pub partials: u32,
     /// `valid_referers` hostnames of this block (lowercase), and whether it named `server_names`.
     pub referers: Vec<Vec<u8>>,
     pub referer_server_names: bool,

@@ -142,8 +142,6 @@ pub struct Checker {
     stream: stream::StreamState,
     /// http's upstreams, log formats and variables while a `stream` block is read.
     stashed: Option<Box<Stashed>>,
-    /// How many times a part of the tree went unread ([`Checker::partial`]).
-    partials: u32,
     vars: vars::Vars,
     /// The state a block handler prepared for the block it opens.
     pending: http::BlockState,
@@ -177,7 +175,6 @@ impl Checker {
             http: Default::default(),
             stream: Default::default(),
             stashed: None,
-            partials: 0,
             vars: Default::default(),
             pending: Default::default(),
             regexes: Default::default(),
@@ -258,7 +255,6 @@ impl Checker {
     /// need the whole configuration (an `events` section, every variable's and log format's
     /// definition, zones) have nothing to stand on.
     pub fn partial(&mut self) {
-        self.partials += 1;
         self.whole = false;
         self.vars.whole = false;
     }

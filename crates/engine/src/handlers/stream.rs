@@ -25,9 +25,8 @@ pub(crate) struct StreamServer {
     /// `proxy_pass`, `return` or `pass` (or a statement of a module the tables do not know,
     /// which may set a handler too).
     handler: bool,
-    /// A part of the server was not read (an include outside the repository).
-    unsure: bool,
-    /// The server has an `include` (see [`include`]).
+    /// The server has an `include` (see [`include`]): what it reads (or could not read, a part
+    /// of the configuration outside the repository) may hold its `listen` and handler.
     includes: bool,
     certs: Option<Vec<Vec<u8>>>,
     keys: Option<usize>,
@@ -57,7 +56,6 @@ pub(super) fn server(c: &mut Checker, h: &Here<'_>) {
         listen: false,
         ssl_listen: None,
         handler: false,
-        unsure: false,
         includes: false,
         certs: None,
         keys: None,
@@ -65,7 +63,6 @@ pub(super) fn server(c: &mut Checker, h: &Here<'_>) {
         client_certs: ClientCerts::default(),
     });
     c.pending.server = Some(idx);
-    c.pending.partials = c.partials;
 }
 
 /// A statement in a stream server: whether it sets the server's handler. `known`: the tables
@@ -100,16 +97,9 @@ pub(super) fn include(c: &mut Checker) {
 
 /// The end of a stream `server {}`: `ngx_stream_core_server` wants a `listen`.
 pub(super) fn server_end(c: &mut Checker) {
-    let partials = c.partials;
     let b = &mut c.frame().block;
-    let (idx, certs, keys, reject, client_certs, since) = (
-        b.server,
-        b.certs.take(),
-        b.keys,
-        b.reject,
-        b.client_certs,
-        b.partials,
-    );
+    let (idx, certs, keys, reject, client_certs) =
+        (b.server, b.certs.take(), b.keys, b.reject, b.client_certs);
     let Some(s) = idx.and_then(|i| c.stream.servers.get_mut(i)) else {
         return;
     };
@@ -117,8 +107,7 @@ pub(super) fn server_end(c: &mut Checker) {
     s.keys = keys;
     s.reject = reject;
     s.client_certs = client_certs;
-    s.unsure = partials != since || s.includes;
-    if !s.listen && !s.unsure {
+    if !s.listen && !s.includes {
         let (file, at) = (s.file, s.at);
         c.report_at_offset(
             Code::MissingDefinition,
@@ -282,7 +271,7 @@ pub(super) fn end(c: &mut Checker) -> bool {
     let (main_certs, main_keys, main_reject, main_client) =
         (b.certs.clone(), b.keys, b.reject, b.client_certs);
     // ngx_stream_core_merge_srv_conf: every server needs a handler.
-    if let Some(s) = state.servers.iter().find(|s| !s.handler && !s.unsure) {
+    if let Some(s) = state.servers.iter().find(|s| !s.handler && !s.includes) {
         c.report_at_offset(
             Code::MissingDefinition,
             s.file,
