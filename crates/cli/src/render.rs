@@ -1,9 +1,14 @@
 //! Renderers: miette's graphical report and the one-line concise format.
 
-use std::fmt::Write as _;
 use std::io::Write;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use ngxlint_engine::{Diagnostic, Files, Severity};
 
 /// Sorts for display: by file path, then position, then code.
@@ -99,25 +104,25 @@ fn push_number(s: &mut String, n: usize) {
 
 /// One diagnostic as miette sees it.
 #[derive(Debug)]
-struct Report {
+struct Report<'a> {
     message: String,
     code: String,
     severity: miette::Severity,
     help: Option<String>,
     url: String,
-    src: NamedSource<String>,
+    src: &'a Source<'a>,
     labels: Vec<LabeledSpan>,
-    related: Vec<Report>,
+    related: Vec<Report<'a>>,
 }
 
-impl std::fmt::Display for Report {
+impl std::fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
 }
-impl std::error::Error for Report {}
+impl std::error::Error for Report<'_> {}
 
-impl miette::Diagnostic for Report {
+impl miette::Diagnostic for Report<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
         Some(Box::new(&self.code))
     }
@@ -133,12 +138,12 @@ impl miette::Diagnostic for Report {
         Some(Box::new(&self.url))
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.src)
+        Some(self.src)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
     }
-    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
         if self.related.is_empty() {
             return None;
         }
@@ -148,12 +153,186 @@ impl miette::Diagnostic for Report {
     }
 }
 
-pub(crate) fn source(files: &Files, id: ngxlint_engine::FileId) -> NamedSource<String> {
+/// A file's text as miette reads it, under its shown path: what `miette::NamedSource` over the
+/// lossily decoded text gives, without its cost. miette finds a span's lines by walking the text
+/// byte by byte from its start, for every label of every finding, and a `NamedSource` owns its
+/// text, so each finding copied and decoded its whole file: most of the time of the default
+/// report of a large tree went there. This text is borrowed when the file is UTF-8, decoded once
+/// per file otherwise, and its spans are found line by line (`context_info`).
+#[derive(Debug)]
+pub(crate) struct Source<'a> {
+    name: String,
+    text: Cow<'a, str>,
+    /// Where each line break ends (`line_breaks`), worked out on the first read.
+    breaks: std::sync::OnceLock<Vec<usize>>,
+}
+
+pub(crate) fn source(files: &Files, id: ngxlint_engine::FileId) -> Source<'_> {
     let f = files.get(id);
-    NamedSource::new(
-        f.path.display().to_string(),
-        String::from_utf8_lossy(&f.bytes).into_owned(),
-    )
+    Source {
+        name: f.path.display().to_string(),
+        text: String::from_utf8_lossy(&f.bytes),
+        breaks: std::sync::OnceLock::new(),
+    }
+}
+
+/// The offset of the last byte of each line break as miette counts them: `\n`, `\r\n` (its
+/// `\n`), a lone `\r`.
+fn line_breaks(input: &[u8]) -> Vec<usize> {
+    let mut breaks = Vec::new();
+    let mut at = 0;
+    while let Some(i) = memchr::memchr2(b'\r', b'\n', &input[at..]) {
+        let mut end = at + i;
+        if input[end] == b'\r' && input.get(end + 1) == Some(&b'\n') {
+            end += 1;
+        }
+        breaks.push(end);
+        at = end + 1;
+    }
+    breaks
+}
+
+impl SourceCode for Source<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text = self.text.as_bytes();
+        let c = context_info(
+            text,
+            self.breaks.get_or_init(|| line_breaks(text)),
+            span,
+            context_lines_before,
+            context_lines_after,
+        )?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            c.data(),
+            *c.span(),
+            c.line(),
+            c.column(),
+            c.line_count(),
+        )))
+    }
+}
+
+/// The lines around `span` exactly as miette's own `SourceCode for [u8]` finds them (miette 7.6's
+/// `context_info`, whose every quirk the drawing depends on: columns in bytes, `\r\n` as one
+/// break, a lone `\r` as a break), but starting at the line before the span (`breaks`, from
+/// `line_breaks`) instead of the text's start, and jumping from line break to line break with
+/// memchr instead of looking at every byte. The test `context_info_agrees_with_miette` compares
+/// both on random texts and spans.
+fn context_info<'a>(
+    input: &'a [u8],
+    breaks: &[usize],
+    span: &SourceSpan,
+    context_lines_before: usize,
+    context_lines_after: usize,
+) -> Result<MietteSpanContents<'a>, MietteError> {
+    let start = span.offset();
+    // miette compares with two different "last byte of the span" values; they differ for an
+    // empty span.
+    let last_a = start + span.len().saturating_sub(1);
+    let last_b = (start + span.len()).saturating_sub(1);
+    // The lines whose breaks end before the span's start and before `last_b` only count lines
+    // and keep the starts of the last `context_lines_before` of them: miette's state at the start
+    // of the first line after them is known without walking them.
+    let skipped = breaks.partition_point(|&b| b < start.min(last_b));
+    let line_start = |k: usize| if k == 0 { 0 } else { breaks[k - 1] + 1 };
+    let first_kept = skipped.saturating_sub(context_lines_before);
+    let mut offset = line_start(skipped);
+    let mut line_count = skipped;
+    let mut start_line = first_kept;
+    let mut start_column = 0usize;
+    let mut before_lines_starts: VecDeque<usize> = (first_kept..skipped).map(line_start).collect();
+    let mut current_line_start = offset;
+    let mut end_lines = 0usize;
+    let mut post_span = false;
+    let mut post_span_got_newline = false;
+    // Bytes in [from, to) that lie before the span's start: each adds one to the column.
+    let before_start = |from: usize, to: usize| to.min(start).saturating_sub(from);
+    'bytes: while offset < input.len() {
+        let next =
+            memchr::memchr2(b'\r', b'\n', &input[offset..]).map_or(input.len(), |i| offset + i);
+        if offset < next {
+            // A run of bytes that are not line breaks: each one before the span adds to the
+            // column, and the first one at or past `last_b` marks the span passed (and may end
+            // the walk).
+            let trigger = offset.max(last_b);
+            if trigger < next {
+                start_column += before_start(offset, trigger + 1);
+                post_span = true;
+                if end_lines >= context_lines_after {
+                    offset = trigger + 1;
+                    break 'bytes;
+                }
+                start_column += before_start(trigger + 1, next);
+            } else {
+                start_column += before_start(offset, next);
+            }
+            offset = next;
+            if offset == input.len() {
+                break;
+            }
+        }
+        // A line break at `offset`.
+        line_count += 1;
+        if input[offset] == b'\r' && input.get(offset + 1) == Some(&b'\n') {
+            offset += 1;
+        }
+        if offset < start {
+            start_column = 0;
+            before_lines_starts.push_back(current_line_start);
+            if before_lines_starts.len() > context_lines_before {
+                start_line += 1;
+                before_lines_starts.pop_front();
+            }
+        } else if offset >= last_a && post_span {
+            start_column = 0;
+            if post_span_got_newline {
+                end_lines += 1;
+            } else {
+                post_span_got_newline = true;
+            }
+            if end_lines >= context_lines_after {
+                offset += 1;
+                break;
+            }
+        }
+        current_line_start = offset + 1;
+        if offset >= last_b {
+            post_span = true;
+            if end_lines >= context_lines_after {
+                offset += 1;
+                break;
+            }
+        }
+        offset += 1;
+    }
+    if offset >= last_b {
+        let starting_offset = before_lines_starts.front().copied().unwrap_or({
+            if context_lines_before == 0 {
+                start
+            } else {
+                0
+            }
+        });
+        Ok(MietteSpanContents::new(
+            &input[starting_offset..offset],
+            (starting_offset, offset - starting_offset).into(),
+            start_line,
+            if context_lines_before == 0 {
+                start_column
+            } else {
+                0
+            },
+            line_count,
+        ))
+    } else {
+        Err(MietteError::OutOfBounds)
+    }
 }
 
 pub(crate) fn span(s: nginx_syntax::Span, files: &Files, id: ngxlint_engine::FileId) -> SourceSpan {
@@ -214,15 +393,32 @@ pub fn rule_url(code: &str) -> String {
     format!("https://github.com/ngxlint/ngxlint/blob/main/rules/{code}.md")
 }
 
-fn report(files: &Files, d: &Diagnostic) -> Report {
+fn report<'a>(files: &Files, sources: &'a [Option<Source<'a>>], d: &Diagnostic) -> Report<'a> {
+    let src = |id: ngxlint_engine::FileId| {
+        sources[id.0 as usize]
+            .as_ref()
+            .expect("a source for every file a finding names")
+    };
+    let at = |s: nginx_syntax::Span, id: ngxlint_engine::FileId| {
+        let (start, end) = (s.start as usize, s.end as usize);
+        match &src(id).text {
+            // UTF-8 text is its bytes: a span on its characters' boundaries stays as it is.
+            Cow::Borrowed(t)
+                if start <= end && t.is_char_boundary(start) && t.is_char_boundary(end) =>
+            {
+                SourceSpan::new(start.into(), end - start)
+            }
+            _ => span(s, files, id),
+        }
+    };
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some(d.name.to_string()),
-        span(d.span, files, d.file),
+        at(d.span, d.file),
     )];
     for l in &d.labels {
         labels.push(LabeledSpan::new_with_span(
             Some(l.message.clone()),
-            span(l.span, files, d.file),
+            at(l.span, d.file),
         ));
     }
     let related = d
@@ -234,11 +430,8 @@ fn report(files: &Files, d: &Diagnostic) -> Report {
             severity: miette::Severity::Advice,
             help: None,
             url: rule_url(d.code),
-            src: source(files, r.file),
-            labels: vec![LabeledSpan::new_primary_with_span(
-                None,
-                span(r.span, files, r.file),
-            )],
+            src: src(r.file),
+            labels: vec![LabeledSpan::new_primary_with_span(None, at(r.span, r.file))],
             related: Vec::new(),
         })
         .collect();
@@ -248,7 +441,7 @@ fn report(files: &Files, d: &Diagnostic) -> Report {
         severity: severity(d.severity),
         help: d.help.clone(),
         url: rule_url(d.code),
-        src: source(files, d.file),
+        src: src(d.file),
         labels,
         related,
     }
@@ -265,6 +458,15 @@ pub struct PrettyOptions {
     pub width: usize,
 }
 
+/// miette's drawing, wrapping at spaces only: a word (a directive, a header name, a path) is
+/// never cut at a hyphen or a slash, and only one longer than the line is broken.
+pub(crate) fn handler(theme: GraphicalTheme, width: usize) -> GraphicalReportHandler {
+    GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+}
+
 /// miette's graphical report for each diagnostic, then a summary line.
 pub fn pretty(
     files: &Files,
@@ -277,37 +479,48 @@ pub fn pretty(
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(opts.width)
-        .with_links(opts.links);
+    let handler = handler(theme, opts.width).with_links(opts.links);
+    // Each named file's text once, for all its findings.
+    let mut sources: Vec<Option<Source>> = (0..files.len()).map(|_| None).collect();
     for d in diags {
-        let mut s = String::new();
+        for id in std::iter::once(d.file).chain(d.related.iter().map(|r| r.file)) {
+            let slot = &mut sources[id.0 as usize];
+            if slot.is_none() {
+                *slot = Some(source(files, id));
+            }
+        }
+    }
+    let draw = |d: &Diagnostic| {
         // The drawing is miette's: should it fail, or panic on a span it cannot place, the
         // finding is still reported, on one line, and the other findings follow.
         let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut drawn = String::new();
             handler
-                .render_report(&mut drawn, &report(files, d))
+                .render_report(&mut drawn, &report(files, &sources, d))
                 .ok()
                 .map(|_| drawn)
         }));
         if let Ok(Some(drawn)) = drawn {
-            s = drawn;
-        } else {
-            let f = files.get(d.file);
-            let (line, col) = f.line_col_chars(d.span.start);
-            let _ = writeln!(
-                s,
-                "{}:{}:{}: {}: {} [{}]",
-                f.path.display(),
-                line,
-                col,
-                d.severity.as_str(),
-                d.message,
-                d.code
-            );
+            return drawn;
         }
-        out.write_all(s.as_bytes())?;
+        let f = files.get(d.file);
+        let (line, col) = f.line_col_chars(d.span.start);
+        format!(
+            "{}:{}:{}: {}: {} [{}]\n",
+            f.path.display(),
+            line,
+            col,
+            d.severity.as_str(),
+            d.message,
+            d.code
+        )
+    };
+    // Drawn on every core, a block at a time so that a huge report is not held whole, and
+    // written in order.
+    for block in diags.chunks(4096) {
+        for s in ngxlint_engine::par::map(block, 64, |d| draw(d)) {
+            out.write_all(s.as_bytes())?;
+        }
     }
     Ok(())
 }
@@ -663,5 +876,83 @@ mod lossy_tests {
             }
             assert_eq!(lossy_offset(&bytes, bytes.len()), text.len());
         }
+    }
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::context_info;
+    use miette::{SourceCode, SourceSpan, SpanContents};
+
+    /// miette's own walk and ours agree on every field, or both refuse, on random texts of short
+    /// lines with `\r\n`, lone `\r` and `\n` breaks, for every span and context size.
+    #[test]
+    fn context_info_agrees_with_miette() {
+        let parts: [&[u8]; 6] = [b"ab", b"\n", b"\r\n", b"\r", b"x", b"\n\n"];
+        let mut seed: u64 = 11;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let mut compared = 0usize;
+        for _ in 0..3_000 {
+            let mut text = Vec::new();
+            for _ in 0..next(16) {
+                text.extend_from_slice(parts[next(parts.len())]);
+            }
+            for start in 0..=text.len() + 1 {
+                for len in 0..=(text.len() + 2 - start).min(4) {
+                    for ctx in 0..3 {
+                        let (before, after) = (ctx, next(3));
+                        let span = SourceSpan::from((start, len));
+                        let theirs = std::panic::catch_unwind(|| {
+                            <[u8] as SourceCode>::read_span(&text[..], &span, before, after)
+                                .map(|c| {
+                                    (
+                                        c.data().to_vec(),
+                                        *c.span(),
+                                        c.line(),
+                                        c.column(),
+                                        c.line_count(),
+                                    )
+                                })
+                                .ok()
+                        });
+                        let ours = std::panic::catch_unwind(|| {
+                            context_info(&text, &super::line_breaks(&text), &span, before, after)
+                                .map(|c| {
+                                    (
+                                        c.data().to_vec(),
+                                        *c.span(),
+                                        c.line(),
+                                        c.column(),
+                                        c.line_count(),
+                                    )
+                                })
+                                .ok()
+                        });
+                        match (theirs, ours) {
+                            (Ok(t), Ok(o)) => assert_eq!(
+                                t,
+                                o,
+                                "{:?} span {start}+{len}, context {before}/{after}",
+                                String::from_utf8_lossy(&text)
+                            ),
+                            (Err(_), Err(_)) => {}
+                            (t, o) => panic!(
+                                "{:?} span {start}+{len}: miette panicked {}, ours {}",
+                                String::from_utf8_lossy(&text),
+                                t.is_err(),
+                                o.is_err()
+                            ),
+                        }
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert!(compared > 50_000, "{compared}");
     }
 }

@@ -21,7 +21,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
+use miette::{GraphicalTheme, LabeledSpan};
 use nginx_syntax::directives::Context;
 use nginx_syntax::Span;
 use ngxlint_engine::fastcgi::normalize_socket_path;
@@ -1088,20 +1088,20 @@ fn incident_json(cx: &Cx<'_, '_>, inc: &Incident, m: &Mapped) -> Value {
 
 /// The configuration places of an incident as miette shows findings.
 #[derive(Debug)]
-struct PlacesReport {
+struct PlacesReport<'a> {
     message: String,
-    src: miette::NamedSource<String>,
+    src: crate::render::Source<'a>,
     labels: Vec<LabeledSpan>,
-    related: Vec<PlacesReport>,
+    related: Vec<PlacesReport<'a>>,
 }
 
-impl std::fmt::Display for PlacesReport {
+impl std::fmt::Display for PlacesReport<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
 }
-impl std::error::Error for PlacesReport {}
-impl miette::Diagnostic for PlacesReport {
+impl std::error::Error for PlacesReport<'_> {}
+impl miette::Diagnostic for PlacesReport<'_> {
     fn severity(&self) -> Option<miette::Severity> {
         Some(miette::Severity::Advice)
     }
@@ -1161,7 +1161,7 @@ fn pretty_incident(
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
+    let handler = crate::render::handler(theme, width);
     // One report per file, its places as labels.
     let mut by_file: Vec<(FileId, Vec<&Place>)> = Vec::new();
     for p in &m.places {

@@ -123,6 +123,14 @@ fn main() {
                 .current_dir(&out);
             c
         });
+        // The report a person reads (miette's drawing, the default format), every rule on.
+        let drawn = measure(runs, || {
+            let mut c = Command::new(&ngxlint);
+            c.args(["check", "--select", "ALL"])
+                .arg(&out)
+                .current_dir(&out);
+            c
+        });
         let bare = measure(runs, || {
             let mut c = Command::new(&ngxlint);
             c.arg("--version");
@@ -134,6 +142,7 @@ fn main() {
         row("ngxlint check nginx/ (without the FPM side)", &nginx_only);
         row("ngxlint fmt --check", &fmt);
         row("ngxlint check --fix", &fix);
+        row("ngxlint check (default drawn report)", &drawn);
         println!(
             "fmt --check takes {:.0}% of the full check; check --fix {:+.1} ms beyond it",
             100.0 * fmt.median().as_secs_f64() / check.median().as_secs_f64(),
