@@ -73,7 +73,13 @@ pub(crate) struct Entries {
     /// geo: `ranges` was given; a network was added (nginx's radix tree exists).
     pub geo_ranges: bool,
     pub geo_tree: bool,
+    /// geo: the networks in nginx's radix trees and the value each holds (`GeoKey`).
+    pub geo_nets: crate::hash::FastMap<GeoKey, Vec<u8>>,
 }
+
+/// A network's node in geo's radix trees: IPv6 or not, the address with the bits below the
+/// prefix cleared (as `ngx_ptocidr` leaves it), the prefix length.
+pub(crate) type GeoKey = (bool, [u8; 16], u8);
 
 /// A server's own `ssl_certificate`s, number of keys, `ssl on` and `ssl_reject_handshake`.
 type ServerSsl = (
@@ -1540,7 +1546,15 @@ fn port_only(v: &[u8]) -> Result<Option<u16>, &'static str> {
     Ok(Some(n as u16))
 }
 
-/// `ngx_inet_addr`: exactly four decimal octets.
+/// `ngx_inet_addr` as its callers read it: `255.255.255.255` is its failure value
+/// (`INADDR_NONE`), so `ngx_ptocidr`, geo's ranges and the access rules refuse that address
+/// (`invalid parameter "255.255.255.255"`, checked against nginx 1.22.1).
+fn inet_addr_checked(b: &[u8]) -> Option<std::net::Ipv4Addr> {
+    inet_addr(b).filter(|ip| !ip.is_broadcast())
+}
+
+/// `ngx_inet_addr`: exactly four decimal octets (a listen address it refuses is resolved
+/// instead, which gives the same address).
 fn inet_addr(b: &[u8]) -> Option<std::net::Ipv4Addr> {
     let mut octets = [0u32; 4];
     let mut n = 0;
@@ -2038,7 +2052,7 @@ pub(crate) fn ptocidr(v: &[u8]) -> Cidr {
     let Ok(text) = std::str::from_utf8(addr) else {
         return Cidr::Invalid;
     };
-    let (bytes, max): (Vec<u8>, u64) = if let Some(ip) = inet_addr(addr) {
+    let (bytes, max): (Vec<u8>, u64) = if let Some(ip) = inet_addr_checked(addr) {
         (ip.octets().to_vec(), 32)
     } else if let Ok(ip) = text.parse::<std::net::Ipv6Addr>() {
         (ip.octets().to_vec(), 128)
@@ -3111,19 +3125,26 @@ fn geo_entry(c: &mut Checker, h: &Here<'_>) {
             if let Some(e) = c.frame().block.entries.as_mut() {
                 e.geo_tree = true;
             }
+            // `default` is 0.0.0.0/0 and ::/0: nginx warns for each node that held a value,
+            // the same line twice when both held the same one; it is one finding.
+            let v4 = geo_add(c, h, (false, [0; 16], 0), &key, &value, None);
+            geo_add(c, h, (true, [0; 16], 0), &key, &value, v4.as_deref());
         }
         return;
     }
     let (net, span) = if cstr(&key) == b"delete" {
-        (value.into_owned(), h.span(0))
+        (value.to_vec(), h.span(0))
     } else {
-        (key, h.d.name.span)
+        (key.clone(), h.d.name.span)
     };
     if ranges {
         // ngx_http_geo_range: two IPv4 addresses joined by `-`, the first not above the second.
         let bytes = cstr(&net);
         let valid = bytes.iter().position(|&b| b == b'-').is_some_and(|dash| {
-            match (inet_addr(&bytes[..dash]), inet_addr(&bytes[dash + 1..])) {
+            match (
+                inet_addr_checked(&bytes[..dash]),
+                inet_addr_checked(&bytes[dash + 1..]),
+            ) {
                 (Some(start), Some(end)) => u32::from(start) <= u32::from(end),
                 _ => false,
             }
@@ -3137,24 +3158,95 @@ fn geo_entry(c: &mut Checker, h: &Here<'_>) {
     if let Some(e) = c.frame().block.entries.as_mut() {
         e.geo_tree = true;
     }
-    geo_network(c, h, &net, span);
+    if !geo_network(c, h, &net, span) {
+        return;
+    }
+    let Some(node) = geo_key(&net) else { return };
+    if cstr(&key) == b"delete" {
+        // ngx_radix32tree_delete: only a node that holds a value is removed.
+        let e = c.frame().block.entries.get_or_insert_with(Default::default);
+        if e.geo_nets.remove(&node).is_none() {
+            let msg = format!("no network \"{}\" to delete", show(&net));
+            c.report(Code::Warning, h, span, msg);
+        }
+        return;
+    }
+    geo_add(c, h, node, &net, &value, None);
 }
 
-/// `ngx_http_geo_cidr_value`: a network as `ngx_ptocidr` reads it (`255.255.255.255` aside).
-fn geo_network(c: &mut Checker, h: &Here<'_>, net: &[u8], span: Span) {
+/// ngx_http_geo_cidr_add: a network given a value twice keeps the last, with nginx's warning
+/// (not repeated when it is `told` already). The value the node held, if any.
+fn geo_add(
+    c: &mut Checker,
+    h: &Here<'_>,
+    node: GeoKey,
+    net: &[u8],
+    value: &[u8],
+    told: Option<&[u8]>,
+) -> Option<Vec<u8>> {
+    let e = c.frame().block.entries.get_or_insert_with(Default::default);
+    let old = e.geo_nets.insert(node, value.to_vec())?;
+    if told != Some(&old[..]) {
+        let msg = format!(
+            "duplicate network \"{}\", value: \"{}\", old value: \"{}\"",
+            show(net),
+            show(value),
+            show(&old)
+        );
+        c.report(Code::Warning, h, h.d.name.span, msg);
+    }
+    Some(old)
+}
+
+/// The radix tree node of a valid geo network (`ngx_http_geo_cidr_value`: `255.255.255.255` is
+/// that host, which `ngx_ptocidr` itself refuses).
+fn geo_key(net: &[u8]) -> Option<GeoKey> {
+    let mut addr = [0u8; 16];
     if cstr(net) == b"255.255.255.255" {
-        return;
+        addr[..4].copy_from_slice(&[255; 4]);
+        return Some((false, addr, 32));
+    }
+    let (host, bits) = match net.iter().position(|&b| b == b'/') {
+        Some(i) => (&net[..i], Some(&net[i + 1..])),
+        None => (net, None),
+    };
+    let (v6, max) = if let Some(ip) = inet_addr_checked(host) {
+        addr[..4].copy_from_slice(&ip.octets());
+        (false, 32u8)
+    } else {
+        let ip: std::net::Ipv6Addr = std::str::from_utf8(host).ok()?.parse().ok()?;
+        addr.copy_from_slice(&ip.octets());
+        (true, 128u8)
+    };
+    let prefix = match bits {
+        Some(b) => u8::try_from(parse_digits(b)?).ok().filter(|&n| n <= max)?,
+        None => max,
+    };
+    for (i, b) in addr.iter_mut().enumerate() {
+        let keep = u32::from(prefix).saturating_sub(i as u32 * 8).min(8);
+        *b &= if keep == 0 { 0 } else { 0xffu8 << (8 - keep) };
+    }
+    Some((v6, addr, prefix))
+}
+
+/// `ngx_http_geo_cidr_value`: a network as `ngx_ptocidr` reads it (`255.255.255.255` aside);
+/// false when nginx refuses it.
+fn geo_network(c: &mut Checker, h: &Here<'_>, net: &[u8], span: Span) -> bool {
+    if cstr(net) == b"255.255.255.255" {
+        return true;
     }
     match ptocidr(net) {
         Cidr::Invalid => {
             let msg = format!("invalid network \"{}\"", show(net));
             c.report(Code::InvalidValue, h, span, msg);
+            false
         }
         Cidr::LowBits => {
             let msg = format!("low address bits of {} are meaningless", show(net));
             c.report(Code::Warning, h, span, msg);
+            true
         }
-        Cidr::Ok => {}
+        Cidr::Ok => true,
     }
 }
 
@@ -3740,6 +3832,28 @@ mod tests {
         assert_eq!(ptocidr(b"2001:db8::/32"), Cidr::Ok);
         assert_eq!(ptocidr(b"10.0.0.0/33"), Cidr::Invalid);
         assert_eq!(ptocidr(b"example.com"), Cidr::Invalid);
+        // ngx_inet_addr's failure value.
+        assert_eq!(ptocidr(b"255.255.255.255"), Cidr::Invalid);
+        assert_eq!(ptocidr(b"255.255.255.255/32"), Cidr::Invalid);
+        assert_eq!(ptocidr(b"255.255.255.254/31"), Cidr::Ok);
+    }
+
+    #[test]
+    fn geo_nodes() {
+        let v4 = |a: [u8; 4], p: u8| {
+            let mut addr = [0u8; 16];
+            addr[..4].copy_from_slice(&a);
+            Some((false, addr, p))
+        };
+        assert_eq!(geo_key(b"10.1.2.3/8"), v4([10, 0, 0, 0], 8));
+        assert_eq!(geo_key(b"10.1.2.3"), v4([10, 1, 2, 3], 32));
+        assert_eq!(geo_key(b"10.1.2.3"), geo_key(b"10.1.2.3/32"));
+        assert_eq!(geo_key(b"255.255.255.255"), v4([255; 4], 32));
+        assert_eq!(geo_key(b"255.255.255.255/32"), None);
+        assert_eq!(geo_key(b"::1"), geo_key(b"::1/128"));
+        assert_ne!(geo_key(b"::/0"), geo_key(b"0.0.0.0/0"));
+        assert_eq!(geo_key(b"2001:db8::1/32").map(|k| k.1[4]), Some(0));
+        assert_eq!(geo_key(b"10.0.0.0/33"), None);
     }
 
     #[test]
