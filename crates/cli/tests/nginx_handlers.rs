@@ -463,6 +463,19 @@ fn fixtures() -> Vec<(&'static str, String)> {
         ("geo delete default", in_http("geo $g {\n    default 0;\n    delete default;\n}")),
         ("allow broadcast", in_location("allow 255.255.255.255;")),
         ("deny broadcast network", in_location("deny 255.255.255.255/32;")),
+        // ngx_resolver_create: its parameters, then name servers as ngx_parse_url reads them.
+        ("resolver invalid valid", in_http("resolver 127.0.0.1 valid=abc;")),
+        ("resolver empty valid", in_http("resolver 127.0.0.1 valid=;")),
+        ("resolver invalid ipv6", in_http("resolver 127.0.0.1 ipv6=maybe;")),
+        ("resolver without a server", in_http("resolver valid=30s ipv6=off;")),
+        ("resolver port 0", in_http("resolver 127.0.0.1:0;")),
+        ("resolver invalid IPv6 address", in_http("resolver [zz];")),
+        ("resolver with a path", in_http("resolver 127.0.0.1/x;")),
+        ("resolver ipv4 before 1.23.1", in_http("resolver 127.0.0.1 ipv4=off;")),
+        ("resolver NGINX Plus parameter", in_http("resolver 127.0.0.1 status_zone=dns;")),
+        ("resolver accepted", in_http("resolver 127.0.0.1 [::1]:5353 valid=5m10s ipv6=off;\nserver { listen 127.0.0.1:8080; resolver 127.0.0.2 valid=1h ipv6=on; }")),
+        ("stream resolver invalid valid", in_stream("resolver 127.0.0.1 valid=x;\nserver { listen 127.0.0.1:9001; return x; }")),
+        ("stream resolver accepted", in_stream("resolver 127.0.0.1:53 valid=10s;\nserver { listen 127.0.0.1:9001; return x; }")),
         ("stream geo ranges accepted", in_stream("geo $g {\n    ranges;\n    default 0;\n    10.0.0.1-10.0.0.9 1;\n}\nserver { listen 127.0.0.1:9001; return $g; }")),
         ("stream handler before TLS", in_stream("server { listen 127.0.0.1:9001 ssl; proxy_pass 127.0.0.1:9; }\nserver {\n    listen 127.0.0.1:9002;\n}")),
     ]
@@ -1468,6 +1481,24 @@ fn checks_follow_the_configured_version() {
         ),
         (ups("server 127.0.0.1:9; keepalive 0;"), NEW, None),
         (ups("server 127.0.0.1:9; keepalive 8 local;"), NEW, None),
+        // `ipv4=` is a parameter from 1.23.1 (a host name before), which also refuses both
+        // families off (ngx_resolver_create).
+        (
+            in_http("resolver 127.0.0.1 ipv4=off;"),
+            OLD,
+            Some("host not found in resolver \"ipv4=off\""),
+        ),
+        (in_http("resolver 127.0.0.1 ipv4=off;"), NEW, None),
+        (
+            in_http("resolver 127.0.0.1 ipv4=off ipv6=off;"),
+            NEW,
+            Some("\"ipv4\" and \"ipv6\" cannot both be \"off\""),
+        ),
+        (
+            in_http("resolver 127.0.0.1 ipv4=yes;"),
+            NEW,
+            Some("invalid parameter: ipv4=yes"),
+        ),
     ];
     for (conf, v, want) in &cases {
         let project = load_at(&[("nginx.conf", conf.clone())], *v);

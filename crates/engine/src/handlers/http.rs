@@ -639,9 +639,7 @@ pub(super) fn handler(
             }
         }
         H::HttpCoreOpenFileCache => open_file_cache(c, h),
-        H::HttpCoreResolver => {
-            dup(c, h, "resolver");
-        }
+        H::HttpCoreResolver => resolver(c, h),
         H::HttpHeadersAdd => {
             c.uses(h, 1, &h.arg(1), true);
             if h.nargs() == 3 && cstr(&h.arg(2)) != b"always" {
@@ -2206,6 +2204,73 @@ fn upstream_server(c: &mut Checker, h: &Here<'_>, stream: bool) {
             c.report(Code::InvalidValue, h, h.span(0), msg);
         }
         Ok(_) => {}
+    }
+}
+
+/// `ngx_resolver_create` (http's and stream's `resolver`): `valid=`, `ipv4=` (from 1.23.1) and
+/// `ipv6=` parameters, every other word a name server's address (`ngx_parse_url`, port 53 by
+/// default; a host name is resolved when nginx starts, which cannot be judged here).
+fn resolver(c: &mut Checker, h: &Here<'_>) {
+    /// The release that added `ipv4=` (and the refusal of both families off).
+    const IPV4_PARAMETER: (u32, u32, u32) = (1, 23, 1);
+    if dup(c, h, "resolver") {
+        return;
+    }
+    let with_ipv4 = c.version() >= IPV4_PARAMETER;
+    let (mut ipv4, mut ipv6) = (true, true);
+    let mut servers = 0;
+    for i in 0..h.nargs() {
+        let a = h.arg(i);
+        let family = if with_ipv4 && a.starts_with(b"ipv4=") {
+            Some(&mut ipv4)
+        } else if a.starts_with(b"ipv6=") {
+            Some(&mut ipv6)
+        } else {
+            None
+        };
+        let valid = if let Some(t) = a.strip_prefix(b"valid=") {
+            parse_time(t, true).is_some()
+        } else if let Some(on) = family {
+            match &a[5..] {
+                b"on" => *on = true,
+                b"off" => *on = false,
+                _ => {}
+            }
+            matches!(&a[5..], b"on" | b"off")
+        } else {
+            if let Err(e) = parse_upstream_url(&a, false) {
+                let msg = format!("{e} in resolver \"{}\"", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+            // A parameter this release does not have (`ipv4=` before 1.23.1, NGINX Plus's
+            // `status_zone=`) is taken for a host name, and no host is named with `=`.
+            if !a.starts_with(b"unix:") && a.contains(&b'=') {
+                let msg = format!("host not found in resolver \"{}\"", show(&a));
+                c.report(Code::InvalidValue, h, h.span(i), msg);
+                return;
+            }
+            servers += 1;
+            true
+        };
+        if !valid {
+            let msg = format!("invalid parameter: {}", show(&a));
+            c.report(Code::InvalidValue, h, h.span(i), msg);
+            return;
+        }
+    }
+    if with_ipv4 && !ipv4 && !ipv6 {
+        let msg = "\"ipv4\" and \"ipv6\" cannot both be \"off\"";
+        c.report(Code::InvalidValue, h, h.d.name.span, msg);
+        return;
+    }
+    if servers == 0 {
+        c.report(
+            Code::InvalidValue,
+            h,
+            h.d.name.span,
+            "no name servers defined",
+        );
     }
 }
 
