@@ -118,10 +118,24 @@ const STREAM_OBJECT: &[u8] = b"modules/ngx_stream_module.so";
 /// Debian's build of the stream module (`NGXLINT_NGINX_MODULES`, as `.ci/run` extracts it, else
 /// the installed one).
 fn stream_module() -> Option<PathBuf> {
+    module_object("ngx_stream_module.so")
+}
+
+/// Debian's mail module (`libnginx-mod-mail`, extracted by `.ci/run` as the stream module is).
+fn mail_module() -> Option<PathBuf> {
+    module_object("ngx_mail_module.so")
+}
+
+fn module_object(name: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("NGXLINT_NGINX_MODULES")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/lib/nginx/modules"));
-    Some(dir.join("ngx_stream_module.so")).filter(|p| p.is_file())
+    Some(dir.join(name)).filter(|p| p.is_file())
+}
+
+/// mail level, with Debian's mail module loaded (`{MAIL}` is its object).
+fn in_mail(body: &str) -> String {
+    format!("load_module {{MAIL}};\nevents {{}}\nmail {{\n{body}\n}}\n")
 }
 
 /// stream level, with Debian's stream module loaded (`{STREAM}` is its object; Debian 12 builds
@@ -478,6 +492,25 @@ fn fixtures() -> Vec<(&'static str, String)> {
         ("stream resolver accepted", in_stream("resolver 127.0.0.1:53 valid=10s;\nserver { listen 127.0.0.1:9001; return x; }")),
         ("stream geo ranges accepted", in_stream("geo $g {\n    ranges;\n    default 0;\n    10.0.0.1-10.0.0.9 1;\n}\nserver { listen 127.0.0.1:9001; return $g; }")),
         ("stream handler before TLS", in_stream("server { listen 127.0.0.1:9001 ssl; proxy_pass 127.0.0.1:9; }\nserver {\n    listen 127.0.0.1:9002;\n}")),
+        // The mail module (1.22.1's src/mail/), with Debian's build of it.
+        ("mail accepted", in_mail("auth_http 127.0.0.1:9000/auth;\nresolver off;\nserver { listen 127.0.0.1:1143; protocol imap; }\nserver { listen 127.0.0.1:110; }\nserver { listen 127.0.0.1:1025 bind backlog=16 rcvbuf=8k so_keepalive=on proxy_protocol; protocol smtp; auth_http http://127.0.0.1:9001/smtp; resolver 127.0.0.1 valid=30s; }\nserver { listen 127.0.0.1:993 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; }")),
+        ("mail without auth_http", in_mail("server { listen 127.0.0.1:1143; protocol imap; }")),
+        ("mail auth_http in one server only", in_mail("server { listen 127.0.0.1:110; auth_http 127.0.0.1:9000; }\nserver {\n    listen 127.0.0.1:143;\n}")),
+        ("mail protocol not chosen by the port", in_mail("auth_http 127.0.0.1:9000/auth;\nserver {\n    listen 127.0.0.1:1143;\n}")),
+        ("mail server without listen", in_mail("auth_http 127.0.0.1:9000/auth;\nserver {\n    protocol imap;\n}")),
+        ("mail unknown protocol", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:143; protocol imap4; }")),
+        ("mail listen fastopen", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:143 fastopen=1; }")),
+        ("mail listen backlog 0", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:143 backlog=0; }")),
+        ("mail listen invalid address", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:99999; }")),
+        ("mail duplicate address", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:143; }\nserver { listen 127.0.0.1:143; protocol pop3; }")),
+        ("mail auth_http invalid port", in_mail("auth_http 127.0.0.1:99999;\nserver { listen 127.0.0.1:143; }")),
+        ("mail auth_http invalid IPv6", in_mail("auth_http http://[zz]/auth;\nserver { listen 127.0.0.1:143; }")),
+        ("mail listen ssl without certificate", in_mail("auth_http 127.0.0.1:9000/auth;\nserver {\n    listen 127.0.0.1:993 ssl;\n}")),
+        ("mail starttls without key", in_mail("auth_http 127.0.0.1:9000/auth;\nssl_certificate {CRT};\nserver {\n    listen 127.0.0.1:143;\n    starttls on;\n}")),
+        ("mail ssl and starttls", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:143; starttls only; ssl on; }")),
+        ("mail protocol before auth_http", in_mail("server { listen 127.0.0.1:1143; }")),
+        ("mail TLS before auth_http", in_mail("server { listen 127.0.0.1:993 ssl; }")),
+        ("mail resolver invalid", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:25; resolver 127.0.0.1 valid=x; }")),
     ]
 }
 
@@ -495,6 +528,14 @@ fn handler_fixtures_agree_with_nginx() {
         );
         cases.retain(|(_, conf)| !conf.contains("{STREAM}"));
     }
+    let mail = mail_module();
+    if mail.is_none() {
+        missing(
+            "the mail module (ngx_mail_module.so)",
+            "handler_fixtures_agree_with_nginx's mail cases",
+        );
+        cases.retain(|(_, conf)| !conf.contains("{MAIL}"));
+    }
     let mut agree = 0;
     let mut failures = Vec::new();
     let mut names = std::collections::HashSet::new();
@@ -508,6 +549,10 @@ fn handler_fixtures_agree_with_nginx() {
             .replace(
                 "{STREAM}",
                 &stream.as_deref().unwrap_or(Path::new("")).to_string_lossy(),
+            )
+            .replace(
+                "{MAIL}",
+                &mail.as_deref().unwrap_or(Path::new("")).to_string_lossy(),
             );
         let dir = write_case(&[("nginx.conf", conf.clone())]);
         let main = dir.path().join("nginx.conf");

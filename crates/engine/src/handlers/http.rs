@@ -368,6 +368,10 @@ enum H {
     StreamBlock,
     StreamCoreErrorLog,
     StreamCoreListen,
+    MailCoreServer,
+    MailCoreListen,
+    MailCoreProtocol,
+    MailAuthHttp,
     StreamCoreServer,
     StreamLogSetLog,
     StreamProxyPass,
@@ -453,6 +457,11 @@ fn classify(name: &str) -> Option<H> {
         "ngx_http_upstream_bind_set_slot" => H::HttpUpstreamBind,
         "ngx_mail_block" => H::MailBlock,
         "ngx_mail_core_error_log" => H::MailCoreErrorLog,
+        "ngx_mail_core_server" => H::MailCoreServer,
+        "ngx_mail_core_listen" => H::MailCoreListen,
+        "ngx_mail_core_protocol" => H::MailCoreProtocol,
+        "ngx_mail_core_resolver" => H::HttpCoreResolver,
+        "ngx_mail_auth_http" => H::MailAuthHttp,
         "ngx_mail_ssl_enable" => H::MailSslEnable,
         "ngx_set_user" => H::SetUser,
         "ngx_set_worker_processes" => H::SetWorkerProcesses,
@@ -587,6 +596,10 @@ pub(super) fn handler(
         }
         H::StreamUpstreamServer => upstream_server(c, h, true),
         H::StreamCoreListen => super::stream::listen(c, h),
+        H::MailCoreServer => super::mail::server(c, h),
+        H::MailCoreListen => super::mail::listen(c, h),
+        H::MailCoreProtocol => super::mail::protocol(c, h),
+        H::MailAuthHttp => super::mail::auth_http(c, h),
         H::HttpCoreLocation => location(c, h),
         H::HttpCoreListen => listen(c, h),
         H::HttpCoreServerName => server_name(c, h),
@@ -2216,6 +2229,12 @@ fn resolver(c: &mut Checker, h: &Here<'_>) {
     if dup(c, h, "resolver") {
         return;
     }
+    // ngx_mail_core_resolver: `off` turns an inherited resolver off.
+    if matches!(c.frame().ctx, Some(Context::Mail | Context::MailServer))
+        && cstr(&h.arg(0)) == b"off"
+    {
+        return;
+    }
     let with_ipv4 = c.version() >= IPV4_PARAMETER;
     let (mut ipv4, mut ipv6) = (true, true);
     let mut servers = 0;
@@ -2276,14 +2295,14 @@ fn resolver(c: &mut Checker, h: &Here<'_>) {
 
 /// What `ngx_parse_url` takes from a pass address: its host (lowercase), its port when given,
 /// and whether it has a URI part.
-struct Url {
+pub(super) struct Url {
     host: Vec<u8>,
     port: Option<u16>,
     uri: bool,
 }
 
 /// `ngx_parse_url` without resolving (`no_resolve`): `uri_part` allows a path.
-fn parse_upstream_url(url: &[u8], uri_part: bool) -> Result<Url, &'static str> {
+pub(super) fn parse_upstream_url(url: &[u8], uri_part: bool) -> Result<Url, &'static str> {
     if url.len() >= 5 && url[..5].eq_ignore_ascii_case(b"unix:") {
         let mut path = &url[5..];
         let mut uri = false;
@@ -3436,6 +3455,8 @@ pub(super) fn left(c: &mut Checker, h: &Here<'_>, child: Context) {
         Context::Http => http_end(c, h),
         Context::StreamServer => super::stream::server_end(c),
         Context::Stream => stream_left(c),
+        Context::MailServer => super::mail::server_end(c),
+        Context::Mail => super::mail::end(c),
         _ => {}
     }
 }

@@ -9,6 +9,7 @@
 //! from the directive table's value specs (`nginx_syntax::values`).
 
 mod http;
+mod mail;
 mod regex;
 mod script;
 mod slots;
@@ -140,6 +141,7 @@ pub struct Checker {
     refused: Vec<(FileId, Span)>,
     http: http::HttpState,
     stream: stream::StreamState,
+    mail: mail::MailState,
     /// http's upstreams, log formats and variables while a `stream` block is read.
     stashed: Option<Box<Stashed>>,
     vars: vars::Vars,
@@ -174,6 +176,7 @@ impl Checker {
             refused: Vec::new(),
             http: Default::default(),
             stream: Default::default(),
+            mail: Default::default(),
             stashed: None,
             vars: Default::default(),
             pending: Default::default(),
@@ -347,6 +350,9 @@ impl Checker {
         if ctx == Context::StreamServer {
             stream::statement(self, &h, entry.and_then(Entry::spec).is_some());
         }
+        if matches!(ctx, Context::Mail | Context::MailServer) {
+            mail::statement(self, &h);
+        }
         if let (Some(child), Some(_)) = (child, &d.block) {
             let mut block = std::mem::take(&mut self.pending);
             if block.loc.is_none() && child == Context::HttpLocationIf {
@@ -371,6 +377,9 @@ impl Checker {
     pub fn include(&mut self, ctx: Context) {
         if ctx == Context::StreamServer {
             stream::include(self);
+        }
+        if matches!(ctx, Context::Mail | Context::MailServer) {
+            mail::include(self, ctx == Context::MailServer);
         }
     }
 
