@@ -645,6 +645,49 @@ fn stream_checks_of_later_releases() {
             ));
         }
     }
+    // ngx_stream_server_names (1.25.5+): a name two servers on one address give is a warning
+    // without a place; one server giving it twice, or servers on different addresses, are not.
+    let names: &[(&str, &str, &[&str])] = &[
+        (
+            "conflicting server name",
+            "server { listen 127.0.0.1:9001; server_name a.test b.test; proxy_pass 127.0.0.1:9; }\nserver { listen 127.0.0.1:9001; server_name A.test; proxy_pass 127.0.0.1:9; }",
+            &["conflicting server name \"a.test\" on 127.0.0.1:9001, ignored"],
+        ),
+        (
+            "names on two addresses",
+            "server { listen 127.0.0.1:9001; server_name a.test; proxy_pass 127.0.0.1:9; }\nserver { listen 127.0.0.1:9002; server_name a.test; proxy_pass 127.0.0.1:9; }",
+            &[],
+        ),
+        (
+            "a name twice in one server",
+            "server { listen 127.0.0.1:9001; server_name a.test a.test; proxy_pass 127.0.0.1:9; }\nserver { listen 127.0.0.1:9001; server_name b.test; proxy_pass 127.0.0.1:9; }",
+            &[],
+        ),
+        (
+            "a regex and $hostname are not in the hash",
+            "server { listen 127.0.0.1:9001; server_name ~^a $hostname; proxy_pass 127.0.0.1:9; }\nserver { listen 127.0.0.1:9001; server_name ~^a $hostname; proxy_pass 127.0.0.1:9; }",
+            &[],
+        ),
+    ];
+    for &(name, body, want) in names {
+        let conf = format!("events {{}}\nstream {{\n{body}\n}}\n");
+        let project = load_at(&[("nginx.conf", conf.clone())], V127);
+        let got: Vec<String> = ngxlint_warnings(&project)
+            .into_iter()
+            .map(|r| r.message)
+            .collect();
+        if got != want {
+            failures.push(format!(
+                "case `{name}`\n{conf}\nexpected {want:?}\ngot {got:?}"
+            ));
+        }
+        // Before 1.25.5 stream has no `server_name`.
+        let old = load_at(&[("nginx.conf", conf.clone())], (1, 24, 0));
+        let first = ngxlint_errors(&old).first().map(|(_, r)| r.message.clone());
+        if first.as_deref() != Some("\"server_name\" directive is not allowed here") {
+            failures.push(format!("case `{name}` on 1.24.0: server_name not refused"));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

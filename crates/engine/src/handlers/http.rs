@@ -468,6 +468,7 @@ fn classify(name: &str) -> Option<H> {
         "ngx_stream_block" => H::StreamBlock,
         "ngx_stream_core_error_log" => H::StreamCoreErrorLog,
         "ngx_stream_core_listen" => H::StreamCoreListen,
+        "ngx_stream_core_server_name" => H::HttpCoreServerName,
         "ngx_stream_core_server" => H::StreamCoreServer,
         // The stream module's handlers that work as http's, on the stream block's own
         // upstreams, log formats and variables (see `entered`).
@@ -1627,6 +1628,10 @@ fn server_name(c: &mut Checker, h: &Here<'_>) {
         } else {
             v.to_ascii_lowercase()
         };
+        if c.frame().ctx == Some(Context::StreamServer) {
+            super::stream::server_name(c, name, h.file, h.span(i));
+            continue;
+        }
         if let Some(s) = c.frame().block.server {
             let at = h.at();
             if let Some(server) = c.http.servers.get_mut(s) {

@@ -32,6 +32,8 @@ pub(crate) struct StreamServer {
     keys: Option<usize>,
     reject: Option<bool>,
     client_certs: ClientCerts,
+    /// `server_name`s (1.25.5+): lowercase name, where.
+    names: Vec<(Vec<u8>, FileId, nginx_syntax::Span)>,
 }
 
 /// The stream block's servers and listen addresses.
@@ -61,6 +63,7 @@ pub(super) fn server(c: &mut Checker, h: &Here<'_>) {
         keys: None,
         reject: None,
         client_certs: ClientCerts::default(),
+        names: Vec::new(),
     });
     c.pending.server = Some(idx);
 }
@@ -411,5 +414,50 @@ pub(super) fn end(c: &mut Checker) -> bool {
             return true;
         }
     }
+    // ngx_stream_server_names: on an address several servers share, a name a server before
+    // took already is ignored, with a warning that names no place.
+    for port in &ports {
+        for a in (0..state.addrs.len())
+            .filter(|&i| port_of(i) == *port)
+            .map(|i| &state.addrs[i])
+            .filter(|a| a.servers.len() > 1)
+        {
+            let mut seen: crate::hash::FastMap<&[u8], usize> = Default::default();
+            for &i in &a.servers {
+                let Some(server) = state.servers.get(i) else {
+                    continue;
+                };
+                for (name, file, span) in &server.names {
+                    match seen.get(name.as_slice()) {
+                        Some(&j) if j != i => {
+                            let msg = format!(
+                                "conflicting server name \"{}\" on {}, ignored",
+                                show(name),
+                                a.text
+                            );
+                            c.report_at(Code::Warning, *file, *span, None, msg);
+                        }
+                        Some(_) => {}
+                        None => {
+                            seen.insert(name.as_slice(), i);
+                        }
+                    }
+                }
+            }
+        }
+    }
     false
+}
+
+/// A name `server_name` gives a stream server (1.25.5+), lowercase; `$hostname` is the
+/// machine's, unknown here.
+pub(super) fn server_name(c: &mut Checker, name: Vec<u8>, file: FileId, span: nginx_syntax::Span) {
+    if name.starts_with(b"\x00") {
+        return;
+    }
+    if let Some(s) = c.frame().block.server {
+        if let Some(s) = c.stream.servers.get_mut(s) {
+            s.names.push((name, file, span));
+        }
+    }
 }
