@@ -907,31 +907,32 @@ mod context_tests {
                     for ctx in 0..3 {
                         let (before, after) = (ctx, next(3));
                         let span = SourceSpan::from((start, len));
+                        let fields = |c: Result<_, _>| {
+                            c.map(|c: Box<dyn SpanContents<'_>>| {
+                                (
+                                    c.data().to_vec(),
+                                    *c.span(),
+                                    c.line(),
+                                    c.column(),
+                                    c.line_count(),
+                                )
+                            })
+                            .ok()
+                        };
                         let theirs = std::panic::catch_unwind(|| {
-                            <[u8] as SourceCode>::read_span(&text[..], &span, before, after)
-                                .map(|c| {
-                                    (
-                                        c.data().to_vec(),
-                                        *c.span(),
-                                        c.line(),
-                                        c.column(),
-                                        c.line_count(),
-                                    )
-                                })
-                                .ok()
+                            fields(<[u8] as SourceCode>::read_span(
+                                &text[..],
+                                &span,
+                                before,
+                                after,
+                            ))
                         });
                         let ours = std::panic::catch_unwind(|| {
-                            context_info(&text, &super::line_breaks(&text), &span, before, after)
-                                .map(|c| {
-                                    (
-                                        c.data().to_vec(),
-                                        *c.span(),
-                                        c.line(),
-                                        c.column(),
-                                        c.line_count(),
-                                    )
-                                })
-                                .ok()
+                            let breaks = super::line_breaks(&text);
+                            fields(
+                                context_info(&text, &breaks, &span, before, after)
+                                    .map(|c| Box::new(c) as Box<dyn SpanContents<'_>>),
+                            )
                         });
                         match (theirs, ours) {
                             (Ok(t), Ok(o)) => assert_eq!(

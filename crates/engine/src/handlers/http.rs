@@ -1297,6 +1297,24 @@ fn limit_except(c: &mut Checker, h: &Here<'_>) {
     });
 }
 
+/// A `listen` address as `ngx_parse_url` read it (http's, stream's and mail's listen), nginx's
+/// refusal reported: `None` when refused, else the address as nginx prints it (`None` within
+/// for a host name).
+pub(super) fn listen_address(
+    c: &mut Checker,
+    h: &Here<'_>,
+    parsed: Result<Option<String>, &'static str>,
+) -> Option<Option<String>> {
+    match parsed {
+        Ok(a) => Some(a),
+        Err(e) => {
+            let msg = format!("{e} in \"{}\" of the \"listen\" directive", show(&h.arg(0)));
+            c.report(Code::InvalidValue, h, h.span(0), msg);
+            None
+        }
+    }
+}
+
 /// The `listen` address as nginx prints it (`ngx_sock_ntop` with the port).
 fn listen(c: &mut Checker, h: &Here<'_>) {
     let url = h.arg(0);
@@ -1308,13 +1326,8 @@ fn listen(c: &mut Checker, h: &Here<'_>) {
             r
         }
     };
-    let addr = match parsed {
-        Ok(a) => a,
-        Err(e) => {
-            let msg = format!("{e} in \"{}\" of the \"listen\" directive", show(&url));
-            c.report(Code::InvalidValue, h, h.span(0), msg);
-            return;
-        }
+    let Some(addr) = listen_address(c, h, parsed) else {
+        return;
     };
     let v = c.version();
     let mut default = false;

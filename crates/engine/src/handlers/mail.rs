@@ -7,7 +7,7 @@
 //! in the order nginx merges its modules. `resolver` and `auth_http` values are read as
 //! `ngx_resolver_create` and `ngx_parse_url` read them.
 
-use super::http::{listen_valued, parse_listen_url};
+use super::http::{listen_address, listen_valued, parse_listen_url};
 use super::{cstr, show, Checker, Code, Here};
 use crate::files::FileId;
 
@@ -151,13 +151,8 @@ pub(super) fn listen(c: &mut Checker, h: &Here<'_>) {
         s.listen = true;
     }
     let url = h.arg(0);
-    let addr = match parse_listen_url(&url, 0) {
-        Ok(a) => a,
-        Err(e) => {
-            let msg = format!("{e} in \"{}\" of the \"listen\" directive", show(&url));
-            c.report(Code::InvalidValue, h, h.span(0), msg);
-            return;
-        }
+    let Some(addr) = listen_address(c, h, parse_listen_url(&url, 0)) else {
+        return;
     };
     let port = addr
         .as_deref()

@@ -6,7 +6,7 @@
 //! and the certificate checks moved from each server's `listen ... ssl` to the default server of
 //! each TLS address, as in http.
 
-use super::http::{listen_valued, parse_listen_url, Addr, ClientCerts};
+use super::http::{listen_address, listen_valued, parse_listen_url, Addr, ClientCerts};
 use super::{cstr, show, Checker, Code, Here};
 use crate::files::FileId;
 
@@ -129,13 +129,8 @@ pub(super) fn listen(c: &mut Checker, h: &Here<'_>) {
     }
     let url = h.arg(0);
     // Without a port, stream listens on port 0 (no default port as http's 80).
-    let addr = match parse_listen_url(&url, 0) {
-        Ok(a) => a,
-        Err(e) => {
-            let msg = format!("{e} in \"{}\" of the \"listen\" directive", show(&url));
-            c.report(Code::InvalidValue, h, h.span(0), msg);
-            return;
-        }
+    let Some(addr) = listen_address(c, h, parse_listen_url(&url, 0)) else {
+        return;
     };
     let virtual_servers = c.version() >= VIRTUAL_SERVERS;
     let mut o = Opts::default();
