@@ -510,6 +510,10 @@ fn fixtures() -> Vec<(&'static str, String)> {
         ("mail ssl and starttls", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:143; starttls only; ssl on; }")),
         ("mail protocol before auth_http", in_mail("server { listen 127.0.0.1:1143; }")),
         ("mail TLS before auth_http", in_mail("server { listen 127.0.0.1:993 ssl; }")),
+        ("mail client certificates without CAs", in_mail("auth_http 127.0.0.1:9000/auth;\nssl_verify_client on;\nserver { listen 127.0.0.1:993 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; }")),
+        ("mail client certificates optional_no_ca accepted", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:993 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client optional_no_ca; }")),
+        ("mail client certificates with CAs accepted", in_mail("auth_http 127.0.0.1:9000/auth;\nssl_client_certificate {CRT};\nserver { listen 127.0.0.1:993 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client on; }")),
+        ("mail client certificates without TLS accepted", in_mail("auth_http 127.0.0.1:9000/auth;\nssl_verify_client on;\nserver { listen 127.0.0.1:143; }")),
         ("mail resolver invalid", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:25; resolver 127.0.0.1 valid=x; }")),
     ]
 }

@@ -34,6 +34,10 @@ struct Tls {
     starttls: Option<bool>,
     certs: Option<Vec<Vec<u8>>>,
     keys: Option<usize>,
+    /// `ssl_verify_client`: 0 = off … 3 = `optional_no_ca`, and where.
+    verify: Option<(u8, FileId, nginx_syntax::Span)>,
+    /// `ssl_client_certificate` is given.
+    client: bool,
 }
 
 /// A `server {}` of the mail block.
@@ -109,6 +113,23 @@ pub(super) fn statement(c: &mut Checker, h: &Here<'_>) {
         }
         ("ssl_certificate_key", Some(_)) => {
             *this_tls(c).keys.get_or_insert(0) += 1;
+            None
+        }
+        ("ssl_client_certificate", Some(_)) => {
+            this_tls(c).client = true;
+            None
+        }
+        ("ssl_verify_client", Some(v)) => {
+            let mode = match v {
+                b"on" => Some(1),
+                b"optional" => Some(2),
+                b"optional_no_ca" => Some(3),
+                b"off" => Some(0),
+                _ => None,
+            };
+            if let Some(mode) = mode {
+                this_tls(c).verify = Some((mode, h.file, h.span(0)));
+            }
             None
         }
         ("ssl", Some(v)) if matches!(v, b"on" | b"off") => {
@@ -290,7 +311,19 @@ pub(super) fn end(c: &mut Checker) {
                 "no \"ssl_certificate_key\" is defined for certificate \"{}\" and the \"{mode}\" directive",
                 show(certs.last().map_or(&[][..], Vec::as_slice))
             ),
-            _ => continue,
+            _ => {
+                // Client certificates need CAs to check them against, except
+                // `optional_no_ca`; nginx names no place.
+                let client = t.client || main.client;
+                match t.verify.or(main.verify) {
+                    Some((mode, file, span)) if mode != 0 && mode != 3 && !client => {
+                        let msg = "no ssl_client_certificate for ssl_verify_client";
+                        c.report_at(Code::MissingDefinition, file, span, None, msg);
+                        return;
+                    }
+                    _ => continue,
+                }
+            }
         };
         c.report_at_offset(Code::MissingDefinition, file, at, msg);
         return;
