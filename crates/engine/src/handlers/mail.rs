@@ -2,9 +2,12 @@
 //! (`src/mail/`) and checked against Debian's nginx with its mail module: `listen`
 //! (`ngx_mail_core_listen`: the address, its parameters, an address and port pair given twice in
 //! the `mail` block), `protocol` (`ngx_mail_core_protocol`), a `server` without `listen`
-//! (`ngx_mail_core_server`), and when the block ends, a server whose protocol is unknown
-//! (`ngx_mail_core_merge_srv_conf`) or that has no `auth_http` (`ngx_mail_auth_http_merge_conf`),
-//! in the order nginx merges its modules. `resolver` and `auth_http` values are read as
+//! (`ngx_mail_core_server`), `ssl on` with `starttls` at one level (`ngx_mail_ssl_enable`,
+//! `ngx_mail_ssl_starttls`), and when the block ends, in the order nginx merges its modules
+//! (core, ssl, then auth_http, as Debian's object lists them): a server whose protocol is unknown
+//! (`ngx_mail_core_merge_srv_conf`), TLS without a certificate or key or checking client
+//! certificates without CAs (`ngx_mail_ssl_merge_conf`), a server without `auth_http`
+//! (`ngx_mail_auth_http_merge_conf`). `resolver` and `auth_http` values are read as
 //! `ngx_resolver_create` and `ngx_parse_url` read them.
 
 use super::http::{listen_address, listen_valued, parse_listen_url};
