@@ -514,6 +514,8 @@ fn fixtures() -> Vec<(&'static str, String)> {
         ("mail client certificates optional_no_ca accepted", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:993 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client optional_no_ca; }")),
         ("mail client certificates with CAs accepted", in_mail("auth_http 127.0.0.1:9000/auth;\nssl_client_certificate {CRT};\nserver { listen 127.0.0.1:993 ssl; ssl_certificate {CRT}; ssl_certificate_key {KEY}; ssl_verify_client on; }")),
         ("mail client certificates without TLS accepted", in_mail("auth_http 127.0.0.1:9000/auth;\nssl_verify_client on;\nserver { listen 127.0.0.1:143; }")),
+        ("mail flags read case-insensitively", in_mail("auth_http 127.0.0.1:9000/auth;\nstarttls on;\nssl_verify_client on;\nserver { listen 127.0.0.1:143; protocol imap; starttls OFF; ssl_verify_client Off; }")),
+        ("mail server without listen stops there", in_mail("server {\n    protocol imap;\n}\nserver { listen 127.0.0.1:1143; }")),
         ("mail resolver invalid", in_mail("auth_http 127.0.0.1:9000/auth;\nserver { listen 127.0.0.1:25; resolver 127.0.0.1 valid=x; }")),
     ]
 }
@@ -649,8 +651,9 @@ fn stream_checks_of_later_releases() {
             ));
         }
     }
-    // ngx_stream_server_names (1.25.5+): a name two servers on one address give is a warning
-    // without a place; one server giving it twice, or servers on different addresses, are not.
+    // ngx_stream_server_names (1.25.5+): on an address of several servers, a name given again
+    // (by another server or the same) is a warning without a place, and a server without
+    // `server_name` is named ""; a server alone on its address is not hashed.
     let names: &[(&str, &str, &[&str])] = &[
         (
             "conflicting server name",
@@ -665,6 +668,16 @@ fn stream_checks_of_later_releases() {
         (
             "a name twice in one server",
             "server { listen 127.0.0.1:9001; server_name a.test a.test; proxy_pass 127.0.0.1:9; }\nserver { listen 127.0.0.1:9001; server_name b.test; proxy_pass 127.0.0.1:9; }",
+            &["conflicting server name \"a.test\" on 127.0.0.1:9001, ignored"],
+        ),
+        (
+            "two servers without a name",
+            "server { listen 127.0.0.1:9001; proxy_pass 127.0.0.1:9; }\nserver { listen 127.0.0.1:9001; proxy_pass 127.0.0.1:9; }",
+            &["conflicting server name \"\" on 127.0.0.1:9001, ignored"],
+        ),
+        (
+            "one server alone with a name twice",
+            "server { listen 127.0.0.1:9001; server_name a.test a.test; proxy_pass 127.0.0.1:9; }",
             &[],
         ),
         (
@@ -686,6 +699,9 @@ fn stream_checks_of_later_releases() {
             ));
         }
         // Before 1.25.5 stream has no `server_name`.
+        if !body.contains("server_name") {
+            continue;
+        }
         let old = load_at(&[("nginx.conf", conf.clone())], (1, 24, 0));
         let first = ngxlint_errors(&old).first().map(|(_, r)| r.message.clone());
         if first.as_deref() != Some("\"server_name\" directive is not allowed here") {
@@ -1429,6 +1445,10 @@ fn warning_fixtures() -> Vec<(&'static str, String, usize)> {
     vec![
         ("conflicting server name", in_http("server { listen 127.0.0.1:8080; server_name a.test; }\nserver { listen 127.0.0.1:8080; server_name a.test; }"), 1),
         ("conflicting on default port", in_http("server { server_name b.test; }\nserver { server_name b.test; }"), 1),
+        ("two servers without a name", in_http("server { listen 127.0.0.1:8080; }\nserver { listen 127.0.0.1:8080; }"), 1),
+        ("a name twice in one server", in_http("server { listen 127.0.0.1:8080; server_name a.test a.test; }\nserver { listen 127.0.0.1:8080; server_name b.test; }"), 1),
+        ("an empty name and none", in_http("server { listen 127.0.0.1:8080; server_name \"\"; }\nserver { listen 127.0.0.1:8080; }"), 1),
+        ("a server alone with a name twice", in_http("server { listen 127.0.0.1:8080; server_name a.test a.test; }"), 0),
         ("no conflict on two ports", in_http("server { listen 127.0.0.1:8080; server_name a.test; }\nserver { listen 127.0.0.1:8081; server_name a.test; }"), 0),
         ("suspicious server name", in_server("server_name a/b.test;"), 1),
         ("duplicate bitmask value", in_http("ssl_protocols TLSv1.2 TLSv1.2;"), 1),
@@ -1441,6 +1461,11 @@ fn warning_fixtures() -> Vec<(&'static str, String, usize)> {
         ("geo duplicate host", in_http("geo $g {\n    10.0.0.1 a;\n    10.0.0.1/32 b;\n    ::1 c;\n    ::1/128 d;\n}"), 2),
         ("geo duplicate with host bits", in_http("geo $g {\n    10.0.0.0/8 1;\n    10.1.0.0/8 2;\n}"), 2),
         ("geo nothing to delete", in_http("geo $g {\n    10.0.0.0/8 a;\n    delete 10.0.0.0/9;\n    delete 10.0.0.0/8;\n    delete 10.0.0.0/8;\n}"), 2),
+        // ngx_radix32tree_find names the most specific network holding the address as the old
+        // value; the first six levels of the trees exist ahead, so a /6 deletes silently.
+        ("geo old value of the most specific network", in_http("geo $g {\n    10.0.0.0/8 a;\n    10.0.0.0/16 b;\n    10.0.0.0/8 c;\n}"), 1),
+        ("geo delete of a preallocated node", in_http("geo $g {\n    delete 8.0.0.0/6;\n    delete ::/6;\n    delete 8.0.0.0/5;\n    delete 10.0.0.0/7;\n}"), 2),
+        ("geo delete of a /6 with a network under it", in_http("geo $g {\n    10.0.0.0/8 a;\n    delete 8.0.0.0/6;\n}"), 1),
         ("geo deleted then added", in_http("geo $g {\n    10.0.0.0/8 1;\n    delete 10.0.0.0/8;\n    10.0.0.0/8 2;\n    255.255.255.255 x;\n}"), 0),
         ("duplicate extension", in_http("types {\n    text/html html;\n    text/plain html;\n}"), 1),
         ("send_lowat", in_http("send_lowat 0;"), 1),
@@ -1524,6 +1549,11 @@ fn load_at(files: &[(&str, String)], version: (u32, u32, u32)) -> ngxlint_engine
     ngxlint_engine::Project::load(&[main], &opts).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A mail block for the version tests: `auth_http` set, `body` its servers.
+fn mail_at(body: &str) -> String {
+    format!("events {{}}\nmail {{\nauth_http 127.0.0.1:9000;\n{body}\n}}\n")
+}
+
 /// Version-dependent handler facts: `server ... resolve`/`service=` (1.27.3,
 /// `ngx_http_upstream_server` under `NGX_HTTP_UPSTREAM_ZONE`), `keepalive 0` and `local` and
 /// `keepalive` no longer counting as a balancing method (1.29.7,
@@ -1590,6 +1620,40 @@ fn checks_follow_the_configured_version() {
             in_http("resolver 127.0.0.1 ipv4=yes;"),
             NEW,
             Some("invalid parameter: ipv4=yes"),
+        ),
+        // `volatile` in geo (1.29.3).
+        (in_http("geo $g { volatile; default 0; }"), NEW, None),
+        (
+            in_http("geo $g { volatile; default 0; }"),
+            OLD,
+            Some("invalid number of the geo parameters"),
+        ),
+        // The mail module from 1.25.5 and 1.27.2 (Debian's object is 1.22.1's: loaded here as
+        // the tables know it, without `load_module`).
+        (
+            mail_at("server { listen 127.0.0.1:143 foo; }"),
+            NEW,
+            Some("invalid parameter \"foo\""),
+        ),
+        (
+            mail_at("server { listen 127.0.0.1:143 foo; }"),
+            OLD,
+            Some("the invalid \"foo\" parameter"),
+        ),
+        (
+            mail_at("server { listen 127.0.0.1:993 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; ssl_verify_client on; ssl_trusted_certificate a.crt; }"),
+            NEW,
+            None,
+        ),
+        (
+            mail_at("server { listen 127.0.0.1:993 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; ssl_verify_client on; }"),
+            NEW,
+            Some("no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"),
+        ),
+        (
+            mail_at("server { listen 127.0.0.1:993 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; ssl_verify_client on; ssl_trusted_certificate a.crt; }"),
+            OLD,
+            Some("no ssl_client_certificate for ssl_verify_client"),
         ),
     ];
     for (conf, v, want) in &cases {

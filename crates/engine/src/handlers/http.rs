@@ -115,6 +115,8 @@ impl ClientCerts {
 pub(crate) struct Server {
     pub listens: Vec<String>,
     pub names: Vec<(Vec<u8>, FileId, Span, u32)>,
+    /// A `server_name` is written (a server without one is named `""`).
+    pub named: bool,
     /// Where `server {` stands (nginx's `cscf->file_name`, `cscf->line`).
     pub file: Option<FileId>,
     pub at: u32,
@@ -1611,6 +1613,14 @@ fn inet_addr(b: &[u8]) -> Option<std::net::Ipv4Addr> {
 }
 
 fn server_name(c: &mut Checker, h: &Here<'_>) {
+    let stream = c.frame().ctx == Some(Context::StreamServer);
+    if let Some(s) = c.frame().block.server {
+        if stream {
+            super::stream::named(c, s);
+        } else if let Some(server) = c.http.servers.get_mut(s) {
+            server.named = true;
+        }
+    }
     for i in 0..h.nargs() {
         let v = h.arg(i);
         let ch = v.first().copied().unwrap_or(0);
@@ -1641,7 +1651,7 @@ fn server_name(c: &mut Checker, h: &Here<'_>) {
         } else {
             v.to_ascii_lowercase()
         };
-        if c.frame().ctx == Some(Context::StreamServer) {
+        if stream {
             super::stream::server_name(c, name, h.file, h.span(i));
             continue;
         }
@@ -3204,6 +3214,10 @@ fn geo_entry(c: &mut Checker, h: &Here<'_>) {
         if !stream && cstr(&key) == b"proxy_recursive" {
             return;
         }
+        // 1.29.3: the variable is not cached for the request.
+        if cstr(&key) == b"volatile" && c.version() >= (1, 29, 3) {
+            return;
+        }
     }
     if h.d.args.len() != 1 {
         c.report(
@@ -3267,7 +3281,7 @@ fn geo_entry(c: &mut Checker, h: &Here<'_>) {
     if cstr(&key) == b"delete" {
         // ngx_radix32tree_delete: only a node that holds a value is removed.
         let e = c.frame().block.entries.get_or_insert_with(Default::default);
-        if e.geo_nets.remove(&node).is_none() {
+        if e.geo_nets.remove(&node).is_none() && !preallocated_leaf(&e.geo_nets, node) {
             let msg = format!("no network \"{}\" to delete", show(&net));
             c.report(Code::Warning, h, span, msg);
         }
@@ -3287,7 +3301,21 @@ fn geo_add(
     told: Option<&[u8]>,
 ) -> Option<Vec<u8>> {
     let e = c.frame().block.entries.get_or_insert_with(Default::default);
-    let old = e.geo_nets.insert(node, value.to_vec())?;
+    if let std::collections::hash_map::Entry::Vacant(v) = e.geo_nets.entry(node) {
+        v.insert(value.to_vec());
+        return None;
+    }
+    // nginx names the value `ngx_radix32tree_find` gives for the network's address: the most
+    // specific network holding it, which may be a longer one than this.
+    let (v6, addr, _) = node;
+    let old = e
+        .geo_nets
+        .iter()
+        .filter(|((f, a, len), _)| *f == v6 && *a == mask(addr, *len))
+        .max_by_key(|((_, _, len), _)| *len)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    e.geo_nets.insert(node, value.to_vec());
     if told != Some(&old[..]) {
         let msg = format!(
             "duplicate network \"{}\", value: \"{}\", old value: \"{}\"",
@@ -3298,6 +3326,28 @@ fn geo_add(
         c.report(Code::Warning, h, h.d.name.span, msg);
     }
     Some(old)
+}
+
+/// `addr` with the bits below a prefix of `len` cleared.
+fn mask(mut addr: [u8; 16], len: u8) -> [u8; 16] {
+    for (i, b) in addr.iter_mut().enumerate() {
+        let keep = u32::from(len).saturating_sub(i as u32 * 8).min(8);
+        *b &= if keep == 0 { 0 } else { 0xffu8 << (8 - keep) };
+    }
+    addr
+}
+
+/// Whether deleting `node`, which holds no value, is still silent: `ngx_radix_tree_create`
+/// builds the first six levels of both trees ahead (a page of 32-byte nodes on amd64), and
+/// deleting a leaf succeeds whatever it holds, so a /6 network with nothing added under it is
+/// deleted without a word.
+fn preallocated_leaf(nets: &crate::hash::FastMap<GeoKey, Vec<u8>>, node: GeoKey) -> bool {
+    const PREALLOCATED: u8 = 6;
+    let (v6, addr, len) = node;
+    len == PREALLOCATED
+        && !nets
+            .keys()
+            .any(|(f, a, l)| *f == v6 && *l > len && mask(*a, len) == addr)
 }
 
 /// The radix tree node of a valid geo network (`ngx_http_geo_cidr_value`: `255.255.255.255` is
@@ -3324,11 +3374,7 @@ fn geo_key(net: &[u8]) -> Option<GeoKey> {
         Some(b) => u8::try_from(parse_digits(b)?).ok().filter(|&n| n <= max)?,
         None => max,
     };
-    for (i, b) in addr.iter_mut().enumerate() {
-        let keep = u32::from(prefix).saturating_sub(i as u32 * 8).min(8);
-        *b &= if keep == 0 { 0 } else { 0xffu8 << (8 - keep) };
-    }
-    Some((v6, addr, prefix))
+    Some((v6, mask(addr, prefix), prefix))
 }
 
 /// `ngx_http_geo_cidr_value`: a network as `ngx_ptocidr` reads it (`255.255.255.255` aside);
@@ -3653,36 +3699,66 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
     }
     // ngx_http_optimize_servers: server names shared by servers on one address.
     let servers = std::mem::take(&mut c.http.servers);
-    let mut seen: crate::hash::FastMap<(&str, &[u8]), usize> = Default::default();
-    let mut conflicts = Vec::new();
     let default_addr = ["0.0.0.0:80".to_string()];
+    let mut on_addr: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut addr_index: crate::hash::FastMap<&str, usize> = Default::default();
     for (i, s) in servers.iter().enumerate() {
         let addrs: &[String] = if s.listens.is_empty() {
             &default_addr
         } else {
             &s.listens
         };
-        for (name, file, span, _) in &s.names {
-            if name.is_empty() || name.starts_with(b"\x00") {
-                continue;
-            }
-            for a in addrs {
-                match seen.get(&(a.as_str(), name.as_slice())) {
-                    Some(&j) if j != i => {
-                        conflicts.push((a.as_str(), name.as_slice(), *file, *span))
-                    }
-                    Some(_) => {}
-                    None => {
-                        seen.insert((a.as_str(), name.as_slice()), i);
-                    }
-                }
+        for a in addrs {
+            let k = *addr_index.entry(a.as_str()).or_insert_with(|| {
+                on_addr.push((a.as_str(), Vec::new()));
+                on_addr.len() - 1
+            });
+            if on_addr[k].1.last() != Some(&i) {
+                on_addr[k].1.push(i);
             }
         }
     }
-    for (a, name, file, span) in conflicts {
+    let mut conflicts = Vec::new();
+    for (a, list) in on_addr.iter().filter(|(_, l)| l.len() > 1) {
+        let names = list.iter().flat_map(|&i| {
+            let s = &servers[i];
+            let implicit = s.file.filter(|_| !s.named).map(|f| {
+                let at = Span::new(s.at as usize, s.at as usize);
+                (&b""[..], f, at)
+            });
+            s.names
+                .iter()
+                .map(|(n, f, span, _)| (n.as_slice(), *f, *span))
+                .chain(implicit)
+        });
+        server_name_conflicts(a, names, &mut conflicts);
+    }
+    for (msg, file, span) in conflicts {
         // ngx_http_server_names logs it without a place.
-        let msg = format!("conflicting server name \"{}\" on {a}, ignored", show(name));
         c.report_at(Code::Warning, file, span, None, msg);
+    }
+}
+
+/// `ngx_http_server_names` (and stream's): the names of the servers on one address, in order,
+/// go into one hash; a name there already is nginx's warning, even from the same server
+/// (`$hostname`, the machine's name, is unknown here and left out).
+pub(super) fn server_name_conflicts<'n>(
+    addr: &str,
+    names: impl Iterator<Item = (&'n [u8], FileId, Span)>,
+    out: &mut Vec<(String, FileId, Span)>,
+) {
+    let mut seen: crate::hash::FastSet<&[u8]> = Default::default();
+    for (name, file, span) in names {
+        if name.starts_with(b"\x00") {
+            continue;
+        }
+        if !seen.insert(name) {
+            let msg = format!(
+                "conflicting server name \"{}\" on {addr}, ignored",
+                show(name)
+            );
+            out.push((msg, file, span));
+        }
     }
 }
 

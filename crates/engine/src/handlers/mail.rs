@@ -17,6 +17,12 @@ use crate::files::FileId;
 /// The release that gave `listen` its `multipath` parameter (in http, stream and mail).
 const MULTIPATH: (u32, u32, u32) = (1, 29, 7);
 
+/// The release from which `listen` names an unknown parameter `invalid parameter "…"`.
+const PARAMETER_WORDING: (u32, u32, u32) = (1, 25, 5);
+
+/// The release from which `ssl_trusted_certificate` serves `ssl_verify_client` too.
+const TRUSTED_CAS: (u32, u32, u32) = (1, 27, 2);
+
 /// The protocols Debian's mail module builds in, with the ports that choose each when a server
 /// names none (`ngx_mail_imap_module`, `ngx_mail_pop3_module`, `ngx_mail_smtp_module`).
 const PROTOCOLS: [(&str, &[u16]); 3] = [
@@ -41,6 +47,8 @@ struct Tls {
     verify: Option<(u8, FileId, nginx_syntax::Span)>,
     /// `ssl_client_certificate` is given.
     client: bool,
+    /// `ssl_trusted_certificate` is given (CAs enough for client certificates from 1.27.2).
+    trusted: bool,
 }
 
 /// A `server {}` of the mail block.
@@ -68,6 +76,8 @@ pub(crate) struct MailState {
     auth_http: bool,
     includes: bool,
     tls: Tls,
+    /// A server without `listen` was refused already: nginx stops there.
+    refused: bool,
 }
 
 /// `server {` in `mail`.
@@ -105,13 +115,13 @@ fn this_tls(c: &mut Checker) -> &mut Tls {
 pub(super) fn statement(c: &mut Checker, h: &Here<'_>) {
     let place = (h.file, h.at());
     let name = h.name();
-    let arg = h.d.args.first().map(|_| h.arg(0).into_owned());
+    let raw = h.d.args.first().map(|_| h.arg(0).into_owned());
+    // Flags and enums are read case-insensitively (`ngx_strcasecmp`).
+    let arg = raw.as_deref().map(<[u8]>::to_ascii_lowercase);
     let conflict = match (&*name, arg.as_deref()) {
-        ("ssl_certificate", Some(v)) => {
-            this_tls(c)
-                .certs
-                .get_or_insert_with(Vec::new)
-                .push(v.to_vec());
+        ("ssl_certificate", Some(_)) => {
+            let path = raw.unwrap_or_default();
+            this_tls(c).certs.get_or_insert_with(Vec::new).push(path);
             None
         }
         ("ssl_certificate_key", Some(_)) => {
@@ -120,6 +130,10 @@ pub(super) fn statement(c: &mut Checker, h: &Here<'_>) {
         }
         ("ssl_client_certificate", Some(_)) => {
             this_tls(c).client = true;
+            None
+        }
+        ("ssl_trusted_certificate", Some(_)) => {
+            this_tls(c).trusted = true;
             None
         }
         ("ssl_verify_client", Some(v)) => {
@@ -214,7 +228,11 @@ pub(super) fn listen(c: &mut Checker, h: &Here<'_>) {
                     }
                 }
                 _ => {
-                    let msg = format!("the invalid \"{}\" parameter", show(&a));
+                    let msg = if c.version() >= PARAMETER_WORDING {
+                        format!("invalid parameter \"{}\"", show(&a))
+                    } else {
+                        format!("the invalid \"{}\" parameter", show(&a))
+                    };
                     c.report(Code::InvalidValue, h, h.span(i), msg);
                     return;
                 }
@@ -265,6 +283,7 @@ pub(super) fn server_end(c: &mut Checker) {
     let Some(s) = this_server(c) else { return };
     if !s.listen && !s.includes {
         let (file, at) = (s.file, s.at);
+        c.mail.refused = true;
         c.report_at_offset(
             Code::MissingDefinition,
             file,
@@ -278,6 +297,9 @@ pub(super) fn server_end(c: &mut Checker) {
 /// by module (the core module first, `auth_http`'s later), and stops at the first refusal.
 pub(super) fn end(c: &mut Checker) {
     let state = std::mem::take(&mut c.mail);
+    if state.refused {
+        return;
+    }
     if let Some(s) = state.servers.iter().find(|s| !s.protocol && !s.includes) {
         c.report_at_offset(
             Code::MissingDefinition,
@@ -289,7 +311,12 @@ pub(super) fn end(c: &mut Checker) {
     }
     // ngx_mail_ssl_merge_conf.
     let main = &state.tls;
-    for s in state.servers.iter().filter(|s| !s.includes) {
+    // An `include` at the block's level may hold the certificates.
+    for s in state
+        .servers
+        .iter()
+        .filter(|s| !s.includes && !state.includes)
+    {
         let t = &s.tls;
         let mode = if t.listen {
             "listen ... ssl"
@@ -317,10 +344,16 @@ pub(super) fn end(c: &mut Checker) {
             _ => {
                 // Client certificates need CAs to check them against, except
                 // `optional_no_ca`; nginx names no place.
-                let client = t.client || main.client;
+                let trusted_counts = c.version() >= TRUSTED_CAS;
+                let client =
+                    t.client || main.client || trusted_counts && (t.trusted || main.trusted);
                 match t.verify.or(main.verify) {
                     Some((mode, file, span)) if mode != 0 && mode != 3 && !client => {
-                        let msg = "no ssl_client_certificate for ssl_verify_client";
+                        let msg = if trusted_counts {
+                            "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
+                        } else {
+                            "no ssl_client_certificate for ssl_verify_client"
+                        };
                         c.report_at(Code::MissingDefinition, file, span, None, msg);
                         return;
                     }

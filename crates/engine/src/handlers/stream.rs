@@ -34,6 +34,8 @@ pub(crate) struct StreamServer {
     client_certs: ClientCerts,
     /// `server_name`s (1.25.5+): lowercase name, where.
     names: Vec<(Vec<u8>, FileId, nginx_syntax::Span)>,
+    /// A `server_name` is written (a server without one is named `""`).
+    named: bool,
 }
 
 /// The stream block's servers and listen addresses.
@@ -64,6 +66,7 @@ pub(super) fn server(c: &mut Checker, h: &Here<'_>) {
         reject: None,
         client_certs: ClientCerts::default(),
         names: Vec::new(),
+        named: false,
     });
     c.pending.server = Some(idx);
 }
@@ -409,47 +412,51 @@ pub(super) fn end(c: &mut Checker) -> bool {
             return true;
         }
     }
-    // ngx_stream_server_names: on an address several servers share, a name a server before
-    // took already is ignored, with a warning that names no place.
+    // ngx_stream_server_names: on an address several servers share, a name taken already is
+    // ignored, with a warning that names no place; a server without `server_name` is `""`.
+    let mut conflicts = Vec::new();
     for port in &ports {
         for a in (0..state.addrs.len())
             .filter(|&i| port_of(i) == *port)
             .map(|i| &state.addrs[i])
             .filter(|a| a.servers.len() > 1)
         {
-            let mut seen: crate::hash::FastMap<&[u8], usize> = Default::default();
-            for &i in &a.servers {
-                let Some(server) = state.servers.get(i) else {
-                    continue;
-                };
-                for (name, file, span) in &server.names {
-                    match seen.get(name.as_slice()) {
-                        Some(&j) if j != i => {
-                            let msg = format!(
-                                "conflicting server name \"{}\" on {}, ignored",
-                                show(name),
-                                a.text
-                            );
-                            c.report_at(Code::Warning, *file, *span, None, msg);
-                        }
-                        Some(_) => {}
-                        None => {
-                            seen.insert(name.as_slice(), i);
-                        }
-                    }
-                }
-            }
+            let names = a
+                .servers
+                .iter()
+                .filter_map(|&i| state.servers.get(i))
+                .flat_map(|s| {
+                    let implicit = (!s.named).then(|| {
+                        (
+                            &b""[..],
+                            s.file,
+                            nginx_syntax::Span::new(s.at as usize, s.at as usize),
+                        )
+                    });
+                    s.names
+                        .iter()
+                        .map(|(n, f, span)| (n.as_slice(), *f, *span))
+                        .chain(implicit)
+                });
+            super::http::server_name_conflicts(&a.text, names, &mut conflicts);
         }
     }
+    for (msg, file, span) in conflicts {
+        c.report_at(Code::Warning, file, span, None, msg);
+    }
     false
+}
+
+/// A stream server (index `s`) has a `server_name`.
+pub(super) fn named(c: &mut Checker, s: usize) {
+    if let Some(s) = c.stream.servers.get_mut(s) {
+        s.named = true;
+    }
 }
 
 /// A name `server_name` gives a stream server (1.25.5+), lowercase; `$hostname` is the
 /// machine's, unknown here.
 pub(super) fn server_name(c: &mut Checker, name: Vec<u8>, file: FileId, span: nginx_syntax::Span) {
-    if name.starts_with(b"\x00") {
-        return;
-    }
     if let Some(s) = c.frame().block.server {
         if let Some(s) = c.stream.servers.get_mut(s) {
             s.names.push((name, file, span));
