@@ -1701,3 +1701,33 @@ fn whole_configuration_checks_need_a_whole_configuration() {
         Some("unknown \"defined_elsewhere\" variable")
     );
 }
+
+/// A server with an `include` may be named by what it reads — a file outside the repository, one
+/// a deploy writes — so it is not taken for a server without `server_name` (as stream servers
+/// with an include are not asked for `listen`); without includes, unnamed servers on one address
+/// are nginx's `conflicting server name ""`.
+#[test]
+fn included_names_get_the_benefit_of_the_doubt() {
+    let warnings = |files: &[(&str, String)]| -> Vec<String> {
+        ngxlint_warnings(&load_at(files, (1, 22, 1)))
+            .into_iter()
+            .map(|r| r.message)
+            .collect()
+    };
+    let with_includes = "events {}\nhttp {\n    server { listen 127.0.0.1:8080; include names/a.conf; }\n    server { listen 127.0.0.1:8080; include names/b.conf; }\n}\n";
+    let unread = warnings(&[
+        ("nginx.conf", with_includes.to_string()),
+        ("names/a.conf", "server_name a.test;\n".to_string()),
+    ]);
+    assert!(unread.is_empty(), "{unread:?}");
+    // A glob that matches nothing in the repository (nginx reads nothing then: a deploy may
+    // add the files).
+    let globbed = "events {}\nhttp {\n    server { listen 127.0.0.1:8080; include sites/*.names; }\n    server { listen 127.0.0.1:8080; include sites/*.names; }\n}\n";
+    let none = warnings(&[("nginx.conf", globbed.to_string())]);
+    assert!(none.is_empty(), "{none:?}");
+    let without = "events {}\nhttp {\n    server { listen 127.0.0.1:8080; }\n    server { listen 127.0.0.1:8080; }\n}\n";
+    assert_eq!(
+        warnings(&[("nginx.conf", without.to_string())]),
+        ["conflicting server name \"\" on 127.0.0.1:8080, ignored"]
+    );
+}

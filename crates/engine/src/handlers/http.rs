@@ -3739,6 +3739,18 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
     }
 }
 
+/// An `include` in a server (http or stream).
+pub(super) fn server_include(c: &mut Checker, ctx: Context) {
+    let Some(s) = c.frame().block.server else {
+        return;
+    };
+    if ctx == Context::StreamServer {
+        super::stream::named(c, s);
+    } else if let Some(server) = c.http.servers.get_mut(s) {
+        server.named = true;
+    }
+}
+
 /// `ngx_http_server_names` (and stream's): the names of the servers on one address, in order,
 /// go into one hash; a name there already is nginx's warning, even from the same server
 /// (`$hostname`, the machine's name, is unknown here and left out).

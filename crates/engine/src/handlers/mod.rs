@@ -381,6 +381,11 @@ impl Checker {
         if matches!(ctx, Context::Mail | Context::MailServer) {
             mail::include(self, ctx == Context::MailServer);
         }
+        if matches!(ctx, Context::HttpServer | Context::StreamServer) {
+            // What an include reads may name the server (a file outside the repository, one a
+            // deploy writes): it is not taken for a server without `server_name`.
+            http::server_include(self, ctx);
+        }
     }
 
     /// A statement of an entries block (`map`, `geo`, `types`, ...).
