@@ -393,12 +393,12 @@ pub fn rule_url(code: &str) -> String {
     format!("https://github.com/ngxlint/ngxlint/blob/main/rules/{code}.md")
 }
 
-fn report<'a>(files: &Files, sources: &'a [Option<Source<'a>>], d: &Diagnostic) -> Report<'a> {
-    let src = |id: ngxlint_engine::FileId| {
-        sources[id.0 as usize]
-            .as_ref()
-            .expect("a source for every file a finding names")
-    };
+fn report<'a>(
+    files: &'a Files,
+    sources: &'a [std::sync::OnceLock<Source<'a>>],
+    d: &Diagnostic,
+) -> Report<'a> {
+    let src = |id: ngxlint_engine::FileId| sources[id.0 as usize].get_or_init(|| source(files, id));
     let at = |s: nginx_syntax::Span, id: ngxlint_engine::FileId| {
         let (start, end) = (s.start as usize, s.end as usize);
         match &src(id).text {
@@ -480,16 +480,10 @@ pub fn pretty(
         GraphicalTheme::unicode_nocolor()
     };
     let handler = handler(theme, opts.width).with_links(opts.links);
-    // Each named file's text once, for all its findings.
-    let mut sources: Vec<Option<Source>> = (0..files.len()).map(|_| None).collect();
-    for d in diags {
-        for id in std::iter::once(d.file).chain(d.related.iter().map(|r| r.file)) {
-            let slot = &mut sources[id.0 as usize];
-            if slot.is_none() {
-                *slot = Some(source(files, id));
-            }
-        }
-    }
+    // Each named file's text once, for all its findings, made when a finding first needs it.
+    let sources: Vec<std::sync::OnceLock<Source>> = (0..files.len())
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
     let draw = |d: &Diagnostic| {
         // The drawing is miette's: should it fail, or panic on a span it cannot place, the
         // finding is still reported, on one line, and the other findings follow.

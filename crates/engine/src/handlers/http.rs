@@ -99,7 +99,24 @@ pub(crate) struct ClientCerts {
     pub trusted: Option<bool>,
 }
 
+/// The release from which `ssl_trusted_certificate` names CAs for `ssl_verify_client` too.
+pub(super) const TRUSTED_CAS: (u32, u32, u32) = (1, 27, 2);
+
 impl ClientCerts {
+    /// Where `ssl_verify_client` asks for client certificates that nothing can check (no CAs
+    /// named; `optional_no_ca` needs none), with nginx's message for the release (`trusted`:
+    /// from [`TRUSTED_CAS`]). nginx names no line.
+    pub(super) fn unchecked(&self, trusted: bool) -> Option<(FileId, Span, &'static str)> {
+        let (mode, file, span) = self.verify?;
+        let named = self.client.unwrap_or(false) || trusted && self.trusted.unwrap_or(false);
+        let msg = if trusted {
+            "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
+        } else {
+            "no ssl_client_certificate for ssl_verify_client"
+        };
+        (mode != 0 && mode != 3 && !named).then_some((file, span, msg))
+    }
+
     /// This block's settings over the enclosing block's (nginx's merge).
     pub(super) fn over(self, parent: ClientCerts) -> ClientCerts {
         ClientCerts {
@@ -3557,8 +3574,8 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
     // `ssl_client_certificate` names them; from 1.27.2 `ssl_trusted_certificate` does too), in
     // every server with a certificate; `optional_no_ca` needs none. nginx names no line.
     let http_client = c.frame().block.client_certs;
-    let trusted_counts = c.version >= (1, 27, 2);
-    let unchecked: Vec<(FileId, Span)> = c
+    let trusted_counts = c.version >= TRUSTED_CAS;
+    let unchecked: Vec<(FileId, Span, &str)> = c
         .http
         .servers
         .iter()
@@ -3570,19 +3587,9 @@ fn http_end(c: &mut Checker, h: &Here<'_>) {
                 .is_some_and(|v| !v.is_empty());
             certs || s.reject.or(hr).unwrap_or(false)
         })
-        .filter_map(|s| {
-            let cc = s.client_certs.over(http_client);
-            let (mode, file, span) = cc.verify?;
-            let named = cc.client.unwrap_or(false) || trusted_counts && cc.trusted.unwrap_or(false);
-            (mode != 0 && mode != 3 && !named).then_some((file, span))
-        })
+        .filter_map(|s| s.client_certs.over(http_client).unchecked(trusted_counts))
         .collect();
-    let msg = if trusted_counts {
-        "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
-    } else {
-        "no ssl_client_certificate for ssl_verify_client"
-    };
-    if let Some(&(file, span)) = unchecked.first() {
+    if let Some(&(file, span, msg)) = unchecked.first() {
         // nginx stops at the first server it merges.
         c.report_at(Code::MissingDefinition, file, span, None, msg);
     }

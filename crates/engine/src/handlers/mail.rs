@@ -10,7 +10,7 @@
 //! (`ngx_mail_auth_http_merge_conf`). `resolver` and `auth_http` values are read as
 //! `ngx_resolver_create` and `ngx_parse_url` read them.
 
-use super::http::{listen_address, listen_valued, parse_listen_url};
+use super::http::{listen_address, listen_valued, parse_listen_url, ClientCerts, TRUSTED_CAS};
 use super::{cstr, show, Checker, Code, Here};
 use crate::files::FileId;
 
@@ -19,9 +19,6 @@ const MULTIPATH: (u32, u32, u32) = (1, 29, 7);
 
 /// The release from which `listen` names an unknown parameter `invalid parameter "…"`.
 const PARAMETER_WORDING: (u32, u32, u32) = (1, 25, 5);
-
-/// The release from which `ssl_trusted_certificate` serves `ssl_verify_client` too.
-const TRUSTED_CAS: (u32, u32, u32) = (1, 27, 2);
 
 /// The protocols Debian's mail module builds in, with the ports that choose each when a server
 /// names none (`ngx_mail_imap_module`, `ngx_mail_pop3_module`, `ngx_mail_smtp_module`).
@@ -41,14 +38,11 @@ struct Tls {
     enable: Option<bool>,
     /// `starttls on` or `only` (`Some(false)`: `off`).
     starttls: Option<bool>,
+    /// The level's certificates, keys and client certificate settings, as the shared setters
+    /// record them in the block (`BlockState`), kept when the level ends.
     certs: Option<Vec<Vec<u8>>>,
     keys: Option<usize>,
-    /// `ssl_verify_client`: 0 = off … 3 = `optional_no_ca`, and where.
-    verify: Option<(u8, FileId, nginx_syntax::Span)>,
-    /// `ssl_client_certificate` is given.
-    client: bool,
-    /// `ssl_trusted_certificate` is given (CAs enough for client certificates from 1.27.2).
-    trusted: bool,
+    client_certs: ClientCerts,
 }
 
 /// A `server {}` of the mail block.
@@ -110,45 +104,15 @@ fn this_tls(c: &mut Checker) -> &mut Tls {
     }
 }
 
-/// A statement of the mail block or a server, after its handler: what it says about TLS
+/// A statement of the mail block or a server, after its handler: whether it asks for TLS
 /// (`ngx_mail_ssl_enable`, `ngx_mail_ssl_starttls` refuse `ssl on` with `starttls` at one level).
+/// Certificates and client certificates are the shared setters' (`slots`), as in http.
 pub(super) fn statement(c: &mut Checker, h: &Here<'_>) {
     let place = (h.file, h.at());
     let name = h.name();
-    let raw = h.d.args.first().map(|_| h.arg(0).into_owned());
     // Flags and enums are read case-insensitively (`ngx_strcasecmp`).
-    let arg = raw.as_deref().map(<[u8]>::to_ascii_lowercase);
+    let arg = h.d.args.first().map(|_| h.arg(0).to_ascii_lowercase());
     let conflict = match (&*name, arg.as_deref()) {
-        ("ssl_certificate", Some(_)) => {
-            let path = raw.unwrap_or_default();
-            this_tls(c).certs.get_or_insert_with(Vec::new).push(path);
-            None
-        }
-        ("ssl_certificate_key", Some(_)) => {
-            *this_tls(c).keys.get_or_insert(0) += 1;
-            None
-        }
-        ("ssl_client_certificate", Some(_)) => {
-            this_tls(c).client = true;
-            None
-        }
-        ("ssl_trusted_certificate", Some(_)) => {
-            this_tls(c).trusted = true;
-            None
-        }
-        ("ssl_verify_client", Some(v)) => {
-            let mode = match v {
-                b"on" => Some(1),
-                b"optional" => Some(2),
-                b"optional_no_ca" => Some(3),
-                b"off" => Some(0),
-                _ => None,
-            };
-            if let Some(mode) = mode {
-                this_tls(c).verify = Some((mode, h.file, h.span(0)));
-            }
-            None
-        }
         ("ssl", Some(v)) if matches!(v, b"on" | b"off") => {
             let t = this_tls(c);
             t.enable = Some(v == b"on");
@@ -280,7 +244,12 @@ pub(super) fn auth_http(c: &mut Checker, h: &Here<'_>) {
 
 /// The end of a mail `server {}`: `ngx_mail_core_server` wants a `listen`.
 pub(super) fn server_end(c: &mut Checker) {
+    let b = &mut c.frame().block;
+    let (certs, keys, client_certs) = (b.certs.take(), b.keys, b.client_certs);
     let Some(s) = this_server(c) else { return };
+    s.tls.certs = certs;
+    s.tls.keys = keys;
+    s.tls.client_certs = client_certs;
     if !s.listen && !s.includes {
         let (file, at) = (s.file, s.at);
         c.mail.refused = true;
@@ -309,14 +278,16 @@ pub(super) fn end(c: &mut Checker) {
         );
         return;
     }
-    // ngx_mail_ssl_merge_conf.
-    let main = &state.tls;
-    // An `include` at the block's level may hold the certificates.
-    for s in state
-        .servers
-        .iter()
-        .filter(|s| !s.includes && !state.includes)
-    {
+    // ngx_mail_ssl_merge_conf. An `include` at the block's level may hold the certificates.
+    let b = &c.frame().block;
+    let main = Tls {
+        certs: b.certs.clone(),
+        keys: b.keys,
+        client_certs: b.client_certs,
+        ..state.tls.clone()
+    };
+    let servers = state.servers.iter().filter(|_| !state.includes);
+    for s in servers.filter(|s| !s.includes) {
         let t = &s.tls;
         let mode = if t.listen {
             "listen ... ssl"
@@ -342,23 +313,12 @@ pub(super) fn end(c: &mut Checker) {
                 show(certs.last().map_or(&[][..], Vec::as_slice))
             ),
             _ => {
-                // Client certificates need CAs to check them against, except
-                // `optional_no_ca`; nginx names no place.
-                let trusted_counts = c.version() >= TRUSTED_CAS;
-                let client =
-                    t.client || main.client || trusted_counts && (t.trusted || main.trusted);
-                match t.verify.or(main.verify) {
-                    Some((mode, file, span)) if mode != 0 && mode != 3 && !client => {
-                        let msg = if trusted_counts {
-                            "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
-                        } else {
-                            "no ssl_client_certificate for ssl_verify_client"
-                        };
-                        c.report_at(Code::MissingDefinition, file, span, None, msg);
-                        return;
-                    }
-                    _ => continue,
-                }
+                let cc = t.client_certs.over(main.client_certs);
+                let Some((file, span, msg)) = cc.unchecked(c.version() >= TRUSTED_CAS) else {
+                    continue;
+                };
+                c.report_at(Code::MissingDefinition, file, span, None, msg);
+                return;
             }
         };
         c.report_at_offset(Code::MissingDefinition, file, at, msg);

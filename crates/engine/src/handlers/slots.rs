@@ -22,14 +22,16 @@ pub(super) fn check(c: &mut Checker, h: &Here<'_>, spec: &ValueSpec) {
         f.fields.push(spec.field);
     }
     let v = h.arg(0);
-    // What the http and stream blocks' ends check of certificates and client certificates
-    // (`ssl_verify_client` and the CAs).
+    // What the http, stream and mail blocks' ends check of certificates and client
+    // certificates (`ssl_verify_client` and the CAs).
     let ssl_block = matches!(
         h.ctx,
         nginx_syntax::directives::Context::Http
             | nginx_syntax::directives::Context::HttpServer
             | nginx_syntax::directives::Context::Stream
             | nginx_syntax::directives::Context::StreamServer
+            | nginx_syntax::directives::Context::Mail
+            | nginx_syntax::directives::Context::MailServer
     );
     match spec.setter {
         Setter::Flag => {

@@ -289,7 +289,7 @@ pub(super) fn end(c: &mut Checker) -> bool {
     }
     let v = c.version();
     let virtual_servers = v >= VIRTUAL_SERVERS;
-    let trusted_counts = v >= (1, 27, 2);
+    let trusted_counts = v >= super::http::TRUSTED_CAS;
     let mut effective: Vec<(bool, bool)> = Vec::with_capacity(state.servers.len());
     for s in &state.servers {
         let certs = s.certs.as_ref().or(main_certs.as_ref());
@@ -357,17 +357,9 @@ pub(super) fn end(c: &mut Checker) -> bool {
         if !tls {
             continue;
         }
-        if let Some((mode, file, span)) = cc.verify {
-            let named = cc.client.unwrap_or(false) || trusted_counts && cc.trusted.unwrap_or(false);
-            if mode != 0 && mode != 3 && !named {
-                let msg = if trusted_counts {
-                    "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
-                } else {
-                    "no ssl_client_certificate for ssl_verify_client"
-                };
-                c.report_at(Code::MissingDefinition, file, span, None, msg);
-                return true;
-            }
+        if let Some((file, span, msg)) = cc.unchecked(trusted_counts) {
+            c.report_at(Code::MissingDefinition, file, span, None, msg);
+            return true;
         }
     }
     if !virtual_servers {
