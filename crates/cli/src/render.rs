@@ -11,6 +11,8 @@ use miette::{
 };
 use ngxlint_engine::{Diagnostic, Files, Severity};
 
+mod draw;
+
 /// Sorts for display: by file path, then position, then code.
 pub fn sort_for_display(files: &Files, diags: &mut [Diagnostic]) {
     // Each file's place in path order, worked out once (files with the same path share it):
@@ -192,6 +194,25 @@ fn line_breaks(input: &[u8]) -> Vec<usize> {
     breaks
 }
 
+impl Source<'_> {
+    /// The lines around `span`, as `read_span` gives them, without the name.
+    fn contents(
+        &self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<MietteSpanContents<'_>, MietteError> {
+        let text = self.text.as_bytes();
+        context_info(
+            text,
+            self.breaks.get_or_init(|| line_breaks(text)),
+            span,
+            context_lines_before,
+            context_lines_after,
+        )
+    }
+}
+
 impl SourceCode for Source<'_> {
     fn read_span<'a>(
         &'a self,
@@ -199,14 +220,7 @@ impl SourceCode for Source<'_> {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let text = self.text.as_bytes();
-        let c = context_info(
-            text,
-            self.breaks.get_or_init(|| line_breaks(text)),
-            span,
-            context_lines_before,
-            context_lines_after,
-        )?;
+        let c = self.contents(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             c.data(),
@@ -488,9 +502,16 @@ pub fn pretty(
         // The drawing is miette's: should it fail, or panic on a span it cannot place, the
         // finding is still reported, on one line, and the other findings follow.
         let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let report = report(files, &sources, d);
+            // Without colors and terminal links, most findings are drawn here, as miette would.
+            if !opts.color && !opts.links {
+                if let Some(drawn) = draw::draw(&report, opts.width) {
+                    return Some(drawn);
+                }
+            }
             let mut drawn = String::new();
             handler
-                .render_report(&mut drawn, &report(files, &sources, d))
+                .render_report(&mut drawn, &report)
                 .ok()
                 .map(|_| drawn)
         }));
