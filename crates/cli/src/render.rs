@@ -173,7 +173,12 @@ pub(crate) fn source(files: &Files, id: ngxlint_engine::FileId) -> Source<'_> {
     let f = files.get(id);
     Source {
         name: f.path.display().to_string(),
-        text: String::from_utf8_lossy(&f.bytes),
+        // Validating as UTF-8 first: far faster than the lossy decoding's walk, which only a
+        // file with invalid bytes needs.
+        text: match std::str::from_utf8(&f.bytes) {
+            Ok(t) => Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(&f.bytes),
+        },
         breaks: std::sync::OnceLock::new(),
     }
 }
@@ -553,78 +558,157 @@ fn region(
 /// The version of the `--format json` schema (documented in the README).
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
-/// `--format json`: a versioned, documented schema.
-pub fn json(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std::io::Result<()> {
-    let place = |file: ngxlint_engine::FileId, span: nginx_syntax::Span| {
+/// Where a finding, label, related place or edit stands, as `--format json` writes it.
+#[derive(serde::Serialize)]
+struct JsonPos {
+    line: usize,
+    column: usize,
+    offset: u32,
+}
+
+/// A place: its file and span, then what is said of it (`message` or `content`).
+#[derive(serde::Serialize)]
+struct JsonPlace<'a> {
+    file: String,
+    start: JsonPos,
+    end: JsonPos,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<String>,
+}
+
+impl<'a> JsonPlace<'a> {
+    fn new(files: &Files, file: ngxlint_engine::FileId, span: nginx_syntax::Span) -> Self {
         let ((sl, sc), (el, ec)) = region(files, file, span);
-        serde_json::json!({
-            "file": files.get(file).path.display().to_string(),
-            "start": {"line": sl, "column": sc, "offset": span.start},
-            "end": {"line": el, "column": ec, "offset": span.end},
-        })
+        JsonPlace {
+            file: files.get(file).path.display().to_string(),
+            start: JsonPos {
+                line: sl,
+                column: sc,
+                offset: span.start,
+            },
+            end: JsonPos {
+                line: el,
+                column: ec,
+                offset: span.end,
+            },
+            message: None,
+            content: None,
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    applicability: &'a str,
+    edits: Vec<JsonPlace<'a>>,
+}
+
+/// One finding of `--format json`, its fields in the documented order.
+#[derive(serde::Serialize)]
+struct JsonDiag<'a> {
+    file: String,
+    start: JsonPos,
+    end: JsonPos,
+    code: &'a str,
+    name: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    url: String,
+    labels: Vec<JsonPlace<'a>>,
+    related: Vec<JsonPlace<'a>>,
+    fix: Option<JsonFix<'a>>,
+}
+
+/// One finding as `--format json` writes it.
+fn json_diag<'x>(files: &Files, d: &'x Diagnostic) -> JsonDiag<'x> {
+    let with = |file, span, message: &'x str| JsonPlace {
+        message: Some(message),
+        ..JsonPlace::new(files, file, span)
     };
-    let list: Vec<serde_json::Value> = diags
-        .iter()
-        .map(|d| {
-            let mut o = match place(d.file, d.span) {
-                serde_json::Value::Object(m) => m,
-                _ => serde_json::Map::new(),
-            };
-            o.insert("code".into(), d.code.into());
-            o.insert("name".into(), d.name.into());
-            o.insert("severity".into(), d.severity.as_str().into());
-            o.insert("message".into(), d.message.clone().into());
-            o.insert("help".into(), d.help.clone().into());
-            o.insert("url".into(), rule_url(d.code).into());
-            let labels: Vec<serde_json::Value> = d
-                .labels
+    let place = JsonPlace::new(files, d.file, d.span);
+    JsonDiag {
+        file: place.file,
+        start: place.start,
+        end: place.end,
+        code: d.code,
+        name: d.name,
+        severity: d.severity.as_str(),
+        message: &d.message,
+        help: d.help.as_deref(),
+        url: rule_url(d.code),
+        labels: d
+            .labels
+            .iter()
+            .map(|l| with(d.file, l.span, &l.message))
+            .collect(),
+        related: d
+            .related
+            .iter()
+            .map(|r| with(r.file, r.span, &r.message))
+            .collect(),
+        // The fix as data (ruff's `fix`): what `check --fix` would apply, or an editor offers.
+        fix: d.fix.as_ref().map(|f| JsonFix {
+            title: &f.title,
+            applicability: f.applicability.as_str(),
+            edits: f
+                .edits
                 .iter()
-                .map(|l| {
-                    let mut p = place(d.file, l.span);
-                    p["message"] = l.message.clone().into();
-                    p
+                .map(|e| {
+                    // The bytes written: the file's own line endings.
+                    let eol = ngxlint_engine::edit::line_ending(&files.get(e.file).bytes);
+                    JsonPlace {
+                        content: Some(e.replacement.replace('\n', eol)),
+                        ..JsonPlace::new(files, e.file, e.span)
+                    }
                 })
-                .collect();
-            o.insert("labels".into(), labels.into());
-            let related: Vec<serde_json::Value> = d
-                .related
-                .iter()
-                .map(|r| {
-                    let mut p = place(r.file, r.span);
-                    p["message"] = r.message.clone().into();
-                    p
-                })
-                .collect();
-            o.insert("related".into(), related.into());
-            // The fix as data (ruff's `fix`): what `check --fix` would apply, or an editor offers.
-            let fix = d.fix.as_ref().map(|f| {
-                let edits: Vec<serde_json::Value> = f
-                    .edits
-                    .iter()
-                    .map(|e| {
-                        let mut p = place(e.file, e.span);
-                        // The bytes written: the file's own line endings.
-                        let eol = ngxlint_engine::edit::line_ending(&files.get(e.file).bytes);
-                        p["content"] = e.replacement.replace('\n', eol).into();
-                        p
-                    })
-                    .collect();
-                serde_json::json!({
-                    "title": f.title,
-                    "applicability": f.applicability.as_str(),
-                    "edits": edits,
-                })
+                .collect(),
+        }),
+    }
+}
+
+/// `--format json`: a versioned, documented schema.
+///
+/// serde_json's pretty layout, with the findings serialized on every core: each one alone, then
+/// indented to its depth in the document (a line break in JSON text is only ever between
+/// tokens: strings hold theirs escaped). Written a block at a time, so that a huge report is not
+/// held whole.
+pub fn json(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std::io::Result<()> {
+    let tool = serde_json::to_string(env!("CARGO_PKG_VERSION")).map_err(std::io::Error::other)?;
+    write!(
+        out,
+        "{{\n  \"version\": {JSON_SCHEMA_VERSION},\n  \"tool\": {{\n    \"name\": \"ngxlint\",\n    \"version\": {tool}\n  }},\n  \"diagnostics\": "
+    )?;
+    if diags.is_empty() {
+        out.write_all(b"[]")?;
+    } else {
+        out.write_all(b"[\n")?;
+        for (k, block) in diags.chunks(4096).enumerate() {
+            let items = ngxlint_engine::par::map(block, 64, |d| {
+                let one = serde_json::to_vec_pretty(&json_diag(files, d)).unwrap_or_default();
+                let mut item = Vec::with_capacity(one.len() + one.len() / 8);
+                item.extend_from_slice(b"    ");
+                for line in one.split_inclusive(|&b| b == b'\n') {
+                    item.extend_from_slice(line);
+                    if line.ends_with(b"\n") {
+                        item.extend_from_slice(b"    ");
+                    }
+                }
+                item
             });
-            o.insert("fix".into(), fix.into());
-            serde_json::Value::Object(o)
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "version": JSON_SCHEMA_VERSION,
-        "tool": {"name": "ngxlint", "version": env!("CARGO_PKG_VERSION")},
-        "diagnostics": list,
-    });
-    write_json(out, &doc)
+            for (i, item) in items.iter().enumerate() {
+                if k > 0 || i > 0 {
+                    out.write_all(b",\n")?;
+                }
+                out.write_all(item)?;
+            }
+        }
+        out.write_all(b"\n  ]")?;
+    }
+    out.write_all(b"\n}\n")
 }
 
 /// Escapes a GitHub workflow-command value (`%`, CR, LF; properties also `:` and `,`).
@@ -703,10 +787,31 @@ impl std::hash::Hasher for Fnv64 {
     }
 }
 
+#[derive(serde::Serialize)]
+struct GitlabLines {
+    begin: usize,
+    end: usize,
+}
+
+#[derive(serde::Serialize)]
+struct GitlabLocation {
+    path: String,
+    lines: GitlabLines,
+}
+
+#[derive(serde::Serialize)]
+struct GitlabIssue<'a> {
+    description: String,
+    check_name: &'a str,
+    fingerprint: String,
+    severity: &'static str,
+    location: GitlabLocation,
+}
+
 /// `--format gitlab`: a Code Quality report.
 pub fn gitlab(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std::io::Result<()> {
     let mut seen = std::collections::HashSet::new();
-    let list: Vec<serde_json::Value> = diags
+    let list: Vec<GitlabIssue<'_>> = diags
         .iter()
         .map(|d| {
             let ((sl, _), (el, _)) = region(files, d.file, d.span);
@@ -717,16 +822,23 @@ pub fn gitlab(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std::
                 fp = format!("{}-{n}", fingerprint(files, d));
                 n += 1;
             }
-            serde_json::json!({
-                "description": format!("{} [{}]", d.message, d.code),
-                "check_name": d.code,
-                "fingerprint": fp,
-                "severity": match d.severity { Severity::Error => "critical", Severity::Warning => "major", Severity::Info => "info" },
-                "location": {"path": files.get(d.file).path.display().to_string(), "lines": {"begin": sl, "end": el}},
-            })
+            GitlabIssue {
+                description: format!("{} [{}]", d.message, d.code),
+                check_name: d.code,
+                fingerprint: fp,
+                severity: match d.severity {
+                    Severity::Error => "critical",
+                    Severity::Warning => "major",
+                    Severity::Info => "info",
+                },
+                location: GitlabLocation {
+                    path: files.get(d.file).path.display().to_string(),
+                    lines: GitlabLines { begin: sl, end: el },
+                },
+            }
         })
         .collect();
-    write_json(out, &serde_json::Value::Array(list))
+    write_json(out, &list)
 }
 
 /// What `ngxlint rules`, `ngxlint rule` and SARIF tell of each check.
@@ -756,87 +868,277 @@ pub fn sarif(
     rules: &[RuleInfo],
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let level = |s: Severity| match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
-    };
-    let uri = |file: ngxlint_engine::FileId| files.get(file).path.display().to_string();
-    let region_json = |file, span| {
-        let ((sl, sc), (el, ec)) = region(files, file, span);
-        serde_json::json!({"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec.max(1)})
-    };
-    let rule_list: Vec<serde_json::Value> = rules
+    let rule_list: Vec<SarifRule<'_>> = rules
         .iter()
-        .map(|r| {
-            serde_json::json!({
-                "id": r.code,
-                "name": r.name,
-                "shortDescription": {"text": r.summary},
-                "fullDescription": {"text": r.summary},
-                "helpUri": rule_url(r.code),
-                "help": {"text": format!("See {}", rule_url(r.code)), "markdown": r.doc},
-                "defaultConfiguration": {"level": level(r.severity)},
-            })
+        .map(|r| SarifRule {
+            id: r.code,
+            name: r.name,
+            short_description: SarifText { text: r.summary },
+            full_description: SarifText { text: r.summary },
+            help_uri: rule_url(r.code),
+            help: SarifHelp {
+                text: format!("See {}", rule_url(r.code)),
+                markdown: r.doc,
+            },
+            default_configuration: SarifLevel {
+                level: sarif_level(r.severity),
+            },
         })
         .collect();
-    let results: Vec<serde_json::Value> = diags
-        .iter()
-        .map(|d| {
-            let mut text = d.message.clone();
-            for (i, r) in d.related.iter().enumerate() {
-                text.push_str(&format!(" ([{}]({}))", r.message.replace(['[', ']'], ""), i + 1));
-            }
-            let related: Vec<serde_json::Value> = d
-                .related
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    serde_json::json!({
-                        "id": i + 1,
-                        "message": {"text": r.message},
-                        "physicalLocation": {"artifactLocation": {"uri": uri(r.file)}, "region": region_json(r.file, r.span)},
-                    })
-                })
-                .collect();
-            let mut v = serde_json::json!({
-                "ruleId": d.code,
-                "level": level(d.severity),
-                "message": {"text": text},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(d.file)}, "region": region_json(d.file, d.span)}}],
-                "partialFingerprints": {"primaryLocationLineHash": fingerprint(files, d)},
-            });
-            if let Some(idx) = rules.iter().position(|r| r.code == d.code) {
-                v["ruleIndex"] = idx.into();
-            }
-            if !related.is_empty() {
-                v["relatedLocations"] = related.into();
-            }
-            v
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "ngxlint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/ngxlint/ngxlint",
-                "rules": rule_list,
-            }},
-            "results": results,
+    let doc = SarifDoc {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [SarifRun {
+            tool: SarifTool {
+                driver: SarifDriver {
+                    name: "ngxlint",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/ngxlint/ngxlint",
+                    rules: rule_list,
+                },
+            },
+            results: SarifResults {
+                files,
+                diags,
+                rules,
+            },
         }],
-    });
+    };
     write_json(out, &doc)
 }
 
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+#[derive(serde::Serialize)]
+struct SarifDoc<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [SarifRun<'a>; 1],
+}
+
+#[derive(serde::Serialize)]
+struct SarifRun<'a> {
+    tool: SarifTool<'a>,
+    results: SarifResults<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct SarifTool<'a> {
+    driver: SarifDriver<'a>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifDriver<'a> {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<SarifRule<'a>>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRule<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: SarifText<'a>,
+    full_description: SarifText<'a>,
+    help_uri: String,
+    help: SarifHelp<'a>,
+    default_configuration: SarifLevel,
+}
+
+#[derive(serde::Serialize)]
+struct SarifText<'a> {
+    text: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct SarifHelp<'a> {
+    text: String,
+    markdown: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct SarifLevel {
+    level: &'static str,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRegion {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+#[derive(serde::Serialize)]
+struct SarifUri {
+    uri: String,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifPhysical {
+    artifact_location: SarifUri,
+    region: SarifRegion,
+}
+
+impl SarifPhysical {
+    fn new(files: &Files, file: ngxlint_engine::FileId, span: nginx_syntax::Span) -> Self {
+        let ((sl, sc), (el, ec)) = region(files, file, span);
+        SarifPhysical {
+            artifact_location: SarifUri {
+                uri: files.get(file).path.display().to_string(),
+            },
+            region: SarifRegion {
+                start_line: sl,
+                start_column: sc,
+                end_line: el,
+                end_column: ec.max(1),
+            },
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation {
+    physical_location: SarifPhysical,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifRelated<'a> {
+    id: usize,
+    message: SarifText<'a>,
+    physical_location: SarifPhysical,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFingerprints {
+    primary_location_line_hash: String,
+}
+
+#[derive(serde::Serialize)]
+struct SarifMessage {
+    text: String,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    level: &'static str,
+    message: SarifMessage,
+    locations: [SarifLocation; 1],
+    partial_fingerprints: SarifFingerprints,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifRelated<'a>>,
+}
+
+/// The results, each made when it is written.
+struct SarifResults<'a> {
+    files: &'a Files,
+    diags: &'a [Diagnostic],
+    rules: &'a [RuleInfo],
+}
+
+impl<'x> serde::Serialize for SarifResults<'x> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let files = self.files;
+        s.collect_seq(self.diags.iter().map(|d| {
+            let mut text = d.message.clone();
+            for (i, r) in d.related.iter().enumerate() {
+                text.push_str(&format!(
+                    " ([{}]({}))",
+                    r.message.replace(['[', ']'], ""),
+                    i + 1
+                ));
+            }
+            SarifResult {
+                rule_id: d.code,
+                level: sarif_level(d.severity),
+                message: SarifMessage { text },
+                locations: [SarifLocation {
+                    physical_location: SarifPhysical::new(files, d.file, d.span),
+                }],
+                partial_fingerprints: SarifFingerprints {
+                    primary_location_line_hash: fingerprint(files, d),
+                },
+                rule_index: self.rules.iter().position(|r| r.code == d.code),
+                related_locations: d
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| SarifRelated {
+                        id: i + 1,
+                        message: SarifText { text: &r.message },
+                        physical_location: SarifPhysical::new(files, r.file, r.span),
+                    })
+                    .collect(),
+            }
+        }))
+    }
+}
+
 /// Pretty JSON and a newline; write errors keep their kind (a closed pipe stays a closed pipe).
-fn write_json(out: &mut dyn Write, v: &serde_json::Value) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(v).map_err(std::io::Error::other)?;
-    out.write_all(text.as_bytes())?;
-    writeln!(out)
+///
+/// Written as it is serialized: a large report is never held whole, as text or as a JSON tree.
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, v: &T) -> std::io::Result<()> {
+    // Serialized in blocks of memory and written block by block: serde_json's many small writes
+    // through `dyn Write` cost more than the serializing.
+    let mut block = BlockWriter {
+        buf: Vec::with_capacity(BLOCK),
+        out,
+    };
+    serde_json::to_writer_pretty(&mut block, v).map_err(|e| match e.io_error_kind() {
+        Some(kind) => std::io::Error::from(kind),
+        None => std::io::Error::other(e),
+    })?;
+    block.buf.push(b'\n');
+    block.out.write_all(&block.buf)
+}
+
+const BLOCK: usize = 1 << 16;
+
+/// Collects small writes in memory; hands them on a block at a time.
+struct BlockWriter<'a> {
+    buf: Vec<u8>,
+    out: &'a mut dyn Write,
+}
+
+impl Write for BlockWriter<'_> {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if self.buf.len() + bytes.len() > BLOCK && !self.buf.is_empty() {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
