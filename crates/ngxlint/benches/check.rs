@@ -131,6 +131,14 @@ fn main() {
                 .current_dir(&out);
             c
         });
+        // The report a program reads (CI annotations, dashboards), every rule on.
+        let json = measure(runs, || {
+            let mut c = Command::new(&ngxlint);
+            c.args(["check", "--select", "ALL", "--format", "json"])
+                .arg(&out)
+                .current_dir(&out);
+            c
+        });
         let bare = measure(runs, || {
             let mut c = Command::new(&ngxlint);
             c.arg("--version");
@@ -143,6 +151,7 @@ fn main() {
         row("ngxlint fmt --check", &fmt);
         row("ngxlint check --fix", &fix);
         row("ngxlint check (default drawn report)", &drawn);
+        row("ngxlint check --format json", &json);
         // The `check` row runs right after `nginx -t`, the others back to back: the comparisons
         // between rows use `check --fix` (the same lint pass, every rule, back to back).
         let ms =

@@ -92,10 +92,13 @@ struct Word<'a> {
 /// trailing spaces dropped. `None` for a text with control characters other than `\n` (textwrap
 /// skips ANSI sequences in widths; nothing of ours holds them, so such a text goes to miette).
 fn fill(out: &mut String, text: &str, initial: &str, subsequent: &str, width: usize) -> Option<()> {
-    if text
-        .chars()
-        .any(|c| (c.is_control() && c != '\n') || c == '\u{1b}')
-    {
+    let ascii = text.is_ascii();
+    let control = if ascii {
+        text.bytes().any(|b| (b < 0x20 && b != b'\n') || b == 0x7f)
+    } else {
+        text.chars().any(|c| c.is_control() && c != '\n')
+    };
+    if control {
         return None;
     }
     let widths = [
@@ -106,6 +109,14 @@ fn fill(out: &mut String, text: &str, initial: &str, subsequent: &str, width: us
     let mut words: Vec<Word<'_>> = Vec::new();
     for line in text.split('\n') {
         words.clear();
+        if !initial.is_empty() {
+            // textwrap's empty first word: the first real word may go to the second line.
+            words.push(Word {
+                word: "",
+                width: 0,
+                space: 0,
+            });
+        }
         // The separator: a word runs to the next space; spaces after it are its whitespace; a
         // line's leading spaces are an empty word's.
         let b = line.as_bytes();
@@ -120,7 +131,7 @@ fn fill(out: &mut String, text: &str, initial: &str, subsequent: &str, width: us
                 i += 1;
             }
             let w = line.get(start..end)?;
-            let ww = text_width(w);
+            let ww = if ascii { w.len() } else { text_width(w) };
             if ww > widths[1] {
                 // Broken into pieces of at most a line's width (by character widths); the last
                 // piece keeps the spaces.
@@ -154,17 +165,6 @@ fn fill(out: &mut String, text: &str, initial: &str, subsequent: &str, width: us
                     space: i - end,
                 });
             }
-        }
-        if !initial.is_empty() {
-            // textwrap's empty first word: the first real word may go to the second line.
-            words.insert(
-                0,
-                Word {
-                    word: "",
-                    width: 0,
-                    space: 0,
-                },
-            );
         }
         // First fit, then each line's words copied from the text without the last one's spaces.
         if words.is_empty() {
