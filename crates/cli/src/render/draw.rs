@@ -7,7 +7,7 @@
 //! `drawing_agrees_with_miette` (every finding of the fixtures, the corpus-shaped projects and the
 //! benchmark tree's generator) and `random_drawings_agree_with_miette` compare both byte for byte.
 
-use miette::{SourceSpan, SpanContents};
+use miette::{MietteSpanContents, SourceSpan, SpanContents};
 use unicode_width::UnicodeWidthChar;
 
 use super::{Report, Source};
@@ -303,7 +303,8 @@ fn snippets(out: &mut String, r: &Report<'_>) -> Option<()> {
     if labels.windows(2).any(|w| w[0].0.offset == w[1].0.offset) {
         return None;
     }
-    let mut contexts: Vec<(usize, usize, usize, usize)> = Vec::new(); // offset, len, line, count
+    // Each context's span and its lines as `read_span` gives them (kept for the drawing).
+    let mut contexts: Vec<(usize, usize, MietteSpanContents<'_>)> = Vec::new();
     for (m, _) in &labels {
         let c = src
             .contents(
@@ -312,8 +313,9 @@ fn snippets(out: &mut String, r: &Report<'_>) -> Option<()> {
                 CONTEXT_LINES,
             )
             .ok()?;
-        if let Some(&(lo, llen, lline, lcount)) = contexts.last() {
-            if lline + lcount >= c.line() {
+        if let Some((lo, llen, left)) = contexts.last() {
+            let (lo, llen) = (*lo, *llen);
+            if left.line() + left.line_count() >= c.line() {
                 let end = (lo + llen).max(m.offset + m.len);
                 if let Ok(n) = src.contents(
                     &SourceSpan::new(lo.into(), end - lo),
@@ -321,16 +323,16 @@ fn snippets(out: &mut String, r: &Report<'_>) -> Option<()> {
                     CONTEXT_LINES,
                 ) {
                     contexts.pop();
-                    contexts.push((lo, end - lo, n.line(), n.line_count()));
+                    contexts.push((lo, end - lo, n));
                     continue;
                 }
             }
         }
-        contexts.push((m.offset, m.len, c.line(), c.line_count()));
+        contexts.push((m.offset, m.len, c));
     }
     let marks: Vec<&Mark<'_>> = labels.iter().map(|(m, _)| m).collect();
-    for &(offset, len, _, _) in &contexts {
-        context(out, src, offset, len, &labels, &marks)?;
+    for (offset, len, contents) in &contexts {
+        context(out, src, *offset, *len, contents, &labels, &marks)?;
     }
     Some(())
 }
@@ -340,16 +342,10 @@ fn context(
     src: &Source<'_>,
     offset: usize,
     len: usize,
+    contents: &MietteSpanContents<'_>,
     labels: &[(Mark<'_>, bool)],
     marks: &[&Mark<'_>],
 ) -> Option<()> {
-    let contents = src
-        .contents(
-            &SourceSpan::new(offset.into(), len),
-            CONTEXT_LINES,
-            CONTEXT_LINES,
-        )
-        .ok()?;
     let data = std::str::from_utf8(contents.data()).ok()?;
     if !data
         .bytes()
@@ -389,12 +385,16 @@ fn context(
     out.push_str("╭─[");
     out.push_str(&src.name);
     let (line, column) = match primary {
-        Some((m, _)) => {
-            let c = src
-                .contents(&SourceSpan::new(m.offset.into(), m.len), 0, 0)
-                .ok()?;
-            (c.line(), c.column())
-        }
+        // A label inside one line's text (the context has no `\r`): its line and its byte
+        // column there, as `read_span` without context lines counts them.
+        Some((m, _)) if m.len > 0 => match lines
+            .iter()
+            .find(|l| l.offset <= m.offset && m.offset + m.len <= l.offset + l.text.len())
+        {
+            Some(l) => (l.number - 1, m.offset - l.offset),
+            None => primary_place(src, m)?,
+        },
+        Some((m, _)) => primary_place(src, m)?,
         None => (contents.line(), contents.column()),
     };
     out.push(':');
@@ -470,6 +470,14 @@ fn context(
     pad(out, w + 2);
     out.push_str("╰────\n");
     Some(())
+}
+
+/// The line and column miette names for a label: `read_span` without context lines.
+fn primary_place(src: &Source<'_>, m: &Mark<'_>) -> Option<(usize, usize)> {
+    let c = src
+        .contents(&SourceSpan::new(m.offset.into(), m.len), 0, 0)
+        .ok()?;
+    Some((c.line(), c.column()))
 }
 
 /// A source line with its tabs turned into the spaces up to the next multiple of four columns.
