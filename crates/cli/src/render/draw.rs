@@ -79,14 +79,6 @@ fn text_width(s: &str) -> usize {
     s.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
 
-/// A word as textwrap's `AsciiSpace` separator finds it: its text and the spaces after it.
-#[derive(Clone, Copy)]
-struct Word<'a> {
-    word: &'a str,
-    width: usize,
-    space: usize,
-}
-
 /// `textwrap::fill(text, options)` with miette's options: `width` columns, the two indents,
 /// words separated at ASCII spaces, no hyphenation, words longer than a line broken, first fit,
 /// trailing spaces dropped. `None` for a text with control characters other than `\n` (textwrap
@@ -94,7 +86,9 @@ struct Word<'a> {
 fn fill(out: &mut String, text: &str, initial: &str, subsequent: &str, width: usize) -> Option<()> {
     let ascii = text.is_ascii();
     let control = if ascii {
-        text.bytes().any(|b| (b < 0x20 && b != b'\n') || b == 0x7f)
+        // No early exit: the compiler checks many bytes at a time.
+        text.bytes()
+            .fold(false, |c, b| c | ((b < 0x20) & (b != b'\n')) | (b == 0x7f))
     } else {
         text.chars().any(|c| c.is_control() && c != '\n')
     };
@@ -105,17 +99,24 @@ fn fill(out: &mut String, text: &str, initial: &str, subsequent: &str, width: us
         width.saturating_sub(text_width(initial)),
         width.saturating_sub(text_width(subsequent)),
     ];
-    let mut pushed = 0usize;
-    let mut words: Vec<Word<'_>> = Vec::new();
+    let mut lines = Lines {
+        out,
+        initial,
+        subsequent,
+        pushed: 0,
+    };
     for line in text.split('\n') {
-        words.clear();
+        let mut fit = FirstFit {
+            widths,
+            has: false,
+            used: 0,
+            from: 0,
+            word_end: 0,
+            local: 0,
+        };
         if !initial.is_empty() {
             // textwrap's empty first word: the first real word may go to the second line.
-            words.push(Word {
-                word: "",
-                width: 0,
-                space: 0,
-            });
+            fit.add(&mut lines, line, 0, 0, 0, 0)?;
         }
         // The separator: a word runs to the next space; spaces after it are its whitespace; a
         // line's leading spaces are an empty word's.
@@ -123,9 +124,7 @@ fn fill(out: &mut String, text: &str, initial: &str, subsequent: &str, width: us
         let mut i = 0;
         while i < b.len() {
             let start = i;
-            while i < b.len() && b[i] != b' ' {
-                i += 1;
-            }
+            i += memchr::memchr(b' ', &b[i..]).unwrap_or(b.len() - i);
             let end = i;
             while i < b.len() && b[i] == b' ' {
                 i += 1;
@@ -140,11 +139,7 @@ fn fill(out: &mut String, text: &str, initial: &str, subsequent: &str, width: us
                 for (at, c) in w.char_indices() {
                     let cw = c.width().unwrap_or(0);
                     if pw > 0 && pw + cw > widths[1] {
-                        words.push(Word {
-                            word: line.get(piece..start + at)?,
-                            width: pw,
-                            space: 0,
-                        });
+                        fit.add(&mut lines, line, piece, start + at, 0, pw)?;
                         piece = start + at;
                         pw = cw;
                     } else {
@@ -152,57 +147,86 @@ fn fill(out: &mut String, text: &str, initial: &str, subsequent: &str, width: us
                     }
                 }
                 if piece < end {
-                    words.push(Word {
-                        word: line.get(piece..end)?,
-                        width: pw,
-                        space: i - end,
-                    });
+                    fit.add(&mut lines, line, piece, end, i - end, pw)?;
                 }
             } else {
-                words.push(Word {
-                    word: w,
-                    width: ww,
-                    space: i - end,
-                });
+                fit.add(&mut lines, line, start, end, i - end, ww)?;
             }
         }
-        // First fit, then each line's words copied from the text without the last one's spaces.
-        if words.is_empty() {
+        if fit.has {
+            lines.emit(line.get(fit.from..fit.word_end)?);
+        } else {
             // No words and no indent word: textwrap's empty line, without an indent.
-            if pushed > 0 {
-                out.push('\n');
+            if lines.pushed > 0 {
+                lines.out.push('\n');
             }
-            pushed += 1;
-            continue;
-        }
-        let mut at = 0usize;
-        let mut start = 0usize;
-        let mut used = 0usize;
-        let mut local = 0usize;
-        for idx in 0..=words.len() {
-            let w = words.get(idx);
-            let full = w.is_some_and(|w| used + w.width > widths[local.min(1)] && idx > start);
-            if full || w.is_none() {
-                let ws = &words[start..idx];
-                let len: usize = ws.iter().map(|w| w.word.len() + w.space).sum();
-                let last_space = ws.last().map_or(0, |w| w.space);
-                if pushed > 0 {
-                    out.push('\n');
-                }
-                out.push_str(if pushed == 0 { initial } else { subsequent });
-                out.push_str(line.get(at..at + len - last_space)?);
-                at += len;
-                pushed += 1;
-                local += 1;
-                start = idx;
-                used = 0;
-            }
-            if let Some(w) = w {
-                used += w.width + w.space;
-            }
+            lines.pushed += 1;
         }
     }
     Some(())
+}
+
+/// The wrapped lines written so far: the first after the first indent, the others after the
+/// second, one line break between each two.
+struct Lines<'o, 'i> {
+    out: &'o mut String,
+    initial: &'i str,
+    subsequent: &'i str,
+    pushed: usize,
+}
+
+impl Lines<'_, '_> {
+    fn emit(&mut self, text: &str) {
+        if self.pushed > 0 {
+            self.out.push('\n');
+        }
+        self.out.push_str(if self.pushed == 0 {
+            self.initial
+        } else {
+            self.subsequent
+        });
+        self.out.push_str(text);
+        self.pushed += 1;
+    }
+}
+
+/// textwrap's first fit over one line's words as they come: a word that does not fit on a line
+/// holding others starts the next one; a line is its words without the last one's spaces.
+struct FirstFit {
+    widths: [usize; 2],
+    /// The line being filled holds a word.
+    has: bool,
+    used: usize,
+    /// Where its first word starts, and where its last word ends (before its spaces).
+    from: usize,
+    word_end: usize,
+    /// Lines already made from this line of the text.
+    local: usize,
+}
+
+impl FirstFit {
+    fn add(
+        &mut self,
+        lines: &mut Lines<'_, '_>,
+        line: &str,
+        start: usize,
+        end: usize,
+        space: usize,
+        width: usize,
+    ) -> Option<()> {
+        if self.has && self.used + width > self.widths[self.local.min(1)] {
+            lines.emit(line.get(self.from..self.word_end)?);
+            self.local += 1;
+            self.used = 0;
+            self.from = start;
+        } else if !self.has {
+            self.from = start;
+            self.has = true;
+        }
+        self.used += width + space;
+        self.word_end = end;
+        Some(())
+    }
 }
 
 /// One source line of a context, as miette's `get_lines` cuts them.
