@@ -174,6 +174,32 @@ fn main() {
                 t.walls.len(),
                 100.0 * pair_ratio
             );
+            // The other reports people run, each measured the same way (alternating with
+            // `nginx -t` on the same tree), so that every format's figure is comparable.
+            let nginx = nginx.as_ref().expect("nginx -t was measured");
+            for (label, extra) in [
+                ("the default drawn report", &[][..]),
+                ("--format json", &["--format", "json"][..]),
+            ] {
+                let cmd = || {
+                    let mut c = Command::new(&ngxlint);
+                    c.args(["check", "--select", "ALL"])
+                        .args(extra)
+                        .arg(&out)
+                        .current_dir(&out);
+                    c
+                };
+                let (c, t, r) = measure_pair(runs, cmd, || nginx_cmd(nginx));
+                println!(
+                    "ratio with {label}: {:.1} ms against nginx -t's {:.1} ms, {:.1}% (peak RSS {:.1} MB); median of the {} alternating pairs' ratios: {:.1}%",
+                    c.median().as_secs_f64() * 1e3,
+                    t.median().as_secs_f64() * 1e3,
+                    100.0 * c.median().as_secs_f64() / t.median().as_secs_f64(),
+                    c.rss_kb.iter().max().copied().unwrap_or(0) as f64 / 1024.0,
+                    t.walls.len(),
+                    100.0 * r
+                );
+            }
         } else {
             println!("(nginx not installed: no side-by-side figure)");
         }
