@@ -10,7 +10,7 @@
 use miette::{MietteSpanContents, SourceSpan, SpanContents};
 use unicode_width::UnicodeWidthChar;
 
-use super::{Report, Source};
+use super::{push_number, Report, Source};
 
 /// miette's `GraphicalReportHandler` defaults the drawing depends on.
 const TAB_WIDTH: usize = 4;
@@ -297,11 +297,6 @@ fn digits(mut n: usize) -> usize {
     d
 }
 
-fn push_number(out: &mut String, n: usize) {
-    use std::fmt::Write;
-    let _ = write!(out, "{n}");
-}
-
 /// The source contexts of a report's labels (miette's `render_snippets` and `render_context`).
 fn snippets(out: &mut String, r: &Report<'_>) -> Option<()> {
     let src: &Source<'_> = r.src;
@@ -511,15 +506,13 @@ fn push_text(out: &mut String, text: &str) {
         return;
     }
     let mut column = 0usize;
-    for c in text.chars() {
-        if c == '\t' {
-            let n = TAB_WIDTH - column % TAB_WIDTH;
-            out.extend(std::iter::repeat_n(' ', n));
-            column += n;
+    for (b, end) in columns(text) {
+        if b == b'\t' {
+            out.extend(std::iter::repeat_n(' ', end - column));
         } else {
-            out.push(c);
-            column += 1;
+            out.push(b as char);
         }
+        column = end;
     }
 }
 
