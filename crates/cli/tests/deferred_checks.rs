@@ -306,3 +306,66 @@ fn stream_servers_are_checked_the_same_either_way() {
         assert!(found >= 4, "{found} handler findings");
     }
 }
+
+/// A deferring walk follows the plan made for a file on the reading thread (`Plan`) wherever the
+/// file is read in the context it was planned for with the run's table; elsewhere it walks it
+/// statement by statement. Either way its findings are those of the walk that runs the checks:
+/// syntax errors between the planned steps, refusals of every kind, `{` in an entries body, an
+/// include inside one, templates, files read in another context, a tree that loads a module.
+#[test]
+fn a_planned_file_is_read_as_the_statement_by_statement_walk_reads_it() {
+    let site = "# a site\n\
+        server {\n listen 80;\n server_nam x;\n sendfile on off;\n events {}\n\
+         include snippets/s.conf;\n\
+         map $host $m { default 1; include maps/*.map; x { } }\n\
+         location / { include snippets/s.conf; proxy_pass http://u }\n\
+         location /n { location /m { include snippets/loc.conf; } }\n\
+         types { text/html html; include mime.extra; y { } }\n\
+        }\n\
+        map $host $n { default 1; include maps/*.map; z { } }\n\
+        server { listen 81; http { } include snippets/missing.conf; }\n";
+    let cases: [&[(&str, &str)]; 3] = [
+        &[
+            (
+                "nginx/nginx.conf",
+                "events {}\nhttp {\n include conf.d/*.conf;\n server {\n  listen 90;\n  include conf.d/a.conf;\n  include locs/*.conf;\n }\n include locs/*.conf;\n}\n",
+            ),
+            ("nginx/conf.d/a.conf", site),
+            ("nginx/conf.d/b.conf", "server { listen 82; }\n}\nserver { listen 83; include snippets/s.conf; }\n"),
+            ("nginx/locs/l.conf", "location /l { include snippets/loc.conf; gzip_bogus on; }\nlocation /k {}\n"),
+            ("nginx/snippets/s.conf", "add_header X-A 1;\n"),
+            ("nginx/snippets/loc.conf", "expires 1d;\nserver {}\n"),
+            ("nginx/maps/one.map", "a 2;\n"),
+            ("nginx/mime.extra", "text/html htm;\n"),
+            (
+                "nginx/templates/t.conf.template",
+                "server { listen ${PORT}; proxy_buffers ${BUFFERS}; server_name ${A} ${B} { } }\n",
+            ),
+        ],
+        // The tree loads a module: its table is not the one the files were planned with.
+        &[
+            (
+                "nginx/nginx.conf",
+                "load_module modules/ngx_http_echo_module.so;\nevents {}\nhttp {\n include conf.d/*.conf;\n}\n",
+            ),
+            ("nginx/conf.d/a.conf", site),
+            ("nginx/snippets/s.conf", "echo hi;\n"),
+        ],
+        // No main config: the files are fragments, read in their evident context.
+        &[
+            ("sites/a.conf", site),
+            ("sites/l.conf", "location /l { sendfile maybe; nosuch 1; }\n"),
+            ("sites/snippets/s.conf", "add_header X-A 1;\n"),
+        ],
+    ];
+    for (i, files) in cases.iter().enumerate() {
+        let dir = support::TempDir::new(&format!("deferred-plans-{i}"));
+        write(dir.path(), files);
+        for (directives, pinned) in [
+            (Directives::builtin(), false),
+            (Directives::for_version((1, 22, 1)), true),
+        ] {
+            compare(dir.path(), &directives, pinned);
+        }
+    }
+}

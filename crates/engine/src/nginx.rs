@@ -17,6 +17,9 @@ use crate::files::{FileId, FileKind, Files};
 
 mod deferred;
 mod modules;
+mod plan;
+
+pub use plan::Plan;
 
 pub use deferred::{check_deferred, Checked};
 
@@ -133,6 +136,8 @@ pub struct Loaded {
     pub bytes: Arc<Vec<u8>>,
     /// The bytes read as nginx reads them.
     pub parsed: Arc<ParsedFile>,
+    /// The reading walk's dispatching of the file, done on the reading thread (see [`Plan`]).
+    pub plan: Option<Arc<Plan>>,
 }
 
 /// Collects diagnostics in emission order, once each.
@@ -177,6 +182,8 @@ pub struct Loader<'a> {
     pub checks: crate::handlers::Checker,
     /// The first `include` that read each file: (including file, offset of the include's name).
     pub included_by: FastMap<FileId, (FileId, u32)>,
+    /// The plans of the files read by [`Loader::read_many`] (see [`Plan`]).
+    plans: FastMap<FileId, Arc<Plan>>,
     /// The file the tree being read starts from.
     tree_main: FileId,
     /// The tree being read is a file no main config includes.
@@ -252,6 +259,7 @@ impl<'a> Loader<'a> {
             cache: None,
             checks: crate::handlers::Checker::new(directives.version()),
             included_by: FastMap::default(),
+            plans: FastMap::default(),
             tree_main: FileId(0),
             fragment: false,
             stack: Vec::new(),
@@ -297,6 +305,10 @@ impl<'a> Loader<'a> {
         judge: impl Fn(usize, &Loaded) -> T + Sync,
     ) -> Vec<Result<(Loaded, T), VfsError>> {
         let vfs = self.vfs;
+        let table = self.directives;
+        // Plans matter to a walk that leaves the handlers' checks for later; one that runs them
+        // walks every statement anyway.
+        let plans = self.deferred.is_some();
         let cache = self.cache.clone();
         // What each file is (the judge) is decided on the thread that read it: the content is
         // still in its cache and the verdicts cost no serial time.
@@ -308,11 +320,15 @@ impl<'a> Loader<'a> {
                 vfs.canonical(p)?
             };
             let (bytes, parsed) = read_parse(vfs, cache.as_deref(), &canonical)?;
+            let plan = plans
+                .then(|| Plan::evident(table, &bytes, &parsed).map(Arc::new))
+                .flatten();
             let loaded = Loaded {
                 display: vfs.display_canonical(&canonical),
                 canonical,
                 bytes,
                 parsed,
+                plan,
             };
             let verdict = judge(i, &loaded);
             Ok((loaded, verdict))
@@ -339,6 +355,9 @@ impl<'a> Loader<'a> {
                     FileKind::Nginx,
                 );
                 self.data.parsed.insert(id, loaded.parsed);
+                if let Some(plan) = loaded.plan {
+                    self.plans.insert(id, plan);
+                }
                 id
             }
         };
@@ -518,9 +537,66 @@ impl<'a> Loader<'a> {
         self.stack.push(file);
         let mut next_err = 0;
         let src = std::sync::Arc::clone(&self.files.get(file).bytes);
-        self.walk_list(file, &src, &parsed, &parsed.directives, ctx, &mut next_err);
+        // A walk that leaves the handlers' checks for later follows the file's plan where one
+        // was made for this reading of it.
+        let plan = match (&self.deferred, self.dry) {
+            (Some(_), None) => self
+                .plans
+                .get(&file)
+                .filter(|p| p.fits(ctx, self.modules.table(self.directives))),
+            _ => None,
+        };
+        match plan.cloned() {
+            Some(plan) => self.follow(file, &src, &parsed, &plan, &mut next_err),
+            None => self.walk_list(file, &src, &parsed, &parsed.directives, ctx, &mut next_err),
+        }
         self.flush_syntax(file, &parsed, &mut next_err, u32::MAX);
         self.stack.pop();
+    }
+
+    /// [`Loader::walk_list`] over a file's top level by its [`Plan`]: only the statements where
+    /// the walk does something are visited (the handlers' checks are deferred).
+    fn follow(
+        &mut self,
+        file: FileId,
+        src: &[u8],
+        parsed: &ParsedFile,
+        plan: &Plan,
+        next_err: &mut usize,
+    ) {
+        for (d, step) in plan.steps(parsed) {
+            self.flush_syntax(file, parsed, next_err, d.terminator.offset());
+            match step {
+                plan::Step::Include(ctx) => self.include(file, d, *ctx),
+                plan::Step::BraceInEntries => self.brace_in_entries(file, d),
+                // A template's placeholder may stand for several words.
+                plan::Step::Refused(DispatchError::InvalidArgCount)
+                    if self.has_placeholder(file, src, d) => {}
+                plan::Step::Refused(e) => {
+                    let name = d.name.value(src);
+                    self.dispatch_error(file, d, &name, e.clone());
+                }
+            }
+        }
+    }
+
+    /// nginx's `unexpected "{"` at a block inside an entries body (`map`, `types`, ...).
+    fn brace_in_entries(&mut self, file: FileId, d: &Directive) {
+        let Terminator::Block(open) = d.terminator else {
+            return;
+        };
+        let span = Span::new(open as usize, open as usize + 1);
+        self.emit(
+            Diagnostic::new(
+                "NGX001",
+                "syntax-error",
+                Severity::Error,
+                file,
+                span,
+                "unexpected \"{\"",
+            )
+            .at_nginx(open),
+        );
     }
 
     /// Emits the file's syntax errors that nginx would meet before offset `upto`.
@@ -560,19 +636,8 @@ impl<'a> Loader<'a> {
             let src_name: &[u8] = &src_name;
             if ctx.is_entries() {
                 // Custom-handler bodies (map, types, geo, ...): statements are entries.
-                if let (Some(_), Terminator::Block(open)) = (&d.block, d.terminator) {
-                    let span = Span::new(open as usize, open as usize + 1);
-                    self.emit(
-                        Diagnostic::new(
-                            "NGX001",
-                            "syntax-error",
-                            Severity::Error,
-                            file,
-                            span,
-                            "unexpected \"{\"",
-                        )
-                        .at_nginx(open),
-                    );
+                if let (Some(_), Terminator::Block(_)) = (&d.block, d.terminator) {
+                    self.brace_in_entries(file, d);
                     continue;
                 }
                 if src_name == b"include" && d.args.len() == 1 {
