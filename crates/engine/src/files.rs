@@ -35,7 +35,33 @@ pub struct SourceFile {
     /// Whether a `<` stands anywhere in the bytes: without one, no statement of the file can hold
     /// an installer's `<NAME>` placeholder (asked of every statement, answered once per file).
     angle: bool,
+    /// Whether `ngxlint:` stands in the file (in a comment, for an nginx file): without it, the
+    /// file holds no suppression.
+    marked: bool,
 }
+
+/// What a search of a file's bytes found once, for questions asked of the file later.
+#[derive(Clone, Copy, Debug)]
+pub struct Scan {
+    /// A `<` stands somewhere (see [`SourceFile::may_hold_placeholders`]).
+    pub angle: bool,
+    /// `ngxlint:` stands somewhere (see [`SourceFile::may_hold_suppressions`]); it may be
+    /// searched for in the comments only, where suppressions are read from.
+    pub marked: bool,
+}
+
+impl Scan {
+    /// The search of all of `bytes`.
+    pub fn of(bytes: &[u8]) -> Scan {
+        Scan {
+            angle: memchr::memchr(b'<', bytes).is_some(),
+            marked: memchr::memmem::find(bytes, SUPPRESSION_MARK).is_some(),
+        }
+    }
+}
+
+/// What every inline suppression starts with.
+pub const SUPPRESSION_MARK: &[u8] = b"ngxlint:";
 
 impl SourceFile {
     /// Offsets of each line's first byte.
@@ -102,6 +128,12 @@ impl SourceFile {
         self.template || self.angle
     }
 
+    /// Whether the file may hold an inline suppression (`# ngxlint: ignore[...]`); when not, it
+    /// holds none.
+    pub fn may_hold_suppressions(&self) -> bool {
+        self.marked
+    }
+
     /// Whether the file is nginx's stock copy of a file the tree includes but does not hold
     /// (`fastcgi_params`, Debian's `proxy_params`): a finding there is fixed where it is included.
     pub fn is_stock(&self) -> bool {
@@ -139,12 +171,26 @@ impl Files {
         bytes: impl Into<std::sync::Arc<Vec<u8>>>,
         kind: FileKind,
     ) -> FileId {
+        let bytes: std::sync::Arc<Vec<u8>> = bytes.into();
+        let scan = Scan::of(&bytes);
+        self.add_scanned(path, server_path, bytes, kind, scan)
+    }
+
+    /// [`Files::add`] for a file whose bytes were searched already (the reading threads do it
+    /// while the file is in their cache).
+    pub fn add_scanned(
+        &mut self,
+        path: PathBuf,
+        server_path: PathBuf,
+        bytes: std::sync::Arc<Vec<u8>>,
+        kind: FileKind,
+        scan: Scan,
+    ) -> FileId {
         if let Some(&id) = self.by_server_path.get(&server_path) {
             return id;
         }
         let id = FileId(self.files.len() as u32);
         self.by_server_path.insert(&server_path, id);
-        let bytes: std::sync::Arc<Vec<u8>> = bytes.into();
         let template = {
             use std::os::unix::ffi::OsStrExt;
             server_path.as_os_str().as_bytes().ends_with(b".template")
@@ -152,7 +198,8 @@ impl Files {
         self.files.push(SourceFile {
             path,
             server_path,
-            angle: memchr::memchr(b'<', &bytes).is_some(),
+            angle: scan.angle,
+            marked: scan.marked,
             template,
             bytes,
             kind,

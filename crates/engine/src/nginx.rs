@@ -138,6 +138,8 @@ pub struct Loaded {
     pub parsed: Arc<ParsedFile>,
     /// The reading walk's dispatching of the file, done on the reading thread (see [`Plan`]).
     pub plan: Option<Arc<Plan>>,
+    /// What a search of the bytes found (see [`Files::add_scanned`]).
+    pub scan: crate::files::Scan,
 }
 
 /// Collects diagnostics in emission order, once each.
@@ -323,10 +325,18 @@ impl<'a> Loader<'a> {
             let plan = plans
                 .then(|| Plan::evident(table, &bytes, &parsed).map(Arc::new))
                 .flatten();
+            // Suppressions are read from an nginx file's comments: only those are searched.
+            let scan = crate::files::Scan {
+                angle: memchr::memchr(b'<', &bytes).is_some(),
+                marked: parsed.comments.iter().any(|c| {
+                    memchr::memmem::find(c.slice(&bytes), crate::files::SUPPRESSION_MARK).is_some()
+                }),
+            };
             let loaded = Loaded {
                 display: vfs.display_canonical(&canonical),
                 canonical,
                 bytes,
+                scan,
                 parsed,
                 plan,
             };
@@ -348,11 +358,12 @@ impl<'a> Loader<'a> {
         let id = match self.files.by_server_path(&loaded.canonical) {
             Some(id) => id,
             None => {
-                let id = self.files.add(
+                let id = self.files.add_scanned(
                     loaded.display,
                     loaded.canonical,
                     loaded.bytes,
                     FileKind::Nginx,
+                    loaded.scan,
                 );
                 self.data.parsed.insert(id, loaded.parsed);
                 if let Some(plan) = loaded.plan {
@@ -840,7 +851,7 @@ impl<'a> Loader<'a> {
         let path = if rel.is_absolute() {
             rel.to_path_buf()
         } else if self.prefix_known {
-            self.conf_prefix.join(rel)
+            join(&self.conf_prefix, rel)
         } else {
             match self.guess_prefix(rel, has_glob_chars(&value)) {
                 Some(p) => p,
@@ -1050,6 +1061,14 @@ impl<'a> Loader<'a> {
         };
         self.emit(diag.at_nginx(at));
     }
+}
+
+/// `base.join(rel)` in one allocation of the final size (`join` grows a copy of `base`).
+fn join(base: &Path, rel: &Path) -> PathBuf {
+    let mut p = PathBuf::with_capacity(base.as_os_str().len() + rel.as_os_str().len() + 1);
+    p.push(base);
+    p.push(rel);
+    p
 }
 
 /// NGX008: a file an `include` names that was not read (outside the root, named by a

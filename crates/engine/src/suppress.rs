@@ -33,6 +33,9 @@ pub fn collect(project: &Project) -> (Vec<Suppression>, Vec<Diagnostic>) {
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (id, f) in project.files.iter() {
+        if !f.may_hold_suppressions() {
+            continue;
+        }
         match f.kind {
             FileKind::Nginx => {
                 let Some(parsed) = project.nginx.parsed.get(&id) else {

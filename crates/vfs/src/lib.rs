@@ -1106,7 +1106,9 @@ impl Vfs for FsVfs {
                         names.push((name, Some(is_dir)));
                     }
                 }
-                names.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+                // Each name is listed once: an unstable sort gives the same order, without the
+                // stable sort's scratch buffer.
+                names.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
                 for (name, is_dir) in names {
                     let l = local.join(&name);
                     let is_dir = is_dir.unwrap_or_else(|| self.is_dir_mapped(&l));
