@@ -1,7 +1,7 @@
 //! Reads nginx trees as nginx does: from an entry point, each statement dispatched in its
 //! context, each `include` resolved against the conf prefix and read in the including context.
 
-use crate::hash::{FastMap, FastSet};
+use crate::hash::FastMap;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -175,7 +175,7 @@ pub struct Loader<'a> {
     /// The run's diagnostics.
     pub sink: &'a mut Sink,
     /// Files visited while walking trees.
-    pub visited: FastSet<FileId>,
+    pub visited: FileSet,
     /// Read nginx's stock copy of a missing `fastcgi_params`, `mime.types`, ...
     pub stock_files: bool,
     /// Files read and parsed by earlier runs (a language server keeps one between changes).
@@ -184,8 +184,8 @@ pub struct Loader<'a> {
     pub checks: crate::handlers::Checker,
     /// The first `include` that read each file: (including file, offset of the include's name).
     pub included_by: FastMap<FileId, (FileId, u32)>,
-    /// The plans of the files read by [`Loader::read_many`] (see [`Plan`]).
-    plans: FastMap<FileId, Arc<Plan>>,
+    /// The plans of the files read by [`Loader::read_many`] (see [`Plan`]), by file id.
+    plans: Vec<Option<Arc<Plan>>>,
     /// The file the tree being read starts from.
     tree_main: FileId,
     /// The tree being read is a file no main config includes.
@@ -193,7 +193,7 @@ pub struct Loader<'a> {
     stack: Vec<FileId>,
     prefix_known: bool,
     resolved: crate::hash::PathMap<FileId>,
-    walked: FastSet<(FileId, Context)>,
+    walked: WalkedIn,
     conf_prefix: PathBuf,
     emitted: Vec<usize>,
     /// While guessing a context, nothing is recorded; only errors are counted.
@@ -256,18 +256,18 @@ impl<'a> Loader<'a> {
             files,
             data,
             sink,
-            visited: FastSet::default(),
+            visited: FileSet::default(),
             stock_files: true,
             cache: None,
             checks: crate::handlers::Checker::new(directives.version()),
             included_by: FastMap::default(),
-            plans: FastMap::default(),
+            plans: Vec::new(),
             tree_main: FileId(0),
             fragment: false,
             stack: Vec::new(),
             prefix_known: true,
             resolved: crate::hash::PathMap::default(),
-            walked: FastSet::default(),
+            walked: WalkedIn::default(),
             conf_prefix: PathBuf::new(),
             emitted: Vec::new(),
             dry: None,
@@ -367,7 +367,11 @@ impl<'a> Loader<'a> {
                 );
                 self.data.parsed.insert(id, loaded.parsed);
                 if let Some(plan) = loaded.plan {
-                    self.plans.insert(id, plan);
+                    let i = id.0 as usize;
+                    if self.plans.len() <= i {
+                        self.plans.resize(i + 1, None);
+                    }
+                    self.plans[i] = Some(plan);
                 }
                 id
             }
@@ -528,7 +532,7 @@ impl<'a> Loader<'a> {
             self.visited.insert(file);
             // A file read again in the same context within one tree (`fastcgi_params` in every PHP
             // location) finds nothing new: its diagnostics and includes are those of the first time.
-            if !self.walked.insert((file, ctx)) {
+            if !self.walked.insert(file, ctx) {
                 if self.deferred.is_some() {
                     return;
                 }
@@ -553,7 +557,8 @@ impl<'a> Loader<'a> {
         let plan = match (&self.deferred, self.dry) {
             (Some(_), None) => self
                 .plans
-                .get(&file)
+                .get(file.0 as usize)
+                .and_then(Option::as_ref)
                 .filter(|p| p.fits(ctx, self.modules.table(self.directives))),
             _ => None,
         };
@@ -1063,6 +1068,62 @@ impl<'a> Loader<'a> {
     }
 }
 
+/// A set of files, by their (dense) ids.
+#[derive(Debug, Default)]
+pub struct FileSet(Vec<bool>);
+
+impl FileSet {
+    /// Adds a file.
+    pub fn insert(&mut self, file: FileId) {
+        let i = file.0 as usize;
+        if self.0.len() <= i {
+            self.0.resize(i + 1, false);
+        }
+        self.0[i] = true;
+    }
+
+    /// Whether the file is in the set.
+    pub fn contains(&self, file: &FileId) -> bool {
+        self.0.get(file.0 as usize).copied().unwrap_or(false)
+    }
+}
+
+/// The contexts each file was walked in within the tree being read, by file id; emptied for
+/// each tree by starting a new generation (a project of thousands of fragments is thousands of
+/// trees).
+#[derive(Debug, Default)]
+struct WalkedIn {
+    generation: u32,
+    /// By file id: the generation and the contexts (bit `ctx as u32`) it was walked in then.
+    seen: Vec<(u32, u64)>,
+    /// Contexts numbered 64 and above, should there ever be that many.
+    rest: crate::hash::FastSet<(u32, FileId, Context)>,
+}
+
+impl WalkedIn {
+    fn clear(&mut self) {
+        self.generation += 1;
+    }
+
+    /// Records `file` walked in `ctx`; false when it was already.
+    fn insert(&mut self, file: FileId, ctx: Context) -> bool {
+        let Some(bit) = 1u64.checked_shl(ctx as u32) else {
+            return self.rest.insert((self.generation, file, ctx));
+        };
+        let i = file.0 as usize;
+        if self.seen.len() <= i {
+            self.seen.resize(i + 1, (0, 0));
+        }
+        let slot = &mut self.seen[i];
+        if slot.0 != self.generation {
+            *slot = (self.generation, 0);
+        }
+        let new = slot.1 & bit == 0;
+        slot.1 |= bit;
+        new
+    }
+}
+
 /// `base.join(rel)` in one allocation of the final size (`join` grows a copy of `base`).
 fn join(base: &Path, rel: &Path) -> PathBuf {
     let mut p = PathBuf::with_capacity(base.as_os_str().len() + rel.as_os_str().len() + 1);
@@ -1082,4 +1143,29 @@ pub(crate) fn not_read(file: FileId, span: Span, msg: impl Into<String>) -> Diag
         span,
         msg,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_walked_in_a_context_are_remembered_per_tree() {
+        let mut w = WalkedIn::default();
+        let (a, b) = (FileId(3), FileId(0));
+        assert!(w.insert(a, Context::Http));
+        assert!(!w.insert(a, Context::Http));
+        assert!(w.insert(a, Context::HttpServer));
+        assert!(w.insert(b, Context::Http));
+        assert!(w.insert(a, Context::RtmpRecorder));
+        assert!(!w.insert(a, Context::RtmpRecorder));
+        w.clear();
+        assert!(w.insert(a, Context::Http));
+        assert!(w.insert(b, Context::Http));
+        assert!(!w.insert(b, Context::Http));
+        let mut s = FileSet::default();
+        assert!(!s.contains(&a));
+        s.insert(a);
+        assert!(s.contains(&a) && !s.contains(&b) && !s.contains(&FileId(99)));
+    }
 }
