@@ -14,8 +14,8 @@
 //! parts hold. A variable no table here knows (a module's) is unknown, and rules say nothing about
 //! it.
 
+use crate::hash::{FastMap as HashMap, FastSet};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use nginx_syntax::directives::Context;
@@ -259,17 +259,17 @@ pub struct Values<'m, 'p> {
     /// By tree and variable name (lowercase: nginx's variable names are case-insensitive).
     defs: HashMap<(usize, String), Vec<Def<'p>>>,
     /// The names `defs` holds in some tree, for a lookup without building a key.
-    defined: std::collections::HashSet<String>,
+    defined: FastSet<String>,
     regexes: RefCell<RegexCache>,
     /// Servers that take requests for any Host: the default server of one of their sockets.
     /// Built on first use: most runs never ask.
-    open: std::cell::OnceCell<std::collections::HashSet<ScopeId>>,
+    open: std::cell::OnceCell<FastSet<ScopeId>>,
 }
 
 impl<'m, 'p> Values<'m, 'p> {
     /// Reads where every variable of the model is set.
     pub fn new(model: &'m Model<'p>) -> Values<'m, 'p> {
-        let mut defs: HashMap<(usize, String), Vec<Def<'p>>> = HashMap::new();
+        let mut defs: HashMap<(usize, String), Vec<Def<'p>>> = HashMap::default();
         for (id, at) in model.everywhere("set") {
             if let Some(v) = at.arg(0) {
                 let name = v.trim_start_matches('$').to_ascii_lowercase();
@@ -304,7 +304,7 @@ impl<'m, 'p> Values<'m, 'p> {
             model,
             defined: defs.keys().map(|(_, n)| n.clone()).collect(),
             defs,
-            regexes: RefCell::new(HashMap::new()),
+            regexes: RefCell::new(HashMap::default()),
             open: std::cell::OnceCell::new(),
         }
     }
@@ -792,9 +792,9 @@ pub fn if_regex(block: &At<'_>) -> Option<(String, bool, String)> {
 /// The servers that are the default of one of their sockets (`default_server`, or the first
 /// server of an address and port in a tree): requests with any Host reach them. In a file no main
 /// config includes, only `default_server` says so: servers of the parent may come first.
-fn open_servers(model: &Model<'_>) -> std::collections::HashSet<ScopeId> {
-    let mut open = std::collections::HashSet::new();
-    let mut first: HashMap<(usize, Option<std::net::IpAddr>, u16), ScopeId> = HashMap::new();
+fn open_servers(model: &Model<'_>) -> FastSet<ScopeId> {
+    let mut open = FastSet::default();
+    let mut first: HashMap<(usize, Option<std::net::IpAddr>, u16), ScopeId> = HashMap::default();
     for id in model.ids() {
         let s = model.scope(id);
         if s.kind != Context::HttpServer {
@@ -990,7 +990,7 @@ http {
 "#;
         with_model(conf, |m| {
             let v = Values::new(m);
-            let mut got = HashMap::new();
+            let mut got = HashMap::default();
             for id in m.ids() {
                 for at in m.here(id, "add_header") {
                     let name = at.arg(0).unwrap().into_owned();

@@ -77,7 +77,7 @@ enum Serves {
 /// same static-asset location stands in thousands of servers).
 fn serves(
     cx: &Cx<'_>,
-    cache: &mut std::collections::HashMap<(String, bool), Serves>,
+    cache: &mut ngxlint_engine::hash::FastMap<(String, bool), Serves>,
     scope: ScopeId,
 ) -> Serves {
     let Some(loc) = cx.model.location_of(scope) else {
@@ -126,10 +126,10 @@ impl Rule for AddHeaderRedefinition {
     fn on_project(&self, cx: &Cx<'_>, out: &mut Vec<Diagnostic>) {
         let model = cx.model;
         let merge = cx.settings.nginx_version >= (1, 29, 3);
-        let mut cache = std::collections::HashMap::new();
+        let mut cache = ngxlint_engine::hash::FastMap::default();
         // Whether the headers in effect at a level hold a security header: asked once per level
         // (a server's locations share it).
-        let mut secures: std::collections::HashMap<ScopeId, Vec<String>> = Default::default();
+        let mut secures: ngxlint_engine::hash::FastMap<ScopeId, Vec<String>> = Default::default();
         let mut last = None;
         for (scope, first) in model.everywhere("add_header") {
             // The first `add_header` of each scope (the list is in scope order).

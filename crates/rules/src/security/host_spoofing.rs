@@ -86,7 +86,7 @@ impl Rule for HostSpoofing {
             return;
         }
         let values = Values::new(model);
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = ngxlint_engine::hash::FastSet::default();
         for (scope, pass) in model.pass_directives() {
             let k = match pass.module {
                 PassModule::Proxy => 0,

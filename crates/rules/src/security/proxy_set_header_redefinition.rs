@@ -52,7 +52,7 @@ impl Rule for ProxySetHeaderRedefinition {
         if model.name_id("proxy_set_header").is_none() {
             return;
         }
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = ngxlint_engine::hash::FastSet::default();
         for (scope, pass) in model.pass_directives() {
             if pass.module != PassModule::Proxy {
                 continue;
