@@ -322,12 +322,6 @@ fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
 
 /// Entry point of the `ngxlint` binary.
 pub fn main() -> ExitCode {
-    // nginx's directive table is built from its embedded data once per process (0.9 ms); a
-    // check needs it only after the arguments, the configuration and the files' walk, so it is
-    // built beside them. Whoever asks first waits for it (a `OnceLock`).
-    std::thread::spawn(|| {
-        nginx_syntax::directives::Directives::builtin();
-    });
     run_with(std::env::args_os())
 }
 

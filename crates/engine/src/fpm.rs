@@ -116,20 +116,6 @@ pub fn load_fpm(
     opts: &LoadOptions,
     files: &mut Files,
 ) -> (Vec<FpmTree>, Vec<Diagnostic>) {
-    register_fpm(read_fpm(found, vfs, opts), files)
-}
-
-/// The FPM configurations read by [`read_fpm`], before their files join a project's table.
-#[derive(Debug)]
-pub struct FpmRead {
-    /// Each configuration, the (shown, canonical) path of each of its files, and whether it
-    /// was read as lone pool files.
-    configs: Vec<(FpmConfig, Vec<(PathBuf, PathBuf)>, bool)>,
-}
-
-/// The reading part of [`load_fpm`]: it needs no file table, so it may run while the nginx
-/// trees are walked.
-pub fn read_fpm(found: Vec<FpmCandidate>, vfs: &dyn Vfs, opts: &LoadOptions) -> FpmRead {
     let cached = Cached {
         inner: vfs,
         canonical: Default::default(),
@@ -142,12 +128,12 @@ pub fn read_fpm(found: Vec<FpmCandidate>, vfs: &dyn Vfs, opts: &LoadOptions) -> 
         }
     }
     let vfs: &dyn Vfs = &cached;
-    let mut configs = Vec::new();
+    let mut trees = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
     for c in found.iter().filter(|c| c.main) {
         vfs.set_hint(c.path.parent().unwrap_or(Path::new("/")));
         let config = fpm_ini::load(&c.path, opts, vfs);
-        configs.push(located(config, vfs, &mut seen, false));
+        trees.push(register(config, vfs, files, &mut seen, false));
     }
     // Pool files: grouped by folder where the folder is one of pool files.
     let mut groups: Vec<Vec<PathBuf>> = Vec::new();
@@ -171,32 +157,8 @@ pub fn read_fpm(found: Vec<FpmCandidate>, vfs: &dyn Vfs, opts: &LoadOptions) -> 
         });
         vfs.set_hint(group[0].parent().unwrap_or(Path::new("/")));
         let config = fpm_ini::load_pool_files(group, opts, vfs);
-        configs.push(located(config, vfs, &mut seen, true));
+        trees.push(register(config, vfs, files, &mut seen, true));
     }
-    FpmRead { configs }
-}
-
-/// The configurations [`read_fpm`] read, with their files added to `files`; and their findings.
-pub fn register_fpm(read: FpmRead, files: &mut Files) -> (Vec<FpmTree>, Vec<Diagnostic>) {
-    let trees: Vec<FpmTree> = read
-        .configs
-        .into_iter()
-        .map(|(config, paths, pool_file_only)| {
-            let file_ids = config
-                .files
-                .iter()
-                .zip(paths)
-                .map(|(f, (shown, canonical))| {
-                    files.add(shown, canonical, f.bytes.clone(), FileKind::Fpm)
-                })
-                .collect();
-            FpmTree {
-                config,
-                file_ids,
-                pool_file_only,
-            }
-        })
-        .collect();
     let mut diags = Vec::new();
     for t in &trees {
         for d in &t.config.diagnostics {
@@ -206,23 +168,32 @@ pub fn register_fpm(read: FpmRead, files: &mut Files) -> (Vec<FpmTree>, Vec<Diag
     (trees, diags)
 }
 
-/// A configuration read, with the (shown, canonical) path of each of its files.
-fn located(
+fn register(
     config: FpmConfig,
     vfs: &dyn Vfs,
+    files: &mut Files,
     seen: &mut HashSet<PathBuf>,
     pool_file_only: bool,
-) -> (FpmConfig, Vec<(PathBuf, PathBuf)>, bool) {
-    let paths = config
+) -> FpmTree {
+    let file_ids = config
         .files
         .iter()
         .map(|f| {
             let canonical = vfs.canonical(&f.path).unwrap_or_else(|_| f.path.clone());
             seen.insert(canonical.clone());
-            (vfs.display_path(&f.path), canonical)
+            files.add(
+                vfs.display_path(&f.path),
+                canonical,
+                f.bytes.clone(),
+                FileKind::Fpm,
+            )
         })
         .collect();
-    (config, paths, pool_file_only)
+    FpmTree {
+        config,
+        file_ids,
+        pool_file_only,
+    }
 }
 
 fn convert(t: &FpmTree, d: &fpm_ini::Diagnostic) -> Diagnostic {

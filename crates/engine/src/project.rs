@@ -268,22 +268,47 @@ impl Project {
                 version_pinned: opts.nginx_version_pinned,
             };
         }
-        // The FPM configurations are read beside the walk of a large nginx side (they need
-        // nothing of it, and only their files' ids of the table the walk adds to).
-        let beside = ids.len() > crate::nginx::READ_ALONE && !fpm_found.is_empty();
-        let fpm_read = if beside {
-            std::thread::scope(|s| {
-                let fpm = s.spawn(|| crate::fpm::read_fpm(fpm_found, vfs, &opts.fpm));
-                walk_trees(&mut loader, &ids, opts);
-                match fpm.join() {
-                    Ok(r) => r,
-                    Err(e) => std::panic::resume_unwind(e),
-                }
-            })
-        } else {
-            walk_trees(&mut loader, &ids, opts);
-            crate::fpm::read_fpm(fpm_found, vfs, &opts.fpm)
-        };
+        let entries: Vec<FileId> = ids
+            .iter()
+            .copied()
+            .filter(|&id| is_entry_point(&loader, id))
+            .collect();
+        let mut entry_dirs: Vec<PathBuf> = Vec::new();
+        for &id in &entries {
+            let prefix = opts
+                .prefix
+                .clone()
+                .unwrap_or_else(|| parent_of(&loader.files.get(id).server_path));
+            entry_dirs.push(prefix.clone());
+            loader.load_tree(id, Context::Main, &prefix);
+        }
+        // Files no entry point includes are read in their evident context.
+        for &id in &ids {
+            if loader.visited.contains(&id) {
+                continue;
+            }
+            let own = loader.files.get(id).server_path.clone();
+            let prefix = entry_dirs
+                .iter()
+                .filter(|d| own.starts_with(d))
+                .max_by_key(|d| d.as_os_str().len())
+                .cloned();
+            let known_prefix = prefix.is_some() || opts.prefix.is_some();
+            let prefix = prefix
+                .or_else(|| opts.prefix.clone())
+                .unwrap_or_else(|| parent_of(&own));
+            let ctx = loader.evident_context(id, &prefix);
+            // `nginx.conf` of main-context statements is a main config by its name
+            // (`include /config/nginx/nginx.conf;` and nothing else, as a container's is).
+            let by_name = ctx == Context::Main
+                && loader.files.get(id).path.file_name()
+                    == Some(std::ffi::OsStr::new("nginx.conf"));
+            if by_name || opts.complete_fragments {
+                loader.load_tree(id, ctx, &prefix);
+            } else {
+                loader.load_fragment(id, ctx, &prefix, known_prefix);
+            }
+        }
         let included_by = std::mem::take(&mut loader.included_by);
         let deferred = loader.deferred.take();
         drop(loader);
@@ -326,7 +351,7 @@ impl Project {
                 msg,
             ));
         }
-        let (fpm, fpm_diags) = crate::fpm::register_fpm(fpm_read, &mut files);
+        let (fpm, fpm_diags) = crate::fpm::load_fpm(fpm_found, vfs, &opts.fpm, &mut files);
         diagnostics.extend(fpm_diags);
         // A file shared by several configs (a pool.d file included by two mains) reports once.
         let mut seen = std::collections::HashSet::new();
@@ -623,51 +648,6 @@ pub(crate) fn unreadable_diag(
             Severity::Error,
             format!("cannot read `{}`: {other}", files.shown(&absolute(path))),
         ),
-    }
-}
-
-/// Walks the nginx trees: every entry point's, then each file no entry point includes, read in
-/// its evident context.
-fn walk_trees(loader: &mut Loader<'_>, ids: &[FileId], opts: &Options) {
-    let entries: Vec<FileId> = ids
-        .iter()
-        .copied()
-        .filter(|&id| is_entry_point(loader, id))
-        .collect();
-    let mut entry_dirs: Vec<PathBuf> = Vec::new();
-    for &id in &entries {
-        let prefix = opts
-            .prefix
-            .clone()
-            .unwrap_or_else(|| parent_of(&loader.files.get(id).server_path));
-        entry_dirs.push(prefix.clone());
-        loader.load_tree(id, Context::Main, &prefix);
-    }
-    // Files no entry point includes are read in their evident context.
-    for &id in ids {
-        if loader.visited.contains(&id) {
-            continue;
-        }
-        let own = loader.files.get(id).server_path.clone();
-        let prefix = entry_dirs
-            .iter()
-            .filter(|d| own.starts_with(d))
-            .max_by_key(|d| d.as_os_str().len())
-            .cloned();
-        let known_prefix = prefix.is_some() || opts.prefix.is_some();
-        let prefix = prefix
-            .or_else(|| opts.prefix.clone())
-            .unwrap_or_else(|| parent_of(&own));
-        let ctx = loader.evident_context(id, &prefix);
-        // `nginx.conf` of main-context statements is a main config by its name
-        // (`include /config/nginx/nginx.conf;` and nothing else, as a container's is).
-        let by_name = ctx == Context::Main
-            && loader.files.get(id).path.file_name() == Some(std::ffi::OsStr::new("nginx.conf"));
-        if by_name || opts.complete_fragments {
-            loader.load_tree(id, ctx, &prefix);
-        } else {
-            loader.load_fragment(id, ctx, &prefix, known_prefix);
-        }
     }
 }
 

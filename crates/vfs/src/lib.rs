@@ -87,9 +87,8 @@ pub trait Vfs: Sync {
     fn display_canonical(&self, canonical: &Path) -> PathBuf {
         canonical.to_path_buf()
     }
-    /// Tells the implementation which config the calling thread is reading, so an absolute path
-    /// that could map to several folders of the tree maps to the one nearest it (for that
-    /// thread's lookups: the nginx trees and the FPM configurations may be read at once).
+    /// Tells the implementation which config is being read, so an absolute path that could map to
+    /// several folders of the tree maps to the one nearest it.
     fn set_hint(&self, _dir: &Path) {}
     /// [`Vfs::canonical`] for a path the caller knows to be a regular file, not a symbolic link
     /// (from a directory walk): the folder part is resolved, the file itself needs no lstat.
@@ -386,9 +385,8 @@ pub struct FsVfs {
     auto_map: bool,
     /// Canonical form of each folder met, so a tree of 2,000 files costs one realpath per folder.
     dir_cache: std::sync::Mutex<PathMap<PathBuf>>,
-    /// The folder of the config being read, by the thread reading it: ambiguous absolute paths
-    /// map nearest to it. (The nginx trees and the FPM configurations may be read at once.)
-    hint: std::sync::Mutex<Vec<(std::thread::ThreadId, PathBuf)>>,
+    /// The folder of the config being read: ambiguous absolute paths map nearest to it.
+    hint: std::sync::Mutex<Option<PathBuf>>,
     locate_cache: std::sync::Mutex<LocateCache>,
     cwd: Option<PathBuf>,
     /// Templates stand for the files they render to (see [`template_for`]).
@@ -428,7 +426,7 @@ impl FsVfs {
             auto_dirs: std::sync::OnceLock::new(),
             auto_map: true,
             dir_cache: std::sync::Mutex::new(PathMap::default()),
-            hint: std::sync::Mutex::new(Vec::new()),
+            hint: std::sync::Mutex::new(None),
             locate_cache: std::sync::Mutex::new(std::collections::HashMap::new()),
             cwd: std::env::current_dir()
                 .ok()
@@ -537,12 +535,7 @@ impl FsVfs {
 
     fn auto_locate(&self, path: &Path) -> Option<(PathBuf, bool)> {
         let (parent, name) = (path.parent()?, path.file_name()?);
-        let me = std::thread::current().id();
-        let hint = self
-            .hint
-            .lock()
-            .ok()
-            .and_then(|h| h.iter().find(|(t, _)| *t == me).map(|(_, dir)| dir.clone()));
+        let hint = self.hint.lock().ok().and_then(|h| h.clone());
         let key = (parent.to_path_buf(), hint.clone());
         if let Some(hit) = self
             .locate_cache
@@ -1145,12 +1138,8 @@ impl Vfs for FsVfs {
     }
 
     fn set_hint(&self, dir: &Path) {
-        let me = std::thread::current().id();
         if let Ok(mut h) = self.hint.lock() {
-            match h.iter_mut().find(|(t, _)| *t == me) {
-                Some((_, d)) => *d = dir.to_path_buf(),
-                None => h.push((me, dir.to_path_buf())),
-            }
+            *h = Some(dir.to_path_buf());
         }
     }
 
@@ -1400,50 +1389,6 @@ mod tests {
         );
         assert!(!dir.join("conf.d/b.conf").exists() && !dir.join("pool.d").exists());
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn each_thread_maps_absolute_paths_nearest_the_config_it_reads() {
-        // Two stacks with the same server paths: `/etc/nginx/conf.d/x.conf` is each one's own
-        // for the thread reading that stack, whatever the other thread reads meanwhile.
-        let dir = std::env::temp_dir().join(format!("ngxlint-vfs-hint-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        for s in ["a", "b"] {
-            let d = dir.join(format!("repo/{s}/etc/nginx/conf.d"));
-            std::fs::create_dir_all(&d).unwrap();
-            std::fs::write(d.join("x.conf"), s).unwrap();
-        }
-        let vfs = FsVfs::new(&dir.join("repo")).unwrap();
-        let root = vfs.root().to_path_buf();
-        let server = Path::new("/etc/nginx/conf.d/x.conf");
-        let check = |stack: &str| {
-            assert_eq!(vfs.read(server).unwrap(), stack.as_bytes(), "{stack}");
-            assert_eq!(
-                vfs.canonical(server).unwrap(),
-                root.join(stack).join("etc/nginx/conf.d/x.conf")
-            );
-        };
-        let hint = |stack: &str| vfs.set_hint(&root.join(stack).join("etc/nginx"));
-        // A sets its hint, then B sets its own and looks up, then A looks up: each must see its
-        // own. (A thread that fails drops its sender; the other's wait then ends too.)
-        let wait = std::time::Duration::from_secs(10);
-        let (to_b, from_a) = std::sync::mpsc::channel::<()>();
-        let (to_a, from_b) = std::sync::mpsc::channel::<()>();
-        std::thread::scope(|s| {
-            s.spawn(move || {
-                hint("a");
-                to_b.send(()).unwrap();
-                from_b.recv_timeout(wait).unwrap();
-                check("a");
-            });
-            s.spawn(move || {
-                from_a.recv_timeout(wait).unwrap();
-                hint("b");
-                check("b");
-                to_a.send(()).unwrap();
-            });
-        });
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
