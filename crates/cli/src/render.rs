@@ -43,6 +43,30 @@ fn path_key(p: &std::path::Path) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     use std::path::Component;
     let mut key = Vec::with_capacity(p.as_os_str().len() + 8);
+    let b = p.as_os_str().as_bytes();
+    // A clean path's components are its `/`-separated parts (see `ngxlint_vfs::is_clean`): read
+    // from the bytes, without parsing each component.
+    if ngxlint_vfs::is_clean(p) {
+        let rest = match b.strip_prefix(b"/") {
+            Some(rest) => {
+                key.extend_from_slice(&[2, 0]);
+                rest
+            }
+            None => b,
+        };
+        if !rest.is_empty() {
+            for part in rest.split(|&c| c == b'/') {
+                if part == b".." {
+                    key.extend_from_slice(&[4, 0]);
+                } else {
+                    key.push(5);
+                    key.extend_from_slice(part);
+                    key.push(0);
+                }
+            }
+        }
+        return key;
+    }
     for c in p.components() {
         let (tag, bytes): (u8, &[u8]) = match c {
             Component::Prefix(x) => (1, x.as_os_str().as_bytes()),
@@ -1138,6 +1162,97 @@ impl Write for BlockWriter<'_> {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod path_key_tests {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::Path;
+
+    /// The key by `Path::components`, as the function builds it for a path that is not clean.
+    fn by_components(p: &Path) -> Vec<u8> {
+        use std::path::Component;
+        let mut key = Vec::new();
+        for c in p.components() {
+            let (tag, bytes): (u8, &[u8]) = match c {
+                Component::Prefix(x) => (1, x.as_os_str().as_bytes()),
+                Component::RootDir => (2, b""),
+                Component::CurDir => (3, b""),
+                Component::ParentDir => (4, b""),
+                Component::Normal(n) => (5, n.as_bytes()),
+            };
+            key.push(tag);
+            key.extend_from_slice(bytes);
+            key.push(0);
+        }
+        key
+    }
+
+    /// Every path of up to four parts from these (with and without a root, a final `/`, `//`):
+    /// the key read from the bytes is the components' key, and keys order as paths do.
+    #[test]
+    fn keys_read_from_the_bytes_are_the_components_keys() {
+        let parts: [&[u8]; 10] = [
+            b"a",
+            b"b",
+            b"..",
+            b".",
+            b"",
+            b"a.b",
+            b"a-b",
+            b"\xc3\xa9",
+            b"a b",
+            b".x",
+        ];
+        let mut paths: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for p in &paths {
+                for part in parts {
+                    let mut q = p.clone();
+                    if !q.is_empty() {
+                        q.push(b'/');
+                    }
+                    q.extend_from_slice(part);
+                    next.push(q);
+                }
+            }
+            paths.extend(next);
+        }
+        let mut all: Vec<Vec<u8>> = Vec::new();
+        for p in paths {
+            for v in [
+                p.clone(),
+                [b"/".as_slice(), &p].concat(),
+                [p.as_slice(), b"/"].concat(),
+            ] {
+                all.push(v);
+            }
+        }
+        all.sort();
+        all.dedup();
+        let mut clean = 0;
+        for b in &all {
+            let p = Path::new(OsStr::from_bytes(b));
+            clean += usize::from(ngxlint_vfs::is_clean(p));
+            assert_eq!(super::path_key(p), by_components(p), "{p:?}");
+        }
+        assert!(clean > 1000, "{clean} clean paths of {}", all.len());
+        for a in all.iter().step_by(37) {
+            for b in all.iter().step_by(53) {
+                let (pa, pb) = (
+                    Path::new(OsStr::from_bytes(a)),
+                    Path::new(OsStr::from_bytes(b)),
+                );
+                assert_eq!(
+                    super::path_key(pa).cmp(&super::path_key(pb)),
+                    pa.cmp(pb),
+                    "{pa:?} {pb:?}"
+                );
+            }
+        }
     }
 }
 
