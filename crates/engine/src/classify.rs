@@ -125,20 +125,18 @@ impl FolderHints {
 
     /// The evidence for a file in this folder.
     pub fn file(&self, rel: &Path) -> Hints {
-        let name = rel
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
-        let ext = rel
-            .extension()
-            .map(|e| e.to_string_lossy())
-            .unwrap_or_default();
+        self.file_named(&file_name_of(rel))
+    }
+
+    /// [`FolderHints::file`] by the file's name (a walk has it apart already).
+    pub fn file_named(&self, name: &str) -> Hints {
+        let ext = extension_of(name);
         let parent = self.parent.as_str();
         let nginx = name == "nginx.conf"
             || name == "mime.types"
             || name.ends_with("_params")
-            || matches!(&*name, "koi-utf" | "koi-win" | "win-utf")
-            || matches!(&*ext, "nginx" | "vhost")
+            || matches!(name, "koi-utf" | "koi-win" | "win-utf")
+            || matches!(ext, "nginx" | "vhost")
             || NGINX_DIRS.contains(&parent)
             || self.nginx_dir;
         let pool_dir = POOL_DIRS.contains(&parent);
@@ -151,6 +149,33 @@ impl FolderHints {
             nginx_dir: NGINX_DIRS.contains(&parent) || (self.nginx_dir && parent == "conf.d"),
         }
     }
+}
+
+/// A path's file name as text (lossily), or nothing.
+fn file_name_of(rel: &Path) -> std::borrow::Cow<'_, str> {
+    rel.file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default()
+}
+
+/// [`Path::extension`] of a file name (`name` holds no `/`): after the last dot, unless the dot
+/// starts the name; empty for none.
+fn extension_of(name: &str) -> &str {
+    if name == ".." {
+        return "";
+    }
+    match name.rfind('.') {
+        Some(i) if i > 0 => name.get(i + 1..).unwrap_or_default(),
+        _ => "",
+    }
+}
+
+/// Whether `s` ends with `suffix`, ASCII letters compared without case.
+fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
+    s.len()
+        .checked_sub(suffix.len())
+        .and_then(|at| s.as_bytes().get(at..))
+        .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix.as_bytes()))
 }
 
 /// Why a walk passes over a file by its name alone: a copy or a sample kept beside the real file,
@@ -186,14 +211,14 @@ pub fn skipped_by_name(name: &str) -> Option<&'static str> {
         ".gotmpl",
         ".ctmpl",
     ];
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with('~') || COPIES.iter().any(|s| lower.ends_with(s)) {
+    let ends = |s: &&str| ends_with_ignore_case(name, s);
+    if name.ends_with('~') || COPIES.iter().any(ends) {
         return Some("a backup or disabled copy (by its name)");
     }
-    if SAMPLES.iter().any(|s| lower.ends_with(s)) {
+    if SAMPLES.iter().any(ends) {
         return Some("a sample to copy from (by its name)");
     }
-    if TEMPLATES.iter().any(|s| lower.ends_with(s)) {
+    if TEMPLATES.iter().any(ends) {
         return Some("the source of another tool's template (by its name)");
     }
     None
@@ -203,18 +228,16 @@ pub fn skipped_by_name(name: &str) -> Option<&'static str> {
 /// (Reading every file of a repository — images, PHP sources — would cost more than the check.)
 /// `name` is the file's name; `h` what its path says.
 pub fn is_candidate(rel: &Path, h: Hints) -> bool {
-    let name = rel
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ext = rel
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    if matches!(
-        ext.as_str(),
-        "conf" | "nginx" | "vhost" | "types" | "inc" | "acl" | "map" | "template"
-    ) {
+    is_candidate_name(&file_name_of(rel), h)
+}
+
+/// [`is_candidate`] by the file's name (a walk has it apart already).
+pub fn is_candidate_name(name: &str, h: Hints) -> bool {
+    let ext = extension_of(name);
+    const EXTENSIONS: [&str; 8] = [
+        "conf", "nginx", "vhost", "types", "inc", "acl", "map", "template",
+    ];
+    if EXTENSIONS.iter().any(|e| ext.eq_ignore_ascii_case(e)) {
         return true;
     }
     if name == "nginx.conf" || name == "mime.types" || name.ends_with("_params") {
@@ -224,7 +247,7 @@ pub fn is_candidate(rel: &Path, h: Hints) -> bool {
     // script there is named for what it is rather than passed over).
     (h.nginx_dir && ext.is_empty())
         || h.pool_dir
-        || matches!(name.as_str(), "koi-utf" | "koi-win" | "win-utf")
+        || matches!(name, "koi-utf" | "koi-win" | "win-utf")
 }
 
 /// A line of an INI-shaped file.
@@ -829,6 +852,48 @@ fn clip(s: &str) -> String {
     match s.char_indices().nth(48) {
         Some((i, _)) => format!("{}…", s.get(..i).unwrap_or(s)),
         None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    /// The name-only readings (extension, suffixes without case) agree with the path-based and
+    /// allocating ones they replaced on the walk's path.
+    #[test]
+    fn a_names_extension_and_suffixes_are_read_as_paths_read_them() {
+        let pieces = [
+            "", ".", "..", "a", "A", "conf", "CoNf", "bak", "~", "_params", "é", "x.y", " ",
+        ];
+        let mut names = Vec::new();
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    names.push(format!("{a}{b}{c}"));
+                    names.push(format!("{a}.{b}{c}"));
+                    names.push(format!("{a}{b}.{c}"));
+                }
+            }
+        }
+        for name in names.iter().filter(|n| !n.is_empty()) {
+            let path = Path::new(name);
+            let by_path = path
+                .extension()
+                .map(|e| e.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if path.file_name().is_some() {
+                assert_eq!(extension_of(name), by_path, "{name:?}");
+            }
+            for suffix in [".bak", ".DPKG-old", "~", ".j2", ".conf", ""] {
+                assert_eq!(
+                    ends_with_ignore_case(name, suffix),
+                    name.to_ascii_lowercase()
+                        .ends_with(&suffix.to_ascii_lowercase()),
+                    "{name:?} {suffix:?}"
+                );
+            }
+        }
     }
 }
 

@@ -321,19 +321,18 @@ pub fn discover(paths: &[PathBuf], root: &Path, filter: &Filter) -> Found {
                     classify::FolderHints::of(&rel_to_root(dir)),
                 ));
             }
-            let name = entry.file_name();
+            let name = entry.file_name().to_string_lossy();
             let hints = folder
                 .as_ref()
-                .map(|(_, f)| f.file(Path::new(name)))
+                .map(|(_, f)| f.file_named(&name))
                 .unwrap_or_default();
             let forced = filter.included(path);
             if !forced {
-                let name = name.to_string_lossy();
                 if let Some(why) = classify::skipped_by_name(&name) {
                     found.skipped.push((path.to_path_buf(), why.to_string()));
                     continue;
                 }
-                if !classify::is_candidate(Path::new(&*name), hints) {
+                if !classify::is_candidate_name(&name, hints) {
                     found
                         .skipped
                         .push((path.to_path_buf(), "not a configuration file name".into()));
