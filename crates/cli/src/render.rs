@@ -41,7 +41,6 @@ pub fn sort_for_display(files: &Files, diags: &mut [Diagnostic]) {
 /// A byte string that orders as [`Path`]'s `Ord` orders paths (component by component).
 fn path_key(p: &std::path::Path) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
-    use std::path::Component;
     let mut key = Vec::with_capacity(p.as_os_str().len() + 8);
     let b = p.as_os_str().as_bytes();
     // A clean path's components are its `/`-separated parts (see `ngxlint_vfs::is_clean`): read
@@ -67,6 +66,13 @@ fn path_key(p: &std::path::Path) -> Vec<u8> {
         }
         return key;
     }
+    components_key(p, key)
+}
+
+/// [`path_key`] from the path's components, appended to `key`.
+fn components_key(p: &std::path::Path, mut key: Vec<u8>) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::Component;
     for c in p.components() {
         let (tag, bytes): (u8, &[u8]) = match c {
             Component::Prefix(x) => (1, x.as_os_str().as_bytes()),
@@ -1171,25 +1177,6 @@ mod path_key_tests {
     use std::os::unix::ffi::OsStrExt;
     use std::path::Path;
 
-    /// The key by `Path::components`, as the function builds it for a path that is not clean.
-    fn by_components(p: &Path) -> Vec<u8> {
-        use std::path::Component;
-        let mut key = Vec::new();
-        for c in p.components() {
-            let (tag, bytes): (u8, &[u8]) = match c {
-                Component::Prefix(x) => (1, x.as_os_str().as_bytes()),
-                Component::RootDir => (2, b""),
-                Component::CurDir => (3, b""),
-                Component::ParentDir => (4, b""),
-                Component::Normal(n) => (5, n.as_bytes()),
-            };
-            key.push(tag);
-            key.extend_from_slice(bytes);
-            key.push(0);
-        }
-        key
-    }
-
     /// Every path of up to four parts from these (with and without a root, a final `/`, `//`):
     /// the key read from the bytes is the components' key, and keys order as paths do.
     #[test]
@@ -1237,7 +1224,11 @@ mod path_key_tests {
         for b in &all {
             let p = Path::new(OsStr::from_bytes(b));
             clean += usize::from(ngxlint_vfs::is_clean(p));
-            assert_eq!(super::path_key(p), by_components(p), "{p:?}");
+            assert_eq!(
+                super::path_key(p),
+                super::components_key(p, Vec::new()),
+                "{p:?}"
+            );
         }
         assert!(clean > 1000, "{clean} clean paths of {}", all.len());
         for a in all.iter().step_by(37) {
