@@ -784,8 +784,7 @@ fn checks_beside_rules(
             Err(e) => std::panic::resume_unwind(e),
         };
         parts.extend(theirs);
-        let fin = r.finish(parts);
-        (fin, checked)
+        (r.finish(parts), checked)
     });
     if PROCESS_ENDS_AFTER_RUN.load(Ordering::Relaxed) {
         // Freeing the model's scopes took half a millisecond of the 2,000-server check; the

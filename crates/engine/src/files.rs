@@ -55,13 +55,23 @@ impl Scan {
     pub fn of(bytes: &[u8]) -> Scan {
         Scan {
             angle: memchr::memchr(b'<', bytes).is_some(),
-            marked: memchr::memmem::find(bytes, SUPPRESSION_MARK).is_some(),
+            marked: marked(bytes),
+        }
+    }
+
+    /// The search of an nginx file: suppressions are read from its comments only.
+    pub fn of_nginx(bytes: &[u8], comments: &[nginx_syntax::Span]) -> Scan {
+        Scan {
+            angle: memchr::memchr(b'<', bytes).is_some(),
+            marked: comments.iter().any(|c| marked(c.slice(bytes))),
         }
     }
 }
 
-/// What every inline suppression starts with.
-pub const SUPPRESSION_MARK: &[u8] = b"ngxlint:";
+/// Whether the suppression mark stands in `bytes`.
+fn marked(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, crate::suppress::MARK.as_bytes()).is_some()
+}
 
 impl SourceFile {
     /// Offsets of each line's first byte.

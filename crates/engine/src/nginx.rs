@@ -325,13 +325,7 @@ impl<'a> Loader<'a> {
             let plan = plans
                 .then(|| Plan::evident(table, &bytes, &parsed).map(Arc::new))
                 .flatten();
-            // Suppressions are read from an nginx file's comments: only those are searched.
-            let scan = crate::files::Scan {
-                angle: memchr::memchr(b'<', &bytes).is_some(),
-                marked: parsed.comments.iter().any(|c| {
-                    memchr::memmem::find(c.slice(&bytes), crate::files::SUPPRESSION_MARK).is_some()
-                }),
-            };
+            let scan = crate::files::Scan::of_nginx(&bytes, &parsed.comments);
             let loaded = Loaded {
                 display: vfs.display_canonical(&canonical),
                 canonical,
@@ -367,11 +361,7 @@ impl<'a> Loader<'a> {
                 );
                 self.data.parsed.insert(id, loaded.parsed);
                 if let Some(plan) = loaded.plan {
-                    let i = id.0 as usize;
-                    if self.plans.len() <= i {
-                        self.plans.resize(i + 1, None);
-                    }
-                    self.plans[i] = Some(plan);
+                    *by_id(&mut self.plans, id, None) = Some(plan);
                 }
                 id
             }
@@ -1068,6 +1058,15 @@ impl<'a> Loader<'a> {
     }
 }
 
+/// The entry of `file` in a table by file id, grown with `fill` to reach it.
+fn by_id<T: Clone>(table: &mut Vec<T>, file: FileId, fill: T) -> &mut T {
+    let i = file.0 as usize;
+    if table.len() <= i {
+        table.resize(i + 1, fill);
+    }
+    &mut table[i]
+}
+
 /// A set of files, by their (dense) ids.
 #[derive(Debug, Default)]
 pub struct FileSet(Vec<bool>);
@@ -1075,11 +1074,7 @@ pub struct FileSet(Vec<bool>);
 impl FileSet {
     /// Adds a file.
     pub fn insert(&mut self, file: FileId) {
-        let i = file.0 as usize;
-        if self.0.len() <= i {
-            self.0.resize(i + 1, false);
-        }
-        self.0[i] = true;
+        *by_id(&mut self.0, file, false) = true;
     }
 
     /// Whether the file is in the set.
@@ -1110,11 +1105,7 @@ impl WalkedIn {
         let Some(bit) = 1u64.checked_shl(ctx as u32) else {
             return self.rest.insert((self.generation, file, ctx));
         };
-        let i = file.0 as usize;
-        if self.seen.len() <= i {
-            self.seen.resize(i + 1, (0, 0));
-        }
-        let slot = &mut self.seen[i];
+        let slot = by_id(&mut self.seen, file, (0, 0));
         if slot.0 != self.generation {
             *slot = (self.generation, 0);
         }

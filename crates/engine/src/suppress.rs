@@ -13,6 +13,9 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::{FileId, FileKind};
 use crate::project::Project;
 
+/// What every inline suppression starts with (after the comment sign).
+pub const MARK: &str = "ngxlint:";
+
 /// One parsed suppression.
 #[derive(Debug, Clone)]
 pub struct Suppression {
@@ -44,7 +47,7 @@ pub fn collect(project: &Project) -> (Vec<Suppression>, Vec<Diagnostic>) {
                 for c in &parsed.comments {
                     let text = String::from_utf8_lossy(c.slice(&f.bytes));
                     let body = text.trim_start_matches('#').trim();
-                    let Some(rest) = body.strip_prefix("ngxlint:") else {
+                    let Some(rest) = body.strip_prefix(MARK) else {
                         continue;
                     };
                     let covers = if trailing(&f.bytes, c.start) {
@@ -74,7 +77,7 @@ pub fn collect(project: &Project) -> (Vec<Suppression>, Vec<Diagnostic>) {
                         continue;
                     };
                     let text = String::from_utf8_lossy(&line[semi + 1..]);
-                    let Some(rest) = text.trim().strip_prefix("ngxlint:") else {
+                    let Some(rest) = text.trim().strip_prefix(MARK) else {
                         continue;
                     };
                     let span = Span::new(start + semi, start + line.len());
