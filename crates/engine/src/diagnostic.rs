@@ -313,6 +313,11 @@ impl Diagnostic {
         let edit = Edit::replace(self.file, span, replacement);
         self.with_edits(Fix::safe(title, vec![edit]))
     }
+    /// Makes it one of a group of findings of one cause, reported once (see [`collapse_groups`]).
+    pub fn in_group(mut self, group: Group) -> Self {
+        self.group = Some(group);
+        self
+    }
     /// Adds a fix of any applicability, in any files (none is added when it has no edit).
     pub fn with_edits(mut self, fix: Fix) -> Self {
         if !fix.edits.is_empty() {

@@ -111,14 +111,43 @@ impl SourceFile {
     /// 1-based line and column in characters (UTF-8 aware, as editors count), of an offset.
     pub fn line_col_chars(&self, offset: u32) -> (usize, usize) {
         let (line, start) = self.line_and_start(offset);
+        (line, self.column_chars(start, offset))
+    }
+
+    /// The 1-based column in characters of `offset`, on the line that starts at `line_start`.
+    fn column_chars(&self, line_start: usize, offset: u32) -> usize {
         let end = (offset as usize).min(self.bytes.len());
-        let before = &self.bytes[start..end.max(start)];
-        let col = if before.is_ascii() {
-            before.len()
+        let before = self
+            .bytes
+            .get(line_start..end.max(line_start))
+            .unwrap_or_default();
+        if before.is_ascii() {
+            before.len() + 1
         } else {
-            String::from_utf8_lossy(before).chars().count()
-        } + 1;
-        (line, col)
+            String::from_utf8_lossy(before).chars().count() + 1
+        }
+    }
+
+    /// [`SourceFile::line_col_chars`] of a span's start and of its end. In a file without a line
+    /// index, the end's line is counted on from the start's (a report names spans by the
+    /// thousand: counting each end from the top of the file again doubled the counting).
+    pub fn span_line_col_chars(&self, start: u32, end: u32) -> ((usize, usize), (usize, usize)) {
+        let (line, line_start) = self.line_and_start(start);
+        let first = (line, self.column_chars(line_start, start));
+        let len = self.bytes.len();
+        let (s, e) = ((start as usize).min(len), (end as usize).min(len));
+        if self.lines.get().is_some() || len > 32 * 1024 || e < s {
+            return (first, self.line_col_chars(end));
+        }
+        let between = self.bytes.get(s..e).unwrap_or_default();
+        let last = match memchr::memrchr(b'\n', between) {
+            None => (line, self.column_chars(line_start, end)),
+            Some(i) => (
+                line + memchr::memchr_iter(b'\n', between).count(),
+                self.column_chars(s + i + 1, end),
+            ),
+        };
+        (first, last)
     }
 
     /// The line nginx would cite for a report made with its scanner at `offset`.
@@ -294,6 +323,33 @@ impl Files {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spans_end_is_placed_as_an_offset_alone_is() {
+        let mut f = Files::default();
+        let texts: [&[u8]; 5] = [
+            b"a b\n\ncd \xc3\xa9 \xff\xc3x\r\nlast",
+            b"",
+            b"\n\n\n",
+            b"no line break \xe2\x82\xac",
+            b"\xc3\xa9\n\xe2\x82",
+        ];
+        for (i, t) in texts.iter().enumerate() {
+            let id = f.add(
+                format!("{i}").into(),
+                format!("/{i}").into(),
+                t.to_vec(),
+                FileKind::Nginx,
+            );
+            let file = f.get(id);
+            for a in 0..t.len() as u32 + 3 {
+                for b in 0..t.len() as u32 + 3 {
+                    let want = (file.line_col_chars(a), file.line_col_chars(b));
+                    assert_eq!(file.span_line_col_chars(a, b), want, "{i}: {a}..{b}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn paths_are_shown_from_the_root() {

@@ -1272,3 +1272,69 @@ fn fix_diff_show_fixes_and_fmt() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// NGX214 is one finding per block that lacks the cache, counting the `try_files` under it: a
+/// tree of many sites is told once that its `http` block has none, and a server whose own
+/// `open_file_cache off` is in effect is a cause of its own.
+#[test]
+fn try_files_without_a_cache_is_reported_once_per_block_that_lacks_it() {
+    let d = Dir::new("ngx214-group");
+    d.write("nginx/nginx.conf", MAIN);
+    for i in 0..3 {
+        d.write(
+            &format!("nginx/conf.d/s{i}.conf"),
+            format!(
+                "server {{\n    listen 80{i};\n    root /srv;\n    location / {{ try_files $uri /index.html; }}\n    location /a/ {{ try_files $uri $uri/ =404; }}\n}}\n"
+            ),
+        );
+    }
+    d.write(
+        "nginx/conf.d/t.conf",
+        "server {\n    listen 810;\n    root /srv;\n    open_file_cache off;\n    location / { try_files $uri /index.html; }\n}\n",
+    );
+    let o = run(&d.0, &["check", "--select", "NGX214", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let list = v["diagnostics"].as_array().unwrap();
+    let places: Vec<(String, u64, String)> = list
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["start"]["line"].as_u64().unwrap(),
+                d["help"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(places.len(), 2, "{places:#?}");
+    assert_eq!(
+        (places[0].0.as_str(), places[0].1),
+        ("nginx/conf.d/s0.conf", 4)
+    );
+    assert!(
+        places[0].2.ends_with(
+            "; 5 more `try_files` without a file cache in this configuration, not reported one by one"
+        ),
+        "{}",
+        places[0].2
+    );
+    assert_eq!(
+        (places[1].0.as_str(), places[1].1),
+        ("nginx/conf.d/t.conf", 5)
+    );
+    assert!(!places[1].2.contains("more"), "{}", places[1].2);
+    // Suppressed where it is first reported, the next one stands for the rest.
+    d.write(
+        "nginx/conf.d/s0.conf",
+        "server {\n    listen 800;\n    root /srv;\n    # ngxlint: ignore[NGX214] the files here sit on a RAM disk\n    location / { try_files $uri /index.html; }\n}\n",
+    );
+    let o = run(
+        &d.0,
+        &["check", "--select", "NGX214", "--format", "concise"],
+    );
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.starts_with("nginx/conf.d/s1.conf:4:18: info:"),
+        "{text}"
+    );
+}

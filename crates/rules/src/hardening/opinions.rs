@@ -4,7 +4,7 @@
 //! load, which is why other linters report them.
 
 use nginx_syntax::directives::Context;
-use ngxlint_engine::diagnostic::{Diagnostic, Severity};
+use ngxlint_engine::diagnostic::{Diagnostic, Group, Severity};
 use ngxlint_engine::model::{At, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
 
@@ -173,13 +173,17 @@ impl Rule for TryFilesWithoutFileCache {
         if cx.model.unset_in_fragment(scope, "open_file_cache") {
             return;
         }
-        let cached = cx
-            .model
-            .effective(scope, "open_file_cache")
-            .is_some_and(|(_, d)| d.arg(0).is_some_and(|v| v != "off"));
-        if cached {
+        let effective = cx.model.effective(scope, "open_file_cache");
+        if effective.is_some_and(|(_, d)| d.arg(0).is_some_and(|v| v != "off")) {
             return;
         }
+        // One cause, one finding: every `try_files` under the block that would take the cache
+        // (the `http` block, or the one whose `open_file_cache off` is in effect) is counted on
+        // the first of them; a tree of 2,000 sites is told once that its `http` block has none.
+        let missing_in = match effective {
+            Some((id, _)) => id,
+            None => cx.model.chain(scope).last().unwrap_or(scope),
+        };
         // Only the files before the fallback are looked up.
         let candidates = at.nargs().saturating_sub(1);
         if candidates == 0 {
@@ -192,7 +196,12 @@ impl Rule for TryFilesWithoutFileCache {
                     at.name_span(),
                     format!("`try_files` asks the file system about {candidates} candidate{} on every request here, and no `open_file_cache` keeps the answers", if candidates == 1 { "" } else { "s" }),
                 )
-                .with_help("set `open_file_cache max=10000 inactive=30s;` (and `open_file_cache_errors on;` to keep the misses) where the files change rarely"),
+                .with_help("set `open_file_cache max=10000 inactive=30s;` (and `open_file_cache_errors on;` to keep the misses) where the files change rarely")
+                .in_group(Group {
+                    key: format!("NGX214:{}", missing_in.0),
+                    what: "`try_files` without a file cache".into(),
+                    item: "try_files".into(),
+                }),
         );
     }
 }
