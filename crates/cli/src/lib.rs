@@ -745,47 +745,52 @@ fn checks_beside_rules(
     Vec<ngxlint_engine::Diagnostic>,
     ngxlint_engine::nginx::Checked,
 ) {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::OnceLock;
+    use std::sync::atomic::Ordering;
+    use std::sync::{Condvar, Mutex, OnceLock};
     let model: OnceLock<Model<'_>> = OnceLock::new();
     let run: OnceLock<rule::Run<'_, '_>> = OnceLock::new();
-    let gone = AtomicBool::new(false);
-    let found = std::thread::scope(|s| {
-        let helper = s.spawn(|| {
-            let checked = project.check_deferred(directives);
-            let theirs = loop {
-                if let Some(r) = run.get() {
-                    break r.work();
-                }
-                if gone.load(Ordering::Acquire) {
-                    break Vec::new();
-                }
-                std::thread::park();
-            };
-            (checked, theirs)
-        });
-        /// Lets the helper go when this thread is done handing out work, or unwinds before the
-        /// rules are ready: it must never wait for them forever.
-        struct Release<'a>(&'a AtomicBool, std::thread::Thread);
-        impl Drop for Release<'_> {
-            fn drop(&mut self) {
-                self.0.store(true, Ordering::Release);
-                self.1.unpark();
-            }
+    // Opened when the rules' jobs are ready, or when this thread is done handing them out (or
+    // unwinds before they are ready): the helper never waits for them forever.
+    let gate = (Mutex::new(false), Condvar::new());
+    /// Opens the gate when dropped.
+    struct Release<'a>(&'a (Mutex<bool>, Condvar));
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            let (open, cv) = self.0;
+            *open.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            cv.notify_all();
         }
-        let release = Release(&gone, helper.thread().clone());
+    }
+    let helper = || {
+        let checked = project.check_deferred(directives);
+        let (open, cv) = &gate;
+        let mut is_open = open.lock().unwrap_or_else(|e| e.into_inner());
+        while !*is_open && run.get().is_none() {
+            is_open = cv.wait(is_open).unwrap_or_else(|e| e.into_inner());
+        }
+        drop(is_open);
+        let theirs = run.get().map(|r| r.work()).unwrap_or_default();
+        (checked, theirs)
+    };
+    let mine = || {
+        let release = Release(&gate);
         let m = model.get_or_init(|| Model::build(project, directives));
         let r = run.get_or_init(|| rule::Run::new(project, m, settings, rules));
-        helper.thread().unpark();
-        let mut parts = r.work();
+        {
+            let (open, cv) = &gate;
+            drop(open.lock().unwrap_or_else(|e| e.into_inner()));
+            cv.notify_all();
+        }
+        let parts = r.work();
         drop(release);
-        let (checked, theirs) = match helper.join() {
-            Ok(x) => x,
-            Err(e) => std::panic::resume_unwind(e),
-        };
-        parts.extend(theirs);
-        (r.finish(parts), checked)
-    });
+        parts
+    };
+    let ((checked, theirs), mut parts) = ngxlint_engine::par::join(helper, mine);
+    parts.extend(theirs);
+    let found = match run.get() {
+        Some(r) => (r.finish(parts), checked),
+        None => (Vec::new(), checked),
+    };
     if PROCESS_ENDS_AFTER_RUN.load(Ordering::Relaxed) {
         // Freeing the model's scopes took half a millisecond of the 2,000-server check; the
         // process ends after the report anyway (a language server frees them).

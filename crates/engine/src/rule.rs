@@ -278,19 +278,9 @@ pub fn run(
 ) -> Vec<Diagnostic> {
     let run = Run::new(project, model, settings, rules);
     let workers = run.workers.min(run.jobs);
-    let results = std::thread::scope(|s| {
-        let helpers: Vec<_> = (1..workers).map(|_| s.spawn(|| run.work())).collect();
-        let mut all = run.work();
-        for h in helpers {
-            match h.join() {
-                Ok(o) => all.extend(o),
-                // A rule that panics is a bug: let it surface rather than hide its findings.
-                Err(e) => std::panic::resume_unwind(e),
-            }
-        }
-        all
-    });
-    run.finish(results)
+    // A rule that panics is a bug: the panic surfaces rather than hiding its findings.
+    let results = crate::par::on_all(workers, &|| run.work());
+    run.finish(results.into_iter().flatten().collect())
 }
 
 /// One run of the rules as jobs any number of threads take in turn ([`Run::work`]): the
