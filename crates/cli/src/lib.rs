@@ -492,6 +492,34 @@ pub(crate) fn options(
     paths: &[PathBuf],
     cfg: &config::Config,
 ) -> Result<Options, String> {
+    let mut opts = options_without_table(read, paths, cfg)?;
+    opts.directives = directive_table(read, cfg)?;
+    Ok(opts)
+}
+
+/// The directives of the configured nginx release (its names, argument counts and values), with
+/// the module sets and declarations of the configuration and the command line.
+fn directive_table(
+    read: &ReadArgs,
+    cfg: &config::Config,
+) -> Result<nginx_syntax::directives::Directives, String> {
+    let mut directives =
+        nginx_syntax::directives::Directives::for_version(nginx_version(read, cfg)?);
+    for m in cfg.modules.iter().chain(&read.modules) {
+        directives.enable_set(m).map_err(|e| e.to_string())?;
+    }
+    for d in cfg.directives.iter().chain(&read.directives) {
+        directives.declare(d).map_err(|e| e.to_string())?;
+    }
+    Ok(directives)
+}
+
+/// [`options`] but for the directive table, which is left as `Options::new` makes it.
+fn options_without_table(
+    read: &ReadArgs,
+    paths: &[PathBuf],
+    cfg: &config::Config,
+) -> Result<Options, String> {
     // A configuration file describes its repository: its folder is the root when the paths lie in it.
     let cfg_dir = cfg
         .path
@@ -504,9 +532,7 @@ pub(crate) fn options(
         .clone()
         .or_else(|| cfg_dir.filter(in_cfg_dir))
         .unwrap_or_else(|| default_root(paths));
-    let mut opts = Options::new(root);
-    // The directives of the configured nginx release: its names, argument counts and values.
-    opts.directives = nginx_syntax::directives::Directives::for_version(nginx_version(read, cfg)?);
+    let mut opts = Options::without_table(root);
     opts.nginx_version_pinned = read.nginx_version.is_some() || cfg.nginx_version.is_some();
     if let Some(base) = cfg.path.as_ref().and_then(|p| p.parent()) {
         opts.filter.base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
@@ -539,12 +565,6 @@ pub(crate) fn options(
         .clone()
         .or_else(|| cfg.prefix.clone())
         .map(|p| std::fs::canonicalize(&p).unwrap_or(p));
-    for m in cfg.modules.iter().chain(&read.modules) {
-        opts.directives.enable_set(m).map_err(|e| e.to_string())?;
-    }
-    for d in cfg.directives.iter().chain(&read.directives) {
-        opts.directives.declare(d).map_err(|e| e.to_string())?;
-    }
     Ok(opts)
 }
 
@@ -663,7 +683,7 @@ pub fn lint(
 ) -> Result<(Project, Vec<ngxlint_engine::Diagnostic>), String> {
     let paths: Vec<PathBuf> = paths.iter().map(|p| without_parent_dirs(p)).collect();
     let paths = paths.as_slice();
-    let mut opts = options(read, paths, cfg)?;
+    let mut opts = options_without_table(read, paths, cfg)?;
     opts.defer_checks = true;
     let rules = configured_rules(cfg)?;
     let settings = settings(read, cfg)?;
@@ -687,7 +707,23 @@ pub fn lint(
     } else {
         paths.to_vec()
     };
-    let project = Project::load(&load_paths, &opts).map_err(|e| e.to_string())?;
+    // The directive table (a millisecond of parsing the embedded tables) is made on the helper
+    // core while this one walks the folders, which needs none of it. Files named alone (a
+    // pre-commit run) are a small job: no helper is started for it.
+    let (table, discovered) = if only_files {
+        (
+            directive_table(read, cfg),
+            Project::discover(&load_paths, &opts),
+        )
+    } else {
+        ngxlint_engine::par::join(
+            || directive_table(read, cfg),
+            || Project::discover(&load_paths, &opts),
+        )
+    };
+    opts.directives = table?;
+    let discovered = discovered.map_err(|e| e.to_string())?;
+    let project = Project::load_discovered(discovered, &load_paths, &opts);
     let mut diags = project.diagnostics.clone();
     // nginx's handler checks (left out of the reading) run on a second core while the model is
     // built and the rules start; that core takes its share of the rules' jobs once they are done.

@@ -61,8 +61,18 @@ pub struct Options {
 }
 
 impl Options {
+    /// Defaults for a root folder, with a directive table that knows nothing yet (set
+    /// `directives` before loading).
+    pub fn without_table(root: PathBuf) -> Self {
+        Self::new_with(root, Directives::none())
+    }
+
     /// Defaults for a root folder.
     pub fn new(root: PathBuf) -> Self {
+        Self::new_with(root, Directives::builtin())
+    }
+
+    fn new_with(root: PathBuf, directives: Directives) -> Self {
         let root_for_filter = absolute(&root);
         Options {
             root,
@@ -70,7 +80,7 @@ impl Options {
             allow_outside: false,
             auto_map: true,
             prefix: None,
-            directives: Directives::builtin(),
+            directives,
             max_file_size: ngxlint_vfs::DEFAULT_MAX_SIZE,
             stock_files: true,
             fpm: fpm_ini::LoadOptions::default(),
@@ -127,9 +137,27 @@ pub struct Project {
     version_pinned: bool,
 }
 
+/// The paths a [`Project`] is loaded from, walked: what [`Project::discover`] hands on to
+/// [`Project::load_discovered`].
+pub struct Discovered {
+    vfs: FsVfs,
+    found: Found,
+}
+
 impl Project {
     /// Reads everything under `paths`.
     pub fn load(paths: &[PathBuf], opts: &Options) -> Result<Project, LoadError> {
+        Ok(Self::load_discovered(
+            Self::discover(paths, opts)?,
+            paths,
+            opts,
+        ))
+    }
+
+    /// The first step of [`Project::load`]: the named paths are checked and walked. It needs none
+    /// of `opts.directives`, so the directive table can be made meanwhile ([`Project::load`]'s
+    /// caller in the CLI makes it on another core).
+    pub fn discover(paths: &[PathBuf], opts: &Options) -> Result<Discovered, LoadError> {
         for p in paths {
             // An editor's buffer not saved yet is linted from its text, as the file it will be.
             let unsaved = || {
@@ -161,9 +189,16 @@ impl Project {
         if paths.iter().any(|p| p.is_dir()) {
             vfs.set_dirs(found.dirs.iter().map(|d| absolute(d)).collect());
         }
+        Ok(Discovered { vfs, found })
+    }
+
+    /// The rest of [`Project::load`], from what [`Project::discover`] found with the same
+    /// `paths` and `opts`.
+    pub fn load_discovered(discovered: Discovered, paths: &[PathBuf], opts: &Options) -> Project {
+        let Discovered { vfs, found } = discovered;
         let mut project = Self::load_found(&vfs, found, opts);
         project.unlinted = unlinted_paths(paths, &project.listing);
-        Ok(project)
+        project
     }
 
     fn load_found(vfs: &FsVfs, found: Found, opts: &Options) -> Project {

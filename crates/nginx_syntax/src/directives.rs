@@ -918,6 +918,18 @@ pub struct Directives {
 }
 
 impl Directives {
+    /// A table that knows no directive: a placeholder for one made later, which costs nothing to
+    /// make (the built-in table is parsed from the embedded data on first use).
+    pub fn none() -> Self {
+        Directives {
+            map: std::sync::Arc::new(Map::default()),
+            enabled: Vec::new(),
+            modules: Vec::new(),
+            lua_blocks: Vec::new(),
+            version: BUILTIN_VERSION,
+        }
+    }
+
     /// nginx 1.30.4's own directives, with every module compiled in (see `data/README.md` for build caveats).
     pub fn builtin() -> Self {
         static BUILTIN: OnceLock<Directives> = OnceLock::new();
