@@ -179,7 +179,7 @@ fn tokens(path: &str, bytes: &[u8]) -> Vec<(usize, usize)> {
         for d in list {
             out.push((d.name.span.start as usize, d.name.span.end as usize));
             for a in &d.args {
-                out.push((a.inner.start as usize, a.inner.end as usize));
+                out.push((a.inner().start as usize, a.inner().end as usize));
                 out.push((a.span.start as usize, a.span.end as usize));
             }
             if let Some(b) = &d.block {

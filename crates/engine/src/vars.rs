@@ -353,7 +353,7 @@ impl<'m, 'p> Values<'m, 'p> {
             // Where `$name` is written: the same offsets in the raw text when nothing was
             // unescaped, else the whole argument.
             let span = if !w.escaped && e <= raw.len() {
-                Span::new(w.inner.start as usize + s, w.inner.start as usize + e)
+                Span::new(w.inner().start as usize + s, w.inner().start as usize + e)
             } else {
                 w.span
             };

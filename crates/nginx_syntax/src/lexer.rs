@@ -241,7 +241,7 @@ impl<'a> Reader<'a> {
                             need_space = true;
                             last_space = false;
                         }
-                        start = word.inner.start as usize;
+                        start = word.inner().start as usize;
                         recovering = false;
                         continue;
                     }
@@ -291,12 +291,7 @@ impl<'a> Reader<'a> {
         let mut first = true;
         loop {
             if i >= len {
-                let word = Word {
-                    span: Span::new(ws, len),
-                    inner: Span::new(ws, len),
-                    quote: Quote::None,
-                    escaped,
-                };
+                let word = Word::bare(Span::new(ws, len), escaped);
                 return (word, len, WordEnd::Eof);
             }
             if !first {
@@ -344,12 +339,7 @@ impl<'a> Reader<'a> {
                 }
                 b'$' => variable = true,
                 b';' | b'{' | b' ' | b'\t' | b'\r' | b'\n' => {
-                    let word = Word {
-                        span: Span::new(ws, i - 1),
-                        inner: Span::new(ws, i - 1),
-                        quote: Quote::None,
-                        escaped,
-                    };
+                    let word = Word::bare(Span::new(ws, i - 1), escaped);
                     let end = match ch {
                         b';' => WordEnd::Semicolon,
                         b'{' => WordEnd::Brace,
@@ -400,12 +390,7 @@ impl<'a> Reader<'a> {
             }
             i = j;
             if i >= len {
-                let word = Word {
-                    span: Span::new(open - 1, len),
-                    inner: Span::new(open, len),
-                    quote,
-                    escaped,
-                };
+                let word = Word::quoted(Span::new(open - 1, len), quote, escaped, false);
                 return (word, len, false);
             }
             if i - start == CONF_BUFFER {
@@ -427,12 +412,7 @@ impl<'a> Reader<'a> {
             }
             // The closing quote. nginx keeps counting the run from the word's start until the
             // next word begins; the caller carries on with `start = inner.start`.
-            let word = Word {
-                span: Span::new(open - 1, i),
-                inner: Span::new(open, i - 1),
-                quote,
-                escaped,
-            };
+            let word = Word::quoted(Span::new(open - 1, i), quote, escaped, true);
             return (word, i, true);
         }
     }

@@ -264,14 +264,13 @@ fn lua_block(reader: &mut Reader<'_>, words: Head, open: u32) -> Directive {
             _ => i += 1,
         }
     };
-    let end = close.unwrap_or(len);
     reader.pos = close.map(|c| c + 1).unwrap_or(len);
-    let body = Word {
-        span: Span::new(open as usize, close.map(|c| c + 1).unwrap_or(len)),
-        inner: Span::new(body_start, end),
-        quote: Quote::Lua,
-        escaped: false,
-    };
+    let body = Word::quoted(
+        Span::new(open as usize, close.map(|c| c + 1).unwrap_or(len)),
+        Quote::Lua,
+        false,
+        close.is_some(),
+    );
     let (name, mut args) = words.unwrap_or((body, Vec::new()));
     args.push(body);
     Directive {

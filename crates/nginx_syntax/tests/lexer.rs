@@ -97,7 +97,7 @@ fn quotes_and_escapes() {
     let src = br#"a "bc";"#;
     let w = parse(src).directives[0].args[0];
     assert_eq!(
-        (w.span.start, w.span.end, w.inner.start, w.inner.end),
+        (w.span.start, w.span.end, w.inner().start, w.inner().end),
         (2, 6, 3, 5)
     );
 }

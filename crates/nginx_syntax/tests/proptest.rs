@@ -68,11 +68,11 @@ fn check_span(s: Span, len: u32, what: &str) {
 
 fn check_word(w: &Word, len: u32) {
     check_span(w.span, len, "word span");
-    check_span(w.inner, len, "word inner");
+    check_span(w.inner(), len, "word inner");
     assert!(
-        w.span.start <= w.inner.start && w.inner.end <= w.span.end,
+        w.span.start <= w.inner().start && w.inner().end <= w.span.end,
         "inner {:?} not within span {:?}",
-        w.inner,
+        w.inner(),
         w.span
     );
     // A Lua body is raw code: it carries no escapes to process.

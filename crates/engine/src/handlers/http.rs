@@ -3879,7 +3879,7 @@ impl Checker {
         let base = h.d.args.get(i).filter(|w| !w.escaped).and_then(|w| {
             let raw = w.raw(h.src);
             let off = (v.as_ptr() as usize).checked_sub(raw.as_ptr() as usize)?;
-            (off + v.len() <= raw.len()).then(|| w.inner.start as usize + off)
+            (off + v.len() <= raw.len()).then(|| w.inner().start as usize + off)
         });
         let span = match base {
             Some(b) => Span::new(b + r.whole.0, b + r.whole.1),

@@ -103,7 +103,7 @@ impl<'a> Here<'a> {
         if n.escaped {
             return n.is(self.src, s);
         }
-        n.inner.len() == s.len() && n.raw(self.src) == s.as_bytes()
+        n.inner().len() == s.len() && n.raw(self.src) == s.as_bytes()
     }
 }
 

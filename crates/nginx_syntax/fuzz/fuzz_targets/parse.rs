@@ -12,10 +12,10 @@ fn inside(s: Span, len: u32) {
 fn walk(list: &[Directive], len: u32) {
     for d in list {
         inside(d.name.span, len);
-        inside(d.name.inner, len);
+        inside(d.name.inner(), len);
         for a in &d.args {
             inside(a.span, len);
-            inside(a.inner, len);
+            inside(a.inner(), len);
         }
         inside(d.span(), len);
         assert!(d.terminator.offset() <= len);

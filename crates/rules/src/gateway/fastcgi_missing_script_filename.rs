@@ -305,7 +305,7 @@ impl FastcgiMissingScriptFilename {
         let (_, split) = st.eff.last(scope, SPLIT)?;
         let (_, mut params) = st.eff.list(scope, PARAM)?;
         params.find(|d| {
-            arg_is(d, 0, "PATH_INFO") && d.dir.args.get(1).is_some_and(|v| !v.inner.is_empty())
+            arg_is(d, 0, "PATH_INFO") && d.dir.args.get(1).is_some_and(|v| !v.inner().is_empty())
         })?;
         if guarded(cx, scope) {
             return None;

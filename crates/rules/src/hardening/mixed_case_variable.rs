@@ -103,8 +103,8 @@ impl Rule for MixedCaseVariable {
                         let seen = spellings.entry(lower).or_default();
                         if !seen.iter().any(|(s, _, _)| *s == n) {
                             let span = nginx_syntax::Span {
-                                start: w.inner.start + start as u32,
-                                end: w.inner.start + end as u32,
+                                start: w.inner().start + start as u32,
+                                end: w.inner().start + end as u32,
                             };
                             seen.push((n, d.file, span));
                         }

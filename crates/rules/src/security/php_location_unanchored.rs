@@ -187,7 +187,7 @@ fn judge<'p>(
 fn anchor_fix(file: ngxlint_engine::files::FileId, word: &nginx_syntax::Word) -> Fix {
     Fix::display_only(
         "End the pattern with `$`",
-        vec![Edit::insert(file, word.inner.end, "$")],
+        vec![Edit::insert(file, word.inner().end, "$")],
     )
 }
 

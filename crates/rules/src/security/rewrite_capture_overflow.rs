@@ -147,8 +147,8 @@ fn walk<'p>(
                             w.span
                         } else {
                             nginx_syntax::Span {
-                                start: w.inner.start + start as u32,
-                                end: w.inner.start + end as u32,
+                                start: w.inner().start + start as u32,
+                                end: w.inner().start + end as u32,
                             }
                         };
                         (span, n)
