@@ -222,7 +222,7 @@ pub struct Directive {
     /// Word 0.
     pub name: Word,
     /// Words 1.. (for `*_by_lua_block`, the Lua body is the last argument, quote `Lua`).
-    pub args: Vec<Word>,
+    pub args: Box<[Word]>,
     /// How the statement ended.
     pub terminator: Terminator,
     /// The body, for block directives (boxed: most directives have none).

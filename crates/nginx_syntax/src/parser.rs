@@ -79,7 +79,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                     pending.push(Directive {
                         known: known(&name, src),
                         name,
-                        args,
+                        args: args.into_boxed_slice(),
                         terminator: term,
                         block: None,
                     });
@@ -128,7 +128,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                             let d = Directive {
                                 known: known(&name, src),
                                 name,
-                                args,
+                                args: args.into_boxed_slice(),
                                 terminator: Terminator::Block(open),
                                 block: Some(Box::new(Block {
                                     children: pending.split_off(frame.start),
@@ -168,7 +168,7 @@ pub fn parse(src: &[u8]) -> ParsedFile {
                         let d = Directive {
                             known: known(&name, src),
                             name,
-                            args,
+                            args: args.into_boxed_slice(),
                             terminator: Terminator::Block(open),
                             block: Some(Box::new(Block {
                                 children: pending.split_off(frame.start),
@@ -276,7 +276,7 @@ fn lua_block(reader: &mut Reader<'_>, words: Head, open: u32) -> Directive {
     Directive {
         known: known(&name, src),
         name,
-        args,
+        args: args.into_boxed_slice(),
         terminator: Terminator::Block(open),
         block: None,
     }
