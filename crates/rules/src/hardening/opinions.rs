@@ -169,11 +169,11 @@ impl Rule for TryFilesWithoutFileCache {
     }
 
     fn on_directive(&self, cx: &Cx<'_>, scope: ScopeId, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+        let effective = cx.model.effective(scope, "open_file_cache");
         // A fragment's parent may set the cache; what is not in the run is not judged.
-        if cx.model.unset_in_fragment(scope, "open_file_cache") {
+        if effective.is_none() && cx.model.in_fragment(scope) {
             return;
         }
-        let effective = cx.model.effective(scope, "open_file_cache");
         if effective.is_some_and(|(_, d)| d.arg(0).is_some_and(|v| v != "off")) {
             return;
         }
