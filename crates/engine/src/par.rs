@@ -1,5 +1,6 @@
-//! Work on many files at once: the reader's loading and `ngxlint fmt` map a list on the
-//! machine's cores (at most 8 threads), keeping its order; [`join`] runs two things at once.
+//! Work on many files at once: the reader's loading, the report and `ngxlint fmt` map a list on
+//! the machine's cores (at most 8 threads), keeping its order; [`join`] runs two things at once.
+//! Both use helper threads started once per process.
 
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
@@ -69,8 +70,8 @@ pub fn on_all<R: Send>(threads: usize, work: &(dyn Fn() -> R + Sync)) -> Vec<R> 
 /// The helpers are started once and kept for the whole process: a thread started for a step
 /// began with an empty allocator heap, and on the 2,000-server tree each step's new thread cost
 /// megabytes of fresh memory (pages the kernel zeroes) that the last step's thread had already
-/// touched and freed. When no helper is free by the time `b` is done, this thread runs `a`
-/// itself; on a helper thread, both run here one after the other (a helper never waits for
+/// touched and freed. When no helper has taken `a` by the time `b` is done, this thread runs
+/// `a` itself; on a helper thread, both run here one after the other (a helper never waits for
 /// another).
 pub fn join<A: Send, B, F: FnOnce() -> A + Send>(a: F, b: impl FnOnce() -> B) -> (A, B) {
     let Some(pool) = pool().filter(|_| !ON_HELPER.with(|h| h.get())) else {
