@@ -121,8 +121,12 @@ pub fn concise(files: &Files, diags: &[Diagnostic], out: &mut dyn Write) -> std:
 
 fn push_number(s: &mut String, n: usize) {
     let mut buf = [0u8; 20];
+    s.extend(decimal(n as u64, &mut buf).iter().map(|&b| b as char));
+}
+
+/// `n`'s decimal digits, written at the end of `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
-    let mut n = n;
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
@@ -131,7 +135,7 @@ fn push_number(s: &mut String, n: usize) {
             break;
         }
     }
-    s.extend(buf[i..].iter().map(|&b| b as char));
+    buf.get(i..).unwrap_or_default()
 }
 
 /// One diagnostic as miette sees it.
@@ -679,18 +683,7 @@ impl JsonOut<'_> {
     /// A number value.
     fn number(&mut self, n: u64) {
         let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        let mut n = n;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.o
-            .extend_from_slice(digits.get(i..).unwrap_or_default());
+        self.o.extend_from_slice(decimal(n, &mut digits));
     }
 
     /// `"key": "value"`.
