@@ -63,9 +63,10 @@ pub fn on_all<R: Send>(threads: usize, work: &(dyn Fn() -> R + Sync)) -> Vec<R> 
     rest
 }
 
-/// `a` on a helper thread and `b` on this one, at once; both results. A panic in either is
-/// resumed here once both are over. Where they cannot run at once, `b` runs first, then `a`: a
-/// job that waits for something `b` does never waits forever.
+/// `a` on a helper thread and `b` on this one, at once; both results. A panic is resumed here
+/// once neither side runs any more. Where they cannot run at once, `b` runs first, then `a`
+/// (and `a` not at all if `b` panicked): a job that waits for something `b` does never waits
+/// forever, unless `b` panics after `a` started on a helper.
 ///
 /// The helpers are started once and kept for the whole process: a thread started for a step
 /// began with an empty allocator heap, and on the 2,000-server tree each step's new thread cost
@@ -90,15 +91,22 @@ pub fn join<A: Send, B, F: FnOnce() -> A + Send>(a: F, b: impl FnOnce() -> B) ->
     };
     pool.push(ptr);
     let rb = std::panic::catch_unwind(std::panic::AssertUnwindSafe(b));
-    // Not started yet: it is ours again. Started: wait for it, whatever `b` did, since it may
-    // use what this frame lends it.
-    if pool.take_back(ptr) {
-        if let Some(a) = job.a.take() {
-            job.result = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(a)));
+    // Not started yet: it is ours again (and not started at all when `b` panicked, as on one
+    // thread: it may wait for what `b` did not do). Started: wait for it, whatever `b` did,
+    // since it may use what this frame lends it.
+    let rb = match (pool.take_back(ptr), rb) {
+        (true, Err(e)) => std::panic::resume_unwind(e),
+        (true, Ok(v)) => {
+            if let Some(a) = job.a.take() {
+                job.result = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(a)));
+            }
+            Ok(v)
         }
-    } else {
-        done.wait();
-    }
+        (false, r) => {
+            done.wait();
+            r
+        }
+    };
     let ra = match job.result.take() {
         Some(Ok(v)) => v,
         Some(Err(e)) => std::panic::resume_unwind(e),
