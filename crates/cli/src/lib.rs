@@ -785,8 +785,8 @@ fn checks_beside_rules(
     use std::sync::{Condvar, Mutex, OnceLock};
     let model: OnceLock<Model<'_>> = OnceLock::new();
     let run: OnceLock<rule::Run<'_, '_>> = OnceLock::new();
-    // Opened when the rules' jobs are ready, or when this thread is done handing them out (or
-    // unwinds before they are ready): the helper never waits for them forever.
+    // Opened when the rules' jobs are ready, or when this thread unwinds before they are: the
+    // helper never waits for them forever.
     let gate = (Mutex::new(false), Condvar::new());
     /// Opens the gate when dropped.
     struct Release<'a>(&'a (Mutex<bool>, Condvar));
@@ -801,7 +801,7 @@ fn checks_beside_rules(
         let checked = project.check_deferred(directives);
         let (open, cv) = &gate;
         let mut is_open = open.lock().unwrap_or_else(|e| e.into_inner());
-        while !*is_open && run.get().is_none() {
+        while !*is_open {
             is_open = cv.wait(is_open).unwrap_or_else(|e| e.into_inner());
         }
         drop(is_open);
@@ -812,14 +812,8 @@ fn checks_beside_rules(
         let release = Release(&gate);
         let m = model.get_or_init(|| Model::build(project, directives));
         let r = run.get_or_init(|| rule::Run::new(project, m, settings, rules));
-        {
-            let (open, cv) = &gate;
-            drop(open.lock().unwrap_or_else(|e| e.into_inner()));
-            cv.notify_all();
-        }
-        let parts = r.work();
         drop(release);
-        parts
+        r.work()
     };
     let ((checked, theirs), mut parts) = ngxlint_engine::par::join(helper, mine);
     parts.extend(theirs);

@@ -342,7 +342,6 @@ impl<'m, 'p> Values<'m, 'p> {
             return Vec::new();
         };
         let value = w.value(at.src);
-        let raw = w.raw(at.src);
         let mut out = Vec::new();
         let mut last = 0;
         for (s, e, name) in references(&value) {
@@ -352,11 +351,7 @@ impl<'m, 'p> Values<'m, 'p> {
             last = e;
             // Where `$name` is written: the same offsets in the raw text when nothing was
             // unescaped, else the whole argument.
-            let span = if !w.escaped && e <= raw.len() {
-                Span::new(w.inner().start as usize + s, w.inner().start as usize + e)
-            } else {
-                w.span
-            };
+            let span = w.value_span(s, e);
             let (flow, steps) = self.variable(scope, at, &name, 0);
             out.push(Piece::Var(Use {
                 name,

@@ -101,6 +101,17 @@ impl Word {
         }
     }
 
+    /// Where bytes `start..end` of the value stand in the file: exactly, when the value is the
+    /// raw contents (nothing was unescaped) and the range lies in them; else the whole word.
+    pub fn value_span(&self, start: usize, end: usize) -> Span {
+        let inner = self.inner();
+        if self.escaped || start > end || end > inner.len() {
+            return self.span;
+        }
+        let at = inner.start as usize;
+        Span::new(at + start, at + end)
+    }
+
     /// The raw contents (without quotes, escapes not processed).
     pub fn raw<'a>(&self, src: &'a [u8]) -> &'a [u8] {
         self.inner().slice(src)
@@ -288,5 +299,28 @@ impl Directive {
             .as_ref()
             .map(|b| b.children.as_slice())
             .unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Quote, Span, Word};
+
+    #[test]
+    fn a_value_range_is_placed_in_the_file_only_where_the_value_is_the_raw_text() {
+        // `"a$x"` at offset 10: the contents start after the quote.
+        let quoted = Word::quoted(Span::new(10, 15), Quote::Double, false, true);
+        assert_eq!(quoted.inner(), Span::new(11, 14));
+        assert_eq!(quoted.value_span(1, 3), Span::new(12, 14));
+        // Past the contents, backwards, or in a word with escapes: the whole word.
+        assert_eq!(quoted.value_span(1, 4), quoted.span);
+        assert_eq!(quoted.value_span(2, 1), quoted.span);
+        let escaped = Word::quoted(Span::new(10, 16), Quote::Single, true, true);
+        assert_eq!(escaped.value_span(0, 1), escaped.span);
+        let bare = Word::bare(Span::new(3, 7), false);
+        assert_eq!(bare.value_span(0, 4), Span::new(3, 7));
+        // Cut by the end of the file: no closing quote to leave out.
+        let open = Word::quoted(Span::new(0, 4), Quote::Double, false, false);
+        assert_eq!(open.inner(), Span::new(1, 4));
     }
 }

@@ -102,10 +102,8 @@ impl Rule for MixedCaseVariable {
                         }
                         let seen = spellings.entry(lower).or_default();
                         if !seen.iter().any(|(s, _, _)| *s == n) {
-                            let span = nginx_syntax::Span {
-                                start: w.inner().start + start as u32,
-                                end: w.inner().start + end as u32,
-                            };
+                            let at = w.inner().start as usize;
+                            let span = nginx_syntax::Span::new(at + start, at + end);
                             seen.push((n, d.file, span));
                         }
                     }

@@ -57,14 +57,7 @@ impl HostSpoofing {
         for (start, end, name) in references(&value) {
             let roots = values.roots(scope, &name);
             if let Some(why) = roots.iter().find_map(|r| spoofable(r)) {
-                let span = if !w.escaped && end <= w.inner().len() {
-                    nginx_syntax::Span::new(
-                        w.inner().start as usize + start,
-                        w.inner().start as usize + end,
-                    )
-                } else {
-                    w.span
-                };
+                let span = w.value_span(start, end);
                 return Some((span, format!("${name}"), why));
             }
         }

@@ -143,15 +143,7 @@ fn walk<'p>(
                     .find(|(_, _, n)| n.bytes().all(|b| b.is_ascii_digit()))
                     .map(|(start, end, n)| {
                         // The reference itself where the word's bytes are its value.
-                        let span = if w.escaped {
-                            w.span
-                        } else {
-                            nginx_syntax::Span {
-                                start: w.inner().start + start as u32,
-                                end: w.inner().start + end as u32,
-                            }
-                        };
-                        (span, n)
+                        (w.value_span(start, end), n)
                     })
             });
             if let Some((span, n)) = capture {
