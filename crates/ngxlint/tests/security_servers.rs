@@ -98,6 +98,9 @@ fn send(from: IpAddr, port: u16, request: &[u8]) -> Result<Response, String> {
                 return Err(format!("no response within {READY:?}"))
             }
             Err(e) if e.kind() == ErrorKind::ConnectionReset && !raw.is_empty() => break,
+            // A signal landing during the read (nginx's workers and the other labs' children
+            // exit beside this test) is not an answer: read again.
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) => return Err(format!("read: {e}")),
         }
         if Instant::now() > deadline {
@@ -143,8 +146,19 @@ fn socket2_connect(from: IpAddr, port: u16) -> Result<TcpStream, String> {
             return Err(format!("bind {from}: {}", std::io::Error::last_os_error()));
         }
         let remote = addr(INSIDE, port);
-        if libc::connect(fd, &remote as *const _ as *const libc::sockaddr, len) != 0 {
-            return Err(format!("connect: {}", std::io::Error::last_os_error()));
+        // A connect interrupted by a signal goes on in the kernel: ask again until it is done.
+        let deadline = Instant::now() + READY;
+        while libc::connect(fd, &remote as *const _ as *const libc::sockaddr, len) != 0 {
+            let e = std::io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EISCONN) => break,
+                Some(libc::EINTR | libc::EALREADY | libc::EINPROGRESS)
+                    if Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(1))
+                }
+                _ => return Err(format!("connect: {e}")),
+            }
         }
         Ok(stream)
     }
@@ -1015,6 +1029,7 @@ const NGX407: Scenario = Scenario {
         while !head.ends_with(b"\r\n\r\n") {
             match s.read(&mut byte) {
                 Ok(1) => head.push(byte[0]),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 _ => break,
             }
         }
