@@ -74,8 +74,9 @@ enum Outcome {
     Reuses(Reuse),
     /// As `Serves`, and each request's line in nginx's access log is checked too.
     ServesLogged(&'static [Logged]),
-    /// Concurrent requests for one path, one thread each: `lead` at once, then, once the pool has
-    /// taken them ([`LEAD_HEAD_START`] later), `n` more at once. `statuses` is the multiset of
+    /// Concurrent requests for one path, one thread each: `lead` at once, then, once the pool's
+    /// workers run them (`www/sleep.php` leaves a mark in `started/` when it begins), `n` more
+    /// at once. `statuses` is the multiset of
     /// statuses (`(status, count)`, lead included). Every answer other than 200 must have gained
     /// the error log one line with `text`; with no such answer the log must gain no `[error]`
     /// line. `fpm_text`: a line php-fpm's log gains (`""`: not checked).
@@ -126,10 +127,6 @@ struct Logged {
     /// ...and none of these. Placeholders are rendered in both.
     lacks: &'static [&'static str],
 }
-
-/// How long the lead requests of a [`Outcome::Burst`] have to reach the pool's workers (they are
-/// blocked in accept(): they take a connection within microseconds).
-const LEAD_HEAD_START: Duration = Duration::from_millis(300);
 
 struct Variant {
     name: &'static str,
@@ -1343,12 +1340,14 @@ impl<'t> Lab<'t> {
 
     fn render(&mut self, v: &Variant) {
         for d in [
-            "", "conf.d", "logs", "run", "run/php", "tmp", "www", "tls", "stock",
+            "", "conf.d", "logs", "run", "run/php", "tmp", "www", "tls", "stock", "started",
         ] {
             let p = self.path(d);
             fs::create_dir_all(&p).unwrap_or_else(|e| panic!("mkdir {}: {e}", p.display()));
-            // www-data must reach the socket and the scripts whatever the runner's umask.
-            fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+            // www-data must reach the socket and the scripts whatever the runner's umask, and
+            // write its marks in `started/`.
+            let mode = if d == "started" { 0o777 } else { 0o755 };
+            fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
         }
         let template = |rel: &str| {
             let p = real().join(rel);
@@ -1758,6 +1757,10 @@ impl<'t> Lab<'t> {
         let fpm_log = self.path("logs/php-fpm.log");
         let size = |p: &Path| fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         let (before, fpm_before) = (size(&error_log), size(&fpm_log));
+        let marks = || fs::read_dir(self.path("started")).map_or(0, |d| d.count());
+        let marks_before = marks();
+        let mut lead_waited = Duration::ZERO;
+        let mut lead_ran = false;
         let started = Instant::now();
         let got: Vec<Result<u16, String>> = std::thread::scope(|s| {
             let wave = |count: usize| {
@@ -1773,9 +1776,14 @@ impl<'t> Lab<'t> {
                     .collect::<Vec<_>>()
             };
             let mut threads = wave(lead);
-            if lead > 0 {
-                std::thread::sleep(LEAD_HEAD_START);
+            // The second wave goes once the lead requests run in the pool's workers, however
+            // long the machine takes to get them there (bounded: a lead that never starts shows
+            // in the statuses).
+            while marks() < marks_before + lead && started.elapsed() < READY {
+                std::thread::sleep(Duration::from_millis(5));
             }
+            lead_waited = started.elapsed();
+            lead_ran = marks() >= marks_before + lead;
             threads.extend(wave(n));
             threads
                 .into_iter()
@@ -1804,11 +1812,17 @@ impl<'t> Lab<'t> {
         want.sort();
         let context = || {
             format!(
-                "{}: {lead} + {n} × GET {path} in {:.2} s; statuses {seen:?}\n--- error.log\n{logged}\n--- php-fpm.log\n{fpm_logged}",
+                "{}: {lead} + {n} × GET {path} in {:.2} s (the lead ran after {:.3} s); statuses {seen:?}\n--- error.log\n{logged}\n--- php-fpm.log\n{fpm_logged}",
                 self.label,
-                took.as_secs_f64()
+                took.as_secs_f64(),
+                lead_waited.as_secs_f64()
             )
         };
+        assert!(
+            lead_ran,
+            "{}\nthe {lead} lead request(s) did not start in the pool within {READY:?}",
+            context()
+        );
         assert_eq!(seen, want, "{}", context());
         let failed = got.iter().filter(|r| *r != &Ok(200)).count();
         let key_line = if text.is_empty() {
@@ -1830,6 +1844,10 @@ impl<'t> Lab<'t> {
             lines.first().map(|l| strip_time(l)).unwrap_or_default()
         };
         let mut summary = format!("{} in {:.2} s", seen.join(", "), took.as_secs_f64());
+        if lead > 0 {
+            let ms = lead_waited.as_millis();
+            summary.push_str(&format!(" (lead running after {ms} ms)"));
+        }
         if !key_line.is_empty() {
             summary.push_str(&format!(" | {key_line}"));
         }
