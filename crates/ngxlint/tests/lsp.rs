@@ -321,10 +321,19 @@ impl Client {
         );
     }
 
-    /// Every message until the server has been quiet for a moment (the answer to the last
-    /// notification is complete).
-    fn drain(&self) -> Vec<Value> {
+    /// Every message until `done` holds of them (however slow the machine; at most 30 s) and
+    /// then the server has been quiet for a moment: what the last notification is answered with,
+    /// extras included.
+    fn drain_until(&self, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let mut out = Vec::new();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !done(&out) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(m) => out.push(m),
+                Err(_) => break,
+            }
+        }
         while let Ok(m) = self.rx.recv_timeout(Duration::from_millis(1500)) {
             out.push(m);
         }
@@ -335,6 +344,17 @@ impl Client {
         let r = self.request("shutdown", json!(null));
         assert!(r.get("error").is_none(), "{r}");
         self.notify("exit", json!(null));
+    }
+}
+
+/// Whether diagnostics were published for each of `uris`.
+fn published_for<'a>(uris: &'a [&'a str]) -> impl Fn(&[Value]) -> bool + 'a {
+    move |msgs| {
+        uris.iter().all(|u| {
+            msgs.iter().any(|m| {
+                m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == *u
+            })
+        })
     }
 }
 
@@ -408,7 +428,7 @@ fn the_root_is_the_workspace_folder_never_the_working_folder() {
         c.notify("initialized", json!({}));
         let site = d.uri("ws/conf.d/site.conf");
         c.open(&site, SITE_WRONG_POOL);
-        let got = published(&c.drain());
+        let got = published(&c.drain_until(published_for(&[&site])));
         // The workspace's configuration (NGX302, NGX311 ignored), its whole project (NGX301
         // needs the pool), nothing of the working folder or of `other/`.
         assert_eq!(
@@ -452,7 +472,7 @@ fn without_a_workspace_the_opened_files_repository_is_the_project() {
     c.open(&site, SITE_WRONG_POOL);
     let marked = d.uri("marked/conf.d/site.conf");
     c.open(&marked, SITE_WRONG_POOL);
-    let got = published(&c.drain());
+    let got = published(&c.drain_until(published_for(&[&site, &marked])));
     assert_eq!(
         got,
         vec![
@@ -484,7 +504,7 @@ fn a_file_outside_the_workspace_is_linted_alone() {
     c.notify("initialized", json!({}));
     let uri = format!("file://{}", loose.display());
     c.open(&uri, "server { listen 80; bogus; listen; }\n");
-    let got = published(&c.drain());
+    let got = published(&c.drain_until(published_for(&[&uri])));
     // Alone: only its own findings, with the workspace's configuration (NGX004 ignored).
     assert_eq!(got, vec![(uri, vec!["NGX002".to_string()])]);
     c.shutdown();
@@ -545,7 +565,7 @@ fn an_internal_error_is_reported_and_the_server_keeps_serving() {
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": boom}]}),
     );
-    let msgs = c.drain();
+    let msgs = c.drain_until(|msgs| msgs.iter().any(|m| m["method"] == "window/showMessage"));
     let shown: Vec<&Value> = msgs
         .iter()
         .filter(|m| m["method"] == "window/showMessage")
