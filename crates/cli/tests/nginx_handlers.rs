@@ -1468,6 +1468,10 @@ fn warning_fixtures() -> Vec<(&'static str, String, usize)> {
         ("geo delete of a /6 with a network under it", in_http("geo $g {\n    10.0.0.0/8 a;\n    delete 8.0.0.0/6;\n}"), 1),
         ("geo deleted then added", in_http("geo $g {\n    10.0.0.0/8 1;\n    delete 10.0.0.0/8;\n    10.0.0.0/8 2;\n    255.255.255.255 x;\n}"), 0),
         ("duplicate extension", in_http("types {\n    text/html html;\n    text/plain html;\n}"), 1),
+        // One table per http, server or location block (`clcf->types`), shared by all its
+        // `types` blocks (an included `mime.types` too); an inner block starts its own.
+        ("duplicate extension across types blocks", in_server("types { text/a a; }\ntypes { text/b a b; }\ntypes { text/c B; }"), 2),
+        ("same extension in nested blocks", in_http("types { text/a a; }\nserver {\n    listen 127.0.0.1:8080;\n    types { text/b a; }\n    location / { types { text/c a; } }\n}"), 0),
         ("send_lowat", in_http("send_lowat 0;"), 1),
         ("low address bits", in_location("allow 10.0.0.1/8;"), 1),
         ("balancing redefined", in_http("upstream u { ip_hash; hash $uri; server 127.0.0.1:9; }"), 1),

@@ -752,9 +752,8 @@ pub(super) fn handler(
             }
         }
         H::ConfSplitClientsBlock => entries_block(c, h, 0, 1),
-        H::HttpCoreTypes => {
-            c.pending.entries = Some(Box::default());
-        }
+        // Its entries go to the enclosing block's table (`types_entry`).
+        H::HttpCoreTypes => {}
         H::HttpSetComplexValueSlot
         | H::HttpSetComplexValueSizeSlot
         | H::HttpSetComplexValueZeroSlot
@@ -3193,7 +3192,13 @@ fn types_entry(c: &mut Checker, h: &Here<'_>) {
     }
     for i in 0..h.d.args.len() {
         let ext = h.arg(i).to_ascii_lowercase();
-        let e = c.frame().block.entries.get_or_insert_with(Default::default);
+        // nginx keeps one table per context (`clcf->types`): every `types` block of an http,
+        // server or location block (an included `mime.types` too) adds to it.
+        let e = c
+            .types_context()
+            .block
+            .entries
+            .get_or_insert_with(Default::default);
         // ngx_http_core_type: the later type replaces the earlier one, with a warning.
         if let Some(old) = e.types.insert(ext.clone(), ty.clone()) {
             let msg = format!(

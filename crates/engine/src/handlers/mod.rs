@@ -574,6 +574,17 @@ impl Checker {
         &mut self.frames[last]
     }
 
+    /// The frame of the block a `types` block is in (the innermost frame when there is no
+    /// such block, as for a fragment that is a `types` block's body).
+    pub(crate) fn types_context(&mut self) -> &mut Frame {
+        if self.frames.len() >= 2 && self.frames[self.frames.len() - 1].ctx == Some(Context::Types)
+        {
+            let at = self.frames.len() - 2;
+            return &mut self.frames[at];
+        }
+        self.frame()
+    }
+
     /// Records a mark in the innermost frame; false when it was there already.
     pub(crate) fn mark(&mut self, key: &'static str) -> bool {
         let f = self.frame();
