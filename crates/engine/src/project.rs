@@ -392,7 +392,12 @@ impl Project {
         let mut seen = std::collections::HashSet::new();
         diagnostics.retain(|d| seen.insert((d.file, d.span, d.code, d.message.clone())));
         for (path, why) in found.skipped {
-            listing.push(Listed::new(&path, ListKind::Skipped, why));
+            let mut listed = Listed::new(&path, ListKind::Skipped, why);
+            if opts.list_files {
+                // An include may read what the walk passed over (`sites-enabled/example.com`).
+                listed.canonical = vfs.canonical(&absolute(&path)).ok();
+            }
+            listing.push(listed);
         }
         if opts.list_files {
             listing.sort_by(|a, b| crate::discover::path_order(&a.path, &b.path));
@@ -467,11 +472,23 @@ impl Project {
             }
         }
         for l in &mut self.listing {
-            let ListKind::Read(kind) = l.kind else {
-                continue;
-            };
             let Some(&id) = l.canonical.as_ref().and_then(|c| by_canonical.get(c)) else {
                 continue;
+            };
+            let kind = match l.kind {
+                ListKind::Read(kind) => kind,
+                // Passed over by the walk, then read through an include: what the include read
+                // it as, and why the walk alone would not have.
+                ListKind::Skipped => {
+                    let kind = match self.files.get(id).kind {
+                        FileKind::Nginx => Kind::Nginx,
+                        FileKind::Fpm => Kind::FpmPool,
+                    };
+                    l.kind = ListKind::Read(kind);
+                    l.why = format!("not read on its own ({})", l.why);
+                    kind
+                }
+                ListKind::Unreadable => continue,
             };
             let role = if kind.is_nginx() {
                 if let Some(&(by, at)) = included_by.get(&id) {

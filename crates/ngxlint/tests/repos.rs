@@ -39,9 +39,12 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// A copy of a fixture in a fresh git repository, with its `LINKS` made.
+/// A copy of a fixture in a fresh git repository, with its `LINKS` made; each its own folder
+/// (tests run in parallel and change their copies).
 fn checkout(name: &str) -> Tmp {
-    let dir = std::env::temp_dir().join(format!("ngxlint-repos-{}-{name}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ngxlint-repos-{}-{n}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     copy_tree(&repos().join(name), &dir);
     if let Ok(links) = std::fs::read_to_string(dir.join("LINKS")) {
@@ -370,6 +373,56 @@ fn named_paths_are_linted_for_what_they_hold_and_never_a_silent_green() {
     .unwrap();
     let o = ngxlint(&t.0, &["check", "--list-files", "site.cfg"]);
     assert!(stdout(&o).starts_with("nginx "), "{}", stdout(&o));
+}
+
+#[test]
+fn the_listing_shows_files_an_include_reads_that_the_walk_passes_over() {
+    // Magento's way: its `nginx.conf.sample` is included where it lies; a site named after its
+    // domain, enabled by a link.
+    let t = checkout("debian-etc");
+    std::fs::write(
+        t.0.join("etc/nginx/sites-available/example.com"),
+        "server {\n    listen 8081;\n    include /var/www/shop/nginx.conf.sample;\n}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        "../sites-available/example.com",
+        t.0.join("etc/nginx/sites-enabled/example.com"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(t.0.join("var/www/shop")).unwrap();
+    std::fs::write(
+        t.0.join("var/www/shop/nginx.conf.sample"),
+        "root /var/www/shop/pub;\nautoindex on;\n",
+    )
+    .unwrap();
+    let k = kinds(&t.0);
+    for path in [
+        "etc/nginx/sites-available/example.com",
+        "etc/nginx/sites-enabled/example.com",
+        "var/www/shop/nginx.conf.sample",
+    ] {
+        let (kind, why) = &k[path];
+        assert_eq!(kind, "nginx", "{path}: {why}");
+        assert!(why.starts_with("not read on its own ("), "{path}: {why}");
+    }
+    assert!(
+        k["var/www/shop/nginx.conf.sample"]
+            .1
+            .ends_with("included by etc/nginx/sites-available/example.com:3"),
+        "{:?}",
+        k["var/www/shop/nginx.conf.sample"]
+    );
+    // The listing says what the check does: the sample's findings are reported.
+    let o = ngxlint(&t.0, &["check", "--format", "concise", "."]);
+    assert!(
+        stdout(&o)
+            .lines()
+            .any(|l| l.starts_with("var/www/shop/nginx.conf.sample:2:1: ")
+                && l.ends_with("[NGX205]")),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
