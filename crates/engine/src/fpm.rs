@@ -85,6 +85,12 @@ impl Vfs for Cached<'_> {
         self.inner.display_canonical(canonical)
     }
     fn set_hint(&self, dir: &Path) {
+        // Where an absolute path maps depends on the config being read (two stacks'
+        // `/usr/local/etc/php-fpm.d` are each their own folder): what was found for another
+        // config is asked again.
+        if let Ok(mut m) = self.canonical.lock() {
+            m.clear();
+        }
         self.inner.set_hint(dir)
     }
     fn mapping(&self, path: &Path) -> ngxlint_vfs::Mapping {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use nginx_syntax::directives::{Context, Directives, DispatchError};
 use nginx_syntax::{Directive, ParsedFile, Span, Terminator};
-use ngxlint_vfs::{has_glob_chars, Vfs, VfsError};
+use ngxlint_vfs::{has_glob_chars, Mapping, Vfs, VfsError};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::{FileId, FileKind, Files};
@@ -193,6 +193,11 @@ pub struct Loader<'a> {
     stack: Vec<FileId>,
     prefix_known: bool,
     resolved: crate::hash::PathMap<FileId>,
+    /// Server paths found by the automatic mapping, which depends on the tree being read (two
+    /// stacks' `/etc/nginx/conf.d` are each their own folder): forgotten when the tree changes.
+    resolved_here: crate::hash::PathMap<FileId>,
+    /// The conf prefix `resolved_here` and the file system's hint were set for.
+    hinted: Option<PathBuf>,
     walked: WalkedIn,
     conf_prefix: PathBuf,
     emitted: Vec<usize>,
@@ -267,6 +272,8 @@ impl<'a> Loader<'a> {
             stack: Vec::new(),
             prefix_known: true,
             resolved: crate::hash::PathMap::default(),
+            resolved_here: crate::hash::PathMap::default(),
+            hinted: None,
             walked: WalkedIn::default(),
             conf_prefix: PathBuf::new(),
             emitted: Vec::new(),
@@ -376,9 +383,25 @@ impl<'a> Loader<'a> {
         if let Some(&id) = self.resolved.get(server_path) {
             return Ok(id);
         }
+        if let Some(&id) = self.resolved_here.get(server_path) {
+            return Ok(id);
+        }
         let id = self.open_uncached(server_path)?;
-        self.resolved.insert(server_path, id);
+        match self.vfs.mapping(server_path) {
+            Mapping::AutoFull | Mapping::AutoPartial => self.resolved_here.insert(server_path, id),
+            _ => self.resolved.insert(server_path, id),
+        };
         Ok(id)
+    }
+
+    /// Reads what follows as the tree whose conf prefix is `conf_prefix`: paths the automatic
+    /// mapping finds are looked for nearest it.
+    fn hint(&mut self, conf_prefix: &Path) {
+        if self.hinted.as_deref() != Some(conf_prefix) {
+            self.resolved_here.clear();
+            self.vfs.set_hint(conf_prefix);
+            self.hinted = Some(conf_prefix.to_path_buf());
+        }
     }
 
     fn open_uncached(&mut self, server_path: &Path) -> Result<FileId, VfsError> {
@@ -423,7 +446,7 @@ impl<'a> Loader<'a> {
         self.fragment = fragment;
         self.tree_main = main;
         self.conf_prefix = conf_prefix.to_path_buf();
-        self.vfs.set_hint(conf_prefix);
+        self.hint(conf_prefix);
         self.emitted.clear();
         self.walked.clear();
         self.include_visits = 0;
@@ -468,6 +491,7 @@ impl<'a> Loader<'a> {
             Context::StreamServer,
         ];
         self.conf_prefix = conf_prefix.to_path_buf();
+        self.hint(conf_prefix);
         // A module's directive says where it may stand whether or not this run has the module
         // (a `brotli` line belongs in `http`, not in the main context).
         let table = std::mem::replace(&mut self.directives, Directives::all_sets());
@@ -924,7 +948,7 @@ impl<'a> Loader<'a> {
         for (t, server_path) in targets {
             self.include_at = (visit, walked);
             if let Some(pos) = self.stack.iter().position(|&f| f == t) {
-                if self.vfs.mapping(&server_path) == ngxlint_vfs::Mapping::AutoPartial {
+                if self.vfs.mapping(&server_path) == Mapping::AutoPartial {
                     // The tree's file of that name was a guess (`/config/nginx/nginx.conf` found as
                     // this repository's `nginx/nginx.conf`): the server reads some other file.
                     let guess = self.files.get(t).path.display().to_string();

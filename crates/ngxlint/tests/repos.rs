@@ -376,6 +376,62 @@ fn named_paths_are_linted_for_what_they_hold_and_never_a_silent_green() {
 }
 
 #[test]
+fn two_stacks_mounting_the_same_server_paths_each_read_their_own_files() {
+    // Two compose stacks, each mounted at /etc/nginx and /usr/local/etc (the official images'
+    // paths): each main config's absolute includes are its own stack's folders, whichever stack
+    // is read first.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t =
+        Tmp(std::env::temp_dir().join(format!("ngxlint-repos-{}-stacks-{n}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&t.0);
+    std::fs::create_dir_all(t.0.join(".git")).unwrap();
+    let write = |rel: &str, text: &str| {
+        let p = t.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    for (stack, port) in [("admin", 9001), ("shop", 9002)] {
+        write(
+            &format!("services/{stack}/nginx/nginx.conf"),
+            &format!(
+                "events {{}}\nhttp {{\n    log_format {stack}fmt '$remote_addr $upstream_addr $upstream_status $upstream_response_time';\n    access_log /var/log/nginx/access.log {stack}fmt;\n    include /etc/nginx/conf.d/*.conf;\n}}\n"
+            ),
+        );
+        write(
+            &format!("services/{stack}/nginx/conf.d/default.conf"),
+            &format!(
+                "server {{\n    listen 80 default_server;\n    access_log /var/log/nginx/{stack}.log {stack}fmt;\n    location ~ \\.php$ {{\n        fastcgi_buffer_size 16k;\n        fastcgi_buffers 8 16k;\n        fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n        fastcgi_pass php:{port};\n    }}\n}}\n"
+            ),
+        );
+        write(
+            &format!("services/{stack}/php/php-fpm.conf"),
+            "[global]\ninclude=/usr/local/etc/php-fpm.d/*.conf\n",
+        );
+        write(
+            &format!("services/{stack}/php/php-fpm.d/www.conf"),
+            &format!("[www]\nuser = www-data\ngroup = www-data\nlisten = {port}\npm = static\npm.max_children = 4\n"),
+        );
+    }
+    let o = ngxlint(&t.0, &["check", "--format", "concise", "."]);
+    assert_eq!(stdout(&o), "", "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let k = kinds(&t.0);
+    for stack in ["admin", "shop"] {
+        let (_, why) = &k[&format!("services/{stack}/nginx/conf.d/default.conf")];
+        assert!(
+            why.ends_with(&format!("included by services/{stack}/nginx/nginx.conf:5")),
+            "{stack}: {why}"
+        );
+        let (_, why) = &k[&format!("services/{stack}/php/php-fpm.d/www.conf")];
+        assert!(
+            why.ends_with(&format!("included by services/{stack}/php/php-fpm.conf:2")),
+            "{stack}: {why}"
+        );
+    }
+}
+
+#[test]
 fn the_listing_shows_files_an_include_reads_that_the_walk_passes_over() {
     // Magento's way: its `nginx.conf.sample` is included where it lies; a site named after its
     // domain, enabled by a link.

@@ -196,6 +196,11 @@ impl<V> PathMap<V> {
     pub fn reserve(&mut self, n: usize) {
         self.map.reserve(n);
     }
+
+    /// Forgets every path.
+    pub fn clear(&mut self) {
+        self.map.clear();
+    }
 }
 
 /// `path.starts_with(base)`, component-wise as [`Path::starts_with`], answered from the bytes when
