@@ -288,6 +288,7 @@ impl Project {
                 _ => {}
             }
         }
+        beside_pools(&mut fpm_found, &mut listing);
         if opts.only_read {
             drop(loader);
             return Project {
@@ -514,6 +515,54 @@ impl Project {
             if let Some(role) = role {
                 l.why = format!("{}; {role}", l.why);
             }
+        }
+    }
+}
+
+/// A file of `[global]` overrides without `include=` that lies beside pool files in a folder not
+/// named as a pool folder (the php image's `docker.conf` and `zz-docker.conf` kept in
+/// `k8s/php-fpm/` or `docker/php/`) belongs with them, as the folder they are copied to reads
+/// them all: it is no main config of its own, and its `[www] listen = 9000` is one setting of the
+/// pool beside it, not a pool without `pm`. `php-fpm.conf` keeps its name's role.
+fn beside_pools(found: &mut [crate::fpm::FpmCandidate], listing: &mut [Listed]) {
+    let has_include = |bytes: &[u8]| {
+        bytes.split(|&b| b == b'\n').any(|line| {
+            let line = line.trim_ascii_start();
+            line.len() > 7
+                && line[..7].eq_ignore_ascii_case(b"include")
+                && line[7..].trim_ascii_start().starts_with(b"=")
+        })
+    };
+    let pools: Vec<PathBuf> = found
+        .iter()
+        .filter(|c| !c.main)
+        .filter_map(|c| c.path.parent().map(Path::to_path_buf))
+        .collect();
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for c in found.iter_mut() {
+        let Some(dir) = c.path.parent() else { continue };
+        if !c.main
+            || c.path.file_name() == Some(std::ffi::OsStr::new("php-fpm.conf"))
+            || !pools.iter().any(|p| p == dir)
+            || has_include(&c.bytes)
+        {
+            continue;
+        }
+        c.main = false;
+        folders.push(dir.to_path_buf());
+        for l in listing.iter_mut() {
+            if absolute(&l.path) == c.path && l.kind == ListKind::Read(Kind::FpmMain) {
+                l.kind = ListKind::Read(Kind::FpmPool);
+                l.why = format!("{}, beside the pool files of its folder", l.why);
+            }
+        }
+    }
+    for c in found.iter_mut() {
+        if c.path
+            .parent()
+            .is_some_and(|d| folders.iter().any(|f| f == d))
+        {
+            c.pool_dir = true;
         }
     }
 }

@@ -432,6 +432,50 @@ fn two_stacks_mounting_the_same_server_paths_each_read_their_own_files() {
 }
 
 #[test]
+fn the_php_images_overrides_beside_a_pool_are_read_with_it() {
+    // A Kubernetes repository keeps the official php:fpm image's `zz-docker.conf` beside its
+    // pool, in a folder not named `php-fpm.d`; the image copies both there and php-fpm reads them
+    // as one `[www]` (`php-fpm -t` passes).
+    let t = checkout("monorepo");
+    let dir = t.0.join("k8s/php-fpm");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("www.conf"),
+        "[www]\nuser = www-data\ngroup = www-data\nlisten = 127.0.0.1:9000\npm = dynamic\npm.max_children = 10\npm.start_servers = 3\npm.min_spare_servers = 2\npm.max_spare_servers = 5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("zz-docker.conf"),
+        "[global]\ndaemonize = no\n\n[www]\nlisten = 9000\n",
+    )
+    .unwrap();
+    let o = ngxlint(
+        &t.0,
+        &["check", "--format", "concise", "--select", "FPM", "k8s"],
+    );
+    // The image's own override of `listen`, said as what it is; no pool without `pm` or `user`.
+    assert_eq!(
+        stdout(&o),
+        "k8s/php-fpm/www.conf:4:1: info: `listen` of pool [www] is set again in `zz-docker.conf`, which php-fpm reads later: that value is the one in effect [FPM015]\n",
+        "{}",
+        stderr(&o)
+    );
+    let k = kinds(&t.0);
+    assert_eq!(kind_of(&k, "k8s/php-fpm/zz-docker.conf"), "fpm-pool");
+    assert_eq!(kind_of(&k, "k8s/php-fpm/www.conf"), "fpm-pool");
+    // A main config by its name stays one.
+    std::fs::write(
+        dir.join("php-fpm.conf"),
+        "[global]\nerror_log = /proc/self/fd/2\n",
+    )
+    .unwrap();
+    assert_eq!(
+        kind_of(&kinds(&t.0), "k8s/php-fpm/php-fpm.conf"),
+        "fpm-main"
+    );
+}
+
+#[test]
 fn the_listing_shows_files_an_include_reads_that_the_walk_passes_over() {
     // Magento's way: its `nginx.conf.sample` is included where it lies; a site named after its
     // domain, enabled by a link.
