@@ -64,6 +64,17 @@ fn container_names_are_left_alone() {
 }
 
 #[test]
+fn a_host_a_group_names_as_its_server_is_a_host() {
+    // `web1` is one edit from `web`, but `upstream web` lists `server web1:80`: a host name
+    // where nginx runs. A typo of the group beside it is still reported. Not run through
+    // nginx -t: these names do not resolve here.
+    assert_eq!(
+        check("server-host", &[]),
+        ["nginx.conf:18:24: error: `webb` is not an upstream group: nginx refuses to start with `host not found in upstream \"webb\"` [NGX308]"]
+    );
+}
+
+#[test]
 fn options_are_typed() {
     let mut r = rule(CODE, &[]);
     assert!(r.configure("report_unmatched", "yes").is_err());

@@ -85,6 +85,18 @@ fn unknown_host<'r>(
     if cx.model.upstream(tree, host).is_some() {
         return None;
     }
+    // A host a group of the tree names as its server (`upstream web { server web1:80; ... }`
+    // beside `proxy_pass http://web1:80`): a host name where nginx runs, written on purpose.
+    let a_server = cx
+        .model
+        .upstreams
+        .iter()
+        .filter(|u| u.tree == tree)
+        .flat_map(|u| &u.servers)
+        .any(|s| split_host_port(&s.address).0.eq_ignore_ascii_case(host));
+    if a_server {
+        return None;
+    }
     Some((scheme, host, port, rest))
 }
 
