@@ -201,6 +201,31 @@ fn a_warning_needs_evidence_of_large_headers() {
 }
 
 #[test]
+fn php_fpms_own_ping_and_status_pages_need_no_larger_buffer() {
+    // The application's location raises its buffer; the pool's ping and status pages, which
+    // php-fpm answers itself with a few short headers, keep nginx's default.
+    let nginx = "events {}\nhttp {\n    server {\n        listen 80;\n        location = /fpm-ping { fastcgi_param SCRIPT_FILENAME /fpm-ping; fastcgi_pass 127.0.0.1:9000; }\n        location ~ ^/(fpm-status)$ { fastcgi_param SCRIPT_FILENAME $1; fastcgi_pass 127.0.0.1:9000; }\n        location /ping { fastcgi_param SCRIPT_FILENAME /ping; fastcgi_pass 127.0.0.1:9000; }\n        location ~ \\.php$ { fastcgi_pass 127.0.0.1:9000; fastcgi_buffer_size 32k; fastcgi_buffers 8 32k; }\n    }\n}\n";
+    let pool = "[www]\nuser = www-data\nlisten = 127.0.0.1:9000\npm = static\npm.max_children = 2\nping.path = /fpm-ping\npm.status_path = /fpm-status\n";
+    let t = Tmp::new(
+        "ngx302-fpm-pages",
+        &[("nginx.conf", nginx), ("php-fpm.d/www.conf", pool)],
+    );
+    // `/ping` is no page of the pool: it still counts.
+    assert_eq!(
+        lines(&check(&t.0, CODE, &[])),
+        ["nginx.conf:3:5: warning: `fastcgi_buffer_size` is nginx's default 4k, below 16k, for the response headers of `fastcgi_pass` in 1 location [NGX302]"]
+    );
+    let t = Tmp::new(
+        "ngx302-fpm-pages-only",
+        &[
+            ("nginx.conf", &nginx.replace("        location /ping { fastcgi_param SCRIPT_FILENAME /ping; fastcgi_pass 127.0.0.1:9000; }\n", "")),
+            ("php-fpm.d/www.conf", pool),
+        ],
+    );
+    assert_eq!(lines(&check(&t.0, CODE, &[])), Vec::<String>::new());
+}
+
+#[test]
 fn grpc_has_only_the_header_buffer() {
     let f = check(&fixture(CODE, "grpc"), CODE, &[]);
     assert_eq!(

@@ -699,6 +699,8 @@ impl UndersizedBuffers {
                 }
                 // A file read alone: its parent may set the buffer.
                 None if model.in_fragment(loc) => {}
+                // php-fpm's own ping or status page: a few short headers php-fpm writes itself.
+                None if pass.module == PassModule::FastCgi && fpm_page(cx, model, loc) => {}
                 None if PAGE < min => {
                     let Some(http) = model.chain(loc).last() else {
                         continue;
@@ -802,6 +804,34 @@ impl UndersizedBuffers {
             }
         }
     }
+}
+
+/// Whether `loc` is the location of a pool's `ping.path` or `pm.status_path` (`location =
+/// /fpm-ping`, `location ~ ^/(fpm-status|fpm-ping)$`): php-fpm answers those itself, with a few
+/// short headers, whatever the application sends elsewhere.
+fn fpm_page(cx: &Cx<'_>, model: &Model<'_>, loc: ScopeId) -> bool {
+    let Some(block) = model.scope(loc).block.as_ref() else {
+        return false;
+    };
+    let args = block.args();
+    let (modifier, path) = match args.as_slice() {
+        [path] => ("", path.as_ref()),
+        [m, path] => (m.as_ref(), path.as_ref()),
+        _ => return false,
+    };
+    cx.pools()
+        .flat_map(|(_, p)| [&p.ping_path.value, &p.pm_status_path.value])
+        .flatten()
+        .filter(|page| page.starts_with('/') && page.len() > 1)
+        .any(|page| match modifier {
+            "" | "=" | "^~" => path == page,
+            // A regex naming the page: its last folder's name stands in it.
+            "~" | "~*" => page
+                .rsplit('/')
+                .next()
+                .is_some_and(|name| !name.is_empty() && path.contains(name)),
+            _ => false,
+        })
 }
 
 /// The trees whose configuration expects large headers: a header buffer raised to 16k or more
