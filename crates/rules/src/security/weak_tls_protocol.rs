@@ -4,6 +4,7 @@
 //! on the OpenSSL nginx is built with: OpenSSL 1.1.1 offers TLSv1.0 at its default security level,
 //! OpenSSL 3 only at level 0 (`ssl_ciphers …:@SECLEVEL=0`).
 
+use nginx_syntax::directives::Context;
 use ngxlint_engine::diagnostic::{Diagnostic, Severity};
 use ngxlint_engine::model::{At, ScopeId};
 use ngxlint_engine::rule::{Cx, Enabled, Family, Rule, RuleMeta};
@@ -60,6 +61,39 @@ fn tls_listen(at: &At<'_>) -> bool {
     at.args().iter().skip(1).any(|a| a == "ssl" || a == "quic")
 }
 
+/// Whether an `ssl_protocols` at `scope` is in effect for a TLS handshake. One in a `server`, or
+/// in a file read alone (its servers may be elsewhere), is taken as meant; one in an `http`,
+/// `stream` or `mail` block counts only when a server there speaks TLS (`listen … ssl`/`quic`,
+/// `ssl on`, mail's `starttls`) and does not set its own: Debian's stock `nginx.conf` has `ssl_protocols TLSv1 …`
+/// in `http`, unused by a plain-HTTP site or by TLS servers that set their own.
+fn reaches_tls(cx: &Cx<'_>, scope: ScopeId, at: &At<'_>) -> bool {
+    let model = cx.model;
+    let block = model.scope(scope);
+    if !matches!(block.kind, Context::Http | Context::Stream | Context::Mail)
+        || model.in_fragment(scope)
+    {
+        return true;
+    }
+    block.children.iter().any(|&server| {
+        let s = model.scope(server);
+        if !matches!(
+            s.kind,
+            Context::HttpServer | Context::StreamServer | Context::MailServer
+        ) {
+            return false;
+        }
+        let on = |name: &str| {
+            model
+                .here(server, name)
+                .any(|d| d.arg(0).is_some_and(|v| !v.eq_ignore_ascii_case("off")))
+        };
+        let tls = model.here(server, "listen").any(tls_listen) || on("ssl") || on("starttls");
+        tls && model
+            .effective(server, "ssl_protocols")
+            .is_some_and(|(_, d)| std::ptr::eq(d.dir, at.dir))
+    })
+}
+
 impl Rule for WeakTlsProtocol {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -81,6 +115,9 @@ impl Rule for WeakTlsProtocol {
             let Some(&(first, _)) = old.first() else {
                 return;
             };
+            if !reaches_tls(cx, scope, at) {
+                return;
+            }
             let names: Vec<String> = old.iter().map(|(_, a)| format!("`{a}`")).collect();
             let keep: Vec<String> = at
                 .args()
