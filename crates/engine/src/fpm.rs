@@ -136,9 +136,14 @@ pub fn load_fpm(
     let vfs: &dyn Vfs = &cached;
     let mut trees = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
+    let for_file = |path: &Path| {
+        let mut o = opts.clone();
+        o.not_linux = other_system(path);
+        o
+    };
     for c in found.iter().filter(|c| c.main) {
         vfs.set_hint(c.path.parent().unwrap_or(Path::new("/")));
-        let config = fpm_ini::load(&c.path, opts, vfs);
+        let config = fpm_ini::load(&c.path, &for_file(&c.path), vfs);
         trees.push(register(config, vfs, files, &mut seen, false));
     }
     // Pool files: grouped by folder where the folder is one of pool files.
@@ -162,7 +167,7 @@ pub fn load_fpm(
             a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes())
         });
         vfs.set_hint(group[0].parent().unwrap_or(Path::new("/")));
-        let config = fpm_ini::load_pool_files(group, opts, vfs);
+        let config = fpm_ini::load_pool_files(group, &for_file(&group[0]), vfs);
         trees.push(register(config, vfs, files, &mut seen, true));
     }
     let mut diags = Vec::new();
@@ -172,6 +177,27 @@ pub fn load_fpm(
         }
     }
     (trees, diags)
+}
+
+/// Whether a configuration's path says it runs on another system than Linux: Homebrew's
+/// `/opt/homebrew` (macOS), pkgsrc's `/usr/pkg/etc` (NetBSD), or `/usr/local/etc` holding an
+/// `nginx/` or `rc.d/` folder too (FreeBSD's ports, Homebrew on Intel Macs). The official php
+/// image's `/usr/local/etc` holds neither: that is Linux.
+fn other_system(path: &Path) -> bool {
+    let names: Vec<&std::ffi::OsStr> = path.iter().collect();
+    let at = |seq: &[&str]| {
+        names
+            .windows(seq.len())
+            .position(|w| w.iter().zip(seq).all(|(a, b)| a == b))
+    };
+    if at(&["opt", "homebrew"]).is_some() || at(&["usr", "pkg", "etc"]).is_some() {
+        return true;
+    }
+    let Some(i) = at(&["usr", "local", "etc"]) else {
+        return false;
+    };
+    let etc: PathBuf = names[..i + 3].iter().collect();
+    etc.join("nginx").is_dir() || etc.join("rc.d").is_dir()
 }
 
 fn register(

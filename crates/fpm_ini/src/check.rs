@@ -1045,7 +1045,12 @@ fn check_root(c: &mut PoolCheck<'_>, root_rules: bool) {
     }
 }
 
-fn check_global(g: &GlobalConfig, header: (usize, Span), out: &mut Vec<Diagnostic>) {
+fn check_global(
+    g: &GlobalConfig,
+    header: (usize, Span),
+    not_linux: bool,
+    out: &mut Vec<Diagnostic>,
+) {
     let at = |s: Option<Origin>| s.map_or(header, |o| (o.file, o.value));
     if g.log_limit.value < LOG_LIMIT_MIN {
         let (f, s) = at(g.log_limit.origin);
@@ -1091,7 +1096,7 @@ fn check_global(g: &GlobalConfig, header: (usize, Span), out: &mut Vec<Diagnosti
             ));
         }
     }
-    if let Some(m) = g.events_mechanism.value.as_deref() {
+    if let Some(m) = g.events_mechanism.value.as_deref().filter(|_| !not_linux) {
         if !["epoll", "poll", "select"]
             .iter()
             .any(|x| x.eq_ignore_ascii_case(m))
@@ -1188,7 +1193,7 @@ pub(crate) fn finish(l: Loader<'_>, main_ok: bool, pool_file: bool) -> FpmConfig
             .first()
             .copied()
             .unwrap_or((0, Span::default()));
-        check_global(&global, header, &mut diags);
+        check_global(&global, header, opts.not_linux, &mut diags);
         // Pools may live in files that could not be read; php-fpm stopped there anyway.
         let incomplete = diags.iter().any(|d| {
             matches!(

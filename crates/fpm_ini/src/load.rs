@@ -30,6 +30,9 @@ pub struct LoadOptions {
     /// Pool files read without their main config are the whole configuration (rule documents'
     /// examples): what php-fpm requires of a pool is asked for, as of a main config's.
     pub complete_pool_files: bool,
+    /// The configuration is evidently for another system than Linux (FreeBSD's or Homebrew's
+    /// `/usr/local/etc` beside an nginx there): Linux's event mechanisms are not asked for.
+    pub not_linux: bool,
 }
 
 impl Default for LoadOptions {
@@ -41,6 +44,7 @@ impl Default for LoadOptions {
             run_as_root: true,
             allow_root: false,
             complete_pool_files: false,
+            not_linux: false,
         }
     }
 }

@@ -476,6 +476,44 @@ fn the_php_images_overrides_beside_a_pool_are_read_with_it() {
 }
 
 #[test]
+fn kqueue_is_linuxs_error_only_where_the_layout_is_linuxs() {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t =
+        Tmp(std::env::temp_dir().join(format!("ngxlint-repos-{}-kqueue-{n}", std::process::id())));
+    let _ = std::fs::remove_dir_all(&t.0);
+    let write = |rel: &str, text: &str| {
+        let p = t.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let main = "[global]\npid = run/php-fpm.pid\nevents.mechanism = kqueue\ninclude=/usr/local/etc/php-fpm.d/*.conf\n";
+    let pool = "[www]\nuser = www\ngroup = www\nlisten = 127.0.0.1:9000\npm = static\npm.max_children = 2\n";
+    // FreeBSD: nginx and php-fpm both under /usr/local/etc, where kqueue is the native choice.
+    write("freebsd/usr/local/etc/php-fpm.conf", main);
+    write("freebsd/usr/local/etc/php-fpm.d/www.conf", pool);
+    write(
+        "freebsd/usr/local/etc/nginx/nginx.conf",
+        "events { use kqueue; }\nhttp {\n    server {\n        listen 80;\n        location ~ \\.php$ {\n            fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n            fastcgi_pass 127.0.0.1:9000;\n        }\n    }\n}\n",
+    );
+    // The official php image: the same paths on Linux, where php-fpm refuses kqueue.
+    write("docker-php/usr/local/etc/php-fpm.conf", main);
+    write("docker-php/usr/local/etc/php-fpm.d/www.conf", pool);
+    let fpm058 = |dir: &str| {
+        let o = ngxlint(
+            &t.0,
+            &["check", "--format", "concise", "--select", "FPM058", dir],
+        );
+        stdout(&o)
+    };
+    assert_eq!(fpm058("freebsd"), "");
+    assert_eq!(
+        fpm058("docker-php"),
+        "docker-php/usr/local/etc/php-fpm.conf:3:20: error: event mechanism `kqueue` does not exist on Linux: php-fpm refuses to start with `event mechanism 'kqueue' is not available on this system` [FPM058]\n"
+    );
+}
+
+#[test]
 fn the_listing_shows_files_an_include_reads_that_the_walk_passes_over() {
     // Magento's way: its `nginx.conf.sample` is included where it lies; a site named after its
     // domain, enabled by a link.
