@@ -39,13 +39,29 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// A copy of a fixture in a fresh git repository, with its `LINKS` made; each its own folder
-/// (tests run in parallel and change their copies).
-fn checkout(name: &str) -> Tmp {
+/// An empty git repository of its own (tests run in parallel and change their trees).
+fn fresh(tag: &str) -> Tmp {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("ngxlint-repos-{}-{n}-{name}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("ngxlint-repos-{}-{n}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    Tmp(dir)
+}
+
+impl Tmp {
+    /// Writes `text` to the file at `rel`, with its folders.
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// A copy of a fixture in a fresh git repository, with its `LINKS` made.
+fn checkout(name: &str) -> Tmp {
+    let t = fresh(name);
+    let dir = t.0.clone();
     copy_tree(&repos().join(name), &dir);
     if let Ok(links) = std::fs::read_to_string(dir.join("LINKS")) {
         for line in links.lines().filter(|l| !l.trim().is_empty()) {
@@ -55,8 +71,7 @@ fn checkout(name: &str) -> Tmp {
             std::os::unix::fs::symlink(target, &link).unwrap();
         }
     }
-    std::fs::create_dir_all(dir.join(".git")).unwrap();
-    Tmp(dir)
+    t
 }
 
 fn ngxlint(dir: &Path, args: &[&str]) -> Output {
@@ -380,17 +395,8 @@ fn two_stacks_mounting_the_same_server_paths_each_read_their_own_files() {
     // Two compose stacks, each mounted at /etc/nginx and /usr/local/etc (the official images'
     // paths): each main config's absolute includes are its own stack's folders, whichever stack
     // is read first.
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t =
-        Tmp(std::env::temp_dir().join(format!("ngxlint-repos-{}-stacks-{n}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&t.0);
-    std::fs::create_dir_all(t.0.join(".git")).unwrap();
-    let write = |rel: &str, text: &str| {
-        let p = t.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let t = fresh("stacks");
+    let write = |rel: &str, text: &str| t.write(rel, text);
     for (stack, port) in [("admin", 9001), ("shop", 9002)] {
         write(
             &format!("services/{stack}/nginx/nginx.conf"),
@@ -477,16 +483,8 @@ fn the_php_images_overrides_beside_a_pool_are_read_with_it() {
 
 #[test]
 fn kqueue_is_linuxs_error_only_where_the_layout_is_linuxs() {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let t =
-        Tmp(std::env::temp_dir().join(format!("ngxlint-repos-{}-kqueue-{n}", std::process::id())));
-    let _ = std::fs::remove_dir_all(&t.0);
-    let write = |rel: &str, text: &str| {
-        let p = t.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let t = fresh("kqueue");
+    let write = |rel: &str, text: &str| t.write(rel, text);
     let main = "[global]\npid = run/php-fpm.pid\nevents.mechanism = kqueue\ninclude=/usr/local/etc/php-fpm.d/*.conf\n";
     let pool = "[www]\nuser = www\ngroup = www\nlisten = 127.0.0.1:9000\npm = static\npm.max_children = 2\n";
     // FreeBSD: nginx and php-fpm both under /usr/local/etc, where kqueue is the native choice.
@@ -518,22 +516,19 @@ fn the_listing_shows_files_an_include_reads_that_the_walk_passes_over() {
     // Magento's way: its `nginx.conf.sample` is included where it lies; a site named after its
     // domain, enabled by a link.
     let t = checkout("debian-etc");
-    std::fs::write(
-        t.0.join("etc/nginx/sites-available/example.com"),
+    t.write(
+        "etc/nginx/sites-available/example.com",
         "server {\n    listen 8081;\n    include /var/www/shop/nginx.conf.sample;\n}\n",
-    )
-    .unwrap();
+    );
     std::os::unix::fs::symlink(
         "../sites-available/example.com",
         t.0.join("etc/nginx/sites-enabled/example.com"),
     )
     .unwrap();
-    std::fs::create_dir_all(t.0.join("var/www/shop")).unwrap();
-    std::fs::write(
-        t.0.join("var/www/shop/nginx.conf.sample"),
+    t.write(
+        "var/www/shop/nginx.conf.sample",
         "root /var/www/shop/pub;\nautoindex on;\n",
-    )
-    .unwrap();
+    );
     let k = kinds(&t.0);
     for path in [
         "etc/nginx/sites-available/example.com",
