@@ -173,7 +173,8 @@ pub(crate) fn where_from(hop: &Hop<'_>) -> &'static str {
 
 /// Extensions that name PHP scripts: a `security.limit_extensions` of only these is restrictive.
 const PHP_EXTENSIONS: &[&str] = &[
-    ".php", ".phar", ".phtml", ".php3", ".php4", ".php5", ".php7", ".php8",
+    ".php", ".phar", ".phtml", ".pht", ".phps", ".php3", ".php4", ".php5", ".php6", ".php7",
+    ".php8",
 ];
 
 /// Whether the pool runs files other than PHP scripts as PHP: `security.limit_extensions` empty,
