@@ -58,6 +58,18 @@ impl Rule for TryFilesWithPass {
         if pass.module == PassModule::FastCgi && php_location(model, scope) {
             return;
         }
+        // The same check in a named location a PHP location falls back to (ISPConfig's
+        // `try_files /maintenance.htm @php;` … `location @php { try_files $uri =404; … }`): the
+        // URI is still the script's.
+        if pass.module == PassModule::FastCgi
+            && named_location(model, scope)
+            && args.last().is_some_and(|f| f == "=404")
+            && files
+                .iter()
+                .all(|f| f == "$uri" || f == "$fastcgi_script_name")
+        {
+            return;
+        }
         // Without a file candidate before the fallback nothing is looked for on disk.
         if files.is_empty() {
             return;
@@ -73,6 +85,15 @@ impl Rule for TryFilesWithPass {
             .with_help(format!("serve files here and pass the rest from a named location: `try_files $uri @app;` and `location @app {{ {pass_name} …; }}`")),
         );
     }
+}
+
+/// Whether the location is a named one (`location @php`).
+fn named_location(model: &ngxlint_engine::model::Model<'_>, scope: ScopeId) -> bool {
+    model
+        .location_of(scope)
+        .and_then(|l| model.scope(l).block)
+        .and_then(|b| ngxlint_engine::matching::loc_kind_and_name(&b))
+        .is_some_and(|(kind, _)| kind == ngxlint_engine::matching::LocKind::Named)
 }
 
 /// Whether the location is a regex location for PHP scripts.

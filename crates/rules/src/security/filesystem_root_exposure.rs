@@ -101,9 +101,9 @@ impl Rule for FilesystemRootExposure {
         let served = match (&location, alias) {
             (Some((LocKind::Exact | LocKind::Named, _)), _) => return,
             (Some((LocKind::Prefix | LocKind::NoRegex, prefix)), false) => {
-                // The prefix's folder part: `/static/x` serves under `/static/`.
-                let dir = prefix.rsplit_once('/').map_or("", |(d, _)| d);
-                format!("{folder}/{dir}")
+                // Every URI starts with the prefix: `location /roundcube` with `root /var/lib/`
+                // serves `/var/lib/roundcube…`, not the rest of `/var/lib`.
+                format!("{folder}/{prefix}")
             }
             _ => folder.to_string(),
         };
