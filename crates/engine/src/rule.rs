@@ -178,6 +178,26 @@ impl<'p> Cx<'p> {
         let mut pools = self.pools_for(tree).peekable();
         pools.peek().is_some() && !self.pools_for(tree).any(|(_, p)| p.from_env("listen"))
     }
+    /// Whether an nginx tree is a site kept but not enabled: a file no main config includes, in a
+    /// `…-available` folder beside its `…-enabled` one (Debian's `sites-available`, where hosting
+    /// panels keep disabled sites, their pools removed). nginx never loads it.
+    pub fn disabled_site(&self, tree: usize) -> bool {
+        let Some(t) = self.project.nginx.trees.get(tree) else {
+            return false;
+        };
+        if !t.fragment {
+            return false;
+        }
+        let path = &self.project.files.get(t.main).server_path;
+        let Some(dir) = path.parent() else {
+            return false;
+        };
+        let Some(name) = dir.file_name().and_then(|n| n.to_str()) else {
+            return false;
+        };
+        name.strip_suffix("-available")
+            .is_some_and(|stem| dir.with_file_name(format!("{stem}-enabled")).is_dir())
+    }
     /// Whether the FPM configuration `fpm` (an index into `project.fpm`) is in an nginx tree's stack.
     pub fn in_stack(&self, tree: usize, fpm: usize) -> bool {
         self.fpm_of(tree).contains(&fpm)

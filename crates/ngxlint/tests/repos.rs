@@ -512,6 +512,50 @@ fn kqueue_is_linuxs_error_only_where_the_layout_is_linuxs() {
 }
 
 #[test]
+fn a_disabled_site_is_not_matched_with_the_pools() {
+    // A hosting panel keeps a disabled site in `sites-available/` without its link, its pool
+    // removed: nginx never loads it, so its `fastcgi_pass` meets no pool and that is no error.
+    let t = fresh("disabled-site");
+    t.write(
+        "etc/nginx/nginx.conf",
+        "events {}\nhttp {\n    include /etc/nginx/sites-enabled/*;\n}\n",
+    );
+    let site = |sock: &str| {
+        format!("server {{\n    listen 80;\n    location ~ \\.php$ {{\n        fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n        fastcgi_pass unix:/run/php/{sock}.sock;\n    }}\n}}\n")
+    };
+    t.write("etc/nginx/sites-available/live.conf", &site("php8.2-fpm"));
+    t.write("etc/nginx/sites-available/old.conf", &site("php7.4-fpm"));
+    std::fs::create_dir_all(t.0.join("etc/nginx/sites-enabled")).unwrap();
+    std::os::unix::fs::symlink(
+        "../sites-available/live.conf",
+        t.0.join("etc/nginx/sites-enabled/live.conf"),
+    )
+    .unwrap();
+    t.write(
+        "etc/php/8.2/fpm/pool.d/www.conf",
+        "[www]\nuser = www-data\ngroup = www-data\nlisten = /run/php/php8.2-fpm.sock\nlisten.owner = www-data\nlisten.group = www-data\npm = static\npm.max_children = 4\n",
+    );
+    let ngx301 = || {
+        stdout(&ngxlint(
+            &t.0,
+            &["check", "--format", "concise", "--select", "NGX301", "."],
+        ))
+    };
+    assert_eq!(ngx301(), "");
+    // Enabled, it is read and judged.
+    std::os::unix::fs::symlink(
+        "../sites-available/old.conf",
+        t.0.join("etc/nginx/sites-enabled/old.conf"),
+    )
+    .unwrap();
+    assert!(
+        ngx301().starts_with("etc/nginx/sites-available/old.conf:5:22: error: fastcgi_pass `unix:/run/php/php7.4-fpm.sock` matches no PHP-FPM pool [NGX301]"),
+        "{}",
+        ngx301()
+    );
+}
+
+#[test]
 fn the_listing_shows_files_an_include_reads_that_the_walk_passes_over() {
     // Magento's way: its `nginx.conf.sample` is included where it lies; a site named after its
     // domain, enabled by a link.

@@ -264,6 +264,10 @@ impl Rule for FastcgiListenMismatch {
         let mut quiet: FastMap<(usize, &[u8]), bool> = FastMap::default();
         for (scope, at) in fastcgi_addresses(cx.model) {
             let tree = cx.model.scope(scope).tree;
+            // A disabled site's pool may be gone with it: nginx never connects there.
+            if cx.disabled_site(tree) {
+                continue;
+            }
             let stack = stacks.entry(cx.fpm_of(tree)).or_insert_with(|| {
                 // A stack without FPM configuration (a static site beside a PHP one), or whose
                 // pools listen where the environment says: nothing to compare with.
