@@ -203,18 +203,33 @@ fn bypass(re: &Regex, url: bool) -> Option<Bypass> {
         return None;
     }
     let trusted = format!("{scheme}{host}");
-    let mut tries: Vec<(String, &'static str, &'static str)> = vec![
-        (
-            format!("{scheme}{host}.evil.test{tail}"),
-            "nothing ends the match after the domain, so a host that only starts with it is trusted",
-            "end the pattern after the host: `…example\\.com$` (for a Referer, `…example\\.com(/|$)`)",
-        ),
-        (
-            format!("{scheme}evil{host}{tail}"),
-            "nothing requires `//` or `.` right before the domain, so a host that only ends with it is trusted",
-            "anchor the host: `^https://(www\\.)?example\\.com$`",
-        ),
-    ];
+    let mut tries: Vec<(String, &'static str, &'static str)> = vec![(
+        format!("{scheme}{host}.evil.test{tail}"),
+        "nothing ends the match after the domain, so a host that only starts with it is trusted",
+        "end the pattern after the host: `…example\\.com$` (for a Referer, `…example\\.com(/|$)`)",
+    )];
+    // A name glued before the host or one of its parent domains: one an attacker registers,
+    // not a subdomain of the trusted domain (`evila.example.com` for a pattern that lets any
+    // `[a-z0-9-]+` label before `.example.com` in is that domain's own).
+    let domain = registrable(host);
+    let mut at = 0;
+    while let Some(rest) = host.get(at..) {
+        if rest.len() < domain.len() {
+            break;
+        }
+        let glued = format!("evil{rest}");
+        if !glued.ends_with(&format!(".{domain}")) {
+            tries.push((
+                format!("{scheme}{glued}{tail}"),
+                "nothing requires `//` or `.` right before the domain, so a host that only ends with it is trusted",
+                "anchor the host: `^https://(www\\.)?example\\.com$`",
+            ));
+        }
+        match rest.find('.') {
+            Some(dot) => at += dot + 1,
+            None => break,
+        }
+    }
     if let Some((first, others)) = host.split_once('.') {
         if others.contains('.') {
             tries.push((
@@ -242,6 +257,26 @@ fn bypass(re: &Regex, url: bool) -> Option<Bypass> {
         })
 }
 
+/// The domain a host's owner registered: its last two labels, or three under a public suffix of
+/// two (`example.co.uk`).
+fn registrable(host: &str) -> &str {
+    const TWO_LABEL_SUFFIXES: &[&str] = &[
+        "co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "net.au", "org.au", "co.jp", "co.nz",
+        "com.br", "com.cn", "co.in", "co.za", "com.mx", "com.tr", "com.ar", "co.kr",
+    ];
+    let labels: Vec<usize> = host.match_indices('.').map(|(i, _)| i + 1).collect();
+    let keep = |n: usize| match labels.len().checked_sub(n - 1) {
+        Some(i) if i > 0 => host.get(labels[i - 1]..).unwrap_or(host),
+        _ => host,
+    };
+    let two = keep(2);
+    if TWO_LABEL_SUFFIXES.contains(&two) {
+        keep(3)
+    } else {
+        two
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::bypass;
@@ -265,6 +300,16 @@ mod tests {
             hostile(r"^https://www.example\.com$", false).as_deref(),
             Some("https://wwwxexample.com")
         );
+        // A label of its own before the domain, glued to it: `evilexample.com`.
+        assert_eq!(
+            hostile(r"^https://[a-z]+example\.com$", false).as_deref(),
+            Some("https://evilaexample.com")
+        );
+        assert_eq!(hostile(r"^https://.*\.example\.co\.uk$", false), None);
+        assert_eq!(
+            hostile(r"^https://.*example\.co\.uk$", false).as_deref(),
+            Some("https://evilexample.co.uk")
+        );
         assert_eq!(
             hostile(r"https://example\.com(/|$)", true).as_deref(),
             Some("https://evil.test/?https://example.com/")
@@ -278,6 +323,7 @@ mod tests {
             r"^https?://(www\.)?example\.com$",
             r"^https://([a-z0-9-]+\.)*example\.com$",
             r"^https://(app|admin)\.example\.com(:\d+)?$",
+            r"^https://[a-z0-9-]+\.example-cdn\.net$",
             r".+",
             r"^https?://",
         ] {
