@@ -27,6 +27,14 @@ fn php_upgrade_names_the_new_socket() {
 }
 
 #[test]
+fn debians_version_less_link_reaches_the_www_pool() {
+    assert_eq!(
+        check("debian-link"),
+        ["nginx.conf:14:26: error: fastcgi_pass `unix:/run/php/php-fpm-admin.sock` matches no PHP-FPM pool [NGX301]"]
+    );
+}
+
+#[test]
 fn tcp_against_unix_and_the_other_way() {
     assert_eq!(
         full("tcp-vs-unix"),
