@@ -132,6 +132,14 @@ fn guarded_location<'p>(
                     .any(|d| d.arg(0).as_deref() != Some("off"))
             });
         let Some(how) = how else { continue };
+        // The tunnel's own location asks the same (`auth_request /oauth2/auth;` in both): a client
+        // in the tunnel passed the check that guards the other location.
+        if matches!(how, "auth_request" | "auth_basic") {
+            let args = |s: ScopeId| model.effective(s, how).map(|(_, d)| d.args());
+            if args(scope).is_some() && args(scope) == args(id) {
+                continue;
+            }
+        }
         let same = model
             .pass(id)
             .is_some_and(|p| p.module == PassModule::Proxy && p.target == *target);
