@@ -1471,6 +1471,12 @@ fn warning_fixtures() -> Vec<(&'static str, String, usize)> {
         // One table per http, server or location block (`clcf->types`), shared by all its
         // `types` blocks (an included `mime.types` too); an inner block starts its own.
         ("duplicate extension across types blocks", in_server("types { text/a a; }\ntypes { text/b a b; }\ntypes { text/c B; }"), 2),
+        // ngx_http_types_slot: each `*_types` list starts from `text/html` and warns of a type
+        // given again (lowercased), in one line or the next; `*` ends the list.
+        ("duplicate MIME type", in_http("gzip_types text/html;"), 1),
+        ("duplicate MIME type over two lines", in_server("gzip_types text/css;\ngzip_types TEXT/CSS;"), 1),
+        ("MIME types after the star", in_http("gzip_types text/css *;\ngzip_types text/html;"), 0),
+        ("MIME types of other filters", in_location("ssi_types text/html;\nsub_filter_types text/html;\naddition_types text/html;\ncharset_types text/html text/plain text/xml;"), 4),
         ("same extension in nested blocks", in_http("types { text/a a; }\nserver {\n    listen 127.0.0.1:8080;\n    types { text/b a; }\n    location / { types { text/c a; } }\n}"), 0),
         ("send_lowat", in_http("send_lowat 0;"), 1),
         ("low address bits", in_location("allow 10.0.0.1/8;"), 1),

@@ -170,6 +170,9 @@ pub(crate) struct BlockState {
     /// `valid_referers` here at all, and with `none` or `blocked`.
     pub referer: bool,
     pub referer_none: bool,
+    /// The MIME types of each `*_types` directive of this block (`gzip_types`, ...), `None` once
+    /// `*` was given (see [`types_slot`]).
+    pub mime_types: Vec<(String, Option<Vec<Vec<u8>>>)>,
 }
 
 /// One listen address of the http block.
@@ -328,6 +331,7 @@ enum H {
     HttpCoreServerName,
     HttpCoreSetAio,
     HttpCoreTypes,
+    HttpTypesSlot,
     HttpFastcgiCache,
     HttpFastcgiCacheKey,
     HttpFastcgiPass,
@@ -422,6 +426,7 @@ fn classify(name: &str) -> Option<H> {
         "ngx_http_core_server_name" => H::HttpCoreServerName,
         "ngx_http_core_set_aio" => H::HttpCoreSetAio,
         "ngx_http_core_types" => H::HttpCoreTypes,
+        "ngx_http_types_slot" => H::HttpTypesSlot,
         "ngx_http_fastcgi_cache" => H::HttpFastcgiCache,
         "ngx_http_fastcgi_cache_key" => H::HttpFastcgiCacheKey,
         "ngx_http_fastcgi_pass" => H::HttpFastcgiPass,
@@ -754,6 +759,7 @@ pub(super) fn handler(
         H::ConfSplitClientsBlock => entries_block(c, h, 0, 1),
         // Its entries go to the enclosing block's table (`types_entry`).
         H::HttpCoreTypes => {}
+        H::HttpTypesSlot => types_slot(c, h),
         H::HttpSetComplexValueSlot
         | H::HttpSetComplexValueSizeSlot
         | H::HttpSetComplexValueZeroSlot
@@ -3183,6 +3189,44 @@ fn atofp(b: &[u8], point: u32) -> Option<u64> {
         value = value.checked_mul(10)?;
     }
     Some(value)
+}
+
+/// `ngx_http_types_slot` (`gzip_types`, `ssi_types`, `sub_filter_types`, `addition_types`,
+/// `charset_types`, `xslt_types`): one list per directive and block, which the block's lines of
+/// that directive fill in turn, starting from the module's default (`text/html`; `xslt_types` has
+/// its own, not asked here). A type already there is warned about and skipped; after `*` nginx
+/// reads no more of them.
+fn types_slot(c: &mut Checker, h: &Here<'_>) {
+    let name = h.name().into_owned();
+    let list = &mut c.frame().block.mime_types;
+    let at = match list.iter().position(|(n, _)| *n == name) {
+        Some(at) => at,
+        None => {
+            let defaults = if name == "xslt_types" {
+                Vec::new()
+            } else {
+                vec![b"text/html".to_vec()]
+            };
+            list.push((name, Some(defaults)));
+            list.len() - 1
+        }
+    };
+    for i in 0..h.d.args.len() {
+        let ty = h.arg(i).to_ascii_lowercase();
+        let Some(types) = c.frame().block.mime_types[at].1.as_mut() else {
+            return;
+        };
+        if ty == b"*" {
+            c.frame().block.mime_types[at].1 = None;
+            return;
+        }
+        if types.contains(&ty) {
+            let msg = format!("duplicate MIME type \"{}\"", show(&ty));
+            c.report(Code::Warning, h, h.span(i), msg);
+        } else {
+            types.push(ty);
+        }
+    }
 }
 
 fn types_entry(c: &mut Checker, h: &Here<'_>) {
