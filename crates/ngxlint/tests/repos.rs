@@ -56,6 +56,13 @@ impl Tmp {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
+
+    /// Makes `rel` a symbolic link to `target` (as written), with its folders.
+    fn link(&self, rel: &str, target: &str) {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target, p).unwrap();
+    }
 }
 
 /// A copy of a fixture in a fresh git repository, with its `LINKS` made.
@@ -525,12 +532,10 @@ fn a_disabled_site_is_not_matched_with_the_pools() {
     };
     t.write("etc/nginx/sites-available/live.conf", &site("php8.2-fpm"));
     t.write("etc/nginx/sites-available/old.conf", &site("php7.4-fpm"));
-    std::fs::create_dir_all(t.0.join("etc/nginx/sites-enabled")).unwrap();
-    std::os::unix::fs::symlink(
+    t.link(
+        "etc/nginx/sites-enabled/live.conf",
         "../sites-available/live.conf",
-        t.0.join("etc/nginx/sites-enabled/live.conf"),
-    )
-    .unwrap();
+    );
     t.write(
         "etc/php/8.2/fpm/pool.d/www.conf",
         "[www]\nuser = www-data\ngroup = www-data\nlisten = /run/php/php8.2-fpm.sock\nlisten.owner = www-data\nlisten.group = www-data\npm = static\npm.max_children = 4\n",
@@ -543,11 +548,10 @@ fn a_disabled_site_is_not_matched_with_the_pools() {
     };
     assert_eq!(ngx301(), "");
     // Enabled, it is read and judged.
-    std::os::unix::fs::symlink(
+    t.link(
+        "etc/nginx/sites-enabled/old.conf",
         "../sites-available/old.conf",
-        t.0.join("etc/nginx/sites-enabled/old.conf"),
-    )
-    .unwrap();
+    );
     assert!(
         ngx301().starts_with("etc/nginx/sites-available/old.conf:5:22: error: fastcgi_pass `unix:/run/php/php7.4-fpm.sock` matches no PHP-FPM pool [NGX301]"),
         "{}",
@@ -564,11 +568,10 @@ fn the_listing_shows_files_an_include_reads_that_the_walk_passes_over() {
         "etc/nginx/sites-available/example.com",
         "server {\n    listen 8081;\n    include /var/www/shop/nginx.conf.sample;\n}\n",
     );
-    std::os::unix::fs::symlink(
+    t.link(
+        "etc/nginx/sites-enabled/example.com",
         "../sites-available/example.com",
-        t.0.join("etc/nginx/sites-enabled/example.com"),
-    )
-    .unwrap();
+    );
     t.write(
         "var/www/shop/nginx.conf.sample",
         "root /var/www/shop/pub;\nautoindex on;\n",
