@@ -540,7 +540,10 @@ impl<'a> Loader<'a> {
                 Err(()) => return,
             }
         };
-        if name == "env" && value.text.is_empty() {
+        // Empty only as far as the run knows: a `${VAR}` not given to it may hold a value
+        // (FPM012 says the value depends on the environment).
+        let unknown = value.vars.iter().any(|v| v.resolved.is_none());
+        if name == "env" && value.text.is_empty() && !unknown {
             let key = &index.key;
             let d = self.err(
                 codes::EMPTY_ENV,

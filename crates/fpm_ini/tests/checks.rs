@@ -202,6 +202,22 @@ fn arrays() {
     expect(&c, codes::EMPTY_ENV, Severity::Error, "empty value", "");
     let c = lint(&pool("env[X] = no"));
     expect(&c, codes::EMPTY_ENV, Severity::Error, "empty value", "no");
+    // A variable of an environment the run does not know may hold a value (`php-fpm -t` passes
+    // with `APPENV=prod` exported): only FPM012's note. Known, and unset, it is empty.
+    let c = lint(&pool("env[APPENV] = ${APPENV}"));
+    assert!(find(&c, codes::EMPTY_ENV).is_none(), "{:#?}", c.diagnostics);
+    let opts = LoadOptions {
+        env: Some([("OTHER".to_string(), "x".to_string())].into()),
+        ..LoadOptions::default()
+    };
+    let c = lint_with(&pool("env[APPENV] = ${APPENV}"), &opts);
+    expect(
+        &c,
+        codes::EMPTY_ENV,
+        Severity::Error,
+        "empty value",
+        "${APPENV}",
+    );
     let c = lint(&pool("php_flag[display_errors] = maybe"));
     expect(
         &c,
