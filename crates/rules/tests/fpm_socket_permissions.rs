@@ -90,6 +90,14 @@ fn supplementary_groups_from_settings() {
 }
 
 #[test]
+fn plesks_psaserv_holds_the_web_server() {
+    assert_eq!(
+        check("plesk"),
+        ["pool.d/example.com.conf:16:16: error: socket `/run/php/other.sock` of pool [other] is `root:psacln` 0660: nginx workers running as `nginx` cannot connect [FPM101]"]
+    );
+}
+
+#[test]
 fn acls_replace_owner_and_group() {
     assert_eq!(
         full("acl"),

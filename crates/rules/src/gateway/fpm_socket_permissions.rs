@@ -166,6 +166,11 @@ fn remove_setting(cx: &Cx<'_>, tree: &FpmTree, r: &fpm_ini::RawSetting) -> Vec<E
         .collect()
 }
 
+/// Groups a hosting platform's installer makes the web server's user a member of, for the
+/// sockets it gives them: Plesk's `psaserv` (its pools' `listen.group`; `nginx` and `apache` are
+/// in it). The host's `/etc/group` is not read (see `--worker-groups`).
+const PLATFORM_GROUPS: &[&str] = &["psaserv"];
+
 impl FpmSocketPermissions {
     fn report(
         &self,
@@ -178,6 +183,7 @@ impl FpmSocketPermissions {
     ) {
         let mut groups = vec![worker.group.clone()];
         groups.extend(cx.settings.worker_groups.iter().cloned());
+        groups.extend(PLATFORM_GROUPS.iter().map(|g| g.to_string()));
         let Some(why) = check(pool, worker, &groups) else {
             return;
         };
