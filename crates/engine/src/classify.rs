@@ -46,6 +46,8 @@ pub struct Verdict {
     pub kind: Kind,
     /// Why.
     pub why: String,
+    /// PHP-FPM configuration with an `include=` line (a main config by that alone).
+    pub includes: bool,
 }
 
 impl Verdict {
@@ -53,6 +55,7 @@ impl Verdict {
         Verdict {
             kind,
             why: why.into(),
+            includes: false,
         }
     }
 }
@@ -564,7 +567,10 @@ fn classify_ini(sections: &[(&str, Vec<&str>)], loose: &[&str], h: Hints) -> Ver
         .iter()
         .any(|(s, _)| s.eq_ignore_ascii_case("global"));
     if has_include {
-        return Verdict::new(Kind::FpmMain, "an `include=` line");
+        return Verdict {
+            includes: true,
+            ..Verdict::new(Kind::FpmMain, "an `include=` line")
+        };
     }
     if has_global {
         // `[global]` overrides in a pool folder (the php image's `docker.conf`) belong to the

@@ -192,12 +192,27 @@ fn ip_reaches(ip: IpAddr, port: u16, listen: &Listen) -> Reach {
 
 /// Whether nginx connecting to `endpoint` from the same machine reaches a pool listening on
 /// `listen`. Remote endpoints answer `Maybe` when the port could match (see [`reaches_remote`]).
+/// Whether `path` is the link Debian's and Ubuntu's php-fpm units make to the `[www]` pool's
+/// socket (`php-fpm-socket-helper install /run/php/php-fpm.sock …`) and `socket` a pool socket of
+/// theirs (`/run/php/phpX.Y-fpm.sock`): it may lead there, to the default version's.
+fn debian_link_to(path: &str, socket: &str) -> bool {
+    let versioned = |p: &str| {
+        p.strip_prefix("/run/php/php")
+            .and_then(|v| v.strip_suffix("-fpm.sock"))
+            .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+    };
+    normalize_socket_path(path) == "/run/php/php-fpm.sock"
+        && versioned(&normalize_socket_path(socket))
+}
+
 pub fn reaches(endpoint: &Endpoint, listen: &Listen) -> Reach {
     match endpoint {
         Endpoint::Unix(path) => match listen {
             Listen::Unix { path: p } if path.starts_with('/') => {
                 if same_socket_path(path, p) {
                     Reach::Yes
+                } else if debian_link_to(path, p) {
+                    Reach::Maybe
                 } else {
                     Reach::No
                 }

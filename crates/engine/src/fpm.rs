@@ -109,6 +109,8 @@ pub struct FpmCandidate {
     pub bytes: Vec<u8>,
     /// A main config (`include=`, or `[global]` outside a pool folder).
     pub main: bool,
+    /// It has an `include=` line.
+    pub includes: bool,
     /// It sits in a folder of pool files (`pool.d/`, `php-fpm.d/`).
     pub pool_dir: bool,
 }

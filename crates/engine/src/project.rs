@@ -266,6 +266,7 @@ impl Project {
                 }
             };
             let hints = cand.hints;
+            let includes = verdict.includes;
             let mut listed = Listed::new(&cand.path, ListKind::Read(verdict.kind), verdict.why);
             if explain(i) && cand.symlink {
                 let target = vfs.display_canonical(&loaded.canonical);
@@ -283,6 +284,7 @@ impl Project {
                     canonical: loaded.canonical,
                     bytes: loaded.bytes.to_vec(),
                     main: k == Kind::FpmMain,
+                    includes,
                     pool_dir: hints.pool_dir,
                 }),
                 _ => {}
@@ -525,14 +527,6 @@ impl Project {
 /// them all: it is no main config of its own, and its `[www] listen = 9000` is one setting of the
 /// pool beside it, not a pool without `pm`. `php-fpm.conf` keeps its name's role.
 fn beside_pools(found: &mut [crate::fpm::FpmCandidate], listing: &mut [Listed]) {
-    let has_include = |bytes: &[u8]| {
-        bytes.split(|&b| b == b'\n').any(|line| {
-            let line = line.trim_ascii_start();
-            line.len() > 7
-                && line[..7].eq_ignore_ascii_case(b"include")
-                && line[7..].trim_ascii_start().starts_with(b"=")
-        })
-    };
     let pools: Vec<PathBuf> = found
         .iter()
         .filter(|c| !c.main)
@@ -544,7 +538,7 @@ fn beside_pools(found: &mut [crate::fpm::FpmCandidate], listing: &mut [Listed]) 
         if !c.main
             || c.path.file_name() == Some(std::ffi::OsStr::new("php-fpm.conf"))
             || !pools.iter().any(|p| p == dir)
-            || has_include(&c.bytes)
+            || c.includes
         {
             continue;
         }

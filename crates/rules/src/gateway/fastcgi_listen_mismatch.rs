@@ -72,16 +72,6 @@ fn listens_beyond_loopback(l: &Listen) -> bool {
     }
 }
 
-/// The link Debian's php-fpm units make to the `[www]` pool's socket.
-const DEBIAN_LINK: &str = "/run/php/php-fpm.sock";
-
-/// `/run/php/phpX.Y-fpm.sock`, the socket Debian's `[www]` pool listens on.
-fn is_debian_socket(path: &str) -> bool {
-    path.strip_prefix("/run/php/php")
-        .and_then(|v| v.strip_suffix("-fpm.sock"))
-        .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
-}
-
 impl FastcgiListenMismatch {
     /// Whether an address is reported (and whether it is compared as a remote one): what
     /// decides a finding depends on nothing but the address.
@@ -288,23 +278,13 @@ impl Rule for FastcgiListenMismatch {
                     .pools_for(tree)
                     .filter_map(|(t, p)| p.listen_address.as_ref().map(|l| (t, p, l)))
                     .collect();
-                let mut unix_paths: HashSet<String> = pools
+                let unix_paths: HashSet<String> = pools
                     .iter()
                     .filter_map(|(_, _, l)| match l {
                         Listen::Unix { path } => Some(normalize_socket_path(path)),
                         _ => None,
                     })
                     .collect();
-                // Debian's and Ubuntu's php-fpm units link `/run/php/php-fpm.sock` to the
-                // socket of the `[www]` pool (`php-fpm-socket-helper install …`): nginx reaches
-                // that pool through the version-less name.
-                let debian_www = pools.iter().any(|(_, p, l)| {
-                    p.name == "www"
-                        && matches!(l, Listen::Unix { path } if is_debian_socket(&normalize_socket_path(path)))
-                });
-                if debian_www {
-                    unix_paths.insert(DEBIAN_LINK.to_string());
-                }
                 (!pools.is_empty()).then_some((pools, unix_paths))
             });
             let Some((pools, unix_paths)) = stack else {

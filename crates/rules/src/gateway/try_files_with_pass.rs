@@ -87,26 +87,30 @@ impl Rule for TryFilesWithPass {
     }
 }
 
-/// Whether the location is a named one (`location @php`).
-fn named_location(model: &ngxlint_engine::model::Model<'_>, scope: ScopeId) -> bool {
+/// The kind and name of the location `scope` is in.
+fn location_kind(
+    model: &ngxlint_engine::model::Model<'_>,
+    scope: ScopeId,
+) -> Option<(ngxlint_engine::matching::LocKind, String)> {
     model
         .location_of(scope)
         .and_then(|l| model.scope(l).block)
         .and_then(|b| ngxlint_engine::matching::loc_kind_and_name(&b))
+}
+
+/// Whether the location is a named one (`location @php`).
+fn named_location(model: &ngxlint_engine::model::Model<'_>, scope: ScopeId) -> bool {
+    location_kind(model, scope)
         .is_some_and(|(kind, _)| kind == ngxlint_engine::matching::LocKind::Named)
 }
 
 /// Whether the location is a regex location for PHP scripts.
 fn php_location(model: &ngxlint_engine::model::Model<'_>, scope: ScopeId) -> bool {
-    model
-        .location_of(scope)
-        .and_then(|l| model.scope(l).block)
-        .and_then(|b| ngxlint_engine::matching::loc_kind_and_name(&b))
-        .is_some_and(|(kind, name)| {
-            matches!(
-                kind,
-                ngxlint_engine::matching::LocKind::Regex
-                    | ngxlint_engine::matching::LocKind::RegexCaseless
-            ) && name.to_ascii_lowercase().contains("php")
-        })
+    location_kind(model, scope).is_some_and(|(kind, name)| {
+        matches!(
+            kind,
+            ngxlint_engine::matching::LocKind::Regex
+                | ngxlint_engine::matching::LocKind::RegexCaseless
+        ) && name.to_ascii_lowercase().contains("php")
+    })
 }

@@ -651,6 +651,14 @@ impl UndersizedBuffers {
         // Defaults: (http scope, module) → passing locations with their pass directive.
         let mut defaults: HashMap<(ScopeId, PassModule), Vec<(ScopeId, At<'_>)>> = HashMap::new();
         let mut default_order: Vec<(ScopeId, PassModule)> = Vec::new();
+        // The pools' own pages (`ping.path`, `pm.status_path`), asked of each default location.
+        let pages: Vec<&str> = cx
+            .pools()
+            .flat_map(|(_, p)| [&p.ping_path.value, &p.pm_status_path.value])
+            .flatten()
+            .map(String::as_str)
+            .filter(|page| page.starts_with('/') && page.len() > 1)
+            .collect();
         // The scopes that hold a pass directive: a scope without one that has a pass in effect
         // (an `if` in a passing location) has its location's, already counted in `done`.
         let mut last = None;
@@ -700,7 +708,7 @@ impl UndersizedBuffers {
                 // A file read alone: its parent may set the buffer.
                 None if model.in_fragment(loc) => {}
                 // php-fpm's own ping or status page: a few short headers php-fpm writes itself.
-                None if pass.module == PassModule::FastCgi && fpm_page(cx, model, loc) => {}
+                None if pass.module == PassModule::FastCgi && fpm_page(model, &pages, loc) => {}
                 None if PAGE < min => {
                     let Some(http) = model.chain(loc).last() else {
                         continue;
@@ -809,7 +817,10 @@ impl UndersizedBuffers {
 /// Whether `loc` is the location of a pool's `ping.path` or `pm.status_path` (`location =
 /// /fpm-ping`, `location ~ ^/(fpm-status|fpm-ping)$`): php-fpm answers those itself, with a few
 /// short headers, whatever the application sends elsewhere.
-fn fpm_page(cx: &Cx<'_>, model: &Model<'_>, loc: ScopeId) -> bool {
+fn fpm_page(model: &Model<'_>, pages: &[&str], loc: ScopeId) -> bool {
+    if pages.is_empty() {
+        return false;
+    }
     let Some(block) = model.scope(loc).block.as_ref() else {
         return false;
     };
@@ -819,19 +830,15 @@ fn fpm_page(cx: &Cx<'_>, model: &Model<'_>, loc: ScopeId) -> bool {
         [m, path] => (m.as_ref(), path.as_ref()),
         _ => return false,
     };
-    cx.pools()
-        .flat_map(|(_, p)| [&p.ping_path.value, &p.pm_status_path.value])
-        .flatten()
-        .filter(|page| page.starts_with('/') && page.len() > 1)
-        .any(|page| match modifier {
-            "" | "=" | "^~" => path == page,
-            // A regex naming the page: its last folder's name stands in it.
-            "~" | "~*" => page
-                .rsplit('/')
-                .next()
-                .is_some_and(|name| !name.is_empty() && path.contains(name)),
-            _ => false,
-        })
+    pages.iter().any(|&page| match modifier {
+        "" | "=" | "^~" => path == page,
+        // A regex naming the page: its last folder's name stands in it.
+        "~" | "~*" => page
+            .rsplit('/')
+            .next()
+            .is_some_and(|name| !name.is_empty() && path.contains(name)),
+        _ => false,
+    })
 }
 
 /// The trees whose configuration expects large headers: a header buffer raised to 16k or more
